@@ -1,0 +1,31 @@
+package dev.cmk.api;
+
+/**
+ * The key, the key version or the provider serving it does not exist (deleted, purged, never
+ * created, or no configured provider serves the reference). Authoritative.
+ */
+public final class KeyNotFoundException extends KeyProviderException {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * @param message what was not found, without secrets
+   * @param keyReference the key, or {@code null} when unknown
+   * @param cause vendor exception, or {@code null}
+   */
+  public KeyNotFoundException(String message, KeyReference keyReference, Throwable cause) {
+    super(describe(message, keyReference), keyReference, cause);
+  }
+
+  /**
+   * @param message what was not found, without secrets
+   * @param keyReference the key, or {@code null} when unknown
+   */
+  public KeyNotFoundException(String message, KeyReference keyReference) {
+    this(message, keyReference, null);
+  }
+
+  @Override
+  public boolean isAuthoritative() {
+    return true;
+  }
+}

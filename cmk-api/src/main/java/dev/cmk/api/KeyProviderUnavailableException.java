@@ -1,0 +1,50 @@
+package dev.cmk.api;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The provider could not be reached or asked us to slow down: timeout, connection failure, HTTP
+ * 5xx, throttling (429), lost HSM session. Transient and retryable; {@link #retryAfter()} carries
+ * the provider's hint when it gave one.
+ */
+public final class KeyProviderUnavailableException extends KeyProviderException {
+  private static final long serialVersionUID = 1L;
+
+  private final Duration retryAfter;
+
+  /**
+   * @param message what failed, without secrets
+   * @param keyReference the key, or {@code null} when unknown
+   * @param retryAfter the provider's back-off hint, or {@code null}
+   * @param cause vendor exception, or {@code null}
+   */
+  public KeyProviderUnavailableException(
+      String message, KeyReference keyReference, Duration retryAfter, Throwable cause) {
+    super(describe(message, keyReference), keyReference, cause);
+    if (retryAfter != null && retryAfter.isNegative()) {
+      throw new IllegalArgumentException("retryAfter must not be negative");
+    }
+    this.retryAfter = retryAfter;
+  }
+
+  /**
+   * @param message what failed, without secrets
+   * @param keyReference the key, or {@code null} when unknown
+   * @param cause vendor exception, or {@code null}
+   */
+  public KeyProviderUnavailableException(
+      String message, KeyReference keyReference, Throwable cause) {
+    this(message, keyReference, null, cause);
+  }
+
+  /** The provider's hint for when to retry, when it gave one. */
+  public Optional<Duration> retryAfter() {
+    return Optional.ofNullable(retryAfter);
+  }
+
+  @Override
+  public boolean isAuthoritative() {
+    return false;
+  }
+}

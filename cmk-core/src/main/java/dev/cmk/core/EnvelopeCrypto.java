@@ -1,0 +1,561 @@
+package dev.cmk.core;
+
+import dev.cmk.api.InvalidCiphertextException;
+import dev.cmk.api.KeyReference;
+import dev.cmk.api.UnsupportedFormatException;
+import dev.cmk.api.spi.KeyEncryptionKeyProvider;
+import dev.cmk.core.internal.BodyLayout;
+import dev.cmk.core.internal.ChannelRangeReader;
+import dev.cmk.core.internal.DecryptingInputStream;
+import dev.cmk.core.internal.DecryptionKeyCache;
+import dev.cmk.core.internal.DirectKeyAccess;
+import dev.cmk.core.internal.EncryptingOutputStream;
+import dev.cmk.core.internal.EnvelopeHeader;
+import dev.cmk.core.internal.KeyAccess;
+import dev.cmk.core.internal.MessageCrypto;
+import dev.cmk.core.internal.Providers;
+import dev.cmk.core.internal.WriteDataKeys;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+
+/**
+ * Envelope encryption under a customer-managed key: encrypts and decrypts byte arrays, streams of
+ * any size and byte ranges, with data keys wrapped by a {@link KeyEncryptionKeyProvider}.
+ *
+ * <pre>{@code
+ * EnvelopeCrypto crypto = EnvelopeCrypto.builder()
+ *     .provider(provider)
+ *     .writeKey(KeyReference.parse("https://myvault.vault.azure.net/keys/patient-data"))
+ *     .build();
+ * byte[] envelope = crypto.encrypt(resourceJson, "Patient/123/1".getBytes(UTF_8));
+ * byte[] plaintext = crypto.decrypt(envelope, "Patient/123/1".getBytes(UTF_8));
+ * }</pre>
+ *
+ * <p><b>Security guarantees:</b> AES-256-GCM with a per-message key derived by HKDF-SHA256 from
+ * the data key and a random 256-bit salt; the header (key reference, wrapped key, segment size) is
+ * authenticated by an HMAC-SHA256 commitment tag that also commits to the data key, so an envelope
+ * decrypts under exactly one data key. The caller's associated data is bound into the message key
+ * (it is <em>not</em> stored in the envelope; pass the same bytes to decrypt). Truncation,
+ * reordering, duplication and appended bytes are detected. No plaintext is released before the
+ * segment carrying it has been authenticated. Every malformed, tampered or mismatched input ends in
+ * {@link InvalidCiphertextException} (uniform message), or {@link UnsupportedFormatException} for
+ * envelopes of a newer format; see {@code docs/envelope-format.md}.
+ *
+ * <p><b>Thread safety:</b> instances are immutable once built and safe for concurrent use. The
+ * streams and range readers they return follow the usual rules of their types.
+ */
+public final class EnvelopeCrypto implements AutoCloseable {
+  /** Default plaintext bytes per segment: 64 KiB. */
+  public static final int DEFAULT_SEGMENT_SIZE = 64 * 1024;
+
+  private final Providers providers;
+  private final KeyAccess access;
+  private final WriteDataKeys writeKeys;
+  private final DecryptionKeyCache decryptCache;
+  private final int segmentSize;
+  private final SecureRandom random;
+
+  private EnvelopeCrypto(Builder b) {
+    this.providers = new Providers(b.providers);
+    this.segmentSize = b.segmentSize;
+    this.random = b.random != null ? b.random : new SecureRandom();
+    Clock clock = b.clock != null ? b.clock : Clock.systemUTC();
+    DataKeyCacheSettings cacheSettings =
+        b.cacheSettings != null ? b.cacheSettings : DataKeyCacheSettings.DEFAULT;
+    this.decryptCache =
+        new DecryptionKeyCache(cacheSettings.maxEntries(), cacheSettings.maxAge(), clock);
+    KeyEncryptionKeyProvider writeProvider = null;
+    if (b.writeKey != null) {
+      writeProvider =
+          b.writeProviderId != null
+              ? providers.forWriting(b.writeProviderId, b.writeKey)
+              : servingProvider(b.writeKey);
+    }
+    this.access =
+        new DirectKeyAccess(
+            providers,
+            writeProvider,
+            b.writeKey,
+            b.keyRefreshInterval != null ? b.keyRefreshInterval : Duration.ofMinutes(5),
+            clock);
+    this.writeKeys =
+        new WriteDataKeys(
+            access,
+            b.dataKeyLimits != null ? b.dataKeyLimits : DataKeyLimits.DEFAULT,
+            clock,
+            random,
+            decryptCache);
+  }
+
+  private KeyEncryptionKeyProvider servingProvider(KeyReference key) {
+    List<KeyEncryptionKeyProvider> serving = new ArrayList<>();
+    for (KeyEncryptionKeyProvider p : providers.all()) {
+      if (p.serves(key)) {
+        serving.add(p);
+      }
+    }
+    if (serving.size() != 1) {
+      throw new IllegalStateException(
+          serving.isEmpty()
+              ? "no configured key provider serves " + key
+              : "several configured key providers serve "
+                  + key
+                  + ": name one with writeKey(provider id, key)");
+    }
+    return serving.get(0);
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ---------------------------------------------------------------- one-shot
+
+  /**
+   * Encrypts {@code plaintext} into a new envelope.
+   *
+   * @param plaintext the data
+   * @param associatedData bound to the envelope (not stored); decrypt must be given the same bytes
+   * @return the envelope
+   * @throws IllegalStateException if no write key is configured
+   * @throws dev.cmk.api.KeyProviderException if a new data key was needed and could not be wrapped
+   */
+  public byte[] encrypt(byte[] plaintext, byte[] associatedData) {
+    Objects.requireNonNull(plaintext, "plaintext");
+    Objects.requireNonNull(associatedData, "associatedData");
+    WriteDataKeys.Lease lease = writeKeys.acquire(plaintext.length);
+    EnvelopeHeader header = newHeader(lease);
+    MessageCrypto crypto = seal(lease, header, associatedData);
+    int headerLength = header.length();
+    long total = headerLength + BodyLayout.bodyLength(plaintext.length, segmentSize);
+    if (total > Integer.MAX_VALUE - 16) {
+      throw new IllegalArgumentException("plaintext too large for a byte array: use a stream");
+    }
+    byte[] out = new byte[(int) total];
+    System.arraycopy(header.bytes(), 0, out, 0, headerLength);
+    int in = 0;
+    int o = headerLength;
+    long index = 0;
+    do {
+      int n = Math.min(segmentSize, plaintext.length - in);
+      boolean last = in + n == plaintext.length;
+      o += crypto.encryptSegment(index++, last, plaintext, in, n, out, o);
+      in += n;
+    } while (in < plaintext.length);
+    return out;
+  }
+
+  /** Encrypts with empty associated data. See {@link #encrypt(byte[], byte[])}. */
+  public byte[] encrypt(byte[] plaintext) {
+    return encrypt(plaintext, new byte[0]);
+  }
+
+  /**
+   * Decrypts an envelope.
+   *
+   * @param envelope the envelope
+   * @param associatedData the bytes given to encrypt
+   * @return the plaintext, released only after every segment authenticated
+   * @throws InvalidCiphertextException if the envelope is malformed, tampered, truncated or the
+   *     associated data differs
+   * @throws UnsupportedFormatException if the envelope is of a format this build cannot read
+   * @throws dev.cmk.api.KeyProviderException if the data key could not be unwrapped
+   */
+  public byte[] decrypt(byte[] envelope, byte[] associatedData) {
+    Objects.requireNonNull(envelope, "envelope");
+    Objects.requireNonNull(associatedData, "associatedData");
+    EnvelopeHeader header = headerOf(envelope);
+    long plaintextLength =
+        BodyLayout.plaintextLength(envelope.length - (long) header.length(), header.segmentSize());
+    MessageCrypto crypto = open(header, associatedData);
+    byte[] out = new byte[(int) plaintextLength];
+    int s = header.segmentSize();
+    int in = header.length();
+    int o = 0;
+    long index = 0;
+    try {
+      do {
+        int n = (int) Math.min(s, plaintextLength - o);
+        boolean last = o + n == plaintextLength;
+        o += crypto.decryptSegment(index++, last, envelope, in, n + MessageCrypto.TAG_LENGTH, out, o);
+        in += n + MessageCrypto.TAG_LENGTH;
+      } while (o < plaintextLength);
+    } catch (RuntimeException e) {
+      Arrays.fill(out, (byte) 0);
+      throw e;
+    }
+    return out;
+  }
+
+  /** Decrypts with empty associated data. See {@link #decrypt(byte[], byte[])}. */
+  public byte[] decrypt(byte[] envelope) {
+    return decrypt(envelope, new byte[0]);
+  }
+
+  // ---------------------------------------------------------------- streaming
+
+  /**
+   * A stream that encrypts everything written to it into {@code sink} as one envelope, in
+   * constant memory. The data key is obtained (and the header written) before this method
+   * returns, so a write that cannot be encrypted fails before anything reaches {@code sink}.
+   * {@link OutputStream#close()} seals the last segment and closes {@code sink}; an envelope
+   * whose stream was not closed, or failed, does not decrypt.
+   *
+   * @param sink where the envelope goes
+   * @param associatedData bound to the envelope (not stored)
+   * @return the encrypting stream (not thread-safe)
+   * @throws IOException if writing the header fails
+   */
+  public OutputStream encryptingStream(OutputStream sink, byte[] associatedData)
+      throws IOException {
+    Objects.requireNonNull(sink, "sink");
+    Objects.requireNonNull(associatedData, "associatedData");
+    WriteDataKeys.Lease lease = writeKeys.acquire(0);
+    EnvelopeHeader header = newHeader(lease);
+    MessageCrypto crypto = seal(lease, header, associatedData);
+    return new EncryptingOutputStream(sink, header, crypto);
+  }
+
+  /**
+   * A stream that decrypts the envelope read from {@code source}, in constant memory. The header
+   * is read and verified, and the data key unwrapped, before this method returns. Reads release a
+   * segment's plaintext only after its tag verified and throw {@link InvalidCiphertextException}
+   * (unchecked) on any tampering or truncation; end of stream is reported only after the last
+   * segment verified.
+   *
+   * @param source the envelope
+   * @param associatedData the bytes given to encrypt
+   * @return the decrypting stream (not thread-safe)
+   * @throws IOException if reading the header fails
+   * @throws InvalidCiphertextException if the header is malformed or does not verify
+   */
+  public InputStream decryptingStream(InputStream source, byte[] associatedData)
+      throws IOException {
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(associatedData, "associatedData");
+    EnvelopeHeader header = readHeader(source);
+    return new DecryptingInputStream(source, header, open(header, associatedData));
+  }
+
+  /**
+   * Opens an envelope stored in a seekable channel (a file) for random-access decryption. The
+   * header and the last segment (which proves the length) are authenticated here.
+   *
+   * @param envelope the channel; closed by {@link RangeReader#close()}
+   * @param associatedData the bytes given to encrypt
+   * @return the reader
+   * @throws InvalidCiphertextException if the envelope is malformed or does not verify
+   */
+  public RangeReader rangeReader(SeekableByteChannel envelope, byte[] associatedData) {
+    Objects.requireNonNull(envelope, "envelope");
+    Objects.requireNonNull(associatedData, "associatedData");
+    try {
+      long size = envelope.size();
+      EnvelopeHeader header;
+      synchronized (envelope) {
+        envelope.position(0);
+        header = readHeader(new ChannelInput(envelope));
+      }
+      long plaintextLength = BodyLayout.plaintextLength(size - header.length(), header.segmentSize());
+      MessageCrypto crypto = open(header, associatedData);
+      return new ChannelRangeReader(
+          envelope, header, crypto, info(header, OptionalLong.of(size)), plaintextLength);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  // ---------------------------------------------------------------- inspect
+
+  /**
+   * Reads an envelope's header fields without unwrapping anything.
+   *
+   * @param envelope a whole envelope
+   * @return what the header says, with lengths
+   * @throws InvalidCiphertextException if the envelope is malformed
+   * @throws UnsupportedFormatException if it is of a format this build cannot read
+   */
+  public static EnvelopeInfo inspect(byte[] envelope) {
+    Objects.requireNonNull(envelope, "envelope");
+    EnvelopeHeader header = headerOf(envelope);
+    BodyLayout.plaintextLength(envelope.length - (long) header.length(), header.segmentSize());
+    return info(header, OptionalLong.of(envelope.length));
+  }
+
+  /**
+   * Reads the header at the start of {@code source}, consuming exactly the header bytes.
+   *
+   * @param source an envelope stream
+   * @return what the header says (no lengths)
+   * @throws IOException if reading fails
+   * @throws InvalidCiphertextException if the header is malformed or truncated
+   */
+  public static EnvelopeInfo inspect(InputStream source) throws IOException {
+    return info(readHeader(source), OptionalLong.empty());
+  }
+
+  /**
+   * Envelope length for a plaintext of {@code plaintextLength} bytes with a header of {@code
+   * headerLength} bytes and the given segment size: header + plaintext + 16 bytes per segment.
+   */
+  public static long envelopeLength(long plaintextLength, int headerLength, int segmentSize) {
+    return headerLength + BodyLayout.bodyLength(plaintextLength, segmentSize);
+  }
+
+  /** Destroys every cached data key, on both the encrypt and the decrypt side. */
+  public void purgeDataKeys() {
+    writeKeys.invalidate();
+    decryptCache.invalidateAll();
+  }
+
+  /** Number of unwrapped data keys currently cached (diagnostics). */
+  public long cachedDataKeys() {
+    return decryptCache.size();
+  }
+
+  /** Number of data keys made (and wrapped) by this instance so far. */
+  public long dataKeysCreated() {
+    return writeKeys.dataKeysCreated();
+  }
+
+  /** The segment size used for new envelopes. */
+  public int segmentSize() {
+    return segmentSize;
+  }
+
+  /** Destroys cached data keys. Does not close the providers, which the application owns. */
+  @Override
+  public void close() {
+    purgeDataKeys();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private EnvelopeHeader newHeader(WriteDataKeys.Lease lease) {
+    byte[] salt = new byte[EnvelopeHeader.SALT_LENGTH];
+    random.nextBytes(salt);
+    return EnvelopeHeader.create(segmentSize, salt, lease.wrapped());
+  }
+
+  private static MessageCrypto seal(
+      WriteDataKeys.Lease lease, EnvelopeHeader header, byte[] associatedData) {
+    try {
+      return MessageCrypto.seal(lease.key(), header, associatedData);
+    } finally {
+      Arrays.fill(lease.key(), (byte) 0);
+    }
+  }
+
+  private MessageCrypto open(EnvelopeHeader header, byte[] associatedData) {
+    access.checkReadable();
+    byte[] dataKey =
+        decryptCache.dataKey(
+            header.routingBytes(), () -> access.unwrap(providers.wrappedKeyOf(header)));
+    try {
+      return MessageCrypto.open(dataKey, header, associatedData);
+    } finally {
+      Arrays.fill(dataKey, (byte) 0);
+    }
+  }
+
+  private static EnvelopeHeader headerOf(byte[] envelope) {
+    int length = EnvelopeHeader.declaredLength(envelope, envelope.length);
+    if (length > envelope.length) {
+      throw new InvalidCiphertextException();
+    }
+    return EnvelopeHeader.parse(Arrays.copyOf(envelope, length));
+  }
+
+  private static EnvelopeHeader readHeader(InputStream source) throws IOException {
+    byte[] prefix = source.readNBytes(EnvelopeHeader.PREFIX_LENGTH);
+    int length = EnvelopeHeader.declaredLength(prefix, prefix.length);
+    byte[] header = Arrays.copyOf(prefix, length);
+    int n = source.readNBytes(header, prefix.length, length - prefix.length);
+    if (n != length - prefix.length) {
+      throw new InvalidCiphertextException(new EOFException("envelope header is truncated"));
+    }
+    return EnvelopeHeader.parse(header);
+  }
+
+  static EnvelopeInfo info(EnvelopeHeader header, OptionalLong envelopeLength) {
+    KeyReference ref;
+    try {
+      ref = KeyReference.parse(header.keyReferenceText());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidCiphertextException();
+    }
+    if (!ref.isVersioned()) {
+      throw new InvalidCiphertextException();
+    }
+    OptionalLong plaintext =
+        envelopeLength.isPresent()
+            ? OptionalLong.of(
+                BodyLayout.plaintextLength(
+                    envelopeLength.getAsLong() - header.length(), header.segmentSize()))
+            : OptionalLong.empty();
+    return new EnvelopeInfo(
+        header.formatVersion(),
+        EnvelopeInfo.SUITE_1,
+        header.providerId(),
+        ref,
+        header.wrapAlgorithm(),
+        header.wrappedKeyLength(),
+        header.length(),
+        header.segmentSize(),
+        envelopeLength,
+        plaintext);
+  }
+
+  /** Adapts a channel at its current position to an InputStream for header reading. */
+  private static final class ChannelInput extends InputStream {
+    private final SeekableByteChannel channel;
+
+    ChannelInput(SeekableByteChannel channel) {
+      this.channel = channel;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      return channel.read(ByteBuffer.wrap(b, off, len));
+    }
+  }
+
+  /**
+   * Configures an {@link EnvelopeCrypto}. Each setting may be given once (a second call is an
+   * {@link IllegalStateException}), except {@link #provider}, which adds one provider per call.
+   */
+  public static final class Builder {
+    private final List<KeyEncryptionKeyProvider> providers = new ArrayList<>();
+    private KeyReference writeKey;
+    private String writeProviderId;
+    private Integer segmentSizeSet;
+    private int segmentSize = DEFAULT_SEGMENT_SIZE;
+    private DataKeyLimits dataKeyLimits;
+    private DataKeyCacheSettings cacheSettings;
+    private Clock clock;
+    private SecureRandom random;
+    private Duration keyRefreshInterval;
+
+    private Builder() {}
+
+    private static void once(Object current, String name) {
+      if (current != null) {
+        throw new IllegalStateException(name + " was already set");
+      }
+    }
+
+    /**
+     * Adds a key provider. Decryption uses only providers added here; two with one id are an
+     * error at {@link #build()}.
+     */
+    public Builder provider(KeyEncryptionKeyProvider provider) {
+      providers.add(Objects.requireNonNull(provider, "provider"));
+      return this;
+    }
+
+    /**
+     * The key-encryption key new envelopes are wrapped under; versionless follows the latest
+     * version (re-resolved every {@link #keyRefreshInterval}), versioned pins one version. Without
+     * a write key the instance only decrypts. The provider is the one configured provider that
+     * serves the key.
+     */
+    public Builder writeKey(KeyReference key) {
+      once(writeKey, "writeKey");
+      writeKey = Objects.requireNonNull(key, "key");
+      return this;
+    }
+
+    /** As {@link #writeKey(KeyReference)}, naming the provider when several serve the key. */
+    public Builder writeKey(String providerId, KeyReference key) {
+      writeKey(key);
+      writeProviderId = Objects.requireNonNull(providerId, "providerId");
+      return this;
+    }
+
+    /**
+     * Plaintext bytes per segment of new envelopes ({@value EnvelopeHeader#MIN_SEGMENT_SIZE} to
+     * 16 MiB; default 64 KiB). Larger segments cost fewer tags and cipher set-ups; smaller ones
+     * make range reads cheaper.
+     */
+    public Builder segmentSize(int bytes) {
+      once(segmentSizeSet, "segmentSize");
+      EnvelopeHeader.checkSegmentSize(bytes);
+      segmentSizeSet = bytes;
+      segmentSize = bytes;
+      return this;
+    }
+
+    /** Encrypt-side data-key reuse limits (default {@link DataKeyLimits#DEFAULT}). */
+    public Builder dataKeyLimits(DataKeyLimits limits) {
+      once(dataKeyLimits, "dataKeyLimits");
+      dataKeyLimits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /** Decrypt-side data-key cache bounds (default {@link DataKeyCacheSettings#DEFAULT}). */
+    public Builder dataKeyCache(DataKeyCacheSettings settings) {
+      once(cacheSettings, "dataKeyCache");
+      cacheSettings = Objects.requireNonNull(settings, "settings");
+      return this;
+    }
+
+    /** Time source for cache expiry and key refresh (default UTC system clock). */
+    public Builder clock(Clock clock) {
+      once(this.clock, "clock");
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Randomness for data keys and salts (default a new {@link SecureRandom}). */
+    public Builder secureRandom(SecureRandom random) {
+      once(this.random, "secureRandom");
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /** How often a versionless write key's latest version is re-resolved (default 5 minutes). */
+    public Builder keyRefreshInterval(Duration interval) {
+      once(keyRefreshInterval, "keyRefreshInterval");
+      Objects.requireNonNull(interval, "interval");
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("interval must be positive");
+      }
+      keyRefreshInterval = interval;
+      return this;
+    }
+
+    /**
+     * Builds the instance.
+     *
+     * @throws IllegalStateException if no provider was added, two providers share an id, or no
+     *     (or more than one) provider serves the write key
+     */
+    public EnvelopeCrypto build() {
+      if (providers.isEmpty()) {
+        throw new IllegalStateException("at least one key provider is required");
+      }
+      return new EnvelopeCrypto(this);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+package dev.cmk.core.internal;
+
+import dev.cmk.api.KeyReference;
+import dev.cmk.api.SecretBytes;
+import dev.cmk.api.WrappedKey;
+import dev.cmk.core.DataKeyLimits;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The encrypt side's current data key, reused within {@link DataKeyLimits} and replaced when a
+ * limit is reached or the write key version changes. Each new data key is wrapped once and seeded
+ * into the decryption cache so that reading back fresh writes needs no unwrap.
+ */
+public final class WriteDataKeys {
+  /** A data key for one message: a copy of the key (caller wipes it) and its wrapped form. */
+  public record Lease(byte[] key, WrappedKey wrapped, byte[] routing) {}
+
+  private static final int DATA_KEY_LENGTH = 32;
+
+  private final KeyAccess access;
+  private final DataKeyLimits limits;
+  private final Clock clock;
+  private final SecureRandom random;
+  private final DecryptionKeyCache decryptCache;
+  private final AtomicReference<Active> current = new AtomicReference<>();
+  private final AtomicLong dataKeysCreated = new AtomicLong();
+
+  public WriteDataKeys(
+      KeyAccess access,
+      DataKeyLimits limits,
+      Clock clock,
+      SecureRandom random,
+      DecryptionKeyCache decryptCache) {
+    this.access = access;
+    this.limits = limits;
+    this.clock = clock;
+    this.random = random;
+    this.decryptCache = decryptCache;
+  }
+
+  /** Leases the data key for a message of (at least) {@code plaintextBytes} bytes. */
+  public Lease acquire(long plaintextBytes) {
+    KeyReference version = access.writeVersion();
+    for (int attempt = 0; ; attempt++) {
+      Active active = current.get();
+      if (active == null
+          || !active.wrapped.keyReference().equals(version)
+          || !active.admit(plaintextBytes, clock.instant(), limits)) {
+        active = roll(active, version, plaintextBytes);
+      }
+      try {
+        return new Lease(active.key.copy(), active.wrapped, active.routing);
+      } catch (IllegalStateException destroyedByConcurrentRoll) {
+        if (attempt >= 3) {
+          throw destroyedByConcurrentRoll;
+        }
+      }
+    }
+  }
+
+  private synchronized Active roll(Active seen, KeyReference version, long plaintextBytes) {
+    Active now = current.get();
+    if (now != seen
+        && now != null
+        && now.wrapped.keyReference().equals(version)
+        && now.admit(plaintextBytes, clock.instant(), limits)) {
+      return now;
+    }
+    byte[] raw = new byte[DATA_KEY_LENGTH];
+    random.nextBytes(raw);
+    SecretBytes key = SecretBytes.wrapOwned(raw);
+    WrappedKey wrapped;
+    try {
+      wrapped = access.wrap(version, key);
+    } catch (RuntimeException e) {
+      key.destroy();
+      throw e;
+    }
+    byte[] routing = EnvelopeHeader.routingBytes(wrapped);
+    decryptCache.put(routing, SecretBytes.wrapOwned(key.copy()));
+    Active next = new Active(key, wrapped, routing, clock.instant());
+    next.admit(plaintextBytes, next.created, limits);
+    current.set(next);
+    dataKeysCreated.incrementAndGet();
+    if (now != null) {
+      now.key.destroy();
+    }
+    return next;
+  }
+
+  /** Forgets (and destroys) the current data key, so the next write makes a new one. */
+  public synchronized void invalidate() {
+    Active a = current.getAndSet(null);
+    if (a != null) {
+      a.key.destroy();
+    }
+  }
+
+  /** Data keys made so far. */
+  public long dataKeysCreated() {
+    return dataKeysCreated.get();
+  }
+
+  private static final class Active {
+    final SecretBytes key;
+    final WrappedKey wrapped;
+    final byte[] routing;
+    final Instant created;
+    final AtomicLong messages = new AtomicLong();
+    final AtomicLong bytes = new AtomicLong();
+
+    Active(SecretBytes key, WrappedKey wrapped, byte[] routing, Instant created) {
+      this.key = key;
+      this.wrapped = wrapped;
+      this.routing = routing;
+      this.created = created;
+    }
+
+    boolean admit(long plaintextBytes, Instant now, DataKeyLimits limits) {
+      if (!now.isBefore(created.plus(limits.maxAge())) || now.isBefore(created)) {
+        return false;
+      }
+      if (messages.incrementAndGet() > limits.maxMessages()) {
+        return false;
+      }
+      long before = bytes.getAndAdd(Math.max(0, plaintextBytes));
+      return before < limits.maxBytes();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "WriteDataKeys" + Arrays.asList(limits);
+  }
+}

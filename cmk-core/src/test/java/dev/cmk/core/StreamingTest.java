@@ -1,0 +1,116 @@
+package dev.cmk.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.cmk.api.InvalidCiphertextException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** Large streams in constant memory, failure semantics of the streams. */
+class StreamingTest {
+  private static final byte[] AAD = {7};
+
+  @Test
+  void stream_64MiB_roundTripsThroughAFile() throws Exception {
+    EnvelopeCrypto crypto = TestKeys.crypto(EnvelopeCrypto.DEFAULT_SEGMENT_SIZE);
+    Path file = Files.createTempFile("cmk-stream", ".cmk");
+    MessageDigest written = MessageDigest.getInstance("SHA-256");
+    Random random = new Random(1);
+    byte[] chunk = new byte[100_003];
+    long total = 64L << 20;
+    try {
+      try (OutputStream out = crypto.encryptingStream(Files.newOutputStream(file), AAD)) {
+        for (long done = 0; done < total; ) {
+          int n = (int) Math.min(chunk.length, total - done);
+          random.nextBytes(chunk);
+          out.write(chunk, 0, n);
+          written.update(chunk, 0, n);
+          done += n;
+        }
+      }
+      MessageDigest read = MessageDigest.getInstance("SHA-256");
+      long count = 0;
+      try (InputStream in = crypto.decryptingStream(Files.newInputStream(file), AAD)) {
+        byte[] buf = new byte[65_537];
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+          read.update(buf, 0, n);
+          count += n;
+        }
+      }
+      assertEquals(total, count);
+      assertArrayEquals(written.digest(), read.digest());
+      try (RangeReader reader =
+          crypto.rangeReader(Files.newByteChannel(file, StandardOpenOption.READ), AAD)) {
+        assertEquals(total, reader.plaintextLength());
+        assertEquals(100, reader.read(total - 100, 100).length);
+      }
+    } finally {
+      Files.deleteIfExists(file);
+    }
+  }
+
+  @Test
+  void encryptingStream_sinkFailsMidway_streamStaysFailedAndEnvelopeDoesNotDecrypt()
+      throws IOException {
+    EnvelopeCrypto crypto = TestKeys.crypto(256);
+    ByteArrayOutputStream stored = new ByteArrayOutputStream();
+    int[] writes = {0};
+    OutputStream flaky =
+        new FilterOutputStream(stored) {
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            if (++writes[0] == 3) {
+              throw new IOException("disk full");
+            }
+            out.write(b, off, len);
+          }
+        };
+    OutputStream out = crypto.encryptingStream(flaky, AAD);
+    assertThrows(IOException.class, () -> out.write(new byte[2000]));
+    assertThrows(IOException.class, () -> out.write(new byte[1]));
+    out.close();
+    byte[] partial = stored.toByteArray();
+    assertThrows(InvalidCiphertextException.class, () -> crypto.decrypt(partial, AAD));
+  }
+
+  @Test
+  void encryptingStream_notClosed_envelopeDoesNotDecrypt() throws IOException {
+    EnvelopeCrypto crypto = TestKeys.crypto(256);
+    ByteArrayOutputStream stored = new ByteArrayOutputStream();
+    OutputStream out = crypto.encryptingStream(stored, AAD);
+    out.write(new byte[1000]);
+    out.flush();
+    byte[] partial = stored.toByteArray();
+    assertThrows(InvalidCiphertextException.class, () -> crypto.decrypt(partial, AAD));
+    InputStream in = crypto.decryptingStream(new ByteArrayInputStream(partial), AAD);
+    assertThrows(InvalidCiphertextException.class, in::readAllBytes);
+  }
+
+  @Test
+  void decryptingStream_singleByteReads_matchBulkReads() throws IOException {
+    EnvelopeCrypto crypto = TestKeys.crypto(256);
+    byte[] plaintext = new byte[777];
+    new Random(3).nextBytes(plaintext);
+    byte[] envelope = crypto.encrypt(plaintext, AAD);
+    InputStream in = crypto.decryptingStream(new ByteArrayInputStream(envelope), AAD);
+    ByteArrayOutputStream got = new ByteArrayOutputStream();
+    int b;
+    while ((b = in.read()) >= 0) {
+      got.write(b);
+    }
+    assertArrayEquals(plaintext, got.toByteArray());
+  }
+}

@@ -8,7 +8,8 @@ import java.util.Set;
 /**
  * What a provider says about one version of a key-encryption key: everything a key policy checks.
  *
- * @param reference the key, always pinned to the described version
+ * @param reference the key, pinned to the described version; unversioned only for key stores
+ *     that have no versions (which key policies reject: such a key cannot be rotated)
  * @param keyType key type
  * @param sizeBits modulus size for RSA keys; 0 when not applicable
  * @param enabled whether the version is enabled
@@ -33,9 +34,6 @@ public record KeyDescription(
     Objects.requireNonNull(keyType, "keyType");
     Objects.requireNonNull(operations, "operations");
     Objects.requireNonNull(vaultProtection, "vaultProtection");
-    if (!reference.isVersioned()) {
-      throw new IllegalArgumentException("a key description must name a version");
-    }
     if (sizeBits < 0) {
       throw new IllegalArgumentException("sizeBits must not be negative");
     }
@@ -67,8 +65,17 @@ public record KeyDescription(
         && operations.contains(KeyOperation.UNWRAP_KEY);
   }
 
-  /** The version described. */
+  /** Whether the described key has versions (the reference names one). */
+  public boolean isVersioned() {
+    return reference.isVersioned();
+  }
+
+  /**
+   * The version described.
+   *
+   * @throws IllegalStateException if the key store has no versions
+   */
   public String version() {
-    return reference.version().orElseThrow();
+    return reference.version().orElseThrow(() -> new IllegalStateException("key has no version"));
   }
 }

@@ -1,6 +1,7 @@
 package dev.cmk.core;
 
 import dev.cmk.api.InvalidCiphertextException;
+import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.UnsupportedFormatException;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
@@ -8,7 +9,6 @@ import dev.cmk.core.internal.BodyLayout;
 import dev.cmk.core.internal.ChannelRangeReader;
 import dev.cmk.core.internal.DecryptingInputStream;
 import dev.cmk.core.internal.DecryptionKeyCache;
-import dev.cmk.core.internal.DirectKeyAccess;
 import dev.cmk.core.internal.EncryptingOutputStream;
 import dev.cmk.core.internal.EnvelopeHeader;
 import dev.cmk.core.internal.KeyAccess;
@@ -25,11 +25,21 @@ import java.nio.channels.SeekableByteChannel;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.cmk.api.SecretBytes;
+import dev.cmk.api.WrappedKey;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Envelope encryption under a customer-managed key: encrypts and decrypts byte arrays, streams of
@@ -62,35 +72,50 @@ public final class EnvelopeCrypto implements AutoCloseable {
   public static final int DEFAULT_SEGMENT_SIZE = 64 * 1024;
 
   private final Providers providers;
+  private final KeyAccessGuard guard;
   private final KeyAccess access;
   private final WriteDataKeys writeKeys;
   private final DecryptionKeyCache decryptCache;
+  private final KeyVersionInventory inventory;
+  private final Cache<RewrapKey, WrappedKey> rewrapWraps;
   private final int segmentSize;
   private final SecureRandom random;
+  private final Clock clock;
+  private final ScheduledFuture<?> backgroundProbe;
 
   private EnvelopeCrypto(Builder b) {
     this.providers = new Providers(b.providers);
     this.segmentSize = b.segmentSize;
     this.random = b.random != null ? b.random : new SecureRandom();
-    Clock clock = b.clock != null ? b.clock : Clock.systemUTC();
+    this.clock = b.clock != null ? b.clock : Clock.systemUTC();
     DataKeyCacheSettings cacheSettings =
         b.cacheSettings != null ? b.cacheSettings : DataKeyCacheSettings.DEFAULT;
     this.decryptCache =
         new DecryptionKeyCache(cacheSettings.maxEntries(), cacheSettings.maxAge(), clock);
-    KeyEncryptionKeyProvider writeProvider = null;
+    this.inventory = new KeyVersionInventory(clock);
+    this.rewrapWraps = Caffeine.newBuilder().maximumSize(10_000).build();
+    Supplier<KeyConfiguration> configuration = b.configuration;
     if (b.writeKey != null) {
-      writeProvider =
+      KeyEncryptionKeyProvider writeProvider =
           b.writeProviderId != null
               ? providers.forWriting(b.writeProviderId, b.writeKey)
               : servingProvider(b.writeKey);
+      KeyConfiguration fixed = new KeyConfiguration(writeProvider, b.writeKey);
+      configuration = () -> fixed;
     }
-    this.access =
-        new DirectKeyAccess(
+    this.guard =
+        new KeyAccessGuard(
+            clock,
+            b.accessSettings != null ? b.accessSettings : KeyAccessSettings.DEFAULT,
+            b.policy != null ? b.policy : KeyPolicy.dicomService(),
+            configuration,
             providers,
-            writeProvider,
-            b.writeKey,
-            b.keyRefreshInterval != null ? b.keyRefreshInterval : Duration.ofMinutes(5),
-            clock);
+            this::purgeDataKeys,
+            b.listeners,
+            inventory,
+            b.sleeper != null ? b.sleeper : Sleeper.system(),
+            random);
+    this.access = guard.access();
     this.writeKeys =
         new WriteDataKeys(
             access,
@@ -98,6 +123,24 @@ public final class EnvelopeCrypto implements AutoCloseable {
             clock,
             random,
             decryptCache);
+    guard.initialize();
+    if (b.probeScheduler != null && configuration != null) {
+      long period = (b.accessSettings != null ? b.accessSettings : KeyAccessSettings.DEFAULT)
+          .probeBackoffMin().toMillis();
+      this.backgroundProbe =
+          b.probeScheduler.scheduleWithFixedDelay(
+              this::backgroundProbe, period, period, TimeUnit.MILLISECONDS);
+    } else {
+      this.backgroundProbe = null;
+    }
+  }
+
+  private void backgroundProbe() {
+    try {
+      guard.probeIfDue();
+    } catch (RuntimeException e) {
+      // Never let the scheduler cancel the task; the guard has logged the event.
+    }
   }
 
   private KeyEncryptionKeyProvider servingProvider(KeyReference key) {
@@ -337,9 +380,198 @@ public final class EnvelopeCrypto implements AutoCloseable {
     return segmentSize;
   }
 
-  /** Destroys cached data keys. Does not close the providers, which the application owns. */
+  /**
+   * The loss-of-access guard: status for health endpoints, {@code refresh()} after the grace
+   * period or a configuration change.
+   */
+  public KeyAccessGuard keyAccess() {
+    return guard;
+  }
+
+  /** Which key versions the envelopes handled here reference. */
+  public KeyVersionInventory inventory() {
+    return inventory;
+  }
+
+  // ---------------------------------------------------------------- re-wrap
+
+  /**
+   * Re-wraps an envelope's data key under the current key version without touching the body: only
+   * the header changes (same salt, new wrapped key, new commitment tag). The old header's
+   * commitment is verified first, so a tampered header is never re-sealed. No associated data is
+   * needed. An envelope already under the current version is returned as a copy.
+   *
+   * @param envelope the envelope
+   * @return the re-wrapped envelope
+   * @throws InvalidCiphertextException if the header is malformed or does not verify
+   * @throws KeyAccessSuspendedException if the key is not accessible
+   */
+  public byte[] rewrap(byte[] envelope) {
+    Objects.requireNonNull(envelope, "envelope");
+    EnvelopeHeader header = headerOf(envelope);
+    BodyLayout.plaintextLength(envelope.length - (long) header.length(), header.segmentSize());
+    EnvelopeHeader replacement = rewrapHeader(header);
+    if (replacement == null) {
+      return envelope.clone();
+    }
+    int bodyLength = envelope.length - header.length();
+    byte[] out = new byte[replacement.length() + bodyLength];
+    System.arraycopy(replacement.bytes(), 0, out, 0, replacement.length());
+    System.arraycopy(envelope, header.length(), out, replacement.length(), bodyLength);
+    return out;
+  }
+
+  /**
+   * Streaming {@link #rewrap(byte[])}: reads the header from {@code source}, writes the new header
+   * to {@code sink} and copies the body unchanged, in constant memory. When the envelope is
+   * already current nothing is written and {@link RewrapOutcome#ALREADY_CURRENT} is returned.
+   * Neither stream is closed.
+   *
+   * @param source the stored envelope
+   * @param sink where the re-wrapped envelope goes
+   * @return {@code REWRAPPED} or {@code ALREADY_CURRENT}
+   * @throws IOException if reading or writing fails
+   */
+  public RewrapOutcome rewrap(InputStream source, OutputStream sink) throws IOException {
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(sink, "sink");
+    EnvelopeHeader header = readHeader(source);
+    EnvelopeHeader replacement = rewrapHeader(header);
+    if (replacement == null) {
+      return RewrapOutcome.ALREADY_CURRENT;
+    }
+    sink.write(replacement.bytes());
+    source.transferTo(sink);
+    return RewrapOutcome.REWRAPPED;
+  }
+
+  /**
+   * Re-wraps many stored envelopes, reusing unwraps through the data-key cache and wraps across
+   * envelopes that share a data key. Items already under the current version are skipped without
+   * opening their sink, so an interrupted run can simply be started again. A failing item is
+   * reported and left unchanged; the run goes on, except that a loss of key access stops it (the
+   * remaining items would all fail).
+   *
+   * @param items the envelopes
+   * @param progress called after each item
+   * @return the report
+   */
+  public RewrapReport rewrapAll(Iterable<? extends RewrapItem> items, RewrapProgress progress) {
+    Objects.requireNonNull(items, "items");
+    Objects.requireNonNull(progress, "progress");
+    long startNanos = System.nanoTime();
+    KeyReference target = access.writeVersion();
+    long total = 0;
+    long rewrapped = 0;
+    long current = 0;
+    List<RewrapReport.Failure> failures = new ArrayList<>();
+    Map<KeyReference, Long> movedFrom = new LinkedHashMap<>();
+    for (RewrapItem item : items) {
+      total++;
+      RewrapOutcome outcome;
+      try {
+        outcome = rewrapOne(item, movedFrom);
+      } catch (KeyAccessSuspendedException e) {
+        failures.add(new RewrapReport.Failure(item.id(), describe(e)));
+        progress.onItem(item.id(), RewrapOutcome.FAILED, total);
+        break;
+      } catch (IOException | RuntimeException e) {
+        failures.add(new RewrapReport.Failure(item.id(), describe(e)));
+        outcome = RewrapOutcome.FAILED;
+      }
+      if (outcome == RewrapOutcome.REWRAPPED) {
+        rewrapped++;
+      } else if (outcome == RewrapOutcome.ALREADY_CURRENT) {
+        current++;
+      }
+      progress.onItem(item.id(), outcome, total);
+    }
+    return new RewrapReport(target, total, rewrapped, current, failures, movedFrom,
+        Duration.ofNanos(System.nanoTime() - startNanos));
+  }
+
+  private static String describe(Exception e) {
+    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+  }
+
+  private RewrapOutcome rewrapOne(RewrapItem item, Map<KeyReference, Long> movedFrom)
+      throws IOException {
+    try (InputStream in = item.openSource()) {
+      EnvelopeHeader header = readHeader(in);
+      EnvelopeHeader replacement = rewrapHeader(header);
+      if (replacement == null) {
+        return RewrapOutcome.ALREADY_CURRENT;
+      }
+      try (OutputStream out = item.openSink()) {
+        out.write(replacement.bytes());
+        in.transferTo(out);
+      }
+      movedFrom.merge(KeyReference.parse(header.keyReferenceText()), 1L, Long::sum);
+      return RewrapOutcome.REWRAPPED;
+    }
+  }
+
+  /** The re-sealed header under the current version, or null when already current. */
+  private EnvelopeHeader rewrapHeader(EnvelopeHeader header) {
+    KeyReference target = access.writeVersion();
+    KeyEncryptionKeyProvider writer = guard.configuredProvider();
+    if (header.providerId().equals(writer.id())
+        && header.keyReferenceText().equals(target.toString())) {
+      return null;
+    }
+    byte[] routing = header.routingBytes();
+    byte[] dataKey = dataKeyFor(header);
+    try {
+      RewrapKey cacheKey = new RewrapKey(new DecryptionKeyCacheKey(routing), target);
+      WrappedKey wrapped = rewrapWraps.getIfPresent(cacheKey);
+      if (wrapped == null) {
+        SecretBytes secret = SecretBytes.copyOf(dataKey);
+        try {
+          wrapped = access.wrap(target, secret);
+        } finally {
+          secret.destroy();
+        }
+        rewrapWraps.put(cacheKey, wrapped);
+      }
+      EnvelopeHeader replacement =
+          EnvelopeHeader.create(header.segmentSize(), header.salt(), wrapped);
+      MessageCrypto.verifyAndReseal(dataKey, header, replacement);
+      inventory.recordRewrapped(header.keyReferenceText());
+      return replacement;
+    } finally {
+      Arrays.fill(dataKey, (byte) 0);
+    }
+  }
+
+  private record DecryptionKeyCacheKey(byte[] routing) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof DecryptionKeyCacheKey
+          && Arrays.equals(((DecryptionKeyCacheKey) o).routing, routing);
+    }
+
+    @Override
+    public int hashCode() {
+      return Arrays.hashCode(routing);
+    }
+
+    @Override
+    public String toString() {
+      return "routing(" + routing.length + " bytes)";
+    }
+  }
+
+  private record RewrapKey(DecryptionKeyCacheKey routing, KeyReference target) {}
+
+  /**
+   * Destroys cached data keys and stops the background probe. Does not close the providers, which
+   * the application owns.
+   */
   @Override
   public void close() {
+    if (backgroundProbe != null) {
+      backgroundProbe.cancel(false);
+    }
     purgeDataKeys();
   }
 
@@ -361,15 +593,20 @@ public final class EnvelopeCrypto implements AutoCloseable {
   }
 
   private MessageCrypto open(EnvelopeHeader header, byte[] associatedData) {
-    access.checkReadable();
-    byte[] dataKey =
-        decryptCache.dataKey(
-            header.routingBytes(), () -> access.unwrap(providers.wrappedKeyOf(header)));
+    byte[] dataKey = dataKeyFor(header);
     try {
-      return MessageCrypto.open(dataKey, header, associatedData);
+      MessageCrypto crypto = MessageCrypto.open(dataKey, header, associatedData);
+      access.recordSeen(header.keyReferenceText());
+      return crypto;
     } finally {
       Arrays.fill(dataKey, (byte) 0);
     }
+  }
+
+  private byte[] dataKeyFor(EnvelopeHeader header) {
+    access.checkReadable();
+    return decryptCache.dataKey(
+        header.routingBytes(), () -> access.unwrap(providers.wrappedKeyOf(header)));
   }
 
   private static EnvelopeHeader headerOf(byte[] envelope) {
@@ -455,7 +692,12 @@ public final class EnvelopeCrypto implements AutoCloseable {
     private DataKeyCacheSettings cacheSettings;
     private Clock clock;
     private SecureRandom random;
-    private Duration keyRefreshInterval;
+    private KeyPolicy policy;
+    private KeyAccessSettings accessSettings;
+    private Supplier<KeyConfiguration> configuration;
+    private final List<KeyAccessListener> listeners = new ArrayList<>();
+    private Sleeper sleeper;
+    private ScheduledExecutorService probeScheduler;
 
     private Builder() {}
 
@@ -476,7 +718,8 @@ public final class EnvelopeCrypto implements AutoCloseable {
 
     /**
      * The key-encryption key new envelopes are wrapped under; versionless follows the latest
-     * version (re-resolved every {@link #keyRefreshInterval}), versioned pins one version. Without
+     * version (re-resolved every {@link KeyAccessSettings#probeInterval()}), versioned pins one
+     * version. Without
      * a write key the instance only decrypts. The provider is the one configured provider that
      * serves the key.
      */
@@ -534,14 +777,58 @@ public final class EnvelopeCrypto implements AutoCloseable {
       return this;
     }
 
-    /** How often a versionless write key's latest version is re-resolved (default 5 minutes). */
-    public Builder keyRefreshInterval(Duration interval) {
-      once(keyRefreshInterval, "keyRefreshInterval");
-      Objects.requireNonNull(interval, "interval");
-      if (interval.isNegative() || interval.isZero()) {
-        throw new IllegalArgumentException("interval must be positive");
-      }
-      keyRefreshInterval = interval;
+    /**
+     * The key policy every write key version must meet (default {@link
+     * KeyPolicy#dicomService()}). Checked at build time (a violation fails {@link #build()}
+     * before anything is written), on every new version picked up, and on refresh.
+     */
+    public Builder keyPolicy(KeyPolicy policy) {
+      once(this.policy, "keyPolicy");
+      this.policy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /** Timing of the loss-of-access guard (default {@link KeyAccessSettings#DEFAULT}). */
+    public Builder keyAccess(KeyAccessSettings settings) {
+      once(accessSettings, "keyAccess");
+      accessSettings = Objects.requireNonNull(settings, "settings");
+      return this;
+    }
+
+    /**
+     * Where the write key and its provider (identity) come from; read at build time and again on
+     * every {@link KeyAccessGuard#refresh()}, which is how a changed key URL or identity takes
+     * effect. Alternative to {@link #writeKey(KeyReference)}. The supplied provider is added to
+     * (or replaces, by id) the decryption providers.
+     */
+    public Builder keyConfiguration(Supplier<KeyConfiguration> configuration) {
+      once(this.configuration, "keyConfiguration");
+      this.configuration = Objects.requireNonNull(configuration, "configuration");
+      return this;
+    }
+
+    /** Adds a listener for key access events. */
+    public Builder listener(KeyAccessListener listener) {
+      listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /** How retries wait (default: sleep the thread). Tests pass a manual clock's advance. */
+    public Builder sleeper(Sleeper sleeper) {
+      once(this.sleeper, "sleeper");
+      this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+      return this;
+    }
+
+    /**
+     * Runs the guard's probe from {@code scheduler} (every {@link
+     * KeyAccessSettings#probeBackoffMin()}), so confirmations stay fresh and recovery does not
+     * wait for a request. The scheduler is the application's; {@link EnvelopeCrypto#close()}
+     * cancels the task.
+     */
+    public Builder backgroundProbe(ScheduledExecutorService scheduler) {
+      once(probeScheduler, "backgroundProbe");
+      probeScheduler = Objects.requireNonNull(scheduler, "scheduler");
       return this;
     }
 
@@ -550,8 +837,18 @@ public final class EnvelopeCrypto implements AutoCloseable {
      *
      * @throws IllegalStateException if no provider was added, two providers share an id, or no
      *     (or more than one) provider serves the write key
+     * @throws dev.cmk.api.KeyPolicyViolationException if the write key breaks the key policy
      */
     public EnvelopeCrypto build() {
+      if (writeKey != null && configuration != null) {
+        throw new IllegalStateException("set either writeKey or keyConfiguration, not both");
+      }
+      if (configuration != null) {
+        KeyConfiguration first = configuration.get();
+        if (!providers.contains(first.provider())) {
+          providers.add(first.provider());
+        }
+      }
       if (providers.isEmpty()) {
         throw new IllegalStateException("at least one key provider is required");
       }

@@ -175,7 +175,7 @@ class DataKeyCacheTest {
             .provider(p)
             .writeKey(v1.versionless())
             .clock(clock)
-            .keyRefreshInterval(Duration.ofMinutes(5))
+            .keyAccess(KeyAccessSettings.DEFAULT.withProbeInterval(Duration.ofMinutes(5)))
             .build();
     byte[] old = writer.encrypt(new byte[1], AAD);
     assertEquals(v1, EnvelopeCrypto.inspect(old).keyReference());

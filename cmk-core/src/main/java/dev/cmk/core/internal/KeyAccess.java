@@ -25,4 +25,7 @@ public interface KeyAccess {
 
   /** Called before a cached data key serves a read; may refuse (guard open). */
   default void checkReadable() {}
+
+  /** Called after an envelope's header authenticated, with its key reference text. */
+  default void recordSeen(String keyReference) {}
 }

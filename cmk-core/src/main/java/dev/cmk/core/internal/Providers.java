@@ -15,7 +15,7 @@ import java.util.Map;
  * envelope naming any other provider is refused, never looked up globally.
  */
 public final class Providers {
-  private final Map<String, KeyEncryptionKeyProvider> byId;
+  private volatile Map<String, KeyEncryptionKeyProvider> byId;
 
   public Providers(List<KeyEncryptionKeyProvider> providers) {
     Map<String, KeyEncryptionKeyProvider> m = new LinkedHashMap<>();
@@ -27,6 +27,16 @@ public final class Providers {
       }
     }
     this.byId = Map.copyOf(m);
+  }
+
+  /**
+   * Adds {@code provider}, replacing a configured provider with the same id (a refreshed
+   * configuration, e.g. a new identity).
+   */
+  public synchronized void replace(KeyEncryptionKeyProvider provider) {
+    Map<String, KeyEncryptionKeyProvider> m = new LinkedHashMap<>(byId);
+    m.put(provider.id(), provider);
+    byId = Map.copyOf(m);
   }
 
   public Collection<KeyEncryptionKeyProvider> all() {

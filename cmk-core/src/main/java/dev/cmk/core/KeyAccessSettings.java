@@ -1,0 +1,111 @@
+package dev.cmk.core;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Timing of the loss-of-access guard. Defaults reproduce the Azure Health Data Services contract:
+ * access restored within 30 minutes recovers by itself; after that an explicit refresh is needed.
+ *
+ * @param probeInterval how long a confirmation of the key's enabled state stays valid; reads and
+ *     writes after that re-confirm first. This bounds how long a revoked key keeps serving cached
+ *     data keys. Also how often a versionless key's latest version is re-resolved. Default 1 minute.
+ * @param gracePeriod how long after access was lost a successful probe still recovers by itself.
+ *     Default 30 minutes.
+ * @param transientTripThreshold how long transient failures (timeouts, throttling, 5xx) must
+ *     persist, after retries, before the guard opens. Default 2 minutes.
+ * @param maxRetries retries of a transient failure within one call. Default 2.
+ * @param retryBaseDelay first retry delay, doubled each retry. Default 200 ms.
+ * @param retryMaxDelay longest wait for one retry; a provider's {@code Retry-After} longer than this
+ *     is not waited for within the call. Default 2 seconds.
+ * @param probeBackoffMin first probe delay after access was lost. Default 5 seconds.
+ * @param probeBackoffMax longest delay between probes while unavailable. Default 30 seconds.
+ * @param recentUseWindow a version that decrypted data within this window and then becomes
+ *     unusable raises a {@link KeyAccessEvent.VersionUnavailable} warning. Default 7 days.
+ */
+public record KeyAccessSettings(
+    Duration probeInterval,
+    Duration gracePeriod,
+    Duration transientTripThreshold,
+    int maxRetries,
+    Duration retryBaseDelay,
+    Duration retryMaxDelay,
+    Duration probeBackoffMin,
+    Duration probeBackoffMax,
+    Duration recentUseWindow) {
+
+  /** The defaults. */
+  public static final KeyAccessSettings DEFAULT =
+      new KeyAccessSettings(
+          Duration.ofMinutes(1),
+          Duration.ofMinutes(30),
+          Duration.ofMinutes(2),
+          2,
+          Duration.ofMillis(200),
+          Duration.ofSeconds(2),
+          Duration.ofSeconds(5),
+          Duration.ofSeconds(30),
+          Duration.ofDays(7));
+
+  /** Validates. */
+  public KeyAccessSettings {
+    positive(probeInterval, "probeInterval");
+    positive(gracePeriod, "gracePeriod");
+    nonNegative(transientTripThreshold, "transientTripThreshold");
+    nonNegative(retryBaseDelay, "retryBaseDelay");
+    nonNegative(retryMaxDelay, "retryMaxDelay");
+    positive(probeBackoffMin, "probeBackoffMin");
+    positive(probeBackoffMax, "probeBackoffMax");
+    positive(recentUseWindow, "recentUseWindow");
+    if (maxRetries < 0 || maxRetries > 10) {
+      throw new IllegalArgumentException("maxRetries must be 0-10");
+    }
+    if (probeBackoffMax.compareTo(probeBackoffMin) < 0) {
+      throw new IllegalArgumentException("probeBackoffMax must be at least probeBackoffMin");
+    }
+  }
+
+  private static void positive(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isZero() || d.isNegative()) {
+      throw new IllegalArgumentException(name + " must be positive");
+    }
+  }
+
+  private static void nonNegative(Duration d, String name) {
+    Objects.requireNonNull(d, name);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(name + " must not be negative");
+    }
+  }
+
+  /** A copy with another probe interval. */
+  public KeyAccessSettings withProbeInterval(Duration d) {
+    return new KeyAccessSettings(d, gracePeriod, transientTripThreshold, maxRetries,
+        retryBaseDelay, retryMaxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow);
+  }
+
+  /** A copy with another grace period. */
+  public KeyAccessSettings withGracePeriod(Duration d) {
+    return new KeyAccessSettings(probeInterval, d, transientTripThreshold, maxRetries,
+        retryBaseDelay, retryMaxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow);
+  }
+
+  /** A copy with another transient trip threshold. */
+  public KeyAccessSettings withTransientTripThreshold(Duration d) {
+    return new KeyAccessSettings(probeInterval, gracePeriod, d, maxRetries,
+        retryBaseDelay, retryMaxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow);
+  }
+
+  /** A copy with other retry settings. */
+  public KeyAccessSettings withRetries(int maxRetries, Duration baseDelay, Duration maxDelay) {
+    return new KeyAccessSettings(probeInterval, gracePeriod, transientTripThreshold, maxRetries,
+        baseDelay, maxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow);
+  }
+
+  /** A copy with other probe backoff bounds. */
+  public KeyAccessSettings withProbeBackoff(Duration min, Duration max) {
+    return new KeyAccessSettings(probeInterval, gracePeriod, transientTripThreshold, maxRetries,
+        retryBaseDelay, retryMaxDelay, min, max, recentUseWindow);
+  }
+}

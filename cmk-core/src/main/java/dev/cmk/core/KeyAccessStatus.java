@@ -1,0 +1,50 @@
+package dev.cmk.core;
+
+import dev.cmk.api.KeyReference;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A snapshot of the loss-of-access guard, for status endpoints and dashboards. Holds no secrets.
+ *
+ * @param state the state
+ * @param since when the current state began
+ * @param cause why access was lost ({@link LossCause#NONE} when available)
+ * @param lastError the last provider error message (no secrets), or {@code null}
+ * @param graceRemaining time left before an explicit refresh is required; zero unless
+ *     unavailable
+ * @param configuredKey the key as configured (versioned or versionless), or {@code null} for a
+ *     decrypt-only instance
+ * @param currentVersion the version new writes use, or {@code null} if none confirmed yet
+ * @param lastConfirmed when the key's enabled state was last confirmed, or {@code null}
+ */
+public record KeyAccessStatus(
+    KeyAccessState state,
+    Instant since,
+    LossCause cause,
+    String lastError,
+    Duration graceRemaining,
+    KeyReference configuredKey,
+    KeyReference currentVersion,
+    Instant lastConfirmed) {
+
+  /** Validates. */
+  public KeyAccessStatus {
+    Objects.requireNonNull(state, "state");
+    Objects.requireNonNull(since, "since");
+    Objects.requireNonNull(cause, "cause");
+    Objects.requireNonNull(graceRemaining, "graceRemaining");
+  }
+
+  /** The version new writes use, once confirmed. */
+  public Optional<KeyReference> currentVersionIfKnown() {
+    return Optional.ofNullable(currentVersion);
+  }
+
+  /** The last error message, if any. */
+  public Optional<String> lastErrorMessage() {
+    return Optional.ofNullable(lastError);
+  }
+}

@@ -1,0 +1,318 @@
+package dev.cmk.core;
+
+import dev.cmk.api.KeyDescription;
+import dev.cmk.api.KeyOperation;
+import dev.cmk.api.KeyPolicyViolationException;
+import dev.cmk.api.KeyPolicyViolationException.Violation;
+import dev.cmk.api.KeyReference;
+import dev.cmk.api.KeyType;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Requirements a key-encryption key must meet before cmk wraps data under it, checked against the
+ * provider's {@link KeyDescription} when a key is configured, on every new key version picked up
+ * by rotation, and on {@code refresh()}.
+ *
+ * <p>Presets reproduce the published requirements of Azure Health Data Services:
+ *
+ * <ul>
+ *   <li>{@link #dicomService()}: RSA or RSA-HSM, 2048 or 3072 bits, versioned, vault with soft
+ *       delete and purge protection, key enabled and inside its not-before/expiry window, wrapKey
+ *       and unwrapKey permitted.
+ *   <li>{@link #fhirService()}: the same, but key type RSA only, and the vault name plus key name at
+ *       most 94 characters.
+ * </ul>
+ *
+ * <p>{@link #check} lists <em>every</em> broken rule with the value found; {@link #enforce} throws
+ * them all at once as a {@link KeyPolicyViolationException}, e.g. {@code key size 1024 not in
+ * [2048, 3072]; vault purge protection disabled}.
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class KeyPolicy {
+  /** Rule names, stable for logs and dashboards. */
+  public static final String RULE_KEY_TYPE = "key-type";
+  /** Rule: key size. */
+  public static final String RULE_KEY_SIZE = "key-size";
+  /** Rule: key has versions. */
+  public static final String RULE_VERSIONED = "key-versioned";
+  /** Rule: vault soft delete. */
+  public static final String RULE_SOFT_DELETE = "vault-soft-delete";
+  /** Rule: vault purge protection. */
+  public static final String RULE_PURGE_PROTECTION = "vault-purge-protection";
+  /** Rule: retention days. */
+  public static final String RULE_RETENTION = "vault-retention-days";
+  /** Rule: key enabled. */
+  public static final String RULE_ENABLED = "key-enabled";
+  /** Rule: not-before / expiry window. */
+  public static final String RULE_VALIDITY = "key-validity-window";
+  /** Rule: permitted operations. */
+  public static final String RULE_OPERATIONS = "key-operations";
+  /** Rule: vault name plus key name length. */
+  public static final String RULE_NAME_LENGTH = "vault-and-key-name-length";
+
+  private final Set<KeyType> keyTypes;
+  private final Set<Integer> keySizes;
+  private final boolean requireVersioned;
+  private final boolean requireSoftDelete;
+  private final boolean requirePurgeProtection;
+  private final int minRetentionDays;
+  private final boolean requireEnabled;
+  private final boolean requireValidityWindow;
+  private final Set<KeyOperation> operations;
+  private final int maxVaultAndKeyNameLength;
+  private final String name;
+
+  private KeyPolicy(Builder b) {
+    this.keyTypes = Collections.unmodifiableSet(EnumSet.copyOf(b.keyTypes));
+    this.keySizes = Collections.unmodifiableSet(new TreeSet<>(b.keySizes));
+    this.requireVersioned = b.requireVersioned;
+    this.requireSoftDelete = b.requireSoftDelete;
+    this.requirePurgeProtection = b.requirePurgeProtection;
+    this.minRetentionDays = b.minRetentionDays;
+    this.requireEnabled = b.requireEnabled;
+    this.requireValidityWindow = b.requireValidityWindow;
+    this.operations =
+        b.operations.isEmpty()
+            ? Set.of()
+            : Collections.unmodifiableSet(EnumSet.copyOf(b.operations));
+    this.maxVaultAndKeyNameLength = b.maxVaultAndKeyNameLength;
+    this.name = b.name;
+  }
+
+  /** Azure Health Data Services DICOM service requirements. */
+  public static KeyPolicy dicomService() {
+    return builder().name("dicom-service").build();
+  }
+
+  /**
+   * Azure Health Data Services FHIR service requirements: as {@link #dicomService()}, but key type
+   * RSA only, and vault name plus key name at most 94 characters.
+   */
+  public static KeyPolicy fhirService() {
+    return builder()
+        .name("fhir-service")
+        .keyTypes(KeyType.RSA)
+        .maxVaultAndKeyNameLength(94)
+        .build();
+  }
+
+  /**
+   * A builder starting from the DICOM preset (RSA/RSA-HSM, 2048/3072, versioned, soft delete and
+   * purge protection, enabled, validity window, wrap and unwrap); relax or tighten from there.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The policy's name (for logs), e.g. {@code fhir-service}. */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * Every rule {@code key} breaks at {@code now}, in a stable order; empty when it complies.
+   *
+   * @param key the provider's description
+   * @param now the current time (validity window)
+   * @return the violations
+   */
+  public List<Violation> check(KeyDescription key, Instant now) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(now, "now");
+    List<Violation> v = new ArrayList<>();
+    if (!keyTypes.contains(key.keyType())) {
+      v.add(new Violation(RULE_KEY_TYPE,
+          "key type " + key.keyType().jwkName() + " not in " + names(keyTypes)));
+    }
+    if (key.keyType().isRsa() && !keySizes.isEmpty() && !keySizes.contains(key.sizeBits())) {
+      v.add(new Violation(RULE_KEY_SIZE, "key size " + key.sizeBits() + " not in " + keySizes));
+    }
+    if (requireVersioned && !key.isVersioned()) {
+      v.add(new Violation(RULE_VERSIONED, "key has no version (it cannot be rotated)"));
+    }
+    if (requireSoftDelete && !key.vaultProtection().softDeleteEnabled()) {
+      v.add(new Violation(RULE_SOFT_DELETE, "vault soft delete disabled"
+          + recovery(key)));
+    }
+    if (requirePurgeProtection && !key.vaultProtection().purgeProtectionEnabled()) {
+      v.add(new Violation(RULE_PURGE_PROTECTION, "vault purge protection disabled"
+          + recovery(key)));
+    }
+    if (minRetentionDays > 0
+        && key.vaultProtection().softDeleteEnabled()
+        && key.vaultProtection().retentionDays() < minRetentionDays) {
+      v.add(new Violation(RULE_RETENTION, "vault retention "
+          + key.vaultProtection().retentionDays() + " days below " + minRetentionDays));
+    }
+    if (requireEnabled && !key.enabled()) {
+      v.add(new Violation(RULE_ENABLED, "key is disabled"));
+    }
+    if (requireValidityWindow) {
+      key.notBeforeTime().filter(nb -> now.isBefore(nb)).ifPresent(nb ->
+          v.add(new Violation(RULE_VALIDITY, "key not valid before " + nb)));
+      key.expiryTime().filter(exp -> !now.isBefore(exp)).ifPresent(exp ->
+          v.add(new Violation(RULE_VALIDITY, "key expired at " + exp)));
+    }
+    if (!key.operations().containsAll(operations)) {
+      Set<KeyOperation> missing = EnumSet.copyOf(operations);
+      missing.removeAll(key.operations());
+      v.add(new Violation(RULE_OPERATIONS, "key operations missing " + opNames(missing)));
+    }
+    if (maxVaultAndKeyNameLength > 0) {
+      KeyReference ref = key.reference();
+      int length = ref.vaultName().length() + ref.name().length();
+      if (length > maxVaultAndKeyNameLength) {
+        v.add(new Violation(RULE_NAME_LENGTH, "vault name + key name length " + length
+            + " exceeds " + maxVaultAndKeyNameLength));
+      }
+    }
+    return List.copyOf(v);
+  }
+
+  /**
+   * Throws if {@code key} breaks any rule.
+   *
+   * @param key the provider's description
+   * @param now the current time
+   * @throws KeyPolicyViolationException listing every broken rule
+   */
+  public void enforce(KeyDescription key, Instant now) {
+    List<Violation> v = check(key, now);
+    if (!v.isEmpty()) {
+      throw new KeyPolicyViolationException(key.reference(), v);
+    }
+  }
+
+  private static String recovery(KeyDescription key) {
+    return key.vaultProtection().recoveryLevelName().map(l -> " (recovery level " + l + ")")
+        .orElse("");
+  }
+
+  private static String names(Set<KeyType> types) {
+    return types.stream().map(KeyType::jwkName).collect(Collectors.joining(", ", "[", "]"));
+  }
+
+  private static String opNames(Set<KeyOperation> ops) {
+    return ops.stream().map(o -> {
+      String n = o.name().toLowerCase(java.util.Locale.ROOT);
+      int i = n.indexOf('_');
+      return i < 0 ? n : n.substring(0, i) + Character.toUpperCase(n.charAt(i + 1)) + n.substring(i + 2);
+    }).collect(Collectors.joining(", ", "[", "]"));
+  }
+
+  @Override
+  public String toString() {
+    return "KeyPolicy[" + name + ": types=" + names(keyTypes) + ", sizes=" + keySizes
+        + ", versioned=" + requireVersioned + ", softDelete=" + requireSoftDelete
+        + ", purgeProtection=" + requirePurgeProtection + ", enabled=" + requireEnabled
+        + ", validityWindow=" + requireValidityWindow + ", operations=" + opNames(operations)
+        + (maxVaultAndKeyNameLength > 0 ? ", maxNameLength=" + maxVaultAndKeyNameLength : "")
+        + "]";
+  }
+
+  /**
+   * Builds a {@link KeyPolicy}, starting from the DICOM preset. Weakening a requirement needs a
+   * method whose name says so.
+   */
+  public static final class Builder {
+    private Set<KeyType> keyTypes = EnumSet.of(KeyType.RSA, KeyType.RSA_HSM);
+    private Set<Integer> keySizes = Set.of(2048, 3072);
+    private boolean requireVersioned = true;
+    private boolean requireSoftDelete = true;
+    private boolean requirePurgeProtection = true;
+    private int minRetentionDays;
+    private boolean requireEnabled = true;
+    private boolean requireValidityWindow = true;
+    private Set<KeyOperation> operations = EnumSet.of(KeyOperation.WRAP_KEY, KeyOperation.UNWRAP_KEY);
+    private int maxVaultAndKeyNameLength;
+    private String name = "custom";
+
+    private Builder() {}
+
+    /** Name shown in logs. */
+    public Builder name(String name) {
+      this.name = Objects.requireNonNull(name, "name");
+      return this;
+    }
+
+    /** Allowed key types (only RSA types can wrap cmk data keys). */
+    public Builder keyTypes(KeyType... types) {
+      Objects.requireNonNull(types, "types");
+      if (types.length == 0) {
+        throw new IllegalArgumentException("at least one key type is required");
+      }
+      Set<KeyType> s = EnumSet.noneOf(KeyType.class);
+      for (KeyType t : types) {
+        if (!Objects.requireNonNull(t, "type").isRsa()) {
+          throw new IllegalArgumentException("cmk wraps data keys with RSA; " + t + " cannot");
+        }
+        s.add(t);
+      }
+      keyTypes = s;
+      return this;
+    }
+
+    /** Allowed RSA modulus sizes in bits (each at least 2048). */
+    public Builder keySizes(Integer... bits) {
+      Objects.requireNonNull(bits, "bits");
+      if (bits.length == 0) {
+        throw new IllegalArgumentException("at least one key size is required");
+      }
+      for (Integer b : bits) {
+        if (Objects.requireNonNull(b, "bits") < 2048) {
+          throw new IllegalArgumentException("RSA keys below 2048 bits are not acceptable: " + b);
+        }
+      }
+      keySizes = Set.of(bits);
+      return this;
+    }
+
+    /** Minimum soft-delete retention in days (default: no minimum). */
+    public Builder minRetentionDays(int days) {
+      if (days < 0) {
+        throw new IllegalArgumentException("days must not be negative");
+      }
+      minRetentionDays = days;
+      return this;
+    }
+
+    /** Maximum length of vault name plus key name (0 = no limit). */
+    public Builder maxVaultAndKeyNameLength(int length) {
+      if (length < 0) {
+        throw new IllegalArgumentException("length must not be negative");
+      }
+      maxVaultAndKeyNameLength = length;
+      return this;
+    }
+
+    /**
+     * Accepts keys in vaults without soft delete or purge protection, e.g. an on-premises HSM
+     * token. Data is lost for good if such a key is deleted.
+     */
+    public Builder allowKeysWithoutDeletionProtection() {
+      requireSoftDelete = false;
+      requirePurgeProtection = false;
+      return this;
+    }
+
+    /** Accepts keys without versions (which cannot be rotated). */
+    public Builder allowUnversionedKeys() {
+      requireVersioned = false;
+      return this;
+    }
+
+    /** Builds the policy. */
+    public KeyPolicy build() {
+      return new KeyPolicy(this);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package dev.cmk.core;
+
+import dev.cmk.api.KeyAccessDeniedException;
+import dev.cmk.api.KeyNotFoundException;
+import dev.cmk.api.KeyProviderException;
+
+/** Why the customer-managed key is not accessible, classified. */
+public enum LossCause {
+  /** Nothing is wrong. */
+  NONE(false),
+  /** The key (version) is disabled. */
+  KEY_DISABLED(true),
+  /** The key or version does not exist (deleted, purged). */
+  KEY_NOT_FOUND(true),
+  /** The key is outside its not-before / expiry window. */
+  KEY_NOT_VALID(true),
+  /** The key does not permit wrapKey/unwrapKey. */
+  OPERATION_NOT_PERMITTED(true),
+  /** The identity used to reach the key lacks permission or is disabled. */
+  IDENTITY_NOT_AUTHORIZED(true),
+  /** Access denied, reason unspecified by the provider. */
+  ACCESS_DENIED(true),
+  /** The key no longer meets the key policy. */
+  POLICY_VIOLATION(true),
+  /** Timeouts, throttling, 5xx, lost sessions that persisted past the trip threshold. */
+  PROVIDER_UNAVAILABLE(false);
+
+  private final boolean authoritative;
+
+  LossCause(boolean authoritative) {
+    this.authoritative = authoritative;
+  }
+
+  /** Whether the cause is the customer's (or the vault's) decision rather than an outage. */
+  public boolean isAuthoritative() {
+    return authoritative;
+  }
+
+  /** Classifies a provider failure. */
+  public static LossCause of(KeyProviderException e) {
+    if (e instanceof KeyNotFoundException) {
+      return KEY_NOT_FOUND;
+    }
+    if (e instanceof KeyAccessDeniedException) {
+      switch (((KeyAccessDeniedException) e).reason()) {
+        case KEY_DISABLED:
+          return KEY_DISABLED;
+        case KEY_NOT_VALID_NOW:
+          return KEY_NOT_VALID;
+        case OPERATION_NOT_PERMITTED:
+          return OPERATION_NOT_PERMITTED;
+        case IDENTITY_NOT_AUTHORIZED:
+          return IDENTITY_NOT_AUTHORIZED;
+        default:
+          return ACCESS_DENIED;
+      }
+    }
+    return PROVIDER_UNAVAILABLE;
+  }
+}

@@ -5,6 +5,11 @@
 module dev.cmk.testkit {
   requires transitive dev.cmk.api;
   requires static org.junit.jupiter.api;
+  requires jdk.httpserver;
+  requires com.azure.json;
+  requires org.bouncycastle.pkix;
+  requires org.bouncycastle.provider;
 
   exports dev.cmk.testkit;
+  exports dev.cmk.testkit.keyvault;
 }

@@ -1,0 +1,17 @@
+/**
+ * Azure Key Vault and Managed HSM key-encryption keys for cmk, through the Azure SDK: {@link
+ * dev.cmk.azure.AzureKeyVaultProvider}, and an adapter to azure-core's {@code KeyEncryptionKey}
+ * ({@link dev.cmk.azure.AzureKeyEncryptionKeys}).
+ */
+module dev.cmk.azure {
+  requires transitive dev.cmk.api;
+  requires transitive com.azure.core;
+  requires transitive com.azure.security.keyvault.keys;
+  requires com.azure.identity;
+  requires com.azure.json;
+
+  exports dev.cmk.azure;
+
+  provides dev.cmk.api.spi.KeyEncryptionKeyProviderFactory with
+      dev.cmk.azure.AzureKeyVaultProviderFactory;
+}

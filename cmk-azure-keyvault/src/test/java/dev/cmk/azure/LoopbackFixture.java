@@ -1,0 +1,72 @@
+package dev.cmk.azure;
+
+import com.azure.core.credential.AccessToken;
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import dev.cmk.testkit.keyvault.LoopbackKeyVault;
+import dev.cmk.testkit.keyvault.VaultIdentity;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import reactor.core.publisher.Mono;
+
+/**
+ * One loopback Key Vault for the whole test JVM: MSAL caches managed-identity tokens per JVM, so
+ * every test must talk to the server that issued them. Serves {@code cmkvault} (soft delete, no
+ * purge protection), {@code cmkprotected} (purge protection on) and the Managed HSM {@code
+ * cmkhsm}, plus the managed-identity endpoint named by {@code IDENTITY_ENDPOINT}.
+ */
+final class LoopbackFixture {
+  static final String VAULT = "cmkvault";
+  static final String PROTECTED_VAULT = "cmkprotected";
+  static final String HSM = "cmkhsm";
+
+  private static LoopbackKeyVault server;
+  private static HttpClient httpClient;
+
+  private LoopbackFixture() {}
+
+  static synchronized LoopbackKeyVault server() {
+    if (server == null) {
+      server =
+          LoopbackKeyVault.builder()
+              .keyVault(VAULT)
+              .keyVault(PROTECTED_VAULT)
+              .managedHsm(HSM)
+              .managedIdentityEndpointFromEnvironment()
+              .build();
+      server.vault(PROTECTED_VAULT).setPurgeProtection(true);
+      httpClient =
+          new JdkHttpClientBuilder(
+                  java.net.http.HttpClient.newBuilder().sslContext(server.clientSslContext()))
+              .responseTimeout(Duration.ofSeconds(20))
+              .build();
+    }
+    return server;
+  }
+
+  /** An azure-core HTTP client that trusts exactly the loopback server's certificate. */
+  static synchronized HttpClient httpClient() {
+    server();
+    return httpClient;
+  }
+
+  /** A credential that presents a token the loopback tenant issued for {@code identity}. */
+  static TokenCredential staticCredential(VaultIdentity identity) {
+    return request -> {
+      String scope = request.getScopes().get(0);
+      String token = server().issueToken(identity, scope);
+      return Mono.just(new AccessToken(token, OffsetDateTime.now().plusMinutes(30)));
+    };
+  }
+
+  /** A provider builder with trust for the loopback server, allowing the three vaults. */
+  static AzureKeyVaultProvider.Builder providerBuilder() {
+    LoopbackKeyVault s = server();
+    return AzureKeyVaultProvider.builder()
+        .httpClient(httpClient())
+        .addVault(s.vaultUrl(VAULT))
+        .addVault(s.vaultUrl(PROTECTED_VAULT))
+        .addVault(s.vaultUrl(HSM));
+  }
+}

@@ -1,0 +1,645 @@
+package dev.cmk.testkit.keyvault;
+
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+
+/**
+ * A loopback Azure Key Vault / Managed HSM for tests: the Key Vault <em>keys</em> data plane
+ * (REST api-version 7.0&ndash;7.6) over HTTPS on 127.0.0.1, with Entra-style bearer-token checks,
+ * per-identity permissions, fault injection, and optionally an App Service style managed-identity
+ * token endpoint. Real Azure SDK clients ({@code KeyClient}, {@code CryptographyClient}, {@code
+ * ManagedIdentityCredential}) talk to it unchanged.
+ *
+ * <pre>{@code
+ * try (LoopbackKeyVault server = LoopbackKeyVault.builder().keyVault("myvault").build()) {
+ *   LoopbackVault vault = server.vault("myvault");
+ *   VaultIdentity app = server.createApplication("my-service");
+ *   vault.grant(app, KeyPermission.cryptoServiceEncryptionUser());
+ *   KeyReference key = vault.createRsaKey("patient-data", 2048);
+ *   String token = server.issueToken(app);      // for a static TokenCredential
+ *   SSLContext trust = server.clientSslContext(); // for the client's HttpClient
+ *   String url = server.vaultUrl("myvault");      // https://myvault.vault.azure.net:PORT
+ * }
+ * }</pre>
+ *
+ * <p><b>Host names.</b> Vaults are served under their real names ({@code
+ * {name}.vault.azure.net}, {@code {name}.managedhsm.azure.net}) on the server's port, and the
+ * certificate carries those names, so the SDK's challenge-resource verification passes as in
+ * production. The test JVM must resolve the names to 127.0.0.1, e.g. with {@code
+ * -Djdk.net.hosts.file=...} pointing at a file with {@link #hostsFileContent()}. Requests to
+ * {@code https://127.0.0.1:PORT} or {@code https://localhost:PORT} reach the first vault (clients
+ * then need {@code disableChallengeResourceVerification()}).
+ *
+ * <p><b>Authentication.</b> Like Key Vault, a request without a token gets 401 with {@code
+ * WWW-Authenticate: Bearer authorization="https://login.microsoftonline.com/{tenant}",
+ * resource="https://vault.azure.net"} ({@code https://managedhsm.azure.net} for a Managed HSM).
+ * Tokens are accepted only if this server issued them, they are unexpired and their audience
+ * matches. Every identity starts with no permissions; {@link LoopbackVault#grant} gives some.
+ *
+ * <p><b>Managed identity.</b> With {@link Builder#managedIdentityEndpoint(URI, String)} (or {@link
+ * Builder#managedIdentityEndpointFromEnvironment()}) the server also answers the App Service token
+ * protocol on plain HTTP at that loopback address. Azure Identity (MSAL) reads {@code
+ * IDENTITY_ENDPOINT} / {@code IDENTITY_HEADER} from the process environment itself, so set them in
+ * the test JVM's environment (e.g. Failsafe's {@code <environmentVariables>}). MSAL caches
+ * managed-identity tokens per JVM: use one server per test JVM when testing managed identity, and
+ * assert on the tokens the vault receives ({@link LoopbackVault#requests()}).
+ *
+ * <p><b>Thread safety:</b> safe for concurrent use; requests are served concurrently.
+ */
+public final class LoopbackKeyVault implements AutoCloseable {
+  private static final Pattern VAULT_NAME =
+      Pattern.compile("[a-z](?:[a-z0-9-]{1,22})[a-z0-9]");
+  private static final List<String> KEY_VAULT_SUFFIXES =
+      List.of(
+          ".vault.azure.net",
+          ".vault.azure.cn",
+          ".vault.usgovcloudapi.net",
+          ".vault.microsoftazure.de");
+  private static final List<String> MANAGED_HSM_SUFFIXES =
+      List.of(".managedhsm.azure.net", ".managedhsm.azure.cn", ".managedhsm.usgovcloudapi.net");
+
+  private final String tenantId;
+  private final Clock clock;
+  private final TokenService tokens;
+  private final TlsMaterial tls;
+  private final ExecutorService executor;
+  private final HttpsServer https;
+  private final HttpServer identityServer;
+  private final URI identityEndpoint;
+  private final Map<String, VaultState> vaultsByHost = new LinkedHashMap<>();
+  private final Map<String, LoopbackVault> vaultsByName = new LinkedHashMap<>();
+  private final VaultState defaultVault;
+  private final Map<String, VaultIdentity> identities = new ConcurrentHashMap<>();
+  private final VaultIdentity systemAssigned;
+  private final AtomicInteger identityFailNext = new AtomicInteger();
+  private volatile int identityFailStatus = 500;
+  private final ArrayDeque<ManagedIdentityRequest> identityRequests = new ArrayDeque<>();
+
+  private LoopbackKeyVault(Builder b) {
+    SecureRandom random = new SecureRandom();
+    this.tenantId = b.tenantId != null ? b.tenantId : "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    this.clock = b.clock != null ? b.clock : Clock.systemUTC();
+    this.tokens = new TokenService(tenantId, random);
+    this.systemAssigned = newIdentity("system-assigned", VaultIdentity.Kind.SYSTEM_ASSIGNED);
+    identities.put(systemAssigned.name(), systemAssigned);
+    List<String> hosts = new ArrayList<>();
+    for (Map.Entry<String, VaultState.Kind> e : b.vaults.entrySet()) {
+      hosts.add(e.getKey());
+    }
+    hosts.add("localhost");
+    this.tls = TlsMaterial.create(hosts, random);
+    this.executor = Executors.newCachedThreadPool(daemonThreads("cmk-loopback-key-vault"));
+    try {
+      https = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), b.port), 0);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls.serverContext));
+      https.createContext("/", new KeyVaultHandler(this));
+      https.setExecutor(executor);
+      VaultState first = null;
+      for (Map.Entry<String, VaultState.Kind> e : b.vaults.entrySet()) {
+        String host = e.getKey();
+        String name = host.substring(0, host.indexOf('.'));
+        VaultState state = new VaultState(name, e.getValue(), host, this, clock, random);
+        vaultsByHost.put(host, state);
+        vaultsByName.put(name, new LoopbackVault(this, state));
+        if (first == null) {
+          first = state;
+        }
+      }
+      defaultVault = first;
+      if (b.identityEndpoint != null) {
+        URI endpoint = b.identityEndpoint;
+        identityServer =
+            HttpServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), endpoint.getPort()), 0);
+        String path = endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() ? "/" : endpoint.getRawPath();
+        identityServer.createContext("/", new ManagedIdentityHandler(this, path, b.identityHeader));
+        identityServer.setExecutor(executor);
+        identityEndpoint = endpoint;
+      } else {
+        identityServer = null;
+        identityEndpoint = null;
+      }
+    } catch (IOException e) {
+      executor.shutdownNow();
+      throw new UncheckedIOException("cannot bind the loopback Key Vault", e);
+    }
+    https.start();
+    if (identityServer != null) {
+      identityServer.start();
+    }
+  }
+
+  /**
+   * A builder; add at least one vault.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A vault served here.
+   *
+   * @param name the vault or Managed HSM name (first DNS label), case-insensitive
+   * @return its admin handle
+   * @throws IllegalArgumentException if no such vault is served
+   */
+  public LoopbackVault vault(String name) {
+    Objects.requireNonNull(name, "name");
+    LoopbackVault v = vaultsByName.get(name.toLowerCase(Locale.ROOT));
+    if (v == null) {
+      throw new IllegalArgumentException("no vault named " + name + " is served here");
+    }
+    return v;
+  }
+
+  /** Every vault served here, in the order they were added. */
+  public List<LoopbackVault> vaults() {
+    return List.copyOf(vaultsByName.values());
+  }
+
+  /** The HTTPS port (on 127.0.0.1). */
+  public int port() {
+    return https.getAddress().getPort();
+  }
+
+  /**
+   * The URL of a vault: {@code https://{name}.vault.azure.net:PORT} (or {@code .managedhsm...}).
+   *
+   * @param name the vault name
+   * @return the vault URL
+   * @throws IllegalArgumentException if no such vault is served
+   */
+  public String vaultUrl(String name) {
+    return vault(name).vaultUrl();
+  }
+
+  /**
+   * A client {@link SSLContext} that trusts exactly this server's self-signed certificate.
+   *
+   * @return the context
+   */
+  public SSLContext clientSslContext() {
+    return tls.clientContext;
+  }
+
+  /**
+   * A PKCS#12 trust store (no password needed to read) holding this server's certificate.
+   *
+   * @return the trust store
+   */
+  public KeyStore trustStore() {
+    return tls.trustStore;
+  }
+
+  /** The server's self-signed certificate, generated at start-up. */
+  public X509Certificate certificate() {
+    return tls.certificate;
+  }
+
+  /**
+   * Lines for a hosts file ({@code -Djdk.net.hosts.file}) mapping every vault host name, and
+   * {@code localhost}, to 127.0.0.1.
+   *
+   * @return the file content
+   */
+  public String hostsFileContent() {
+    StringBuilder sb = new StringBuilder();
+    for (String host : vaultsByHost.keySet()) {
+      sb.append("127.0.0.1 ").append(host).append('\n');
+    }
+    sb.append("127.0.0.1 localhost\n");
+    return sb.toString();
+  }
+
+  /** The tenant id named in challenges and tokens. */
+  public String tenantId() {
+    return tenantId;
+  }
+
+  /** The clock used for key attributes, validity checks and deletion dates. */
+  public Clock clock() {
+    return clock;
+  }
+
+  /** The system-assigned managed identity of the (imaginary) host running the tests. */
+  public VaultIdentity systemAssignedIdentity() {
+    return systemAssigned;
+  }
+
+  /**
+   * Creates (or returns the existing) user-assigned managed identity with this name. Its client id
+   * and resource id select it at the managed-identity endpoint.
+   *
+   * @param name identity name
+   * @return the identity
+   * @throws IllegalArgumentException if the name is taken by another kind of identity
+   */
+  public VaultIdentity createUserAssignedIdentity(String name) {
+    return createIdentity(name, VaultIdentity.Kind.USER_ASSIGNED);
+  }
+
+  /**
+   * Creates (or returns the existing) application (service principal) with this name; its tokens
+   * come from {@link #issueToken(VaultIdentity)}.
+   *
+   * @param name application name
+   * @return the identity
+   * @throws IllegalArgumentException if the name is taken by another kind of identity
+   */
+  public VaultIdentity createApplication(String name) {
+    return createIdentity(name, VaultIdentity.Kind.APPLICATION);
+  }
+
+  private VaultIdentity createIdentity(String name, VaultIdentity.Kind kind) {
+    Objects.requireNonNull(name, "name");
+    VaultIdentity identity =
+        identities.computeIfAbsent(name, n -> newIdentity(n, kind));
+    if (identity.kind() != kind) {
+      throw new IllegalArgumentException("identity name " + name + " is taken by a " + identity.kind());
+    }
+    return identity;
+  }
+
+  /**
+   * Looks an identity up by name.
+   *
+   * @param name identity name
+   * @return the identity, when it exists
+   */
+  public Optional<VaultIdentity> identity(String name) {
+    return Optional.ofNullable(identities.get(Objects.requireNonNull(name, "name")));
+  }
+
+  private VaultIdentity newIdentity(String name, VaultIdentity.Kind kind) {
+    String seed = tenantId + "|" + kind + "|" + name;
+    String objectId = UUID.nameUUIDFromBytes((seed + "|object").getBytes(StandardCharsets.UTF_8)).toString();
+    String clientId = UUID.nameUUIDFromBytes((seed + "|client").getBytes(StandardCharsets.UTF_8)).toString();
+    String resourceId =
+        kind == VaultIdentity.Kind.USER_ASSIGNED
+            ? "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/cmk-loopback"
+                + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/"
+                + name
+            : null;
+    return new VaultIdentity(name, kind, objectId, clientId, resourceId);
+  }
+
+  /**
+   * Issues a Key Vault token ({@code aud=https://vault.azure.net}) for an identity, as Entra ID
+   * would; use it from a static {@code TokenCredential} in tests.
+   *
+   * @param identity the identity, created by this server
+   * @return the bearer token, valid for one hour
+   * @throws IllegalArgumentException if the identity is not one of this server's
+   */
+  public String issueToken(VaultIdentity identity) {
+    return issueToken(identity, TokenService.KEY_VAULT_RESOURCE);
+  }
+
+  /**
+   * Issues a token for an identity and resource ({@code https://vault.azure.net} or {@code
+   * https://managedhsm.azure.net}; a {@code /.default} scope is accepted too).
+   *
+   * @param identity the identity, created by this server
+   * @param resource the audience
+   * @return the bearer token, valid for one hour
+   * @throws IllegalArgumentException if the identity is not one of this server's
+   */
+  public String issueToken(VaultIdentity identity, String resource) {
+    Objects.requireNonNull(identity, "identity");
+    Objects.requireNonNull(resource, "resource");
+    if (!identity.equals(identities.get(identity.name()))) {
+      throw new IllegalArgumentException("identity " + identity.name() + " is not known to this server");
+    }
+    return tokens.issue(identity, resource);
+  }
+
+  /** The managed-identity endpoint, when one was configured. */
+  public Optional<URI> managedIdentityEndpoint() {
+    return Optional.ofNullable(identityEndpoint);
+  }
+
+  /** Requests the managed-identity endpoint received, oldest first. */
+  public List<ManagedIdentityRequest> managedIdentityRequests() {
+    synchronized (identityRequests) {
+      return List.copyOf(identityRequests);
+    }
+  }
+
+  /**
+   * Makes the managed-identity endpoint answer the next {@code count} requests with {@code
+   * status} (e.g. 500), to test token acquisition failures.
+   *
+   * @param count how many requests, not negative
+   * @param status an HTTP error status (400-599)
+   */
+  public void failManagedIdentityNext(int count, int status) {
+    if (count < 0 || status < 400 || status > 599) {
+      throw new IllegalArgumentException("count must be >= 0 and status 400-599");
+    }
+    identityFailStatus = status;
+    identityFailNext.set(count);
+  }
+
+  /** Stops both listeners and the worker threads. Idempotent. */
+  @Override
+  public void close() {
+    https.stop(0);
+    if (identityServer != null) {
+      identityServer.stop(0);
+    }
+    executor.shutdownNow();
+  }
+
+  // ---------------------------------------------------------------- package-private
+
+  TokenService tokens() {
+    return tokens;
+  }
+
+  VaultState vaultForHost(String host) {
+    if (host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]")) {
+      return defaultVault;
+    }
+    return vaultsByHost.get(host);
+  }
+
+  Optional<VaultIdentity> findManagedIdentity(String clientId, String resourceId, String objectId) {
+    if (clientId == null && resourceId == null && objectId == null) {
+      return Optional.of(systemAssigned);
+    }
+    for (VaultIdentity id : identities.values()) {
+      if (id.kind() == VaultIdentity.Kind.APPLICATION) {
+        continue;
+      }
+      if (clientId != null && id.kind() == VaultIdentity.Kind.USER_ASSIGNED && id.clientId().equalsIgnoreCase(clientId)) {
+        return Optional.of(id);
+      }
+      if (resourceId != null && resourceId.equalsIgnoreCase(id.resourceId())) {
+        return Optional.of(id);
+      }
+      if (objectId != null && id.kind() == VaultIdentity.Kind.USER_ASSIGNED && id.objectId().equalsIgnoreCase(objectId)) {
+        return Optional.of(id);
+      }
+    }
+    return Optional.empty();
+  }
+
+  int takeManagedIdentityFault() {
+    while (true) {
+      int n = identityFailNext.get();
+      if (n <= 0) {
+        return 0;
+      }
+      if (identityFailNext.compareAndSet(n, n - 1)) {
+        return identityFailStatus;
+      }
+    }
+  }
+
+  void recordManagedIdentityRequest(ManagedIdentityRequest request) {
+    synchronized (identityRequests) {
+      identityRequests.addLast(request);
+      while (identityRequests.size() > 10_000) {
+        identityRequests.pollFirst();
+      }
+    }
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  static String hostFor(String nameOrHost, VaultState.Kind kind) {
+    Objects.requireNonNull(nameOrHost, "name");
+    String host = nameOrHost.toLowerCase(Locale.ROOT);
+    List<String> suffixes = kind == VaultState.Kind.MANAGED_HSM ? MANAGED_HSM_SUFFIXES : KEY_VAULT_SUFFIXES;
+    String name = host;
+    if (host.contains(".")) {
+      String suffix = null;
+      for (String s : suffixes) {
+        if (host.endsWith(s)) {
+          suffix = s;
+        }
+      }
+      if (suffix == null) {
+        throw new IllegalArgumentException(
+            "host " + nameOrHost + " must end with one of " + suffixes);
+      }
+      name = host.substring(0, host.length() - suffix.length());
+    } else {
+      host = host + suffixes.get(0);
+    }
+    if (!VAULT_NAME.matcher(name).matches() || name.contains("--")) {
+      throw new IllegalArgumentException(
+          "vault name must be 3-24 letters, digits and hyphens, start with a letter, end with a"
+              + " letter or digit, no consecutive hyphens: " + nameOrHost);
+    }
+    return host;
+  }
+
+  /**
+   * Configures and starts a {@link LoopbackKeyVault}.
+   *
+   * <p>Single-valued settings may be set once; setting one twice is an {@link
+   * IllegalStateException}.
+   */
+  public static final class Builder {
+    private final Map<String, VaultState.Kind> vaults = new LinkedHashMap<>();
+    private final Map<String, String> vaultNames = new LinkedHashMap<>();
+    private String tenantId;
+    private Clock clock;
+    private int port;
+    private boolean portSet;
+    private URI identityEndpoint;
+    private String identityHeader;
+
+    private Builder() {}
+
+    /**
+     * Adds a Key Vault (premium: RSA and RSA-HSM keys) with soft delete on (90 days) and purge
+     * protection off, like a vault created today without options.
+     *
+     * @param name the vault name ({@code myvault}) or full host name ({@code myvault.vault.azure.cn})
+     * @return this builder
+     * @throws IllegalArgumentException if the name is invalid or already added
+     */
+    public Builder keyVault(String name) {
+      return add(name, VaultState.Kind.KEY_VAULT);
+    }
+
+    /**
+     * Adds a Managed HSM (RSA-HSM keys only; soft delete always on, 90 days; local RBAC).
+     *
+     * @param name the HSM name ({@code myhsm}) or full host name
+     * @return this builder
+     * @throws IllegalArgumentException if the name is invalid or already added
+     */
+    public Builder managedHsm(String name) {
+      return add(name, VaultState.Kind.MANAGED_HSM);
+    }
+
+    private Builder add(String name, VaultState.Kind kind) {
+      String host = hostFor(name, kind);
+      String shortName = host.substring(0, host.indexOf('.'));
+      if (vaultNames.containsKey(shortName)) {
+        throw new IllegalArgumentException("a vault named " + shortName + " was already added");
+      }
+      vaultNames.put(shortName, host);
+      vaults.put(host, kind);
+      return this;
+    }
+
+    /**
+     * The tenant id named in challenges and tokens (default: a fixed GUID).
+     *
+     * @param tenantId a tenant GUID
+     * @return this builder
+     */
+    public Builder tenantId(String tenantId) {
+      Objects.requireNonNull(tenantId, "tenantId");
+      if (this.tenantId != null) {
+        throw new IllegalStateException("tenantId was already set");
+      }
+      this.tenantId = UUID.fromString(tenantId).toString();
+      return this;
+    }
+
+    /**
+     * The clock for key attributes ({@code created}, {@code updated}), not-before / expiry checks
+     * and deletion dates (default: the system clock). Token lifetimes always use real time,
+     * because the SDK checks them against real time.
+     *
+     * @param clock the clock, e.g. a {@code ManualClock}
+     * @return this builder
+     */
+    public Builder clock(Clock clock) {
+      Objects.requireNonNull(clock, "clock");
+      if (this.clock != null) {
+        throw new IllegalStateException("clock was already set");
+      }
+      this.clock = clock;
+      return this;
+    }
+
+    /**
+     * The HTTPS port on 127.0.0.1 (default 0: a free port).
+     *
+     * @param port 0-65535
+     * @return this builder
+     */
+    public Builder port(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0-65535");
+      }
+      if (portSet) {
+        throw new IllegalStateException("port was already set");
+      }
+      this.port = port;
+      this.portSet = true;
+      return this;
+    }
+
+    /**
+     * Also serve the App Service managed-identity token endpoint at {@code endpoint} (plain HTTP
+     * on 127.0.0.1 at the endpoint's port and path), requiring {@code identityHeader} in {@code
+     * X-IDENTITY-HEADER}.
+     *
+     * @param endpoint e.g. {@code http://127.0.0.1:41741/msi/token}
+     * @param identityHeader the shared secret clients send
+     * @return this builder
+     * @throws IllegalArgumentException if the endpoint is not http on 127.0.0.1 / localhost with a
+     *     port
+     */
+    public Builder managedIdentityEndpoint(URI endpoint, String identityHeader) {
+      Objects.requireNonNull(endpoint, "endpoint");
+      Objects.requireNonNull(identityHeader, "identityHeader");
+      if (this.identityEndpoint != null) {
+        throw new IllegalStateException("managedIdentityEndpoint was already set");
+      }
+      if (!"http".equalsIgnoreCase(endpoint.getScheme())
+          || endpoint.getPort() <= 0
+          || !(("127.0.0.1").equals(endpoint.getHost()) || "localhost".equalsIgnoreCase(endpoint.getHost()))) {
+        throw new IllegalArgumentException(
+            "the managed-identity endpoint must be http://127.0.0.1:PORT/... or http://localhost:PORT/...");
+      }
+      if (identityHeader.isEmpty()) {
+        throw new IllegalArgumentException("identityHeader must not be empty");
+      }
+      this.identityEndpoint = endpoint;
+      this.identityHeader = identityHeader;
+      return this;
+    }
+
+    /**
+     * Serves the managed-identity endpoint named by this JVM's {@code IDENTITY_ENDPOINT} and
+     * {@code IDENTITY_HEADER} environment variables (what Azure Identity will call).
+     *
+     * @return this builder
+     * @throws IllegalStateException if either variable is missing
+     * @throws IllegalArgumentException if the endpoint is not a loopback http URL with a port
+     */
+    public Builder managedIdentityEndpointFromEnvironment() {
+      String endpoint = System.getenv("IDENTITY_ENDPOINT");
+      String header = System.getenv("IDENTITY_HEADER");
+      if (endpoint == null || header == null) {
+        throw new IllegalStateException(
+            "IDENTITY_ENDPOINT and IDENTITY_HEADER must be set in the environment of this JVM");
+      }
+      return managedIdentityEndpoint(URI.create(endpoint), header);
+    }
+
+    /**
+     * Starts the server.
+     *
+     * @return the running server
+     * @throws IllegalStateException if no vault was added
+     * @throws UncheckedIOException if a port cannot be bound
+     */
+    public LoopbackKeyVault build() {
+      if (vaults.isEmpty()) {
+        throw new IllegalStateException("add at least one vault with keyVault(...) or managedHsm(...)");
+      }
+      return new LoopbackKeyVault(this);
+    }
+  }
+
+  /** For {@link LoopbackVault}: builds the vault URL from the port. */
+  String urlOf(VaultState state) {
+    return "https://" + state.host + ":" + port();
+  }
+
+}

@@ -1,0 +1,273 @@
+package dev.cmk.softhsm;
+
+import dev.cmk.api.KeyDescription;
+import dev.cmk.api.KeyNotFoundException;
+import dev.cmk.api.KeyReference;
+import dev.cmk.softhsm.internal.KeyObjects;
+import dev.cmk.softhsm.internal.KeyObjects.KeyVersion;
+import dev.cmk.softhsm.internal.References;
+import dev.cmk.softhsm.internal.TokenConnection;
+import dev.cmk.softhsm.internal.Versions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Key lifecycle on a PKCS#11 token: create, rotate, disable, enable, delete and list versions, so
+ * that nobody has to run {@code softhsm2-util} or {@code pkcs11-tool} by hand. Obtained from {@link
+ * Pkcs11KeyProvider#keyManager()} and sharing the provider's login; changes are visible to the
+ * provider at once (its cached state for the key is dropped) and to other processes at their next
+ * token access.
+ *
+ * <p>What the operations do to the token:
+ *
+ * <ul>
+ *   <li>create / rotate: {@code C_GenerateKeyPair} inside the token with {@code CKA_LABEL} = key
+ *       name and {@code CKA_ID} = version ({@code v0001}, then the next number). The private key is
+ *       {@code CKA_TOKEN}, {@code CKA_PRIVATE}, {@code CKA_SENSITIVE}, not {@code CKA_EXTRACTABLE},
+ *       may decrypt and unwrap but not sign or derive, and is limited by {@code
+ *       CKA_ALLOWED_MECHANISMS} to OAEP and raw RSA (where the token supports that attribute).
+ *   <li>disable / enable: set {@code CKA_DECRYPT} and {@code CKA_UNWRAP} of the version's private
+ *       key to false / true.
+ *   <li>delete: {@code C_DestroyObject} of the key pair(s). There is no soft delete on a token:
+ *       data wrapped under a deleted version is lost unless the key was backed up in the HSM's own
+ *       way.
+ * </ul>
+ *
+ * <p><b>Thread safety:</b> safe for concurrent use; creations and rotations in this process are
+ * serialized. Rotations from several processes at once may pick the same next version; run
+ * lifecycle changes from one place.
+ */
+public final class Pkcs11KeyManager {
+
+  /** Key sizes {@link #createKey} accepts. */
+  public static final List<Integer> KEY_SIZES = List.of(2048, 3072, 4096);
+
+  private final Pkcs11KeyProvider provider;
+  private final TokenConnection connection;
+  private final Object generationLock = new Object();
+
+  Pkcs11KeyManager(Pkcs11KeyProvider provider, TokenConnection connection) {
+    this.provider = provider;
+    this.connection = connection;
+  }
+
+  /**
+   * The versionless reference of key {@code name} on this token: {@code
+   * pkcs11:token=<label>;object=<name>}.
+   *
+   * @param name 1&ndash;127 of {@code [0-9a-zA-Z-]}
+   * @return the reference
+   * @throws IllegalArgumentException if the name is not valid
+   */
+  public KeyReference keyReference(String name) {
+    return References.of(connection.tokenLabel(), Objects.requireNonNull(name, "name"), null);
+  }
+
+  /**
+   * Creates a new key: generates its first version ({@code v0001}) inside the token.
+   *
+   * @param name the key name, 1&ndash;127 of {@code [0-9a-zA-Z-]}
+   * @param sizeBits 2048, 3072 or 4096
+   * @return the versioned reference of the first version
+   * @throws IllegalArgumentException if the name or size is not valid
+   * @throws IllegalStateException if a key object with this name already exists on the token
+   * @throws dev.cmk.api.KeyAccessDeniedException if the token refuses (read-only, not permitted)
+   * @throws dev.cmk.api.KeyProviderUnavailableException on transient failures
+   */
+  public KeyReference createKey(String name, int sizeBits) {
+    KeyReference key = keyReference(name);
+    checkSize(sizeBits);
+    String version = Versions.first();
+    synchronized (generationLock) {
+      connection.callReadWrite(
+          "create key",
+          key,
+          s -> {
+            if (KeyObjects.exists(s, name)) {
+              throw new IllegalStateException(
+                  "a key named '"
+                      + name
+                      + "' already exists on token '"
+                      + connection.tokenLabel()
+                      + "'; use rotateKey to add a version");
+            }
+            return KeyObjects.generate(s, name, version, sizeBits);
+          });
+    }
+    provider.forget(key);
+    return key.withVersion(version);
+  }
+
+  /**
+   * Creates a new version of {@code key}, of the same size as its latest version, which becomes
+   * the latest.
+   *
+   * @param key the key (a version in it is ignored)
+   * @return the versioned reference of the new version
+   * @throws IllegalArgumentException if the provider does not serve {@code key}
+   * @throws KeyNotFoundException if the key has no version
+   * @throws dev.cmk.api.KeyAccessDeniedException if the token refuses
+   * @throws dev.cmk.api.KeyProviderUnavailableException on transient failures
+   */
+  public KeyReference rotateKey(KeyReference key) {
+    checkServed(key);
+    KeyReference versionless = keyReference(key.name());
+    String version;
+    synchronized (generationLock) {
+      version =
+          connection.callReadWrite(
+              "rotate key",
+              versionless,
+              s -> {
+                List<KeyVersion> all =
+                    KeyObjects.findAll(s, versionless, connection.generation(), provider.now());
+                if (all.isEmpty()) {
+                  throw new KeyNotFoundException("key not found on the token", versionless);
+                }
+                List<String> names = new ArrayList<>();
+                all.forEach(v -> names.add(v.version()));
+                String next = Versions.next(names);
+                KeyObjects.generate(s, key.name(), next, all.get(all.size() - 1).sizeBits());
+                return next;
+              });
+    }
+    provider.forget(versionless);
+    return versionless.withVersion(version);
+  }
+
+  /**
+   * Disables one version: unwrap with it fails with {@link dev.cmk.api.KeyAccessDeniedException}
+   * from now on (in every process), wrap as soon as the provider's cached state expires (at once in
+   * this provider).
+   *
+   * @param version a versioned reference
+   * @throws IllegalArgumentException if {@code version} is not versioned or not served
+   * @throws KeyNotFoundException if the version does not exist
+   * @throws dev.cmk.api.KeyAccessDeniedException if the token refuses the change
+   * @throws dev.cmk.api.KeyProviderUnavailableException on transient failures
+   */
+  public void disable(KeyReference version) {
+    setEnabled(version, false);
+  }
+
+  /**
+   * Enables one version again.
+   *
+   * @param version a versioned reference
+   * @throws IllegalArgumentException if {@code version} is not versioned or not served
+   * @throws KeyNotFoundException if the version does not exist
+   * @throws dev.cmk.api.KeyAccessDeniedException if the token refuses the change
+   * @throws dev.cmk.api.KeyProviderUnavailableException on transient failures
+   */
+  public void enable(KeyReference version) {
+    setEnabled(version, true);
+  }
+
+  private void setEnabled(KeyReference version, boolean enabled) {
+    checkVersioned(version);
+    int changed =
+        connection.callReadWrite(
+            enabled ? "enable key" : "disable key",
+            version,
+            s -> KeyObjects.setEnabled(s, version, enabled));
+    provider.forget(version);
+    if (changed == 0) {
+      throw new KeyNotFoundException("key version not found on the token", version);
+    }
+  }
+
+  /**
+   * Deletes every version of a key (private and public key objects).
+   *
+   * @param key the key (a version in it is ignored)
+   * @throws IllegalArgumentException if the provider does not serve {@code key}
+   * @throws KeyNotFoundException if no object of the key exists
+   * @throws dev.cmk.api.KeyAccessDeniedException if the token refuses
+   * @throws dev.cmk.api.KeyProviderUnavailableException on transient failures
+   */
+  public void deleteKey(KeyReference key) {
+    checkServed(key);
+    KeyReference versionless = keyReference(key.name());
+    int destroyed =
+        connection.callReadWrite(
+            "delete key", versionless, s -> KeyObjects.destroy(s, key.name(), Optional.empty()));
+    provider.forget(versionless);
+    if (destroyed == 0) {
+      throw new KeyNotFoundException("key not found on the token", versionless);
+    }
+  }
+
+  /**
+   * Deletes one version (its private and public key objects).
+   *
+   * @param version a versioned reference
+   * @throws IllegalArgumentException if {@code version} is not versioned or not served
+   * @throws KeyNotFoundException if the version does not exist
+   * @throws dev.cmk.api.KeyAccessDeniedException if the token refuses
+   * @throws dev.cmk.api.KeyProviderUnavailableException on transient failures
+   */
+  public void deleteVersion(KeyReference version) {
+    checkVersioned(version);
+    int destroyed =
+        connection.callReadWrite(
+            "delete key version",
+            version,
+            s -> KeyObjects.destroy(s, version.name(), version.version()));
+    provider.forget(version);
+    if (destroyed == 0) {
+      throw new KeyNotFoundException("key version not found on the token", version);
+    }
+  }
+
+  /**
+   * Describes every version of a key, oldest first (the last is the latest).
+   *
+   * @param key the key (a version in it is ignored)
+   * @return the descriptions; empty if the key does not exist
+   * @throws IllegalArgumentException if the provider does not serve {@code key}
+   * @throws dev.cmk.api.KeyProviderUnavailableException on transient failures
+   */
+  public List<KeyDescription> listVersions(KeyReference key) {
+    checkServed(key);
+    KeyReference versionless = keyReference(key.name());
+    List<KeyVersion> all =
+        connection.call(
+            "list versions",
+            versionless,
+            s -> KeyObjects.findAll(s, versionless, connection.generation(), provider.now()));
+    List<KeyDescription> out = new ArrayList<>(all.size());
+    for (KeyVersion v : all) {
+      out.add(provider.description(v));
+    }
+    return List.copyOf(out);
+  }
+
+  private void checkServed(KeyReference key) {
+    Objects.requireNonNull(key, "key");
+    if (!provider.serves(key)) {
+      throw new IllegalArgumentException(
+          "key reference " + key + " is not on PKCS#11 token '" + connection.tokenLabel() + "'");
+    }
+  }
+
+  private void checkVersioned(KeyReference version) {
+    Objects.requireNonNull(version, "version");
+    if (!version.isVersioned()) {
+      throw new IllegalArgumentException("a versioned key reference is required");
+    }
+    checkServed(version);
+  }
+
+  private static void checkSize(int sizeBits) {
+    if (!KEY_SIZES.contains(sizeBits)) {
+      throw new IllegalArgumentException("key size must be one of " + KEY_SIZES + ", not " + sizeBits);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Pkcs11KeyManager[token=" + connection.tokenLabel() + "]";
+  }
+}

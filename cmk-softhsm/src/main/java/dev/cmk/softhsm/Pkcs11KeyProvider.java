@@ -1,0 +1,733 @@
+package dev.cmk.softhsm;
+
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKF_DECRYPT;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKG_MGF1_SHA1;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKG_MGF1_SHA256;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_RSA_PKCS_OAEP;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_RSA_X_509;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_SHA256;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_SHA_1;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_FUNCTION_FAILED;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_GENERAL_ERROR;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_KEY_FUNCTION_NOT_PERMITTED;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKZ_DATA_SPECIFIED;
+
+import dev.cmk.api.InvalidCiphertextException;
+import dev.cmk.api.KeyAccessDeniedException;
+import dev.cmk.api.KeyDescription;
+import dev.cmk.api.KeyNotFoundException;
+import dev.cmk.api.KeyOperation;
+import dev.cmk.api.KeyReference;
+import dev.cmk.api.KeyType;
+import dev.cmk.api.SecretBytes;
+import dev.cmk.api.VaultProtection;
+import dev.cmk.api.WrapAlgorithm;
+import dev.cmk.api.WrappedKey;
+import dev.cmk.api.spi.KeyEncryptionKeyProvider;
+import dev.cmk.softhsm.internal.KeyObjects;
+import dev.cmk.softhsm.internal.KeyObjects.KeyVersion;
+import dev.cmk.softhsm.internal.Pkcs11Errors;
+import dev.cmk.softhsm.internal.References;
+import dev.cmk.softhsm.internal.RsaOaep;
+import dev.cmk.softhsm.internal.TokenConnection;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.xipki.pkcs11.wrapper.Mechanism;
+import org.xipki.pkcs11.wrapper.MechanismInfo;
+import org.xipki.pkcs11.wrapper.PKCS11Exception;
+import org.xipki.pkcs11.wrapper.Session;
+import org.xipki.pkcs11.wrapper.params.RSA_PKCS_OAEP_PARAMS;
+
+/**
+ * A {@link KeyEncryptionKeyProvider} (id {@value #ID}) for RSA key pairs in a PKCS#11 token: SoftHSM2
+ * in tests, any HSM with a PKCS#11 library in production.
+ *
+ * <p>Keys are named by RFC 7512 references, {@code pkcs11:token=cmk;object=patient-data;id=v0002}:
+ * {@code token} is the token label, {@code object} the key name (the objects' {@code CKA_LABEL}),
+ * {@code id} the version (the objects' {@code CKA_ID}, ASCII). Each version is its own key pair;
+ * versions made by {@link Pkcs11KeyManager} are {@code v0001}, {@code v0002}, &hellip; and the
+ * highest is the latest. Keys are reported as {@link KeyType#RSA_HSM}; a version is enabled while
+ * its private key's {@code CKA_DECRYPT} is true.
+ *
+ * <p><b>Wrap and unwrap.</b> Wrap encrypts the data key with RSA-OAEP in software under the public
+ * key read from the token (a public-key operation; nothing secret leaves the token). It refuses a
+ * version it knows to be disabled, re-reading the enabled state when the cached state is older
+ * than {@link Builder#keyStateCacheTtl(Duration)} (5 seconds by default). Unwrap always runs the
+ * private-key operation in the token, so a version disabled by any process is refused at once.
+ * The wrap algorithm: {@code RSA-OAEP-256} when the token decrypts OAEP with SHA-256 natively
+ * (probed once with {@code C_GetMechanismInfo} and a trial decryption); otherwise as chosen by
+ * {@link OaepFallback}. The algorithm used is recorded in every {@link WrappedKey}.
+ *
+ * <p><b>Security guarantees:</b> private keys never leave the token (they are generated inside it,
+ * sensitive and not extractable); the PIN is read from a {@link PinSource} and never logged or put
+ * in a message; every failure is a {@link dev.cmk.api.CmkException} (vendor exceptions only as
+ * causes) classified for the loss-of-access guard; every malformed or tampered wrapped key gives
+ * the same {@link InvalidCiphertextException}; software OAEP decoding is constant-time.
+ *
+ * <p><b>Thread safety:</b> immutable configuration; safe for concurrent use. A pool of at most
+ * {@link Builder#maxSessions(int)} sessions serves concurrent calls, one session per thread at a
+ * time; the application logs in once. Lost sessions ({@code CKR_SESSION_HANDLE_INVALID}, {@code
+ * CKR_DEVICE_REMOVED}, {@code CKR_TOKEN_NOT_PRESENT}, &hellip;) are re-opened and the call retried
+ * once before it fails with {@link dev.cmk.api.KeyProviderUnavailableException}.
+ */
+public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
+
+  /** The provider id written into envelopes. */
+  public static final String ID = "pkcs11";
+
+  private static final System.Logger LOG = System.getLogger(Pkcs11KeyProvider.class.getName());
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final Set<String> MATCHED_URI_ATTRIBUTES = Set.of("serial", "manufacturer", "model");
+
+  private final TokenConnection connection;
+  private final OaepFallback oaepFallback;
+  private final Duration keyStateCacheTtl;
+  private final Clock clock;
+  private final Map<String, KeyVersion> versions = new ConcurrentHashMap<>();
+  private final Map<WrapAlgorithm, Boolean> nativeOaep = new ConcurrentHashMap<>();
+  private final Pkcs11KeyManager keyManager;
+
+  private Pkcs11KeyProvider(Builder b, TokenConnection connection) {
+    this.connection = connection;
+    this.oaepFallback = b.oaepFallback;
+    this.keyStateCacheTtl = b.keyStateCacheTtl;
+    this.clock = b.clock;
+    this.keyManager = new Pkcs11KeyManager(this, connection);
+  }
+
+  /**
+   * A new builder.
+   *
+   * @return the builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  @Override
+  public String id() {
+    return ID;
+  }
+
+  /**
+   * The lifecycle API for keys on this provider's token, sharing its sessions and login.
+   *
+   * @return the key manager
+   */
+  public Pkcs11KeyManager keyManager() {
+    return keyManager;
+  }
+
+  /** The label of the token this provider uses (the {@code token} of its key references). */
+  public String tokenLabel() {
+    return connection.tokenLabel();
+  }
+
+  /**
+   * Serves PKCS#11 references whose {@code token} is this token's label; {@code serial}, {@code
+   * manufacturer} and {@code model}, when present, must match the token too, and no other
+   * attribute may be present.
+   */
+  @Override
+  public boolean serves(KeyReference reference) {
+    Objects.requireNonNull(reference, "reference");
+    if (reference.kind() != KeyReference.Kind.PKCS11
+        || !reference.authority().equals(connection.tokenLabel())) {
+      return false;
+    }
+    for (Map.Entry<String, String> e : reference.pkcs11Attributes().entrySet()) {
+      if (!MATCHED_URI_ATTRIBUTES.contains(e.getKey())) {
+        return false;
+      }
+      String actual =
+          e.getKey().equals("serial")
+              ? connection.tokenSerial()
+              : e.getKey().equals("manufacturer") ? connection.manufacturer() : connection.model();
+      if (!actual.equals(e.getValue())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void checkServed(KeyReference reference) {
+    if (!serves(reference)) {
+      throw new IllegalArgumentException(
+          "key reference " + reference + " is not on PKCS#11 token '" + tokenLabel() + "'");
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws IllegalArgumentException if this provider does not {@linkplain #serves serve} {@code
+   *     reference}
+   */
+  @Override
+  public KeyDescription describe(KeyReference reference) {
+    checkServed(reference);
+    Instant now = clock.instant();
+    KeyVersion v =
+        connection.call(
+            "describe",
+            reference,
+            s -> {
+              long generation = connection.generation();
+              if (reference.isVersioned()) {
+                return KeyObjects.find(s, reference, generation, now)
+                    .orElseThrow(() -> notFound(reference));
+              }
+              List<KeyVersion> all = KeyObjects.findAll(s, reference, generation, now);
+              if (all.isEmpty()) {
+                throw notFound(reference);
+              }
+              return all.get(all.size() - 1);
+            });
+    versions.put(cacheKey(v.name(), v.version()), v);
+    return description(v);
+  }
+
+  KeyDescription description(KeyVersion v) {
+    Set<KeyOperation> ops = EnumSet.of(KeyOperation.ENCRYPT, KeyOperation.WRAP_KEY);
+    if (v.enabled()) {
+      ops.add(KeyOperation.DECRYPT);
+      ops.add(KeyOperation.UNWRAP_KEY);
+    }
+    return new KeyDescription(
+        References.of(tokenLabel(), v.name(), v.version()),
+        KeyType.RSA_HSM,
+        v.sizeBits(),
+        v.enabled(),
+        null,
+        null,
+        ops,
+        VaultProtection.none());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The data key must fit one RSA-OAEP block (at most 190 bytes with RSA-2048 and SHA-256).
+   *
+   * @throws IllegalArgumentException also if this provider does not serve {@code reference}, or the
+   *     data key is too long for the key
+   */
+  @Override
+  public WrappedKey wrap(KeyReference reference, SecretBytes dataKey) {
+    Objects.requireNonNull(reference, "reference");
+    Objects.requireNonNull(dataKey, "dataKey");
+    if (!reference.isVersioned()) {
+      throw new IllegalArgumentException(
+          "wrap needs a versioned key reference; resolve the latest version first");
+    }
+    checkServed(reference);
+    KeyVersion v = versionForWrap(reference);
+    if (!v.enabled()) {
+      throw new KeyAccessDeniedException(
+          "the key version is disabled (CKA_DECRYPT is false)",
+          KeyAccessDeniedException.Reason.KEY_DISABLED,
+          reference);
+    }
+    WrapAlgorithm algorithm = wrapAlgorithm(reference, v);
+    byte[] plain = dataKey.copy();
+    try {
+      return new WrappedKey(ID, reference, algorithm, RsaOaep.encrypt(v.publicKey(), algorithm, plain));
+    } finally {
+      Arrays.fill(plain, (byte) 0);
+    }
+  }
+
+  private KeyVersion versionForWrap(KeyReference reference) {
+    String key = cacheKey(reference.name(), reference.version().orElseThrow());
+    KeyVersion cached = versions.get(key);
+    Instant now = clock.instant();
+    if (cached != null && cached.generation() == connection.generation() && fresh(cached, now)) {
+      return cached;
+    }
+    try {
+      KeyVersion v =
+          connection.call(
+              "wrap",
+              reference,
+              s -> {
+                long generation = connection.generation();
+                if (cached != null && cached.generation() == generation) {
+                  try {
+                    return cached.withEnabled(
+                        KeyObjects.readEnabled(s, cached.privateHandle()), now);
+                  } catch (PKCS11Exception e) {
+                    if (!Pkcs11Errors.isHandleInvalid(e.getErrorCode())) {
+                      throw e;
+                    }
+                  }
+                }
+                return KeyObjects.find(s, reference, generation, now)
+                    .orElseThrow(() -> notFound(reference));
+              });
+      versions.put(key, v);
+      return v;
+    } catch (KeyNotFoundException e) {
+      versions.remove(key);
+      throw e;
+    }
+  }
+
+  private boolean fresh(KeyVersion v, Instant now) {
+    return !now.isBefore(v.readAt())
+        && Duration.between(v.readAt(), now).compareTo(keyStateCacheTtl) < 0;
+  }
+
+  private WrapAlgorithm wrapAlgorithm(KeyReference reference, KeyVersion v) {
+    if (oaepFallback == OaepFallback.RAW_RSA_WITH_SOFTWARE_OAEP) {
+      return WrapAlgorithm.RSA_OAEP_256; // decrypted natively or with raw RSA, same bytes
+    }
+    Boolean known = nativeOaep.get(WrapAlgorithm.RSA_OAEP_256);
+    if (known == null) {
+      known =
+          connection.call(
+              "probe RSA-OAEP-256", reference, s -> nativeOaep(s, WrapAlgorithm.RSA_OAEP_256, v));
+    }
+    return known ? WrapAlgorithm.RSA_OAEP_256 : WrapAlgorithm.RSA_OAEP_SHA1;
+  }
+
+  /**
+   * Whether the token decrypts {@code algorithm} natively, probing once per provider: {@code
+   * C_GetMechanismInfo(CKM_RSA_PKCS_OAEP)} must allow decryption, and a trial decryption of a
+   * random value encrypted in software under {@code v} must return it.
+   */
+  private boolean nativeOaep(Session s, WrapAlgorithm algorithm, KeyVersion v)
+      throws PKCS11Exception {
+    Boolean known = nativeOaep.get(algorithm);
+    if (known != null) {
+      return known;
+    }
+    boolean supported = probe(s, algorithm, v);
+    if (nativeOaep.putIfAbsent(algorithm, supported) == null) {
+      LOG.log(
+          System.Logger.Level.INFO,
+          "PKCS#11 token ''{0}'': {1} {2}",
+          tokenLabel(),
+          algorithm.jwaName(),
+          supported
+              ? "is decrypted natively (CKM_RSA_PKCS_OAEP)"
+              : "is not supported natively; unwrap uses raw RSA (CKM_RSA_X_509) and decodes OAEP"
+                  + " in software");
+    }
+    return supported;
+  }
+
+  private boolean probe(Session s, WrapAlgorithm algorithm, KeyVersion v) throws PKCS11Exception {
+    Optional<MechanismInfo> info = connection.mechanismInfo(CKM_RSA_PKCS_OAEP);
+    if (info.isEmpty() || !info.get().hasFlagBit(CKF_DECRYPT)) {
+      return false;
+    }
+    byte[] secret = new byte[32];
+    RANDOM.nextBytes(secret);
+    byte[] ciphertext = RsaOaep.encrypt(v.publicKey(), algorithm, secret);
+    try {
+      s.decryptInit(nativeMechanism(algorithm), v.privateHandle());
+    } catch (PKCS11Exception e) {
+      if (Pkcs11Errors.isMechanismUnsupported(e.getErrorCode())) {
+        return false;
+      }
+      throw e;
+    }
+    byte[] out = null;
+    try {
+      out = s.decrypt(ciphertext);
+      return MessageDigest.isEqual(out, secret);
+    } catch (PKCS11Exception e) {
+      long code = e.getErrorCode();
+      if (Pkcs11Errors.isMechanismUnsupported(code)
+          || Pkcs11Errors.isCiphertextRejected(code)
+          || code == CKR_GENERAL_ERROR
+          || code == CKR_FUNCTION_FAILED) {
+        return false;
+      }
+      throw e;
+    } finally {
+      Arrays.fill(secret, (byte) 0);
+      if (out != null) {
+        Arrays.fill(out, (byte) 0);
+      }
+    }
+  }
+
+  private static Mechanism nativeMechanism(WrapAlgorithm algorithm) {
+    switch (algorithm) {
+      case RSA_OAEP_256:
+        return new Mechanism(
+            CKM_RSA_PKCS_OAEP,
+            new RSA_PKCS_OAEP_PARAMS(CKM_SHA256, CKG_MGF1_SHA256, CKZ_DATA_SPECIFIED, null));
+      case RSA_OAEP_SHA1:
+        return new Mechanism(
+            CKM_RSA_PKCS_OAEP,
+            new RSA_PKCS_OAEP_PARAMS(CKM_SHA_1, CKG_MGF1_SHA1, CKZ_DATA_SPECIFIED, null));
+      default:
+        throw new IllegalArgumentException("unsupported wrap algorithm " + algorithm);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Ciphertexts that are not exactly one modulus long, or not smaller than the modulus, are
+   * refused before they reach the token. An empty data key counts as invalid ciphertext.
+   *
+   * @throws IllegalArgumentException also if {@code wrappedKey} was made by another provider or
+   *     names a key this provider does not serve
+   */
+  @Override
+  public SecretBytes unwrap(WrappedKey wrappedKey) {
+    Objects.requireNonNull(wrappedKey, "wrappedKey");
+    if (!ID.equals(wrappedKey.providerId())) {
+      throw new IllegalArgumentException(
+          "the key was wrapped by provider '" + wrappedKey.providerId() + "', not '" + ID + "'");
+    }
+    KeyReference reference = wrappedKey.keyReference();
+    checkServed(reference);
+    String key = cacheKey(reference.name(), reference.version().orElseThrow());
+    WrapAlgorithm algorithm = wrappedKey.algorithm();
+    byte[] ciphertext = wrappedKey.ciphertext();
+    byte[] dataKey =
+        connection.call(
+            "unwrap",
+            reference,
+            s -> {
+              long generation = connection.generation();
+              KeyVersion cached = versions.get(key);
+              KeyVersion v =
+                  cached != null && cached.generation() == generation
+                      ? cached
+                      : findForUnwrap(s, reference, key, generation);
+              for (int attempt = 0; ; attempt++) {
+                RsaOaep.checkCiphertext(ciphertext, v.publicKey().getModulus());
+                try {
+                  byte[] out = decrypt(s, v, algorithm, ciphertext);
+                  if (!v.enabled()) {
+                    versions.put(key, v.withEnabled(true, clock.instant()));
+                  }
+                  return out;
+                } catch (PKCS11Exception e) {
+                  long code = e.getErrorCode();
+                  if (attempt == 0 && Pkcs11Errors.isHandleInvalid(code)) {
+                    versions.remove(key);
+                    v = findForUnwrap(s, reference, key, generation);
+                    continue;
+                  }
+                  if (code == CKR_KEY_FUNCTION_NOT_PERMITTED) {
+                    versions.put(key, v.withEnabled(false, clock.instant()));
+                  }
+                  throw e;
+                }
+              }
+            });
+    return SecretBytes.wrapOwned(dataKey);
+  }
+
+  private KeyVersion findForUnwrap(Session s, KeyReference reference, String key, long generation)
+      throws PKCS11Exception {
+    KeyVersion v =
+        KeyObjects.find(s, reference, generation, clock.instant())
+            .orElseThrow(() -> notFound(reference));
+    versions.put(key, v);
+    return v;
+  }
+
+  private byte[] decrypt(Session s, KeyVersion v, WrapAlgorithm algorithm, byte[] ciphertext)
+      throws PKCS11Exception {
+    byte[] out;
+    if (nativeOaep(s, algorithm, v)) {
+      s.decryptInit(nativeMechanism(algorithm), v.privateHandle());
+      try {
+        out = s.decrypt(ciphertext);
+      } catch (PKCS11Exception e) {
+        long code = e.getErrorCode();
+        // SoftHSM reports an OAEP padding failure as CKR_GENERAL_ERROR.
+        if (Pkcs11Errors.isCiphertextRejected(code)
+            || code == CKR_GENERAL_ERROR
+            || code == CKR_FUNCTION_FAILED) {
+          throw new InvalidCiphertextException();
+        }
+        throw e;
+      }
+    } else {
+      s.decryptInit(new Mechanism(CKM_RSA_X_509), v.privateHandle());
+      // The input passed checkCiphertext, so a failure here is not about the ciphertext.
+      out = RsaOaep.decodeRaw(s.decrypt(ciphertext), v.modulusBytes(), algorithm);
+    }
+    if (out.length == 0) {
+      throw new InvalidCiphertextException();
+    }
+    return out;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @return the version's RSA public key, read from the token (always present)
+   * @throws IllegalArgumentException if {@code reference} is not versioned or not served
+   * @throws KeyNotFoundException if the version does not exist
+   */
+  @Override
+  public Optional<PublicKey> publicKey(KeyReference reference) {
+    Objects.requireNonNull(reference, "reference");
+    if (!reference.isVersioned()) {
+      throw new IllegalArgumentException("publicKey needs a versioned key reference");
+    }
+    checkServed(reference);
+    KeyVersion cached = versions.get(cacheKey(reference.name(), reference.version().get()));
+    if (cached != null) {
+      return Optional.of(cached.publicKey());
+    }
+    return Optional.of(versionForWrap(reference).publicKey());
+  }
+
+  /** Whether the token decrypts {@code algorithm} natively, once probed (for tests). */
+  Optional<Boolean> nativeOaepSupport(WrapAlgorithm algorithm) {
+    return Optional.ofNullable(nativeOaep.get(algorithm));
+  }
+
+  /** The current time on the provider's clock. */
+  Instant now() {
+    return clock.instant();
+  }
+
+  /** The sessions (for tests and the key manager). */
+  TokenConnection connection() {
+    return connection;
+  }
+
+  /** Drops cached state of {@code key} (one version if versioned, else every version). */
+  void forget(KeyReference key) {
+    if (key.isVersioned()) {
+      versions.remove(cacheKey(key.name(), key.version().get()));
+    } else {
+      String prefix = key.name() + "/";
+      versions.keySet().removeIf(k -> k.startsWith(prefix));
+    }
+  }
+
+  private static String cacheKey(String name, String version) {
+    return name + "/" + version;
+  }
+
+  private static KeyNotFoundException notFound(KeyReference reference) {
+    return new KeyNotFoundException(
+        reference.isVersioned() ? "key version not found on the token" : "key not found on the token",
+        reference);
+  }
+
+  /** Closes every session and releases the library. Idempotent. */
+  @Override
+  public void close() {
+    connection.close();
+    versions.clear();
+  }
+
+  @Override
+  public String toString() {
+    return "Pkcs11KeyProvider[token="
+        + tokenLabel()
+        + ", library="
+        + connection.library().path()
+        + ", fallback="
+        + oaepFallback
+        + "]";
+  }
+
+  /**
+   * Configures a {@link Pkcs11KeyProvider}. Required: {@link #library(Path)}, exactly one of
+   * {@link #tokenLabel(String)}, {@link #tokenSerial(String)} and {@link #slotId(long)}, and
+   * {@link #pin(PinSource)}.
+   *
+   * <p><b>Thread safety:</b> not thread-safe; build on one thread. The built provider is immutable.
+   */
+  public static final class Builder {
+    private Path library;
+    private String tokenLabel;
+    private String tokenSerial;
+    private Long slotId;
+    private PinSource pin;
+    private OaepFallback oaepFallback = OaepFallback.RAW_RSA_WITH_SOFTWARE_OAEP;
+    private int maxSessions = Math.max(2, Runtime.getRuntime().availableProcessors());
+    private Duration sessionAcquireTimeout = Duration.ofSeconds(10);
+    private Duration keyStateCacheTtl = Duration.ofSeconds(5);
+    private Clock clock = Clock.systemUTC();
+
+    private Builder() {}
+
+    /**
+     * The PKCS#11 library, e.g. {@code /usr/lib/softhsm/libsofthsm2.so}, {@code
+     * /usr/safenet/lunaclient/lib/libCryptoki2_64.so}. Required.
+     *
+     * @param library path of the shared library
+     * @return this builder
+     */
+    public Builder library(Path library) {
+      this.library = Objects.requireNonNull(library, "library");
+      return this;
+    }
+
+    /**
+     * Selects the token by label ({@code CKA_LABEL} of the token, the {@code token} attribute of
+     * key references).
+     *
+     * @param tokenLabel 1&ndash;32 characters
+     * @return this builder
+     */
+    public Builder tokenLabel(String tokenLabel) {
+      Objects.requireNonNull(tokenLabel, "tokenLabel");
+      if (tokenLabel.isEmpty() || tokenLabel.length() > 32) {
+        throw new IllegalArgumentException("tokenLabel must be 1-32 characters");
+      }
+      this.tokenLabel = tokenLabel;
+      return this;
+    }
+
+    /**
+     * Selects the token by serial number (use when several tokens share a label).
+     *
+     * @param tokenSerial the serial number as the token reports it
+     * @return this builder
+     */
+    public Builder tokenSerial(String tokenSerial) {
+      Objects.requireNonNull(tokenSerial, "tokenSerial");
+      if (tokenSerial.isEmpty() || tokenSerial.length() > 16) {
+        throw new IllegalArgumentException("tokenSerial must be 1-16 characters");
+      }
+      this.tokenSerial = tokenSerial;
+      return this;
+    }
+
+    /**
+     * Selects the token by slot id (not stable on SoftHSM, which reassigns ids).
+     *
+     * @param slotId the slot id
+     * @return this builder
+     */
+    public Builder slotId(long slotId) {
+      if (slotId < 0) {
+        throw new IllegalArgumentException("slotId must not be negative");
+      }
+      this.slotId = slotId;
+      return this;
+    }
+
+    /**
+     * Where the user PIN comes from. Required.
+     *
+     * @param pin the source
+     * @return this builder
+     */
+    public Builder pin(PinSource pin) {
+      this.pin = Objects.requireNonNull(pin, "pin");
+      return this;
+    }
+
+    /**
+     * What to do when the token lacks native RSA-OAEP-256 (default {@link
+     * OaepFallback#RAW_RSA_WITH_SOFTWARE_OAEP}).
+     *
+     * @param oaepFallback the fallback
+     * @return this builder
+     */
+    public Builder oaepFallback(OaepFallback oaepFallback) {
+      this.oaepFallback = Objects.requireNonNull(oaepFallback, "oaepFallback");
+      return this;
+    }
+
+    /**
+     * Largest number of pooled sessions, i.e. of concurrent token operations (default: the number
+     * of processors, at least 2).
+     *
+     * @param maxSessions 1&ndash;1024
+     * @return this builder
+     */
+    public Builder maxSessions(int maxSessions) {
+      if (maxSessions < 1 || maxSessions > 1024) {
+        throw new IllegalArgumentException("maxSessions must be 1-1024");
+      }
+      this.maxSessions = maxSessions;
+      return this;
+    }
+
+    /**
+     * How long a call waits for a free session before failing with {@link
+     * dev.cmk.api.KeyProviderUnavailableException} (default 10 seconds).
+     *
+     * @param timeout positive
+     * @return this builder
+     */
+    public Builder sessionAcquireTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("timeout must be positive");
+      }
+      this.sessionAcquireTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * How long wrap trusts the enabled state it last read for a version (default 5 seconds; zero
+     * re-reads it on every wrap). Unwrap is not affected: the token checks every unwrap.
+     *
+     * @param ttl not negative
+     * @return this builder
+     */
+    public Builder keyStateCacheTtl(Duration ttl) {
+      Objects.requireNonNull(ttl, "ttl");
+      if (ttl.isNegative()) {
+        throw new IllegalArgumentException("ttl must not be negative");
+      }
+      this.keyStateCacheTtl = ttl;
+      return this;
+    }
+
+    /**
+     * The clock for the key state cache (default the system clock).
+     *
+     * @param clock the clock
+     * @return this builder
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Loads the library, finds the token, opens a session and logs in.
+     *
+     * @return the provider; close it when done
+     * @throws IllegalStateException if a required setting is missing or contradictory, or on a
+     *     configuration error: library missing or not loadable, no or several matching tokens, PIN
+     *     unreadable, wrong, locked or expired. The message and causes never contain the PIN.
+     */
+    public Pkcs11KeyProvider build() {
+      if (library == null) {
+        throw new IllegalStateException("library is required");
+      }
+      if (pin == null) {
+        throw new IllegalStateException("pin is required");
+      }
+      TokenConnection.Selector selector =
+          new TokenConnection.Selector(tokenLabel, tokenSerial, slotId);
+      TokenConnection connection =
+          TokenConnection.open(library, selector, pin, maxSessions, sessionAcquireTimeout);
+      return new Pkcs11KeyProvider(this, connection);
+    }
+  }
+}

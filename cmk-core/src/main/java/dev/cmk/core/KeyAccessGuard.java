@@ -320,11 +320,6 @@ public final class KeyAccessGuard {
     KeyDescription d = callWithRetry(() -> c.provider().describe(c.key()), c.key());
     List<Violation> violations = policy.check(d, now);
     if (violations.isEmpty()) {
-      if (current == null || !current.equals(d.reference())) {
-        events.add(new KeyAccessEvent.RotationPickedUp(now, current, d.reference()));
-        LOG.info("event=cmk.key.rotation-picked-up key={} from={} to={}",
-            c.key(), current, d.reference());
-      }
       return d.reference();
     }
     boolean sameVersion = current != null && current.equals(d.reference());
@@ -440,6 +435,11 @@ public final class KeyAccessGuard {
   private void setAvailable(KeyReference version, Instant now, Instant since,
       List<KeyAccessEvent> events) {
     State s = state;
+    if (s.currentVersion == null || !s.currentVersion.equals(version)) {
+      events.add(new KeyAccessEvent.RotationPickedUp(now, s.currentVersion, version));
+      LOG.info("event=cmk.key.rotation-picked-up key={} from={} to={}", configKeyText(),
+          s.currentVersion, version);
+    }
     State next = new State(KeyAccessState.AVAILABLE,
         s.kind == KeyAccessState.AVAILABLE ? s.since : since, LossCause.NONE, null, version,
         now, now, settings.probeBackoffMin(), null, now);

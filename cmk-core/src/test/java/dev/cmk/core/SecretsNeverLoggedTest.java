@@ -1,0 +1,112 @@
+package dev.cmk.core;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cmk.api.CmkException;
+import dev.cmk.api.KeyReference;
+import dev.cmk.api.SecretBytes;
+import dev.cmk.api.WrapAlgorithm;
+import dev.cmk.api.WrappedKey;
+import dev.cmk.testkit.Fault;
+import dev.cmk.testkit.InMemoryKeyProvider;
+import dev.cmk.testkit.ManualClock;
+import dev.cmk.testkit.Operation;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs a workload through every logged and thrown path (writes, reads, tampering, wrong
+ * associated data, trips, recovery, refresh) while capturing the log output, then scans logs and
+ * exception messages for the data key and the plaintext in every usual encoding.
+ */
+class SecretsNeverLoggedTest {
+  private static final String MARKER = "PATIENT-SECRET-9f8e7d6c5b4a";
+
+  @Test
+  void workload_logsAndExceptionMessages_containNoKeyBytesOrPlaintext() throws Exception {
+    ManualClock clock = ManualClock.create();
+    InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
+    KeyReference v1 = provider.createKey("secrecy", 2048);
+    byte[] plaintext = ("{\"name\":\"" + MARKER + "\"}").getBytes(StandardCharsets.UTF_8);
+    byte[] aad = "Patient/1".getBytes(StandardCharsets.UTF_8);
+    List<Throwable> thrown = new ArrayList<>();
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    PrintStream originalErr = System.err;
+    PrintStream originalOut = System.out;
+    byte[] envelope;
+    EnvelopeCrypto crypto;
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      crypto = EnvelopeCrypto.builder().provider(provider).writeKey(v1.versionless())
+          .clock(clock).sleeper(clock::advance).build();
+      envelope = crypto.encrypt(plaintext, aad);
+      byte[] tampered = envelope.clone();
+      tampered[tampered.length - 3] ^= 1;
+      capture(thrown, () -> crypto.decrypt(tampered, aad));
+      capture(thrown, () -> crypto.decrypt(envelope, "other".getBytes(StandardCharsets.UTF_8)));
+      provider.setFault(Operation.DESCRIBE, Fault.transientFailure());
+      clock.advance(Duration.ofMinutes(1));
+      capture(thrown, () -> crypto.encrypt(plaintext, aad));
+      provider.clearFaults();
+      provider.setEnabled(v1, false);
+      clock.advance(Duration.ofMinutes(1));
+      capture(thrown, () -> crypto.decrypt(envelope, aad));
+      capture(thrown, () -> crypto.encrypt(plaintext, aad));
+      clock.advance(Duration.ofMinutes(31));
+      capture(thrown, () -> crypto.decrypt(envelope, aad));
+      capture(thrown, () -> crypto.keyAccess().refresh());
+      provider.setEnabled(v1, true);
+      crypto.keyAccess().refresh();
+      crypto.decrypt(envelope, aad);
+    } finally {
+      System.setErr(originalErr);
+      System.setOut(originalOut);
+    }
+    String logs = captured.toString(StandardCharsets.UTF_8);
+    assertTrue(logs.contains("event=cmk.key.state-changed"), "the workload was logged:\n" + logs);
+    assertTrue(thrown.size() >= 6, "the workload threw: " + thrown);
+
+    EnvelopeInfo info = EnvelopeCrypto.inspect(envelope);
+    int wkAt = info.headerLength() - 32 - info.wrappedKeyLength();
+    SecretBytes dataKey = provider.unwrap(new WrappedKey(info.providerId(), info.keyReference(),
+        WrapAlgorithm.RSA_OAEP_256, Arrays.copyOfRange(envelope, wkAt, wkAt + info.wrappedKeyLength())));
+    byte[] key = dataKey.copy();
+    List<String> forbidden = List.of(
+        MARKER,
+        HexFormat.of().formatHex(key),
+        HexFormat.of().withUpperCase().formatHex(key),
+        Base64.getEncoder().encodeToString(key),
+        Base64.getUrlEncoder().withoutPadding().encodeToString(key),
+        Arrays.toString(key),
+        Base64.getEncoder().encodeToString(plaintext));
+    StringBuilder messages = new StringBuilder();
+    for (Throwable t : thrown) {
+      for (Throwable c = t; c != null; c = c.getCause()) {
+        messages.append(c).append('\n');
+      }
+    }
+    for (String f : forbidden) {
+      assertFalse(logs.contains(f), "log output leaks a secret");
+      assertFalse(messages.toString().contains(f), "an exception message leaks a secret");
+    }
+    assertFalse(dataKey.toString().contains(HexFormat.of().formatHex(key)));
+  }
+
+  private static void capture(List<Throwable> thrown, Runnable r) {
+    try {
+      r.run();
+    } catch (CmkException e) {
+      thrown.add(e);
+    }
+  }
+}

@@ -141,7 +141,13 @@ public final class LoopbackKeyVault implements AutoCloseable {
         String path = endpoint.getRawPath() == null || endpoint.getRawPath().isEmpty() ? "/" : endpoint.getRawPath();
         identityServer.createContext("/", new ManagedIdentityHandler(this, path, b.identityHeader));
         identityServer.setExecutor(executor);
-        identityEndpoint = endpoint;
+        identityEndpoint =
+            URI.create(
+                "http://"
+                    + endpoint.getHost()
+                    + ":"
+                    + identityServer.getAddress().getPort()
+                    + (endpoint.getRawPath() == null ? "" : endpoint.getRawPath()));
       } else {
         identityServer = null;
         identityEndpoint = null;
@@ -342,7 +348,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
     return tokens.issue(identity, resource);
   }
 
-  /** The managed-identity endpoint, when one was configured. */
+  /** The managed-identity endpoint (with the port actually bound), when one was configured. */
   public Optional<URI> managedIdentityEndpoint() {
     return Optional.ofNullable(identityEndpoint);
   }
@@ -578,7 +584,8 @@ public final class LoopbackKeyVault implements AutoCloseable {
      * on 127.0.0.1 at the endpoint's port and path), requiring {@code identityHeader} in {@code
      * X-IDENTITY-HEADER}.
      *
-     * @param endpoint e.g. {@code http://127.0.0.1:41741/msi/token}
+     * @param endpoint e.g. {@code http://127.0.0.1:41741/msi/token}; port 0 binds a free port
+     *     ({@link LoopbackKeyVault#managedIdentityEndpoint()} then reports it)
      * @param identityHeader the shared secret clients send
      * @return this builder
      * @throws IllegalArgumentException if the endpoint is not http on 127.0.0.1 / localhost with a
@@ -591,7 +598,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
         throw new IllegalStateException("managedIdentityEndpoint was already set");
       }
       if (!"http".equalsIgnoreCase(endpoint.getScheme())
-          || endpoint.getPort() <= 0
+          || endpoint.getPort() < 0
           || !(("127.0.0.1").equals(endpoint.getHost()) || "localhost".equalsIgnoreCase(endpoint.getHost()))) {
         throw new IllegalArgumentException(
             "the managed-identity endpoint must be http://127.0.0.1:PORT/... or http://localhost:PORT/...");

@@ -1,0 +1,33 @@
+package dev.cmk.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.module.ModuleDescriptor;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Pins what cmk-core exports: internals stay internal, nothing is opened for reflection. */
+class ModuleDescriptorTest {
+  @Test
+  void coreModule_exportsOnlyThePublicPackage() {
+    ModuleDescriptor d = EnvelopeCrypto.class.getModule().getDescriptor();
+    assertEquals("dev.cmk.core", d.name());
+    Set<String> exports = d.exports().stream()
+        .map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
+    assertEquals(Set.of("dev.cmk.core"), exports);
+    assertTrue(d.opens().isEmpty());
+    assertTrue(d.exports().stream().noneMatch(ModuleDescriptor.Exports::isQualified));
+  }
+
+  @Test
+  void apiModule_exportsApiAndSpiOnly() {
+    ModuleDescriptor d = dev.cmk.api.KeyReference.class.getModule().getDescriptor();
+    assertEquals("dev.cmk.api", d.name());
+    assertEquals(Set.of("dev.cmk.api", "dev.cmk.api.spi"), d.exports().stream()
+        .map(ModuleDescriptor.Exports::source).collect(Collectors.toSet()));
+    assertTrue(d.requires().stream().allMatch(r -> r.name().startsWith("java.")),
+        "cmk-api has no third-party dependencies: " + d.requires());
+  }
+}

@@ -272,4 +272,66 @@ class KeyAccessGuardTest {
     assertEquals(List.of("cmk.key.state-changed", "cmk.key.data-keys-purged",
         "cmk.key.state-changed"), names);
   }
+
+  @Test
+  void backgroundProbe_recoversWithoutAnyRequest() throws Exception {
+    v1 = provider.createKey("background", 2048);
+    java.util.concurrent.ScheduledExecutorService scheduler =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    try {
+      EnvelopeCrypto c = EnvelopeCrypto.builder()
+          .provider(provider)
+          .writeKey(v1.versionless())
+          .clock(clock)
+          .sleeper(clock::advance)
+          .keyAccess(KeyAccessSettings.DEFAULT.withProbeBackoff(Duration.ofMillis(20), Duration.ofMillis(20)))
+          .backgroundProbe(scheduler)
+          .build();
+      provider.setEnabled(v1, false);
+      clock.advance(Duration.ofMinutes(2));
+      awaitState(c, KeyAccessState.UNAVAILABLE);
+      provider.setEnabled(v1, true);
+      clock.advance(Duration.ofSeconds(1));
+      awaitState(c, KeyAccessState.AVAILABLE);
+      c.close();
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  private static void awaitState(EnvelopeCrypto c, KeyAccessState expected) throws InterruptedException {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    while (c.keyAccess().status().state() != expected && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(expected, c.keyAccess().status().state());
+  }
+
+  @Test
+  void staleConfirmation_manyConcurrentRequests_probeOnce() throws Exception {
+    build();
+    byte[] envelope = crypto.encrypt(DATA, AAD);
+    provider.setLatency(Duration.ofMillis(100));
+    clock.advance(Duration.ofMinutes(2));
+    long describes = provider.describeCount();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(32);
+    try {
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<java.util.concurrent.Future<byte[]>> results = new ArrayList<>();
+      for (int i = 0; i < 32; i++) {
+        results.add(pool.submit(() -> {
+          go.await();
+          return crypto.decrypt(envelope, AAD);
+        }));
+      }
+      go.countDown();
+      for (java.util.concurrent.Future<byte[]> f : results) {
+        assertArrayEquals(DATA, f.get(30, java.util.concurrent.TimeUnit.SECONDS));
+      }
+    } finally {
+      provider.setLatency(Duration.ZERO);
+      pool.shutdownNow();
+    }
+    assertEquals(1, provider.describeCount() - describes, "single-flight probe");
+  }
 }

@@ -1,0 +1,139 @@
+package dev.cmk.softhsm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cmk.api.KeyReference;
+import dev.cmk.api.spi.KeyEncryptionKeyProvider;
+import dev.cmk.api.spi.ProviderDiscovery;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Logging in: PIN sources, wrong PINs and token selection. */
+class SoftHsmLoginIT {
+  private static SoftHsm.TestToken token;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void setUp() {
+    token = SoftHsm.createToken("login-it");
+  }
+
+  private static void assertNoPin(Throwable t, String... pins) {
+    StringWriter trace = new StringWriter();
+    t.printStackTrace(new PrintWriter(trace));
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      for (String pin : pins) {
+        assertFalse(String.valueOf(c.getMessage()).contains(pin), "PIN in a message: " + c);
+        assertFalse(c.toString().contains(pin), "PIN in " + c.getClass());
+      }
+    }
+    for (String pin : pins) {
+      assertFalse(trace.toString().contains(pin), "PIN in the stack trace");
+    }
+  }
+
+  @Test
+  void build_wrongPin_configurationErrorWithoutThePin() {
+    String wrong = "wrong-" + token.userPin().substring(0, 6) + "-4711";
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> token.provider().pin(PinSource.fromCallback(wrong::toCharArray)).build());
+    assertTrue(e.getMessage().contains("CKR_PIN_INCORRECT"), e.getMessage());
+    assertTrue(e.getMessage().contains(token.label()), e.getMessage());
+    assertTrue(e.getMessage().contains("PinSource[callback]"), e.getMessage());
+    assertNoPin(e, wrong, token.userPin());
+  }
+
+  @Test
+  void build_wrongPinWhileAnotherProviderIsLoggedIn_stillRefused() {
+    try (Pkcs11KeyProvider good = token.provider().build()) {
+      String wrong = "not-the-pin-123";
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () -> token.provider().pin(PinSource.fromCallback(wrong::toCharArray)).build());
+      assertTrue(e.getMessage().contains("CKR_PIN_INCORRECT"), e.getMessage());
+      assertNoPin(e, wrong, token.userPin());
+      KeyReference k = good.keyManager().createKey("still-works", 2048);
+      assertTrue(good.describe(k).enabled(), "the logged-in provider is unaffected");
+    }
+  }
+
+  @Test
+  void build_pinFromFile_logsIn() throws Exception {
+    Path pinFile = Files.writeString(dir.resolve("pin"), token.userPin() + "\n");
+    try (Pkcs11KeyProvider p = token.provider().pin(PinSource.fromFile(pinFile)).build()) {
+      assertEquals(token.label(), p.tokenLabel());
+      assertTrue(p.keyManager().listVersions(p.keyManager().keyReference("nothing-here")).isEmpty());
+    }
+  }
+
+  @Test
+  void build_pinFileMissing_configurationErrorNamingFile() {
+    Path missing = dir.resolve("absent-pin");
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> token.provider().pin(PinSource.fromFile(missing)).build());
+    assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
+  }
+
+  @Test
+  void build_unknownTokenLabel_configurationErrorNamingLabel() {
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> token.provider().tokenLabel("no-such-token").build());
+    assertTrue(e.getMessage().contains("no-such-token"), e.getMessage());
+  }
+
+  @Test
+  void build_tokenSelectedBySerial_sameToken() {
+    try (Pkcs11KeyProvider byLabel = token.provider().build()) {
+      String serial = byLabel.connection().tokenSerial();
+      try (Pkcs11KeyProvider bySerial =
+          Pkcs11KeyProvider.builder()
+              .library(SoftHsm.library())
+              .tokenSerial(serial)
+              .pin(token.pin())
+              .build()) {
+        assertEquals(token.label(), bySerial.tokenLabel());
+        KeyReference k = byLabel.keyManager().createKey("by-serial", 2048);
+        assertTrue(bySerial.serves(KeyReference.parse(k + ";serial=" + serial)));
+        assertEquals(k, bySerial.describe(k).reference());
+      }
+    }
+  }
+
+  @Test
+  void factory_settingsWithPinFile_buildsWorkingProvider() throws Exception {
+    Path pinFile = Files.writeString(dir.resolve("pin"), token.userPin());
+    Map<String, String> settings =
+        Map.of(
+            "library", SoftHsm.library().toString(),
+            "token", token.label(),
+            "pin-file", pinFile.toString(),
+            "oaep-fallback", "native-oaep-sha1",
+            "max-sessions", "2");
+    try (KeyEncryptionKeyProvider p =
+        ProviderDiscovery.discover(SoftHsmLoginIT.class.getClassLoader()).get("pkcs11").create(settings)) {
+      assertEquals("pkcs11", p.id());
+      Pkcs11KeyProvider pkcs11 = (Pkcs11KeyProvider) p;
+      KeyReference k = pkcs11.keyManager().createKey("from-factory", 2048);
+      assertEquals(
+          dev.cmk.api.WrapAlgorithm.RSA_OAEP_SHA1,
+          p.wrap(k, dev.cmk.api.SecretBytes.copyOf(new byte[32])).algorithm());
+    }
+  }
+}

@@ -88,6 +88,11 @@ public final class KeyReference {
     this.version = version;
     this.pkcs11Attributes = attrs;
     this.canonical = render();
+    if (canonical.length() > MAX_LENGTH) {
+      // Percent-encoding can lengthen a PKCS#11 URI: toString() must stay parseable.
+      throw new IllegalArgumentException(
+          "key reference is longer than " + MAX_LENGTH + " characters in canonical form");
+    }
   }
 
   /**
@@ -184,9 +189,7 @@ public final class KeyReference {
       if (p < 1 || p > 65535) {
         throw new IllegalArgumentException("Azure key identifier port must be 1-65535");
       }
-      if (p == 443) {
-        port = null;
-      }
+      port = p == 443 ? null : Integer.toString(p); // canonical: no default port, no leading zeros
     }
     String path = m.group(3) == null ? "" : m.group(3);
     if (path.endsWith("/")) {

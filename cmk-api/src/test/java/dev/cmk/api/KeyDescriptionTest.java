@@ -1,0 +1,80 @@
+package dev.cmk.api;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class KeyDescriptionTest {
+  private static final KeyReference V1 = KeyReference.local("k", "v1");
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+  private static final Instant T1 = Instant.parse("2027-01-01T00:00:00Z");
+  private static final Set<KeyOperation> WRAP_UNWRAP = Set.of(KeyOperation.WRAP_KEY, KeyOperation.UNWRAP_KEY);
+
+  private static KeyDescription describe(boolean enabled, Instant nbf, Instant exp, Set<KeyOperation> ops) {
+    return new KeyDescription(V1, KeyType.RSA, 2048, enabled, nbf, exp, ops, VaultProtection.none());
+  }
+
+  @Test
+  void isValidAt_notBeforeInclusiveExpiryExclusive() {
+    KeyDescription d = describe(true, T0, T1, WRAP_UNWRAP);
+    assertFalse(d.isValidAt(T0.minusNanos(1)));
+    assertTrue(d.isValidAt(T0));
+    assertTrue(d.isValidAt(T1.minusNanos(1)));
+    assertFalse(d.isValidAt(T1));
+    assertEquals(Optional.of(T0), d.notBeforeTime());
+    assertEquals(Optional.of(T1), d.expiryTime());
+  }
+
+  @Test
+  void isValidAt_noWindow_alwaysValid() {
+    KeyDescription d = describe(true, null, null, WRAP_UNWRAP);
+    assertTrue(d.isValidAt(Instant.MIN));
+    assertTrue(d.isValidAt(Instant.MAX));
+    assertEquals(Optional.empty(), d.notBeforeTime());
+    assertThrows(NullPointerException.class, () -> d.isValidAt(null));
+  }
+
+  @Test
+  void isUsableAt_requiresEnabledValidAndBothOperations() {
+    assertTrue(describe(true, null, null, WRAP_UNWRAP).isUsableAt(T0));
+    assertFalse(describe(false, null, null, WRAP_UNWRAP).isUsableAt(T0));
+    assertFalse(describe(true, null, T0, WRAP_UNWRAP).isUsableAt(T0));
+    assertFalse(describe(true, null, null, Set.of(KeyOperation.WRAP_KEY)).isUsableAt(T0));
+    assertFalse(describe(true, null, null, Set.of(KeyOperation.UNWRAP_KEY)).isUsableAt(T0));
+  }
+
+  @Test
+  void operations_areCopiedAndImmutable() {
+    Set<KeyOperation> ops = EnumSet.of(KeyOperation.WRAP_KEY);
+    KeyDescription d = describe(true, null, null, ops);
+    ops.add(KeyOperation.UNWRAP_KEY);
+    assertEquals(Set.of(KeyOperation.WRAP_KEY), d.operations());
+    assertThrows(UnsupportedOperationException.class, () -> d.operations().add(KeyOperation.SIGN));
+  }
+
+  @Test
+  void version_namesDescribedVersion() {
+    assertEquals("v1", describe(true, null, null, WRAP_UNWRAP).version());
+  }
+
+  @Test
+  void constructor_invalidFields_areRejected() {
+    assertThrows(IllegalArgumentException.class,
+        () -> new KeyDescription(V1, KeyType.RSA, -1, true, null, null, WRAP_UNWRAP, VaultProtection.none()));
+    assertEquals("reference", assertThrows(NullPointerException.class,
+        () -> new KeyDescription(null, KeyType.RSA, 2048, true, null, null, WRAP_UNWRAP, VaultProtection.none())).getMessage());
+    assertEquals("keyType", assertThrows(NullPointerException.class,
+        () -> new KeyDescription(V1, null, 2048, true, null, null, WRAP_UNWRAP, VaultProtection.none())).getMessage());
+    assertEquals("operations", assertThrows(NullPointerException.class,
+        () -> new KeyDescription(V1, KeyType.RSA, 2048, true, null, null, null, VaultProtection.none())).getMessage());
+    assertEquals("vaultProtection", assertThrows(NullPointerException.class,
+        () -> new KeyDescription(V1, KeyType.RSA, 2048, true, null, null, WRAP_UNWRAP, null)).getMessage());
+  }
+}

@@ -82,7 +82,7 @@ public final class SecretBytes implements Destroyable {
     return destroyed;
   }
 
-  /** Constant-time comparison of the secret bytes. Destroyed secrets equal nothing. */
+  /** Constant-time comparison of the secret bytes. A destroyed secret equals only itself. */
   @Override
   public boolean equals(Object o) {
     if (this == o) {

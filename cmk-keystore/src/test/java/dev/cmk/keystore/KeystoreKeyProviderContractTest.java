@@ -1,0 +1,59 @@
+package dev.cmk.keystore;
+
+import dev.cmk.api.KeyReference;
+import dev.cmk.api.spi.KeyEncryptionKeyProvider;
+import dev.cmk.testkit.KeyEncryptionKeyProviderContract;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The provider contract, against one keystore file shared by every test of this class. */
+class KeystoreKeyProviderContractTest extends KeyEncryptionKeyProviderContract {
+
+  private static final KeystoreKeyProvider PROVIDER = open();
+
+  private static KeystoreKeyProvider open() {
+    try {
+      Path dir = Files.createTempDirectory("cmk-keystore-contract");
+      dir.toFile().deleteOnExit();
+      return KeystoreKeyProvider.builder()
+          .path(dir.resolve("contract.p12"))
+          .password("contract-test-password"::toCharArray)
+          .create(true)
+          .build();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  protected KeyEncryptionKeyProvider provider() {
+    return PROVIDER;
+  }
+
+  @Override
+  protected KeyReference createKey(String name, int sizeBits) {
+    return PROVIDER.createKey(name, sizeBits);
+  }
+
+  @Override
+  protected KeyReference rotateKey(KeyReference key) {
+    return PROVIDER.rotate(key);
+  }
+
+  @Override
+  protected void setEnabled(KeyReference version, boolean enabled) {
+    PROVIDER.setEnabled(version, enabled);
+  }
+
+  @Override
+  protected void deleteKey(KeyReference key) {
+    PROVIDER.delete(key);
+  }
+
+  @Override
+  protected int concurrentRoundTripsPerThread() {
+    return 20;
+  }
+}

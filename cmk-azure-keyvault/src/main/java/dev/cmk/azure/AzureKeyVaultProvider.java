@@ -788,8 +788,10 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
     }
 
     /**
-     * The SDK's retry options for Key Vault calls. Default: the SDK's (3 retries, exponential
-     * back-off, honouring {@code Retry-After}; 429 and 5xx are retried, 401/403/404 not).
+     * The SDK's retry options for Key Vault calls and for the token requests of the credentials
+     * this builder creates. Default: the SDK's (3 retries, exponential back-off, honouring {@code
+     * Retry-After}; 429 and 5xx are retried, 401/403/404 not). MSAL adds its own retries of
+     * managed-identity token requests (3, one second apart).
      *
      * @param retryOptions the options
      * @return this builder
@@ -977,6 +979,9 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
           if (httpClient != null) {
             d.httpClient(httpClient);
           }
+          if (retryOptions != null) {
+            d.retryOptions(retryOptions);
+          }
           return d.build();
         default:
           throw new AssertionError(credentialKind);
@@ -987,6 +992,9 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
       ManagedIdentityCredentialBuilder m = new ManagedIdentityCredentialBuilder();
       if (httpClient != null) {
         m.httpClient(httpClient);
+      }
+      if (retryOptions != null) {
+        m.retryOptions(retryOptions);
       }
       return m;
     }

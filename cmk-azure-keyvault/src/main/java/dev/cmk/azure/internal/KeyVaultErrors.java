@@ -45,8 +45,10 @@ import java.util.concurrent.TimeoutException;
  *   <tr><td>404, 400 outside unwrap</td><td>{@link KeyNotFoundException}</td></tr>
  *   <tr><td>408, 429, 5xx, timeouts, connection and DNS failures, other statuses</td>
  *       <td>{@link KeyProviderUnavailableException}, with {@code Retry-After} when sent</td></tr>
- *   <tr><td>credential failures</td><td>transient when caused by I/O, an HTTP 429/5xx of the
- *       token endpoint or a timeout; otherwise {@code IDENTITY_NOT_AUTHORIZED}</td></tr>
+ *   <tr><td>the credential could not get a token (managed-identity endpoint down or refusing,
+ *       Entra ID errors)</td><td>{@link KeyProviderUnavailableException}: only Key Vault's own
+ *       401/403 is an authoritative "no"; MSAL does not expose the token endpoint's status, so a
+ *       refused identity cannot be told from an outage</td></tr>
  * </table>
  *
  * <p>Messages carry the operation, status and Key Vault error codes, never response bodies
@@ -96,37 +98,26 @@ public final class KeyVaultErrors {
       return (KeyProviderException) failure;
     }
     HttpResponseException http = find(failure, HttpResponseException.class);
-    boolean credentialFailure =
-        http instanceof ClientAuthenticationException && http.getResponse() == null;
     if (http != null && http.getResponse() != null && !isTokenEndpoint(http)) {
       return classifyStatus(http, reference, operation);
     }
-    if (http != null && http.getResponse() != null) {
-      // A credential failure that carries the token endpoint's answer.
-      int status = http.getResponse().getStatusCode();
-      if (status == 429 || status >= 500 || status == 408) {
-        return new KeyProviderUnavailableException(
-            operation + " failed: the token endpoint answered HTTP " + status,
-            reference,
-            retryAfter(http.getResponse()).orElse(null),
-            failure);
-      }
-      return new KeyAccessDeniedException(
-          operation + " failed: the identity could not get a token (HTTP " + status + ")",
-          Reason.IDENTITY_NOT_AUTHORIZED,
+    if (http instanceof ClientAuthenticationException
+        || find(failure, ClientAuthenticationException.class) != null) {
+      // The credential could not get a token (token endpoint down, refused or misconfigured).
+      // Only Key Vault's own 401/403 is an authoritative "no"; this is retried like an outage.
+      String status =
+          http != null && http.getResponse() != null
+              ? " (token endpoint answered HTTP " + http.getResponse().getStatusCode() + ")"
+              : isTransportFailure(failure) ? " (" + transportKind(failure) + ")" : "";
+      return new KeyProviderUnavailableException(
+          operation + " failed: the credential could not get a token" + status,
           reference,
+          http != null && http.getResponse() != null ? retryAfter(http.getResponse()).orElse(null) : null,
           failure);
     }
     if (isTransportFailure(failure)) {
       return new KeyProviderUnavailableException(
           operation + " failed: Key Vault could not be reached (" + transportKind(failure) + ")",
-          reference,
-          failure);
-    }
-    if (credentialFailure || find(failure, ClientAuthenticationException.class) != null) {
-      return new KeyAccessDeniedException(
-          operation + " failed: the configured credential could not authenticate",
-          Reason.IDENTITY_NOT_AUTHORIZED,
           reference,
           failure);
     }

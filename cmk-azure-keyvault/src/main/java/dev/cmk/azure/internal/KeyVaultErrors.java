@@ -2,6 +2,7 @@ package dev.cmk.azure.internal;
 
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
+import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpResponse;
 import com.azure.core.util.BinaryData;
 import com.azure.json.JsonProviders;
@@ -263,7 +264,7 @@ public final class KeyVaultErrors {
    */
   public static Optional<Duration> retryAfter(HttpResponse response) {
     for (String header : new String[] {"retry-after-ms", "x-ms-retry-after-ms"}) {
-      String ms = response.getHeaderValue(header);
+      String ms = response.getHeaderValue(HttpHeaderName.fromString(header));
       if (ms != null) {
         try {
           long v = Long.parseLong(ms.trim());
@@ -275,7 +276,7 @@ public final class KeyVaultErrors {
         }
       }
     }
-    String value = response.getHeaderValue("Retry-After");
+    String value = response.getHeaderValue(HttpHeaderName.RETRY_AFTER);
     if (value == null) {
       return Optional.empty();
     }

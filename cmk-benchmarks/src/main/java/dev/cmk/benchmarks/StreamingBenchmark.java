@@ -1,0 +1,146 @@
+package dev.cmk.benchmarks;
+
+import dev.cmk.core.EnvelopeCrypto;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * Streaming a 64 MiB message, all in memory (no disk): cmk's {@link
+ * EnvelopeCrypto#encryptingStream} and {@link EnvelopeCrypto#decryptingStream} against raw JDK
+ * AES-GCM over segments of the same size ({@link RawGcm#sealSegments}/{@link
+ * RawGcm#openSegments}), re-initialised per segment.
+ *
+ * <p>Encryption: the application writes the plaintext in {@value #WRITE_CHUNK}-byte chunks (a
+ * typical I/O buffer) to cmk's stream, which writes to a sink that drops the bytes; the baseline
+ * encrypts segments straight from the plaintext array into the same kind of sink. Decryption: both
+ * read the message from a {@link ByteArrayInputStream}; the application reads cmk's stream in
+ * {@value #WRITE_CHUNK}-byte chunks, the baseline hands its plaintext buffer to the consumer
+ * directly. One operation is one whole 64 MiB message (throughput × 64 MiB = bytes per second).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+public class StreamingBenchmark {
+  /** Plaintext bytes per message: 64 MiB. */
+  public static final int MESSAGE_SIZE = 64 << 20;
+
+  /** Bytes per {@code write}/{@code read} call of the application: 64 KiB. */
+  public static final int WRITE_CHUNK = 64 << 10;
+
+  /** Plaintext bytes per segment, for cmk and the baseline alike: 64 KiB (default) and 1 MiB. */
+  @Param({"65536", "1048576"})
+  public int segmentSize;
+
+  private EnvelopeCrypto cmk;
+  private RawGcm gcm;
+  private byte[] plaintext;
+  private byte[] envelope;
+  private byte[] gcmMessage;
+  private final byte[] readBuffer = new byte[WRITE_CHUNK];
+
+  /** Builds both sides, makes one message of each and checks both decrypt to the plaintext. */
+  @Setup(Level.Trial)
+  public void setUp() throws GeneralSecurityException, IOException {
+    JitWarmUp.jdkGcm(segmentSize);
+    cmk = Fixtures.envelopeCrypto(segmentSize);
+    gcm = new RawGcm(new SecureRandom());
+    plaintext = Fixtures.plaintext(MESSAGE_SIZE);
+
+    ByteArrayOutputStream cmkOut = new ByteArrayOutputStream(MESSAGE_SIZE + (1 << 20));
+    try (OutputStream out = cmk.encryptingStream(cmkOut, Fixtures.AAD)) {
+      writeChunked(out);
+    }
+    envelope = cmkOut.toByteArray();
+
+    ByteArrayOutputStream gcmOut = new ByteArrayOutputStream(MESSAGE_SIZE + (1 << 20));
+    gcm.sealSegments(plaintext, segmentSize, gcmOut);
+    gcmMessage = gcmOut.toByteArray();
+
+    ByteArrayOutputStream check = new ByteArrayOutputStream(MESSAGE_SIZE);
+    try (InputStream in = cmk.decryptingStream(new ByteArrayInputStream(envelope), Fixtures.AAD)) {
+      in.transferTo(check);
+    }
+    boolean cmkOk = Arrays.equals(check.toByteArray(), plaintext);
+    check.reset();
+    gcm.openSegments(
+        new ByteArrayInputStream(gcmMessage), segmentSize, (b, n) -> check.write(b, 0, n));
+    if (!cmkOk || !Arrays.equals(check.toByteArray(), plaintext)) {
+      throw new IllegalStateException("set-up round trip failed");
+    }
+  }
+
+  /** Destroys the cached data keys. */
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    cmk.close();
+  }
+
+  private void writeChunked(OutputStream out) throws IOException {
+    for (int off = 0; off < plaintext.length; off += WRITE_CHUNK) {
+      out.write(plaintext, off, Math.min(WRITE_CHUNK, plaintext.length - off));
+    }
+  }
+
+  /** cmk: stream 64 MiB into an envelope. */
+  @Benchmark
+  public long cmkStreamEncrypt(Blackhole bh) throws IOException {
+    BlackholeOutputStream sink = new BlackholeOutputStream(bh);
+    try (OutputStream out = cmk.encryptingStream(sink, Fixtures.AAD)) {
+      writeChunked(out);
+    }
+    return sink.written();
+  }
+
+  /** cmk: stream a 64 MiB envelope back to plaintext. */
+  @Benchmark
+  public long cmkStreamDecrypt(Blackhole bh) throws IOException {
+    long total = 0;
+    try (InputStream in = cmk.decryptingStream(new ByteArrayInputStream(envelope), Fixtures.AAD)) {
+      int n;
+      while ((n = in.read(readBuffer, 0, readBuffer.length)) >= 0) {
+        bh.consume(readBuffer);
+        total += n;
+      }
+    }
+    return total;
+  }
+
+  /** Baseline: raw AES-GCM over 64 MiB, one {@code init} per segment. */
+  @Benchmark
+  public long gcmStreamEncrypt(Blackhole bh) throws GeneralSecurityException, IOException {
+    BlackholeOutputStream sink = new BlackholeOutputStream(bh);
+    gcm.sealSegments(plaintext, segmentSize, sink);
+    return sink.written();
+  }
+
+  /** Baseline: raw AES-GCM decryption of 64 MiB, one {@code init} per segment. */
+  @Benchmark
+  public long gcmStreamDecrypt(Blackhole bh) throws GeneralSecurityException, IOException {
+    return gcm.openSegments(
+        new ByteArrayInputStream(gcmMessage), segmentSize, (b, n) -> bh.consume(b));
+  }
+}

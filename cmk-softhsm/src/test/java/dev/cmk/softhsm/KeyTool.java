@@ -5,8 +5,8 @@ import java.nio.file.Path;
 
 /**
  * A tiny command-line front end to {@link Pkcs11KeyManager}, run by the integration tests in a
- * second JVM: {@code KeyTool <library> <token label> disable|enable|delete <reference>}, PIN in the
- * environment variable {@value #PIN_VARIABLE}.
+ * second JVM: {@code KeyTool <library> <token label> disable|enable|delete|rotate <reference>}, PIN in
+ * the environment variable {@value #PIN_VARIABLE}.
  */
 public final class KeyTool {
   /** The environment variable holding the user PIN. */
@@ -21,7 +21,7 @@ public final class KeyTool {
    */
   public static void main(String[] args) {
     if (args.length != 4) {
-      System.err.println("usage: KeyTool <library> <token label> disable|enable|delete <reference>");
+      System.err.println("usage: KeyTool <library> <token label> disable|enable|delete|rotate <reference>");
       System.exit(2);
     }
     try (Pkcs11KeyProvider provider =
@@ -41,6 +41,9 @@ public final class KeyTool {
           break;
         case "delete":
           manager.deleteKey(ref);
+          break;
+        case "rotate":
+          System.out.println("new version " + manager.rotateKey(ref));
           break;
         default:
           System.err.println("unknown action " + args[2]);

@@ -1,0 +1,127 @@
+package dev.cmk.softhsm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cmk.api.KeyPolicyViolationException;
+import dev.cmk.api.KeyReference;
+import dev.cmk.api.WrapAlgorithm;
+import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeInfo;
+import dev.cmk.core.KeyAccessState;
+import dev.cmk.core.KeyAccessStatus;
+import dev.cmk.core.KeyPolicy;
+import dev.cmk.softhsm.CmkOnToken.Written;
+import dev.cmk.testkit.FaultInjectingProvider;
+import dev.cmk.testkit.ManualClock;
+import dev.cmk.testkit.Operation;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Key policies on a real SoftHSM2 key: a bare token has no soft delete and no purge protection
+ * ({@code VaultProtection.none()}), so the Azure Health Data Services presets reject its keys,
+ * naming those rules, before anything is wrapped; a policy that waives deletion protection by name
+ * accepts them.
+ */
+class SoftHsmKeyPolicyIT {
+  private static ManualClock clock;
+  private static Pkcs11KeyProvider provider;
+  private static KeyReference version;
+
+  private FaultInjectingProvider counted;
+
+  @BeforeAll
+  static void setUp() {
+    SoftHsm.TestToken token = SoftHsm.createToken("policy-it");
+    clock = ManualClock.create();
+    provider = token.provider().clock(clock).build();
+    version = provider.keyManager().createKey("policy", 2048);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    if (provider != null) {
+      provider.close();
+    }
+  }
+
+  @BeforeEach
+  void countCalls() {
+    counted = FaultInjectingProvider.wrapping(provider);
+  }
+
+  private EnvelopeCrypto.Builder builder() {
+    return EnvelopeCrypto.builder()
+        .provider(counted)
+        .writeKey(version.versionless())
+        .clock(clock)
+        .sleeper(clock::advance);
+  }
+
+  private void assertRejected(EnvelopeCrypto.Builder builder, String... rules) {
+    KeyPolicyViolationException e = assertThrows(KeyPolicyViolationException.class, builder::build);
+    assertEquals(
+        List.of(rules),
+        e.violations().stream().map(KeyPolicyViolationException.Violation::rule)
+            .collect(Collectors.toList()),
+        e.getMessage());
+    assertEquals(version, e.keyReference(), "the latest version was checked");
+    assertEquals(0, counted.count(Operation.WRAP), "no data key was wrapped");
+    assertEquals(0, counted.count(Operation.UNWRAP));
+  }
+
+  @Test
+  void build_dicomServicePolicy_rejectsTokenKeyNamingDeletionProtectionRules() {
+    KeyPolicyViolationException e =
+        assertThrows(
+            KeyPolicyViolationException.class,
+            () -> builder().keyPolicy(KeyPolicy.dicomService()).build());
+    assertTrue(e.getMessage().contains("vault soft delete disabled"), e.getMessage());
+    assertTrue(e.getMessage().contains("vault purge protection disabled"), e.getMessage());
+    assertRejected(
+        builder().keyPolicy(KeyPolicy.dicomService()),
+        KeyPolicy.RULE_SOFT_DELETE,
+        KeyPolicy.RULE_PURGE_PROTECTION);
+  }
+
+  @Test
+  void build_noKeyPolicy_defaultsToDicomServiceAndRejectsTokenKey() {
+    assertRejected(builder(), KeyPolicy.RULE_SOFT_DELETE, KeyPolicy.RULE_PURGE_PROTECTION);
+  }
+
+  @Test
+  void build_fhirServicePolicy_alsoRejectsTheHsmKeyType() {
+    assertRejected(
+        builder().keyPolicy(KeyPolicy.fhirService()),
+        KeyPolicy.RULE_KEY_TYPE,
+        KeyPolicy.RULE_SOFT_DELETE,
+        KeyPolicy.RULE_PURGE_PROTECTION);
+  }
+
+  @Test
+  void build_policyWaivingDeletionProtection_acceptsTokenKeyAndRoundTrips() {
+    try (EnvelopeCrypto crypto = builder().keyPolicy(CmkOnToken.tokenPolicy()).build()) {
+      KeyAccessStatus status = crypto.keyAccess().status();
+      assertEquals(KeyAccessState.AVAILABLE, status.state());
+      assertEquals(version.versionless(), status.configuredKey());
+      assertEquals(version, status.currentVersion());
+
+      Written w = Written.encrypt(crypto, "accepted", 4096);
+      EnvelopeInfo info = EnvelopeCrypto.inspect(w.envelope);
+      assertEquals(Pkcs11KeyProvider.ID, info.providerId());
+      assertEquals(version, info.keyReference());
+      assertEquals(WrapAlgorithm.RSA_OAEP_256, info.wrapAlgorithm());
+      assertEquals(256, info.wrappedKeyLength(), "one RSA-2048 block");
+      crypto.purgeDataKeys();
+      long unwraps = counted.count(Operation.UNWRAP);
+      w.assertDecrypts(crypto);
+      assertEquals(unwraps + 1, counted.count(Operation.UNWRAP), "unwrapped in the token");
+    }
+  }
+}

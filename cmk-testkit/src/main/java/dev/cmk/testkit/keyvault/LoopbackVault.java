@@ -216,8 +216,10 @@ public final class LoopbackVault {
    */
   public void setKeyOperations(KeyReference version, Set<KeyOperation> operations) {
     Objects.requireNonNull(operations, "operations");
+    EnumSet<KeyOperation> ordered = EnumSet.noneOf(KeyOperation.class);
+    ordered.addAll(operations);
     List<String> ops = new ArrayList<>();
-    for (KeyOperation op : EnumSet.copyOf(operations.isEmpty() ? EnumSet.noneOf(KeyOperation.class) : operations)) {
+    for (KeyOperation op : ordered) {
       ops.add(azureName(op));
     }
     onVersion(version, v -> {

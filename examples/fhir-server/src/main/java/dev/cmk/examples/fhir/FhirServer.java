@@ -1,0 +1,460 @@
+package dev.cmk.examples.fhir;
+
+import ca.uhn.fhir.context.FhirContext;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.server.FifoMemoryPagingProvider;
+import ca.uhn.fhir.rest.server.IResourceProvider;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.KeyAccessGuard;
+import dev.cmk.core.KeyAccessSettings;
+import dev.cmk.core.KeyConfiguration;
+import dev.cmk.core.KeyPolicy;
+import dev.cmk.examples.fhir.internal.CmkAdminOperations;
+import dev.cmk.examples.fhir.internal.EncryptedResourceProvider;
+import dev.cmk.examples.fhir.internal.KeyAccessGate;
+import dev.cmk.examples.fhir.internal.ResourceStore;
+import dev.cmk.examples.fhir.internal.SettingsKeyConfiguration;
+import java.net.URI;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.hl7.fhir.r4.model.Condition;
+import org.hl7.fhir.r4.model.Encounter;
+import org.hl7.fhir.r4.model.Observation;
+import org.hl7.fhir.r4.model.Patient;
+import org.hl7.fhir.r4.model.Practitioner;
+import org.hl7.fhir.r4.model.Resource;
+
+/**
+ * A FHIR R4 server (HAPI FHIR plain server in embedded Jetty) that stores every resource version
+ * encrypted under a customer-managed key, and behaves like the Azure Health Data Services FHIR
+ * service when the key is not accessible.
+ *
+ * <pre>{@code
+ * try (FhirServer server = FhirServer.builder()
+ *     .port(8080)
+ *     .jdbcUrl("jdbc:h2:file:./fhir-data/fhir")
+ *     .keySettings(() -> KeySettings.builder()
+ *         .keyEncryptionKeyUrl(KeyReference.parse("https://contoso.vault.azure.net/keys/fhir-cmk"))
+ *         .identityType(KeySettings.IdentityType.SYSTEM_ASSIGNED)
+ *         .build())
+ *     .build()) {
+ *   server.start();
+ *   server.join();
+ * }
+ * }</pre>
+ *
+ * <p>Serves {@link #RESOURCE_TYPES}: create, read, vread, update, delete, instance history, search
+ * by {@code _id} and {@code _lastUpdated}; {@code GET /metadata}; and the admin operations {@code
+ * GET /$cmk-status} and {@code POST /$cmk-refresh}.
+ *
+ * <p><b>Security guarantees:</b> each resource version is one cmk envelope (AES-256-GCM, data key
+ * wrapped by the customer's RSA key) bound to {@code resourceType/id/version}; only type, id,
+ * version number, last-updated instant and the deleted flag are stored in clear. While the key is
+ * not accessible every data request answers HTTP 500 with an OperationOutcome and nothing is read
+ * or written; {@code /metadata} and the admin operations still answer. The key policy (default
+ * {@link KeyPolicy#fhirService()}) is enforced at start and on every refresh. There is no
+ * authentication: deploy behind your own.
+ *
+ * <p><b>Thread safety:</b> the built server is safe for concurrent use; {@link #start()} and
+ * {@link #close()} may each be called once.
+ */
+public final class FhirServer implements AutoCloseable {
+  /** The resource types served. */
+  public static final List<Class<? extends Resource>> RESOURCE_TYPES =
+      List.of(Patient.class, Practitioner.class, Observation.class, Encounter.class,
+          Condition.class);
+
+  /** The default JDBC URL: an H2 database file under {@code ./fhir-data}. */
+  public static final String DEFAULT_JDBC_URL = "jdbc:h2:file:./fhir-data/fhir";
+
+  private final String host;
+  private final int requestedPort;
+  private final EnvelopeCrypto crypto;
+  private final JdbcConnectionPool ownedPool;
+  private final SettingsKeyConfiguration ownedConfiguration;
+  private final ScheduledExecutorService probeScheduler;
+  private final Server jetty;
+  private volatile boolean started;
+
+  private FhirServer(Builder b) {
+    this.host = b.host;
+    this.requestedPort = b.port;
+    Clock clock = b.demoClock != null ? b.demoClock : b.clock != null ? b.clock : Clock.systemUTC();
+    Supplier<KeyConfiguration> configuration = b.keyConfiguration;
+    this.ownedConfiguration =
+        b.keySettings != null ? new SettingsKeyConfiguration(b.keySettings, clock) : null;
+    if (ownedConfiguration != null) {
+      configuration = ownedConfiguration;
+    }
+    this.probeScheduler =
+        b.backgroundProbe
+            ? Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "cmk-key-probe");
+                t.setDaemon(true);
+                return t;
+              })
+            : null;
+    KeyPolicy policy = b.keyPolicy != null ? b.keyPolicy : KeyPolicy.fhirService();
+    EnvelopeCrypto.Builder cb =
+        EnvelopeCrypto.builder()
+            .keyConfiguration(configuration)
+            .keyPolicy(policy)
+            .keyAccess(b.keyAccess != null ? b.keyAccess : KeyAccessSettings.DEFAULT)
+            .clock(clock);
+    if (probeScheduler != null) {
+      cb.backgroundProbe(probeScheduler);
+    }
+    JdbcConnectionPool pool = null;
+    try {
+      this.crypto = cb.build();
+      DataSource dataSource = b.dataSource;
+      if (dataSource == null) {
+        pool = JdbcConnectionPool.create(b.jdbcUrl != null ? b.jdbcUrl : DEFAULT_JDBC_URL, "sa", "");
+        dataSource = pool;
+      }
+      this.ownedPool = pool;
+      ResourceStore store = new ResourceStore(dataSource, crypto);
+      store.createSchema();
+      this.jetty = jetty(b, store, crypto.keyAccess(), policy, clock);
+    } catch (RuntimeException e) {
+      if (pool != null) {
+        pool.dispose();
+      }
+      shutdownOwned();
+      throw e;
+    }
+  }
+
+  private Server jetty(
+      Builder b, ResourceStore store, KeyAccessGuard guard, KeyPolicy policy, Clock clock) {
+    FhirContext fhir = FhirContext.forR4Cached();
+    RestfulServer restful = new RestfulServer(fhir);
+    restful.setServerName("cmk example FHIR server");
+    restful.setDefaultResponseEncoding(EncodingEnum.JSON);
+    restful.setDefaultPrettyPrint(true);
+    FifoMemoryPagingProvider paging = new FifoMemoryPagingProvider(100);
+    paging.setDefaultPageSize(20);
+    paging.setMaximumPageSize(100);
+    restful.setPagingProvider(paging);
+    KeyAccessGate gate = new KeyAccessGate(guard);
+    List<IResourceProvider> providers = new ArrayList<>();
+    for (Class<? extends Resource> type : RESOURCE_TYPES) {
+      providers.add(provider(type, fhir, store, gate, clock));
+    }
+    restful.setResourceProviders(providers);
+    restful.registerProvider(new CmkAdminOperations(guard, policy.name(), clock));
+    if (b.demoClock != null) {
+      restful.registerProvider(new CmkAdminOperations.DemoClockOperation(b.demoClock));
+    }
+
+    Server server = new Server();
+    ServerConnector connector = new ServerConnector(server);
+    connector.setHost(host);
+    connector.setPort(requestedPort);
+    server.addConnector(connector);
+    ServletContextHandler context = new ServletContextHandler();
+    context.setContextPath("/");
+    context.addServlet(new ServletHolder("fhir", restful), "/*");
+    server.setHandler(context);
+    server.setStopAtShutdown(false);
+    return server;
+  }
+
+  private static <T extends Resource> EncryptedResourceProvider<T> provider(
+      Class<T> type, FhirContext fhir, ResourceStore store, KeyAccessGate gate, Clock clock) {
+    return new EncryptedResourceProvider<>(type, fhir, store, gate, clock);
+  }
+
+  /** A new builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Starts listening.
+   *
+   * @return this server
+   * @throws IllegalStateException if already started, or the port cannot be bound
+   */
+  public synchronized FhirServer start() {
+    if (started) {
+      throw new IllegalStateException("already started");
+    }
+    started = true;
+    try {
+      jetty.start();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot start the HTTP server on " + host + ":" + requestedPort, e);
+    }
+    return this;
+  }
+
+  /**
+   * The port the server listens on (useful with port 0).
+   *
+   * @return the port
+   * @throws IllegalStateException if not started
+   */
+  public int port() {
+    if (!jetty.isStarted()) {
+      throw new IllegalStateException("not started");
+    }
+    return ((ServerConnector) jetty.getConnectors()[0]).getLocalPort();
+  }
+
+  /**
+   * The FHIR base URL, e.g. {@code http://127.0.0.1:8080}.
+   *
+   * @return the base URL
+   * @throws IllegalStateException if not started
+   */
+  public URI baseUrl() {
+    String h = host.contains(":") ? "[" + host + "]" : host;
+    return URI.create("http://" + h + ":" + port());
+  }
+
+  /** The loss-of-access guard (for status pages and tests). */
+  public KeyAccessGuard keyAccess() {
+    return crypto.keyAccess();
+  }
+
+  /**
+   * Waits until the server stops.
+   *
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public void join() throws InterruptedException {
+    jetty.join();
+  }
+
+  /** Stops the HTTP server, the background probe, the database pool and the owned providers. */
+  @Override
+  public synchronized void close() {
+    try {
+      jetty.stop();
+    } catch (Exception e) {
+      throw new IllegalStateException("stopping the HTTP server failed", e);
+    } finally {
+      crypto.close();
+      if (ownedPool != null) {
+        ownedPool.dispose();
+      }
+      shutdownOwned();
+    }
+  }
+
+  private void shutdownOwned() {
+    if (probeScheduler != null) {
+      probeScheduler.shutdownNow();
+    }
+    if (ownedConfiguration != null) {
+      ownedConfiguration.close();
+    }
+  }
+
+  /**
+   * Configures a {@link FhirServer}. Key: exactly one of {@link #keySettings} (the URL's scheme
+   * picks Azure Key Vault or the local keystore) or {@link #keyConfiguration} (any provider, e.g.
+   * the testkit's). Database: {@link #jdbcUrl} (default {@value #DEFAULT_JDBC_URL}) or {@link
+   * #dataSource}. Each setting may be given once. Not thread-safe.
+   */
+  public static final class Builder {
+    private String host = "127.0.0.1";
+    private boolean hostSet;
+    private int port = 8080;
+    private boolean portSet;
+    private String jdbcUrl;
+    private DataSource dataSource;
+    private Supplier<KeySettings> keySettings;
+    private Supplier<KeyConfiguration> keyConfiguration;
+    private KeyPolicy keyPolicy;
+    private KeyAccessSettings keyAccess;
+    private Clock clock;
+    private DemoClock demoClock;
+    private boolean backgroundProbe = true;
+    private boolean backgroundProbeSet;
+
+    private Builder() {}
+
+    private static void once(boolean set, String name) {
+      if (set) {
+        throw new IllegalStateException(name + " was already set");
+      }
+    }
+
+    /**
+     * The address to listen on (default {@code 127.0.0.1}: only this machine).
+     *
+     * @param host an address or host name, e.g. {@code 0.0.0.0} for every interface
+     * @return this builder
+     */
+    public Builder host(String host) {
+      once(hostSet, "host");
+      this.host = Objects.requireNonNull(host, "host");
+      hostSet = true;
+      return this;
+    }
+
+    /**
+     * The port (default 8080; 0 picks a free one, see {@link FhirServer#port()}).
+     *
+     * @param port 0-65535
+     * @return this builder
+     */
+    public Builder port(int port) {
+      once(portSet, "port");
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0-65535");
+      }
+      this.port = port;
+      portSet = true;
+      return this;
+    }
+
+    /**
+     * The database, as an H2 JDBC URL (the server owns the connection pool).
+     *
+     * @param jdbcUrl e.g. {@code jdbc:h2:file:/var/lib/fhir/fhir} or {@code jdbc:h2:mem:test}
+     * @return this builder
+     */
+    public Builder jdbcUrl(String jdbcUrl) {
+      once(this.jdbcUrl != null, "jdbcUrl");
+      this.jdbcUrl = Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+      return this;
+    }
+
+    /**
+     * The database, as an application-owned data source (not closed by the server). The schema
+     * is written for H2.
+     *
+     * @param dataSource the data source
+     * @return this builder
+     */
+    public Builder dataSource(DataSource dataSource) {
+      once(this.dataSource != null, "dataSource");
+      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+      return this;
+    }
+
+    /**
+     * Where the key settings come from; called at start and again on every {@code $cmk-refresh},
+     * which is how a changed key URL or identity takes effect.
+     *
+     * @param settings the settings source
+     * @return this builder
+     */
+    public Builder keySettings(Supplier<KeySettings> settings) {
+      once(keySettings != null, "keySettings");
+      keySettings = Objects.requireNonNull(settings, "settings");
+      return this;
+    }
+
+    /**
+     * The key configuration with a provider built by the caller (any {@code
+     * KeyEncryptionKeyProvider}, e.g. the testkit's in-memory one); re-read on refresh.
+     *
+     * @param configuration the configuration source
+     * @return this builder
+     */
+    public Builder keyConfiguration(Supplier<KeyConfiguration> configuration) {
+      once(keyConfiguration != null, "keyConfiguration");
+      keyConfiguration = Objects.requireNonNull(configuration, "configuration");
+      return this;
+    }
+
+    /**
+     * The key policy (default {@link KeyPolicy#fhirService()}).
+     *
+     * @param policy the policy
+     * @return this builder
+     */
+    public Builder keyPolicy(KeyPolicy policy) {
+      once(keyPolicy != null, "keyPolicy");
+      keyPolicy = Objects.requireNonNull(policy, "policy");
+      return this;
+    }
+
+    /**
+     * Timing of the loss-of-access guard (default {@link KeyAccessSettings#DEFAULT}: re-confirm
+     * the key every minute, 30-minute grace).
+     *
+     * @param settings the settings
+     * @return this builder
+     */
+    public Builder keyAccess(KeyAccessSettings settings) {
+      once(keyAccess != null, "keyAccess");
+      keyAccess = Objects.requireNonNull(settings, "settings");
+      return this;
+    }
+
+    /**
+     * The clock (default system UTC); tests pass a manual clock.
+     *
+     * @param clock the clock
+     * @return this builder
+     */
+    public Builder clock(Clock clock) {
+      once(this.clock != null || demoClock != null, "clock");
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Runs on a demo clock and registers {@code POST /$demo-clock?advance=PT31M}, which moves it
+     * forward. For demonstrations only.
+     *
+     * @param clock the demo clock
+     * @return this builder
+     */
+    public Builder demoClock(DemoClock clock) {
+      once(this.clock != null || demoClock != null, "clock");
+      demoClock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Whether a background thread re-confirms the key (default true), so confirmations stay
+     * fresh and recovery does not wait for a request. Tests on a manual clock turn it off.
+     *
+     * @param enabled whether to probe in the background
+     * @return this builder
+     */
+    public Builder backgroundProbe(boolean enabled) {
+      once(backgroundProbeSet, "backgroundProbe");
+      backgroundProbe = enabled;
+      backgroundProbeSet = true;
+      return this;
+    }
+
+    /**
+     * Builds the server (opens the database and checks the key; does not listen yet).
+     *
+     * @return the server
+     * @throws IllegalStateException if no key, or both key sources, or both database settings,
+     *     are given
+     * @throws dev.cmk.api.KeyPolicyViolationException if the key breaks the key policy
+     * @throws IllegalArgumentException if the key settings are invalid
+     */
+    public FhirServer build() {
+      if ((keySettings == null) == (keyConfiguration == null)) {
+        throw new IllegalStateException("set exactly one of keySettings and keyConfiguration");
+      }
+      if (jdbcUrl != null && dataSource != null) {
+        throw new IllegalStateException("set either jdbcUrl or dataSource, not both");
+      }
+      return new FhirServer(this);
+    }
+  }
+}

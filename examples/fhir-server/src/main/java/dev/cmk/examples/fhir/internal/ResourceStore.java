@@ -1,0 +1,463 @@
+package dev.cmk.examples.fhir.internal;
+
+import dev.cmk.core.EnvelopeCrypto;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+
+/**
+ * Resource versions in a relational database, each version's JSON stored as one cmk envelope.
+ *
+ * <p>Two tables: {@code fhir_resource} (one row per resource: current version, deleted flag, last
+ * updated) and {@code fhir_resource_version} (one row per version, with the envelope). Only the
+ * resource type, id, version number, last-updated instant and deleted flag are stored in clear, to
+ * serve reads, history and {@code _id} / {@code _lastUpdated} searches; everything else, meta and
+ * narrative included, is inside the envelope.
+ *
+ * <p><b>Security guarantees:</b> every envelope is encrypted with the associated data {@code
+ * resourceType/id/version} ({@link #associatedData}), so a row copied onto another resource, id or
+ * version fails to decrypt ({@link dev.cmk.api.InvalidCiphertextException}) instead of serving one
+ * patient's data under another patient's id. Encryption happens before the database transaction:
+ * when the key is not accessible nothing is written.
+ *
+ * <p><b>Thread safety:</b> safe for concurrent use. Writes use optimistic concurrency on the
+ * current version: two writers of the same resource cannot both create version {@code n + 1}; the
+ * loser gets a {@link VersionConflictException}.
+ */
+public final class ResourceStore {
+  /** Resource ids: FHIR's {@code [A-Za-z0-9\-\.]{1,64}}. */
+  public static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
+
+  private static final String[] SCHEMA = {
+    "CREATE TABLE IF NOT EXISTS fhir_resource ("
+        + " resource_type VARCHAR(64) NOT NULL,"
+        + " resource_id VARCHAR(64) NOT NULL,"
+        + " current_version BIGINT NOT NULL,"
+        + " last_updated TIMESTAMP(3) WITH TIME ZONE NOT NULL,"
+        + " deleted BOOLEAN NOT NULL,"
+        + " PRIMARY KEY (resource_type, resource_id))",
+    "CREATE INDEX IF NOT EXISTS fhir_resource_by_updated"
+        + " ON fhir_resource (resource_type, last_updated)",
+    "CREATE TABLE IF NOT EXISTS fhir_resource_version ("
+        + " resource_type VARCHAR(64) NOT NULL,"
+        + " resource_id VARCHAR(64) NOT NULL,"
+        + " version_id BIGINT NOT NULL,"
+        + " last_updated TIMESTAMP(3) WITH TIME ZONE NOT NULL,"
+        + " deleted BOOLEAN NOT NULL,"
+        + " envelope VARBINARY,"
+        + " PRIMARY KEY (resource_type, resource_id, version_id))"
+  };
+
+  /** The clear index columns of one version. */
+  public record VersionKey(
+      String resourceType, String id, long version, Instant lastUpdated, boolean deleted) {
+    /** Validates. */
+    public VersionKey {
+      Objects.requireNonNull(resourceType, "resourceType");
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(lastUpdated, "lastUpdated");
+      if (version < 1) {
+        throw new IllegalArgumentException("version must be at least 1");
+      }
+    }
+  }
+
+  /** A version read back: its index columns and, unless deleted, the decrypted JSON. */
+  public record StoredVersion(VersionKey key, byte[] json) {
+    /** Validates and copies. */
+    public StoredVersion {
+      Objects.requireNonNull(key, "key");
+      json = json == null ? null : json.clone();
+    }
+
+    /** A copy of the JSON; empty for a deletion. */
+    public Optional<byte[]> jsonBytes() {
+      return Optional.ofNullable(json).map(byte[]::clone);
+    }
+
+    @Override
+    public byte[] json() {
+      return json == null ? null : json.clone();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof StoredVersion
+          && ((StoredVersion) o).key.equals(key)
+          && java.util.Arrays.equals(((StoredVersion) o).json, json);
+    }
+
+    @Override
+    public int hashCode() {
+      return key.hashCode() * 31 + java.util.Arrays.hashCode(json);
+    }
+
+    @Override
+    public String toString() {
+      return "StoredVersion[" + key + ", " + (json == null ? "deleted" : json.length + " bytes")
+          + "]";
+    }
+  }
+
+  /** Another writer changed the resource first, or the id is already taken. */
+  public static final class VersionConflictException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    VersionConflictException(String message) {
+      super(message);
+    }
+  }
+
+  /** The database failed; the message names the operation, the cause is the driver's. */
+  public static final class StorageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    StorageException(String message, SQLException cause) {
+      super(message, cause);
+    }
+  }
+
+  private final DataSource dataSource;
+  private final EnvelopeCrypto crypto;
+
+  /**
+   * @param dataSource the database
+   * @param crypto encrypts and decrypts the resource JSON
+   */
+  public ResourceStore(DataSource dataSource, EnvelopeCrypto crypto) {
+    this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+    this.crypto = Objects.requireNonNull(crypto, "crypto");
+  }
+
+  /**
+   * The associated data that binds an envelope to one resource version.
+   *
+   * @param resourceType e.g. {@code Patient}
+   * @param id the resource id
+   * @param version the version number
+   * @return {@code resourceType/id/version} in UTF-8
+   */
+  public static byte[] associatedData(String resourceType, String id, long version) {
+    return (resourceType + "/" + id + "/" + version).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Creates the tables if they do not exist.
+   *
+   * @throws StorageException if the database refuses
+   */
+  public void createSchema() {
+    try (Connection c = dataSource.getConnection();
+        Statement s = c.createStatement()) {
+      for (String ddl : SCHEMA) {
+        s.execute(ddl);
+      }
+    } catch (SQLException e) {
+      throw new StorageException("creating the schema failed", e);
+    }
+  }
+
+  /**
+   * The current version of a resource, deleted or not.
+   *
+   * @param resourceType the type
+   * @param id the id
+   * @return the current version's index columns, or empty if the resource never existed
+   * @throws StorageException if the database fails
+   */
+  public Optional<VersionKey> current(String resourceType, String id) {
+    String sql =
+        "SELECT current_version, last_updated, deleted FROM fhir_resource"
+            + " WHERE resource_type = ? AND resource_id = ?";
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, resourceType);
+      ps.setString(2, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        return Optional.of(
+            new VersionKey(resourceType, id, rs.getLong(1), instant(rs, 2), rs.getBoolean(3)));
+      }
+    } catch (SQLException e) {
+      throw new StorageException("reading the current version failed", e);
+    }
+  }
+
+  /**
+   * Writes version {@code expectedCurrent + 1} of a resource (version 1 when {@code
+   * expectedCurrent} is 0, i.e. the resource is new). The JSON is encrypted first, bound to the
+   * new version; a {@code null} JSON records a deletion.
+   *
+   * @param resourceType the type
+   * @param id the id
+   * @param expectedCurrent the version the caller read as current, 0 for a new resource
+   * @param lastUpdated when the version was made
+   * @param json the resource JSON, or {@code null} for a deletion
+   * @return the new version's index columns
+   * @throws VersionConflictException if the current version is no longer {@code expectedCurrent}
+   * @throws StorageException if the database fails
+   * @throws dev.cmk.api.CmkException if the JSON cannot be encrypted (key not accessible)
+   */
+  public VersionKey write(
+      String resourceType, String id, long expectedCurrent, Instant lastUpdated, byte[] json) {
+    Objects.requireNonNull(resourceType, "resourceType");
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(lastUpdated, "lastUpdated");
+    if (!ID.matcher(id).matches()) {
+      throw new IllegalArgumentException("resource ids are 1-64 of [A-Za-z0-9-.]");
+    }
+    long version = expectedCurrent + 1;
+    boolean deleted = json == null;
+    byte[] envelope =
+        deleted ? null : crypto.encrypt(json, associatedData(resourceType, id, version));
+    VersionKey key = new VersionKey(resourceType, id, version, lastUpdated, deleted);
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        if (expectedCurrent == 0) {
+          insertResource(c, key);
+        } else {
+          updateResource(c, key, expectedCurrent);
+        }
+        insertVersion(c, key, envelope);
+        c.commit();
+        return key;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      if (isDuplicateKey(e)) {
+        throw new VersionConflictException(
+            resourceType + "/" + id + " was changed by another request; retry");
+      }
+      throw new StorageException("writing a resource version failed", e);
+    }
+  }
+
+  private static void insertResource(Connection c, VersionKey key) throws SQLException {
+    String sql =
+        "INSERT INTO fhir_resource (resource_type, resource_id, current_version, last_updated,"
+            + " deleted) VALUES (?, ?, ?, ?, ?)";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, key.resourceType());
+      ps.setString(2, key.id());
+      ps.setLong(3, key.version());
+      ps.setObject(4, timestamp(key.lastUpdated()));
+      ps.setBoolean(5, key.deleted());
+      ps.executeUpdate();
+    }
+  }
+
+  private static void updateResource(Connection c, VersionKey key, long expectedCurrent)
+      throws SQLException {
+    String sql =
+        "UPDATE fhir_resource SET current_version = ?, last_updated = ?, deleted = ?"
+            + " WHERE resource_type = ? AND resource_id = ? AND current_version = ?";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setLong(1, key.version());
+      ps.setObject(2, timestamp(key.lastUpdated()));
+      ps.setBoolean(3, key.deleted());
+      ps.setString(4, key.resourceType());
+      ps.setString(5, key.id());
+      ps.setLong(6, expectedCurrent);
+      if (ps.executeUpdate() != 1) {
+        throw new VersionConflictException(
+            key.resourceType() + "/" + key.id() + " is no longer at version " + expectedCurrent);
+      }
+    }
+  }
+
+  private static void insertVersion(Connection c, VersionKey key, byte[] envelope)
+      throws SQLException {
+    String sql =
+        "INSERT INTO fhir_resource_version (resource_type, resource_id, version_id, last_updated,"
+            + " deleted, envelope) VALUES (?, ?, ?, ?, ?, ?)";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, key.resourceType());
+      ps.setString(2, key.id());
+      ps.setLong(3, key.version());
+      ps.setObject(4, timestamp(key.lastUpdated()));
+      ps.setBoolean(5, key.deleted());
+      ps.setBytes(6, envelope);
+      ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Reads and decrypts one version.
+   *
+   * @param resourceType the type
+   * @param id the id
+   * @param version the version
+   * @return the version, or empty if it does not exist
+   * @throws StorageException if the database fails
+   * @throws dev.cmk.api.InvalidCiphertextException if the stored envelope does not belong to this
+   *     version (moved or tampered with)
+   * @throws dev.cmk.api.CmkException if the key is not accessible
+   */
+  public Optional<StoredVersion> read(String resourceType, String id, long version) {
+    String sql =
+        "SELECT last_updated, deleted, envelope FROM fhir_resource_version"
+            + " WHERE resource_type = ? AND resource_id = ? AND version_id = ?";
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, resourceType);
+      ps.setString(2, id);
+      ps.setLong(3, version);
+      byte[] envelope;
+      VersionKey key;
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          return Optional.empty();
+        }
+        key = new VersionKey(resourceType, id, version, instant(rs, 1), rs.getBoolean(2));
+        envelope = rs.getBytes(3);
+      }
+      return Optional.of(open(key, envelope));
+    } catch (SQLException e) {
+      throw new StorageException("reading a resource version failed", e);
+    }
+  }
+
+  /**
+   * Reads and decrypts versions listed by {@link #history} or {@link #search}, in the given order.
+   *
+   * @param keys the versions
+   * @return one entry per key that still exists
+   * @throws StorageException if the database fails
+   * @throws dev.cmk.api.CmkException if a version does not decrypt or the key is not accessible
+   */
+  public List<StoredVersion> readAll(Collection<VersionKey> keys) {
+    List<StoredVersion> out = new ArrayList<>(keys.size());
+    for (VersionKey k : keys) {
+      read(k.resourceType(), k.id(), k.version()).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  /**
+   * Every version of one resource, newest first, without decrypting anything.
+   *
+   * @param resourceType the type
+   * @param id the id
+   * @return the versions; empty if the resource never existed
+   * @throws StorageException if the database fails
+   */
+  public List<VersionKey> history(String resourceType, String id) {
+    String sql =
+        "SELECT version_id, last_updated, deleted FROM fhir_resource_version"
+            + " WHERE resource_type = ? AND resource_id = ? ORDER BY version_id DESC";
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, resourceType);
+      ps.setString(2, id);
+      List<VersionKey> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new VersionKey(resourceType, id, rs.getLong(1), instant(rs, 2), rs.getBoolean(3)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StorageException("reading the history failed", e);
+    }
+  }
+
+  /**
+   * The current, not deleted versions of a type, filtered by ids and a last-updated range (both
+   * optional), oldest update first; nothing is decrypted.
+   *
+   * @param resourceType the type
+   * @param ids ids to match (any of them), or empty for all
+   * @param updatedFrom inclusive lower bound, or {@code null}
+   * @param updatedTo inclusive upper bound, or {@code null}
+   * @return the matching current versions
+   * @throws StorageException if the database fails
+   */
+  public List<VersionKey> search(
+      String resourceType, Collection<String> ids, Instant updatedFrom, Instant updatedTo) {
+    StringBuilder sql =
+        new StringBuilder(
+            "SELECT resource_id, current_version, last_updated FROM fhir_resource"
+                + " WHERE resource_type = ? AND deleted = FALSE");
+    if (!ids.isEmpty()) {
+      sql.append(" AND resource_id IN (").append("?, ".repeat(ids.size() - 1)).append("?)");
+    }
+    if (updatedFrom != null) {
+      sql.append(" AND last_updated >= ?");
+    }
+    if (updatedTo != null) {
+      sql.append(" AND last_updated <= ?");
+    }
+    sql.append(" ORDER BY last_updated, resource_id");
+    try (Connection c = dataSource.getConnection();
+        PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      int i = 1;
+      ps.setString(i++, resourceType);
+      for (String id : ids) {
+        ps.setString(i++, id);
+      }
+      if (updatedFrom != null) {
+        ps.setObject(i++, timestamp(updatedFrom));
+      }
+      if (updatedTo != null) {
+        ps.setObject(i++, timestamp(updatedTo));
+      }
+      List<VersionKey> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new VersionKey(resourceType, rs.getString(1), rs.getLong(2), instant(rs, 3), false));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StorageException("searching failed", e);
+    }
+  }
+
+  private StoredVersion open(VersionKey key, byte[] envelope) {
+    if (key.deleted()) {
+      return new StoredVersion(key, null);
+    }
+    if (envelope == null) {
+      throw new dev.cmk.api.InvalidCiphertextException();
+    }
+    return new StoredVersion(
+        key, crypto.decrypt(envelope, associatedData(key.resourceType(), key.id(), key.version())));
+  }
+
+  private static OffsetDateTime timestamp(Instant i) {
+    return OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
+  }
+
+  private static Instant instant(ResultSet rs, int column) throws SQLException {
+    return rs.getObject(column, OffsetDateTime.class).toInstant();
+  }
+
+  private static boolean isDuplicateKey(SQLException e) {
+    // SQLSTATE class 23: integrity constraint violation (primary key taken by a concurrent write).
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException && ((SQLException) t).getSQLState() != null
+          && ((SQLException) t).getSQLState().startsWith("23")) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -134,9 +134,13 @@ public final class KeystoreFile {
     Object monitor = JVM_LOCKS.computeIfAbsent(path, p -> new Object());
     synchronized (monitor) {
       try (FileChannel ch =
-              FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-          FileLock lock = ch.lock()) {
-        return work.run();
+          FileChannel.open(lockPath, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        FileLock lock = ch.lock(); // released when the channel closes
+        try {
+          return work.run();
+        } finally {
+          lock.release();
+        }
       }
     }
   }

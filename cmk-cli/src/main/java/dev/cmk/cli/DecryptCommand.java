@@ -1,0 +1,72 @@
+package dev.cmk.cli;
+
+import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeInfo;
+import java.io.BufferedInputStream;
+import java.io.InputStream;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code cmk decrypt}: an envelope back into its plaintext, streamed in constant memory. */
+@Command(
+    name = "decrypt",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Decrypts the envelope INPUT (a file, or - for stdin) to -o (a file, or - for stdout).",
+      "The key provider follows from the key reference in the envelope's header. To a file,"
+          + " nothing is written unless the whole envelope authenticates; to stdout, segments are"
+          + " released as they authenticate, so a failure can leave a prefix (exit code not 0)."
+    })
+final class DecryptCommand implements Callable<Integer> {
+  /** Read-ahead kept while the header is inspected (headers are at most 4 KiB). */
+  static final int HEADER_MARK = 64 * 1024;
+
+  @ParentCommand CmkCommand root;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "OUTPUT",
+      defaultValue = "-",
+      description = "Where the plaintext goes: a file, or - for stdout (default).")
+  String output;
+
+  @Option(names = {"-f", "--force"}, description = "Replace the output file if it exists.")
+  boolean force;
+
+  @Parameters(index = "0", paramLabel = "INPUT", defaultValue = "-", description = "An envelope file, or - for stdin (default).")
+  String input;
+
+  @Mixin AadOptions aad;
+
+  @Mixin KeyOptions keyOptions;
+
+  @Override
+  public Integer call() throws Exception {
+    keyOptions.refuseSecretsOnCommandLine();
+    Context ctx = root.context();
+    byte[] associatedData = aad.bytes();
+    try (InputStream raw = Io.openInput(input, ctx);
+        BufferedInputStream in = new BufferedInputStream(raw, HEADER_MARK)) {
+      in.mark(HEADER_MARK);
+      EnvelopeInfo info = EnvelopeCrypto.inspect(in);
+      in.reset();
+      try (ProviderSession session = new ProviderSession(keyOptions, ctx)) {
+        EnvelopeCrypto.Builder b = EnvelopeCrypto.builder();
+        session.open(List.of(info.keyReference())).forEach(b::provider);
+        try (EnvelopeCrypto crypto = b.build();
+            Io.Output out = Io.Output.open(output, force, ctx)) {
+          try (InputStream plain = crypto.decryptingStream(in, associatedData)) {
+            plain.transferTo(out.stream());
+          }
+          out.commit();
+        }
+      }
+    }
+    return ExitCode.OK;
+  }
+}

@@ -1,0 +1,80 @@
+package dev.cmk.cli;
+
+import dev.cmk.api.KeyReference;
+import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.KeyPolicy;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code cmk encrypt}: a file or stdin into one envelope, streamed in constant memory. */
+@Command(
+    name = "encrypt",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Encrypts INPUT (a file, or - for stdin) into an envelope under the key, written to -o"
+          + " (a file, or - for stdout).",
+      "A versionless key follows rotation (the latest version); the key must pass the key policy."
+    })
+final class EncryptCommand implements Callable<Integer> {
+  @ParentCommand CmkCommand root;
+
+  @Option(
+      names = {"-k", "--key"},
+      required = true,
+      paramLabel = "KEY",
+      converter = Policies.KeyReferenceConverter.class,
+      description = "Key reference: local:NAME[/VERSION], pkcs11:token=T;object=NAME[;id=V] or"
+          + " https://VAULT.vault.azure.net/keys/NAME[/VERSION].")
+  KeyReference key;
+
+  @Option(
+      names = "--policy",
+      paramLabel = "fhir|dicom",
+      converter = Policies.PolicyConverter.class,
+      defaultValue = "dicom",
+      description = "Key policy the key must meet (default: ${DEFAULT-VALUE}).")
+  KeyPolicy policy;
+
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "OUTPUT",
+      defaultValue = "-",
+      description = "Where the envelope goes: a file, or - for stdout (default).")
+  String output;
+
+  @Option(names = {"-f", "--force"}, description = "Replace the output file if it exists.")
+  boolean force;
+
+  @Parameters(index = "0", paramLabel = "INPUT", defaultValue = "-", description = "A file, or - for stdin (default).")
+  String input;
+
+  @Mixin AadOptions aad;
+
+  @Mixin KeyOptions keyOptions;
+
+  @Override
+  public Integer call() throws Exception {
+    keyOptions.refuseSecretsOnCommandLine();
+    Context ctx = root.context();
+    byte[] associatedData = aad.bytes();
+    try (ProviderSession session = new ProviderSession(keyOptions, ctx)) {
+      EnvelopeCrypto.Builder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
+      session.open(java.util.List.of(key)).forEach(b::provider);
+      try (EnvelopeCrypto crypto = b.build();
+          InputStream in = Io.openInput(input, ctx);
+          Io.Output out = Io.Output.open(output, force, ctx)) {
+        try (OutputStream enc = crypto.encryptingStream(out.stream(), associatedData)) {
+          in.transferTo(enc);
+        }
+        out.commit();
+      }
+    }
+    return ExitCode.OK;
+  }
+}

@@ -1,0 +1,32 @@
+package dev.cmk.cli;
+
+/**
+ * The documented exit codes of {@code cmk}. Stable: scripts may rely on them.
+ *
+ * <table>
+ *   <caption>Exit codes</caption>
+ *   <tr><th>Code</th><th>Meaning</th></tr>
+ *   <tr><td>0</td><td>success</td></tr>
+ *   <tr><td>1</td><td>usage error (bad option or argument, missing setting), or an unexpected
+ *       internal error</td></tr>
+ *   <tr><td>2</td><td>invalid ciphertext or format: not an envelope, tampered, truncated, wrong
+ *       associated data, or a format version this build cannot read</td></tr>
+ *   <tr><td>3</td><td>key not found, access denied (disabled, expired, wrong password or
+ *       identity), or key access suspended</td></tr>
+ *   <tr><td>4</td><td>key provider unavailable (network, throttling, HSM library or token, keystore
+ *       file unreadable)</td></tr>
+ *   <tr><td>5</td><td>key policy violation</td></tr>
+ *   <tr><td>6</td><td>I/O error on an input or output file</td></tr>
+ * </table>
+ */
+final class ExitCode {
+  static final int OK = 0;
+  static final int USAGE = 1;
+  static final int INVALID_CIPHERTEXT = 2;
+  static final int KEY_ACCESS = 3;
+  static final int PROVIDER_UNAVAILABLE = 4;
+  static final int POLICY_VIOLATION = 5;
+  static final int IO = 6;
+
+  private ExitCode() {}
+}

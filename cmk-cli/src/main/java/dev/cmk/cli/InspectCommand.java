@@ -1,0 +1,97 @@
+package dev.cmk.cli;
+
+import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeInfo;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code cmk inspect}: what an envelope's header says, without any key. */
+@Command(
+    name = "inspect",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Prints the header of the envelope INPUT (a file, or - for stdin): format version, suite,"
+          + " key provider, key reference and version, wrap algorithm, sizes and overhead.",
+      "Unwraps nothing and needs no credentials; nothing shown is authenticated until the"
+          + " envelope is decrypted."
+    })
+final class InspectCommand implements Callable<Integer> {
+  @ParentCommand CmkCommand root;
+
+  @Parameters(index = "0", paramLabel = "INPUT", defaultValue = "-", description = "An envelope file, or - for stdin (default).")
+  String input;
+
+  @Override
+  public Integer call() throws Exception {
+    Context ctx = root.context();
+    EnvelopeInfo info;
+    long total;
+    try (InputStream in = Io.openInput(input, ctx)) {
+      info = EnvelopeCrypto.inspect(in);
+      if (Io.STDIO.equals(input)) {
+        total = info.headerLength() + in.transferTo(java.io.OutputStream.nullOutputStream());
+      } else {
+        total = Files.size(Path.of(input));
+      }
+    }
+    OptionalLong plaintext = plaintextLength(total, info.headerLength(), info.segmentSize());
+    PrintStream out = ctx.out();
+    field(out, "format version", String.valueOf(info.formatVersion()));
+    field(out, "suite", info.suite());
+    field(out, "key provider", info.providerId());
+    field(out, "key", info.keyReference().versionless().toString());
+    field(out, "key version", info.keyReference().version().orElse("(none)"));
+    field(out, "key reference", info.keyReference().toString());
+    field(out, "wrap algorithm", info.wrapAlgorithm().jwaName());
+    field(out, "wrapped key", info.wrappedKeyLength() + " bytes");
+    field(out, "header", info.headerLength() + " bytes");
+    field(out, "segment size", info.segmentSize() + " bytes");
+    field(out, "envelope", total + " bytes");
+    if (plaintext.isEmpty()) {
+      field(out, "plaintext", "(length does not match the segment layout: truncated or extended)");
+      out.flush();
+      throw new CliException(
+          ExitCode.INVALID_CIPHERTEXT,
+          "invalid ciphertext: the envelope's length does not match its segment layout");
+    }
+    long p = plaintext.getAsLong();
+    long segments = p == 0 ? 1 : (p + info.segmentSize() - 1) / info.segmentSize();
+    field(out, "plaintext", p + " bytes");
+    field(out, "segments", String.valueOf(segments));
+    field(out, "overhead", (total - p) + " bytes");
+    return ExitCode.OK;
+  }
+
+  private static void field(PrintStream out, String name, String value) {
+    out.printf("%-15s %s%n", name, value);
+  }
+
+  /**
+   * The plaintext length whose envelope has {@code total} bytes, found with the core's own layout
+   * function (strictly increasing in the plaintext length), or empty when none has.
+   */
+  static OptionalLong plaintextLength(long total, int headerLength, int segmentSize) {
+    long lo = 0;
+    long hi = Math.max(0, total);
+    while (lo <= hi) {
+      long mid = lo + (hi - lo) / 2;
+      long length = EnvelopeCrypto.envelopeLength(mid, headerLength, segmentSize);
+      if (length == total) {
+        return OptionalLong.of(mid);
+      }
+      if (length < total) {
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return OptionalLong.empty();
+  }
+}

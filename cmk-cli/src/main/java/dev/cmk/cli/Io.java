@@ -1,0 +1,165 @@
+package dev.cmk.cli;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+
+/** Inputs and outputs named on the command line: a file, or {@code -} for stdin/stdout. */
+final class Io {
+  /** The name that means standard input or output. */
+  static final String STDIO = "-";
+
+  private Io() {}
+
+  /** Opens an input; {@code -} is stdin (not closed by closing the returned stream). */
+  static InputStream openInput(String name, Context ctx) throws IOException {
+    if (STDIO.equals(name)) {
+      return new java.io.FilterInputStream(ctx.in()) {
+        @Override
+        public void close() {
+          // stdin stays open
+        }
+      };
+    }
+    Path p = Path.of(name);
+    if (Files.isDirectory(p)) {
+      throw new CliException(ExitCode.IO, name + " is a directory");
+    }
+    return Files.newInputStream(p);
+  }
+
+  /**
+   * An output that is either stdout or a file written atomically: bytes go to a temporary file in
+   * the target's directory, {@link #commit()} flushes it to disk and renames it over the target;
+   * {@link #close()} without commit deletes it, so a failed command never leaves a partial or
+   * unauthenticated file behind.
+   */
+  static final class Output implements AutoCloseable {
+    private final Context ctx;
+    private final Path target; // null for stdout
+    private final Path temp;
+    private final FileChannel channel;
+    private final OutputStream stream;
+    private final boolean replace;
+    private boolean committed;
+
+    private Output(Context ctx, Path target, Path temp, FileChannel channel, boolean replace) {
+      this.ctx = ctx;
+      this.target = target;
+      this.temp = temp;
+      this.channel = channel;
+      this.replace = replace;
+      OutputStream raw = channel == null ? ctx.out() : Channels.newOutputStream(channel);
+      // Closing the stream given to EnvelopeCrypto must not close stdout or the channel before
+      // commit.
+      this.stream =
+          new FilterOutputStream(raw) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+              out.write(b, off, len);
+            }
+
+            @Override
+            public void close() throws IOException {
+              flush();
+            }
+          };
+    }
+
+    /**
+     * Opens {@code name} for writing.
+     *
+     * @param force whether an existing file may be replaced
+     */
+    static Output open(String name, boolean force, Context ctx) throws IOException {
+      if (STDIO.equals(name)) {
+        return new Output(ctx, null, null, null, false);
+      }
+      Path target = Path.of(name).toAbsolutePath();
+      if (!force && Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+        throw new CliException(
+            ExitCode.IO, "output file " + name + " exists (use --force to replace it)");
+      }
+      if (Files.isDirectory(target)) {
+        throw new CliException(ExitCode.IO, name + " is a directory");
+      }
+      Path temp = createTempSibling(target, ".cmk-out");
+      FileChannel ch =
+          FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+      return new Output(ctx, target, temp, ch, force);
+    }
+
+    OutputStream stream() {
+      return stream;
+    }
+
+    /** Makes the output visible: flushes stdout, or syncs and renames the temporary file. */
+    void commit() throws IOException {
+      stream.flush();
+      if (target == null) {
+        if (ctx.out().checkError()) {
+          throw new IOException("writing to standard output failed");
+        }
+        committed = true;
+        return;
+      }
+      channel.force(true);
+      channel.close();
+      if (replace) {
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        // Never replaces: a hard link fails if a file appeared meanwhile. File systems without
+        // hard links get an atomic rename instead.
+        try {
+          Files.createLink(target, temp);
+          Files.delete(temp);
+        } catch (FileAlreadyExistsException e) {
+          throw new CliException(
+              ExitCode.IO,
+              "output file " + target + " appeared while writing (use --force to replace it)");
+        } catch (IOException | UnsupportedOperationException e) {
+          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        }
+      }
+      committed = true;
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (target != null && !committed) {
+        try {
+          channel.close();
+        } finally {
+          Files.deleteIfExists(temp);
+        }
+      }
+    }
+  }
+
+  /**
+   * Creates an empty, owner-only temporary file next to {@code target} (same directory, so that a
+   * rename is atomic). Its name starts with a dot and ends with {@code suffix + ".tmp"}.
+   */
+  static Path createTempSibling(Path target, String suffix) throws IOException {
+    Path dir = target.toAbsolutePath().getParent();
+    String prefix = "." + target.getFileName() + ".";
+    if (Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class)) {
+      Set<PosixFilePermission> perms = PosixFilePermissions.fromString("rw-------");
+      return Files.createTempFile(dir, prefix, suffix + ".tmp", PosixFilePermissions.asFileAttribute(perms));
+    }
+    return Files.createTempFile(dir, prefix, suffix + ".tmp");
+  }
+}

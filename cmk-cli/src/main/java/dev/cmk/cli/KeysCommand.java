@@ -1,0 +1,203 @@
+package dev.cmk.cli;
+
+import dev.cmk.api.KeyDescription;
+import dev.cmk.api.KeyReference;
+import dev.cmk.keystore.DeletedKey;
+import dev.cmk.keystore.KeystoreKeyProvider;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code cmk keys}: manages keys of the local PKCS#12 keystore (development, on-premises). */
+@Command(
+    name = "keys",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Manages keys in the local PKCS#12 keystore (for development and on-premises use; manage"
+          + " Key Vault and HSM keys with their own tools).",
+      "KEY is local:NAME[/VERSION] or just NAME[/VERSION]."
+    },
+    subcommands = {
+      KeysCommand.Create.class,
+      KeysCommand.Rotate.class,
+      KeysCommand.Disable.class,
+      KeysCommand.Enable.class,
+      KeysCommand.ListKeys.class
+    })
+final class KeysCommand implements Runnable {
+  @ParentCommand CmkCommand root;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "a keys command is required");
+  }
+
+  private static KeyReference local(KeyReference ref) {
+    if (ref.kind() != KeyReference.Kind.LOCAL) {
+      throw new CliException(
+          ExitCode.USAGE,
+          "cmk keys manages local keystore keys only; " + ref + " is not a local: key");
+    }
+    return ref;
+  }
+
+  /** {@code cmk keys create NAME}. */
+  @Command(name = "create", mixinStandardHelpOptions = true,
+      description = "Creates an RSA key (and the keystore file if missing); prints its versioned reference.")
+  static final class Create implements Callable<Integer> {
+    @ParentCommand KeysCommand keys;
+
+    @Option(names = "--size", defaultValue = "3072", paramLabel = "BITS",
+        description = "RSA modulus size: 2048, 3072 or 4096 (default: ${DEFAULT-VALUE}).")
+    int size;
+
+    @Parameters(index = "0", paramLabel = "NAME", converter = Policies.KeyReferenceConverter.class,
+        description = "Key name (letters, digits, hyphens).")
+    KeyReference name;
+
+    @Mixin KeyOptions keyOptions;
+
+    @Override
+    public Integer call() {
+      KeyReference ref = local(name);
+      if (ref.isVersioned()) {
+        throw new CliException(ExitCode.USAGE, "give a key name without a version");
+      }
+      try (ProviderSession s = new ProviderSession(keyOptions, keys.root.context())) {
+        KeyReference v = s.keystore(true).createKey(ref.name(), size);
+        keys.root.context().out().println(v);
+      }
+      return ExitCode.OK;
+    }
+  }
+
+  /** {@code cmk keys rotate KEY}. */
+  @Command(name = "rotate", mixinStandardHelpOptions = true,
+      description = "Creates a new version, which becomes the latest; prints its reference.")
+  static final class Rotate implements Callable<Integer> {
+    @ParentCommand KeysCommand keys;
+
+    @Parameters(index = "0", paramLabel = "KEY", converter = Policies.KeyReferenceConverter.class)
+    KeyReference key;
+
+    @Mixin KeyOptions keyOptions;
+
+    @Override
+    public Integer call() {
+      try (ProviderSession s = new ProviderSession(keyOptions, keys.root.context())) {
+        KeyReference v = s.keystore(false).rotate(local(key));
+        keys.root.context().out().println(v);
+      }
+      return ExitCode.OK;
+    }
+  }
+
+  /** Shared by disable and enable: a versionless KEY means its latest version. */
+  private static KeyReference setEnabled(
+      KeysCommand keys, KeyOptions options, KeyReference key, boolean enabled) {
+    try (ProviderSession s = new ProviderSession(options, keys.root.context())) {
+      KeystoreKeyProvider p = s.keystore(false);
+      KeyReference version = local(key).isVersioned() ? key : p.resolveLatest(key);
+      p.setEnabled(version, enabled);
+      keys.root.context().out().println((enabled ? "enabled " : "disabled ") + version);
+      return version;
+    }
+  }
+
+  /** {@code cmk keys disable KEY}. */
+  @Command(name = "disable", mixinStandardHelpOptions = true,
+      description = "Disables a version (versionless: the latest). Services using the keystore"
+          + " refuse it at their next call.")
+  static final class Disable implements Callable<Integer> {
+    @ParentCommand KeysCommand keys;
+
+    @Parameters(index = "0", paramLabel = "KEY", converter = Policies.KeyReferenceConverter.class)
+    KeyReference key;
+
+    @Mixin KeyOptions keyOptions;
+
+    @Override
+    public Integer call() {
+      setEnabled(keys, keyOptions, key, false);
+      return ExitCode.OK;
+    }
+  }
+
+  /** {@code cmk keys enable KEY}. */
+  @Command(name = "enable", mixinStandardHelpOptions = true,
+      description = "Enables a version again (versionless: the latest).")
+  static final class Enable implements Callable<Integer> {
+    @ParentCommand KeysCommand keys;
+
+    @Parameters(index = "0", paramLabel = "KEY", converter = Policies.KeyReferenceConverter.class)
+    KeyReference key;
+
+    @Mixin KeyOptions keyOptions;
+
+    @Override
+    public Integer call() {
+      setEnabled(keys, keyOptions, key, true);
+      return ExitCode.OK;
+    }
+  }
+
+  /** {@code cmk keys list [KEY]}. */
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      description = "Lists keys and their versions (newest last), and soft-deleted keys.")
+  static final class ListKeys implements Callable<Integer> {
+    @ParentCommand KeysCommand keys;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "KEY", converter = Policies.KeyReferenceConverter.class,
+        description = "Only this key.")
+    KeyReference key;
+
+    @Mixin KeyOptions keyOptions;
+
+    @Override
+    public Integer call() {
+      PrintStream out = keys.root.context().out();
+      try (ProviderSession s = new ProviderSession(keyOptions, keys.root.context())) {
+        KeystoreKeyProvider p = s.keystore(false);
+        List<KeyReference> names = key == null ? p.listKeys() : List.of(local(key).versionless());
+        for (KeyReference k : names) {
+          out.println(k);
+          List<KeyDescription> versions = p.listVersions(k);
+          for (int i = 0; i < versions.size(); i++) {
+            KeyDescription d = versions.get(i);
+            out.printf(
+                "  %-20s %s %d  %-8s  %s%s%s%n",
+                d.version(),
+                d.keyType().jwkName(),
+                d.sizeBits(),
+                d.enabled() ? "enabled" : "DISABLED",
+                PolicyReport.operations(d.operations()),
+                d.notBeforeTime().map(t -> "  not-before " + t).orElse("")
+                    + d.expiryTime().map(t -> "  expires " + t).orElse(""),
+                i == versions.size() - 1 ? "  (latest)" : "");
+          }
+        }
+        if (key == null) {
+          for (DeletedKey d : p.listDeletedKeys()) {
+            out.println(
+                d.key() + "  DELETED " + d.deletedOn() + ", recoverable until "
+                    + d.scheduledPurge() + " (" + d.versions() + " versions)");
+          }
+        }
+        if (names.isEmpty() && key == null) {
+          out.println("(no keys in " + p.path() + ")");
+        }
+      }
+      return ExitCode.OK;
+    }
+  }
+}

@@ -1,0 +1,149 @@
+package dev.cmk.cli;
+
+import dev.cmk.api.KeyDescription;
+import dev.cmk.api.KeyOperation;
+import dev.cmk.api.KeyPolicyViolationException.Violation;
+import dev.cmk.api.KeyReference;
+import dev.cmk.api.KeyType;
+import dev.cmk.api.VaultProtection;
+import dev.cmk.core.KeyPolicy;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Every requirement of a key policy, met or not, with the value found: the {@code check-key}
+ * report. Which requirements a policy has is learned from {@link KeyPolicy#check} itself, by
+ * checking two synthetic descriptions that break every rule a policy can have; a rule the policy
+ * does not report for them is not part of it. The verdicts for the real key are exactly {@link
+ * KeyPolicy#check}'s.
+ */
+final class PolicyReport {
+  /** Rule order of the report. */
+  private static final List<String> ORDER =
+      List.of(
+          KeyPolicy.RULE_KEY_TYPE,
+          KeyPolicy.RULE_KEY_SIZE,
+          KeyPolicy.RULE_VERSIONED,
+          KeyPolicy.RULE_ENABLED,
+          KeyPolicy.RULE_VALIDITY,
+          KeyPolicy.RULE_OPERATIONS,
+          KeyPolicy.RULE_SOFT_DELETE,
+          KeyPolicy.RULE_PURGE_PROTECTION,
+          KeyPolicy.RULE_RETENTION,
+          KeyPolicy.RULE_NAME_LENGTH);
+
+  /**
+   * One requirement.
+   *
+   * @param rule the rule name, e.g. {@code key-size}
+   * @param met whether the key meets it
+   * @param found the value found (for a broken rule, the policy's own message)
+   */
+  record Line(String rule, boolean met, String found) {}
+
+  private PolicyReport() {}
+
+  /** Every requirement of {@code policy} for {@code key} at {@code now}, in a stable order. */
+  static List<Line> lines(KeyPolicy policy, KeyDescription key, Instant now) {
+    Map<String, List<String>> broken = new LinkedHashMap<>();
+    for (Violation v : policy.check(key, now)) {
+      broken.computeIfAbsent(v.rule(), r -> new ArrayList<>()).add(v.message());
+    }
+    Set<String> rules = new LinkedHashSet<>();
+    for (String r : ORDER) {
+      if (rulesOf(policy, now).contains(r) || broken.containsKey(r)) {
+        rules.add(r);
+      }
+    }
+    rules.addAll(broken.keySet()); // rules this build does not know yet, after the known ones
+    List<Line> lines = new ArrayList<>();
+    for (String rule : rules) {
+      List<String> messages = broken.get(rule);
+      lines.add(
+          messages == null
+              ? new Line(rule, true, found(rule, key))
+              : new Line(rule, false, String.join("; ", messages)));
+    }
+    return List.copyOf(lines);
+  }
+
+  /** The rules {@code policy} checks: those it reports for descriptions that break everything. */
+  static Set<String> rulesOf(KeyPolicy policy, Instant now) {
+    KeyReference longNames =
+        KeyReference.parse(
+            "https://" + "v".repeat(24) + ".vault.azure.net/keys/" + "k".repeat(127));
+    KeyDescription notRsa =
+        new KeyDescription(
+            longNames, KeyType.OTHER, 0, false,
+            now.plus(Duration.ofDays(1)), now.minus(Duration.ofDays(1)),
+            Set.of(), VaultProtection.none());
+    KeyDescription badRsa =
+        new KeyDescription(
+            longNames, KeyType.RSA, 1, false, null, now,
+            Set.of(), new VaultProtection(true, false, 0, null));
+    Set<String> rules = new LinkedHashSet<>();
+    for (KeyDescription d : List.of(notRsa, badRsa)) {
+      for (Violation v : policy.check(d, now)) {
+        rules.add(v.rule());
+      }
+    }
+    return rules;
+  }
+
+  private static String found(String rule, KeyDescription key) {
+    VaultProtection vp = key.vaultProtection();
+    switch (rule) {
+      case KeyPolicy.RULE_KEY_TYPE:
+        return key.keyType().jwkName();
+      case KeyPolicy.RULE_KEY_SIZE:
+        return key.sizeBits() + " bits";
+      case KeyPolicy.RULE_VERSIONED:
+        return "version " + key.reference().version().orElse("(none)");
+      case KeyPolicy.RULE_ENABLED:
+        return "enabled";
+      case KeyPolicy.RULE_VALIDITY:
+        return "not before " + key.notBeforeTime().map(Instant::toString).orElse("(none)")
+            + ", expires " + key.expiryTime().map(Instant::toString).orElse("never");
+      case KeyPolicy.RULE_OPERATIONS:
+        return operations(key.operations());
+      case KeyPolicy.RULE_SOFT_DELETE:
+        return "soft delete on, " + vp.retentionDays() + " days retention"
+            + vp.recoveryLevelName().map(l -> " (" + l + ")").orElse("");
+      case KeyPolicy.RULE_PURGE_PROTECTION:
+        return "purge protection on";
+      case KeyPolicy.RULE_RETENTION:
+        return vp.retentionDays() + " days";
+      case KeyPolicy.RULE_NAME_LENGTH:
+        KeyReference r = key.reference();
+        return "vault name + key name = " + (r.vaultName().length() + r.name().length())
+            + " characters";
+      default:
+        return "ok";
+    }
+  }
+
+  static String operations(Set<KeyOperation> ops) {
+    if (ops.isEmpty()) {
+      return "(none)";
+    }
+    return EnumSet.copyOf(ops).stream()
+        .map(
+            o -> {
+              String n = o.name().toLowerCase(Locale.ROOT);
+              int i = n.indexOf('_');
+              return i < 0
+                  ? n
+                  : n.substring(0, i) + Character.toUpperCase(n.charAt(i + 1)) + n.substring(i + 2);
+            })
+        .collect(Collectors.joining(", "));
+  }
+}

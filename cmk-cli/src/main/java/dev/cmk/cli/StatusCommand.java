@@ -1,0 +1,83 @@
+package dev.cmk.cli;
+
+import dev.cmk.api.KeyReference;
+import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.KeyAccessState;
+import dev.cmk.core.KeyAccessStatus;
+import dev.cmk.core.KeyPolicy;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code cmk status}: the loss-of-access guard's view of a configured key. */
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Configures KEY as a service would (policy check, access confirmation) and prints the"
+          + " key-access guard's status: state, cause, current version, grace time left.",
+      "Exit code 0 when the key is available, 3 when access is denied or the key is gone,"
+          + " 4 when the provider is unreachable, 5 when the key breaks the policy."
+    })
+final class StatusCommand implements Callable<Integer> {
+  @ParentCommand CmkCommand root;
+
+  @Option(
+      names = "--policy",
+      paramLabel = "fhir|dicom",
+      converter = Policies.PolicyConverter.class,
+      defaultValue = "dicom",
+      description = "Key policy (default: ${DEFAULT-VALUE}).")
+  KeyPolicy policy;
+
+  @Parameters(
+      index = "0",
+      paramLabel = "KEY",
+      converter = Policies.KeyReferenceConverter.class,
+      description = "The key reference, as the service is configured (versionless follows rotation).")
+  KeyReference key;
+
+  @Mixin KeyOptions keyOptions;
+
+  @Override
+  public Integer call() {
+    keyOptions.refuseSecretsOnCommandLine();
+    Context ctx = root.context();
+    try (ProviderSession session = new ProviderSession(keyOptions, ctx)) {
+      EnvelopeCrypto.Builder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
+      session.open(List.of(key)).forEach(b::provider);
+      try (EnvelopeCrypto crypto = b.build()) {
+        crypto.keyAccess().probeIfDue();
+        KeyAccessStatus s = crypto.keyAccess().status();
+        PrintStream out = ctx.out();
+        field(out, "key", String.valueOf(s.configuredKey()));
+        field(out, "policy", policy.name());
+        field(out, "state", s.state() + " since " + s.since());
+        field(out, "cause", s.cause().toString());
+        field(out, "current version", s.currentVersionIfKnown().map(String::valueOf).orElse("(not confirmed)"));
+        field(out, "last confirmed", s.lastConfirmed() == null ? "(never)" : s.lastConfirmed().toString());
+        field(out, "grace remaining", human(s.graceRemaining()));
+        field(out, "last error", s.lastErrorMessage().orElse("(none)"));
+        if (s.state() == KeyAccessState.AVAILABLE) {
+          return ExitCode.OK;
+        }
+        return s.cause().isAuthoritative() ? ExitCode.KEY_ACCESS : ExitCode.PROVIDER_UNAVAILABLE;
+      }
+    }
+  }
+
+  private static void field(PrintStream out, String name, String value) {
+    out.printf("%-16s %s%n", name, value);
+  }
+
+  private static String human(Duration d) {
+    long s = d.getSeconds();
+    return s >= 60 ? (s / 60) + " min " + (s % 60) + " s" : s + " s";
+  }
+}

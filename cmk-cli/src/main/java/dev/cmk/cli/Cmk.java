@@ -92,6 +92,13 @@ public final class Cmk {
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setParameterExceptionHandler(
         (ex, arguments) -> {
+          if (Arrays.stream(arguments).anyMatch(Cmk::isSecretOption)) {
+            // picocli's message could quote the secret (e.g. "Unknown options: '--pin', '1234'").
+            ctx.err().println("cmk: passwords and PINs are never accepted on the command line:"
+                + " use --pin-file/--pin-env, --keystore-password-file/--keystore-password-env"
+                + " or $" + KeyOptions.ENV_KEYSTORE_PASSWORD);
+            return ExitCode.USAGE;
+          }
           ctx.err().println("cmk: " + oneLine(ex.getMessage()));
           CommandLine c = ex.getCommandLine();
           ctx.err().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more.");
@@ -102,6 +109,15 @@ public final class Cmk {
     int code = cl.execute(args);
     ctx.out().flush();
     return code;
+  }
+
+  private static boolean isSecretOption(String arg) {
+    for (String name : new String[] {"--pin", "--password", "--keystore-password"}) {
+      if (arg.equals(name) || arg.startsWith(name + "=")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Prints one line (plus the cause chain when verbose) and returns the exit code. */

@@ -380,6 +380,9 @@ class CmkCliTest {
     CliFixture.Result passwordOnCommandLine =
         cli.run("decrypt", "--keystore-password=" + CliFixture.PASSWORD, "-");
     assertEquals(ExitCode.USAGE, passwordOnCommandLine.exitCode());
+    CliFixture.Result pinBeforeCommand = cli.run("--pin", "987654", "keys", "list");
+    assertEquals(ExitCode.USAGE, pinBeforeCommand.exitCode(), pinBeforeCommand.toString());
+    results.add(pinBeforeCommand);
     results.add(pinOnCommandLine);
     results.add(passwordOnCommandLine);
 

@@ -4,10 +4,8 @@ import dev.cmk.api.KeyDescription;
 import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyPolicyViolationException.Violation;
 import dev.cmk.api.KeyReference;
-import dev.cmk.api.KeyType;
 import dev.cmk.api.VaultProtection;
 import dev.cmk.core.KeyPolicy;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -21,10 +19,8 @@ import java.util.stream.Collectors;
 
 /**
  * Every requirement of a key policy, met or not, with the value found: the {@code check-key}
- * report. Which requirements a policy has is learned from {@link KeyPolicy#check} itself, by
- * checking two synthetic descriptions that break every rule a policy can have; a rule the policy
- * does not report for them is not part of it. The verdicts for the real key are exactly {@link
- * KeyPolicy#check}'s.
+ * report. Which requirements a policy has comes from {@link KeyPolicy#rules()}; the verdicts for
+ * the real key are exactly {@link KeyPolicy#check}'s.
  */
 final class PolicyReport {
   /** Rule order of the report. */
@@ -76,27 +72,9 @@ final class PolicyReport {
     return List.copyOf(lines);
   }
 
-  /** The rules {@code policy} checks: those it reports for descriptions that break everything. */
+  /** The rules {@code policy} checks. */
   static Set<String> rulesOf(KeyPolicy policy, Instant now) {
-    KeyReference longNames =
-        KeyReference.parse(
-            "https://" + "v".repeat(24) + ".vault.azure.net/keys/" + "k".repeat(127));
-    KeyDescription notRsa =
-        new KeyDescription(
-            longNames, KeyType.OTHER, 0, false,
-            now.plus(Duration.ofDays(1)), now.minus(Duration.ofDays(1)),
-            Set.of(), VaultProtection.none());
-    KeyDescription badRsa =
-        new KeyDescription(
-            longNames, KeyType.RSA, 1, false, null, now,
-            Set.of(), new VaultProtection(true, false, 0, null));
-    Set<String> rules = new LinkedHashSet<>();
-    for (KeyDescription d : List.of(notRsa, badRsa)) {
-      for (Violation v : policy.check(d, now)) {
-        rules.add(v.rule());
-      }
-    }
-    return rules;
+    return new LinkedHashSet<>(policy.rules());
   }
 
   private static String found(String rule, KeyDescription key) {

@@ -7,9 +7,9 @@ import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.KeyPolicy;
 import dev.cmk.core.RewrapItem;
+import dev.cmk.core.RewrapSink;
 import dev.cmk.core.RewrapOutcome;
 import dev.cmk.core.RewrapReport;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -244,37 +244,34 @@ final class RewrapCommand implements Callable<Integer> {
     }
 
     @Override
-    public OutputStream openSink() throws IOException {
+    public RewrapSink openSink() throws IOException {
       Path file = found.file();
       Path temp = Io.createTempSibling(file, TEMP_SUFFIX);
       FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
-      return new FilterOutputStream(Channels.newOutputStream(ch)) {
-        private boolean closed;
+      OutputStream out = Channels.newOutputStream(ch);
+      return new RewrapSink() {
+        private boolean committed;
 
         @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-          out.write(b, off, len);
+        public OutputStream stream() {
+          return out;
+        }
+
+        @Override
+        public void commit() throws IOException {
+          ch.force(true);
+          ch.close();
+          verifyComplete(temp);
+          copyPermissions(file, temp);
+          Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+          committed = true;
         }
 
         @Override
         public void close() throws IOException {
-          if (closed) {
-            return;
-          }
-          closed = true;
-          boolean moved = false;
-          try {
-            ch.force(true);
+          if (!committed) {
             ch.close();
-            verifyComplete(temp);
-            copyPermissions(file, temp);
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            moved = true;
-          } finally {
-            if (!moved) {
-              ch.close();
-              Files.deleteIfExists(temp);
-            }
+            Files.deleteIfExists(temp);
           }
         }
       };

@@ -502,9 +502,12 @@ public final class EnvelopeCrypto implements AutoCloseable {
       if (replacement == null) {
         return RewrapOutcome.ALREADY_CURRENT;
       }
-      try (OutputStream out = item.openSink()) {
+      try (RewrapSink sink = item.openSink()) {
+        OutputStream out = sink.stream();
         out.write(replacement.bytes());
         in.transferTo(out);
+        out.flush();
+        sink.commit();
       }
       movedFrom.merge(KeyReference.parse(header.keyReferenceText()), 1L, Long::sum);
       return RewrapOutcome.REWRAPPED;

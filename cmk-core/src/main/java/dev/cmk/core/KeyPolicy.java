@@ -113,6 +113,43 @@ public final class KeyPolicy {
     return new Builder();
   }
 
+  /**
+   * The names of the rules this policy checks, in the order {@link #check} reports them (for
+   * reports that list passing requirements too).
+   */
+  public List<String> rules() {
+    List<String> r = new ArrayList<>();
+    r.add(RULE_KEY_TYPE);
+    if (!keySizes.isEmpty()) {
+      r.add(RULE_KEY_SIZE);
+    }
+    if (requireVersioned) {
+      r.add(RULE_VERSIONED);
+    }
+    if (requireSoftDelete) {
+      r.add(RULE_SOFT_DELETE);
+    }
+    if (requirePurgeProtection) {
+      r.add(RULE_PURGE_PROTECTION);
+    }
+    if (minRetentionDays > 0) {
+      r.add(RULE_RETENTION);
+    }
+    if (requireEnabled) {
+      r.add(RULE_ENABLED);
+    }
+    if (requireValidityWindow) {
+      r.add(RULE_VALIDITY);
+    }
+    if (!operations.isEmpty()) {
+      r.add(RULE_OPERATIONS);
+    }
+    if (maxVaultAndKeyNameLength > 0) {
+      r.add(RULE_NAME_LENGTH);
+    }
+    return List.copyOf(r);
+  }
+
   /** The policy's name (for logs), e.g. {@code fhir-service}. */
   public String name() {
     return name;

@@ -11,8 +11,9 @@ import java.util.function.Supplier;
 
 /**
  * One stored envelope for {@link EnvelopeCrypto#rewrapAll}: where to read it and where to write
- * the re-wrapped copy. The sink is opened only when the envelope needs re-wrapping, and closing it
- * successfully is the commit (e.g. write to a temporary file and rename it in {@code close()}).
+ * the re-wrapped copy. The sink is opened only when the envelope needs re-wrapping; it is committed
+ * only after the whole envelope was written (see {@link RewrapSink}), so a failure midway leaves the
+ * stored envelope unchanged.
  */
 public interface RewrapItem {
   /** A name for progress reports and failures (not secret: shown in logs). */
@@ -29,10 +30,10 @@ public interface RewrapItem {
   /**
    * Opens the destination of the re-wrapped envelope.
    *
-   * @return the sink; closing it commits
+   * @return the sink, committed only after a complete write
    * @throws IOException if it cannot be opened
    */
-  OutputStream openSink() throws IOException;
+  RewrapSink openSink() throws IOException;
 
   /**
    * An item over an in-memory envelope (a database column, a blob already read).
@@ -58,16 +59,22 @@ public interface RewrapItem {
       }
 
       @Override
-      public OutputStream openSink() {
-        return new ByteArrayOutputStream() {
-          private boolean closed;
+      public RewrapSink openSink() {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        return new RewrapSink() {
+          @Override
+          public OutputStream stream() {
+            return buffer;
+          }
+
+          @Override
+          public void commit() {
+            write.accept(buffer.toByteArray());
+          }
 
           @Override
           public void close() {
-            if (!closed) {
-              closed = true;
-              write.accept(toByteArray());
-            }
+            buffer.reset();
           }
         };
       }

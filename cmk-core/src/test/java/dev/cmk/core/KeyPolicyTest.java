@@ -209,4 +209,14 @@ class KeyPolicyTest {
       assertEquals(0, sink.size(), "nothing stored");
     }
   }
+
+  @Test
+  void rules_listWhatEachPresetChecks() {
+    assertEquals(List.of(KeyPolicy.RULE_KEY_TYPE, KeyPolicy.RULE_KEY_SIZE, KeyPolicy.RULE_VERSIONED,
+        KeyPolicy.RULE_SOFT_DELETE, KeyPolicy.RULE_PURGE_PROTECTION, KeyPolicy.RULE_ENABLED,
+        KeyPolicy.RULE_VALIDITY, KeyPolicy.RULE_OPERATIONS), KeyPolicy.dicomService().rules());
+    assertTrue(KeyPolicy.fhirService().rules().contains(KeyPolicy.RULE_NAME_LENGTH));
+    assertTrue(!KeyPolicy.builder().allowKeysWithoutDeletionProtection().build().rules()
+        .contains(KeyPolicy.RULE_PURGE_PROTECTION));
+  }
 }

@@ -187,4 +187,46 @@ class RotationTest {
     assertEquals(KeyAccessState.AVAILABLE, crypto.keyAccess().status().state(),
         "an old version does not trip the guard");
   }
+
+  @Test
+  void rewrapAll_sourceFailsMidCopy_sinkNotCommittedAndRunContinues() {
+    KeyReference v1 = provider.createKey("rewrap-failure", 2048);
+    EnvelopeCrypto crypto = crypto(v1.versionless());
+    byte[] envelope = crypto.encrypt(new byte[5000], aad(1));
+    provider.rotate(v1);
+    clock.advance(Duration.ofMinutes(1));
+    int header = EnvelopeCrypto.inspect(envelope).headerLength();
+    boolean[] committed = {false};
+    RewrapItem broken = new RewrapItem() {
+      @Override
+      public String id() {
+        return "broken";
+      }
+
+      @Override
+      public java.io.InputStream openSource() {
+        return new java.io.SequenceInputStream(
+            new ByteArrayInputStream(envelope, 0, header + 100),
+            new java.io.InputStream() {
+              @Override
+              public int read() throws java.io.IOException {
+                throw new java.io.IOException("disk read error");
+              }
+            });
+      }
+
+      @Override
+      public RewrapSink openSink() {
+        return RewrapItem.ofBytes("x", () -> envelope, b -> committed[0] = true).openSink();
+      }
+    };
+    byte[][] healthy = {envelope.clone()};
+    RewrapReport report = crypto.rewrapAll(
+        List.of(broken, RewrapItem.ofBytes("ok", () -> healthy[0], b -> healthy[0] = b)),
+        (id, outcome, done) -> { });
+    assertEquals(1, report.failed());
+    assertEquals("broken", report.failures().get(0).id());
+    assertEquals(1, report.rewrapped());
+    assertTrue(!committed[0], "a failed copy is never committed");
+  }
 }

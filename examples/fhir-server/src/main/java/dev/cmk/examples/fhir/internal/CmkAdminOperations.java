@@ -1,6 +1,7 @@
 package dev.cmk.examples.fhir.internal;
 
 import ca.uhn.fhir.rest.annotation.Operation;
+import ca.uhn.fhir.rest.annotation.OperationParam;
 import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
@@ -169,25 +170,33 @@ public final class CmkAdminOperations {
     }
 
     /**
-     * Advances the clock by the ISO-8601 duration in the {@code advance} query parameter.
+     * Advances the clock by the ISO-8601 duration given as the {@code advance} parameter, in a
+     * Parameters body or in the query string.
      *
-     * @param request the request
+     * @param advance the duration from a Parameters body, or {@code null}
+     * @param request the request (for the query string)
      * @return the new time and the total offset
      * @throws InvalidRequestException (HTTP 400) if {@code advance} is missing or invalid
      */
     @Operation(name = NAME)
-    public Parameters advance(RequestDetails request) {
-      String[] values = request.getParameters().get("advance");
-      if (values == null || values.length != 1) {
-        throw new InvalidRequestException("give one advance=<ISO-8601 duration>, e.g. PT31M");
+    public Parameters advance(
+        @OperationParam(name = "advance", min = 0, max = 1) StringType advance,
+        RequestDetails request) {
+      String value = advance != null ? advance.getValue() : null;
+      String[] query = request.getParameters().get("advance");
+      if (value == null && query != null && query.length == 1) {
+        value = query[0];
+      }
+      if (value == null) {
+        throw new InvalidRequestException("give advance=<ISO-8601 duration>, e.g. PT31M");
       }
       Instant now;
       try {
-        now = clock.advance(Duration.parse(values[0]));
+        now = clock.advance(Duration.parse(value));
       } catch (DateTimeParseException | IllegalArgumentException e) {
         throw new InvalidRequestException("advance: " + e.getMessage());
       }
-      LOG.info("event=fhir.demo-clock-advanced by={} now={}", values[0], now);
+      LOG.info("event=fhir.demo-clock-advanced by={} now={}", value, now);
       Parameters p = new Parameters();
       p.addParameter().setName("serverTime").setValue(instant(now));
       p.addParameter().setName("offset").setValue(new StringType(clock.offset().toString()));

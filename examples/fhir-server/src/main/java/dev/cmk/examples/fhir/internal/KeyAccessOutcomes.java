@@ -14,6 +14,7 @@ import dev.cmk.core.KeyAccessState;
 import dev.cmk.core.KeyAccessStatus;
 import dev.cmk.core.LossCause;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.OperationOutcome;
 import org.hl7.fhir.r4.model.OperationOutcome.IssueSeverity;
@@ -126,8 +127,8 @@ public final class KeyAccessOutcomes {
       }
       sb.append(')');
     }
-    status.lastErrorMessage().ifPresent(m -> sb.append(". Provider said: ").append(m));
-    sb.append(". Access lost at ").append(status.since()).append(". ");
+    status.lastErrorMessage().ifPresent(m -> sb.append("; provider: ").append(m));
+    sb.append(". Since ").append(status.since().truncatedTo(ChronoUnit.SECONDS)).append(". ");
     if (status.state() == KeyAccessState.REFRESH_REQUIRED) {
       sb.append("Access was lost more than 30 minutes ago: restore access to the key, then POST"
           + " /$cmk-refresh to resume.");

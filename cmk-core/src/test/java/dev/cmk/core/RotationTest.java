@@ -216,7 +216,7 @@ class RotationTest {
       }
 
       @Override
-      public RewrapSink openSink() {
+      public RewrapSink openSink() throws java.io.IOException {
         return RewrapItem.ofBytes("x", () -> envelope, b -> committed[0] = true).openSink();
       }
     };

@@ -1,0 +1,365 @@
+package dev.cmk.examples.dicom;
+
+import dev.cmk.api.KeyNotFoundException;
+import dev.cmk.api.KeyReference;
+import dev.cmk.api.spi.KeyEncryptionKeyProvider;
+import dev.cmk.api.spi.KeyEncryptionKeyProviderFactory;
+import dev.cmk.api.spi.ProviderDiscovery;
+import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.KeyAccessStatus;
+import dev.cmk.core.KeyConfiguration;
+import dev.cmk.core.KeyPolicy;
+import dev.cmk.keystore.KeystoreKeyProvider;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * Runs the DICOM store from the command line with any key provider on the class or module path
+ * (discovered with {@link ProviderDiscovery}, configured with {@code --provider-setting}).
+ *
+ * <pre>
+ * dicom-store --data-dir DIR --key REFERENCE [--provider ID] [--provider-setting NAME=VALUE]...
+ *             [--host ADDRESS] [--port N] [--max-instance-size BYTES] [--create-key-if-missing]
+ * </pre>
+ *
+ * <p>Exit status: 0 after a clean shutdown, 1 if the server could not start (one line on standard
+ * error says why), 2 for a usage error.
+ */
+public final class DicomStoreMain {
+  static final String USAGE =
+      String.join(
+          System.lineSeparator(),
+          "usage: dicom-store --data-dir DIR --key REFERENCE [options]",
+          "  --data-dir DIR              where encrypted instances are stored (created if missing)",
+          "  --key REFERENCE             the customer-managed key, versionless to follow rotation:",
+          "                              https://{vault}.vault.azure.net/keys/{name},",
+          "                              pkcs11:token={label};object={name}, or local:{name}",
+          "  --provider ID               key provider (default from the key: azure-keyvault,",
+          "                              pkcs11 or keystore)",
+          "  --provider-setting N=V      a provider setting, repeatable (names a file or variable",
+          "                              holding a secret, never the secret itself)",
+          "  --host ADDRESS              listen address (default 127.0.0.1; no authentication!)",
+          "  --port N                    listen port (default 8080; 0 = any free port)",
+          "  --max-instance-size BYTES   largest accepted instance (default 32 GiB)",
+          "  --create-key-if-missing     development only, keystore provider only: create a",
+          "                              3072-bit RSA key in the local keystore if it is missing",
+          "  --help                      this text");
+
+  private DicomStoreMain() {}
+
+  /**
+   * Starts the server and serves until the process is stopped.
+   *
+   * @param args see the class description
+   */
+  public static void main(String[] args) {
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("dicom-store: " + e.getMessage());
+      System.err.println(USAGE);
+      System.exit(2);
+      return;
+    }
+    if (options.help()) {
+      System.out.println(USAGE);
+      return;
+    }
+    Running running;
+    try {
+      running = start(options, System.out);
+    } catch (IOException | RuntimeException e) {
+      System.err.println("dicom-store: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(running::close, "dicom-store-shutdown"));
+    try {
+      running.server().join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Creates the provider, the crypto (DICOM key policy, background probe) and the server, and
+   * starts it.
+   *
+   * @param options parsed options
+   * @param out where the one-line start-up message goes
+   * @return the running server and what it owns
+   * @throws IOException if the data directory or port cannot be used
+   * @throws IllegalArgumentException if the provider is unknown or its settings are wrong
+   * @throws dev.cmk.api.KeyPolicyViolationException if the key breaks the DICOM key policy
+   */
+  static Running start(Options options, PrintStream out) throws IOException {
+    KeyEncryptionKeyProvider provider = createProvider(options);
+    ScheduledExecutorService probe = null;
+    EnvelopeCrypto crypto = null;
+    try {
+      if (options.createKeyIfMissing()) {
+        createKeyIfMissing(provider, options.key());
+      }
+      KeyConfiguration configuration = new KeyConfiguration(provider, options.key());
+      probe =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "cmk-key-probe");
+                t.setDaemon(true);
+                return t;
+              });
+      crypto =
+          EnvelopeCrypto.builder()
+              .keyConfiguration(() -> configuration)
+              .keyPolicy(KeyPolicy.dicomService())
+              .backgroundProbe(probe)
+              .build();
+      DicomStoreServer server =
+          DicomStoreServer.builder()
+              .crypto(crypto)
+              .dataDirectory(options.dataDirectory())
+              .host(options.host())
+              .port(options.port())
+              .maxInstanceSize(options.maxInstanceSize())
+              .build()
+              .start();
+      KeyAccessStatus status = crypto.keyAccess().status();
+      out.println(
+          "dicom-store listening on "
+              + server.uri()
+              + " (data "
+              + options.dataDirectory()
+              + ", key "
+              + options.key()
+              + " via "
+              + provider.id()
+              + ", key state "
+              + status.state()
+              + (status.currentVersion() == null ? "" : ", version " + status.currentVersion())
+              + ")");
+      return new Running(server, crypto, probe, provider);
+    } catch (IOException | RuntimeException e) {
+      if (crypto != null) {
+        crypto.close();
+      }
+      if (probe != null) {
+        probe.shutdownNow();
+      }
+      provider.close();
+      throw e;
+    }
+  }
+
+  private static KeyEncryptionKeyProvider createProvider(Options options) {
+    String id = options.providerId().orElseGet(() -> defaultProviderId(options.key()));
+    Map<String, KeyEncryptionKeyProviderFactory> factories = ProviderDiscovery.discover();
+    KeyEncryptionKeyProviderFactory factory = factories.get(id);
+    if (factory == null) {
+      throw new IllegalArgumentException(
+          "no key provider '" + id + "' on the class path; found " + factories.keySet());
+    }
+    return factory.create(options.providerSettings());
+  }
+
+  private static String defaultProviderId(KeyReference key) {
+    switch (key.kind()) {
+      case AZURE_KEY_VAULT:
+      case AZURE_MANAGED_HSM:
+        return "azure-keyvault";
+      case PKCS11:
+        return "pkcs11";
+      default:
+        return KeystoreKeyProvider.ID;
+    }
+  }
+
+  private static void createKeyIfMissing(KeyEncryptionKeyProvider provider, KeyReference key) {
+    if (!(provider instanceof KeystoreKeyProvider)) {
+      throw new IllegalArgumentException(
+          "--create-key-if-missing works with the keystore provider only; create production keys"
+              + " in the key vault or HSM");
+    }
+    KeystoreKeyProvider keystore = (KeystoreKeyProvider) provider;
+    try {
+      keystore.describe(key.versionless());
+    } catch (KeyNotFoundException e) {
+      keystore.createKey(key.name(), 3072);
+    }
+  }
+
+  /**
+   * The running server and the objects it owns, closed in reverse order of creation.
+   *
+   * @param server the server
+   * @param crypto its crypto
+   * @param probe the background probe scheduler
+   * @param provider the key provider
+   */
+  record Running(
+      DicomStoreServer server,
+      EnvelopeCrypto crypto,
+      ScheduledExecutorService probe,
+      KeyEncryptionKeyProvider provider)
+      implements AutoCloseable {
+    @Override
+    public void close() {
+      try {
+        server.close();
+      } finally {
+        crypto.close();
+        probe.shutdownNow();
+        provider.close();
+      }
+    }
+  }
+
+  /**
+   * Parsed command line.
+   *
+   * @param dataDirectory {@code --data-dir}
+   * @param key {@code --key}
+   * @param providerId {@code --provider}, if given
+   * @param providerSettings {@code --provider-setting}s
+   * @param host {@code --host}
+   * @param port {@code --port}
+   * @param maxInstanceSize {@code --max-instance-size}
+   * @param createKeyIfMissing {@code --create-key-if-missing}
+   * @param help {@code --help}
+   */
+  record Options(
+      Path dataDirectory,
+      KeyReference key,
+      Optional<String> providerId,
+      Map<String, String> providerSettings,
+      String host,
+      int port,
+      long maxInstanceSize,
+      boolean createKeyIfMissing,
+      boolean help) {
+
+    /** Copies the settings. */
+    Options {
+      providerSettings = Collections.unmodifiableMap(new LinkedHashMap<>(providerSettings));
+    }
+
+    /**
+     * Parses arguments.
+     *
+     * @param args the command line
+     * @return the options
+     * @throws IllegalArgumentException naming the first problem
+     */
+    static Options parse(String... args) {
+      Objects.requireNonNull(args, "args");
+      Path dataDirectory = null;
+      KeyReference key = null;
+      String providerId = null;
+      Map<String, String> settings = new LinkedHashMap<>();
+      String host = null;
+      Integer port = null;
+      Long maxInstanceSize = null;
+      boolean createKey = false;
+      for (int i = 0; i < args.length; i++) {
+        String arg = args[i];
+        switch (arg) {
+          case "--help":
+          case "-h":
+            return new Options(null, null, Optional.empty(), Map.of(), "127.0.0.1", 8080,
+                DicomStoreServer.DEFAULT_MAX_INSTANCE_SIZE, false, true);
+          case "--create-key-if-missing":
+            createKey = true;
+            break;
+          case "--data-dir":
+            once(dataDirectory, arg);
+            dataDirectory = Path.of(value(args, ++i, arg));
+            break;
+          case "--key":
+            once(key, arg);
+            key = KeyReference.parse(value(args, ++i, arg));
+            break;
+          case "--provider":
+            once(providerId, arg);
+            providerId = value(args, ++i, arg);
+            break;
+          case "--provider-setting":
+            String setting = value(args, ++i, arg);
+            int eq = setting.indexOf('=');
+            if (eq <= 0) {
+              throw new IllegalArgumentException("--provider-setting needs NAME=VALUE");
+            }
+            if (settings.putIfAbsent(setting.substring(0, eq), setting.substring(eq + 1))
+                != null) {
+              throw new IllegalArgumentException(
+                  "provider setting '" + setting.substring(0, eq) + "' given twice");
+            }
+            break;
+          case "--host":
+            once(host, arg);
+            host = value(args, ++i, arg);
+            break;
+          case "--port":
+            once(port, arg);
+            port = (int) number(value(args, ++i, arg), arg, 0, 65535);
+            break;
+          case "--max-instance-size":
+            once(maxInstanceSize, arg);
+            maxInstanceSize = number(value(args, ++i, arg), arg, 132, Long.MAX_VALUE);
+            break;
+          default:
+            throw new IllegalArgumentException("unknown option '" + arg + "'");
+        }
+      }
+      if (dataDirectory == null) {
+        throw new IllegalArgumentException("--data-dir is required");
+      }
+      if (key == null) {
+        throw new IllegalArgumentException("--key is required");
+      }
+      return new Options(
+          dataDirectory,
+          key,
+          Optional.ofNullable(providerId),
+          settings,
+          host != null ? host : "127.0.0.1",
+          port != null ? port : 8080,
+          maxInstanceSize != null ? maxInstanceSize : DicomStoreServer.DEFAULT_MAX_INSTANCE_SIZE,
+          createKey,
+          false);
+    }
+
+    private static void once(Object current, String option) {
+      if (current != null) {
+        throw new IllegalArgumentException(option + " given twice");
+      }
+    }
+
+    private static String value(String[] args, int i, String option) {
+      if (i >= args.length || args[i].startsWith("--")) {
+        throw new IllegalArgumentException(option + " needs a value");
+      }
+      return args[i];
+    }
+
+    private static long number(String text, String option, long min, long max) {
+      long v;
+      try {
+        v = Long.parseLong(text);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(option + " must be a number");
+      }
+      if (v < min || v > max) {
+        throw new IllegalArgumentException(option + " must be " + min + "-" + max);
+      }
+      return v;
+    }
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * Example application: an HTTP blob store for DICOM instances, each stored on disk as a streamed
+ * cmk envelope under a customer-managed key. {@link dev.cmk.examples.dicom.DicomStoreServer} embeds
+ * the store (Jetty 12); {@link dev.cmk.examples.dicom.DicomStoreMain} runs it from the command line
+ * with any key provider found on the module or class path.
+ */
+module dev.cmk.examples.dicom {
+  requires transitive dev.cmk.core;
+  requires dev.cmk.keystore;
+  requires org.eclipse.jetty.server;
+  requires org.slf4j;
+
+  exports dev.cmk.examples.dicom;
+}

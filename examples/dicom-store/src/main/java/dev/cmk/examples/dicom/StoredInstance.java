@@ -3,6 +3,7 @@ package dev.cmk.examples.dicom;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.RangeReader;
 import java.io.Closeable;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -63,7 +64,14 @@ final class StoredInstance implements Closeable {
    */
   InputStream whole() throws IOException {
     channel.position(0);
-    return crypto.decryptingStream(Channels.newInputStream(channel), associatedData);
+    InputStream file =
+        new FilterInputStream(Channels.newInputStream(channel)) {
+          @Override
+          public void close() {
+            // the channel is closed with this instance, not with one of its streams
+          }
+        };
+    return crypto.decryptingStream(file, associatedData);
   }
 
   /**

@@ -27,13 +27,17 @@ final class SyntheticDicom {
   private final long[] markerOffsets;
 
   SyntheticDicom(long seed, long length) {
-    if (length < 132 + 3L * MARKER.length) {
-      throw new IllegalArgumentException("too short for preamble and markers");
+    if (length < 132) {
+      throw new IllegalArgumentException("shorter than the preamble and DICM");
     }
     this.seed = seed;
     this.length = length;
-    long middle = (length / 2) / 65536 * 65536 - MARKER.length / 2; // straddles a 64 KiB boundary
-    this.markerOffsets = new long[] {132, middle, length - MARKER.length};
+    long boundary = (length / 2) / 65536 * 65536; // a 64 KiB boundary near the middle
+    long middle = boundary > 0 ? boundary - MARKER.length / 2 : length / 2;
+    this.markerOffsets =
+        length < 132 + 3L * MARKER.length
+            ? new long[0]
+            : new long[] {132, middle, length - MARKER.length};
   }
 
   long length() {
@@ -132,6 +136,11 @@ final class SyntheticDicom {
       digest.update(buffer, 0, n);
     }
     return digest.digest();
+  }
+
+  /** A whole small synthetic instance as an array. */
+  static byte[] array(long seed, int length) {
+    return new SyntheticDicom(seed, length).bytes(0, length);
   }
 
   /** Bytes {@code offset..offset+count-1} as an array (small ranges only). */

@@ -12,9 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -27,9 +24,6 @@ import java.util.stream.Stream;
  * client. The key is RSA-2048 and meets {@link KeyPolicy#dicomService()}.
  */
 final class TestServer implements AutoCloseable {
-  /** One RSA-2048 pair for every test server: generating one costs up to a second or two. */
-  private static final KeyPair KEY_PAIR = generate();
-
   final ManualClock clock = ManualClock.create();
   final InMemoryKeyProvider kms;
   final KeyReference keyVersion;
@@ -41,7 +35,7 @@ final class TestServer implements AutoCloseable {
   private TestServer(Path dataDirectory, Long maxInstanceSize) throws IOException {
     this.dataDirectory = dataDirectory;
     kms = InMemoryKeyProvider.builder().clock(clock).build();
-    keyVersion = kms.importKey("dicom-kek", KEY_PAIR);
+    keyVersion = kms.importKey("dicom-kek", TestKeys.RSA_2048);
     crypto =
         EnvelopeCrypto.builder()
             .provider(kms)
@@ -64,16 +58,6 @@ final class TestServer implements AutoCloseable {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
-  }
-
-  private static KeyPair generate() {
-    try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-      g.initialize(2048);
-      return g.generateKeyPair();
-    } catch (NoSuchAlgorithmException e) {
-      throw new AssertionError(e);
-    }
   }
 
   static TestServer start(Path dataDirectory) throws IOException {
@@ -116,7 +100,7 @@ final class TestServer implements AutoCloseable {
 
   /** A synthetic DICOM body of {@code length} bytes. */
   static byte[] dicom(long seed, int length) {
-    return new SyntheticDicom(seed, length).bytes(0, length);
+    return SyntheticDicom.array(seed, length);
   }
 
   static String instancePath(String study, String series, String sop) {

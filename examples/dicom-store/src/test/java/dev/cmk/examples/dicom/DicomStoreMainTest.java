@@ -1,0 +1,89 @@
+package dev.cmk.examples.dicom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cmk.api.KeyReference;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class DicomStoreMainTest {
+
+  @Test
+  void parse_minimal_appliesDefaults() {
+    DicomStoreMain.Options o =
+        DicomStoreMain.Options.parse("--data-dir", "/tmp/d", "--key", "local:dicom-kek");
+
+    assertEquals(Path.of("/tmp/d"), o.dataDirectory());
+    assertEquals(KeyReference.parse("local:dicom-kek"), o.key());
+    assertEquals(Optional.empty(), o.providerId());
+    assertEquals(Map.of(), o.providerSettings());
+    assertEquals("127.0.0.1", o.host());
+    assertEquals(8080, o.port());
+    assertEquals(DicomStoreServer.DEFAULT_MAX_INSTANCE_SIZE, o.maxInstanceSize());
+    assertFalse(o.createKeyIfMissing());
+    assertFalse(o.help());
+  }
+
+  @Test
+  void parse_everything() {
+    DicomStoreMain.Options o = DicomStoreMain.Options.parse(
+        "--key", "https://contoso.vault.azure.net/keys/dicom-kek",
+        "--data-dir", "d",
+        "--provider", "azure-keyvault",
+        "--provider-setting", "vaults=https://contoso.vault.azure.net",
+        "--provider-setting", "credential=system-assigned-managed-identity",
+        "--host", "0.0.0.0",
+        "--port", "0",
+        "--max-instance-size", "1048576",
+        "--create-key-if-missing");
+
+    assertEquals(Optional.of("azure-keyvault"), o.providerId());
+    assertEquals(
+        Map.of("vaults", "https://contoso.vault.azure.net",
+            "credential", "system-assigned-managed-identity"),
+        o.providerSettings());
+    assertEquals("0.0.0.0", o.host());
+    assertEquals(0, o.port());
+    assertEquals(1 << 20, o.maxInstanceSize());
+    assertTrue(o.createKeyIfMissing());
+  }
+
+  @Test
+  void parse_help() {
+    assertTrue(DicomStoreMain.Options.parse("--help").help());
+    assertTrue(DicomStoreMain.USAGE.startsWith("usage: dicom-store"));
+  }
+
+  @Test
+  void parse_errors_nameTheProblem() {
+    assertEquals("--data-dir is required", error("--key", "local:k"));
+    assertEquals("--key is required", error("--data-dir", "d"));
+    assertEquals("unknown option '--bogus'", error("--bogus"));
+    assertEquals("--port needs a value", error("--data-dir", "d", "--key", "local:k", "--port"));
+    assertEquals("--port must be 0-65535",
+        error("--data-dir", "d", "--key", "local:k", "--port", "70000"));
+    assertEquals("--port must be a number",
+        error("--data-dir", "d", "--key", "local:k", "--port", "x"));
+    assertEquals("--max-instance-size must be 132-" + Long.MAX_VALUE,
+        error("--data-dir", "d", "--key", "local:k", "--max-instance-size", "100"));
+    assertEquals("--key given twice",
+        error("--data-dir", "d", "--key", "local:k", "--key", "local:j"));
+    assertEquals("--provider-setting needs NAME=VALUE",
+        error("--data-dir", "d", "--key", "local:k", "--provider-setting", "=x"));
+    assertEquals("provider setting 'path' given twice",
+        error("--data-dir", "d", "--key", "local:k", "--provider-setting", "path=a",
+            "--provider-setting", "path=b"));
+    assertEquals("--data-dir needs a value", error("--data-dir", "--key", "local:k"));
+    assertTrue(error("--data-dir", "d", "--key", "ftp://x").startsWith("key reference scheme"));
+  }
+
+  private static String error(String... args) {
+    return assertThrows(IllegalArgumentException.class, () -> DicomStoreMain.Options.parse(args))
+        .getMessage();
+  }
+}

@@ -1,0 +1,260 @@
+package dev.cmk.examples.dicom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cmk.api.InvalidCiphertextException;
+import dev.cmk.api.KeyAccessSuspendedException;
+import dev.cmk.api.KeyReference;
+import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.KeyPolicy;
+import dev.cmk.testkit.InMemoryKeyProvider;
+import dev.cmk.testkit.ManualClock;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InstanceStoreTest {
+  private static final InstanceKey KEY = new InstanceKey("1.2.3", "1.2.3.4", "1.2.3.4.5");
+  private static final InstanceKey OTHER = new InstanceKey("1.2.3", "1.2.3.4", "1.2.3.4.6");
+
+  @TempDir Path root;
+  private final ManualClock clock = ManualClock.create();
+  private InMemoryKeyProvider kms;
+  private KeyReference version;
+  private EnvelopeCrypto crypto;
+  private InstanceStore store;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    kms = InMemoryKeyProvider.builder().clock(clock).build();
+    version = kms.importKey("dicom-kek", TestKeys.RSA_2048);
+    crypto = EnvelopeCrypto.builder()
+        .provider(kms)
+        .writeKey(version.versionless())
+        .keyPolicy(KeyPolicy.dicomService())
+        .clock(clock)
+        .sleeper(clock::advance)
+        .build();
+    store = new InstanceStore(root, crypto, 1 << 20);
+  }
+
+  @AfterEach
+  void tearDown() {
+    crypto.close();
+  }
+
+  private static byte[] dicom(long seed, int length) {
+    return SyntheticDicom.array(seed, length);
+  }
+
+  private static byte[] readAll(InputStream in) throws IOException {
+    try (in) {
+      return in.readAllBytes();
+    }
+  }
+
+  @Test
+  void write_thenOpen_readsWholeAndRanges() throws Exception {
+    byte[] body = dicom(1, 200_000);
+
+    InstanceStore.WriteResult r =
+        store.write(KEY, new ByteArrayInputStream(body), InstanceStore.WriteMode.CREATE_ONLY);
+
+    assertEquals(new InstanceStore.WriteResult(true, 200_000), r);
+    try (StoredInstance s = store.open(KEY).orElseThrow()) {
+      assertEquals(200_000, s.length());
+      assertEquals(EnvelopeCrypto.DEFAULT_SEGMENT_SIZE, s.segmentSize());
+      assertArrayEquals(body, readAll(s.whole()));
+      assertArrayEquals(Arrays.copyOfRange(body, 65_000, 140_000), readAll(s.range(65_000, 75_000)));
+      assertArrayEquals(body, readAll(s.whole()), "whole() can be read twice");
+    }
+  }
+
+  @Test
+  void write_storesCiphertextOnly_ownerReadableOnly() throws Exception {
+    byte[] body = dicom(2, 100_000);
+    byte[] marker = "PLAINTEXT-MARKER-0123456789".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    System.arraycopy(marker, 0, body, 50_000, marker.length);
+
+    store.write(KEY, new ByteArrayInputStream(body), InstanceStore.WriteMode.CREATE_ONLY);
+
+    byte[] stored = Files.readAllBytes(store.pathOf(KEY));
+    assertEquals(-1, indexOf(stored, marker));
+    assertEquals(-1, indexOf(stored, Arrays.copyOfRange(body, 132, 164)));
+    if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+      assertEquals("rw-------",
+          PosixFilePermissions.toString(Files.getPosixFilePermissions(store.pathOf(KEY))));
+    }
+  }
+
+  @Test
+  void write_bodyFailsMidway_leavesNothing() throws Exception {
+    InputStream failing = new SequenceInputStream(
+        new ByteArrayInputStream(dicom(3, 300_000)),
+        new InputStream() {
+          @Override
+          public int read() throws IOException {
+            throw new IOException("client went away");
+          }
+        });
+
+    assertThrows(IOException.class,
+        () -> store.write(KEY, failing, InstanceStore.WriteMode.CREATE_OR_REPLACE));
+
+    assertFalse(store.exists(KEY));
+    assertEquals(List.of(), incoming());
+  }
+
+  @Test
+  void write_failedReplacement_keepsTheOldInstance() throws Exception {
+    byte[] old = dicom(4, 10_000);
+    store.write(KEY, new ByteArrayInputStream(old), InstanceStore.WriteMode.CREATE_ONLY);
+    byte[] notDicom = dicom(5, 10_000);
+    notDicom[129] = 'X';
+
+    StoreRejection e = assertThrows(StoreRejection.class, () -> store.write(KEY,
+        new ByteArrayInputStream(notDicom), InstanceStore.WriteMode.CREATE_OR_REPLACE));
+
+    assertEquals(StoreRejection.Reason.NOT_DICOM, e.reason());
+    try (StoredInstance s = store.open(KEY).orElseThrow()) {
+      assertArrayEquals(old, readAll(s.whole()));
+    }
+    assertEquals(List.of(), incoming());
+  }
+
+  @Test
+  void write_tooShortOrTooLarge_isRejected() {
+    StoreRejection shortBody = assertThrows(StoreRejection.class, () -> store.write(KEY,
+        new ByteArrayInputStream(Arrays.copyOf(dicom(6, 1000), 131)),
+        InstanceStore.WriteMode.CREATE_ONLY));
+    StoreRejection large = assertThrows(StoreRejection.class, () -> store.write(KEY,
+        new SyntheticDicom(7, (1 << 20) + 1).open(), InstanceStore.WriteMode.CREATE_ONLY));
+
+    assertEquals(StoreRejection.Reason.NOT_DICOM, shortBody.reason());
+    assertEquals(StoreRejection.Reason.TOO_LARGE, large.reason());
+    assertFalse(store.exists(KEY));
+  }
+
+  @Test
+  void write_exactlyTheMaximum_isAccepted() throws Exception {
+    InstanceStore.WriteResult r = store.write(KEY, new SyntheticDicom(8, 1 << 20).open(),
+        InstanceStore.WriteMode.CREATE_ONLY);
+    assertEquals(1 << 20, r.length());
+  }
+
+  @Test
+  void write_createOnly_refusesAnExistingInstance_replaceDoesNot() throws Exception {
+    store.write(KEY, new ByteArrayInputStream(dicom(9, 1000)), InstanceStore.WriteMode.CREATE_ONLY);
+
+    StoreRejection e = assertThrows(StoreRejection.class, () -> store.write(KEY,
+        new ByteArrayInputStream(dicom(10, 1000)), InstanceStore.WriteMode.CREATE_ONLY));
+    InstanceStore.WriteResult replaced = store.write(KEY,
+        new ByteArrayInputStream(dicom(11, 2000)), InstanceStore.WriteMode.CREATE_OR_REPLACE);
+
+    assertEquals(StoreRejection.Reason.ALREADY_EXISTS, e.reason());
+    assertEquals(new InstanceStore.WriteResult(false, 2000), replaced);
+    try (StoredInstance s = store.open(KEY).orElseThrow()) {
+      assertArrayEquals(dicom(11, 2000), readAll(s.whole()));
+    }
+  }
+
+  @Test
+  void write_keyDisabled_throwsAndStoresNothing() throws Exception {
+    kms.setEnabled(version, false);
+    clock.advance(Duration.ofMinutes(2));
+
+    assertThrows(KeyAccessSuspendedException.class, () -> store.write(KEY,
+        new ByteArrayInputStream(dicom(12, 1000)), InstanceStore.WriteMode.CREATE_OR_REPLACE));
+
+    assertFalse(store.exists(KEY));
+    assertEquals(List.of(), incoming());
+  }
+
+  @Test
+  void open_envelopeMovedToAnotherInstance_failsAuthentication() throws Exception {
+    store.write(KEY, new ByteArrayInputStream(dicom(13, 1000)), InstanceStore.WriteMode.CREATE_ONLY);
+    store.write(OTHER, new ByteArrayInputStream(dicom(14, 1000)),
+        InstanceStore.WriteMode.CREATE_ONLY);
+    Files.copy(store.pathOf(KEY), store.pathOf(OTHER), StandardCopyOption.REPLACE_EXISTING);
+
+    assertThrows(InvalidCiphertextException.class, () -> store.open(OTHER));
+  }
+
+  @Test
+  void open_missing_isEmpty_deleteReportsWhetherItExisted() throws Exception {
+    assertEquals(Optional.empty(), store.open(KEY));
+    assertFalse(store.delete(KEY));
+    store.write(KEY, new ByteArrayInputStream(dicom(15, 1000)), InstanceStore.WriteMode.CREATE_ONLY);
+    assertTrue(store.delete(KEY));
+    assertEquals(Optional.empty(), store.open(KEY));
+  }
+
+  @Test
+  void open_etagIsNewForEveryUpload() throws Exception {
+    byte[] body = dicom(16, 1000);
+    store.write(KEY, new ByteArrayInputStream(body), InstanceStore.WriteMode.CREATE_OR_REPLACE);
+    String first;
+    try (StoredInstance s = store.open(KEY).orElseThrow()) {
+      first = s.etag();
+    }
+    store.write(KEY, new ByteArrayInputStream(body), InstanceStore.WriteMode.CREATE_OR_REPLACE);
+    try (StoredInstance s = store.open(KEY).orElseThrow()) {
+      assertTrue(first.matches("\"[0-9a-f]{32}\""), first);
+      assertFalse(first.equals(s.etag()), "same bytes uploaded again must get a new ETag");
+    }
+  }
+
+  @Test
+  void constructor_removesUnfinishedUploads() throws Exception {
+    Path leftover = root.resolve(InstanceStore.INCOMING).resolve("upload-123.part");
+    Files.write(leftover, new byte[] {1, 2, 3});
+
+    new InstanceStore(root, crypto, 1 << 20);
+
+    assertFalse(Files.exists(leftover));
+  }
+
+  @Test
+  void pathOf_isInsideTheRoot() {
+    Path p = store.pathOf(KEY);
+    assertEquals(store.root().resolve("1.2.3").resolve("1.2.3.4").resolve("1.2.3.4.5.dcm.cmk"), p);
+  }
+
+  private List<Path> incoming() throws IOException {
+    try (Stream<Path> s = Files.list(root.resolve(InstanceStore.INCOMING))) {
+      return s.toList();
+    }
+  }
+
+  private static int indexOf(byte[] haystack, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+}

@@ -7,6 +7,7 @@ import dev.cmk.api.UnsupportedFormatException;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.core.internal.BodyLayout;
 import dev.cmk.core.internal.ChannelRangeReader;
+import dev.cmk.core.internal.DataKey;
 import dev.cmk.core.internal.DecryptingInputStream;
 import dev.cmk.core.internal.DecryptionKeyCache;
 import dev.cmk.core.internal.EncryptingOutputStream;
@@ -27,7 +28,6 @@ import java.time.Clock;
 import java.time.Duration;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.cmk.api.SecretBytes;
 import dev.cmk.api.WrappedKey;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -54,7 +54,7 @@ import java.util.function.Supplier;
  * byte[] plaintext = crypto.decrypt(envelope, "Patient/123/1".getBytes(UTF_8));
  * }</pre>
  *
- * <p><b>Security guarantees:</b> AES-256-GCM with a per-message key derived by HKDF-SHA256 from
+ * <p><b>Security guarantees:</b> AES-256-GCM with a per-message key derived by HMAC-SHA256 from
  * the data key and a random 256-bit salt; the header (key reference, wrapped key, segment size) is
  * authenticated by an HMAC-SHA256 commitment tag that also commits to the data key, so an envelope
  * decrypts under exactly one data key. The caller's associated data is bound into the message key
@@ -180,9 +180,13 @@ public final class EnvelopeCrypto implements AutoCloseable {
   public byte[] encrypt(byte[] plaintext, byte[] associatedData) {
     Objects.requireNonNull(plaintext, "plaintext");
     Objects.requireNonNull(associatedData, "associatedData");
-    WriteDataKeys.Lease lease = writeKeys.acquire(plaintext.length);
-    EnvelopeHeader header = newHeader(lease);
-    MessageCrypto crypto = seal(lease, header, associatedData);
+    EnvelopeHeader header = null;
+    MessageCrypto crypto = null;
+    for (int attempt = 0; crypto == null; attempt++) {
+      WriteDataKeys.Lease lease = writeKeys.acquire(plaintext.length);
+      header = newHeader(lease);
+      crypto = seal(lease, header, associatedData, attempt);
+    }
     int headerLength = header.length();
     long total = headerLength + BodyLayout.bodyLength(plaintext.length, segmentSize);
     if (total > Integer.MAX_VALUE - 16) {
@@ -267,9 +271,13 @@ public final class EnvelopeCrypto implements AutoCloseable {
       throws IOException {
     Objects.requireNonNull(sink, "sink");
     Objects.requireNonNull(associatedData, "associatedData");
-    WriteDataKeys.Lease lease = writeKeys.acquire(0);
-    EnvelopeHeader header = newHeader(lease);
-    MessageCrypto crypto = seal(lease, header, associatedData);
+    EnvelopeHeader header = null;
+    MessageCrypto crypto = null;
+    for (int attempt = 0; crypto == null; attempt++) {
+      WriteDataKeys.Lease lease = writeKeys.acquire(0);
+      header = newHeader(lease);
+      crypto = seal(lease, header, associatedData, attempt);
+    }
     return new EncryptingOutputStream(sink, header, crypto);
   }
 
@@ -523,27 +531,18 @@ public final class EnvelopeCrypto implements AutoCloseable {
       return null;
     }
     byte[] routing = header.routingBytes();
-    byte[] dataKey = dataKeyFor(header);
-    try {
-      RewrapKey cacheKey = new RewrapKey(new DecryptionKeyCacheKey(routing), target);
-      WrappedKey wrapped = rewrapWraps.getIfPresent(cacheKey);
-      if (wrapped == null) {
-        SecretBytes secret = SecretBytes.copyOf(dataKey);
-        try {
-          wrapped = access.wrap(target, secret);
-        } finally {
-          secret.destroy();
-        }
-        rewrapWraps.put(cacheKey, wrapped);
-      }
-      EnvelopeHeader replacement =
-          EnvelopeHeader.create(header.segmentSize(), header.salt(), wrapped);
-      MessageCrypto.verifyAndReseal(dataKey, header, replacement);
-      inventory.recordRewrapped(header.keyReferenceText());
-      return replacement;
-    } finally {
-      Arrays.fill(dataKey, (byte) 0);
+    DataKey dataKey = dataKeyFor(header);
+    RewrapKey cacheKey = new RewrapKey(new DecryptionKeyCacheKey(routing), target);
+    WrappedKey wrapped = rewrapWraps.getIfPresent(cacheKey);
+    if (wrapped == null) {
+      wrapped = access.wrap(target, dataKey.secret());
+      rewrapWraps.put(cacheKey, wrapped);
     }
+    EnvelopeHeader replacement =
+        EnvelopeHeader.create(header.segmentSize(), header.salt(), wrapped);
+    MessageCrypto.verifyAndReseal(dataKey, header, replacement);
+    inventory.recordRewrapped(header.keyReferenceText());
+    return replacement;
   }
 
   private record DecryptionKeyCacheKey(byte[] routing) {
@@ -583,33 +582,41 @@ public final class EnvelopeCrypto implements AutoCloseable {
   private EnvelopeHeader newHeader(WriteDataKeys.Lease lease) {
     byte[] salt = new byte[EnvelopeHeader.SALT_LENGTH];
     random.nextBytes(salt);
-    return EnvelopeHeader.create(segmentSize, salt, lease.wrapped());
+    return EnvelopeHeader.create(segmentSize, salt, lease.wrapped(), lease.routing());
   }
 
+  /** Seals the header; null when the data key was destroyed by a concurrent roll (retry). */
   private static MessageCrypto seal(
-      WriteDataKeys.Lease lease, EnvelopeHeader header, byte[] associatedData) {
+      WriteDataKeys.Lease lease, EnvelopeHeader header, byte[] associatedData, int attempt) {
     try {
       return MessageCrypto.seal(lease.key(), header, associatedData);
-    } finally {
-      Arrays.fill(lease.key(), (byte) 0);
+    } catch (IllegalStateException destroyedByConcurrentRoll) {
+      if (attempt >= 3) {
+        throw destroyedByConcurrentRoll;
+      }
+      return null;
     }
   }
 
   private MessageCrypto open(EnvelopeHeader header, byte[] associatedData) {
-    byte[] dataKey = dataKeyFor(header);
-    try {
-      MessageCrypto crypto = MessageCrypto.open(dataKey, header, associatedData);
-      access.recordSeen(header.keyReferenceText());
-      return crypto;
-    } finally {
-      Arrays.fill(dataKey, (byte) 0);
+    for (int attempt = 0; ; attempt++) {
+      DataKey dataKey = dataKeyFor(header);
+      try {
+        MessageCrypto crypto = MessageCrypto.open(dataKey, header, associatedData);
+        access.recordSeen(header.keyReferenceText());
+        return crypto;
+      } catch (IllegalStateException evictedMeanwhile) {
+        decryptCache.forget(header, dataKey);
+        if (attempt >= 3) {
+          throw evictedMeanwhile;
+        }
+      }
     }
   }
 
-  private byte[] dataKeyFor(EnvelopeHeader header) {
+  private DataKey dataKeyFor(EnvelopeHeader header) {
     access.checkReadable();
-    return decryptCache.dataKey(
-        header.routingBytes(), () -> access.unwrap(providers.wrappedKeyOf(header)));
+    return decryptCache.dataKey(header, () -> access.unwrap(providers.wrappedKeyOf(header)));
   }
 
   private static EnvelopeHeader headerOf(byte[] envelope) {

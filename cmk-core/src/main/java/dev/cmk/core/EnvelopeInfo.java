@@ -34,7 +34,7 @@ public record EnvelopeInfo(
     OptionalLong plaintextLength) {
 
   /** Name of suite 1. */
-  public static final String SUITE_1 = "AES-256-GCM/HKDF-SHA256/HMAC-SHA256-commit";
+  public static final String SUITE_1 = "AES-256-GCM/HMAC-SHA256-KDF/HMAC-SHA256-commit";
 
   /** Validates. */
   public EnvelopeInfo {

@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * computes atomically), and every evicted, expired or invalidated key is destroyed.
  */
 public final class DecryptionKeyCache {
-  private final Cache<RoutingKey, SecretBytes> cache;
+  private final Cache<RoutingKey, DataKey> cache;
 
   public DecryptionKeyCache(long maxEntries, Duration maxAge, Clock clock) {
     Ticker ticker =
@@ -32,7 +32,7 @@ public final class DecryptionKeyCache {
             .ticker(ticker)
             .executor(Runnable::run)
             .removalListener(
-                (RoutingKey k, SecretBytes v, RemovalCause cause) -> {
+                (RoutingKey k, DataKey v, RemovalCause cause) -> {
                   if (v != null && cause != RemovalCause.REPLACED) {
                     v.destroy();
                   }
@@ -41,32 +41,27 @@ public final class DecryptionKeyCache {
   }
 
   /**
-   * A copy of the data key for {@code routing}, loading it with {@code loader} on a miss. The
-   * caller must wipe the returned array.
+   * The data key for the routing bytes of {@code header}, loading it with {@code loader} on a miss.
+   * The result may be destroyed by a concurrent eviction at any time: callers catch {@link
+   * IllegalStateException} from its use and call {@link #forget} and this method again.
    */
-  public byte[] dataKey(byte[] routing, Supplier<SecretBytes> loader) {
-    RoutingKey key = new RoutingKey(routing);
-    for (int attempt = 0; ; attempt++) {
-      SecretBytes secret = cache.get(key, k -> loader.get());
-      try {
-        return secret.copy();
-      } catch (IllegalStateException destroyedConcurrently) {
-        cache.asMap().remove(key, secret);
-        if (attempt >= 3) {
-          throw destroyedConcurrently;
-        }
-      }
-    }
+  public DataKey dataKey(EnvelopeHeader header, Supplier<SecretBytes> loader) {
+    return cache.get(RoutingKey.of(header), k -> DataKey.of(loader.get()));
   }
 
-  /** Whether a data key for {@code routing} is cached (for tests and diagnostics). */
-  public boolean contains(byte[] routing) {
-    return cache.getIfPresent(new RoutingKey(routing)) != null;
+  /** Drops {@code key} if it is still the entry for {@code header}. */
+  public void forget(EnvelopeHeader header, DataKey key) {
+    cache.asMap().remove(RoutingKey.of(header), key);
   }
 
-  /** Seeds the cache with a key the encrypt side just wrapped (takes ownership of a copy). */
+  /** Whether a data key for {@code header} is cached (for tests and diagnostics). */
+  public boolean contains(EnvelopeHeader header) {
+    return cache.getIfPresent(RoutingKey.of(header)) != null;
+  }
+
+  /** Seeds the cache with a key the encrypt side just wrapped (takes ownership). */
   public void put(byte[] routing, SecretBytes secret) {
-    cache.put(new RoutingKey(routing), secret);
+    cache.put(new RoutingKey(routing, 0, routing.length), DataKey.of(secret));
   }
 
   /** Destroys and forgets every cached key. */
@@ -75,29 +70,40 @@ public final class DecryptionKeyCache {
     cache.cleanUp();
   }
 
-  /** Runs pending maintenance (expiry) now. */
-  public void cleanUp() {
-    cache.cleanUp();
-  }
-
   public long size() {
     cache.cleanUp();
     return cache.estimatedSize();
   }
 
-  /** Immutable byte-array key with a cached hash. */
+  /** A range of a byte array (not copied: the header bytes are never modified) with its hash. */
   static final class RoutingKey {
     private final byte[] bytes;
+    private final int from;
+    private final int to;
     private final int hash;
 
-    RoutingKey(byte[] bytes) {
+    RoutingKey(byte[] bytes, int from, int to) {
       this.bytes = bytes;
-      this.hash = Arrays.hashCode(bytes);
+      this.from = from;
+      this.to = to;
+      int h = 1;
+      for (int i = from; i < to; i++) {
+        h = 31 * h + bytes[i];
+      }
+      this.hash = h;
+    }
+
+    static RoutingKey of(EnvelopeHeader header) {
+      return new RoutingKey(header.bytes(), header.routingOffset(), header.tagOffset());
     }
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof RoutingKey && Arrays.equals(((RoutingKey) o).bytes, bytes);
+      if (!(o instanceof RoutingKey)) {
+        return false;
+      }
+      RoutingKey k = (RoutingKey) o;
+      return k.hash == hash && Arrays.equals(bytes, from, to, k.bytes, k.from, k.to);
     }
 
     @Override

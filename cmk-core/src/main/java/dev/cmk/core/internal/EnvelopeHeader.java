@@ -16,7 +16,7 @@ import java.util.Arrays;
  * off  size  field
  * 0    4     magic "CMKE"
  * 4    1     format version (1)
- * 5    1     suite (1 = AES-256-GCM, HKDF-SHA256 message keys, HMAC-SHA256 commitment)
+ * 5    1     suite (1 = AES-256-GCM, HMAC-SHA256 message keys and commitment)
  * 6    2     header length H (u16, whole header including the commitment tag)
  * 8    4     segment size S (u32, plaintext bytes per segment)
  * 12   32    salt
@@ -34,7 +34,7 @@ import java.util.Arrays;
 public final class EnvelopeHeader {
   public static final byte[] MAGIC = {'C', 'M', 'K', 'E'};
   public static final int FORMAT_VERSION = 1;
-  public static final int SUITE_AES256GCM_HKDF_SHA256_COMMIT = 1;
+  public static final int SUITE_AES256GCM_HMAC_SHA256 = 1;
   /** Bytes before the variable part: magic, version, suite, header length, segment size. */
   public static final int PREFIX_LENGTH = 12;
   public static final int SALT_LENGTH = 32;
@@ -78,11 +78,16 @@ public final class EnvelopeHeader {
    * Builds a header with a zero tag; the caller fills the tag with {@link #sealWith(byte[])}.
    */
   public static EnvelopeHeader create(int segmentSize, byte[] salt, WrappedKey wrapped) {
+    return create(segmentSize, salt, wrapped, routingBytes(wrapped));
+  }
+
+  /** As {@link #create(int, byte[], WrappedKey)} with the routing bytes already computed. */
+  public static EnvelopeHeader create(
+      int segmentSize, byte[] salt, WrappedKey wrapped, byte[] routing) {
     checkSegmentSize(segmentSize);
     if (salt.length != SALT_LENGTH) {
       throw new IllegalArgumentException("salt must be " + SALT_LENGTH + " bytes");
     }
-    byte[] routing = routingBytes(wrapped);
     int length = PREFIX_LENGTH + SALT_LENGTH + routing.length + TAG_LENGTH;
     if (length > MAX_HEADER_LENGTH) {
       throw new IllegalArgumentException("envelope header would exceed " + MAX_HEADER_LENGTH);
@@ -90,7 +95,7 @@ public final class EnvelopeHeader {
     byte[] b = new byte[length];
     System.arraycopy(MAGIC, 0, b, 0, 4);
     b[4] = FORMAT_VERSION;
-    b[5] = SUITE_AES256GCM_HKDF_SHA256_COMMIT;
+    b[5] = SUITE_AES256GCM_HMAC_SHA256;
     Bytes.putU16(b, 6, length);
     Bytes.putU32(b, 8, segmentSize);
     System.arraycopy(salt, 0, b, PREFIX_LENGTH, SALT_LENGTH);
@@ -162,7 +167,7 @@ public final class EnvelopeHeader {
           "envelope format version " + version + " is not supported (this build reads 1)");
     }
     int suite = prefix[5] & 0xff;
-    if (suite != SUITE_AES256GCM_HKDF_SHA256_COMMIT) {
+    if (suite != SUITE_AES256GCM_HMAC_SHA256) {
       throw new UnsupportedFormatException(
           "envelope algorithm suite " + suite + " is not supported (this build reads 1)");
     }
@@ -296,6 +301,11 @@ public final class EnvelopeHeader {
   /** The bytes that identify the wrapped data key: provider id, key reference, algorithm, key. */
   public byte[] routingBytes() {
     return Arrays.copyOfRange(bytes, routingOffset, tagOffset());
+  }
+
+  /** Where the routing bytes start. */
+  public int routingOffset() {
+    return routingOffset;
   }
 
   public int formatVersion() {

@@ -3,7 +3,6 @@ package dev.cmk.core.internal;
 import dev.cmk.api.InvalidCiphertextException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.util.Arrays;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
@@ -13,40 +12,39 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Per-message cryptography of suite 1: HKDF-SHA256 key derivation from (data key, salt), the
- * header commitment tag, and AES-256-GCM segments with STREAM nonces.
+ * Per-message cryptography of suite 1: the header commitment tag, the per-envelope AES key, and
+ * AES-256-GCM segments with STREAM nonces.
  *
- * <p>Keys: {@code PRK = HKDF-Extract(salt, dataKey)}; {@code K_commit = HKDF-Expand(PRK,
- * "cmk/v1/commit", 32)}; {@code K_body = HKDF-Expand(PRK, "cmk/v1/body" || u32(len(aad)) || aad,
- * 32)}. Nonce of segment i: 7 zero bytes, i as u32 big-endian, then 1 for the last segment and 0
- * otherwise. Because each message has its own key (a fresh 256-bit salt), nonces never repeat
- * under one key and a data key can serve any number of messages without approaching the SP 800-38D
- * limits.
+ * <p>With the data key {@code DK} (32 uniformly random bytes, so usable directly as a PRF key, as
+ * RFC 5869 section 3.3 allows):
  *
- * <p>Bulk AES-GCM always goes through the JDK's provider (the fastest on HotSpot: AES-NI, CLMUL
- * and, on newer JDKs, the combined GCM intrinsic).
+ * <pre>
+ * tag    = HMAC-SHA256(DK, "cmk/v1/header" || header[0, H-32))
+ * K_body = HMAC-SHA256(DK, "cmk/v1/body" || salt || u32(len(aad)) || aad)
+ * </pre>
+ *
+ * The two inputs are domain-separated by their labels. The tag authenticates every header byte and
+ * commits to the data key; {@code K_body} is unique per envelope (fresh 256-bit salt), so nonces —
+ * segment counters — never repeat under one AES key and a data key can serve any number of
+ * envelopes without approaching the SP 800-38D limits. Nonce of segment i: 7 zero bytes, i as u32
+ * big-endian, then 1 for the last segment and 0 otherwise.
+ *
+ * <p>Both HMACs start from a state already keyed with {@code DK} ({@link DataKey}), so an envelope
+ * costs two HMAC computations without key set-up. Bulk AES-GCM always goes through the JDK's
+ * provider (AES-NI, CLMUL and, on newer JDKs, the combined GCM intrinsic).
  */
 public final class MessageCrypto {
   public static final int TAG_LENGTH = 16;
   public static final int NONCE_LENGTH = 12;
-  private static final byte[] COMMIT_INFO = "cmk/v1/commit".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] BODY_INFO = "cmk/v1/body".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] HEADER_LABEL = "cmk/v1/header".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] BODY_LABEL = "cmk/v1/body".getBytes(StandardCharsets.US_ASCII);
 
-  private static final ThreadLocal<Mac> MAC = ThreadLocal.withInitial(MessageCrypto::newMac);
   private static final ThreadLocal<Cipher> GCM = ThreadLocal.withInitial(MessageCrypto::newGcm);
 
   private final SecretKeySpec bodyKey;
 
   private MessageCrypto(SecretKeySpec bodyKey) {
     this.bodyKey = bodyKey;
-  }
-
-  private static Mac newMac() {
-    try {
-      return Mac.getInstance("HmacSHA256");
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 is not available", e);
-    }
   }
 
   private static Cipher newGcm() {
@@ -60,15 +58,12 @@ public final class MessageCrypto {
   /**
    * Seals a freshly created header: computes its commitment tag, writes it, and returns the body
    * cipher.
+   *
+   * @throws IllegalStateException if the data key was destroyed meanwhile
    */
-  public static MessageCrypto seal(byte[] dataKey, EnvelopeHeader header, byte[] aad) {
-    byte[] prk = extract(dataKey, header.bytes(), header.saltOffset());
-    try {
-      header.sealWith(commitment(prk, header));
-      return new MessageCrypto(bodyKey(prk, aad));
-    } finally {
-      Arrays.fill(prk, (byte) 0);
-    }
+  public static MessageCrypto seal(DataKey dataKey, EnvelopeHeader header, byte[] aad) {
+    header.sealWith(tag(dataKey, header));
+    return new MessageCrypto(bodyKey(dataKey, header, aad));
   }
 
   /**
@@ -76,85 +71,51 @@ public final class MessageCrypto {
    *
    * @throws InvalidCiphertextException if the tag does not verify (wrong data key or tampered
    *     header)
+   * @throws IllegalStateException if the data key was destroyed meanwhile
    */
-  public static MessageCrypto open(byte[] dataKey, EnvelopeHeader header, byte[] aad) {
-    byte[] prk = extract(dataKey, header.bytes(), header.saltOffset());
-    try {
-      verify(prk, header);
-      return new MessageCrypto(bodyKey(prk, aad));
-    } finally {
-      Arrays.fill(prk, (byte) 0);
-    }
+  public static MessageCrypto open(DataKey dataKey, EnvelopeHeader header, byte[] aad) {
+    verify(dataKey, header);
+    return new MessageCrypto(bodyKey(dataKey, header, aad));
   }
 
   /**
-   * Verifies the tag of {@code header} under {@code dataKey}, then re-seals {@code replacement}
+   * Verifies the tag of {@code header} under {@code dataKey}, then seals {@code replacement}
    * (same salt, new wrapped key) — used by re-wrap, which leaves the body untouched.
    */
   public static void verifyAndReseal(
-      byte[] dataKey, EnvelopeHeader header, EnvelopeHeader replacement) {
-    byte[] prk = extract(dataKey, header.bytes(), header.saltOffset());
-    try {
-      verify(prk, header);
-      replacement.sealWith(commitment(prk, replacement));
-    } finally {
-      Arrays.fill(prk, (byte) 0);
-    }
+      DataKey dataKey, EnvelopeHeader header, EnvelopeHeader replacement) {
+    verify(dataKey, header);
+    replacement.sealWith(tag(dataKey, replacement));
   }
 
-  private static void verify(byte[] prk, EnvelopeHeader header) {
-    byte[] expected = commitment(prk, header);
-    byte[] actual =
-        Arrays.copyOfRange(header.bytes(), header.tagOffset(), header.length());
-    if (!MessageDigest.isEqual(expected, actual)) {
+  private static void verify(DataKey dataKey, EnvelopeHeader header) {
+    byte[] expected = tag(dataKey, header);
+    byte[] b = header.bytes();
+    int diff = 0;
+    for (int i = 0; i < EnvelopeHeader.TAG_LENGTH; i++) {
+      diff |= expected[i] ^ b[header.tagOffset() + i];
+    }
+    if (diff != 0) {
       throw new InvalidCiphertextException();
     }
   }
 
-  private static byte[] extract(byte[] dataKey, byte[] saltSource, int saltOffset) {
-    Mac mac = MAC.get();
-    try {
-      mac.init(new SecretKeySpec(saltSource, saltOffset, EnvelopeHeader.SALT_LENGTH, "HmacSHA256"));
-      return mac.doFinal(dataKey);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HMAC-SHA256 failed", e);
-    }
+  private static byte[] tag(DataKey dataKey, EnvelopeHeader header) {
+    Mac mac = dataKey.newMac();
+    mac.update(HEADER_LABEL);
+    mac.update(header.bytes(), 0, header.authenticatedLength());
+    return mac.doFinal();
   }
 
-  private static byte[] expand(byte[] prk, byte[] info, byte[] aad) {
-    Mac mac = MAC.get();
-    try {
-      mac.init(new SecretKeySpec(prk, "HmacSHA256"));
-      mac.update(info);
-      if (aad != null) {
-        byte[] len = new byte[4];
-        Bytes.putU32(len, 0, aad.length);
-        mac.update(len);
-        mac.update(aad);
-      }
-      mac.update((byte) 1);
-      return mac.doFinal();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HMAC-SHA256 failed", e);
-    }
-  }
-
-  private static byte[] commitment(byte[] prk, EnvelopeHeader header) {
-    byte[] kc = expand(prk, COMMIT_INFO, null);
-    Mac mac = MAC.get();
-    try {
-      mac.init(new SecretKeySpec(kc, "HmacSHA256"));
-      mac.update(header.bytes(), 0, header.authenticatedLength());
-      return mac.doFinal();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HMAC-SHA256 failed", e);
-    } finally {
-      Arrays.fill(kc, (byte) 0);
-    }
-  }
-
-  private static SecretKeySpec bodyKey(byte[] prk, byte[] aad) {
-    byte[] kb = expand(prk, BODY_INFO, aad);
+  private static SecretKeySpec bodyKey(DataKey dataKey, EnvelopeHeader header, byte[] aad) {
+    Mac mac = dataKey.newMac();
+    mac.update(BODY_LABEL);
+    mac.update(header.bytes(), header.saltOffset(), EnvelopeHeader.SALT_LENGTH);
+    byte[] len = new byte[4];
+    Bytes.putU32(len, 0, aad.length);
+    mac.update(len);
+    mac.update(aad);
+    byte[] kb = mac.doFinal();
     try {
       return new SecretKeySpec(kb, "AES");
     } finally {

@@ -17,8 +17,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * into the decryption cache so that reading back fresh writes needs no unwrap.
  */
 public final class WriteDataKeys {
-  /** A data key for one message: a copy of the key (caller wipes it) and its wrapped form. */
-  public record Lease(byte[] key, WrappedKey wrapped, byte[] routing) {}
+  /**
+   * A data key for one message and its wrapped form. The key may be destroyed by a concurrent
+   * roll; its use then throws {@link IllegalStateException} and the caller acquires again.
+   */
+  public record Lease(DataKey key, WrappedKey wrapped, byte[] routing) {}
 
   private static final int DATA_KEY_LENGTH = 32;
 
@@ -53,12 +56,8 @@ public final class WriteDataKeys {
           || !active.admit(plaintextBytes, clock.instant(), limits)) {
         active = roll(active, version, plaintextBytes);
       }
-      try {
-        return new Lease(active.key.copy(), active.wrapped, active.routing);
-      } catch (IllegalStateException destroyedByConcurrentRoll) {
-        if (attempt >= 3) {
-          throw destroyedByConcurrentRoll;
-        }
+      if (!active.key.isDestroyed() || attempt >= 3) {
+        return new Lease(active.key, active.wrapped, active.routing);
       }
     }
   }
@@ -73,17 +72,17 @@ public final class WriteDataKeys {
     }
     byte[] raw = new byte[DATA_KEY_LENGTH];
     random.nextBytes(raw);
-    SecretBytes key = SecretBytes.wrapOwned(raw);
+    SecretBytes secret = SecretBytes.wrapOwned(raw);
     WrappedKey wrapped;
     try {
-      wrapped = access.wrap(version, key);
+      wrapped = access.wrap(version, secret);
     } catch (RuntimeException e) {
-      key.destroy();
+      secret.destroy();
       throw e;
     }
     byte[] routing = EnvelopeHeader.routingBytes(wrapped);
-    decryptCache.put(routing, SecretBytes.wrapOwned(key.copy()));
-    Active next = new Active(key, wrapped, routing, clock.instant());
+    decryptCache.put(routing, SecretBytes.wrapOwned(secret.copy()));
+    Active next = new Active(DataKey.of(secret), wrapped, routing, clock.instant());
     next.admit(plaintextBytes, next.created, limits);
     current.set(next);
     dataKeysCreated.incrementAndGet();
@@ -107,14 +106,14 @@ public final class WriteDataKeys {
   }
 
   private static final class Active {
-    final SecretBytes key;
+    final DataKey key;
     final WrappedKey wrapped;
     final byte[] routing;
     final Instant created;
     final AtomicLong messages = new AtomicLong();
     final AtomicLong bytes = new AtomicLong();
 
-    Active(SecretBytes key, WrappedKey wrapped, byte[] routing, Instant created) {
+    Active(DataKey key, WrappedKey wrapped, byte[] routing, Instant created) {
       this.key = key;
       this.wrapped = wrapped;
       this.routing = routing;

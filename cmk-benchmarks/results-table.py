@@ -3,8 +3,8 @@
 
 Usage: results-table.py RESULT.json [RESULT.json ...]   (one file per JDK, all from one run)
 
-Each row puts a cmk benchmark next to the baseline benchmark of the same size/segment size from
-the same JMH invocation and gives their ratio (cmk score / baseline score, higher is better; 1.0
+Each row puts a cmk benchmark (impl=cmk) next to the baseline (impl=gcm) of the same size or
+segment size from the same JMH invocation and gives their ratio (cmk score / baseline score, higher is better; 1.0
 means cmk runs at the raw JDK's speed). Error margins are JMH's 99.9% confidence intervals.
 """
 import json
@@ -22,7 +22,8 @@ def load(path):
     for r in runs:
         name = r["benchmark"].rsplit(".", 2)
         key = (name[-2], name[-1], tuple(sorted(r.get("params", {}).items())))
-        alloc = r.get("secondaryMetrics", {}).get("\u00b7gc.alloc.rate.norm")
+        sm = r.get("secondaryMetrics", {})
+        alloc = sm.get("gc.alloc.rate.norm", sm.get("\u00b7gc.alloc.rate.norm"))
         results[key] = (
             r["primaryMetric"]["score"],
             r["primaryMetric"]["scoreError"],
@@ -66,28 +67,28 @@ def table(path):
     out.append("| one-shot | size | cmk ops/s | raw GCM ops/s | cmk / raw | cmk alloc/op | raw alloc/op |")
     out.append("|---|---:|---:|---:|---:|---:|---:|")
     for size, label in (("1024", "1 KiB"), ("1048576", "1 MiB")):
-        for op in ("Encrypt", "Decrypt", "RoundTrip"):
-            c = res.get(("OneShotBenchmark", "cmk" + op, (("size", size),)))
-            g = res.get(("OneShotBenchmark", "gcm" + op, (("size", size),)))
+        for op in ("encrypt", "decrypt", "roundTrip"):
+            c = res.get(("OneShotBenchmark", op, (("impl", "cmk"), ("size", size))))
+            g = res.get(("OneShotBenchmark", op, (("impl", "gcm"), ("size", size))))
             if not c or not g:
                 continue
             ratio = c[0] / g[0]
-            cell = verdict(ratio, 0.4) if (op == "RoundTrip" and size == "1024") else "%.2f×" % ratio
+            cell = verdict(ratio, 0.4) if (op == "roundTrip" and size == "1024") else "%.2f×" % ratio
             out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
-                op[0].lower() + op[1:], label, fmt_ops(c[0], c[1]), fmt_ops(g[0], g[1]),
+                op, label, fmt_ops(c[0], c[1]), fmt_ops(g[0], g[1]),
                 cell, fmt_alloc(c[2]), fmt_alloc(g[2])))
     out.append("")
     out.append("| streaming 64 MiB | segment | cmk MB/s | raw GCM MB/s | cmk / raw | cmk alloc/op | raw alloc/op |")
     out.append("|---|---:|---:|---:|---:|---:|---:|")
     for seg, label in (("65536", "64 KiB"), ("1048576", "1 MiB")):
-        for op in ("Encrypt", "Decrypt"):
-            c = res.get(("StreamingBenchmark", "cmkStream" + op, (("segmentSize", seg),)))
-            g = res.get(("StreamingBenchmark", "gcmStream" + op, (("segmentSize", seg),)))
+        for op in ("encrypt", "decrypt"):
+            c = res.get(("StreamingBenchmark", op, (("impl", "cmk"), ("segmentSize", seg))))
+            g = res.get(("StreamingBenchmark", op, (("impl", "gcm"), ("segmentSize", seg))))
             if not c or not g:
                 continue
             mb = STREAM_BYTES / 1e6
             out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
-                op.lower(), label, fmt_ops(c[0] * mb, c[1] * mb), fmt_ops(g[0] * mb, g[1] * mb),
+                op, label, fmt_ops(c[0] * mb, c[1] * mb), fmt_ops(g[0] * mb, g[1] * mb),
                 verdict(c[0] / g[0], 0.9), fmt_alloc(c[2]), fmt_alloc(g[2])))
     out.append("")
     return "\n".join(out)

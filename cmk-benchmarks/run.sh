@@ -6,16 +6,22 @@
 #   environment.txt          date, CPU, JDKs, load average before and after each run
 #   table.md                 the markdown tables (results-table.py)
 #
-# Usage: cmk-benchmarks/run.sh [extra JMH arguments, e.g. a benchmark regex such as OneShot]
+# Usage: cmk-benchmarks/run.sh [JMH arguments, e.g. a benchmark regex such as OneShot]
+# Without arguments it runs this suite (dev.cmk.benchmarks.*Benchmark), not the peers suite
+# (dev.cmk.benchmarks.peers, see run-peers.sh).
 # Environment: JAVA17 / JAVA25 (java executables), JMH_OPTS (default below).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 JAVA17=${JAVA17:-java}
 JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
-JMH_OPTS=${JMH_OPTS:--f 1 -wi 3 -i 5 -w 1s -r 1s -prof gc}
+JMH_OPTS=${JMH_OPTS:--f 1 -wi 5 -w 2s -i 5 -r 1s -prof gc}
 OUT=cmk-benchmarks/results
 JAR=cmk-benchmarks/target/benchmarks.jar
+
+if [ $# -eq 0 ]; then
+  set -- '^dev\.cmk\.benchmarks\.[A-Za-z]+Benchmark\.'
+fi
 
 mvn -B -q -pl cmk-benchmarks -am package -DskipTests
 mkdir -p "$OUT"
@@ -28,6 +34,7 @@ mkdir -p "$OUT"
 
 run() {
   local label=$1 java=$2
+  shift 2
   {
     echo "$label: $("$java" -version 2>&1 | sed -n 2p)"
     echo "$label load average before: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -41,7 +41,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class StreamingBenchmark {
@@ -55,6 +55,12 @@ public class StreamingBenchmark {
   @Param({"65536", "1048576"})
   public int segmentSize;
 
+  /** Which side runs: {@code cmk} or the {@code gcm} baseline (see {@link OneShotBenchmark#impl}). */
+  @Param({"cmk", "gcm"})
+  public String impl;
+
+  private boolean onCmk;
+
   private EnvelopeCrypto cmk;
   private RawGcm gcm;
   private byte[] plaintext;
@@ -66,6 +72,11 @@ public class StreamingBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws GeneralSecurityException, IOException {
     JitWarmUp.jdkGcm(segmentSize);
+    onCmk = switch (impl) {
+      case "cmk" -> true;
+      case "gcm" -> false;
+      default -> throw new IllegalArgumentException("impl must be cmk or gcm: " + impl);
+    };
     cmk = Fixtures.envelopeCrypto(segmentSize);
     gcm = new RawGcm(new SecureRandom());
     plaintext = Fixtures.plaintext(MESSAGE_SIZE);
@@ -105,19 +116,27 @@ public class StreamingBenchmark {
     }
   }
 
-  /** cmk: stream 64 MiB into an envelope. */
+  /** Streams 64 MiB into one message. */
   @Benchmark
-  public long cmkStreamEncrypt(Blackhole bh) throws IOException {
+  public long encrypt(Blackhole bh) throws GeneralSecurityException, IOException {
     BlackholeOutputStream sink = new BlackholeOutputStream(bh);
-    try (OutputStream out = cmk.encryptingStream(sink, Fixtures.AAD)) {
-      writeChunked(out);
+    if (onCmk) {
+      try (OutputStream out = cmk.encryptingStream(sink, Fixtures.AAD)) {
+        writeChunked(out);
+      }
+    } else {
+      gcm.sealSegments(plaintext, segmentSize, sink);
     }
     return sink.written();
   }
 
-  /** cmk: stream a 64 MiB envelope back to plaintext. */
+  /** Streams one 64 MiB message back to plaintext. */
   @Benchmark
-  public long cmkStreamDecrypt(Blackhole bh) throws IOException {
+  public long decrypt(Blackhole bh) throws GeneralSecurityException, IOException {
+    if (!onCmk) {
+      return gcm.openSegments(
+          new ByteArrayInputStream(gcmMessage), segmentSize, (b, n) -> bh.consume(b));
+    }
     long total = 0;
     try (InputStream in = cmk.decryptingStream(new ByteArrayInputStream(envelope), Fixtures.AAD)) {
       int n;
@@ -127,20 +146,5 @@ public class StreamingBenchmark {
       }
     }
     return total;
-  }
-
-  /** Baseline: raw AES-GCM over 64 MiB, one {@code init} per segment. */
-  @Benchmark
-  public long gcmStreamEncrypt(Blackhole bh) throws GeneralSecurityException, IOException {
-    BlackholeOutputStream sink = new BlackholeOutputStream(bh);
-    gcm.sealSegments(plaintext, segmentSize, sink);
-    return sink.written();
-  }
-
-  /** Baseline: raw AES-GCM decryption of 64 MiB, one {@code init} per segment. */
-  @Benchmark
-  public long gcmStreamDecrypt(Blackhole bh) throws GeneralSecurityException, IOException {
-    return gcm.openSegments(
-        new ByteArrayInputStream(gcmMessage), segmentSize, (b, n) -> bh.consume(b));
   }
 }

@@ -85,6 +85,20 @@ public class PeerOneShotBenchmark {
     check(tinkEnvelope.decrypt(tinkEnvelopeMessage, Peers.AAD));
     check(aws.decryptData(awsKey, awsMessage).getResult());
     check(aws.decryptData(awsCaching, awsCachingMessage).getResult());
+
+    int fast = size <= (64 << 10) ? Peers.FAST_WARM_UP : Peers.FAST_WARM_UP / 30;
+    int slow = size <= (64 << 10) ? Peers.SLOW_WARM_UP : Peers.SLOW_WARM_UP / 3;
+    Peers.warm(fast, () -> cmk.decrypt(cmk.encrypt(plaintext, Peers.AAD), Peers.AAD));
+    Peers.warm(fast, () -> jdk.open(jdk.seal(plaintext, Peers.AAD), Peers.AAD));
+    Peers.warm(fast, () -> tinkKeyset.decrypt(tinkKeyset.encrypt(plaintext, Peers.AAD), Peers.AAD));
+    Peers.warm(
+        slow, () -> tinkEnvelope.decrypt(tinkEnvelope.encrypt(plaintext, Peers.AAD), Peers.AAD));
+    Peers.warm(slow, () -> aws.decryptData(awsCaching, newAwsCachingMessage()).getResult());
+    Peers.warm(slow, () -> awsDefaultRoundTrip());
+  }
+
+  private byte[] newAwsCachingMessage() {
+    return aws.encryptData(awsCaching, plaintext, Peers.CONTEXT).getResult();
   }
 
   private void check(byte[] decrypted) {

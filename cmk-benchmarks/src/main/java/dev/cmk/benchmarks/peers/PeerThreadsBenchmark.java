@@ -57,6 +57,17 @@ public class PeerThreadsBenchmark {
               tinkKeyset.decrypt(tinkKeyset.encrypt(PLAINTEXT, Peers.AAD), Peers.AAD), PLAINTEXT)) {
         throw new IllegalStateException("set-up round trip failed");
       }
+      JdkGcm jdk = new JdkGcm();
+      Peers.warm(Peers.FAST_WARM_UP, () -> cmk.decrypt(cmk.encrypt(PLAINTEXT, Peers.AAD), Peers.AAD));
+      Peers.warm(Peers.FAST_WARM_UP, () -> jdk.open(jdk.seal(PLAINTEXT, Peers.AAD), Peers.AAD));
+      Peers.warm(
+          Peers.FAST_WARM_UP,
+          () -> tinkKeyset.decrypt(tinkKeyset.encrypt(PLAINTEXT, Peers.AAD), Peers.AAD));
+      Peers.warm(
+          Peers.SLOW_WARM_UP,
+          () ->
+              aws.decryptData(awsCaching, aws.encryptData(awsCaching, PLAINTEXT, Peers.CONTEXT).getResult())
+                  .getResult());
     }
 
     /** Destroys cmk's cached data keys. */

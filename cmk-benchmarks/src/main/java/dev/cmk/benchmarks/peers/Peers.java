@@ -137,6 +137,33 @@ final class Peers {
         .build();
   }
 
+  /** One round trip of a library under test, for {@link #warm}. */
+  @FunctionalInterface
+  interface RoundTrip {
+    byte[] run() throws GeneralSecurityException;
+  }
+
+  /**
+   * Runs {@code roundTrip} {@code times} times before JMH's warm-up starts, so that every library
+   * has its code compiled by C2 whatever the load of the machine (on 2 busy cores the compiler
+   * threads lag, and one-second warm-up iterations would measure the compilation). Every library
+   * gets the same treatment: fast ones {@value #FAST_WARM_UP} round trips, ones that make an RSA
+   * or ECDSA call per message {@value #SLOW_WARM_UP}.
+   */
+  static void warm(int times, RoundTrip roundTrip) throws GeneralSecurityException {
+    for (int i = 0; i < times; i++) {
+      if (roundTrip.run().length < 0) {
+        throw new IllegalStateException();
+      }
+    }
+  }
+
+  /** Warm-up round trips for libraries without a per-message public-key operation. */
+  static final int FAST_WARM_UP = 30_000;
+
+  /** Warm-up round trips for libraries with a per-message public-key operation. */
+  static final int SLOW_WARM_UP = 300;
+
   /** {@code size} pseudo-random bytes, the same for a given size on every run. */
   static byte[] plaintext(int size) {
     byte[] b = new byte[size];

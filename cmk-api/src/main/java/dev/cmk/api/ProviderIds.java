@@ -1,15 +1,30 @@
 package dev.cmk.api;
 
-import java.util.regex.Pattern;
-
 /** Rules for provider ids, which are written into envelopes. */
 public final class ProviderIds {
   /** Longest provider id. */
   public static final int MAX_LENGTH = 32;
 
-  private static final Pattern ID = Pattern.compile("[a-z][a-z0-9.-]{0,31}");
-
   private ProviderIds() {}
+
+  // A loop rather than a regular expression: this runs on every envelope header parsed.
+  private static boolean valid(String id) {
+    int n = id.length();
+    if (n < 1 || n > MAX_LENGTH) {
+      return false;
+    }
+    char first = id.charAt(0);
+    if (first < 'a' || first > 'z') {
+      return false;
+    }
+    for (int i = 1; i < n; i++) {
+      char c = id.charAt(i);
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-')) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   /**
    * Checks a provider id: 1&ndash;32 characters of {@code [a-z0-9.-]}, starting with a letter.
@@ -19,7 +34,7 @@ public final class ProviderIds {
    * @throws IllegalArgumentException if it breaks the rule
    */
   public static String check(String id) {
-    if (id == null || !ID.matcher(id).matches()) {
+    if (id == null || !valid(id)) {
       throw new IllegalArgumentException(
           "provider id must be 1-32 characters of [a-z0-9.-] starting with a letter");
     }

@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 JAVA17=${JAVA17:-java}
 JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
-JMH_OPTS=${JMH_OPTS:--f 1 -wi 5 -w 2s -i 5 -r 1s -prof gc}
+JMH_OPTS=${JMH_OPTS:--f 1 -wi 5 -w 2s -i 20 -r 500ms -prof gc}
 OUT=cmk-benchmarks/results
 JAR=cmk-benchmarks/target/benchmarks.jar
 

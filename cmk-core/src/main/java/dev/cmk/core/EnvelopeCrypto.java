@@ -531,18 +531,29 @@ public final class EnvelopeCrypto implements AutoCloseable {
       return null;
     }
     byte[] routing = header.routingBytes();
-    DataKey dataKey = dataKeyFor(header);
     RewrapKey cacheKey = new RewrapKey(new DecryptionKeyCacheKey(routing), target);
-    WrappedKey wrapped = rewrapWraps.getIfPresent(cacheKey);
-    if (wrapped == null) {
-      wrapped = access.wrap(target, dataKey.secret());
-      rewrapWraps.put(cacheKey, wrapped);
+    for (int attempt = 0; ; attempt++) {
+      DataKey dataKey = dataKeyFor(header);
+      try {
+        WrappedKey wrapped = rewrapWraps.getIfPresent(cacheKey);
+        if (wrapped == null) {
+          wrapped = access.wrap(target, dataKey.secret());
+          rewrapWraps.put(cacheKey, wrapped);
+        }
+        EnvelopeHeader replacement =
+            EnvelopeHeader.create(header.segmentSize(), header.salt(), wrapped);
+        MessageCrypto.verifyAndReseal(dataKey, header, replacement);
+        inventory.recordRewrapped(header.keyReferenceText());
+        return replacement;
+      } catch (IllegalStateException evictedOrPurgedMeanwhile) {
+        // The cached key was destroyed (eviction, or a purge on loss of access): load it again,
+        // which goes through the guard and so fails fast if access was lost.
+        decryptCache.forget(header, dataKey);
+        if (attempt >= 3) {
+          throw evictedOrPurgedMeanwhile;
+        }
+      }
     }
-    EnvelopeHeader replacement =
-        EnvelopeHeader.create(header.segmentSize(), header.salt(), wrapped);
-    MessageCrypto.verifyAndReseal(dataKey, header, replacement);
-    inventory.recordRewrapped(header.keyReferenceText());
-    return replacement;
   }
 
   private record DecryptionKeyCacheKey(byte[] routing) {

@@ -187,7 +187,7 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
             s -> {
               long generation = connection.generation();
               if (reference.isVersioned()) {
-                return KeyObjects.find(s, reference, generation, now)
+                return KeyObjects.findSettled(s, reference, generation, now)
                     .orElseThrow(() -> notFound(reference));
               }
               List<KeyVersion> all = KeyObjects.findAll(s, reference, generation, now);
@@ -274,7 +274,7 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
                     }
                   }
                 }
-                return KeyObjects.find(s, reference, generation, now)
+                return KeyObjects.findSettled(s, reference, generation, now)
                     .orElseThrow(() -> notFound(reference));
               });
       versions.put(key, v);
@@ -441,7 +441,7 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
   private KeyVersion findForUnwrap(Session s, KeyReference reference, String key, long generation)
       throws PKCS11Exception {
     KeyVersion v =
-        KeyObjects.find(s, reference, generation, clock.instant())
+        KeyObjects.findSettled(s, reference, generation, clock.instant())
             .orElseThrow(() -> notFound(reference));
     versions.put(key, v);
     return v;

@@ -107,6 +107,29 @@ public final class KeyObjects {
   }
 
   /**
+   * As {@link #find}, but looks again (twice, 25 ms apart) before reporting a version missing:
+   * SoftHSM rewrites an object's file when another process changes its attributes (e.g. disables
+   * the key), and a lookup at that instant finds nothing. A key that is really gone is still
+   * reported missing, 50 ms later.
+   */
+  public static Optional<KeyVersion> findSettled(
+      Session session, KeyReference version, long generation, Instant now)
+      throws PKCS11Exception {
+    for (int attempt = 0; ; attempt++) {
+      Optional<KeyVersion> v = find(session, version, generation, now);
+      if (v.isPresent() || attempt >= 2) {
+        return v;
+      }
+      try {
+        Thread.sleep(25);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return v;
+      }
+    }
+  }
+
+  /**
    * One version of key {@code name}.
    *
    * @throws KeyAccessDeniedException if two private keys share the version

@@ -7,10 +7,12 @@ import java.util.Objects;
  * How long the encrypt side may keep using one data key before it makes (and wraps) a new one.
  *
  * <p>Reusing a data key across messages is what keeps wraps — and, more importantly, later unwraps
- * on the read path — rare. It is cryptographically safe for any number of messages because every
- * message derives its own AES key from the data key and a fresh 256-bit salt (see {@code
- * docs/envelope-format.md}); the limits bound the blast radius of one exposed data key and how long
- * a key version change takes to reach new writes.
+ * on the read path — rare. Every message under one data key gets its own nonce prefix from the
+ * writer that made the key (a counter, so prefixes never repeat; at most 2^56 - 1 messages per data
+ * key whatever {@code maxMessages} says), and AES-GCM's bound on the data one key may protect
+ * (about 2^48 blocks, 4 PiB, for a 2^-32 distinguishing advantage) is far above the default byte
+ * limit (see {@code docs/envelope-format.md}). The limits bound the blast radius of one exposed
+ * data key and how long a key version change takes to reach new writes.
  *
  * <p>A new data key is also made whenever the key-encryption key version used for writes changes
  * (rotation). The byte limit is checked when a message starts: one streamed message may run past

@@ -54,11 +54,13 @@ import java.util.function.Supplier;
  * byte[] plaintext = crypto.decrypt(envelope, "Patient/123/1".getBytes(UTF_8));
  * }</pre>
  *
- * <p><b>Security guarantees:</b> AES-256-GCM with a per-message key derived by HMAC-SHA256 from
- * the data key and a random 256-bit salt; the header (key reference, wrapped key, segment size) is
- * authenticated by an HMAC-SHA256 commitment tag that also commits to the data key, so an envelope
- * decrypts under exactly one data key. The caller's associated data is bound into the message key
- * (it is <em>not</em> stored in the envelope; pass the same bytes to decrypt). Truncation,
+ * <p><b>Security guarantees:</b> AES-256-GCM under a key derived by HMAC-SHA256 from the data key,
+ * with nonces that never repeat under one data key (a per-envelope prefix handed out by the writer
+ * that made the data key, plus the segment counter); the header (key reference, wrapped key,
+ * segment size, nonce prefix) is authenticated by an HMAC-SHA256 commitment tag that also commits
+ * to the data key, so an envelope decrypts under exactly one data key. The caller's associated
+ * data is authenticated with every segment (it is <em>not</em> stored in the envelope; pass the
+ * same bytes to decrypt). Truncation,
  * reordering, duplication and appended bytes are detected. No plaintext is released before the
  * segment carrying it has been authenticated. Every malformed, tampered or mismatched input ends in
  * {@link InvalidCiphertextException} (uniform message), or {@link UnsupportedFormatException} for
@@ -405,7 +407,7 @@ public final class EnvelopeCrypto implements AutoCloseable {
 
   /**
    * Re-wraps an envelope's data key under the current key version without touching the body: only
-   * the header changes (same salt, new wrapped key, new commitment tag). The old header's
+   * the header changes (same nonce prefix, new wrapped key, new commitment tag). The old header's
    * commitment is verified first, so a tampered header is never re-sealed. No associated data is
    * needed. An envelope already under the current version is returned as a copy.
    *
@@ -541,7 +543,7 @@ public final class EnvelopeCrypto implements AutoCloseable {
           rewrapWraps.put(cacheKey, wrapped);
         }
         EnvelopeHeader replacement =
-            EnvelopeHeader.create(header.segmentSize(), header.salt(), wrapped);
+            EnvelopeHeader.create(header.segmentSize(), header.noncePrefix(), wrapped);
         MessageCrypto.verifyAndReseal(dataKey, header, replacement);
         inventory.recordRewrapped(header.keyReferenceText());
         return replacement;
@@ -591,9 +593,7 @@ public final class EnvelopeCrypto implements AutoCloseable {
   // ---------------------------------------------------------------- internals
 
   private EnvelopeHeader newHeader(WriteDataKeys.Lease lease) {
-    byte[] salt = new byte[EnvelopeHeader.SALT_LENGTH];
-    random.nextBytes(salt);
-    return EnvelopeHeader.create(segmentSize, salt, lease.wrapped(), lease.routing());
+    return EnvelopeHeader.create(segmentSize, lease.noncePrefix(), lease.wrapped(), lease.routing());
   }
 
   /** Seals the header; null when the data key was destroyed by a concurrent roll (retry). */
@@ -791,7 +791,7 @@ public final class EnvelopeCrypto implements AutoCloseable {
       return this;
     }
 
-    /** Randomness for data keys and salts (default a new {@link SecureRandom}). */
+    /** Randomness for data keys and nonce-prefix starting points (default a new {@link SecureRandom}). */
     public Builder secureRandom(SecureRandom random) {
       once(this.random, "secureRandom");
       this.random = Objects.requireNonNull(random, "random");

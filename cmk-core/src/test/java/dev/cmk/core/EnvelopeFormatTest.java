@@ -127,9 +127,9 @@ class EnvelopeFormatTest {
   void overhead_rsa2048LocalKey_isHeaderPlusOneTag() {
     byte[] envelope = CRYPTO.encrypt(new byte[1024], AAD);
     EnvelopeInfo info = EnvelopeCrypto.inspect(envelope);
-    // 12 prefix + 32 salt + 1+9 provider + 2+ref + 1 alg + 2+256 wrapped key + 32 tag
-    int expectedHeader = 12 + 32 + 1 + info.providerId().length() + 2
-        + info.keyReference().toString().length() + 1 + 2 + 256 + 32;
+    // 12 prefix + 1+9 provider + 2+ref + 1 alg + 2+256 wrapped key + 7 nonce prefix + 32 tag
+    int expectedHeader = 12 + 1 + info.providerId().length() + 2
+        + info.keyReference().toString().length() + 1 + 2 + 256 + 7 + 32;
     assertEquals(expectedHeader, info.headerLength());
     assertEquals(expectedHeader + 16, info.overhead().getAsLong());
   }

@@ -163,7 +163,7 @@ class RotationTest {
     provider.rotate(v1);
     clock.advance(Duration.ofMinutes(1));
     byte[] tampered = envelope.clone();
-    tampered[20] ^= 1; // inside the salt
+    tampered[EnvelopeCrypto.inspect(envelope).headerLength() - 33] ^= 1; // in the nonce prefix
     assertThrows(InvalidCiphertextException.class, () -> crypto.rewrap(tampered));
   }
 

@@ -77,7 +77,7 @@ class SecretsNeverLoggedTest {
     assertTrue(thrown.size() >= 6, "the workload threw: " + thrown);
 
     EnvelopeInfo info = EnvelopeCrypto.inspect(envelope);
-    int wkAt = info.headerLength() - 32 - info.wrappedKeyLength();
+    int wkAt = info.headerLength() - 32 - 7 - info.wrappedKeyLength();
     SecretBytes dataKey = provider.unwrap(new WrappedKey(info.providerId(), info.keyReference(),
         WrapAlgorithm.RSA_OAEP_256, Arrays.copyOfRange(envelope, wkAt, wkAt + info.wrappedKeyLength())));
     byte[] key = dataKey.copy();

@@ -2,6 +2,7 @@ package dev.cmk.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -43,15 +44,15 @@ class TamperTest {
 
   /** Which exceptions a change at header offset {@code i} may produce (documented per field). */
   private Set<Class<? extends CmkException>> allowedAt(int i) {
-    int providerLen = envelope[44] & 0xff;
-    int refLenAt = 45 + providerLen;
+    int providerLen = envelope[12] & 0xff;
+    int refLenAt = 13 + providerLen;
     int refStart = refLenAt + 2;
     int refLen = info.keyReference().toString().length();
     int algAt = refStart + refLen;
     if (i == 4 || i == 5 || i == algAt) { // version, suite, wrap algorithm id
       return Set.of(UnsupportedFormatException.class, InvalidCiphertextException.class);
     }
-    if ((i >= 45 && i < refLenAt) || (i >= refStart && i < algAt)) { // provider id, key ref text
+    if ((i >= 13 && i < refLenAt) || (i >= refStart && i < algAt)) { // provider id, key ref text
       return Set.of(KeyNotFoundException.class, InvalidCiphertextException.class);
     }
     return Set.of(InvalidCiphertextException.class);
@@ -163,8 +164,28 @@ class TamperTest {
     // Key commitment: a's header with b's wrapped data key fails on the commitment tag.
     int wk = EnvelopeCrypto.inspect(a).wrappedKeyLength();
     byte[] swappedKey = a.clone();
-    System.arraycopy(b, ha - 32 - wk, swappedKey, ha - 32 - wk, wk);
+    System.arraycopy(b, ha - 39 - wk, swappedKey, ha - 39 - wk, wk);
     assertThrows(InvalidCiphertextException.class, () -> singleUse.decrypt(swappedKey, AAD));
+  }
+
+  @Test
+  void decrypt_headerAndBodyFromTwoEnvelopesOfOneDataKey_rejected() {
+    // Same data key, so the same body key: only the nonce prefix tells the envelopes apart.
+    byte[] a = CRYPTO.encrypt(plaintext, AAD);
+    byte[] b = CRYPTO.encrypt(plaintext, AAD);
+    int ha = EnvelopeCrypto.inspect(a).headerLength();
+    assertArrayEquals(Arrays.copyOf(a, ha - 39), Arrays.copyOf(b, ha - 39), "one data key");
+    assertFalse(
+        Arrays.equals(a, ha - 39, ha - 32, b, ha - 39, ha - 32), "distinct nonce prefixes");
+    byte[] spliced = concat(Arrays.copyOf(a, ha), Arrays.copyOfRange(b, ha, b.length));
+    assertThrows(InvalidCiphertextException.class, () -> CRYPTO.decrypt(spliced, AAD));
+    byte[] oneSegmentSwapped = a.clone();
+    System.arraycopy(b, ha + FULL, oneSegmentSwapped, ha + FULL, FULL);
+    assertThrows(InvalidCiphertextException.class, () -> CRYPTO.decrypt(oneSegmentSwapped, AAD));
+    // The nonce prefix is authenticated by the header tag: b's prefix in a's header fails there.
+    byte[] prefixSwapped = a.clone();
+    System.arraycopy(b, ha - 39, prefixSwapped, ha - 39, 7);
+    assertThrows(InvalidCiphertextException.class, () -> CRYPTO.decrypt(prefixSwapped, AAD));
   }
 
   @Test

@@ -86,15 +86,18 @@ public final class DecryptionKeyCache {
       this.bytes = bytes;
       this.from = from;
       this.to = to;
-      int h = 1;
-      for (int i = from; i < to; i++) {
+      // Routing bytes end with the wrapped key, an RSA ciphertext that looks uniformly random, so
+      // its last bytes make a good hash without reading all of it. Only keys that unwrapped are
+      // ever stored, so crafted collisions cannot fill a bucket.
+      int h = to - from;
+      for (int i = Math.max(from, to - 8); i < to; i++) {
         h = 31 * h + bytes[i];
       }
       this.hash = h;
     }
 
     static RoutingKey of(EnvelopeHeader header) {
-      return new RoutingKey(header.bytes(), header.routingOffset(), header.tagOffset());
+      return new RoutingKey(header.bytes(), header.routingOffset(), header.staticLength());
     }
 
     @Override

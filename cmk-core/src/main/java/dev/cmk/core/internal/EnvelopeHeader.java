@@ -19,13 +19,17 @@ import java.util.Arrays;
  * 5    1     suite (1 = AES-256-GCM, HMAC-SHA256 message keys and commitment)
  * 6    2     header length H (u16, whole header including the commitment tag)
  * 8    4     segment size S (u32, plaintext bytes per segment)
- * 12   32    salt
- * 44   1     provider id length p, then p bytes provider id (ASCII)
+ * 12   1     provider id length p, then p bytes provider id (ASCII)
  *      2     key reference length r, then r bytes key reference (ASCII, versioned)
  *      1     wrap algorithm id
  *      2     wrapped key length w, then w bytes wrapped key
- *      32    commitment tag = HMAC-SHA256(K_commit, header[0, H-32))
+ * H-39 7     nonce prefix, unique per envelope under one data key
+ * H-32 32    commitment tag = HMAC-SHA256(DK, "cmk/v1/header" || header[0, H-32))
  * </pre>
+ *
+ * <p>Everything before the nonce prefix ({@link #staticLength()} bytes) is the same for every
+ * envelope written under one data key with one segment size, which lets the tag computation start
+ * from a cached HMAC state.
  *
  * <p>Every length is checked against its hard bound and against {@code H} before anything is
  * allocated; malformed input raises {@link InvalidCiphertextException}, a well-formed header of an
@@ -37,7 +41,10 @@ public final class EnvelopeHeader {
   public static final int SUITE_AES256GCM_HMAC_SHA256 = 1;
   /** Bytes before the variable part: magic, version, suite, header length, segment size. */
   public static final int PREFIX_LENGTH = 12;
-  public static final int SALT_LENGTH = 32;
+  /** Per-envelope part of every segment nonce, just before the tag. */
+  public static final int NONCE_PREFIX_LENGTH = 7;
+  /** Nonce prefixes are 56-bit numbers: {@code 0 <= prefix <= MAX_NONCE_PREFIX}. */
+  public static final long MAX_NONCE_PREFIX = (1L << 56) - 1;
   public static final int TAG_LENGTH = 32;
   public static final int MAX_HEADER_LENGTH = 4096;
   public static final int MIN_SEGMENT_SIZE = 256;
@@ -45,7 +52,7 @@ public final class EnvelopeHeader {
   public static final int MAX_KEY_REFERENCE_LENGTH = 1024;
   /** Smallest possible header: one-byte provider id, key reference and wrapped key. */
   public static final int MIN_HEADER_LENGTH =
-      PREFIX_LENGTH + SALT_LENGTH + 1 + 1 + 2 + 1 + 1 + 2 + 1 + TAG_LENGTH;
+      PREFIX_LENGTH + 1 + 1 + 2 + 1 + 1 + 2 + 1 + NONCE_PREFIX_LENGTH + TAG_LENGTH;
 
   private final byte[] bytes; // the whole header, tag included
   private final int segmentSize;
@@ -66,7 +73,7 @@ public final class EnvelopeHeader {
       int wrappedKeyLength) {
     this.bytes = bytes;
     this.segmentSize = segmentSize;
-    this.routingOffset = PREFIX_LENGTH + SALT_LENGTH;
+    this.routingOffset = PREFIX_LENGTH;
     this.providerId = providerId;
     this.keyReference = keyReference;
     this.wrapAlgorithm = wrapAlgorithm;
@@ -77,18 +84,18 @@ public final class EnvelopeHeader {
   /**
    * Builds a header with a zero tag; the caller fills the tag with {@link #sealWith(byte[])}.
    */
-  public static EnvelopeHeader create(int segmentSize, byte[] salt, WrappedKey wrapped) {
-    return create(segmentSize, salt, wrapped, routingBytes(wrapped));
+  public static EnvelopeHeader create(int segmentSize, long noncePrefix, WrappedKey wrapped) {
+    return create(segmentSize, noncePrefix, wrapped, routingBytes(wrapped));
   }
 
-  /** As {@link #create(int, byte[], WrappedKey)} with the routing bytes already computed. */
+  /** As {@link #create(int, long, WrappedKey)} with the routing bytes already computed. */
   public static EnvelopeHeader create(
-      int segmentSize, byte[] salt, WrappedKey wrapped, byte[] routing) {
+      int segmentSize, long noncePrefix, WrappedKey wrapped, byte[] routing) {
     checkSegmentSize(segmentSize);
-    if (salt.length != SALT_LENGTH) {
-      throw new IllegalArgumentException("salt must be " + SALT_LENGTH + " bytes");
+    if (noncePrefix < 0 || noncePrefix > MAX_NONCE_PREFIX) {
+      throw new IllegalArgumentException("nonce prefix must be a 56-bit number");
     }
-    int length = PREFIX_LENGTH + SALT_LENGTH + routing.length + TAG_LENGTH;
+    int length = PREFIX_LENGTH + routing.length + NONCE_PREFIX_LENGTH + TAG_LENGTH;
     if (length > MAX_HEADER_LENGTH) {
       throw new IllegalArgumentException("envelope header would exceed " + MAX_HEADER_LENGTH);
     }
@@ -98,8 +105,12 @@ public final class EnvelopeHeader {
     b[5] = SUITE_AES256GCM_HMAC_SHA256;
     Bytes.putU16(b, 6, length);
     Bytes.putU32(b, 8, segmentSize);
-    System.arraycopy(salt, 0, b, PREFIX_LENGTH, SALT_LENGTH);
-    System.arraycopy(routing, 0, b, PREFIX_LENGTH + SALT_LENGTH, routing.length);
+    System.arraycopy(routing, 0, b, PREFIX_LENGTH, routing.length);
+    int n = PREFIX_LENGTH + routing.length;
+    for (int i = NONCE_PREFIX_LENGTH - 1; i >= 0; i--) {
+      b[n + i] = (byte) noncePrefix;
+      noncePrefix >>>= 8;
+    }
     int wkLength = wrapped.ciphertextLength();
     return new EnvelopeHeader(
         b,
@@ -107,7 +118,7 @@ public final class EnvelopeHeader {
         wrapped.providerId(),
         wrapped.keyReference().toString(),
         wrapped.algorithm(),
-        length - TAG_LENGTH - wkLength,
+        length - TAG_LENGTH - NONCE_PREFIX_LENGTH - wkLength,
         wkLength);
   }
 
@@ -193,8 +204,8 @@ public final class EnvelopeHeader {
     if (segmentSize < MIN_SEGMENT_SIZE || segmentSize > MAX_SEGMENT_SIZE) {
       throw new InvalidCiphertextException();
     }
-    int end = length - TAG_LENGTH;
-    int p = PREFIX_LENGTH + SALT_LENGTH;
+    int end = length - TAG_LENGTH - NONCE_PREFIX_LENGTH;
+    int p = PREFIX_LENGTH;
     int providerLength = header[p++] & 0xff;
     if (providerLength < 1 || providerLength > ProviderIds.MAX_LENGTH || p + providerLength > end) {
       throw new InvalidCiphertextException();
@@ -270,12 +281,27 @@ public final class EnvelopeHeader {
     return segmentSize;
   }
 
-  public int saltOffset() {
-    return PREFIX_LENGTH;
+  /**
+   * Length of the part that every envelope under one data key and segment size shares: everything
+   * before the nonce prefix.
+   */
+  public int staticLength() {
+    return bytes.length - TAG_LENGTH - NONCE_PREFIX_LENGTH;
   }
 
-  public byte[] salt() {
-    return Arrays.copyOfRange(bytes, PREFIX_LENGTH, PREFIX_LENGTH + SALT_LENGTH);
+  /** Where the nonce prefix starts. */
+  public int noncePrefixOffset() {
+    return bytes.length - TAG_LENGTH - NONCE_PREFIX_LENGTH;
+  }
+
+  /** The nonce prefix as a number in {@code [0, MAX_NONCE_PREFIX]}. */
+  public long noncePrefix() {
+    long v = 0;
+    int off = noncePrefixOffset();
+    for (int i = 0; i < NONCE_PREFIX_LENGTH; i++) {
+      v = (v << 8) | (bytes[off + i] & 0xff);
+    }
+    return v;
   }
 
   public String providerId() {
@@ -300,7 +326,12 @@ public final class EnvelopeHeader {
 
   /** The bytes that identify the wrapped data key: provider id, key reference, algorithm, key. */
   public byte[] routingBytes() {
-    return Arrays.copyOfRange(bytes, routingOffset, tagOffset());
+    return Arrays.copyOfRange(bytes, routingOffset, staticLength());
+  }
+
+  /** Length of the routing bytes. */
+  public int routingLength() {
+    return staticLength() - routingOffset;
   }
 
   /** Where the routing bytes start. */

@@ -12,39 +12,49 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Per-message cryptography of suite 1: the header commitment tag, the per-envelope AES key, and
- * AES-256-GCM segments with STREAM nonces.
+ * Per-message cryptography of suite 1: the header commitment tag and AES-256-GCM segments with
+ * STREAM nonces.
  *
  * <p>With the data key {@code DK} (32 uniformly random bytes, so usable directly as a PRF key, as
  * RFC 5869 section 3.3 allows):
  *
  * <pre>
  * tag    = HMAC-SHA256(DK, "cmk/v1/header" || header[0, H-32))
- * K_body = HMAC-SHA256(DK, "cmk/v1/body" || salt || u32(len(aad)) || aad)
+ * K_body = HMAC-SHA256(DK, "cmk/v1/body-key")
+ * segment i = AES-256-GCM(K_body, nonce = N || u32(i) || last, aad = associated data)
  * </pre>
  *
- * The two inputs are domain-separated by their labels. The tag authenticates every header byte and
- * commits to the data key; {@code K_body} is unique per envelope (fresh 256-bit salt), so nonces —
- * segment counters — never repeat under one AES key and a data key can serve any number of
- * envelopes without approaching the SP 800-38D limits. Nonce of segment i: 7 zero bytes, i as u32
- * big-endian, then 1 for the last segment and 0 otherwise.
+ * {@code N} is the envelope's 7-byte nonce prefix, stored in the header just before the tag. The
+ * encrypt side gives every envelope under one data key a different {@code N} (a counter from a
+ * random start, {@link WriteDataKeys}); the data key is made by that writer and never used to
+ * encrypt anywhere else, so no nonce ever repeats under {@code K_body}. The labels separate the
+ * two HMAC uses. The tag authenticates every header byte (nonce prefix included) and commits to
+ * the data key.
  *
- * <p>Both HMACs start from a state already keyed with {@code DK} ({@link DataKey}), so an envelope
- * costs two HMAC computations without key set-up. Bulk AES-GCM always goes through the JDK's
- * provider (AES-NI, CLMUL and, on newer JDKs, the combined GCM intrinsic).
+ * <p>Both values derived from {@code DK} are per data key, not per envelope: {@code K_body} is
+ * computed once ({@link DataKey}), so the JDK keeps its AES key schedule between envelopes, and
+ * the tag starts from a cached HMAC state over the header's static part. Bulk AES-GCM always goes
+ * through the JDK's provider (AES-NI, CLMUL and, on newer JDKs, the combined GCM intrinsic).
  */
 public final class MessageCrypto {
   public static final int TAG_LENGTH = 16;
   public static final int NONCE_LENGTH = 12;
   private static final byte[] HEADER_LABEL = "cmk/v1/header".getBytes(StandardCharsets.US_ASCII);
-  private static final byte[] BODY_LABEL = "cmk/v1/body".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] BODY_KEY_LABEL =
+      "cmk/v1/body-key".getBytes(StandardCharsets.US_ASCII);
 
   private static final ThreadLocal<Cipher> GCM = ThreadLocal.withInitial(MessageCrypto::newGcm);
 
   private final SecretKeySpec bodyKey;
+  private final byte[] noncePrefix;
+  private final byte[] aad;
 
-  private MessageCrypto(SecretKeySpec bodyKey) {
+  private MessageCrypto(SecretKeySpec bodyKey, EnvelopeHeader header, byte[] aad) {
     this.bodyKey = bodyKey;
+    int off = header.noncePrefixOffset();
+    this.noncePrefix =
+        Arrays.copyOfRange(header.bytes(), off, off + EnvelopeHeader.NONCE_PREFIX_LENGTH);
+    this.aad = aad.clone();
   }
 
   private static Cipher newGcm() {
@@ -52,6 +62,16 @@ public final class MessageCrypto {
       return Cipher.getInstance("AES/GCM/NoPadding");
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES/GCM/NoPadding is not available", e);
+    }
+  }
+
+  /** {@code K_body} from an HMAC keyed with the data key (consumed). */
+  static SecretKeySpec deriveBodyKey(Mac keyedWithDataKey) {
+    byte[] kb = keyedWithDataKey.doFinal(BODY_KEY_LABEL);
+    try {
+      return new SecretKeySpec(kb, "AES");
+    } finally {
+      Arrays.fill(kb, (byte) 0);
     }
   }
 
@@ -63,7 +83,7 @@ public final class MessageCrypto {
    */
   public static MessageCrypto seal(DataKey dataKey, EnvelopeHeader header, byte[] aad) {
     header.sealWith(tag(dataKey, header));
-    return new MessageCrypto(bodyKey(dataKey, header, aad));
+    return new MessageCrypto(dataKey.bodyKey(), header, aad);
   }
 
   /**
@@ -75,12 +95,12 @@ public final class MessageCrypto {
    */
   public static MessageCrypto open(DataKey dataKey, EnvelopeHeader header, byte[] aad) {
     verify(dataKey, header);
-    return new MessageCrypto(bodyKey(dataKey, header, aad));
+    return new MessageCrypto(dataKey.bodyKey(), header, aad);
   }
 
   /**
    * Verifies the tag of {@code header} under {@code dataKey}, then seals {@code replacement}
-   * (same salt, new wrapped key) — used by re-wrap, which leaves the body untouched.
+   * (same nonce prefix, new wrapped key) — used by re-wrap, which leaves the body untouched.
    */
   public static void verifyAndReseal(
       DataKey dataKey, EnvelopeHeader header, EnvelopeHeader replacement) {
@@ -101,34 +121,18 @@ public final class MessageCrypto {
   }
 
   private static byte[] tag(DataKey dataKey, EnvelopeHeader header) {
-    Mac mac = dataKey.newMac();
-    mac.update(HEADER_LABEL);
-    mac.update(header.bytes(), 0, header.authenticatedLength());
+    Mac mac = dataKey.headerMac(HEADER_LABEL, header.bytes(), header.staticLength());
+    mac.update(header.bytes(), header.noncePrefixOffset(), EnvelopeHeader.NONCE_PREFIX_LENGTH);
     return mac.doFinal();
   }
 
-  private static SecretKeySpec bodyKey(DataKey dataKey, EnvelopeHeader header, byte[] aad) {
-    Mac mac = dataKey.newMac();
-    mac.update(BODY_LABEL);
-    mac.update(header.bytes(), header.saltOffset(), EnvelopeHeader.SALT_LENGTH);
-    byte[] len = new byte[4];
-    Bytes.putU32(len, 0, aad.length);
-    mac.update(len);
-    mac.update(aad);
-    byte[] kb = mac.doFinal();
-    try {
-      return new SecretKeySpec(kb, "AES");
-    } finally {
-      Arrays.fill(kb, (byte) 0);
-    }
-  }
-
-  static byte[] nonce(long index, boolean last) {
+  private byte[] nonce(long index, boolean last) {
     if (index < 0 || index > 0xFFFF_FFFFL) {
       throw new IllegalStateException("too many segments");
     }
     byte[] n = new byte[NONCE_LENGTH];
-    Bytes.putU32(n, 7, (int) index);
+    System.arraycopy(noncePrefix, 0, n, 0, EnvelopeHeader.NONCE_PREFIX_LENGTH);
+    Bytes.putU32(n, EnvelopeHeader.NONCE_PREFIX_LENGTH, (int) index);
     n[11] = (byte) (last ? 1 : 0);
     return n;
   }
@@ -143,6 +147,7 @@ public final class MessageCrypto {
     Cipher c = GCM.get();
     try {
       c.init(Cipher.ENCRYPT_MODE, bodyKey, new GCMParameterSpec(128, nonce(index, last)));
+      c.updateAAD(aad);
       return c.doFinal(in, inOff, length, out, outOff);
     } catch (ShortBufferException e) {
       throw new IllegalStateException("segment buffer too small", e);
@@ -166,6 +171,7 @@ public final class MessageCrypto {
     Cipher c = GCM.get();
     try {
       c.init(Cipher.DECRYPT_MODE, bodyKey, new GCMParameterSpec(128, nonce(index, last)));
+      c.updateAAD(aad);
       return c.doFinal(in, inOff, length, out, outOff);
     } catch (AEADBadTagException e) {
       throw new InvalidCiphertextException();

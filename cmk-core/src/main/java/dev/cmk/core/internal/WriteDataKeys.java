@@ -21,7 +21,12 @@ public final class WriteDataKeys {
    * A data key for one message and its wrapped form. The key may be destroyed by a concurrent
    * roll; its use then throws {@link IllegalStateException} and the caller acquires again.
    */
-  public record Lease(DataKey key, WrappedKey wrapped, byte[] routing) {}
+  /**
+   * One envelope's use of the current data key.
+   *
+   * @param noncePrefix the envelope's nonce prefix: different for every lease of one data key
+   */
+  public record Lease(DataKey key, WrappedKey wrapped, byte[] routing, long noncePrefix) {}
 
   private static final int DATA_KEY_LENGTH = 32;
 
@@ -51,24 +56,30 @@ public final class WriteDataKeys {
     KeyReference version = access.writeVersion();
     for (int attempt = 0; ; attempt++) {
       Active active = current.get();
-      if (active == null
-          || !active.wrapped.keyReference().equals(version)
-          || !active.admit(plaintextBytes, clock.instant(), limits)) {
-        active = roll(active, version, plaintextBytes);
+      long sequence = 0;
+      if (active != null && active.wrapped.keyReference().equals(version)) {
+        sequence = active.admit(plaintextBytes, clock.instant(), limits);
+      }
+      if (sequence == 0) {
+        Admitted admitted = roll(active, version, plaintextBytes);
+        active = admitted.active;
+        sequence = admitted.sequence;
       }
       if (!active.key.isDestroyed() || attempt >= 3) {
-        return new Lease(active.key, active.wrapped, active.routing);
+        return new Lease(active.key, active.wrapped, active.routing, active.noncePrefix(sequence));
       }
     }
   }
 
-  private synchronized Active roll(Active seen, KeyReference version, long plaintextBytes) {
+  private record Admitted(Active active, long sequence) {}
+
+  private synchronized Admitted roll(Active seen, KeyReference version, long plaintextBytes) {
     Active now = current.get();
-    if (now != seen
-        && now != null
-        && now.wrapped.keyReference().equals(version)
-        && now.admit(plaintextBytes, clock.instant(), limits)) {
-      return now;
+    if (now != seen && now != null && now.wrapped.keyReference().equals(version)) {
+      long sequence = now.admit(plaintextBytes, clock.instant(), limits);
+      if (sequence != 0) {
+        return new Admitted(now, sequence);
+      }
     }
     byte[] raw = new byte[DATA_KEY_LENGTH];
     random.nextBytes(raw);
@@ -82,14 +93,15 @@ public final class WriteDataKeys {
     }
     byte[] routing = EnvelopeHeader.routingBytes(wrapped);
     decryptCache.put(routing, SecretBytes.wrapOwned(secret.copy()));
-    Active next = new Active(DataKey.of(secret), wrapped, routing, clock.instant());
-    next.admit(plaintextBytes, next.created, limits);
+    long nonceBase = random.nextLong() & EnvelopeHeader.MAX_NONCE_PREFIX;
+    Active next = new Active(DataKey.of(secret), wrapped, routing, clock.instant(), nonceBase);
+    long sequence = next.admit(plaintextBytes, next.created, limits);
     current.set(next);
     dataKeysCreated.incrementAndGet();
     if (now != null) {
       now.key.destroy();
     }
-    return next;
+    return new Admitted(next, sequence);
   }
 
   /** Forgets (and destroys) the current data key, so the next write makes a new one. */
@@ -110,25 +122,40 @@ public final class WriteDataKeys {
     final WrappedKey wrapped;
     final byte[] routing;
     final Instant created;
+    final long nonceBase;
     final AtomicLong messages = new AtomicLong();
     final AtomicLong bytes = new AtomicLong();
 
-    Active(DataKey key, WrappedKey wrapped, byte[] routing, Instant created) {
+    Active(DataKey key, WrappedKey wrapped, byte[] routing, Instant created, long nonceBase) {
       this.key = key;
       this.wrapped = wrapped;
       this.routing = routing;
       this.created = created;
+      this.nonceBase = nonceBase;
     }
 
-    boolean admit(long plaintextBytes, Instant now, DataKeyLimits limits) {
+    /**
+     * Admits one more message: its sequence number (1, 2, ...; never the same twice) or 0 when a
+     * limit is reached and a new data key is needed.
+     */
+    long admit(long plaintextBytes, Instant now, DataKeyLimits limits) {
       if (!now.isBefore(created.plus(limits.maxAge())) || now.isBefore(created)) {
-        return false;
+        return 0;
       }
-      if (messages.incrementAndGet() > limits.maxMessages()) {
-        return false;
+      long sequence = messages.incrementAndGet();
+      if (sequence > limits.maxMessages() || sequence > EnvelopeHeader.MAX_NONCE_PREFIX) {
+        return 0;
       }
       long before = bytes.getAndAdd(Math.max(0, plaintextBytes));
-      return before < limits.maxBytes();
+      return before < limits.maxBytes() ? sequence : 0;
+    }
+
+    /**
+     * The nonce prefix of message {@code sequence}: distinct for distinct sequence numbers below
+     * 2^56, and starting at a random point so it does not tell how many envelopes came before.
+     */
+    long noncePrefix(long sequence) {
+      return (nonceBase + sequence) & EnvelopeHeader.MAX_NONCE_PREFIX;
     }
   }
 

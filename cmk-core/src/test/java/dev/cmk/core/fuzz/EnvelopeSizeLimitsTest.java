@@ -32,7 +32,7 @@ class EnvelopeSizeLimitsTest {
       AAD);
   private final EnvelopeInfo validInfo = EnvelopeCrypto.inspect(validEnvelope);
   private final byte[] validWrappedKey = Arrays.copyOfRange(validEnvelope,
-      validInfo.headerLength() - 32 - validInfo.wrappedKeyLength(), validInfo.headerLength() - 32);
+      validInfo.headerLength() - 39 - validInfo.wrappedKeyLength(), validInfo.headerLength() - 39);
 
   @Test
   void decryptingStream_headerClaims64KiBHeader_rejectedAfterTwelveBytes() {

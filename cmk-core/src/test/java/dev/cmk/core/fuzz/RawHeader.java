@@ -14,7 +14,6 @@ final class RawHeader {
   private int suite = 1;
   private Integer headerLength;
   private long segmentSize = 256;
-  private byte[] salt = new byte[32];
   private String providerId = FuzzFixture.PROVIDER_ID;
   private Integer providerIdLength;
   private String keyReference = "local:fuzz-kek/00000001";
@@ -22,6 +21,7 @@ final class RawHeader {
   private int wrapAlgorithm = 1;
   private byte[] wrappedKey = new byte[256];
   private Integer wrappedKeyLength;
+  private byte[] noncePrefix = new byte[7];
   private byte[] tag = new byte[32];
 
   RawHeader version(int v) {
@@ -90,15 +90,14 @@ final class RawHeader {
   byte[] toBytes() {
     byte[] provider = providerId.getBytes(StandardCharsets.US_ASCII);
     byte[] ref = keyReference.getBytes(StandardCharsets.US_ASCII);
-    int realLength = 12 + 32 + 1 + provider.length + 2 + ref.length + 1 + 2 + wrappedKey.length
-        + tag.length;
+    int realLength = 12 + 1 + provider.length + 2 + ref.length + 1 + 2 + wrappedKey.length
+        + noncePrefix.length + tag.length;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(new byte[] {'C', 'M', 'K', 'E'});
     out.write(version);
     out.write(suite);
     u16(out, headerLength != null ? headerLength : realLength);
     u32(out, segmentSize);
-    out.writeBytes(salt);
     out.write(providerIdLength != null ? providerIdLength : provider.length);
     out.writeBytes(provider);
     u16(out, keyReferenceLength != null ? keyReferenceLength : ref.length);
@@ -106,6 +105,7 @@ final class RawHeader {
     out.write(wrapAlgorithm);
     u16(out, wrappedKeyLength != null ? wrappedKeyLength : wrappedKey.length);
     out.writeBytes(wrappedKey);
+    out.writeBytes(noncePrefix);
     out.writeBytes(tag);
     return out.toByteArray();
   }

@@ -150,7 +150,7 @@ class SeedCorpusTest {
     byte[] e = FuzzFixture.writer(256).encrypt(plaintext(700), AAD); // 3 segments
     EnvelopeInfo info = EnvelopeCrypto.inspect(e);
     int h = info.headerLength();
-    int p = 45; // provider id
+    int p = 13; // provider id
     int ref = p + info.providerId().length() + 2;
     int alg = ref + info.keyReference().toString().length();
     int wk = alg + 3;
@@ -169,7 +169,7 @@ class SeedCorpusTest {
     s.put("unsupported-suite-2", with(e, 5, 2));
     s.put("invalid-header-length-short-by-one", with(e, 7, (h - 1) & 0xff));
     s.put("invalid-segment-size-changed", with(e, 10, 2)); // 256 -> 512
-    s.put("invalid-salt", flip(e, 20));
+    s.put("invalid-nonce-prefix", flip(e, tag - 4));
     s.put("notfound-provider-id-changed", with(e, p + 3, 'y')); // "fuzz" -> "fuzy"
     s.put("notfound-key-version-changed", with(e, alg - 1, '2')); // .../00000002
     s.put("unsupported-wrap-algorithm-9", with(e, alg, 9));
@@ -184,7 +184,7 @@ class SeedCorpusTest {
         FuzzFixture.writer(256).encrypt(plaintext(100), "other".getBytes(StandardCharsets.UTF_8)));
     s.put("invalid-junk-zip", new byte[] {'P', 'K', 3, 4, 20, 0, 0, 0, 8, 0, 0, 0, 0, 0});
 
-    byte[] wrapped = Arrays.copyOfRange(e, wk, tag);
+    byte[] wrapped = Arrays.copyOfRange(e, wk, tag - 7);
     byte[] body = Arrays.copyOfRange(e, h, e.length);
     s.put("invalid-claims-2gib-segment",
         concat(new RawHeader().segmentSize(0x8000_0000L).wrappedKey(wrapped).toBytes(), body));

@@ -273,7 +273,10 @@ final class InstanceStore {
         "the instance already exists; use PUT to replace it");
   }
 
-  /** A strong ETag from the (authenticated) envelope header, which holds a fresh random salt. */
+  /**
+   * A strong ETag from the (authenticated) envelope header, which no other envelope shares: its
+   * wrapped data key and nonce prefix together are unique.
+   */
   private static String etag(FileChannel channel, int headerLength) throws IOException {
     ByteBuffer header = ByteBuffer.allocate(headerLength);
     while (header.hasRemaining()) {

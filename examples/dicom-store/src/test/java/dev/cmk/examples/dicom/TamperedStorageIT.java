@@ -114,7 +114,8 @@ class TamperedStorageIT {
   @Test
   void tamperedHeader_is500() throws Exception {
     Path stored = put("3.1");
-    flipByte(stored, 20); // inside the salt
+    // The nonce prefix: the last 7 bytes before the 32-byte commitment tag.
+    flipByte(stored, segmentStart(stored, 0) - 35);
 
     assertFailedAuthentication(t.sendForBytes(t.request(path("3.1")).GET().build()));
   }

@@ -190,12 +190,21 @@ class TamperTest {
 
   @Test
   void decryptingStream_tamperedSegment_releasesNoByteOfIt() throws IOException {
-    for (int segment = 0; segment < 3; segment++) {
+    // 100-byte reads go through the stream's own buffer; 1000-byte reads decrypt whole segments
+    // straight into the caller's array, which must hold zeros after the failure.
+    for (int bufferSize : new int[] {100, 1000}) {
+      for (int segment = 0; segment < 3; segment++) {
+        readTampered(segment, new byte[bufferSize]);
+      }
+    }
+  }
+
+  private void readTampered(int segment, byte[] buf) throws IOException {
+    {
       byte[] t = envelope.clone();
       t[h + segment * FULL + 5] ^= 0x40;
       ByteArrayOutputStream released = new ByteArrayOutputStream();
       InputStream in = CRYPTO.decryptingStream(new ByteArrayInputStream(t), AAD);
-      byte[] buf = new byte[1000];
       try {
         int n;
         while ((n = in.read(buf)) >= 0) {
@@ -209,6 +218,11 @@ class TamperTest {
       assertEquals(segment * SEGMENT, got.length, "bytes released before segment " + segment);
       assertArrayEquals(Arrays.copyOf(plaintext, got.length), got);
       assertThrows(InvalidCiphertextException.class, () -> in.read(buf), "failure is sticky");
+      if (buf.length >= SEGMENT) {
+        int segmentLength = Math.min(SEGMENT, plaintext.length - segment * SEGMENT);
+        assertArrayEquals(new byte[segmentLength], Arrays.copyOf(buf, segmentLength),
+            "the caller's array holds nothing of the tampered segment " + segment);
+      }
     }
   }
 

@@ -60,7 +60,16 @@ public final class DecryptingInputStream extends InputStream {
       if (done) {
         return -1;
       }
-      nextSegment();
+      if (len >= segmentSize) {
+        // A whole segment fits: decrypt it straight into the caller's array, saving a copy.
+        int n = nextSegment(b, off);
+        if (n > 0) {
+          return n;
+        }
+        continue; // the empty last segment of an empty plaintext
+      }
+      limit = nextSegment(plain, 0);
+      pos = 0;
     }
     int n = Math.min(len, limit - pos);
     System.arraycopy(plain, pos, b, off, n);
@@ -68,7 +77,11 @@ public final class DecryptingInputStream extends InputStream {
     return n;
   }
 
-  private void nextSegment() throws IOException {
+  /**
+   * Reads, verifies and decrypts the next segment into {@code dst[dstOff..]} (room for a whole
+   * segment); on failure that range holds zeros.
+   */
+  private int nextSegment(byte[] dst, int dstOff) throws IOException {
     int want = sealed.length;
     int have = carried;
     while (have < want) {
@@ -80,12 +93,13 @@ public final class DecryptingInputStream extends InputStream {
     }
     boolean last = have < want;
     int segmentLength = last ? have : want - 1;
+    int n;
     try {
       if (segmentLength < MessageCrypto.TAG_LENGTH
           || (last && index > 0 && segmentLength == MessageCrypto.TAG_LENGTH)) {
         throw new InvalidCiphertextException();
       }
-      limit = crypto.decryptSegment(index, last, sealed, 0, segmentLength, plain, 0);
+      n = crypto.decryptSegment(index, last, sealed, 0, segmentLength, dst, dstOff);
     } catch (InvalidCiphertextException e) {
       failure = e;
       pos = 0;
@@ -93,7 +107,6 @@ public final class DecryptingInputStream extends InputStream {
       Arrays.fill(plain, (byte) 0);
       throw e;
     }
-    pos = 0;
     index++;
     if (last) {
       done = true;
@@ -102,6 +115,7 @@ public final class DecryptingInputStream extends InputStream {
       sealed[0] = sealed[want - 1];
       carried = 1;
     }
+    return n;
   }
 
   @Override

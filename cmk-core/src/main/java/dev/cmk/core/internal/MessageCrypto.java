@@ -157,8 +157,9 @@ public final class MessageCrypto {
   }
 
   /**
-   * Decrypts and authenticates one segment ({@code length} includes the 16-byte tag). Nothing is
-   * written to {@code out} unless the tag verifies.
+   * Decrypts and authenticates one segment ({@code length} includes the 16-byte tag). If the tag
+   * does not verify, the output range holds zeros (whatever the JDK's GCM wrote there first) and
+   * nothing of the segment is released.
    *
    * @return plaintext bytes written
    * @throws InvalidCiphertextException if the segment does not authenticate
@@ -174,6 +175,7 @@ public final class MessageCrypto {
       c.updateAAD(aad);
       return c.doFinal(in, inOff, length, out, outOff);
     } catch (AEADBadTagException e) {
+      Arrays.fill(out, outOff, Math.min(out.length, outOff + length - TAG_LENGTH), (byte) 0);
       throw new InvalidCiphertextException();
     } catch (ShortBufferException e) {
       throw new IllegalStateException("segment buffer too small", e);

@@ -48,9 +48,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p><b>Threads.</b> {@code unwrap_1thread} and {@code unwrap_2threads} are the same operation with
  * {@link Threads} 1 and 2; JMH's {@code -t} would override both, so do not pass it. With two threads
- * the score is the sum over both; their ratio to one thread is the scaling of the session pool (at
- * most the number of cores the token's RSA can use; SoftHSM holds no global lock around a
- * decryption).
+ * the score is the sum over both; their ratio to one thread is the scaling of the session pool, at
+ * most the number of cores the token's RSA can use.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)

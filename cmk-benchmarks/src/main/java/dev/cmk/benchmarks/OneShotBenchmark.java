@@ -26,8 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>With {@code impl=cmk} the benchmarks run {@link EnvelopeCrypto#encrypt}/{@link
  * EnvelopeCrypto#decrypt} with the same associated data as the baseline ({@code impl=gcm}). The data key is made and wrapped once in set-up (which also
  * seeds the decrypt-side cache), so the measured path has no RSA and no provider call: per message
- * it is a random 256-bit salt, HKDF-SHA256, the header's commitment HMAC, the envelope header, and
- * AES-GCM per segment. {@code roundTrip} encrypts then decrypts one message.
+ * it is the envelope header (with its nonce prefix), the header's commitment HMAC (from a cached
+ * state), a data-key cache lookup on decrypt, and AES-GCM per segment under the data key's body
+ * key. {@code roundTrip} encrypts then decrypts one message.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -49,9 +50,9 @@ public class OneShotBenchmark {
   public String impl;
 
   /**
-   * Distinct messages {@code decrypt} cycles through. Every cmk envelope has its own AES key; the
-   * JDK skips the AES key schedule when a cipher is initialised with the key it had last, so
-   * decrypting one envelope over and over would hide a cost every real envelope has.
+   * Distinct messages {@code decrypt} cycles through, so that no per-message state (a header, a
+   * nonce) can be reused from the previous call; they share one data key, as envelopes written
+   * together do.
    */
   static final int MESSAGES = 16;
 

@@ -30,7 +30,7 @@ import javax.crypto.spec.SecretKeySpec;
  * </ul>
  *
  * <p>The key object stays the same for every message, so the JDK keeps its AES key schedule
- * between {@code init} calls; cmk derives a new AES key per message and pays its expansion.
+ * between {@code init} calls, as it does for cmk's body key, which is one per data key.
  *
  * <p>Not thread-safe: one instance per benchmark thread.
  */

@@ -69,6 +69,10 @@ class EnvelopeRoundTripTest {
       }
     }
     byte[] envelope = sink.toByteArray();
+    assertEquals(
+        EnvelopeCrypto.envelopeLength(size, EnvelopeCrypto.inspect(envelope).headerLength(), SEGMENT),
+        envelope.length,
+        "same layout as one-shot: full segments, then one last segment of 1..S bytes");
     // Streamed envelopes decrypt one-shot, and one-shot envelopes decrypt streamed.
     assertArrayEquals(plaintext, CRYPTO.decrypt(envelope, aad));
     byte[] oneShot = CRYPTO.encrypt(plaintext, aad);

@@ -2,25 +2,39 @@ package dev.cmk.core.internal;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.Objects;
+import javax.crypto.Cipher;
 
 /**
  * Writes an envelope: the header at construction, then one AES-GCM segment per {@code S}
- * plaintext bytes. A full segment is only sealed when more data arrives, so that {@link #close()}
- * can mark the true last segment. Memory is constant (two segment buffers) whatever the size.
+ * plaintext bytes, encrypting each write as it arrives, straight from the caller's array into the
+ * segment's ciphertext buffer, so the plaintext is never copied or kept.
  *
- * <p>Not thread-safe (like any {@link OutputStream}). After an exception the stream is failed:
- * further writes throw and close does not seal a last segment, so the partial envelope can never
- * pass for a complete one.
+ * <p>Segments are encrypted as "not last" (the STREAM last flag is part of the nonce and must be
+ * fixed before the first byte). A segment that fills up is written to the sink only once more
+ * data arrives, which proves it was not the last. At {@link #close()} the final segment — the one
+ * held back, or the partial one in progress — is finished as "not last", decrypted again
+ * (authenticated, in memory) and re-encrypted as "last"; only that version is ever written. Its
+ * "not last" encryption never leaves this object, so no nonce protects two different outputs.
+ * This costs one extra pass over the final segment per stream.
+ *
+ * <p>Memory is constant whatever the size: one segment of ciphertext, plus the final segment's
+ * plaintext during {@code close}. Not thread-safe (like any {@link OutputStream}). After an
+ * exception the stream is failed: further writes throw and close does not seal a last segment, so
+ * the partial envelope can never pass for a complete one.
  */
 public final class EncryptingOutputStream extends OutputStream {
   private final OutputStream sink;
   private final MessageCrypto crypto;
   private final int segmentSize;
-  private final byte[] plain;
-  private final byte[] sealed;
-  private int buffered;
+  private final Cipher cipher;
+  private final byte[] sealed; // S + 16: ciphertext (and tag) of the current segment
+  private int consumed; // plaintext bytes of the current segment given to the cipher
+  private int produced; // ciphertext bytes of the current segment in sealed
+  private boolean inSegment; // cipher started on segment `index`, not finished
+  private boolean heldBack; // sealed holds segment `index`, complete, not yet written
   private long index;
   private boolean closed;
   private boolean failed;
@@ -30,7 +44,7 @@ public final class EncryptingOutputStream extends OutputStream {
     this.sink = Objects.requireNonNull(sink, "sink");
     this.crypto = crypto;
     this.segmentSize = header.segmentSize();
-    this.plain = new byte[segmentSize];
+    this.cipher = MessageCrypto.newSegmentCipher();
     this.sealed = new byte[segmentSize + MessageCrypto.TAG_LENGTH];
     sink.write(header.bytes());
   }
@@ -46,33 +60,36 @@ public final class EncryptingOutputStream extends OutputStream {
     ensureOpen();
     try {
       while (len > 0) {
-        if (buffered == segmentSize) {
-          emit(plain, 0, segmentSize, false);
-          buffered = 0;
+        if (heldBack) {
+          // More data: the held-back segment was not the last.
+          sink.write(sealed, 0, sealed.length);
+          heldBack = false;
+          index++;
         }
-        if (buffered == 0 && len > segmentSize) {
-          // Whole segment straight from the caller's array; more data follows, so not last.
-          emit(b, off, segmentSize, false);
-          off += segmentSize;
-          len -= segmentSize;
-          continue;
+        if (!inSegment) {
+          crypto.startSegment(cipher, index, false);
+          inSegment = true;
+          consumed = 0;
+          produced = 0;
         }
-        int n = Math.min(len, segmentSize - buffered);
-        System.arraycopy(b, off, plain, buffered, n);
-        buffered += n;
+        int n = Math.min(len, segmentSize - consumed);
+        produced += cipher.update(b, off, n, sealed, produced);
+        consumed += n;
         off += n;
         len -= n;
+        if (consumed == segmentSize) {
+          produced += cipher.doFinal(sealed, produced);
+          inSegment = false;
+          heldBack = true;
+        }
       }
     } catch (IOException | RuntimeException e) {
       failed = true;
       throw e;
+    } catch (GeneralSecurityException e) {
+      failed = true;
+      throw new IllegalStateException("AES-GCM encryption failed", e);
     }
-  }
-
-  private void emit(byte[] src, int off, int len, boolean last) throws IOException {
-    int n = crypto.encryptSegment(index, last, src, off, len, sealed, 0);
-    index++;
-    sink.write(sealed, 0, n);
   }
 
   private void ensureOpen() throws IOException {
@@ -98,11 +115,41 @@ public final class EncryptingOutputStream extends OutputStream {
     closed = true;
     try {
       if (!failed) {
-        emit(plain, 0, buffered, true);
+        sealLast();
       }
+    } catch (IOException | RuntimeException e) {
+      failed = true;
+      throw e;
+    } finally {
+      sink.close();
+    }
+  }
+
+  private void sealLast() throws IOException {
+    if (inSegment) {
+      try {
+        produced += cipher.doFinal(sealed, produced);
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("AES-GCM encryption failed", e);
+      }
+      inSegment = false;
+      heldBack = true;
+    }
+    if (!heldBack) {
+      // Nothing was written: an empty plaintext is one empty last segment.
+      int n = crypto.encryptSegment(index, true, sealed, 0, 0, sealed, 0);
+      sink.write(sealed, 0, n);
+      return;
+    }
+    // Re-seal the final segment as the last one. Its "not last" form is decrypted (and thereby
+    // checked) in memory and never written.
+    byte[] plain = new byte[consumed];
+    try {
+      crypto.decryptSegment(index, false, sealed, 0, produced, plain, 0);
+      int n = crypto.encryptSegment(index, true, plain, 0, plain.length, sealed, 0);
+      sink.write(sealed, 0, n);
     } finally {
       Arrays.fill(plain, (byte) 0);
-      sink.close();
     }
   }
 }

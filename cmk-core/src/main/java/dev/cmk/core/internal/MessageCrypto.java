@@ -137,6 +137,24 @@ public final class MessageCrypto {
     return n;
   }
 
+  /** A cipher of its own for a stream that encrypts a segment across several calls. */
+  public static Cipher newSegmentCipher() {
+    return newGcm();
+  }
+
+  /**
+   * Starts encrypting segment {@code index} with {@code cipher}; the caller feeds the plaintext
+   * with {@code update} and ends with {@code doFinal}, which appends the 16-byte tag.
+   */
+  public void startSegment(Cipher cipher, long index, boolean last) {
+    try {
+      cipher.init(Cipher.ENCRYPT_MODE, bodyKey, new GCMParameterSpec(128, nonce(index, last)));
+      cipher.updateAAD(aad);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM initialisation failed", e);
+    }
+  }
+
   /**
    * Encrypts one segment. Output is {@code length + 16} bytes at {@code out[outOff]}.
    *

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Which key-encryption key versions the envelopes this instance handled reference: how often each
@@ -29,7 +30,7 @@ public final class KeyVersionInventory {
    *
    * @param version the key version
    * @param seen envelopes decrypted or inspected under it
-   * @param lastSeen when last seen, or {@code null} if only re-wrapped
+   * @param lastSeen when last seen (to the second), or {@code null} if only re-wrapped
    * @param rewrappedAway envelopes re-wrapped from it to a newer version
    */
   public record Usage(KeyReference version, long seen, Instant lastSeen, long rewrappedAway) {}
@@ -44,8 +45,14 @@ public final class KeyVersionInventory {
   void recordSeen(String keyReference) {
     Entry e = entry(keyReference);
     if (e != null) {
-      e.seen.incrementAndGet();
-      e.lastSeen.set(clock.instant());
+      e.seen.increment();
+      // Written at most once a second per version, so that concurrent decryptions under one
+      // version do not all write the same cache line.
+      Instant now = clock.instant();
+      Instant last = e.lastSeen.get();
+      if (last == null || now.isBefore(last) || now.isAfter(last.plusSeconds(1))) {
+        e.lastSeen.set(now);
+      }
     }
   }
 
@@ -79,7 +86,7 @@ public final class KeyVersionInventory {
     entries.forEach(
         (ref, e) ->
             out.add(
-                new Usage(KeyReference.parse(ref), e.seen.get(), e.lastSeen.get(), e.rewrappedAway.get())));
+                new Usage(KeyReference.parse(ref), e.seen.sum(), e.lastSeen.get(), e.rewrappedAway.get())));
     out.sort(
         Comparator.comparing(
             Usage::lastSeen, Comparator.nullsLast(Comparator.<Instant>reverseOrder())));
@@ -115,7 +122,7 @@ public final class KeyVersionInventory {
   }
 
   private static final class Entry {
-    final AtomicLong seen = new AtomicLong();
+    final LongAdder seen = new LongAdder();
     final AtomicReference<Instant> lastSeen = new AtomicReference<>();
     final AtomicLong rewrappedAway = new AtomicLong();
   }

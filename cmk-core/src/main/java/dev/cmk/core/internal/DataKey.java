@@ -21,14 +21,19 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>{@link #destroy()} zeroes the key and drops every derived state; afterwards every use throws
  * {@link IllegalStateException}, which callers treat as "evicted meanwhile, load again".
- * Thread-safe.
+ *
+ * <p>Thread-safe without locks: the shared HMAC states are never updated after they are
+ * published (through volatile fields), and every use works on a clone, so concurrent envelopes
+ * under one data key do not contend.
  */
 public final class DataKey {
   private final SecretBytes secret;
-  private Mac keyed; // guarded by this; null once destroyed
-  private SecretKeySpec bodyKey; // guarded by this; null once destroyed
-  private byte[] staticPart; // guarded by this: the header bytes staticMac has absorbed
-  private Mac staticMac; // guarded by this: HMAC state after label || staticPart
+  private volatile Mac keyed; // null once destroyed; never updated, only cloned
+  private volatile SecretKeySpec bodyKey; // null once destroyed
+  private volatile HeaderState header; // last static header part seen, or null
+
+  /** The HMAC state after label || {@code staticPart}; {@code state} is never updated. */
+  private record HeaderState(byte[] staticPart, Mac state) {}
 
   private DataKey(SecretBytes secret, Mac keyed) {
     this.secret = secret;
@@ -63,10 +68,10 @@ public final class DataKey {
     }
   }
 
-  private Mac rekeyed() {
+  private Mac rekeyed(Mac like) {
     byte[] k = secret.copy();
     try {
-      Mac mac = Mac.getInstance(keyed.getAlgorithm(), keyed.getProvider());
+      Mac mac = Mac.getInstance(like.getAlgorithm(), like.getProvider());
       mac.init(new SecretKeySpec(k, "HmacSHA256"));
       return mac;
     } catch (GeneralSecurityException e) {
@@ -76,23 +81,27 @@ public final class DataKey {
     }
   }
 
-  private void checkLive() {
-    if (keyed == null) {
-      throw new IllegalStateException("data key has been destroyed");
-    }
+  private static IllegalStateException destroyed() {
+    return new IllegalStateException("data key has been destroyed");
   }
 
   /** A fresh HMAC-SHA256 keyed with this data key. */
-  synchronized Mac newMac() {
-    checkLive();
-    Mac m = copy(keyed);
-    return m != null ? m : rekeyed();
+  Mac newMac() {
+    Mac k = keyed;
+    if (k == null) {
+      throw destroyed();
+    }
+    Mac m = copy(k);
+    return m != null ? m : rekeyed(k);
   }
 
   /** The AES-256 key of envelope bodies under this data key. */
-  synchronized SecretKeySpec bodyKey() {
-    checkLive();
-    return bodyKey;
+  SecretKeySpec bodyKey() {
+    SecretKeySpec k = bodyKey;
+    if (k == null) {
+      throw destroyed();
+    }
+    return k;
   }
 
   /**
@@ -100,22 +109,22 @@ public final class DataKey {
    * header[0, staticLength)}; served from the cached state when the static part is the one seen
    * last.
    */
-  synchronized Mac headerMac(byte[] label, byte[] header, int staticLength) {
-    checkLive();
-    byte[] seen = staticPart;
-    if (seen != null && Arrays.equals(seen, 0, seen.length, header, 0, staticLength)) {
-      Mac m = copy(staticMac);
+  Mac headerMac(byte[] label, byte[] headerBytes, int staticLength) {
+    HeaderState seen = header;
+    if (seen != null
+        && keyed != null
+        && Arrays.equals(seen.staticPart, 0, seen.staticPart.length, headerBytes, 0, staticLength)) {
+      Mac m = copy(seen.state);
       if (m != null) {
         return m;
       }
     }
     Mac m = newMac();
     m.update(label);
-    m.update(header, 0, staticLength);
+    m.update(headerBytes, 0, staticLength);
     Mac state = copy(m);
-    if (state != null) {
-      staticMac = state;
-      staticPart = Arrays.copyOf(header, staticLength);
+    if (state != null && keyed != null) {
+      header = new HeaderState(Arrays.copyOf(headerBytes, staticLength), state);
     }
     return m;
   }
@@ -126,15 +135,14 @@ public final class DataKey {
   }
 
   /** Zeroes the key and forgets every state derived from it. Idempotent. */
-  public synchronized void destroy() {
+  public void destroy() {
     keyed = null;
     bodyKey = null;
-    staticMac = null;
-    staticPart = null;
+    header = null;
     secret.destroy();
   }
 
-  public synchronized boolean isDestroyed() {
+  public boolean isDestroyed() {
     return keyed == null;
   }
 

@@ -27,24 +27,23 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * Streaming one 64 MiB message (a DICOM study's blob; the issue asks for 256 MiB, scaled down to
- * fit a 2-core machine shared with other builds — throughput per byte is the same), all in memory.
+ * Streaming one 256 MiB message (a DICOM study's blob), all in memory.
  *
  * <p>Each library with its default stream layout: cmk 64 KiB segments, Tink AES256_GCM_HKDF_1MB
  * (1 MiB segments), the ESDK's framed format with its default 4 KiB frames and signing suite, and
  * the JDK ceiling over 64 KiB segments ({@link JdkGcm#sealSegments}). The application writes and
  * reads in {@value #CHUNK}-byte chunks; output goes to a sink that drops it. One operation is one
- * whole 64 MiB message (ops/s × 64 MiB = bytes per second).
+ * whole 256 MiB message (ops/s × 256 MiB = bytes per second).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
 public class PeerStreamingBenchmark {
   /** Plaintext bytes per message. */
-  public static final int MESSAGE_SIZE = 64 << 20;
+  public static final int MESSAGE_SIZE = 256 << 20;
 
   /** Bytes per application write/read call. */
   public static final int CHUNK = 64 << 10;

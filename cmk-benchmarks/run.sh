@@ -29,6 +29,8 @@ mkdir -p "$OUT"
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "cpu: $(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores)"
+  echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- cmk-api cmk-core cmk-testkit \
+    || echo ' + uncommitted changes in cmk-api/cmk-core/cmk-testkit')"
   echo "jmh options: $JMH_OPTS $*"
 } > "$OUT/environment.txt"
 

@@ -113,4 +113,84 @@ class StreamingTest {
     }
     assertArrayEquals(plaintext, got.toByteArray());
   }
+
+  @Test
+  void encryptingStream_singleByteWritesAcrossSegments_decryptToTheSameBytes() throws IOException {
+    EnvelopeCrypto crypto = TestKeys.crypto(256);
+    byte[] plaintext = new byte[3 * 256 + 17];
+    new Random(5).nextBytes(plaintext);
+    ByteArrayOutputStream stored = new ByteArrayOutputStream();
+    try (OutputStream out = crypto.encryptingStream(stored, AAD)) {
+      for (byte b : plaintext) {
+        out.write(b);
+      }
+    }
+    assertArrayEquals(plaintext, crypto.decrypt(stored.toByteArray(), AAD));
+  }
+
+  @Test
+  void encryptingStream_exactMultipleOfSegmentSize_lastFullSegmentIsResealedAsLast()
+      throws IOException {
+    EnvelopeCrypto crypto = TestKeys.crypto(256);
+    byte[] plaintext = new byte[2 * 256];
+    new Random(6).nextBytes(plaintext);
+    ByteArrayOutputStream stored = new ByteArrayOutputStream();
+    try (OutputStream out = crypto.encryptingStream(stored, AAD)) {
+      out.write(plaintext, 0, 256);
+      out.write(plaintext, 256, 256);
+    }
+    byte[] envelope = stored.toByteArray();
+    int h = EnvelopeCrypto.inspect(envelope).headerLength();
+    assertEquals(h + 2 * (256 + 16), envelope.length, "two segments, no empty third one");
+    assertArrayEquals(plaintext, crypto.decrypt(envelope, AAD));
+    // Cut after the first segment: that segment was sealed as "not last", so it is rejected.
+    byte[] cut = java.util.Arrays.copyOf(envelope, h + 256 + 16);
+    assertThrows(InvalidCiphertextException.class, () -> crypto.decrypt(cut, AAD));
+  }
+
+  @Test
+  void encryptingStream_afterClose_writesThrowAndCloseIsIdempotent() throws IOException {
+    EnvelopeCrypto crypto = TestKeys.crypto(256);
+    int[] closes = {0};
+    ByteArrayOutputStream stored = new ByteArrayOutputStream();
+    OutputStream counting =
+        new FilterOutputStream(stored) {
+          @Override
+          public void close() throws IOException {
+            closes[0]++;
+            super.close();
+          }
+        };
+    OutputStream out = crypto.encryptingStream(counting, AAD);
+    out.write(new byte[10]);
+    out.close();
+    out.close();
+    assertEquals(1, closes[0], "the sink is closed once");
+    assertThrows(IOException.class, () -> out.write(1));
+    assertArrayEquals(new byte[10], crypto.decrypt(stored.toByteArray(), AAD));
+  }
+
+  @Test
+  void encryptingStream_sinkFailsOnTheLastSegment_closeThrowsAndEnvelopeDoesNotDecrypt()
+      throws IOException {
+    EnvelopeCrypto crypto = TestKeys.crypto(256);
+    ByteArrayOutputStream stored = new ByteArrayOutputStream();
+    boolean[] closing = {false};
+    OutputStream failsAtEnd =
+        new FilterOutputStream(stored) {
+          @Override
+          public void write(byte[] b, int off, int len) throws IOException {
+            if (closing[0]) {
+              throw new IOException("disk full");
+            }
+            out.write(b, off, len);
+          }
+        };
+    OutputStream out = crypto.encryptingStream(failsAtEnd, AAD);
+    out.write(new byte[600]);
+    closing[0] = true;
+    assertThrows(IOException.class, out::close);
+    byte[] partial = stored.toByteArray();
+    assertThrows(InvalidCiphertextException.class, () -> crypto.decrypt(partial, AAD));
+  }
 }

@@ -16,7 +16,7 @@ import java.util.Arrays;
  * off  size  field
  * 0    4     magic "CMKE"
  * 4    1     format version (1)
- * 5    1     suite (1 = AES-256-GCM, HMAC-SHA256 message keys and commitment)
+ * 5    1     suite (1 = AES-256-GCM, HMAC-SHA256 body key and commitment)
  * 6    2     header length H (u16, whole header including the commitment tag)
  * 8    4     segment size S (u32, plaintext bytes per segment)
  * 12   1     provider id length p, then p bytes provider id (ASCII)
@@ -329,10 +329,6 @@ public final class EnvelopeHeader {
     return Arrays.copyOfRange(bytes, routingOffset, staticLength());
   }
 
-  /** Length of the routing bytes. */
-  public int routingLength() {
-    return staticLength() - routingOffset;
-  }
 
   /** Where the routing bytes start. */
   public int routingOffset() {

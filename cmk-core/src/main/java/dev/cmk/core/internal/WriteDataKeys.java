@@ -15,14 +15,17 @@ import java.util.concurrent.atomic.AtomicReference;
  * The encrypt side's current data key, reused within {@link DataKeyLimits} and replaced when a
  * limit is reached or the write key version changes. Each new data key is wrapped once and seeded
  * into the decryption cache so that reading back fresh writes needs no unwrap.
+ *
+ * <p>This is the only place a data key encrypts: it is generated here, kept only in this object's
+ * memory for writing, and every message gets the next value of its counter as nonce prefix, so no
+ * nonce repeats under the data key's body key. The decryption cache holds its own copy and only
+ * ever decrypts.
  */
 public final class WriteDataKeys {
   /**
-   * A data key for one message and its wrapped form. The key may be destroyed by a concurrent
-   * roll; its use then throws {@link IllegalStateException} and the caller acquires again.
-   */
-  /**
-   * One envelope's use of the current data key.
+   * A data key for one message, its wrapped form and the message's nonce prefix. The key may be
+   * destroyed by a concurrent roll; its use then throws {@link IllegalStateException} and the
+   * caller acquires again (a new lease, so a new nonce prefix).
    *
    * @param noncePrefix the envelope's nonce prefix: different for every lease of one data key
    */

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Turns JMH JSON results of the cmk benchmarks into markdown tables of cmk vs raw JDK AES-GCM.
 
-Usage: results-table.py RESULT.json [RESULT.json ...]   (one file per JDK)
+Usage: results-table.py RESULT.json[,MORE.json] ...   (one argument per JDK; files joined by
+commas are one JDK's results from several runs)
 
 Each row puts a cmk benchmark (impl=cmk) next to the baseline (impl=gcm) of the same size or
 segment size from the same JMH invocation and gives two ratios, cmk / baseline (higher is better;
@@ -20,8 +21,10 @@ STREAM_BYTES = 64 * MIB
 
 
 def load(path):
-    with open(path) as f:
-        runs = json.load(f)
+    runs = []
+    for part in path.split(","):  # several result files of one JDK, e.g. a later extra run
+        with open(part) as f:
+            runs.extend(json.load(f))
     results = {}
     jdk = None
     for r in runs:
@@ -90,13 +93,14 @@ def table(path):
     out.append("|---|---:|---:|---:|---:|---:|---:|---:|")
     mb = STREAM_BYTES / 1e6
     for seg, label in (("65536", "64 KiB"), ("1048576", "1 MiB")):
-        for op in ("encrypt", "decrypt"):
+        for op, name in (("encrypt", "encrypt"), ("decrypt", "decrypt"),
+                         ("decryptSegmentReads", "decrypt, whole-segment reads")):
             c = res.get(("StreamingBenchmark", op, (("impl", "cmk"), ("segmentSize", seg))))
             g = res.get(("StreamingBenchmark", op, (("impl", "gcm"), ("segmentSize", seg))))
             if not c or not g:
                 continue
             out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
-                op, label, score(c, mb), score(g, mb), ratios(c, g, 0.9), alloc(c[2]),
+                name, label, score(c, mb), score(g, mb), ratios(c, g, 0.9), alloc(c[2]),
                 alloc(g[2])))
     out.append("")
     return "\n".join(out)

@@ -45,7 +45,7 @@ import javax.crypto.spec.SecretKeySpec;
  *       cache for this primitive.
  *   <li><b>Tink keyset</b>: the AES256_GCM keyset's {@link Aead} used directly (the keyset unwrapped
  *       once, as a Tink user holding the keyset in memory would do): Tink's equivalent of cmk's warm
- *       cache, with no envelope and no per-message key.
+ *       cache, with no envelope, no header and no key commitment.
  *   <li><b>Tink StreamingAead</b>: AES256_GCM_HKDF_1MB keyset, for streaming and range reads.
  *   <li><b>AWS ESDK</b>: {@link AwsCrypto} with its default commitment policy
  *       (REQUIRE_ENCRYPT_REQUIRE_DECRYPT, hence the default suite

@@ -132,4 +132,34 @@ class NoncePrefixTest {
       assertArrayEquals(new byte[] {(byte) i}, crypto.decrypt(envelopes.get(i), AAD));
     }
   }
+
+  @Test
+  void dataKeys_areRandom_distinctPerKeyAndNotZero() {
+    EnvelopeCrypto crypto =
+        EnvelopeCrypto.builder()
+            .provider(TestKeys.provider())
+            .writeKey(TestKeys.key())
+            .dataKeyLimits(DataKeyLimits.singleUse())
+            .build();
+    Set<String> keys = new HashSet<>();
+    for (int i = 0; i < 4; i++) {
+      byte[] key = dataKeyOf(crypto.encrypt(new byte[] {(byte) i}, AAD));
+      assertEquals(32, key.length);
+      assertNotEquals(Arrays.toString(new byte[32]), Arrays.toString(key), "not all zeros");
+      keys.add(Arrays.toString(key));
+    }
+    assertEquals(4, keys.size(), "every data key is fresh");
+  }
+
+  private static byte[] dataKeyOf(byte[] envelope) {
+    dev.cmk.core.EnvelopeInfo info = EnvelopeCrypto.inspect(envelope);
+    int wkAt = info.headerLength() - 32 - 7 - info.wrappedKeyLength();
+    dev.cmk.api.WrappedKey wrapped =
+        new dev.cmk.api.WrappedKey(
+            info.providerId(),
+            info.keyReference(),
+            info.wrapAlgorithm(),
+            Arrays.copyOfRange(envelope, wkAt, wkAt + info.wrappedKeyLength()));
+    return TestKeys.provider().unwrap(wrapped).copy();
+  }
 }

@@ -193,4 +193,23 @@ class StreamingTest {
     byte[] partial = stored.toByteArray();
     assertThrows(InvalidCiphertextException.class, () -> crypto.decrypt(partial, AAD));
   }
+
+  @Test
+  void encryptingStream_flush_reachesTheSink() throws IOException {
+    EnvelopeCrypto crypto = TestKeys.crypto(256);
+    int[] flushes = {0};
+    OutputStream counting =
+        new FilterOutputStream(new ByteArrayOutputStream()) {
+          @Override
+          public void flush() throws IOException {
+            flushes[0]++;
+            super.flush();
+          }
+        };
+    try (OutputStream out = crypto.encryptingStream(counting, AAD)) {
+      out.write(new byte[10]);
+      out.flush();
+      assertEquals(1, flushes[0]);
+    }
+  }
 }

@@ -70,14 +70,7 @@ class ManagedIdentityIT {
     SecretBytes dataKey = dataKey();
     WrappedKey wrapped = provider.wrap(provider.resolveLatest(key.versionless()), dataKey);
     assertArrayEquals(dataKey.copy(), provider.unwrap(wrapped).copy());
-    // Only this key's requests: the vault is shared by every test class in this JVM, and a request
-    // another class started (e.g. one a client gave up on after a timeout) can complete now.
-    String keyPath = "/keys/" + key.name();
-    List<RecordedRequest> authenticated =
-        v.requests().stream()
-            .filter(RecordedRequest::authenticated)
-            .filter(r -> r.path().equals(keyPath) || r.path().startsWith(keyPath + "/"))
-            .collect(Collectors.toList());
+    List<RecordedRequest> authenticated = authenticatedRequestsFor(v, key);
     // Exactly a key read and an unwrap; the SDK may legitimately repeat one of them (its retry
     // policy resends a request whose keep-alive connection the server had just closed), so the
     // assertion is on the operations performed, each answered 200.
@@ -92,14 +85,22 @@ class ManagedIdentityIT {
     return authenticated.stream().map(RecordedRequest::identity).distinct().collect(Collectors.toList());
   }
 
+  /**
+   * The authenticated requests for {@code key} only: the vault is shared by every test class in
+   * this JVM, and a request another class started (e.g. one a client gave up on after a timeout)
+   * can complete during this one.
+   */
+  private static List<RecordedRequest> authenticatedRequestsFor(LoopbackVault v, KeyReference key) {
+    String keyPath = "/keys/" + key.name();
+    return v.requests().stream()
+        .filter(RecordedRequest::authenticated)
+        .filter(r -> r.path().equals(keyPath) || r.path().startsWith(keyPath + "/"))
+        .collect(Collectors.toList());
+  }
+
   /** The bearer token of the last authenticated request for {@code key}. */
   private static String lastToken(LoopbackVault v, KeyReference key) {
-    String keyPath = "/keys/" + key.name();
-    List<RecordedRequest> requests =
-        v.requests().stream()
-            .filter(RecordedRequest::authenticated)
-            .filter(r -> r.path().equals(keyPath) || r.path().startsWith(keyPath + "/"))
-            .collect(Collectors.toList());
+    List<RecordedRequest> requests = authenticatedRequestsFor(v, key);
     return requests.get(requests.size() - 1).bearerToken();
   }
 

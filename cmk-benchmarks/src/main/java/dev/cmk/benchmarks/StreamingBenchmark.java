@@ -81,6 +81,7 @@ public class StreamingBenchmark {
     cmk = Fixtures.envelopeCrypto(segmentSize);
     gcm = new RawGcm(new SecureRandom());
     plaintext = Fixtures.plaintext(MESSAGE_SIZE);
+    segmentBuffer = new byte[segmentSize];
 
     ByteArrayOutputStream cmkOut = new ByteArrayOutputStream(MESSAGE_SIZE + (1 << 20));
     try (OutputStream out = cmk.encryptingStream(cmkOut, Fixtures.AAD)) {
@@ -134,19 +135,7 @@ public class StreamingBenchmark {
   /** Streams one 64 MiB message back to plaintext. */
   @Benchmark
   public long decrypt(Blackhole bh) throws GeneralSecurityException, IOException {
-    if (!onCmk) {
-      return gcm.openSegments(
-          new ByteArrayInputStream(gcmMessage), segmentSize, (b, n) -> bh.consume(b));
-    }
-    long total = 0;
-    try (InputStream in = cmk.decryptingStream(new ByteArrayInputStream(envelope), Fixtures.AAD)) {
-      int n;
-      while ((n = in.read(readBuffer, 0, readBuffer.length)) >= 0) {
-        bh.consume(readBuffer);
-        total += n;
-      }
-    }
-    return total;
+    return decryptInto(readBuffer, bh);
   }
 
   /**
@@ -157,18 +146,21 @@ public class StreamingBenchmark {
    */
   @Benchmark
   public long decryptSegmentReads(Blackhole bh) throws GeneralSecurityException, IOException {
+    return decryptInto(segmentBuffer, bh);
+  }
+
+  /** One message back to plaintext; cmk's stream is read into {@code buffer}. */
+  private long decryptInto(byte[] buffer, Blackhole bh)
+      throws GeneralSecurityException, IOException {
     if (!onCmk) {
       return gcm.openSegments(
           new ByteArrayInputStream(gcmMessage), segmentSize, (b, n) -> bh.consume(b));
     }
-    if (segmentBuffer == null) {
-      segmentBuffer = new byte[segmentSize];
-    }
     long total = 0;
     try (InputStream in = cmk.decryptingStream(new ByteArrayInputStream(envelope), Fixtures.AAD)) {
       int n;
-      while ((n = in.read(segmentBuffer, 0, segmentBuffer.length)) >= 0) {
-        bh.consume(segmentBuffer);
+      while ((n = in.read(buffer, 0, buffer.length)) >= 0) {
+        bh.consume(buffer);
         total += n;
       }
     }

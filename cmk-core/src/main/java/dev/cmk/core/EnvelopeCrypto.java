@@ -39,6 +39,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -81,14 +82,13 @@ public final class EnvelopeCrypto implements AutoCloseable {
   private final KeyVersionInventory inventory;
   private final Cache<RewrapKey, WrappedKey> rewrapWraps;
   private final int segmentSize;
-  private final SecureRandom random;
   private final Clock clock;
   private final ScheduledFuture<?> backgroundProbe;
 
   private EnvelopeCrypto(Builder b) {
     this.providers = new Providers(b.providers);
     this.segmentSize = b.segmentSize;
-    this.random = b.random != null ? b.random : new SecureRandom();
+    SecureRandom random = b.random != null ? b.random : new SecureRandom();
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
     DataKeyCacheSettings cacheSettings =
         b.cacheSettings != null ? b.cacheSettings : DataKeyCacheSettings.DEFAULT;
@@ -534,28 +534,20 @@ public final class EnvelopeCrypto implements AutoCloseable {
     }
     byte[] routing = header.routingBytes();
     RewrapKey cacheKey = new RewrapKey(new DecryptionKeyCacheKey(routing), target);
-    for (int attempt = 0; ; attempt++) {
-      DataKey dataKey = dataKeyFor(header);
-      try {
-        WrappedKey wrapped = rewrapWraps.getIfPresent(cacheKey);
-        if (wrapped == null) {
-          wrapped = access.wrap(target, dataKey.secret());
-          rewrapWraps.put(cacheKey, wrapped);
-        }
-        EnvelopeHeader replacement =
-            EnvelopeHeader.create(header.segmentSize(), header.noncePrefix(), wrapped);
-        MessageCrypto.verifyAndReseal(dataKey, header, replacement);
-        inventory.recordRewrapped(header.keyReferenceText());
-        return replacement;
-      } catch (IllegalStateException evictedOrPurgedMeanwhile) {
-        // The cached key was destroyed (eviction, or a purge on loss of access): load it again,
-        // which goes through the guard and so fails fast if access was lost.
-        decryptCache.forget(header, dataKey);
-        if (attempt >= 3) {
-          throw evictedOrPurgedMeanwhile;
-        }
-      }
-    }
+    return withDataKey(
+        header,
+        dataKey -> {
+          WrappedKey wrapped = rewrapWraps.getIfPresent(cacheKey);
+          if (wrapped == null) {
+            wrapped = access.wrap(target, dataKey.secret());
+            rewrapWraps.put(cacheKey, wrapped);
+          }
+          EnvelopeHeader replacement =
+              EnvelopeHeader.create(header.segmentSize(), header.noncePrefix(), wrapped);
+          MessageCrypto.verifyAndReseal(dataKey, header, replacement);
+          inventory.recordRewrapped(header.keyReferenceText());
+          return replacement;
+        });
   }
 
   private record DecryptionKeyCacheKey(byte[] routing) {
@@ -610,24 +602,35 @@ public final class EnvelopeCrypto implements AutoCloseable {
   }
 
   private MessageCrypto open(EnvelopeHeader header, byte[] associatedData) {
+    return withDataKey(
+        header,
+        dataKey -> {
+          MessageCrypto crypto = MessageCrypto.open(dataKey, header, associatedData);
+          access.recordSeen(header.keyReferenceText());
+          return crypto;
+        });
+  }
+
+  /**
+   * Runs {@code use} with the cached data key of {@code header}, loading it through the guard on a
+   * miss. A key destroyed meanwhile (eviction, or a purge on loss of access) makes {@code use}
+   * throw {@link IllegalStateException}: the entry is forgotten and the key loaded again, which
+   * goes through the guard and so fails fast if access was lost.
+   */
+  private <T> T withDataKey(EnvelopeHeader header, Function<DataKey, T> use) {
     for (int attempt = 0; ; attempt++) {
-      DataKey dataKey = dataKeyFor(header);
+      access.checkReadable();
+      DataKey dataKey =
+          decryptCache.dataKey(header, () -> access.unwrap(providers.wrappedKeyOf(header)));
       try {
-        MessageCrypto crypto = MessageCrypto.open(dataKey, header, associatedData);
-        access.recordSeen(header.keyReferenceText());
-        return crypto;
-      } catch (IllegalStateException evictedMeanwhile) {
+        return use.apply(dataKey);
+      } catch (IllegalStateException destroyedMeanwhile) {
         decryptCache.forget(header, dataKey);
         if (attempt >= 3) {
-          throw evictedMeanwhile;
+          throw destroyedMeanwhile;
         }
       }
     }
-  }
-
-  private DataKey dataKeyFor(EnvelopeHeader header) {
-    access.checkReadable();
-    return decryptCache.dataKey(header, () -> access.unwrap(providers.wrappedKeyOf(header)));
   }
 
   private static EnvelopeHeader headerOf(byte[] envelope) {

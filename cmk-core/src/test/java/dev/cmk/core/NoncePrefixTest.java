@@ -152,14 +152,6 @@ class NoncePrefixTest {
   }
 
   private static byte[] dataKeyOf(byte[] envelope) {
-    dev.cmk.core.EnvelopeInfo info = EnvelopeCrypto.inspect(envelope);
-    int wkAt = info.headerLength() - 32 - 7 - info.wrappedKeyLength();
-    dev.cmk.api.WrappedKey wrapped =
-        new dev.cmk.api.WrappedKey(
-            info.providerId(),
-            info.keyReference(),
-            info.wrapAlgorithm(),
-            Arrays.copyOfRange(envelope, wkAt, wkAt + info.wrappedKeyLength()));
-    return TestKeys.provider().unwrap(wrapped).copy();
+    return TestKeys.provider().unwrap(TestKeys.wrappedKeyOf(envelope)).copy();
   }
 }

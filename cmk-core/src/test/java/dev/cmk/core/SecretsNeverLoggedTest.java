@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cmk.api.CmkException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.SecretBytes;
-import dev.cmk.api.WrapAlgorithm;
-import dev.cmk.api.WrappedKey;
 import dev.cmk.testkit.Fault;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
@@ -76,10 +74,7 @@ class SecretsNeverLoggedTest {
     assertTrue(logs.contains("event=cmk.key.state-changed"), "the workload was logged:\n" + logs);
     assertTrue(thrown.size() >= 6, "the workload threw: " + thrown);
 
-    EnvelopeInfo info = EnvelopeCrypto.inspect(envelope);
-    int wkAt = info.headerLength() - 32 - 7 - info.wrappedKeyLength();
-    SecretBytes dataKey = provider.unwrap(new WrappedKey(info.providerId(), info.keyReference(),
-        WrapAlgorithm.RSA_OAEP_256, Arrays.copyOfRange(envelope, wkAt, wkAt + info.wrappedKeyLength())));
+    SecretBytes dataKey = provider.unwrap(TestKeys.wrappedKeyOf(envelope));
     byte[] key = dataKey.copy();
     List<String> forbidden = List.of(
         MARKER,

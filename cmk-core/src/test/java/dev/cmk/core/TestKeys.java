@@ -30,4 +30,16 @@ final class TestKeys {
         .segmentSize(segmentSize)
         .build();
   }
+
+  /** The wrapped data key stored in {@code envelope}'s header. */
+  static dev.cmk.api.WrappedKey wrappedKeyOf(byte[] envelope) {
+    EnvelopeInfo info = EnvelopeCrypto.inspect(envelope);
+    // The wrapped key ends where the 7-byte nonce prefix and the 32-byte tag begin.
+    int end = info.headerLength() - 7 - 32;
+    return new dev.cmk.api.WrappedKey(
+        info.providerId(),
+        info.keyReference(),
+        info.wrapAlgorithm(),
+        java.util.Arrays.copyOfRange(envelope, end - info.wrappedKeyLength(), end));
+  }
 }

@@ -4,7 +4,6 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +39,10 @@ final class KeyVaultHandler implements HttpHandler {
   }
 
   private void serve(HttpExchange exchange) throws IOException {
+    // Read the whole request before answering, whatever the answer: a response sent while the
+    // client is still writing its body can leave the client's connection in a state where the
+    // next request on it times out instead of seeing the status (a 429 must arrive as a 429).
+    byte[] rawBody = exchange.getRequestBody().readNBytes(MAX_BODY + 1);
     String hostHeader = exchange.getRequestHeaders().getFirst("Host");
     String authority =
         hostHeader == null
@@ -85,7 +88,7 @@ final class KeyVaultHandler implements HttpHandler {
                 + " latest supported version (7.6).");
       }
       vault.applyFaults();
-      byte[] requestBody = readBody(exchange.getRequestBody());
+      byte[] requestBody = checkedBody(rawBody);
       VaultState.Result result =
           vault.dispatch(method, segments(path), requestBody, identity, "https://" + authority);
       status = result.status();
@@ -165,8 +168,7 @@ final class KeyVaultHandler implements HttpHandler {
     return token.isEmpty() ? null : token;
   }
 
-  private static byte[] readBody(InputStream in) throws IOException {
-    byte[] body = in.readNBytes(MAX_BODY + 1);
+  private static byte[] checkedBody(byte[] body) {
     if (body.length > MAX_BODY) {
       throw KeyVaultError.badParameter("The request body is too large.");
     }

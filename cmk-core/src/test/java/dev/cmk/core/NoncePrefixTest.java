@@ -28,16 +28,11 @@ class NoncePrefixTest {
   private static final byte[] AAD = "Patient/1/1".getBytes();
 
   private static long prefix(byte[] envelope) {
-    int h = EnvelopeCrypto.inspect(envelope).headerLength();
-    long v = 0;
-    for (int i = h - 39; i < h - 32; i++) {
-      v = (v << 8) | (envelope[i] & 0xff);
-    }
-    return v;
+    return TestKeys.headerOf(envelope).noncePrefix();
   }
 
   private static byte[] staticPart(byte[] envelope) {
-    return Arrays.copyOf(envelope, EnvelopeCrypto.inspect(envelope).headerLength() - 39);
+    return Arrays.copyOf(envelope, TestKeys.headerOf(envelope).staticLength());
   }
 
   @Test

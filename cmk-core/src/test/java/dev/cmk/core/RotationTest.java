@@ -163,7 +163,7 @@ class RotationTest {
     provider.rotate(v1);
     clock.advance(Duration.ofMinutes(1));
     byte[] tampered = envelope.clone();
-    tampered[EnvelopeCrypto.inspect(envelope).headerLength() - 33] ^= 1; // in the nonce prefix
+    tampered[TestKeys.headerOf(envelope).noncePrefixOffset() + 6] ^= 1; // last nonce-prefix byte
     assertThrows(InvalidCiphertextException.class, () -> crypto.rewrap(tampered));
   }
 

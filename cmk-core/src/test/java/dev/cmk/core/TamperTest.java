@@ -11,6 +11,7 @@ import dev.cmk.api.CmkException;
 import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.UnsupportedFormatException;
+import dev.cmk.core.internal.EnvelopeHeader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -163,8 +164,9 @@ class TamperTest {
     assertThrows(InvalidCiphertextException.class, () -> singleUse.decrypt(spliced, AAD));
     // Key commitment: a's header with b's wrapped data key fails on the commitment tag.
     int wk = EnvelopeCrypto.inspect(a).wrappedKeyLength();
+    int wkEnd = TestKeys.headerOf(a).noncePrefixOffset(); // the wrapped key ends at the prefix
     byte[] swappedKey = a.clone();
-    System.arraycopy(b, ha - 39 - wk, swappedKey, ha - 39 - wk, wk);
+    System.arraycopy(b, wkEnd - wk, swappedKey, wkEnd - wk, wk);
     assertThrows(InvalidCiphertextException.class, () -> singleUse.decrypt(swappedKey, AAD));
   }
 
@@ -174,9 +176,10 @@ class TamperTest {
     byte[] a = CRYPTO.encrypt(plaintext, AAD);
     byte[] b = CRYPTO.encrypt(plaintext, AAD);
     int ha = EnvelopeCrypto.inspect(a).headerLength();
-    assertArrayEquals(Arrays.copyOf(a, ha - 39), Arrays.copyOf(b, ha - 39), "one data key");
-    assertFalse(
-        Arrays.equals(a, ha - 39, ha - 32, b, ha - 39, ha - 32), "distinct nonce prefixes");
+    int np = TestKeys.headerOf(a).noncePrefixOffset();
+    int npEnd = np + EnvelopeHeader.NONCE_PREFIX_LENGTH;
+    assertArrayEquals(Arrays.copyOf(a, np), Arrays.copyOf(b, np), "one data key");
+    assertFalse(Arrays.equals(a, np, npEnd, b, np, npEnd), "distinct nonce prefixes");
     byte[] spliced = concat(Arrays.copyOf(a, ha), Arrays.copyOfRange(b, ha, b.length));
     assertThrows(InvalidCiphertextException.class, () -> CRYPTO.decrypt(spliced, AAD));
     byte[] oneSegmentSwapped = a.clone();
@@ -184,7 +187,7 @@ class TamperTest {
     assertThrows(InvalidCiphertextException.class, () -> CRYPTO.decrypt(oneSegmentSwapped, AAD));
     // The nonce prefix is authenticated by the header tag: b's prefix in a's header fails there.
     byte[] prefixSwapped = a.clone();
-    System.arraycopy(b, ha - 39, prefixSwapped, ha - 39, 7);
+    System.arraycopy(b, np, prefixSwapped, np, EnvelopeHeader.NONCE_PREFIX_LENGTH);
     assertThrows(InvalidCiphertextException.class, () -> CRYPTO.decrypt(prefixSwapped, AAD));
   }
 

@@ -1,6 +1,7 @@
 package dev.cmk.core;
 
 import dev.cmk.api.KeyReference;
+import dev.cmk.core.internal.EnvelopeHeader;
 import dev.cmk.testkit.InMemoryKeyProvider;
 
 /** Shared, lazily created in-memory key (RSA key generation is slow; tests share one). */
@@ -34,12 +35,20 @@ final class TestKeys {
   /** The wrapped data key stored in {@code envelope}'s header. */
   static dev.cmk.api.WrappedKey wrappedKeyOf(byte[] envelope) {
     EnvelopeInfo info = EnvelopeCrypto.inspect(envelope);
-    // The wrapped key ends where the 7-byte nonce prefix and the 32-byte tag begin.
-    int end = info.headerLength() - 7 - 32;
     return new dev.cmk.api.WrappedKey(
         info.providerId(),
         info.keyReference(),
         info.wrapAlgorithm(),
-        java.util.Arrays.copyOfRange(envelope, end - info.wrappedKeyLength(), end));
+        headerOf(envelope).wrappedKeyBytes());
+  }
+
+  /**
+   * {@code envelope}'s header, parsed by the library's own parser, so tests that tamper with a
+   * field find it by name ({@code noncePrefixOffset()}, {@code routingOffset()}) rather than by
+   * offset arithmetic.
+   */
+  static EnvelopeHeader headerOf(byte[] envelope) {
+    return EnvelopeHeader.parse(
+        java.util.Arrays.copyOf(envelope, EnvelopeCrypto.inspect(envelope).headerLength()));
   }
 }

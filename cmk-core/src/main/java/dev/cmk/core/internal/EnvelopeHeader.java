@@ -286,7 +286,7 @@ public final class EnvelopeHeader {
    * before the nonce prefix.
    */
   public int staticLength() {
-    return bytes.length - TAG_LENGTH - NONCE_PREFIX_LENGTH;
+    return noncePrefixOffset();
   }
 
   /** Where the nonce prefix starts. */

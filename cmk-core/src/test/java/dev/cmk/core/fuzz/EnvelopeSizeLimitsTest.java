@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeInfo;
+import dev.cmk.core.internal.EnvelopeHeader;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -31,8 +32,8 @@ class EnvelopeSizeLimitsTest {
   private final byte[] validEnvelope = FuzzFixture.writer(256).encrypt(FuzzFixture.plaintext(700),
       AAD);
   private final EnvelopeInfo validInfo = EnvelopeCrypto.inspect(validEnvelope);
-  private final byte[] validWrappedKey = Arrays.copyOfRange(validEnvelope,
-      validInfo.headerLength() - 39 - validInfo.wrappedKeyLength(), validInfo.headerLength() - 39);
+  private final byte[] validWrappedKey =
+      EnvelopeHeader.parse(Arrays.copyOf(validEnvelope, validInfo.headerLength())).wrappedKeyBytes();
 
   @Test
   void decryptingStream_headerClaims64KiBHeader_rejectedAfterTwelveBytes() {

@@ -83,7 +83,8 @@ class DataKeyTest {
                   Random r = new Random(seed);
                   for (int n = 0; n < 5_000; n++) {
                     int i = r.nextInt(3);
-                    int staticLength = headers[i].length - 39;
+                    int staticLength = headers[i].length - EnvelopeHeader.NONCE_PREFIX_LENGTH
+                        - EnvelopeHeader.TAG_LENGTH;
                     if (!java.util.Arrays.equals(expected[i], cached(dk, headers[i], staticLength))) {
                       return false;
                     }

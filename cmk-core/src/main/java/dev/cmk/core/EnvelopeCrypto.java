@@ -262,7 +262,13 @@ public final class EnvelopeCrypto implements AutoCloseable {
    * constant memory. The data key is obtained (and the header written) before this method
    * returns, so a write that cannot be encrypted fails before anything reaches {@code sink}.
    * {@link OutputStream#close()} seals the last segment and closes {@code sink}; an envelope
-   * whose stream was not closed, or failed, does not decrypt.
+   * whose stream was not closed, or failed, does not decrypt. Every write asks the
+   * loss-of-access guard, as a new write would: an upload that outlives the customer's revocation
+   * fails with the guard's exception and the stream can then never be sealed. After any exception
+   * from a write, discard what reached {@code sink} (abort the upload; {@code close()} still closes
+   * {@code sink}, so a sink that publishes on close would publish an envelope that does not
+   * decrypt). The stream's bytes count toward {@link DataKeyLimits#maxBytes()} (a stream in
+   * progress is not cut).
    *
    * @param sink where the envelope goes
    * @param associatedData bound to the envelope (not stored)
@@ -275,12 +281,13 @@ public final class EnvelopeCrypto implements AutoCloseable {
     Objects.requireNonNull(associatedData, "associatedData");
     EnvelopeHeader header = null;
     MessageCrypto crypto = null;
+    WriteDataKeys.Lease lease = null;
     for (int attempt = 0; crypto == null; attempt++) {
-      WriteDataKeys.Lease lease = writeKeys.acquire(0);
+      lease = writeKeys.acquire(0); // the size is not known yet: the stream counts its bytes
       header = newHeader(lease);
       crypto = seal(lease, header, associatedData, attempt);
     }
-    return new EncryptingOutputStream(sink, header, crypto);
+    return new EncryptingOutputStream(sink, header, crypto, access, lease.usage());
   }
 
   /**
@@ -288,7 +295,10 @@ public final class EnvelopeCrypto implements AutoCloseable {
    * is read and verified, and the data key unwrapped, before this method returns. Reads release a
    * segment's plaintext only after its tag verified and throw {@link InvalidCiphertextException}
    * (unchecked) on any tampering or truncation; end of stream is reported only after the last
-   * segment verified.
+   * segment verified. Before each segment the stream asks the loss-of-access guard, so a revoked
+   * key stops an open stream within the probe interval ({@link KeyAccessSuspendedException},
+   * nothing consumed: the stream continues once access is back). An {@link IOException} from
+   * {@code source} keeps what was already read, so a retry continues where it stopped.
    *
    * @param source the envelope
    * @param associatedData the bytes given to encrypt
@@ -301,14 +311,15 @@ public final class EnvelopeCrypto implements AutoCloseable {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(associatedData, "associatedData");
     EnvelopeHeader header = readHeader(source);
-    return new DecryptingInputStream(source, header, open(header, associatedData));
+    return new DecryptingInputStream(source, header, open(header, associatedData), access);
   }
 
   /**
    * Opens an envelope stored in a seekable channel (a file) for random-access decryption. The
    * header and the last segment (which proves the length) are authenticated here.
    *
-   * @param envelope the channel; closed by {@link RangeReader#close()}
+   * @param envelope the channel; closed by {@link RangeReader#close()}, or by this method when it
+   *     throws
    * @param associatedData the bytes given to encrypt
    * @return the reader
    * @throws InvalidCiphertextException if the envelope is malformed or does not verify
@@ -316,6 +327,7 @@ public final class EnvelopeCrypto implements AutoCloseable {
   public RangeReader rangeReader(SeekableByteChannel envelope, byte[] associatedData) {
     Objects.requireNonNull(envelope, "envelope");
     Objects.requireNonNull(associatedData, "associatedData");
+    boolean opened = false;
     try {
       long size = envelope.size();
       EnvelopeHeader header;
@@ -325,10 +337,16 @@ public final class EnvelopeCrypto implements AutoCloseable {
       }
       long plaintextLength = BodyLayout.plaintextLength(size - header.length(), header.segmentSize());
       MessageCrypto crypto = open(header, associatedData);
-      return new ChannelRangeReader(
-          envelope, header, crypto, info(header, OptionalLong.of(size)), plaintextLength);
+      RangeReader reader = new ChannelRangeReader(
+          envelope, header, crypto, info(header, OptionalLong.of(size)), plaintextLength, access);
+      opened = true;
+      return reader;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } finally {
+      if (!opened) {
+        closeQuietly(envelope); // the reader would have owned it
+      }
     }
   }
 
@@ -633,6 +651,14 @@ public final class EnvelopeCrypto implements AutoCloseable {
     }
   }
 
+  private static void closeQuietly(SeekableByteChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException | RuntimeException e) {
+      // the original failure is what the caller needs
+    }
+  }
+
   private static EnvelopeHeader headerOf(byte[] envelope) {
     int length = EnvelopeHeader.declaredLength(envelope, envelope.length);
     if (length > envelope.length) {
@@ -794,7 +820,13 @@ public final class EnvelopeCrypto implements AutoCloseable {
       return this;
     }
 
-    /** Randomness for data keys and nonce-prefix starting points (default a new {@link SecureRandom}). */
+    /**
+     * Randomness for data keys and nonce-prefix starting points (default a new {@link
+     * SecureRandom}). It must be unpredictable and never repeat across instances or restarts: a
+     * seeded, deterministic generator would give two writers the same data key and the same
+     * nonces. Only for tests that need a provider-specific {@code SecureRandom}; leave the default
+     * in production.
+     */
     public Builder secureRandom(SecureRandom random) {
       once(this.random, "secureRandom");
       this.random = Objects.requireNonNull(random, "random");

@@ -678,6 +678,11 @@ public final class KeyAccessGuard {
     }
 
     @Override
+    public void checkWritable() {
+      ensureOpen(true);
+    }
+
+    @Override
     public void recordSeen(String keyReference) {
       inventory.recordSeen(keyReference);
     }

@@ -13,6 +13,11 @@ import java.io.InputStream;
  * each nonce), so ranges cannot be spliced, reordered or truncated undetected. The header
  * commitment is verified when the reader is opened.
  *
+ * <p><b>Loss of access:</b> a reader holds its data key for as long as it is open, so every
+ * segment read first asks the {@link KeyAccessGuard}: once the customer's key is found revoked
+ * (within the guard's probe interval, as for any read) the reader refuses with {@link
+ * dev.cmk.api.KeyAccessSuspendedException} and serves again when the guard reopens.
+ *
  * <p><b>Thread safety:</b> safe for concurrent use; reads of the underlying channel are
  * serialized.
  */
@@ -32,6 +37,8 @@ public interface RangeReader extends Closeable {
    * @return exactly {@code length} bytes
    * @throws IndexOutOfBoundsException if the range is outside the plaintext
    * @throws dev.cmk.api.InvalidCiphertextException if a needed segment does not authenticate
+   *     (nothing of the range is returned)
+   * @throws dev.cmk.api.KeyAccessSuspendedException if access to the key is suspended
    * @throws java.io.UncheckedIOException if the channel fails
    */
   byte[] read(long offset, int length);
@@ -43,7 +50,8 @@ public interface RangeReader extends Closeable {
    * @param offset start
    * @param length bytes
    * @return the stream; its reads throw {@link dev.cmk.api.InvalidCiphertextException} on a
-   *     segment that does not authenticate
+   *     segment that does not authenticate, the guard's exceptions while access is suspended, and
+   *     {@link java.io.IOException} after {@code close()}
    * @throws IndexOutOfBoundsException if the range is outside the plaintext
    */
   InputStream stream(long offset, long length);

@@ -11,7 +11,11 @@ import java.nio.channels.SeekableByteChannel;
 import java.util.Arrays;
 import java.util.Objects;
 
-/** {@link RangeReader} over a {@link SeekableByteChannel}; see the interface for guarantees. */
+/**
+ * {@link RangeReader} over a {@link SeekableByteChannel}; see the interface for guarantees. Every
+ * segment read asks the loss-of-access guard first ({@link KeyAccess#checkReadable()}), so a
+ * reader kept open across a revocation stops serving within the probe interval.
+ */
 public final class ChannelRangeReader implements RangeReader {
   private final SeekableByteChannel channel;
   private final EnvelopeHeader header;
@@ -20,14 +24,17 @@ public final class ChannelRangeReader implements RangeReader {
   private final long plaintextLength;
   private final long segmentCount;
   private final int segmentSize;
+  private final KeyAccess access;
 
   public ChannelRangeReader(
       SeekableByteChannel channel,
       EnvelopeHeader header,
       MessageCrypto crypto,
       EnvelopeInfo info,
-      long plaintextLength) {
+      long plaintextLength,
+      KeyAccess access) {
     this.channel = channel;
+    this.access = Objects.requireNonNull(access, "access");
     this.header = header;
     this.crypto = crypto;
     this.info = info;
@@ -58,16 +65,22 @@ public final class ChannelRangeReader implements RangeReader {
     int written = 0;
     byte[] plain = new byte[segmentSize];
     byte[] sealed = new byte[segmentSize + MessageCrypto.TAG_LENGTH];
-    while (written < length) {
-      long at = offset + written;
-      long seg = at / segmentSize;
-      int n = decrypt(seg, sealed, plain);
-      int from = (int) (at - seg * segmentSize);
-      int take = Math.min(length - written, n - from);
-      System.arraycopy(plain, from, out, written, take);
-      written += take;
+    try {
+      while (written < length) {
+        long at = offset + written;
+        long seg = at / segmentSize;
+        int n = decrypt(seg, sealed, plain);
+        int from = (int) (at - seg * segmentSize);
+        int take = Math.min(length - written, n - from);
+        System.arraycopy(plain, from, out, written, take);
+        written += take;
+      }
+    } catch (RuntimeException e) {
+      Arrays.fill(out, (byte) 0); // a later segment failed: the earlier plaintext goes too
+      throw e;
+    } finally {
+      Arrays.fill(plain, (byte) 0);
     }
-    Arrays.fill(plain, (byte) 0);
     return out;
   }
 
@@ -81,22 +94,26 @@ public final class ChannelRangeReader implements RangeReader {
       private final long end = offset + length;
       private long loadedSegment = -1;
       private int loadedLength;
+      private boolean closed;
 
       @Override
-      public int read() {
+      public int read() throws IOException {
         byte[] one = new byte[1];
         int n = read(one, 0, 1);
         return n < 0 ? -1 : one[0] & 0xff;
       }
 
       @Override
-      public int read(byte[] b, int off, int len) {
+      public int read(byte[] b, int off, int len) throws IOException {
         Objects.checkFromIndexSize(off, len, b.length);
-        if (next >= end) {
-          return -1;
+        if (closed) {
+          throw new IOException("stream closed");
         }
         if (len == 0) {
           return 0;
+        }
+        if (next >= end) {
+          return -1;
         }
         long seg = next / segmentSize;
         if (seg != loadedSegment) {
@@ -113,6 +130,8 @@ public final class ChannelRangeReader implements RangeReader {
 
       @Override
       public void close() {
+        closed = true;
+        loadedSegment = -1;
         Arrays.fill(plain, (byte) 0);
       }
     };
@@ -127,6 +146,7 @@ public final class ChannelRangeReader implements RangeReader {
 
   /** Reads and authenticates segment {@code seg}; returns its plaintext length. */
   private int decrypt(long seg, byte[] sealed, byte[] plain) {
+    access.checkReadable();
     boolean last = seg == segmentCount - 1;
     long full = segmentSize + (long) MessageCrypto.TAG_LENGTH;
     long position = header.length() + seg * full;

@@ -19,14 +19,24 @@ import javax.crypto.spec.SecretKeySpec;
  *       tag costs a clone and a block or two instead of hashing the whole wrapped key again.
  * </ul>
  *
- * <p>{@link #destroy()} zeroes the key and drops every derived state; afterwards every use throws
- * {@link IllegalStateException}, which callers treat as "evicted meanwhile, load again".
+ * <p>{@link #destroy()} zeroes the data key and drops this object's references to every derived
+ * state; afterwards every use throws {@link IllegalStateException}, which callers treat as
+ * "evicted meanwhile, load again". What it cannot reach: the JDK's {@code Cipher} objects keep the
+ * body key's AES schedule (and, after an encryption, a copy of the key for the JDK's own IV-reuse
+ * check) until they are re-initialised with another key or collected, and Java gives no way to
+ * wipe a {@code SecretKeySpec} or {@code Mac} state. Destroying is a bound on how long this library
+ * keeps key material reachable on purpose, not a guarantee that no copy remains in the heap.
+ * Revocation does not depend on it: open streams and range readers ask the loss-of-access guard
+ * before every segment.
  *
  * <p>Thread-safe without locks: the shared HMAC states are never updated after they are
  * published (through volatile fields), and every use works on a clone, so concurrent envelopes
  * under one data key do not contend.
  */
 public final class DataKey {
+  /** Bytes in a data key (format v1: 256 bits). */
+  public static final int LENGTH = 32;
+
   private final SecretBytes secret;
   private volatile Mac keyed; // null once destroyed; never updated, only cloned
   private volatile SecretKeySpec bodyKey; // null once destroyed
@@ -125,6 +135,9 @@ public final class DataKey {
     Mac state = copy(m);
     if (state != null && keyed != null) {
       header = new HeaderState(Arrays.copyOf(headerBytes, staticLength), state);
+      if (keyed == null) {
+        header = null; // destroyed while we published: do not keep a keyed state alive
+      }
     }
     return m;
   }

@@ -12,8 +12,14 @@ import java.util.Objects;
  * segment boundary, dropped or reordered segments and appended bytes all fail authentication.
  *
  * <p>An authentication failure is thrown as {@link InvalidCiphertextException} (unchecked) from
- * {@code read}; end of stream is only reported after the last segment verified. After a failure
- * every further read throws again. Not thread-safe.
+ * {@code read}; end of stream is only reported after the last segment verified. After such a
+ * failure every further read throws it again. Not thread-safe.
+ *
+ * <p>Before each segment the loss-of-access guard is asked ({@link KeyAccess#checkReadable()}), so
+ * a stream opened before the customer revoked the key stops within the probe interval, like new
+ * reads do; that refusal consumes nothing, so the same stream continues once access is back. An
+ * {@link IOException} from the source keeps the bytes already read, so a source that can resume
+ * (or a retrying caller) continues where it was instead of seeing a misaligned segment.
  */
 public final class DecryptingInputStream extends InputStream {
   private final InputStream source;
@@ -21,7 +27,8 @@ public final class DecryptingInputStream extends InputStream {
   private final int segmentSize;
   private final byte[] sealed; // S + 16 + 1 look-ahead
   private final byte[] plain;
-  private int carried; // 0 or 1 look-ahead byte at sealed[0]
+  private final KeyAccess access;
+  private int filled; // bytes of the next segment (and look-ahead) already in sealed
   private int pos;
   private int limit;
   private long index;
@@ -29,9 +36,11 @@ public final class DecryptingInputStream extends InputStream {
   private boolean closed;
   private RuntimeException failure;
 
-  public DecryptingInputStream(InputStream source, EnvelopeHeader header, MessageCrypto crypto) {
+  public DecryptingInputStream(
+      InputStream source, EnvelopeHeader header, MessageCrypto crypto, KeyAccess access) {
     this.source = Objects.requireNonNull(source, "source");
     this.crypto = crypto;
+    this.access = Objects.requireNonNull(access, "access");
     this.segmentSize = header.segmentSize();
     this.sealed = new byte[segmentSize + MessageCrypto.TAG_LENGTH + 1];
     this.plain = new byte[segmentSize];
@@ -82,17 +91,17 @@ public final class DecryptingInputStream extends InputStream {
    * segment); on failure that range holds zeros.
    */
   private int nextSegment(byte[] dst, int dstOff) throws IOException {
+    access.checkReadable();
     int want = sealed.length;
-    int have = carried;
-    while (have < want) {
-      int r = source.read(sealed, have, want - have);
+    while (filled < want) {
+      int r = source.read(sealed, filled, want - filled);
       if (r < 0) {
         break;
       }
-      have += r;
+      filled += r;
     }
-    boolean last = have < want;
-    int segmentLength = last ? have : want - 1;
+    boolean last = filled < want;
+    int segmentLength = last ? filled : want - 1;
     int n;
     try {
       if (segmentLength < MessageCrypto.TAG_LENGTH
@@ -110,10 +119,10 @@ public final class DecryptingInputStream extends InputStream {
     index++;
     if (last) {
       done = true;
-      carried = 0;
+      filled = 0;
     } else {
       sealed[0] = sealed[want - 1];
-      carried = 1;
+      filled = 1;
     }
     return n;
   }

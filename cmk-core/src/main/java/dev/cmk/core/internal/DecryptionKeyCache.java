@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.SecretBytes;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,6 +34,7 @@ public final class DecryptionKeyCache {
             .executor(Runnable::run)
             .removalListener(
                 (RoutingKey k, DataKey v, RemovalCause cause) -> {
+                  // REPLACED is handled by put(), which knows whether the value really changed.
                   if (v != null && cause != RemovalCause.REPLACED) {
                     v.destroy();
                   }
@@ -46,7 +48,20 @@ public final class DecryptionKeyCache {
    * IllegalStateException} from its use and call {@link #forget} and this method again.
    */
   public DataKey dataKey(EnvelopeHeader header, Supplier<SecretBytes> loader) {
-    return cache.get(RoutingKey.of(header), k -> DataKey.of(loader.get()));
+    return cache.get(RoutingKey.of(header), k -> DataKey.of(checkedLength(loader.get())));
+  }
+
+  /**
+   * A data key is 32 bytes (format v1). Anything else unwrapped from a header can only come from
+   * an envelope made outside cmk (the wrap uses a public key) or from a faulty provider; it is
+   * refused like any other invalid envelope and never cached.
+   */
+  private static SecretBytes checkedLength(SecretBytes unwrapped) {
+    if (unwrapped.length() != DataKey.LENGTH) {
+      unwrapped.destroy();
+      throw new InvalidCiphertextException();
+    }
+    return unwrapped;
   }
 
   /** Drops {@code key} if it is still the entry for {@code header}. */
@@ -61,7 +76,11 @@ public final class DecryptionKeyCache {
 
   /** Seeds the cache with a key the encrypt side just wrapped (takes ownership). */
   public void put(byte[] routing, SecretBytes secret) {
-    cache.put(new RoutingKey(routing, 0, routing.length), DataKey.of(secret));
+    DataKey key = DataKey.of(secret);
+    DataKey replaced = cache.asMap().put(new RoutingKey(routing, 0, routing.length), key);
+    if (replaced != null && replaced != key) {
+      replaced.destroy();
+    }
   }
 
   /** Destroys and forgets every cached key. */

@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.function.LongConsumer;
 import javax.crypto.Cipher;
 
 /**
@@ -20,6 +21,14 @@ import javax.crypto.Cipher;
  * "not last" encryption never leaves this object, so no nonce protects two different outputs.
  * This costs one extra pass over the final segment per stream.
  *
+ * <p>Every write first asks the loss-of-access guard ({@link KeyAccess#checkWritable()}), so an
+ * upload that outlives the customer's revocation is refused from the first write after the guard
+ * noticed (within the probe interval), and the stream is failed: a later {@code close()} cannot
+ * turn what was written so far into a valid, truncated envelope. {@code close()} itself admits no
+ * new plaintext (it re-seals the final segment) and does not ask. Each segment's plaintext bytes
+ * are counted toward the data key's byte limit, so the next message gets a new data key once a
+ * stream has used it up (a stream in progress is not cut).
+ *
  * <p>Memory is constant whatever the size: one segment of ciphertext, plus the final segment's
  * plaintext during {@code close}. Not thread-safe (like any {@link OutputStream}). After an
  * exception the stream is failed: further writes throw and close does not seal a last segment, so
@@ -30,6 +39,8 @@ public final class EncryptingOutputStream extends OutputStream {
   private final MessageCrypto crypto;
   private final int segmentSize;
   private final Cipher cipher;
+  private final KeyAccess access;
+  private final LongConsumer usage;
   private final byte[] sealed; // S + 16: ciphertext (and tag) of the current segment
   private int consumed; // plaintext bytes of the current segment given to the cipher
   private int produced; // ciphertext bytes of the current segment in sealed
@@ -40,9 +51,16 @@ public final class EncryptingOutputStream extends OutputStream {
   private boolean failed;
 
   public EncryptingOutputStream(
-      OutputStream sink, EnvelopeHeader header, MessageCrypto crypto) throws IOException {
+      OutputStream sink,
+      EnvelopeHeader header,
+      MessageCrypto crypto,
+      KeyAccess access,
+      LongConsumer usage)
+      throws IOException {
     this.sink = Objects.requireNonNull(sink, "sink");
     this.crypto = crypto;
+    this.access = Objects.requireNonNull(access, "access");
+    this.usage = Objects.requireNonNull(usage, "usage");
     this.segmentSize = header.segmentSize();
     this.cipher = MessageCrypto.newSegmentCipher();
     this.sealed = new byte[segmentSize + MessageCrypto.TAG_LENGTH];
@@ -59,6 +77,7 @@ public final class EncryptingOutputStream extends OutputStream {
     Objects.checkFromIndexSize(off, len, b.length);
     ensureOpen();
     try {
+      access.checkWritable();
       while (len > 0) {
         if (heldBack) {
           // More data: the held-back segment was not the last.
@@ -78,6 +97,7 @@ public final class EncryptingOutputStream extends OutputStream {
         off += n;
         len -= n;
         if (consumed == segmentSize) {
+          usage.accept(segmentSize);
           produced += cipher.doFinal(sealed, produced);
           inSegment = false;
           heldBack = true;
@@ -127,6 +147,7 @@ public final class EncryptingOutputStream extends OutputStream {
 
   private void sealLast() throws IOException {
     if (inSegment) {
+      usage.accept(consumed);
       try {
         produced += cipher.doFinal(sealed, produced);
       } catch (GeneralSecurityException e) {

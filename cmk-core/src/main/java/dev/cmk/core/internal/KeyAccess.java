@@ -23,8 +23,17 @@ public interface KeyAccess {
   /** Unwraps a data key read from an envelope header. */
   SecretBytes unwrap(WrappedKey wrappedKey);
 
-  /** Called before a cached data key serves a read; may refuse (guard open). */
+  /**
+   * Called before a cached data key serves a read, and before every segment an open decrypting
+   * stream or range reader decrypts; may refuse (guard open).
+   */
   default void checkReadable() {}
+
+  /**
+   * Called before every segment an open encrypting stream encrypts: refuses, like a new write
+   * would, once access is lost or the key's enabled state is no longer confirmed.
+   */
+  default void checkWritable() {}
 
   /** Called after an envelope's header authenticated, with its key reference text. */
   default void recordSeen(String keyReference) {}

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
 
 /**
  * The encrypt side's current data key, reused within {@link DataKeyLimits} and replaced when a
@@ -28,10 +29,13 @@ public final class WriteDataKeys {
    * caller acquires again (a new lease, so a new nonce prefix).
    *
    * @param noncePrefix the envelope's nonce prefix: different for every lease of one data key
+   * @param usage counts plaintext bytes encrypted under the lease that were not known when it was
+   *     acquired (a stream's), toward {@link DataKeyLimits#maxBytes()}
    */
-  public record Lease(DataKey key, WrappedKey wrapped, byte[] routing, long noncePrefix) {}
+  public record Lease(
+      DataKey key, WrappedKey wrapped, byte[] routing, long noncePrefix, LongConsumer usage) {}
 
-  private static final int DATA_KEY_LENGTH = 32;
+  private static final int DATA_KEY_LENGTH = DataKey.LENGTH;
 
   private final KeyAccess access;
   private final DataKeyLimits limits;
@@ -69,7 +73,8 @@ public final class WriteDataKeys {
         sequence = admitted.sequence;
       }
       if (!active.key.isDestroyed() || attempt >= 3) {
-        return new Lease(active.key, active.wrapped, active.routing, active.noncePrefix(sequence));
+        return new Lease(active.key, active.wrapped, active.routing, active.noncePrefix(sequence),
+            active.bytes::addAndGet);
       }
     }
   }
@@ -88,16 +93,19 @@ public final class WriteDataKeys {
     random.nextBytes(raw);
     SecretBytes secret = SecretBytes.wrapOwned(raw);
     WrappedKey wrapped;
+    byte[] routing;
+    DataKey key;
     try {
       wrapped = access.wrap(version, secret);
+      routing = EnvelopeHeader.routingBytes(wrapped);
+      key = DataKey.of(secret);
     } catch (RuntimeException e) {
       secret.destroy();
       throw e;
     }
-    byte[] routing = EnvelopeHeader.routingBytes(wrapped);
     decryptCache.put(routing, SecretBytes.wrapOwned(secret.copy()));
     long nonceBase = random.nextLong() & EnvelopeHeader.MAX_NONCE_PREFIX;
-    Active next = new Active(DataKey.of(secret), wrapped, routing, clock.instant(), nonceBase);
+    Active next = new Active(key, wrapped, routing, clock.instant(), nonceBase);
     long sequence = next.admit(plaintextBytes, next.created, limits);
     current.set(next);
     dataKeysCreated.incrementAndGet();

@@ -97,7 +97,21 @@ final class BlobStore {
       }
     }
 
-    /** Discards the upload; counts it as a partial object if it had received bytes. */
+    /**
+     * Discards an upload that failed part-way (the application saw the exception and abandons
+     * it); nothing is published.
+     */
+    synchronized void discard() {
+      if (!finished) {
+        finished = true;
+        open.remove(this);
+      }
+    }
+
+    /**
+     * Discards an upload whose encrypting stream could not even be opened; counts it as a partial
+     * object if it had received bytes (it must not have: a refused write sends nothing).
+     */
     synchronized void abort() {
       if (!finished) {
         finished = true;

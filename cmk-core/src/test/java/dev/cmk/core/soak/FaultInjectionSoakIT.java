@@ -212,11 +212,18 @@ class FaultInjectionSoakIT {
             upload.abort(); // counted as a partial object if the refused write sent any byte
             throw e;
           }
-          int at = 0;
-          while (at < data.length) {
-            int chunk = Math.min(data.length - at, 1 + r.nextInt(400));
-            out.write(data, at, chunk);
-            at += chunk;
+          try {
+            int at = 0;
+            while (at < data.length) {
+              int chunk = Math.min(data.length - at, 1 + r.nextInt(400));
+              out.write(data, at, chunk);
+              at += chunk;
+            }
+          } catch (RuntimeException | java.io.IOException e) {
+            // Refused mid-stream (access lost while uploading): discard, as a service must.
+            upload.discard();
+            count("write.discarded-mid-stream", 1);
+            throw e;
           }
           out.close(); // publishes the object
           count("write.ok.stream", 1);

@@ -1,0 +1,65 @@
+package dev.cmk.core.internal;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cmk.api.InvalidCiphertextException;
+import dev.cmk.api.KeyReference;
+import dev.cmk.api.SecretBytes;
+import dev.cmk.api.WrapAlgorithm;
+import dev.cmk.api.WrappedKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** What the decrypt side's cache accepts, keeps and destroys. */
+class DecryptionKeyCacheTest {
+  private static final WrappedKey WRAPPED = new WrappedKey(
+      "local", KeyReference.parse("local:cache-test/v1"), WrapAlgorithm.RSA_OAEP_256, new byte[256]);
+  private static final EnvelopeHeader HEADER = EnvelopeHeader.create(256, 1, WRAPPED);
+
+  private final DecryptionKeyCache cache =
+      new DecryptionKeyCache(100, Duration.ofHours(1), Clock.systemUTC());
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 16, 31, 33, 64})
+  void unwrappedKeyOfTheWrongLength_isRejectedAsInvalidCiphertext_destroyedAndNotCached(int length) {
+    // Only an envelope made outside cmk (wrapping needs just the public key) or a faulty
+    // provider can yield this; it must not become a data key.
+    AtomicReference<SecretBytes> handedOut = new AtomicReference<>();
+    assertThrows(InvalidCiphertextException.class, () -> cache.dataKey(HEADER, () -> {
+      SecretBytes s = SecretBytes.wrapOwned(new byte[length]);
+      handedOut.set(s);
+      return s;
+    }));
+    assertTrue(handedOut.get().isDestroyed(), "the unwrapped bytes are wiped");
+    assertFalse(cache.contains(HEADER));
+  }
+
+  @Test
+  void unwrappedKeyOf32Bytes_isCachedAndServedWithoutAnotherUnwrap() {
+    DataKey first = cache.dataKey(HEADER, () -> SecretBytes.wrapOwned(new byte[32]));
+    DataKey second = cache.dataKey(HEADER, () -> {
+      throw new AssertionError("cached: no second unwrap");
+    });
+    assertSame(first, second);
+  }
+
+  @Test
+  void seedingARoutingThatIsAlreadyCached_destroysTheReplacedKey() {
+    DataKey loaded = cache.dataKey(HEADER, () -> SecretBytes.wrapOwned(new byte[32]));
+    cache.put(EnvelopeHeader.routingBytes(WRAPPED), SecretBytes.wrapOwned(new byte[32]));
+    assertTrue(loaded.isDestroyed(), "the replaced key does not linger");
+    DataKey now = cache.dataKey(HEADER, () -> {
+      throw new AssertionError("the seeded key is cached");
+    });
+    assertNotSame(loaded, now);
+    assertFalse(now.isDestroyed());
+  }
+}

@@ -90,6 +90,9 @@ public final class Cmk {
     cl.setOut(new java.io.PrintWriter(ctx.out(), true));
     cl.setErr(new java.io.PrintWriter(ctx.err(), true));
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    // No "@file" argument expansion: it would put a file's content (a password file named by
+    // mistake with '@') into arguments and from there into error lines.
+    cl.setExpandAtFiles(false);
     cl.setParameterExceptionHandler(
         (ex, arguments) -> {
           if (Arrays.stream(arguments).anyMatch(Cmk::isSecretOption)) {

@@ -2,9 +2,10 @@ package dev.cmk.cli;
 
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeOutputStream;
 import dev.cmk.core.KeyPolicy;
+import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -69,9 +70,16 @@ final class EncryptCommand implements Callable<Integer> {
       try (EnvelopeCrypto crypto = b.build();
           InputStream in = Io.openInput(input, ctx);
           Io.Output out = Io.Output.open(output, force, ctx)) {
-        try (OutputStream enc = crypto.encryptingStream(out.stream(), associatedData)) {
+        EnvelopeOutputStream enc = crypto.encryptingStream(out.stream(), associatedData);
+        try {
           in.transferTo(enc);
+        } catch (IOException | RuntimeException e) {
+          // Never seal a prefix of the input as a complete envelope (to stdout it could not be
+          // taken back); what was written does not decrypt, and a file output is deleted.
+          enc.abort();
+          throw e;
         }
+        enc.close();
         out.commit();
       }
     }

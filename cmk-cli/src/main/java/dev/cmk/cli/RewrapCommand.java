@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -240,7 +241,8 @@ final class RewrapCommand implements Callable<Integer> {
 
     @Override
     public InputStream openSource() throws IOException {
-      return Files.newInputStream(found.file());
+      // Not through a symbolic link swapped in since the scan (the scan skips links).
+      return Files.newInputStream(found.file(), LinkOption.NOFOLLOW_LINKS);
     }
 
     @Override
@@ -262,9 +264,10 @@ final class RewrapCommand implements Callable<Integer> {
           ch.force(true);
           ch.close();
           verifyComplete(temp);
-          copyPermissions(file, temp);
+          copyOwnershipAndPermissions(file, temp);
           Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
           committed = true;
+          Io.syncDirectory(file.toAbsolutePath().getParent());
         }
 
         @Override
@@ -293,12 +296,37 @@ final class RewrapCommand implements Callable<Integer> {
       }
     }
 
-    private static void copyPermissions(Path from, Path to) throws IOException {
-      PosixFileAttributeView view =
+    /**
+     * Gives the new copy the original's owner, group and permissions, so a service that owns its
+     * files can still read them after an administrator (often root) re-wrapped them. An owner or
+     * group that cannot be kept (not permitted) fails the item: the original is kept rather than
+     * handed to another user.
+     */
+    private void copyOwnershipAndPermissions(Path from, Path to) throws IOException {
+      PosixFileAttributeView source =
           Files.getFileAttributeView(from, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-      if (view != null) {
-        Files.setPosixFilePermissions(to, view.readAttributes().permissions());
+      if (source == null) {
+        return;
       }
+      PosixFileAttributes original = source.readAttributes();
+      PosixFileAttributeView target =
+          Files.getFileAttributeView(to, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+      PosixFileAttributes copy = target.readAttributes();
+      try {
+        if (!copy.group().equals(original.group())) {
+          target.setGroup(original.group());
+        }
+        if (!copy.owner().equals(original.owner())) {
+          target.setOwner(original.owner());
+        }
+      } catch (IOException | SecurityException e) {
+        throw new IOException(
+            "cannot give the re-wrapped copy of " + found.id() + " its owner "
+                + original.owner().getName() + ":" + original.group().getName()
+                + " (run as that user or as root); original kept",
+            e);
+      }
+      target.setPermissions(original.permissions());
     }
   }
 }

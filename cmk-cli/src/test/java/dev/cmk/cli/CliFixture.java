@@ -40,12 +40,16 @@ final class CliFixture {
   }
 
   Result runWithInput(byte[] stdin, String... args) {
+    return runWithInput(new ByteArrayInputStream(stdin), args);
+  }
+
+  Result runWithInput(java.io.InputStream stdin, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
     PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
     int code =
-        Cmk.run(args, new ByteArrayInputStream(stdin), o, e, env::get, false);
+        Cmk.run(args, stdin, o, e, env::get, false);
     o.flush();
     e.flush();
     return new Result(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));

@@ -394,4 +394,81 @@ class CmkCliTest {
       assertFalse(all.contains("top-secret-diagnosis"), "plaintext in output: " + r);
     }
   }
+
+  @Test
+  void encrypt_stdinFailsHalfWay_exitsNonZeroAndStdoutIsNoValidEnvelope() {
+    CliFixture cli = cli();
+    cli.createKey("cut", 2048);
+    byte[] plaintext = randomBytes(300_000);
+    java.io.InputStream failing = new java.io.InputStream() {
+      private int sent;
+
+      @Override
+      public int read() throws IOException {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (sent >= 100_000) {
+          throw new IOException("stdin: connection reset");
+        }
+        int n = Math.min(len, 100_000 - sent);
+        System.arraycopy(plaintext, sent, b, off, n);
+        sent += n;
+        return n;
+      }
+    };
+    CliFixture.Result enc = cli.runWithInput(failing, "encrypt", "-k", "cut");
+    assertEquals(ExitCode.IO, enc.exitCode(), enc.toString());
+    CliFixture.Result dec = cli.runWithInput(enc.stdout(), "decrypt");
+    assertTrue(dec.exitCode() != 0 && dec.stdout().length == 0,
+        "a prefix of the input must not decrypt as if it were all of it: " + dec);
+  }
+
+  @Test
+  void atSignArguments_areNotExpanded_soAFilesContentNeverReachesAnErrorLine() throws IOException {
+    CliFixture cli = cli();
+    Path secretFile = dir.resolve("pinfile");
+    String secret = "4711-Secret-Pin-Value";
+    Files.writeString(secretFile, secret + "\n");
+    List<CliFixture.Result> results = List.of(
+        cli.run("keys", "list", "--keystore-password-file", "@" + secretFile),
+        cli.run("inspect", "@" + secretFile),
+        cli.run("@" + secretFile));
+    for (CliFixture.Result r : results) {
+      assertTrue(r.exitCode() != 0, r.toString());
+      assertFalse((r.out() + r.stderr()).contains(secret), "file content in output: " + r);
+    }
+  }
+
+  @Test
+  void rewrap_keepsTheFilesOwnerGroupAndPermissions() throws IOException {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        "root".equals(System.getProperty("user.name")),
+        "needs root to give a file to another user (CI runs as root)");
+    CliFixture cli = cli();
+    cli.createKey("owned", 2048);
+    Path f = dir.resolve("owned.cmk");
+    assertEquals(0, cli.runWithInput(randomBytes(1_000), "encrypt", "-k", "owned", "-o", f.toString())
+        .exitCode());
+    java.nio.file.attribute.UserPrincipalLookupService users =
+        f.getFileSystem().getUserPrincipalLookupService();
+    java.nio.file.attribute.PosixFileAttributeView view =
+        Files.getFileAttributeView(f, java.nio.file.attribute.PosixFileAttributeView.class);
+    view.setOwner(users.lookupPrincipalByName("65534"));
+    view.setGroup(users.lookupPrincipalByGroupName("65534"));
+    Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+    java.nio.file.attribute.PosixFileAttributes before = view.readAttributes();
+    assertEquals(0, cli.run("keys", "rotate", "owned").exitCode());
+
+    CliFixture.Result r = cli.run("rewrap", "--key", "owned", f.toString());
+    assertEquals(0, r.exitCode(), r.toString());
+    assertTrue(field(r.out(), "  re-wrapped").startsWith("1  (from "), r.out());
+    java.nio.file.attribute.PosixFileAttributes after =
+        Files.getFileAttributeView(f, java.nio.file.attribute.PosixFileAttributeView.class).readAttributes();
+    assertEquals(before.owner(), after.owner());
+    assertEquals(before.group(), after.group());
+    assertEquals(before.permissions(), after.permissions());
+  }
 }

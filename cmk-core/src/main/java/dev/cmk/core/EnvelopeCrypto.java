@@ -264,18 +264,19 @@ public final class EnvelopeCrypto implements AutoCloseable {
    * {@link OutputStream#close()} seals the last segment and closes {@code sink}; an envelope
    * whose stream was not closed, or failed, does not decrypt. Every write asks the
    * loss-of-access guard, as a new write would: an upload that outlives the customer's revocation
-   * fails with the guard's exception and the stream can then never be sealed. After any exception
-   * from a write, discard what reached {@code sink} (abort the upload; {@code close()} still closes
-   * {@code sink}, so a sink that publishes on close would publish an envelope that does not
-   * decrypt). The stream's bytes count toward {@link DataKeyLimits#maxBytes()} (a stream in
-   * progress is not cut).
+   * fails with the guard's exception and the stream can then never be sealed. When the
+   * plaintext's own source fails part-way, call {@link EnvelopeOutputStream#abort()}, not {@code
+   * close()}: closing would seal what was written so far as a valid envelope of a shorter
+   * plaintext. After a failure or an abort, discard what reached {@code sink}. The stream's bytes
+   * count toward {@link DataKeyLimits#maxBytes()} (a stream in progress is not cut).
    *
    * @param sink where the envelope goes
    * @param associatedData bound to the envelope (not stored)
-   * @return the encrypting stream (not thread-safe)
+   * @return the encrypting stream (not thread-safe); {@code close()} seals, {@code abort()}
+   *     abandons
    * @throws IOException if writing the header fails
    */
-  public OutputStream encryptingStream(OutputStream sink, byte[] associatedData)
+  public EnvelopeOutputStream encryptingStream(OutputStream sink, byte[] associatedData)
       throws IOException {
     Objects.requireNonNull(sink, "sink");
     Objects.requireNonNull(associatedData, "associatedData");

@@ -212,4 +212,91 @@ class StreamingTest {
       assertEquals(1, flushes[0]);
     }
   }
+
+  @Test
+  void encryptingStream_sourceFailsHalfWay_abortNeverSealsAndLeavesTheSinkToTheCaller()
+      throws IOException {
+    EnvelopeCrypto crypto = TestKeys.crypto(256);
+    byte[] plaintext = new byte[5_000];
+    new Random(3).nextBytes(plaintext);
+    int[] closes = {0};
+    int[] flushes = {0};
+    ByteArrayOutputStream stored = new ByteArrayOutputStream();
+    OutputStream sink =
+        new FilterOutputStream(stored) {
+          @Override
+          public void flush() throws IOException {
+            flushes[0]++;
+          }
+
+          @Override
+          public void close() {
+            closes[0]++;
+          }
+        };
+    InputStream failingSource = new InputStream() {
+      private int sent;
+
+      @Override
+      public int read() throws IOException {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (sent >= 2_000) {
+          throw new IOException("source connection reset");
+        }
+        int n = Math.min(len, 2_000 - sent);
+        System.arraycopy(plaintext, sent, b, off, n);
+        sent += n;
+        return n;
+      }
+    };
+    // What an application writes: abort when the source fails, then try-with-resources closes.
+    IOException e = assertThrows(IOException.class, () -> {
+      try (EnvelopeOutputStream out = crypto.encryptingStream(sink, AAD)) {
+        try {
+          failingSource.transferTo(out);
+        } catch (IOException sourceFailed) {
+          out.abort();
+          throw sourceFailed;
+        }
+      }
+    });
+    assertEquals("source connection reset", e.getMessage());
+    assertEquals(0, closes[0], "the sink is the caller's to dispose of");
+    assertEquals(0, flushes[0]);
+    assertThrows(InvalidCiphertextException.class, () -> crypto.decrypt(stored.toByteArray(), AAD),
+        "the 2,000 bytes read before the failure never became a valid, shorter envelope");
+  }
+
+  @Test
+  void encryptingStream_closedWithoutAbort_sealsWhatWasWritten() throws IOException {
+    // The contrast that makes abort() necessary: close() seals whatever was written.
+    EnvelopeCrypto crypto = TestKeys.crypto(256);
+    ByteArrayOutputStream stored = new ByteArrayOutputStream();
+    try (EnvelopeOutputStream out = crypto.encryptingStream(stored, AAD)) {
+      out.write(new byte[2_000]);
+    }
+    assertArrayEquals(new byte[2_000], crypto.decrypt(stored.toByteArray(), AAD));
+  }
+
+  @Test
+  void encryptingStream_afterAbort_writesThrow_closeAndAbortDoNothing() throws IOException {
+    EnvelopeCrypto crypto = TestKeys.crypto(256);
+    ByteArrayOutputStream stored = new ByteArrayOutputStream();
+    EnvelopeOutputStream out = crypto.encryptingStream(stored, AAD);
+    out.write(new byte[600]);
+    int before = stored.size();
+    out.abort();
+    out.abort();
+    assertThrows(IOException.class, () -> out.write(1));
+    out.flush();
+    out.close();
+    assertEquals(before, stored.size(), "nothing reaches the sink after abort");
+    EnvelopeOutputStream sealed = crypto.encryptingStream(new ByteArrayOutputStream(), AAD);
+    sealed.close();
+    sealed.abort(); // no effect after close
+  }
 }

@@ -1,5 +1,6 @@
 package dev.cmk.core.internal;
 
+import dev.cmk.core.EnvelopeOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.GeneralSecurityException;
@@ -34,7 +35,7 @@ import javax.crypto.Cipher;
  * exception the stream is failed: further writes throw and close does not seal a last segment, so
  * the partial envelope can never pass for a complete one.
  */
-public final class EncryptingOutputStream extends OutputStream {
+public final class EncryptingOutputStream extends EnvelopeOutputStream {
   private final OutputStream sink;
   private final MessageCrypto crypto;
   private final int segmentSize;
@@ -49,6 +50,7 @@ public final class EncryptingOutputStream extends OutputStream {
   private long index;
   private boolean closed;
   private boolean failed;
+  private boolean aborted;
 
   public EncryptingOutputStream(
       OutputStream sink,
@@ -113,6 +115,9 @@ public final class EncryptingOutputStream extends OutputStream {
   }
 
   private void ensureOpen() throws IOException {
+    if (aborted) {
+      throw new IOException("stream aborted; the envelope is incomplete");
+    }
     if (closed) {
       throw new IOException("stream closed");
     }
@@ -123,7 +128,19 @@ public final class EncryptingOutputStream extends OutputStream {
 
   @Override
   public void flush() throws IOException {
+    if (aborted) {
+      return; // the sink belongs to the caller again
+    }
     sink.flush();
+  }
+
+  @Override
+  public void abort() {
+    if (!closed) {
+      aborted = true;
+      failed = true;
+      closed = true; // close() will neither seal nor touch the sink
+    }
   }
 
   /** Seals the last segment and closes the sink. */

@@ -82,7 +82,10 @@ public final class KeyVaultErrors {
    */
   public static boolean isBadRequest(Throwable failure) {
     HttpResponseException http = find(failure, HttpResponseException.class);
-    return http != null && http.getResponse() != null && http.getResponse().getStatusCode() == 400;
+    return http != null
+        && http.getResponse() != null
+        && !isTokenEndpoint(http) // a token endpoint's 400 says nothing about the envelope
+        && http.getResponse().getStatusCode() == 400;
   }
 
   /**

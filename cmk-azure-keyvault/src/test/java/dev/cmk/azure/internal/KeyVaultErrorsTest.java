@@ -176,4 +176,12 @@ class KeyVaultErrorsTest {
     assertFalse(KeyVaultErrors.isBadRequest(new HttpResponseException("x", new TestResponse(VAULT_URL, 403, null))));
     assertFalse(KeyVaultErrors.isBadRequest(new IllegalStateException()));
   }
+
+  @Test
+  void isBadRequest_notForTheTokenEndpointsAnswer() {
+    // A managed-identity endpoint refusing with 400 during unwrap is not "the envelope's wrapped
+    // key does not decrypt" (which would be reported as tampering).
+    assertFalse(KeyVaultErrors.isBadRequest(new ClientAuthenticationException(
+        "x", new TestResponse("http://127.0.0.1:1/msi/token", 400, "{}"))));
+  }
 }

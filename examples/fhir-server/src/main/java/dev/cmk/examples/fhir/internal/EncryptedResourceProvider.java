@@ -16,7 +16,7 @@ import ca.uhn.fhir.rest.annotation.Update;
 import ca.uhn.fhir.rest.api.Constants;
 import ca.uhn.fhir.rest.api.MethodOutcome;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
-import ca.uhn.fhir.rest.param.DateRangeParam;
+import ca.uhn.fhir.rest.param.DateAndListParam;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.IResourceProvider;
@@ -219,13 +219,14 @@ public final class EncryptedResourceProvider<T extends Resource> implements IRes
    * first. Matching uses the clear index columns only; resources are decrypted page by page.
    *
    * @param ids {@code _id}, any of a comma-separated list
-   * @param lastUpdated {@code _lastUpdated} range
+   * @param lastUpdated {@code _lastUpdated} conditions, with FHIR R4 date semantics ({@link
+   *     LastUpdatedSearch}: a value covers the range of its precision, in UTC when it has no zone)
    * @return the matches
    */
   @Search(allowUnknownParams = false)
   public IBundleProvider search(
       @OptionalParam(name = IAnyResource.SP_RES_ID) TokenOrListParam ids,
-      @OptionalParam(name = Constants.PARAM_LASTUPDATED) DateRangeParam lastUpdated) {
+      @OptionalParam(name = Constants.PARAM_LASTUPDATED) DateAndListParam lastUpdated) {
     try {
       gate.check();
       Set<String> idSet = new LinkedHashSet<>();
@@ -240,15 +241,8 @@ public final class EncryptedResourceProvider<T extends Resource> implements IRes
           return new StoredVersionBundle(List.of(), this::searchEntries, gate, clock.instant());
         }
       }
-      Instant from = null;
-      Instant to = null;
-      if (lastUpdated != null) {
-        Date lower = lastUpdated.getLowerBoundAsInstant();
-        Date upper = lastUpdated.getUpperBoundAsInstant();
-        from = lower == null ? null : lower.toInstant();
-        to = upper == null ? null : upper.toInstant();
-      }
-      List<VersionKey> matches = store.search(typeName, idSet, from, to);
+      List<VersionKey> matches =
+          store.search(typeName, idSet, LastUpdatedSearch.conditions(lastUpdated));
       return new StoredVersionBundle(matches, this::searchEntries, gate, clock.instant());
     } catch (RuntimeException e) {
       throw KeyAccessOutcomes.translate(e, guard);

@@ -380,18 +380,18 @@ public final class ResourceStore {
   }
 
   /**
-   * The current, not deleted versions of a type, filtered by ids and a last-updated range (both
+   * The current, not deleted versions of a type, filtered by ids and last-updated conditions (both
    * optional), oldest update first; nothing is decrypted.
    *
    * @param resourceType the type
    * @param ids ids to match (any of them), or empty for all
-   * @param updatedFrom inclusive lower bound, or {@code null}
-   * @param updatedTo inclusive upper bound, or {@code null}
+   * @param lastUpdated conditions that must all hold; one holds when the last-updated instant lies
+   *     in any of its ranges (an empty one never holds); empty for no condition
    * @return the matching current versions
    * @throws StorageException if the database fails
    */
   public List<VersionKey> search(
-      String resourceType, Collection<String> ids, Instant updatedFrom, Instant updatedTo) {
+      String resourceType, Collection<String> ids, List<List<InstantRange>> lastUpdated) {
     StringBuilder sql =
         new StringBuilder(
             "SELECT resource_id, current_version, last_updated FROM fhir_resource"
@@ -399,11 +399,22 @@ public final class ResourceStore {
     if (!ids.isEmpty()) {
       sql.append(" AND resource_id IN (").append("?, ".repeat(ids.size() - 1)).append("?)");
     }
-    if (updatedFrom != null) {
-      sql.append(" AND last_updated >= ?");
-    }
-    if (updatedTo != null) {
-      sql.append(" AND last_updated <= ?");
+    List<Instant> bounds = new ArrayList<>();
+    for (List<InstantRange> union : lastUpdated) {
+      StringBuilder any = new StringBuilder();
+      for (InstantRange range : union) {
+        any.append(any.length() == 0 ? "" : " OR ").append("(TRUE");
+        if (range.from() != null) {
+          any.append(" AND last_updated >= ?");
+          bounds.add(range.from());
+        }
+        if (range.until() != null) {
+          any.append(" AND last_updated < ?");
+          bounds.add(range.until());
+        }
+        any.append(')');
+      }
+      sql.append(" AND (").append(any.length() == 0 ? "FALSE" : any).append(')');
     }
     sql.append(" ORDER BY last_updated, resource_id");
     try (Connection c = dataSource.getConnection();
@@ -413,11 +424,8 @@ public final class ResourceStore {
       for (String id : ids) {
         ps.setString(i++, id);
       }
-      if (updatedFrom != null) {
-        ps.setObject(i++, timestamp(updatedFrom));
-      }
-      if (updatedTo != null) {
-        ps.setObject(i++, timestamp(updatedTo));
+      for (Instant bound : bounds) {
+        ps.setObject(i++, timestamp(bound));
       }
       List<VersionKey> out = new ArrayList<>();
       try (ResultSet rs = ps.executeQuery()) {

@@ -134,7 +134,7 @@ class ResourceStoreTest {
     assertTrue(deleted.deleted());
     assertNull(envelope("a", 2));
     assertTrue(store.read("Patient", "a", 2).orElseThrow().jsonBytes().isEmpty());
-    assertEquals(List.of(), store.search("Patient", Set.of(), null, null));
+    assertEquals(List.of(), store.search("Patient", Set.of(), List.of()));
     assertEquals(List.of(2L, 1L),
         store.history("Patient", "a").stream().map(VersionKey::version).toList());
   }
@@ -147,12 +147,21 @@ class ResourceStoreTest {
     store.write("Patient", "c", 0, t0.plusSeconds(20), json("{}"));
     store.write("Patient", "a", 1, t0.plusSeconds(30), json("{}"));
     store.write("Observation", "a", 0, t0, json("{}"));
-    assertEquals(List.of("b", "c", "a"), ids(store.search("Patient", Set.of(), null, null)));
-    assertEquals(List.of("c", "a"), ids(store.search("Patient", Set.of("a", "c"), null, null)));
-    assertEquals(List.of("b", "c"),
-        ids(store.search("Patient", Set.of(), t0.plusSeconds(10), t0.plusSeconds(20))));
-    assertEquals(List.of("a"), ids(store.search("Patient", Set.of(), t0.plusSeconds(25), null)));
-    assertEquals(2, store.search("Patient", Set.of("a"), null, null).get(0).version());
+    assertEquals(List.of("b", "c", "a"), ids(store.search("Patient", Set.of(), List.of())));
+    assertEquals(List.of("c", "a"), ids(store.search("Patient", Set.of("a", "c"), List.of())));
+    assertEquals(List.of("b", "c"), ids(store.search("Patient", Set.of(),
+        List.of(List.of(new InstantRange(t0.plusSeconds(10), t0.plusSeconds(21)))))));
+    assertEquals(List.of("b"), ids(store.search("Patient", Set.of(),
+        List.of(List.of(new InstantRange(t0.plusSeconds(10), t0.plusSeconds(20)))))));
+    assertEquals(List.of("a"), ids(store.search("Patient", Set.of(),
+        List.of(List.of(InstantRange.atOrAfter(t0.plusSeconds(25)))))));
+    // AND of ORs: (before t0+15 or at/after t0+25) and at/after t0+5
+    assertEquals(List.of("b", "a"), ids(store.search("Patient", Set.of(),
+        List.of(List.of(InstantRange.before(t0.plusSeconds(15)),
+                InstantRange.atOrAfter(t0.plusSeconds(25))),
+            List.of(InstantRange.atOrAfter(t0.plusSeconds(5)))))));
+    assertEquals(List.of(), store.search("Patient", Set.of(), List.of(List.of())));
+    assertEquals(2, store.search("Patient", Set.of("a"), List.of()).get(0).version());
   }
 
   private static List<String> ids(List<VersionKey> keys) {

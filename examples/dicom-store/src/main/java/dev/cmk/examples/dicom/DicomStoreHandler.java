@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -35,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code POST|PUT /studies/{study}/series/{series}/instances/{sop}}, body {@code
  *       application/dicom}: store (POST refuses to replace: 409).
- *   <li>{@code GET|HEAD} of the same path, with an optional single {@code Range}: 200, 206 or 416.
+ *   <li>{@code GET} of the same path, with an optional single {@code Range}: 200, 206 or 416;
+ *       {@code HEAD}: the headers of a GET without {@code Range} (200), as RFC 9110 requires.
  *   <li>{@code DELETE} of the same path: 204 or 404.
  *   <li>{@code GET /$cmk-status}, {@code POST /$cmk-refresh}: the customer-managed key's state, and
  *       the explicit refresh needed after the 30-minute grace window.
@@ -193,12 +195,21 @@ final class DicomStoreHandler extends Handler.Abstract {
     }
     try (StoredInstance instance = opened.get()) {
       long length = instance.length();
+      // RFC 9110 section 14.2: range handling is defined for GET only; a server MUST ignore
+      // Range on any other method, so HEAD answers exactly what a GET without Range would.
+      // Range is a singleton field: two field lines are not a valid ranges-specifier, which RFC
+      // 9110 lets a server ignore (as it ignores every other invalid Range): the whole instance.
       RangeSelection selection =
-          RangeSelection.of(
-              x.request.getHeaders().get(HttpHeader.RANGE),
-              x.request.getHeaders().get(HttpHeader.IF_RANGE),
-              instance.etag(),
-              length);
+          head
+              ? new RangeSelection.Whole()
+              : RangeSelection.of(
+                  single(x.request.getHeaders().getValuesList(HttpHeader.RANGE)),
+                  x.request.getHeaders().get(HttpHeader.IF_RANGE),
+                  instance.etag(),
+                  length);
+      if (x.request.getHeaders().getValuesList(HttpHeader.IF_RANGE).size() > 1) {
+        selection = new RangeSelection.Whole(); // If-Range that cannot match: send everything
+      }
       x.header(HttpHeader.ACCEPT_RANGES, "bytes");
       x.header(HttpHeader.ETAG, instance.etag());
       if (selection instanceof RangeSelection.Unsatisfiable) {
@@ -228,6 +239,11 @@ final class DicomStoreHandler extends Handler.Abstract {
         stream(x, body, count, status);
       }
     }
+  }
+
+  /** The one value of a singleton header field, or null when it is absent or repeated. */
+  private static String single(List<String> values) {
+    return values.size() == 1 ? values.get(0) : null;
   }
 
   /**

@@ -14,12 +14,17 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,15 +36,23 @@ import org.slf4j.LoggerFactory;
  * temporary file under {@code <root>/.incoming}, forced to disk, and only then renamed onto its
  * final name, so a reader sees the old instance or the complete new one, never a partial file, and
  * a failed upload (client gone, body not DICOM, key not accessible, disk full) leaves nothing
- * behind. Memory use is constant (a few 64 KiB buffers) whatever the instance size.
+ * behind. Memory use is constant (a few 64 KiB buffers) whatever the instance size. A new study or
+ * series directory is made durable (its parent directory is forced to disk) before the instance
+ * that needs it is published, and the directory holding the instance is forced after the rename,
+ * so an instance whose upload was answered survives a power loss.
  *
  * <p><b>Security guarantees:</b> no plaintext byte reaches the disk. Each envelope is bound to its
  * three UIDs through the associated data, so a file moved onto another instance's name fails to
- * decrypt. UIDs are validated ({@link DicomUid}) before they become path components.
+ * decrypt. UIDs are validated ({@link DicomUid}) before they become path components. Where the
+ * file system is POSIX, directories the store creates (the data directory itself when missing,
+ * {@code .incoming}, study and series) are {@code rwx------} and files {@code rw-------}, so other
+ * local users cannot list the UIDs either; an existing data directory keeps its permissions.
  *
- * <p><b>Thread safety:</b> safe for concurrent use. Creating ({@code CREATE_ONLY}) is atomic
- * through a hard link, replacing through an atomic rename; a reader holding a file open keeps
- * reading the version it opened. The directory must belong to one store process.
+ * <p><b>Thread safety:</b> safe for concurrent use. Publishing an upload is atomic (a hard link
+ * for a new instance, a rename onto an existing one) and serialised per instance with deletes of
+ * that instance, so of concurrent uploads of one new instance exactly one reports {@code created};
+ * a reader holding a file open keeps reading the version it opened. The directory must belong to
+ * one store process.
  */
 final class InstanceStore {
   private static final Logger LOG = LoggerFactory.getLogger(InstanceStore.class);
@@ -53,6 +66,18 @@ final class InstanceStore {
 
   private static final byte[] DICM = {'D', 'I', 'C', 'M'};
   private static final int BUFFER_SIZE = 64 * 1024;
+  private static final int LOCK_STRIPES = 64;
+
+  /** Forces a directory's entries to disk. */
+  @FunctionalInterface
+  interface DirectorySync {
+    /**
+     * Makes the entries created, renamed or removed in {@code directory} durable.
+     *
+     * @param directory the directory
+     */
+    void force(Path directory);
+  }
 
   /** How an upload treats an existing instance. */
   enum WriteMode {
@@ -74,6 +99,10 @@ final class InstanceStore {
   private final Path incoming;
   private final EnvelopeCrypto crypto;
   private final long maxInstanceSize;
+  private final DirectorySync sync;
+  private final FileAttribute<?>[] directoryAttributes;
+  private final ReentrantLock[] commitLocks = new ReentrantLock[LOCK_STRIPES];
+  private final Object directoryLock = new Object();
 
   /**
    * Opens (creating if needed) a store and removes uploads a previous process left unfinished.
@@ -84,8 +113,35 @@ final class InstanceStore {
    * @throws IOException if the directories cannot be created
    */
   InstanceStore(Path root, EnvelopeCrypto crypto, long maxInstanceSize) throws IOException {
-    this.root = Files.createDirectories(root).toRealPath();
-    this.incoming = Files.createDirectories(this.root.resolve(INCOMING));
+    this(root, crypto, maxInstanceSize, InstanceStore::syncDirectory);
+  }
+
+  /**
+   * As {@link #InstanceStore(Path, EnvelopeCrypto, long)}, with the directory sync replaced (tests
+   * record which directories are forced).
+   *
+   * @param sync forces a directory to disk
+   */
+  InstanceStore(Path root, EnvelopeCrypto crypto, long maxInstanceSize, DirectorySync sync)
+      throws IOException {
+    this.sync = Objects.requireNonNull(sync, "sync");
+    Path absolute = root.toAbsolutePath();
+    this.directoryAttributes =
+        absolute.getFileSystem().supportedFileAttributeViews().contains("posix")
+            ? new FileAttribute<?>[] {
+              PosixFilePermissions.asFileAttribute(Set.of(
+                  PosixFilePermission.OWNER_READ,
+                  PosixFilePermission.OWNER_WRITE,
+                  PosixFilePermission.OWNER_EXECUTE))
+            }
+            : new FileAttribute<?>[0];
+    for (int i = 0; i < commitLocks.length; i++) {
+      commitLocks[i] = new ReentrantLock();
+    }
+    ensureDirectory(absolute);
+    this.root = absolute.toRealPath();
+    this.incoming = this.root.resolve(INCOMING);
+    ensureDirectory(this.incoming);
     this.crypto = Objects.requireNonNull(crypto, "crypto");
     if (maxInstanceSize < PREAMBLE_LENGTH + DICM.length) {
       throw new IllegalArgumentException("maxInstanceSize must be at least 132 bytes");
@@ -130,27 +186,62 @@ final class InstanceStore {
     if (mode == WriteMode.CREATE_ONLY && Files.exists(target)) {
       throw alreadyExists();
     }
+    // rw------- where POSIX (Files.createTempFile's default there).
     Path temp = Files.createTempFile(incoming, "upload-", ".part");
     try {
       long length = encryptInto(temp, key, body);
-      Files.createDirectories(target.getParent());
+      ensureDirectory(target.getParent());
       boolean created;
-      if (mode == WriteMode.CREATE_ONLY) {
+      ReentrantLock lock = lockFor(target);
+      lock.lock();
+      try {
         try {
-          Files.createLink(target, temp); // atomic: fails if another upload got there first
+          // Atomic, and fails if the name exists: whether this upload created the instance is
+          // decided by the file system, not by an earlier look. The lock keeps a delete of the
+          // same instance from slipping in between the failed link and the rename below.
+          Files.createLink(target, temp);
+          created = true;
         } catch (FileAlreadyExistsException e) {
-          throw alreadyExists();
+          if (mode == WriteMode.CREATE_ONLY) {
+            throw alreadyExists();
+          }
+          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+          created = false;
         }
-        created = true;
-      } else {
-        created = !Files.exists(target);
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        sync.force(target.getParent());
+      } finally {
+        lock.unlock();
       }
-      syncDirectory(target.getParent());
       return new WriteResult(created, length);
     } finally {
       Files.deleteIfExists(temp);
     }
+  }
+
+  /**
+   * Creates {@code directory} and any missing parents with owner-only permissions where POSIX,
+   * forcing each new directory's parent so the new entry is durable; an existing directory is left
+   * as it is. Serialised, so that no upload sees a directory another upload created but has not
+   * yet made durable (checking is a {@code stat}; only creating costs an fsync).
+   */
+  private void ensureDirectory(Path directory) throws IOException {
+    synchronized (directoryLock) {
+      if (Files.isDirectory(directory)) {
+        return;
+      }
+      Path parent = directory.getParent();
+      if (parent != null) {
+        ensureDirectory(parent);
+      }
+      Files.createDirectory(directory, directoryAttributes);
+      if (parent != null) {
+        sync.force(parent);
+      }
+    }
+  }
+
+  private ReentrantLock lockFor(Path target) {
+    return commitLocks[Math.floorMod(target.hashCode(), LOCK_STRIPES)];
   }
 
   private long encryptInto(Path temp, InstanceKey key, InputStream body)
@@ -247,11 +338,17 @@ final class InstanceStore {
    */
   boolean delete(InstanceKey key) throws IOException {
     Path path = pathOf(key);
-    boolean deleted = Files.deleteIfExists(path);
-    if (deleted) {
-      syncDirectory(path.getParent());
+    ReentrantLock lock = lockFor(path);
+    lock.lock();
+    try {
+      boolean deleted = Files.deleteIfExists(path);
+      if (deleted) {
+        sync.force(path.getParent());
+      }
+      return deleted;
+    } finally {
+      lock.unlock();
     }
-    return deleted;
   }
 
   /** Where an instance lives. */

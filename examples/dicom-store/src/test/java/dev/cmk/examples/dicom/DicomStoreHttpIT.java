@@ -119,20 +119,88 @@ class DicomStoreHttpIT {
   }
 
   @Test
-  void head_sendsTheHeadersOfGetWithoutABody() throws Exception {
+  void head_sendsTheHeadersOfGetWithoutABody_andIgnoresRange() throws Exception {
     assertEquals(201, t.upload("PUT", path("4"), TestServer.dicom(4, 200_000)).statusCode());
+    String etag = t.get(path("4")).headers().firstValue("ETag").orElseThrow();
 
     HttpResponse<byte[]> head = t.sendForBytes(
         t.request(path("4")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+    // RFC 9110 section 14.2: Range is defined for GET only and MUST be ignored on HEAD.
     HttpResponse<byte[]> headRange = t.sendForBytes(t.request(path("4"))
         .header("Range", "bytes=10-19").method("HEAD", HttpRequest.BodyPublishers.noBody())
         .build());
+    HttpResponse<byte[]> headRangeIfRange = t.sendForBytes(t.request(path("4"))
+        .header("Range", "bytes=0-0").header("If-Range", etag)
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+    HttpResponse<byte[]> headPastTheEnd = t.sendForBytes(t.request(path("4"))
+        .header("Range", "bytes=200000-").method("HEAD", HttpRequest.BodyPublishers.noBody())
+        .build());
 
-    assertEquals(200, head.statusCode());
-    assertEquals("200000", head.headers().firstValue("Content-Length").orElseThrow());
-    assertEquals(0, head.body().length);
-    assertEquals(206, headRange.statusCode());
-    assertEquals("bytes 10-19/200000", headRange.headers().firstValue("Content-Range").orElseThrow());
+    for (HttpResponse<byte[]> r : List.of(head, headRange, headRangeIfRange, headPastTheEnd)) {
+      assertEquals(200, r.statusCode(), r.request().headers().map().toString());
+      assertEquals("200000", r.headers().firstValue("Content-Length").orElseThrow());
+      assertTrue(r.headers().firstValue("Content-Range").isEmpty());
+      assertEquals(etag, r.headers().firstValue("ETag").orElseThrow());
+      assertEquals(0, r.body().length);
+    }
+  }
+
+  @Test
+  void get_withTwoRangeFieldLines_ignoresRange_sendsTheWhole() throws Exception {
+    byte[] body = TestServer.dicom(12, 1000);
+    assertEquals(201, t.upload("PUT", path("12"), body).statusCode());
+
+    // Raw HTTP/1.1, so that the two Range field lines reach the server as two lines.
+    try (java.net.Socket socket = new java.net.Socket(t.uri("/").getHost(), t.uri("/").getPort())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(("GET " + path("12") + " HTTP/1.1\r\n"
+          + "Host: localhost\r\n"
+          + "Range: bytes=0-1\r\n"
+          + "Range: bytes=5-6\r\n"
+          + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      byte[] response = socket.getInputStream().readAllBytes();
+      String head = new String(response, 0, Math.min(response.length, 2048),
+          java.nio.charset.StandardCharsets.ISO_8859_1);
+      int bodyStart = head.indexOf("\r\n\r\n") + 4;
+
+      assertTrue(head.startsWith("HTTP/1.1 200 "), head);
+      assertTrue(head.toLowerCase(java.util.Locale.ROOT).contains("content-length: 1000\r\n"), head);
+      assertFalse(head.toLowerCase(java.util.Locale.ROOT).contains("content-range"), head);
+      assertArrayEquals(body, Arrays.copyOfRange(response, bodyStart, response.length));
+    }
+  }
+
+  @Test
+  void concurrentPuts_ofANewInstance_exactlyOneIs201_theOthers200() throws Exception {
+    int clients = 6;
+    ExecutorService pool = Executors.newFixedThreadPool(clients);
+    try {
+      for (int round = 0; round < 15; round++) {
+        String p = path("13." + round);
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(clients);
+        List<Future<HttpResponse<String>>> results = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+          byte[] body = TestServer.dicom(round * 100L + i, 20_000);
+          results.add(pool.submit(() -> {
+            start.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            return t.upload("PUT", p, body);
+          }));
+        }
+        int created = 0;
+        for (Future<HttpResponse<String>> r : results) {
+          HttpResponse<String> response = r.get(60, java.util.concurrent.TimeUnit.SECONDS);
+          assertTrue(response.statusCode() == 201 || response.statusCode() == 200,
+              response.statusCode() + " " + response.body());
+          assertEquals(Boolean.toString(response.statusCode() == 201),
+              TestServer.field(response.body(), "created"));
+          created += response.statusCode() == 201 ? 1 : 0;
+        }
+        assertEquals(1, created, "round " + round + ": PUTs answered 201 Created");
+      }
+      assertEquals(List.of(), t.incomingFiles());
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test

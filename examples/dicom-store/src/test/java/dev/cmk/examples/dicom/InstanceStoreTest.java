@@ -107,6 +107,83 @@ class InstanceStoreTest {
   }
 
   @Test
+  void write_newStudyAndSeries_directoriesOwnerOnly() throws Exception {
+    Path fresh = root.resolve("fresh-store");
+    InstanceStore own = new InstanceStore(fresh, crypto, 1 << 20);
+
+    own.write(KEY, new ByteArrayInputStream(dicom(3, 1000)), InstanceStore.WriteMode.CREATE_ONLY);
+
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+    Path study = own.root().resolve(KEY.studyUid());
+    for (Path dir : List.of(own.root(), own.root().resolve(InstanceStore.INCOMING), study,
+        study.resolve(KEY.seriesUid()))) {
+      assertEquals("rwx------",
+          PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)), dir.toString());
+    }
+    assertEquals("rw-------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(own.pathOf(KEY))));
+  }
+
+  @Test
+  void write_newStudyAndSeries_forcesEachParentBeforeAnswering() throws Exception {
+    List<Path> forced = new java.util.concurrent.CopyOnWriteArrayList<>();
+    InstanceStore recorded = new InstanceStore(root, crypto, 1 << 20, forced::add);
+    Path study = recorded.root().resolve(KEY.studyUid());
+    Path series = study.resolve(KEY.seriesUid());
+
+    recorded.write(KEY, new ByteArrayInputStream(dicom(4, 1000)),
+        InstanceStore.WriteMode.CREATE_ONLY);
+    // The new study's entry is in the root, the series' in the study, the instance's in the series.
+    assertEquals(List.of(recorded.root(), study, series), forced);
+
+    forced.clear();
+    recorded.write(OTHER, new ByteArrayInputStream(dicom(5, 1000)),
+        InstanceStore.WriteMode.CREATE_OR_REPLACE);
+    assertEquals(List.of(series), forced, "existing directories need no new sync");
+
+    forced.clear();
+    recorded.write(OTHER, new ByteArrayInputStream(dicom(6, 1000)),
+        InstanceStore.WriteMode.CREATE_OR_REPLACE);
+    assertEquals(List.of(series), forced, "the rename that replaces an instance is forced");
+
+    forced.clear();
+    assertTrue(recorded.delete(OTHER));
+    assertEquals(List.of(series), forced);
+  }
+
+  @Test
+  void write_concurrentReplaceOfANewInstance_exactlyOneCreates() throws Exception {
+    int writers = 8;
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(writers);
+    try {
+      for (int round = 0; round < 40; round++) {
+        InstanceKey key = new InstanceKey("1.2.3", "1.2.3.4", "1.2.3.4.100." + round);
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(writers);
+        List<java.util.concurrent.Future<InstanceStore.WriteResult>> results =
+            new java.util.ArrayList<>();
+        for (int i = 0; i < writers; i++) {
+          byte[] body = dicom(round * 100 + i, 2000);
+          results.add(pool.submit(() -> {
+            start.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            return store.write(key, new ByteArrayInputStream(body),
+                InstanceStore.WriteMode.CREATE_OR_REPLACE);
+          }));
+        }
+        int created = 0;
+        for (java.util.concurrent.Future<InstanceStore.WriteResult> r : results) {
+          created += r.get(30, java.util.concurrent.TimeUnit.SECONDS).created() ? 1 : 0;
+        }
+        assertEquals(1, created, "round " + round + ": uploads reporting created");
+      }
+      assertEquals(List.of(), incoming());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void write_bodyFailsMidway_leavesNothing() throws Exception {
     InputStream failing = new SequenceInputStream(
         new ByteArrayInputStream(dicom(3, 300_000)),

@@ -8,6 +8,7 @@ import dev.cmk.softhsm.internal.KeyObjects.KeyVersion;
 import dev.cmk.softhsm.internal.References;
 import dev.cmk.softhsm.internal.TokenConnection;
 import dev.cmk.softhsm.internal.Versions;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -24,7 +25,9 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>create / rotate: {@code C_GenerateKeyPair} inside the token with {@code CKA_LABEL} = key
- *       name and {@code CKA_ID} = version ({@code v0001}, then the next number). The private key is
+ *       name and {@code CKA_ID} = version: {@code v0001-}<i>16 random hex digits</i>, then the next
+ *       number with new random digits, so that no id is ever issued twice (not after a version or
+ *       the whole key was deleted, nor by two processes rotating at once). The private key is
  *       {@code CKA_TOKEN}, {@code CKA_PRIVATE}, {@code CKA_SENSITIVE}, not {@code CKA_EXTRACTABLE},
  *       may decrypt and unwrap but not sign or derive, and is limited by {@code
  *       CKA_ALLOWED_MECHANISMS} to OAEP and raw RSA (where the token supports that attribute).
@@ -36,13 +39,16 @@ import java.util.Optional;
  * </ul>
  *
  * <p><b>Thread safety:</b> safe for concurrent use; creations and rotations in this process are
- * serialized. Rotations from several processes at once may pick the same next version; run
- * lifecycle changes from one place.
+ * serialized. Rotations from several processes at once make distinct versions that may share a
+ * number (the one with the larger random part is then the latest); run lifecycle changes from one
+ * place.
  */
 public final class Pkcs11KeyManager {
 
   /** Key sizes {@link #createKey} accepts. */
   public static final List<Integer> KEY_SIZES = List.of(2048, 3072, 4096);
+
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Pkcs11KeyProvider provider;
   private final TokenConnection connection;
@@ -66,7 +72,7 @@ public final class Pkcs11KeyManager {
   }
 
   /**
-   * Creates a new key: generates its first version ({@code v0001}) inside the token.
+   * Creates a new key: generates its first version ({@code v0001-}<i>random</i>) inside the token.
    *
    * @param name the key name, 1&ndash;127 of {@code [0-9a-zA-Z-]}
    * @param sizeBits 2048, 3072 or 4096
@@ -79,7 +85,7 @@ public final class Pkcs11KeyManager {
   public KeyReference createKey(String name, int sizeBits) {
     KeyReference key = keyReference(name);
     checkSize(sizeBits);
-    String version = Versions.first();
+    String version = Versions.first(RANDOM);
     synchronized (generationLock) {
       connection.callReadWrite(
           "create key",
@@ -128,7 +134,7 @@ public final class Pkcs11KeyManager {
                 }
                 List<String> names = new ArrayList<>();
                 all.forEach(v -> names.add(v.version()));
-                String next = Versions.next(names);
+                String next = Versions.next(names, RANDOM);
                 KeyObjects.generate(s, key.name(), next, all.get(all.size() - 1).sizeBits());
                 return next;
               });
@@ -236,7 +242,14 @@ public final class Pkcs11KeyManager {
         connection.call(
             "list versions",
             versionless,
-            s -> KeyObjects.findAll(s, versionless, connection.generation(), provider.now()));
+            s -> {
+              List<KeyVersion> found =
+                  KeyObjects.findAll(s, versionless, connection.generation(), provider.now());
+              if (found.isEmpty()) {
+                TokenConnection.requireLogin(s); // a logged-out session finds nothing
+              }
+              return found;
+            });
     List<KeyDescription> out = new ArrayList<>(all.size());
     for (KeyVersion v : all) {
       out.add(provider.description(v));

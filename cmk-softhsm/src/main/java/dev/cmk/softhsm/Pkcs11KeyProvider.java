@@ -58,9 +58,14 @@ import org.xipki.pkcs11.wrapper.params.RSA_PKCS_OAEP_PARAMS;
  * <p>Keys are named by RFC 7512 references, {@code pkcs11:token=cmk;object=patient-data;id=v0002}:
  * {@code token} is the token label, {@code object} the key name (the objects' {@code CKA_LABEL}),
  * {@code id} the version (the objects' {@code CKA_ID}, ASCII). Each version is its own key pair;
- * versions made by {@link Pkcs11KeyManager} are {@code v0001}, {@code v0002}, &hellip; and the
- * highest is the latest. Keys are reported as {@link KeyType#RSA_HSM}; a version is enabled while
- * its private key's {@code CKA_DECRYPT} is true.
+ * versions made by {@link Pkcs11KeyManager} are {@code v0001-}<i>16 random hex digits</i>, {@code
+ * v0002-}&hellip;, and the highest number is the latest; the random part means that the id of a
+ * deleted version is never issued again. A version is enabled while its private key's {@code
+ * CKA_DECRYPT} is true. Keys are reported as {@link KeyType#RSA_HSM} only when the private key is
+ * {@code CKA_SENSITIVE}, not {@code CKA_EXTRACTABLE}, and (where the token reports them) {@code
+ * CKA_ALWAYS_SENSITIVE} and {@code CKA_NEVER_EXTRACTABLE}, i.e. generated in the token and never
+ * exportable; any other pair (imported, or ever extractable) is reported as {@link KeyType#RSA},
+ * which key policies that require an HSM refuse.
  *
  * <p><b>Wrap and unwrap.</b> Wrap encrypts the data key with RSA-OAEP in software under the public
  * key read from the token (a public-key operation; nothing secret leaves the token). It refuses a
@@ -71,8 +76,9 @@ import org.xipki.pkcs11.wrapper.params.RSA_PKCS_OAEP_PARAMS;
  * (probed once with {@code C_GetMechanismInfo} and a trial decryption); otherwise as chosen by
  * {@link OaepFallback}. The algorithm used is recorded in every {@link WrappedKey}.
  *
- * <p><b>Security guarantees:</b> private keys never leave the token (they are generated inside it,
- * sensitive and not extractable); the PIN is read from a {@link PinSource} and never logged or put
+ * <p><b>Security guarantees:</b> private keys of this module never leave the token (they are
+ * generated inside it, sensitive and not extractable; pairs made elsewhere that do not guarantee
+ * this are not reported as HSM keys); the PIN is read from a {@link PinSource} and never logged or put
  * in a message; every failure is a {@link dev.cmk.api.CmkException} (vendor exceptions only as
  * causes) classified for the loss-of-access guard; every malformed or tampered wrapped key gives
  * the same {@link InvalidCiphertextException}; software OAEP decoding is constant-time.
@@ -208,7 +214,7 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
     }
     return new KeyDescription(
         References.of(tokenLabel(), v.name(), v.version()),
-        KeyType.RSA_HSM,
+        v.hsmProtected() ? KeyType.RSA_HSM : KeyType.RSA,
         v.sizeBits(),
         v.enabled(),
         null,
@@ -304,9 +310,11 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
   }
 
   /**
-   * Whether the token decrypts {@code algorithm} natively, probing once per provider: {@code
-   * C_GetMechanismInfo(CKM_RSA_PKCS_OAEP)} must allow decryption, and a trial decryption of a
-   * random value encrypted in software under {@code v} must return it.
+   * Whether the token decrypts {@code algorithm} natively, probing until a definite answer is
+   * known: {@code C_GetMechanismInfo(CKM_RSA_PKCS_OAEP)} must allow decryption, and a trial
+   * decryption of a random value encrypted in software under {@code v} must return it. Only
+   * definite answers are remembered ({@link Pkcs11Errors#isProbeAnswerDefinite}); any other failure
+   * is thrown (and classified as transient by the connection), and the next call probes again.
    */
   private boolean nativeOaep(Session s, WrapAlgorithm algorithm, KeyVersion v)
       throws PKCS11Exception {
@@ -340,7 +348,7 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
     try {
       s.decryptInit(nativeMechanism(algorithm), v.privateHandle());
     } catch (PKCS11Exception e) {
-      if (Pkcs11Errors.isMechanismUnsupported(e.getErrorCode())) {
+      if (Pkcs11Errors.isProbeAnswerDefinite(e.getErrorCode())) {
         return false;
       }
       throw e;
@@ -350,11 +358,8 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
       out = s.decrypt(ciphertext);
       return MessageDigest.isEqual(out, secret);
     } catch (PKCS11Exception e) {
-      long code = e.getErrorCode();
-      if (Pkcs11Errors.isMechanismUnsupported(code)
-          || Pkcs11Errors.isCiphertextRejected(code)
-          || code == CKR_GENERAL_ERROR
-          || code == CKR_FUNCTION_FAILED) {
+      // CKR_GENERAL_ERROR, CKR_FUNCTION_FAILED, device errors: no answer; classified, probed again.
+      if (Pkcs11Errors.isProbeAnswerDefinite(e.getErrorCode())) {
         return false;
       }
       throw e;
@@ -531,7 +536,11 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
         reference);
   }
 
-  /** Closes every session and releases the library. Idempotent. */
+  /**
+   * Closes every session and releases the library once no call is inside the token (waiting up to
+   * 10 seconds for running calls; a longer call releases it as it returns). Calls made after
+   * {@code close()} began throw {@link IllegalStateException}. Idempotent.
+   */
   @Override
   public void close() {
     connection.close();
@@ -698,7 +707,8 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
     }
 
     /**
-     * The clock for the key state cache (default the system clock).
+     * The clock for the key state cache and for the back-off after the token refused the PIN at a
+     * re-login (default the system clock).
      *
      * @param clock the clock
      * @return this builder
@@ -726,7 +736,7 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
       TokenConnection.Selector selector =
           new TokenConnection.Selector(tokenLabel, tokenSerial, slotId);
       TokenConnection connection =
-          TokenConnection.open(library, selector, pin, maxSessions, sessionAcquireTimeout);
+          TokenConnection.open(library, selector, pin, maxSessions, sessionAcquireTimeout, clock);
       return new Pkcs11KeyProvider(this, connection);
     }
   }

@@ -187,11 +187,49 @@ final class SoftHsm {
   }
 
   /**
+   * Logs the application out of {@code provider}'s token through a session of its own ({@code
+   * C_Logout}), as another PKCS#11 user in the process (e.g. SunPKCS11) or an HSM ending the login
+   * would: the provider's pooled sessions stay open but become public sessions.
+   */
+  static void logoutThroughAnotherSession(Pkcs11KeyProvider provider) {
+    TokenConnection c = provider.connection();
+    try {
+      for (Slot slot : c.library().module().getSlotList(true)) {
+        if (slot.getSlotID() == c.slotId()) {
+          Session other = slot.getToken().openSession(false);
+          try {
+            other.logout();
+          } finally {
+            other.closeSession();
+          }
+          return;
+        }
+      }
+    } catch (PKCS11Exception e) {
+      throw new AssertionError("C_Logout through another session failed", e);
+    }
+    throw new AssertionError("slot " + c.slotId() + " not found");
+  }
+
+  /**
    * Imports a software RSA key pair as a key version (private key sensitive and not extractable
    * from now on), so that tests can decrypt in software what the provider wrapped.
    */
   static KeyReference importKeyPair(
       Pkcs11KeyProvider provider, String name, String version, RSAPrivateCrtKey key) {
+    return importKeyPair(provider, name, version, key, true);
+  }
+
+  /**
+   * As {@link #importKeyPair(Pkcs11KeyProvider, String, String, RSAPrivateCrtKey)}; with {@code
+   * protect} false the private key is imported not sensitive and extractable.
+   */
+  static KeyReference importKeyPair(
+      Pkcs11KeyProvider provider,
+      String name,
+      String version,
+      RSAPrivateCrtKey key,
+      boolean protect) {
     byte[] id = version.getBytes(StandardCharsets.US_ASCII);
     withSession(
         provider,
@@ -200,8 +238,8 @@ final class SoftHsm {
               AttributeVector.newRSAPrivateKey()
                   .token(true)
                   .private_(true)
-                  .sensitive(true)
-                  .extractable(false)
+                  .sensitive(protect)
+                  .extractable(!protect)
                   .label(name)
                   .id(id)
                   .decrypt(true)

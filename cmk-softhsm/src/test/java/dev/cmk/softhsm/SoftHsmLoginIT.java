@@ -5,14 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyReference;
+import dev.cmk.api.SecretBytes;
+import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.api.spi.ProviderDiscovery;
+import dev.cmk.softhsm.internal.TokenConnection;
+import dev.cmk.testkit.ManualClock;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,6 +73,50 @@ class SoftHsmLoginIT {
       assertNoPin(e, wrong, token.userPin());
       KeyReference k = good.keyManager().createKey("still-works", 2048);
       assertTrue(good.describe(k).enabled(), "the logged-in provider is unaffected");
+    }
+  }
+
+  @Test
+  void relogin_pinRefused_latchedUntilPinChangesOrBackoffPasses() {
+    AtomicReference<String> pin = new AtomicReference<>(token.userPin());
+    ManualClock clock = ManualClock.create();
+    String wrong = "wrong-" + token.userPin().substring(0, 4) + "-0815";
+    try (Pkcs11KeyProvider p =
+        token
+            .provider()
+            .pin(PinSource.fromCallback(() -> pin.get().toCharArray()))
+            .clock(clock)
+            .build()) {
+      KeyReference k = p.keyManager().createKey("relogin", 2048);
+      WrappedKey w = p.wrap(k, SecretBytes.copyOf(new byte[32]));
+      TokenConnection c = p.connection();
+      pin.set(wrong);
+      SoftHsm.logoutThroughAnotherSession(p);
+
+      KeyAccessDeniedException first = assertThrows(KeyAccessDeniedException.class, () -> p.unwrap(w));
+      assertEquals(KeyAccessDeniedException.Reason.IDENTITY_NOT_AUTHORIZED, first.reason());
+      assertTrue(first.getMessage().contains("CKR_PIN_INCORRECT"), first.getMessage());
+      assertNoPin(first, wrong, token.userPin());
+      assertEquals(1, c.loginAttempts(), "one C_Login with the wrong PIN");
+      for (int i = 0; i < 5; i++) {
+        KeyAccessDeniedException again =
+            assertThrows(KeyAccessDeniedException.class, () -> p.unwrap(w));
+        assertEquals(KeyAccessDeniedException.Reason.IDENTITY_NOT_AUTHORIZED, again.reason());
+        assertTrue(again.getMessage().contains("not trying it again"), again.getMessage());
+        assertNoPin(again, wrong, token.userPin());
+        assertThrows(KeyAccessDeniedException.class, () -> p.describe(k));
+      }
+      assertEquals(1, c.loginAttempts(), "the refused PIN is not tried again during the back-off");
+
+      clock.advance(TokenConnection.FIRST_LOGIN_BACKOFF.plusSeconds(1));
+      assertThrows(KeyAccessDeniedException.class, () -> p.unwrap(w));
+      assertEquals(2, c.loginAttempts(), "tried once more after the back-off");
+      assertThrows(KeyAccessDeniedException.class, () -> p.unwrap(w));
+      assertEquals(2, c.loginAttempts(), "and latched again");
+
+      pin.set(token.userPin());
+      assertEquals(SecretBytes.copyOf(new byte[32]), p.unwrap(w), "a changed PIN is tried at once");
+      assertEquals(3, c.loginAttempts());
     }
   }
 

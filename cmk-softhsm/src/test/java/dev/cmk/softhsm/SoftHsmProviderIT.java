@@ -34,6 +34,7 @@ import dev.cmk.api.WrappedKey;
 import dev.cmk.softhsm.internal.RsaOaep;
 import dev.cmk.softhsm.internal.WycheproofOaep;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
@@ -85,6 +86,11 @@ class SoftHsmProviderIT {
     if (provider != null) {
       provider.close();
     }
+  }
+
+  /** The CKA_ID of {@code key2048}'s objects. */
+  private static byte[] key2048Id() {
+    return key2048.version().orElseThrow().getBytes(StandardCharsets.US_ASCII);
   }
 
   private static SecretBytes dataKey() {
@@ -150,7 +156,7 @@ class SoftHsmProviderIT {
             s -> {
               long[] h =
                   s.findObjectsSingle(
-                      AttributeVector.newRSAPublicKey().label(key2048.name()).id("v0001".getBytes()), 2);
+                      AttributeVector.newRSAPublicKey().label(key2048.name()).id(key2048Id()), 2);
               assertEquals(1, h.length);
               return s.getAttrValues(h[0], CKA_MODULUS, CKA_PUBLIC_EXPONENT);
             });
@@ -259,7 +265,7 @@ class SoftHsmProviderIT {
             s -> {
               long[] h =
                   s.findObjectsSingle(
-                      AttributeVector.newRSAPrivateKey().label(key2048.name()).id("v0001".getBytes()), 2);
+                      AttributeVector.newRSAPrivateKey().label(key2048.name()).id(key2048Id()), 2);
               assertEquals(1, h.length);
               return s.getAttrValues(
                   h[0],
@@ -295,7 +301,7 @@ class SoftHsmProviderIT {
             s -> {
               long[] h =
                   s.findObjectsSingle(
-                      AttributeVector.newRSAPrivateKey().label(key2048.name()).id("v0001".getBytes()), 2);
+                      AttributeVector.newRSAPrivateKey().label(key2048.name()).id(key2048Id()), 2);
               try {
                 s.decryptSingle(new Mechanism(CKM_RSA_PKCS), h[0], ct);
                 return null;
@@ -314,14 +320,75 @@ class SoftHsmProviderIT {
     SecretBytes dataKey = dataKey();
     WrappedKey old = provider.wrap(v1, dataKey);
     KeyReference v2 = m.rotateKey(v1);
-    assertEquals("v0001", v1.version().orElseThrow());
-    assertEquals("v0002", v2.version().orElseThrow());
+    assertTrue(v1.version().orElseThrow().matches("v0001-[0-9a-f]{16}"), v1.toString());
+    assertTrue(v2.version().orElseThrow().matches("v0002-[0-9a-f]{16}"), v2.toString());
     assertEquals(v2, provider.resolveLatest(v1.versionless()));
     WrappedKey fresh = provider.wrap(provider.resolveLatest(v1.versionless()), dataKey());
     assertEquals(v2, fresh.keyReference(), "new writes use the new version");
     assertEquals(dataKey, provider.unwrap(old), "old envelopes still unwrap");
     List<KeyDescription> versions = m.listVersions(v1);
     assertEquals(List.of(v1, v2), versions.stream().map(KeyDescription::reference).toList());
+  }
+
+  @Test
+  void rotate_afterLatestVersionDeleted_newIdAndOldWrappedKeyNotFound() {
+    Pkcs11KeyManager m = provider.keyManager();
+    KeyReference v1 = m.createKey("reused-version", 2048);
+    KeyReference v2 = m.rotateKey(v1);
+    WrappedKey underV2 = provider.wrap(v2, dataKey());
+    m.deleteVersion(v2);
+    KeyReference v3 = m.rotateKey(v1);
+    assertNotEquals(v2, v3, "a deleted version's id is never issued again");
+    assertEquals(v3, provider.resolveLatest(v1.versionless()));
+    assertThrows(KeyNotFoundException.class, () -> provider.unwrap(underV2));
+    assertThrows(KeyNotFoundException.class, () -> provider.describe(v2));
+  }
+
+  @Test
+  void createKey_afterKeyDeleted_newIdAndOldWrappedKeyNotFound() {
+    Pkcs11KeyManager m = provider.keyManager();
+    KeyReference first = m.createKey("recreated", 2048);
+    WrappedKey old = provider.wrap(first, dataKey());
+    m.deleteKey(first);
+    KeyReference again = m.createKey("recreated", 2048);
+    assertNotEquals(first, again);
+    assertThrows(KeyNotFoundException.class, () -> provider.unwrap(old));
+  }
+
+  @Test
+  void describe_legacyNumberedVersionBesideNewOnes_stillReadAndOrdered() throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+    g.initialize(2048);
+    KeyReference legacy =
+        SoftHsm.importKeyPair(
+            provider, "legacy-format", "v0001", (RSAPrivateCrtKey) g.generateKeyPair().getPrivate());
+    assertEquals(legacy, provider.resolveLatest(legacy.versionless()));
+    SecretBytes dataKey = dataKey();
+    WrappedKey w = provider.wrap(legacy, dataKey);
+    KeyReference next = provider.keyManager().rotateKey(legacy);
+    assertTrue(next.version().orElseThrow().startsWith("v0002-"), next.toString());
+    assertEquals(next, provider.resolveLatest(legacy.versionless()));
+    assertEquals(dataKey, provider.unwrap(w));
+  }
+
+  @Test
+  void describe_importedKeys_reportedAsSoftwareRsaNotHsm() throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+    g.initialize(2048);
+    KeyReference extractable =
+        SoftHsm.importKeyPair(
+            provider, "extractable", "v0001", (RSAPrivateCrtKey) g.generateKeyPair().getPrivate(), false);
+    assertEquals(KeyType.RSA, provider.describe(extractable).keyType());
+    assertEquals(KeyType.RSA, provider.describe(extractable.versionless()).keyType());
+    assertEquals(
+        List.of(KeyType.RSA),
+        provider.keyManager().listVersions(extractable).stream().map(KeyDescription::keyType).toList());
+    SecretBytes dataKey = dataKey();
+    assertEquals(dataKey, provider.unwrap(provider.wrap(extractable, dataKey)), "still usable");
+    // Imported sensitive and not extractable: the material existed outside the token
+    // (CKA_ALWAYS_SENSITIVE and CKA_NEVER_EXTRACTABLE are false), so not an HSM key either.
+    assertEquals(KeyType.RSA, provider.describe(imported).keyType());
+    assertEquals(KeyType.RSA_HSM, provider.describe(key2048).keyType());
   }
 
   @Test

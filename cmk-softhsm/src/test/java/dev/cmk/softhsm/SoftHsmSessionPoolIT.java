@@ -146,6 +146,31 @@ class SoftHsmSessionPoolIT {
   }
 
   @Test
+  void calls_loggedOutThroughAnotherSession_logInAgainAndRecover() throws Exception {
+    try (Pkcs11KeyProvider p = token.provider().keyStateCacheTtl(Duration.ZERO).build()) {
+      KeyReference own = p.keyManager().createKey("logout-" + RANDOM.nextInt(1_000_000), 2048);
+      SecretBytes dataKey = dataKey();
+      WrappedKey w = p.wrap(own, dataKey);
+      assertEquals(dataKey, p.unwrap(w));
+      long generation = p.connection().generation();
+
+      SoftHsm.logoutThroughAnotherSession(p);
+      assertEquals(dataKey, p.unwrap(w), "unwrap with a cached handle");
+      assertTrue(p.connection().generation() > generation, "the lost login was detected");
+
+      SoftHsm.logoutThroughAnotherSession(p);
+      assertEquals(dataKey, p.unwrap(p.wrap(own, dataKey)), "wrap re-reads the key (TTL zero)");
+
+      SoftHsm.logoutThroughAnotherSession(p);
+      assertEquals(own, p.describe(own.versionless()).reference());
+      SoftHsm.logoutThroughAnotherSession(p);
+      assertTrue(p.describe(own).enabled());
+      SoftHsm.logoutThroughAnotherSession(p);
+      assertEquals(1, p.keyManager().listVersions(own).size());
+    }
+  }
+
+  @Test
   void call_afterClose_illegalState() {
     Pkcs11KeyProvider closed = token.provider().build();
     closed.close();

@@ -96,6 +96,34 @@ public final class Pkcs11Errors {
         || code == CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
   }
 
+  /**
+   * Whether a refused login means this PIN must not be offered again soon: wrong, malformed, locked
+   * or expired (each further try with a wrong PIN counts toward locking the user PIN).
+   */
+  public static boolean isPinRefused(long code) {
+    return code == CKR_PIN_INCORRECT
+        || code == CKR_PIN_INVALID
+        || code == CKR_PIN_LEN_RANGE
+        || code == CKR_PIN_EXPIRED
+        || code == CKR_PIN_LOCKED;
+  }
+
+  /** Whether {@code C_GetMechanismInfo} failed because the token does not know the mechanism. */
+  public static boolean isMechanismAbsent(long code) {
+    return code == CKR_MECHANISM_INVALID;
+  }
+
+  /**
+   * Whether a failure of the native OAEP probe's {@code C_DecryptInit} or trial {@code C_Decrypt}
+   * (of a ciphertext known to be valid) is a definite "not supported", which may be remembered
+   * for the provider's lifetime: the token refuses the mechanism or its parameters, or rejects
+   * valid OAEP. Anything else ({@code CKR_GENERAL_ERROR}, {@code CKR_FUNCTION_FAILED}, device and
+   * session errors, &hellip;) says nothing about the mechanism; the probe is then run again later.
+   */
+  public static boolean isProbeAnswerDefinite(long code) {
+    return isMechanismUnsupported(code) || isCiphertextRejected(code);
+  }
+
   /** Whether an object handle no longer names an object (deleted, or from an old login). */
   public static boolean isHandleInvalid(long code) {
     return code == CKR_OBJECT_HANDLE_INVALID || code == CKR_KEY_HANDLE_INVALID;

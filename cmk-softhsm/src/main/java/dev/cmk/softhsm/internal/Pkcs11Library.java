@@ -202,7 +202,8 @@ public final class Pkcs11Library {
     }
   }
 
-  private static byte[] pinMac(char[] pin) {
+  /** HMAC-SHA-256 of the PIN under a random per-process key (never the PIN itself). */
+  static byte[] pinMac(char[] pin) {
     ByteBuffer encoded = StandardCharsets.UTF_8.encode(CharBuffer.wrap(pin));
     byte[] bytes = new byte[encoded.remaining()];
     encoded.get(bytes);

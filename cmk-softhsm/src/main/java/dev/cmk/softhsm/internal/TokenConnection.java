@@ -2,13 +2,19 @@ package dev.cmk.softhsm.internal;
 
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKS_RO_USER_FUNCTIONS;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKS_RW_USER_FUNCTIONS;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_USER_NOT_LOGGED_IN;
 
 import dev.cmk.api.KeyAccessDeniedException;
+import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.softhsm.PinSource;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,7 +23,6 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.xipki.pkcs11.wrapper.MechanismInfo;
@@ -35,7 +40,22 @@ import org.xipki.pkcs11.wrapper.TokenInfo;
  *
  * <p>Lost sessions ({@link Pkcs11Errors#isSessionLost}) bump a generation counter, close every
  * idle session and retry the operation once with a fresh session; cached object handles carry the
- * generation they were found in and are looked up again after a bump.
+ * generation they were found in and are looked up again after a bump. A lost <em>login</em> counts
+ * the same: when an operation finds no object, or its object handle is invalid, the session's
+ * state is checked ({@code C_GetSessionInfo}) before the key is reported missing, because a session
+ * that was logged out behind the provider's back ({@code C_Logout} by another user of the library
+ * in the process, or an HSM ending the login) is a public session that sees no private object.
+ *
+ * <p>A re-login whose PIN the token refuses ({@link Pkcs11Errors#isPinRefused}) is latched: the same
+ * PIN is not offered again until a back-off has passed ({@link #FIRST_LOGIN_BACKOFF}, doubling up
+ * to {@link #MAX_LOGIN_BACKOFF}), so that a wrong PIN cannot lock the token's user PIN by being
+ * retried on every request. A different PIN from the source (the operator fixed it) is tried at
+ * once; a new provider starts without the latch. Logins are serialized.
+ *
+ * <p>{@link #close()} refuses new calls at once, but releases the library only when no call is
+ * inside the token any more ({@code C_Finalize} while another thread is in {@code C_Decrypt}
+ * crashes the JVM): it waits up to {@link #CLOSE_WAIT} for running calls, and if they take longer
+ * the last of them releases the library as it finishes.
  *
  * <p><b>Thread safety:</b> safe for concurrent use.
  */
@@ -90,6 +110,20 @@ public final class TokenConnection implements AutoCloseable {
     T apply(Session session) throws PKCS11Exception;
   }
 
+  /** First wait before a PIN the token refused is offered to it again. */
+  public static final Duration FIRST_LOGIN_BACKOFF = Duration.ofMinutes(1);
+
+  /** Longest wait before a refused PIN is offered again (the back-off doubles up to this). */
+  public static final Duration MAX_LOGIN_BACKOFF = Duration.ofHours(1);
+
+  /** How long {@link #close()} waits for calls inside the token before it returns. */
+  public static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+
+  private static final System.Logger LOG = System.getLogger(TokenConnection.class.getName());
+
+  /** A login the token refused: the PIN (as an HMAC), the return value and the back-off. */
+  private record RefusedLogin(byte[] pinMac, long code, Instant until, Duration backoff) {}
+
   private static final class Pooled {
     final Session session;
     final long generation;
@@ -116,7 +150,14 @@ public final class TokenConnection implements AutoCloseable {
   private final AtomicInteger openSessions = new AtomicInteger();
   private final AtomicInteger inUse = new AtomicInteger();
   private final AtomicInteger peakInUse = new AtomicInteger();
-  private final AtomicBoolean closed = new AtomicBoolean();
+  private final AtomicInteger loginAttempts = new AtomicInteger();
+  private final Clock clock;
+  private final Object loginLock = new Object();
+  private RefusedLogin refused; // guarded by loginLock
+  private final Object lifecycle = new Object();
+  private int active; // guarded by lifecycle: calls between enter() and exit()
+  private volatile boolean closing; // written under lifecycle
+  private boolean released; // guarded by lifecycle
 
   private TokenConnection(
       Pkcs11Library library,
@@ -125,7 +166,8 @@ public final class TokenConnection implements AutoCloseable {
       TokenInfo info,
       PinSource pinSource,
       int maxSessions,
-      Duration acquireTimeout) {
+      Duration acquireTimeout,
+      Clock clock) {
     this.library = library;
     this.slotId = slotId;
     this.token = token;
@@ -137,11 +179,13 @@ public final class TokenConnection implements AutoCloseable {
     this.maxSessions = maxSessions;
     this.acquireTimeoutNanos = acquireTimeout.toNanos();
     this.permits = new Semaphore(maxSessions, true);
+    this.clock = clock;
   }
 
   /**
    * Loads the library, finds the token, opens the first session and logs in.
    *
+   * @param clock for the back-off after a refused re-login
    * @throws IllegalStateException for configuration errors: library not loadable, no (or more than
    *     one) matching token, PIN unreadable or refused. Messages never contain the PIN.
    */
@@ -150,8 +194,10 @@ public final class TokenConnection implements AutoCloseable {
       Selector selector,
       PinSource pinSource,
       int maxSessions,
-      Duration acquireTimeout) {
+      Duration acquireTimeout,
+      Clock clock) {
     Objects.requireNonNull(selector, "selector");
+    Objects.requireNonNull(clock, "clock");
     Pkcs11Library library = Pkcs11Library.acquire(libraryPath);
     TokenConnection connection = null;
     Session first = null;
@@ -160,7 +206,14 @@ public final class TokenConnection implements AutoCloseable {
       TokenInfo info = slot.getToken().getTokenInfo();
       connection =
           new TokenConnection(
-              library, slot.getSlotID(), slot.getToken(), info, pinSource, maxSessions, acquireTimeout);
+              library,
+              slot.getSlotID(),
+              slot.getToken(),
+              info,
+              pinSource,
+              maxSessions,
+              acquireTimeout,
+              clock);
       first = slot.getToken().openSession(false);
       char[] pin = pinSource.read();
       try {
@@ -220,69 +273,176 @@ public final class TokenConnection implements AutoCloseable {
   }
 
   /**
-   * Runs {@code work} with a pooled read-only session; a lost session is re-opened and the work
-   * retried once.
+   * Runs {@code work} with a pooled read-only session; a lost session or login is re-opened and the
+   * work retried once.
    *
+   * @throws IllegalStateException if the connection is closed
    * @throws dev.cmk.api.KeyProviderException as classified by {@link Pkcs11Errors}, or as thrown
    *     by {@code work}
    */
   public <T> T call(String operation, KeyReference reference, SessionWork<T> work) {
-    for (int attempt = 0; ; attempt++) {
-      Pooled pooled = borrow(operation, reference);
-      boolean healthy = true;
-      try {
-        return work.apply(pooled.session);
-      } catch (PKCS11Exception e) {
-        if (!Pkcs11Errors.isSessionLost(e.getErrorCode())) {
-          throw Pkcs11Errors.toCmk(e, operation, reference);
+    enter();
+    try {
+      for (int attempt = 0; ; attempt++) {
+        Pooled pooled = borrow(operation, reference);
+        boolean healthy = false;
+        try {
+          T result = work.apply(pooled.session);
+          healthy = true;
+          return result;
+        } catch (PKCS11Exception e) {
+          if (!lost(e, pooled.session)) {
+            healthy = true;
+            throw Pkcs11Errors.toCmk(e, operation, reference);
+          }
+          reset(pooled.generation);
+          if (attempt > 0) {
+            throw lostAgain(e, operation, reference);
+          }
+        } catch (KeyNotFoundException e) {
+          if (!loginLost(pooled.session)) {
+            healthy = true;
+            throw e;
+          }
+          reset(pooled.generation);
+          if (attempt > 0) {
+            throw lostAgain(e, operation, reference);
+          }
+        } catch (RuntimeException | Error e) {
+          healthy = true;
+          throw e;
+        } finally {
+          giveBack(pooled, healthy);
         }
-        healthy = false;
-        reset(pooled.generation);
-        if (attempt > 0) {
-          throw Pkcs11Errors.toCmk(e, operation, reference);
-        }
-      } finally {
-        giveBack(pooled, healthy);
       }
+    } finally {
+      exit();
     }
   }
 
   /**
-   * Runs {@code work} with a new read-write session that is closed afterwards; a lost session is
-   * re-opened and the work retried once.
+   * Runs {@code work} with a new read-write session that is closed afterwards; a lost session or
+   * login is re-opened and the work retried once.
    *
+   * @throws IllegalStateException if the connection is closed
    * @throws dev.cmk.api.KeyProviderException as classified by {@link Pkcs11Errors}, or as thrown
    *     by {@code work}
    */
   public <T> T callReadWrite(String operation, KeyReference reference, SessionWork<T> work) {
-    for (int attempt = 0; ; attempt++) {
-      checkOpen();
-      long gen = generation.get();
-      Session session = openSession(true, operation, reference);
-      try {
-        return work.apply(session);
-      } catch (PKCS11Exception e) {
-        if (!Pkcs11Errors.isSessionLost(e.getErrorCode())) {
-          throw Pkcs11Errors.toCmk(e, operation, reference);
+    enter();
+    try {
+      for (int attempt = 0; ; attempt++) {
+        long gen = generation.get();
+        Session session = openSession(true, operation, reference);
+        try {
+          return work.apply(session);
+        } catch (PKCS11Exception e) {
+          if (!lost(e, session)) {
+            throw Pkcs11Errors.toCmk(e, operation, reference);
+          }
+          reset(gen);
+          if (attempt > 0) {
+            throw lostAgain(e, operation, reference);
+          }
+        } catch (KeyNotFoundException e) {
+          if (!loginLost(session)) {
+            throw e;
+          }
+          reset(gen);
+          if (attempt > 0) {
+            throw lostAgain(e, operation, reference);
+          }
+        } finally {
+          closeSession(session);
         }
-        reset(gen);
-        if (attempt > 0) {
-          throw Pkcs11Errors.toCmk(e, operation, reference);
-        }
-      } finally {
-        closeSession(session);
       }
+    } finally {
+      exit();
     }
   }
 
-  private void checkOpen() {
-    if (closed.get()) {
-      throw new IllegalStateException("the PKCS#11 provider is closed");
+  /**
+   * Throws {@code CKR_USER_NOT_LOGGED_IN} if {@code session} is not logged in, so that an empty
+   * search result is not mistaken for "no such objects" (the connection then logs in again and
+   * retries).
+   *
+   * @param session a session borrowed through {@link #call} or {@link #callReadWrite}
+   * @throws PKCS11Exception {@code CKR_USER_NOT_LOGGED_IN}, or as {@code C_GetSessionInfo} fails
+   */
+  public static void requireLogin(Session session) throws PKCS11Exception {
+    if (!isUserSession(session)) {
+      throw new PKCS11Exception(CKR_USER_NOT_LOGGED_IN);
+    }
+  }
+
+  /** Whether {@code e} means the session or its login is gone (checking the session's state). */
+  private static boolean lost(PKCS11Exception e, Session session) {
+    long code = e.getErrorCode();
+    return Pkcs11Errors.isSessionLost(code)
+        || (Pkcs11Errors.isHandleInvalid(code) && loginLost(session));
+  }
+
+  /** Whether {@code session} is no longer a logged-in user session (or is gone altogether). */
+  private static boolean loginLost(Session session) {
+    try {
+      return !isUserSession(session);
+    } catch (PKCS11Exception e) {
+      return true;
+    }
+  }
+
+  private static boolean isUserSession(Session session) throws PKCS11Exception {
+    long state = session.getSessionInfo().getState();
+    return state == CKS_RO_USER_FUNCTIONS || state == CKS_RW_USER_FUNCTIONS;
+  }
+
+  /** The failure after the retry with a new session and login was lost too: transient. */
+  private static RuntimeException lostAgain(Exception e, String operation, KeyReference reference) {
+    if (e instanceof PKCS11Exception && Pkcs11Errors.isSessionLost(((PKCS11Exception) e).getErrorCode())) {
+      return Pkcs11Errors.toCmk((PKCS11Exception) e, operation, reference);
+    }
+    return new KeyProviderUnavailableException(
+        "PKCS#11 " + operation + " failed: the token's login was lost again right after a new login",
+        reference,
+        e);
+  }
+
+  private static IllegalStateException closedException() {
+    return new IllegalStateException("the PKCS#11 provider is closed");
+  }
+
+  /** Counts a call in; refused once {@link #close()} has begun. */
+  private void enter() {
+    synchronized (lifecycle) {
+      if (closing) {
+        throw closedException();
+      }
+      active++;
+    }
+  }
+
+  /** Counts a call out; the last one after {@link #close()} timed out releases the library. */
+  private void exit() {
+    synchronized (lifecycle) {
+      active--;
+      if (closing && active == 0) {
+        releaseLibrary();
+      }
+      lifecycle.notifyAll();
+    }
+  }
+
+  /** Called under {@code lifecycle}, once no call is inside the token. */
+  private void releaseLibrary() {
+    if (!released) {
+      released = true;
+      drainIdle();
+      library.unregister(slotId);
+      library.release();
     }
   }
 
   private Pooled borrow(String operation, KeyReference reference) {
-    checkOpen();
     try {
       if (!permits.tryAcquire(acquireTimeoutNanos, TimeUnit.NANOSECONDS)) {
         throw new KeyProviderUnavailableException(
@@ -294,6 +454,9 @@ public final class TokenConnection implements AutoCloseable {
           "interrupted while waiting for a PKCS#11 session", reference, e);
     }
     try {
+      if (closing) {
+        throw closedException();
+      }
       long gen = generation.get();
       Pooled pooled;
       while ((pooled = idle.pollFirst()) != null) {
@@ -317,9 +480,9 @@ public final class TokenConnection implements AutoCloseable {
   private void giveBack(Pooled pooled, boolean healthy) {
     inUse.decrementAndGet();
     try {
-      if (healthy && !closed.get() && pooled.generation == generation.get()) {
+      if (healthy && !closing && pooled.generation == generation.get()) {
         idle.addFirst(pooled);
-        if (closed.get()) {
+        if (closing) {
           drainIdle();
         }
       } else {
@@ -359,24 +522,73 @@ public final class TokenConnection implements AutoCloseable {
   }
 
   private void ensureLoggedIn(Session session, KeyReference reference) throws PKCS11Exception {
-    long state = session.getSessionInfo().getState();
-    if (state == CKS_RO_USER_FUNCTIONS || state == CKS_RW_USER_FUNCTIONS) {
+    if (isUserSession(session)) {
       return;
     }
-    char[] pin;
+    synchronized (loginLock) {
+      if (isUserSession(session)) {
+        return; // another thread logged the application in meanwhile
+      }
+      char[] pin = readPin(reference);
+      try {
+        byte[] mac = Pkcs11Library.pinMac(pin);
+        Instant now = clock.instant();
+        RefusedLogin last = refused;
+        if (last != null && now.isBefore(last.until()) && MessageDigest.isEqual(last.pinMac(), mac)) {
+          throw new KeyAccessDeniedException(
+              "the PKCS#11 token refused the PIN from "
+                  + pinSource
+                  + " at the last login ("
+                  + Pkcs11Errors.name(last.code())
+                  + "); not trying it again before "
+                  + last.until()
+                  + ", so as not to lock the PIN. Fix the PIN source (a different PIN is tried at"
+                  + " once) or build a new provider",
+              KeyAccessDeniedException.Reason.IDENTITY_NOT_AUTHORIZED,
+              reference);
+        }
+        loginAttempts.incrementAndGet();
+        try {
+          Pkcs11Library.login(session, pin);
+          refused = null;
+        } catch (PKCS11Exception e) {
+          if (Pkcs11Errors.isPinRefused(e.getErrorCode())) {
+            Duration backoff =
+                last == null
+                    ? FIRST_LOGIN_BACKOFF
+                    : min(last.backoff().multipliedBy(2), MAX_LOGIN_BACKOFF);
+            refused = new RefusedLogin(mac, e.getErrorCode(), now.plus(backoff), backoff);
+            LOG.log(
+                System.Logger.Level.WARNING,
+                "PKCS#11 token ''{0}'' refused the PIN from {1} ({2}); it is offered again after"
+                    + " {3} or as soon as the source yields a different PIN",
+                tokenLabel,
+                pinSource,
+                Pkcs11Errors.name(e.getErrorCode()),
+                backoff);
+          }
+          throw e;
+        }
+      } finally {
+        Arrays.fill(pin, '\0');
+      }
+    }
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
+  }
+
+  private char[] readPin(KeyReference reference) {
     try {
-      pin = pinSource.read();
-    } catch (IllegalStateException e) {
+      return pinSource.read();
+    } catch (RuntimeException e) {
+      // IllegalStateException from the built-in sources; anything a callback throws.
       throw new KeyAccessDeniedException(
-          "the PKCS#11 PIN could not be read for a new login",
+          "the PKCS#11 PIN could not be read for a new login from " + pinSource,
           KeyAccessDeniedException.Reason.IDENTITY_NOT_AUTHORIZED,
           reference,
           e);
-    }
-    try {
-      Pkcs11Library.login(session, pin);
-    } finally {
-      Arrays.fill(pin, '\0');
     }
   }
 
@@ -414,15 +626,29 @@ public final class TokenConnection implements AutoCloseable {
     }
   }
 
-  /** The mechanism's info from {@code C_GetMechanismInfo}, empty if the token lacks it. */
-  public Optional<MechanismInfo> mechanismInfo(long mechanism) {
+  /**
+   * The mechanism's info from {@code C_GetMechanismInfo}, empty if the token lacks it ({@code
+   * CKR_MECHANISM_INVALID}).
+   *
+   * @throws PKCS11Exception for any other failure (device error, token removed, &hellip;), which
+   *     says nothing about the mechanism
+   */
+  public Optional<MechanismInfo> mechanismInfo(long mechanism) throws PKCS11Exception {
     try {
       return Optional.of(
           new MechanismInfo(
               library.module().getPKCS11Module().C_GetMechanismInfo(slotId, mechanism)));
     } catch (iaik.pkcs.pkcs11.wrapper.PKCS11Exception e) {
-      return Optional.empty();
+      if (Pkcs11Errors.isMechanismAbsent(e.getErrorCode())) {
+        return Optional.empty();
+      }
+      throw new PKCS11Exception(e.getErrorCode());
     }
+  }
+
+  /** {@code C_Login} calls made for re-logins after the first (diagnostics and tests). */
+  public int loginAttempts() {
+    return loginAttempts.get();
   }
 
   /** Counter bumped whenever sessions (and object handles with them) were found lost. */
@@ -476,15 +702,41 @@ public final class TokenConnection implements AutoCloseable {
   }
 
   /**
-   * Closes idle sessions (in-use ones when returned) and releases the library. Operations started
-   * afterwards fail with {@link IllegalStateException}. Idempotent.
+   * Refuses new calls, closes idle sessions (in-use ones when returned) and releases the library
+   * once no call is inside the token: it waits up to {@link #CLOSE_WAIT} for running calls; if they
+   * take longer, the last one releases the library as it returns. Calls started afterwards (and the
+   * retry of a running call) fail with {@link IllegalStateException}. Idempotent.
    */
   @Override
   public void close() {
-    if (closed.compareAndSet(false, true)) {
-      drainIdle();
-      library.unregister(slotId);
-      library.release();
+    synchronized (lifecycle) {
+      if (closing) {
+        return;
+      }
+      closing = true;
+    }
+    drainIdle();
+    long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+    synchronized (lifecycle) {
+      while (active > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          LOG.log(
+              System.Logger.Level.WARNING,
+              "closing the PKCS#11 provider for token ''{0}'' while {1} call(s) are still in the"
+                  + " token; the library is released when the last one returns",
+              tokenLabel,
+              active);
+          return;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(lifecycle, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return; // the last call to return releases the library
+        }
+      }
+      releaseLibrary();
     }
   }
 }

@@ -5,45 +5,52 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Key versions as stored in {@code CKA_ID}: the ASCII bytes of the version string.
  *
- * <p>Versions this module creates are {@code v} followed by a decimal number of at least four
- * digits ({@code v0001}, {@code v0002}, &hellip; {@code v10000}). Versions are ordered by that
- * number, not by text, so {@code v10000} is newer than {@code v9999}. A {@code CKA_ID} made by
- * another tool is listed when it is a valid key-reference version (1&ndash;64 of {@code
- * [0-9a-zA-Z._-]}) and counts as older than every numbered version; among themselves such versions
- * are ordered by text. Other {@code CKA_ID} values (binary ids) are ignored.
+ * <p>Versions this module creates are {@code v}, a decimal number of at least four digits, {@code
+ * -} and 16 random lowercase hexadecimal digits ({@code v0001-3f0c9a1e77b2d405}, {@code
+ * v0002-&hellip;}, &hellip; {@code v10000-&hellip;}). The number orders versions; the random part
+ * (64 bits) makes every id new, so that the id of a deleted version (or of a deleted key's
+ * versions) is never issued again even when its number is, and two processes rotating at once
+ * make two distinct versions. Versions made before the random part was added ({@code v0001},
+ * {@code v0002}, &hellip;) are read and ordered the same way. Versions are ordered by number, not
+ * by text, so {@code v10000-&hellip;} is newer than {@code v9999-&hellip;}; equal numbers are
+ * ordered by text. A {@code CKA_ID} made by another tool is listed when it is a valid key-reference
+ * version (1&ndash;64 of {@code [0-9a-zA-Z._-]}) and counts as older than every numbered version;
+ * among themselves such versions are ordered by text. Other {@code CKA_ID} values (binary ids) are
+ * ignored.
  *
  * <p><b>Thread safety:</b> stateless.
  */
 public final class Versions {
   private static final Pattern VALID = Pattern.compile("[0-9a-zA-Z._-]{1,64}");
-  private static final Pattern NUMBERED = Pattern.compile("v([0-9]{1,18})");
+  private static final Pattern NUMBERED = Pattern.compile("v([0-9]{1,18})(?:-[0-9a-f]{16})?");
 
   /** Orders versions oldest first. */
   public static final Comparator<String> OLDEST_FIRST = Versions::compare;
 
   private Versions() {}
 
-  /** The version string of number {@code n}: {@code v0001} for 1. */
-  public static String format(long n) {
+  /** A new version string of number {@code n}: {@code v0001-} and 16 random hex digits for 1. */
+  public static String format(long n, Random random) {
     if (n < 1) {
       throw new IllegalArgumentException("version number must be positive");
     }
-    return String.format(Locale.ROOT, "v%04d", n);
+    return String.format(Locale.ROOT, "v%04d-%016x", n, random.nextLong());
   }
 
-  /** The first version of a new key. */
-  public static String first() {
-    return format(1);
+  /** A new first version of a new key. */
+  public static String first(Random random) {
+    return format(1, random);
   }
 
-  /** The version after the newest numbered one in {@code existing} ({@code v0001} if none). */
-  public static String next(Collection<String> existing) {
+  /** A new version after the newest numbered one in {@code existing} (number 1 if none). */
+  public static String next(Collection<String> existing, Random random) {
     long max = 0;
     for (String v : existing) {
       max = Math.max(max, number(v));
@@ -51,9 +58,8 @@ public final class Versions {
     if (max >= 999_999_999_999_999_999L) {
       throw new IllegalStateException("key version numbers exhausted");
     }
-    return format(max + 1);
+    return format(max + 1, random);
   }
-
   /** The {@code CKA_ID} bytes of a version. */
   public static byte[] toId(String version) {
     if (!VALID.matcher(version).matches()) {

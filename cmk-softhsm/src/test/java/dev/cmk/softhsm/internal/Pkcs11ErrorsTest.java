@@ -5,6 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_ARGUMENTS_BAD;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_CRYPTOKI_NOT_INITIALIZED;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_DEVICE_ERROR;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_DEVICE_MEMORY;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_ENCRYPTED_DATA_INVALID;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_FUNCTION_FAILED;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_FUNCTION_NOT_SUPPORTED;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_MECHANISM_PARAM_INVALID;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_PIN_EXPIRED;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_PIN_INVALID;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_PIN_LEN_RANGE;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_USER_ANOTHER_ALREADY_LOGGED_IN;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_DEVICE_REMOVED;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_GENERAL_ERROR;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_KEY_FUNCTION_NOT_PERMITTED;
@@ -93,5 +105,61 @@ class Pkcs11ErrorsTest {
     assertEquals("CKR_PIN_INCORRECT", Pkcs11Errors.name(CKR_PIN_INCORRECT));
     String unknown = Pkcs11Errors.name(0x7fff_ffffL);
     assertTrue(unknown.toLowerCase(java.util.Locale.ROOT).contains("7fffffff"), unknown);
+  }
+
+  @Test
+  void isProbeAnswerDefinite_capabilityAnswers_true() {
+    for (long code :
+        new long[] {
+          CKR_MECHANISM_INVALID,
+          CKR_MECHANISM_PARAM_INVALID,
+          CKR_ARGUMENTS_BAD,
+          CKR_FUNCTION_NOT_SUPPORTED,
+          CKR_ENCRYPTED_DATA_INVALID
+        }) {
+      assertTrue(Pkcs11Errors.isProbeAnswerDefinite(code), Pkcs11Errors.name(code));
+    }
+  }
+
+  @Test
+  void isProbeAnswerDefinite_transientOrUnrelatedFailures_falseAndClassifiedTransient() {
+    for (long code :
+        new long[] {
+          CKR_GENERAL_ERROR,
+          CKR_FUNCTION_FAILED,
+          CKR_DEVICE_ERROR,
+          CKR_DEVICE_MEMORY,
+          CKR_DEVICE_REMOVED,
+          CKR_TOKEN_NOT_PRESENT,
+          CKR_CRYPTOKI_NOT_INITIALIZED,
+          CKR_SESSION_HANDLE_INVALID,
+          CKR_USER_NOT_LOGGED_IN
+        }) {
+      assertFalse(Pkcs11Errors.isProbeAnswerDefinite(code), Pkcs11Errors.name(code));
+      assertInstanceOf(KeyProviderUnavailableException.class, classify(code));
+    }
+  }
+
+  @Test
+  void isMechanismAbsent_onlyMechanismInvalid() {
+    assertTrue(Pkcs11Errors.isMechanismAbsent(CKR_MECHANISM_INVALID));
+    for (long code :
+        new long[] {
+          CKR_DEVICE_ERROR, CKR_TOKEN_NOT_PRESENT, CKR_CRYPTOKI_NOT_INITIALIZED, CKR_GENERAL_ERROR
+        }) {
+      assertFalse(Pkcs11Errors.isMechanismAbsent(code), Pkcs11Errors.name(code));
+    }
+  }
+
+  @Test
+  void isPinRefused_wrongLockedExpiredPin_trueOtherLoginFailures_false() {
+    for (long code :
+        new long[] {CKR_PIN_INCORRECT, CKR_PIN_LOCKED, CKR_PIN_EXPIRED, CKR_PIN_INVALID, CKR_PIN_LEN_RANGE}) {
+      assertTrue(Pkcs11Errors.isPinRefused(code), Pkcs11Errors.name(code));
+    }
+    for (long code :
+        new long[] {CKR_USER_ANOTHER_ALREADY_LOGGED_IN, CKR_DEVICE_ERROR, CKR_SESSION_HANDLE_INVALID}) {
+      assertFalse(Pkcs11Errors.isPinRefused(code), Pkcs11Errors.name(code));
+    }
   }
 }

@@ -6,27 +6,73 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class VersionsTest {
 
+  private static final Random FIXED = new Random(7);
+
   @Test
-  void format_firstVersions_areFourDigitsWithPrefix() {
-    assertEquals("v0001", Versions.first());
-    assertEquals("v0042", Versions.format(42));
-    assertEquals("v12345", Versions.format(12345));
-    assertThrows(IllegalArgumentException.class, () -> Versions.format(0));
+  void format_newVersions_numberAndSixteenRandomHexDigits() {
+    assertTrue(Versions.first(FIXED).matches("v0001-[0-9a-f]{16}"));
+    assertTrue(Versions.format(42, FIXED).matches("v0042-[0-9a-f]{16}"));
+    assertTrue(Versions.format(12345, FIXED).matches("v12345-[0-9a-f]{16}"));
+    assertThrows(IllegalArgumentException.class, () -> Versions.format(0, FIXED));
+    Versions.toId(Versions.format(999_999_999_999_999_999L, FIXED)); // fits a CKA_ID / reference
+  }
+
+  @Test
+  void format_sameNumberTwice_differentIds() {
+    Set<String> ids = new HashSet<>();
+    SecureRandom random = new SecureRandom();
+    for (int i = 0; i < 1000; i++) {
+      assertTrue(ids.add(Versions.format(2, random)), "an id was issued twice");
+    }
   }
 
   @Test
   void next_afterExistingVersions_isHighestNumberPlusOne() {
-    assertEquals("v0001", Versions.next(List.of()));
-    assertEquals("v0003", Versions.next(List.of("v0001", "v0002")));
-    assertEquals("v10000", Versions.next(List.of("v9999", "v0005")));
-    assertEquals("v0001", Versions.next(List.of("legacy-id", "2024.1")), "other versions count as 0");
+    assertTrue(Versions.next(List.of(), FIXED).startsWith("v0001-"));
+    assertTrue(Versions.next(List.of("v0001", "v0002"), FIXED).startsWith("v0003-"), "legacy ids");
+    assertTrue(
+        Versions.next(List.of("v0001-0123456789abcdef", "v0002-fedcba9876543210"), FIXED)
+            .startsWith("v0003-"));
+    assertTrue(Versions.next(List.of("v9999-0000000000000000", "v0005"), FIXED).startsWith("v10000-"));
+    assertTrue(
+        Versions.next(List.of("legacy-id", "2024.1", "v0002-xyz"), FIXED).startsWith("v0001-"),
+        "other versions (also malformed suffixes) count as 0");
+  }
+
+  @Test
+  void order_legacyAndRandomSuffixedVersions_sortByNumberThenText() {
+    List<String> versions =
+        new ArrayList<>(
+            List.of(
+                "v0002-ffffffffffffffff",
+                "v10000-0000000000000000",
+                "v0001",
+                "v9999",
+                "legacy",
+                "v0002",
+                "v0003-0000000000000000"));
+    versions.sort(Versions.OLDEST_FIRST);
+    assertEquals(
+        List.of(
+            "legacy",
+            "v0001",
+            "v0002",
+            "v0002-ffffffffffffffff",
+            "v0003-0000000000000000",
+            "v9999",
+            "v10000-0000000000000000"),
+        versions);
   }
 
   @Test

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.AfterEach;
@@ -211,5 +212,98 @@ class KeyAccessIT {
 
     assertEquals(204, delete.statusCode());
     assertEquals(404, t.get(A).statusCode());
+  }
+
+  /** An upload body that revokes the key (and moves past the probe interval) after {@code at}. */
+  private java.io.InputStream revokingAfter(SyntheticDicom instance, long at) {
+    java.io.InputStream in = instance.open();
+    return new java.io.InputStream() {
+      private long sent;
+
+      @Override
+      public int read() throws java.io.IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws java.io.IOException {
+        if (sent < at && sent + len >= at) {
+          len = (int) (at - sent);
+        }
+        if (sent == at) {
+          t.kms.setEnabled(t.keyVersion, false);
+          t.afterProbeInterval();
+        }
+        int n = in.read(b, off, len);
+        sent += Math.max(0, n);
+        return n;
+      }
+    };
+  }
+
+  @Test
+  void keyDisabledDuringAnUpload_500_nothingStored_noTemporaryFileLeft() throws Exception {
+    // 3 MiB reach the server before the revocation; the last MiB (under the 2 MiB the server
+    // drains after an error) comes after it, so the next segment's write meets the guard.
+    SyntheticDicom instance = new SyntheticDicom(20, 4 << 20);
+    HttpResponse<String> put = t.send(t.request(B)
+        .header("Content-Type", "application/dicom")
+        .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
+            () -> revokingAfter(instance, 3 << 20)), instance.length()))
+        .build());
+
+    assertEquals(500, put.statusCode(), put.body());
+    assertEquals("customer-managed-key-not-accessible", TestServer.field(put.body(), "error"));
+    assertEquals("KEY_DISABLED", TestServer.field(put.body(), "cause"));
+    assertFalse(Files.exists(t.storedFile("1.2.3", "1.2.3.4", "1.2.3.4.6")), "B was stored");
+    assertEquals(List.of(), t.incomingFiles());
+    t.kms.setEnabled(t.keyVersion, true);
+    t.afterProbeInterval();
+    assertEquals(404, t.get(B).statusCode());
+  }
+
+  @Test
+  void keyDisabledDuringADownload_connectionCutBeforeContentLength_prefixIsIntact()
+      throws Exception {
+    // Large enough that loopback socket buffers cannot hold the rest when the key is revoked.
+    SyntheticDicom instance = new SyntheticDicom(21, 32 << 20);
+    assertEquals(201, t.send(t.request(B)
+        .header("Content-Type", "application/dicom")
+        .PUT(HttpRequest.BodyPublishers.fromPublisher(
+            HttpRequest.BodyPublishers.ofInputStream(instance::open), instance.length()))
+        .build()).statusCode());
+
+    HttpResponse<java.io.InputStream> get =
+        t.http.send(t.request(B).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+    assertEquals(200, get.statusCode());
+    assertEquals(Long.toString(instance.length()),
+        get.headers().firstValue("Content-Length").orElseThrow());
+    long received = 0;
+    boolean cut = false;
+    boolean revoked = false;
+    byte[] buffer = new byte[64 * 1024];
+    byte[] expected = new byte[buffer.length];
+    try (java.io.InputStream body = get.body()) {
+      int n;
+      while ((n = body.read(buffer)) >= 0) {
+        instance.fill(received, expected, 0, n);
+        assertArrayEquals(Arrays.copyOf(expected, n), Arrays.copyOf(buffer, n),
+            "bytes at " + received);
+        received += n;
+        if (received >= 1 << 20 && !revoked) {
+          t.kms.setEnabled(t.keyVersion, false);
+          t.afterProbeInterval();
+          revoked = true;
+        }
+      }
+    } catch (java.io.IOException e) {
+      cut = true; // the JDK client reports the short body as an error
+    }
+
+    assertTrue(received < instance.length(),
+        "the whole instance was served after the revocation: " + received);
+    assertTrue(cut, "the client was not told the body is short (" + received + " bytes)");
+    assertEquals(500, t.get(B).statusCode());
   }
 }

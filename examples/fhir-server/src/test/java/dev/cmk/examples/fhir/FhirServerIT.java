@@ -98,7 +98,9 @@ class FhirServerIT {
 
   @AfterEach
   void stop() {
-    server.close();
+    if (server != null) {
+      server.close();
+    }
   }
 
   private static Patient patient(String family, String given) {
@@ -276,6 +278,60 @@ class FhirServerIT {
           ("Patient/" + id.getIdPart() + "/1").getBytes(StandardCharsets.UTF_8));
       assertTrue(indexOf(json, name) >= 0);
     }
+  }
+
+  @Test
+  void databaseFile_holdsNoPlaintextAnywhere_afterWritesUpdatesAndDelete() throws Exception {
+    IdType id = create(patient("Quillfeather", "Zebediah"));
+    Patient p = read(id);
+    p.getNameFirstRep().setFamily("Featherquill");
+    p.addTelecom().setValue("+44-20-7946-0958");
+    client.update().resource(p).execute();
+    IdType other = create(patient("Marchbanks", "Ottoline"));
+    client.delete().resourceById(other.toUnqualifiedVersionless()).execute();
+    server.close(); // closes the pool, so H2 writes everything to the file and closes it
+    server = null;
+
+    byte[] file = java.nio.file.Files.readAllBytes(dir.resolve("fhir.mv.db"));
+    // The scan can see what is in clear: the resource ids are index columns.
+    assertTrue(indexOf(file, id.getIdPart().getBytes(StandardCharsets.UTF_8)) >= 0,
+        "the scan does not see clear text in the database file");
+    for (String secret : List.of("Quillfeather", "Featherquill", "Zebediah", "Marchbanks",
+        "Ottoline", "7946-0958", "\"family\"")) {
+      for (java.nio.charset.Charset cs : List.of(StandardCharsets.UTF_8, StandardCharsets.UTF_16BE,
+          StandardCharsets.UTF_16LE)) {
+        assertEquals(-1, indexOf(file, secret.getBytes(cs)),
+            secret + " (" + cs + ") is in the H2 database file");
+      }
+    }
+  }
+
+  @Test
+  void disabledKey_vreadUpdateAndHistory_answer500() {
+    IdType id = create(patient("Versioned", "Vera"));
+    Patient current = read(id);
+    vault.setEnabled(k1, false);
+    clock.advance(PROBE_INTERVAL);
+
+    InternalErrorException vread = assertThrows(InternalErrorException.class,
+        () -> client.read().resource(Patient.class).withIdAndVersion(id.getIdPart(), "1")
+            .execute());
+    current.getNameFirstRep().setFamily("Versioned-Two");
+    InternalErrorException update = assertThrows(InternalErrorException.class,
+        () -> client.update().resource(current).execute());
+    InternalErrorException history = assertThrows(InternalErrorException.class,
+        () -> client.history().onInstance(id.toUnqualifiedVersionless())
+            .returnBundle(Bundle.class).execute());
+
+    for (InternalErrorException e : List.of(vread, update, history)) {
+      assertEquals(500, e.getStatusCode());
+      assertEquals(List.of("UNAVAILABLE", "KEY_DISABLED"), codes(outcomeOf(e)));
+    }
+    vault.setEnabled(k1, true);
+    clock.advance(Duration.ofSeconds(10));
+    Patient after = read(id);
+    assertEquals("1", after.getMeta().getVersionId(), "the refused update stored nothing");
+    assertEquals("Versioned", after.getNameFirstRep().getFamily());
   }
 
   @Test

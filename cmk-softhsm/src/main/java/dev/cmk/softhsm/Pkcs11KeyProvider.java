@@ -86,8 +86,12 @@ import org.xipki.pkcs11.wrapper.params.RSA_PKCS_OAEP_PARAMS;
  * <p><b>Thread safety:</b> immutable configuration; safe for concurrent use. A pool of at most
  * {@link Builder#maxSessions(int)} sessions serves concurrent calls, one session per thread at a
  * time; the application logs in once. Lost sessions ({@code CKR_SESSION_HANDLE_INVALID}, {@code
- * CKR_DEVICE_REMOVED}, {@code CKR_TOKEN_NOT_PRESENT}, &hellip;) are re-opened and the call retried
- * once before it fails with {@link dev.cmk.api.KeyProviderUnavailableException}.
+ * CKR_DEVICE_REMOVED}, {@code CKR_TOKEN_NOT_PRESENT}, &hellip;) and lost logins (a session that
+ * is no longer logged in, checked before a key is reported missing) are re-opened, logged in again
+ * and the call retried once before it fails with {@link
+ * dev.cmk.api.KeyProviderUnavailableException}. A PIN the token refused at a re-login is not
+ * offered again for a back-off (1 minute, doubling up to 1 hour) unless the {@link PinSource}
+ * yields a different one. {@link #close()} is safe while other threads are in calls.
  */
 public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
 

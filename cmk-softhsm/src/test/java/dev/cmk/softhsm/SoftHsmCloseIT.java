@@ -92,7 +92,7 @@ class SoftHsmCloseIT {
       } finally {
         pool.shutdownNow();
       }
-      // The library was finalized and can be initialized again.
+      // A new provider initializes the library again and reads what the closed one wrapped.
       try (Pkcs11KeyProvider again = token.provider().build()) {
         assertEquals(dataKey, again.unwrap(wrapped));
       }

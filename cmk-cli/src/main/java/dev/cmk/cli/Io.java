@@ -120,9 +120,6 @@ final class Io {
       channel.close();
       if (replace) {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        committed = true;
-        syncDirectory(target.toAbsolutePath().getParent());
-        return;
       } else {
         // Never replaces: a hard link fails if a file appeared meanwhile. File systems without
         // hard links get an atomic rename instead.
@@ -154,10 +151,6 @@ final class Io {
   }
 
   /**
-   * Creates an empty, owner-only temporary file next to {@code target} (same directory, so that a
-   * rename is atomic). Its name starts with a dot and ends with {@code suffix + ".tmp"}.
-   */
-  /**
    * Makes a rename in {@code dir} durable (fsync of the directory), so a file reported as
    * written survives a power loss. Best effort where the platform cannot open a directory.
    */
@@ -169,6 +162,10 @@ final class Io {
     }
   }
 
+  /**
+   * Creates an empty, owner-only temporary file next to {@code target} (same directory, so that a
+   * rename is atomic). Its name starts with a dot and ends with {@code suffix + ".tmp"}.
+   */
   static Path createTempSibling(Path target, String suffix) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     String prefix = "." + target.getFileName() + ".";

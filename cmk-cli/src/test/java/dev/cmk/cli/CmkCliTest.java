@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.api.KeyReference;
 import dev.cmk.keystore.KeystoreKeyProvider;
+import dev.cmk.testkit.FailingInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -400,26 +401,9 @@ class CmkCliTest {
     CliFixture cli = cli();
     cli.createKey("cut", 2048);
     byte[] plaintext = randomBytes(300_000);
-    java.io.InputStream failing = new java.io.InputStream() {
-      private int sent;
-
-      @Override
-      public int read() throws IOException {
-        throw new UnsupportedOperationException();
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        if (sent >= 100_000) {
-          throw new IOException("stdin: connection reset");
-        }
-        int n = Math.min(len, 100_000 - sent);
-        System.arraycopy(plaintext, sent, b, off, n);
-        sent += n;
-        return n;
-      }
-    };
-    CliFixture.Result enc = cli.runWithInput(failing, "encrypt", "-k", "cut");
+    CliFixture.Result enc = cli.runWithInput(
+        FailingInputStream.failingAt(plaintext, 100_000, "stdin: connection reset"),
+        "encrypt", "-k", "cut");
     assertEquals(ExitCode.IO, enc.exitCode(), enc.toString());
     CliFixture.Result dec = cli.runWithInput(enc.stdout(), "decrypt");
     assertTrue(dec.exitCode() != 0 && dec.stdout().length == 0,

@@ -2,12 +2,14 @@ package dev.cmk.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cmk.api.CmkException;
 import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyReference;
+import dev.cmk.testkit.FailingInputStream;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import java.io.ByteArrayInputStream;
@@ -191,7 +193,7 @@ class OpenStreamsUnderRevocationTest {
     Files.write(file, envelope);
     SeekableByteChannel channel = Files.newByteChannel(file);
     assertThrows(InvalidCiphertextException.class, () -> crypto.rangeReader(channel, AAD));
-    assertEquals(false, channel.isOpen());
+    assertFalse(channel.isOpen(), "the channel the reader would have owned is closed");
   }
 
   @Test
@@ -199,29 +201,7 @@ class OpenStreamsUnderRevocationTest {
       throws IOException {
     byte[] envelope = crypto.encrypt(plaintext, AAD);
     int failAt = EnvelopeCrypto.inspect(envelope).headerLength() + SEGMENT + 100;
-    InputStream flaky = new InputStream() {
-      private final ByteArrayInputStream in = new ByteArrayInputStream(envelope);
-      private int position;
-      private boolean failed;
-
-      @Override
-      public int read() {
-        throw new UnsupportedOperationException();
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        if (!failed && position < failAt && position + len > failAt) {
-          len = failAt - position; // deliver up to the failure point first
-        } else if (!failed && position == failAt) {
-          failed = true;
-          throw new IOException("connection reset");
-        }
-        int n = in.read(b, off, len);
-        position += Math.max(n, 0);
-        return n;
-      }
-    };
+    InputStream flaky = FailingInputStream.failingOnceAt(envelope, failAt, "connection reset");
     try (InputStream in = crypto.decryptingStream(flaky, AAD)) {
       ByteArrayOutputStream got = new ByteArrayOutputStream();
       byte[] buffer = new byte[64];

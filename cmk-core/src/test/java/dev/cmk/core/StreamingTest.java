@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cmk.api.InvalidCiphertextException;
+import dev.cmk.testkit.FailingInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
@@ -234,25 +235,8 @@ class StreamingTest {
             closes[0]++;
           }
         };
-    InputStream failingSource = new InputStream() {
-      private int sent;
-
-      @Override
-      public int read() throws IOException {
-        throw new UnsupportedOperationException();
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        if (sent >= 2_000) {
-          throw new IOException("source connection reset");
-        }
-        int n = Math.min(len, 2_000 - sent);
-        System.arraycopy(plaintext, sent, b, off, n);
-        sent += n;
-        return n;
-      }
-    };
+    InputStream failingSource =
+        FailingInputStream.failingAt(plaintext, 2_000, "source connection reset");
     // What an application writes: abort when the source fails, then try-with-resources closes.
     IOException e = assertThrows(IOException.class, () -> {
       try (EnvelopeOutputStream out = crypto.encryptingStream(sink, AAD)) {

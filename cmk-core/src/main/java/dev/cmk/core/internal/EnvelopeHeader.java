@@ -329,7 +329,6 @@ public final class EnvelopeHeader {
     return Arrays.copyOfRange(bytes, routingOffset, staticLength());
   }
 
-
   /** Where the routing bytes start. */
   public int routingOffset() {
     return routingOffset;

@@ -35,8 +35,6 @@ public final class WriteDataKeys {
   public record Lease(
       DataKey key, WrappedKey wrapped, byte[] routing, long noncePrefix, LongConsumer usage) {}
 
-  private static final int DATA_KEY_LENGTH = DataKey.LENGTH;
-
   private final KeyAccess access;
   private final DataKeyLimits limits;
   private final Clock clock;
@@ -73,8 +71,8 @@ public final class WriteDataKeys {
         sequence = admitted.sequence;
       }
       if (!active.key.isDestroyed() || attempt >= 3) {
-        return new Lease(active.key, active.wrapped, active.routing, active.noncePrefix(sequence),
-            active.bytes::addAndGet);
+        return new Lease(
+            active.key, active.wrapped, active.routing, active.noncePrefix(sequence), active);
       }
     }
   }
@@ -89,7 +87,7 @@ public final class WriteDataKeys {
         return new Admitted(now, sequence);
       }
     }
-    byte[] raw = new byte[DATA_KEY_LENGTH];
+    byte[] raw = new byte[DataKey.LENGTH];
     random.nextBytes(raw);
     SecretBytes secret = SecretBytes.wrapOwned(raw);
     WrappedKey wrapped;
@@ -128,7 +126,8 @@ public final class WriteDataKeys {
     return dataKeysCreated.get();
   }
 
-  private static final class Active {
+  /** The current data key and its usage; counts a stream's bytes as the lease's usage. */
+  private static final class Active implements LongConsumer {
     final DataKey key;
     final WrappedKey wrapped;
     final byte[] routing;
@@ -143,6 +142,11 @@ public final class WriteDataKeys {
       this.routing = routing;
       this.created = created;
       this.nonceBase = nonceBase;
+    }
+
+    @Override
+    public void accept(long streamedBytes) {
+      bytes.addAndGet(streamedBytes);
     }
 
     /**

@@ -129,9 +129,7 @@ public final class Pkcs11KeyManager {
               s -> {
                 List<KeyVersion> all =
                     KeyObjects.findAll(s, versionless, connection.generation(), provider.now());
-                if (all.isEmpty()) {
-                  throw new KeyNotFoundException("key not found on the token", versionless);
-                }
+                requireFound(all.size(), versionless);
                 List<String> names = new ArrayList<>();
                 all.forEach(v -> names.add(v.version()));
                 String next = Versions.next(names, RANDOM);
@@ -173,15 +171,26 @@ public final class Pkcs11KeyManager {
 
   private void setEnabled(KeyReference version, boolean enabled) {
     checkVersioned(version);
-    int changed =
-        connection.callReadWrite(
-            enabled ? "enable key" : "disable key",
-            version,
-            s -> KeyObjects.setEnabled(s, version, enabled));
-    provider.forget(version);
-    if (changed == 0) {
-      throw new KeyNotFoundException("key version not found on the token", version);
+    try {
+      connection.callReadWrite(
+          enabled ? "enable key" : "disable key",
+          version,
+          s -> requireFound(KeyObjects.setEnabled(s, version, enabled), version));
+    } finally {
+      provider.forget(version);
     }
+  }
+
+  /**
+   * Throws {@link KeyNotFoundException} when a change found no object, inside the session's work,
+   * so that the connection first checks that the session is still logged in (a logged-out session
+   * finds no private object) and, if not, logs in again and retries.
+   */
+  private static int requireFound(int count, KeyReference key) {
+    if (count == 0) {
+      throw Pkcs11KeyProvider.notFound(key);
+    }
+    return count;
   }
 
   /**
@@ -196,12 +205,13 @@ public final class Pkcs11KeyManager {
   public void deleteKey(KeyReference key) {
     checkServed(key);
     KeyReference versionless = keyReference(key.name());
-    int destroyed =
-        connection.callReadWrite(
-            "delete key", versionless, s -> KeyObjects.destroy(s, key.name(), Optional.empty()));
-    provider.forget(versionless);
-    if (destroyed == 0) {
-      throw new KeyNotFoundException("key not found on the token", versionless);
+    try {
+      connection.callReadWrite(
+          "delete key",
+          versionless,
+          s -> requireFound(KeyObjects.destroy(s, key.name(), Optional.empty()), versionless));
+    } finally {
+      provider.forget(versionless);
     }
   }
 
@@ -216,14 +226,13 @@ public final class Pkcs11KeyManager {
    */
   public void deleteVersion(KeyReference version) {
     checkVersioned(version);
-    int destroyed =
-        connection.callReadWrite(
-            "delete key version",
-            version,
-            s -> KeyObjects.destroy(s, version.name(), version.version()));
-    provider.forget(version);
-    if (destroyed == 0) {
-      throw new KeyNotFoundException("key version not found on the token", version);
+    try {
+      connection.callReadWrite(
+          "delete key version",
+          version,
+          s -> requireFound(KeyObjects.destroy(s, version.name(), version.version()), version));
+    } finally {
+      provider.forget(version);
     }
   }
 

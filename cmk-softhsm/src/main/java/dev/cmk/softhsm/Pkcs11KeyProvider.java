@@ -534,7 +534,8 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
     return name + "/" + version;
   }
 
-  private static KeyNotFoundException notFound(KeyReference reference) {
+  /** The {@link KeyNotFoundException} for a missing key (versionless) or version. */
+  static KeyNotFoundException notFound(KeyReference reference) {
     return new KeyNotFoundException(
         reference.isVersioned() ? "key version not found on the token" : "key not found on the token",
         reference);

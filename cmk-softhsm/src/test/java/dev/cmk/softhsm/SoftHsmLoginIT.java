@@ -48,13 +48,16 @@ class SoftHsmLoginIT {
     }
   }
 
+  /** The configuration error that {@code builder.build()} must throw. */
+  private static IllegalStateException buildRefused(Pkcs11KeyProvider.Builder builder) {
+    return assertThrows(IllegalStateException.class, builder::build);
+  }
+
   @Test
   void build_wrongPin_configurationErrorWithoutThePin() {
     String wrong = "wrong-" + token.userPin().substring(0, 6) + "-4711";
     IllegalStateException e =
-        assertThrows(
-            IllegalStateException.class,
-            () -> token.provider().pin(PinSource.fromCallback(wrong::toCharArray)).build());
+        buildRefused(token.provider().pin(PinSource.fromCallback(wrong::toCharArray)));
     assertTrue(e.getMessage().contains("CKR_PIN_INCORRECT"), e.getMessage());
     assertTrue(e.getMessage().contains(token.label()), e.getMessage());
     assertTrue(e.getMessage().contains("PinSource[callback]"), e.getMessage());
@@ -66,9 +69,7 @@ class SoftHsmLoginIT {
     try (Pkcs11KeyProvider good = token.provider().build()) {
       String wrong = "not-the-pin-123";
       IllegalStateException e =
-          assertThrows(
-              IllegalStateException.class,
-              () -> token.provider().pin(PinSource.fromCallback(wrong::toCharArray)).build());
+          buildRefused(token.provider().pin(PinSource.fromCallback(wrong::toCharArray)));
       assertTrue(e.getMessage().contains("CKR_PIN_INCORRECT"), e.getMessage());
       assertNoPin(e, wrong, token.userPin());
       KeyReference k = good.keyManager().createKey("still-works", 2048);
@@ -132,19 +133,13 @@ class SoftHsmLoginIT {
   @Test
   void build_pinFileMissing_configurationErrorNamingFile() {
     Path missing = dir.resolve("absent-pin");
-    IllegalStateException e =
-        assertThrows(
-            IllegalStateException.class,
-            () -> token.provider().pin(PinSource.fromFile(missing)).build());
+    IllegalStateException e = buildRefused(token.provider().pin(PinSource.fromFile(missing)));
     assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
   }
 
   @Test
   void build_unknownTokenLabel_configurationErrorNamingLabel() {
-    IllegalStateException e =
-        assertThrows(
-            IllegalStateException.class,
-            () -> token.provider().tokenLabel("no-such-token").build());
+    IllegalStateException e = buildRefused(token.provider().tokenLabel("no-such-token"));
     assertTrue(e.getMessage().contains("no-such-token"), e.getMessage());
   }
 

@@ -35,7 +35,6 @@ import dev.cmk.softhsm.internal.RsaOaep;
 import dev.cmk.softhsm.internal.WycheproofOaep;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.security.interfaces.RSAPrivateCrtKey;
@@ -53,6 +52,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.xipki.pkcs11.wrapper.AttributeVector;
 import org.xipki.pkcs11.wrapper.Mechanism;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
+import org.xipki.pkcs11.wrapper.Session;
 
 /** Wrap, unwrap, interoperability, rotation and key attributes on a real SoftHSM2 token. */
 class SoftHsmProviderIT {
@@ -71,10 +71,7 @@ class SoftHsmProviderIT {
     provider = token.provider().build();
     sha1Provider = token.provider().oaepFallback(OaepFallback.NATIVE_OAEP_SHA1).build();
     key2048 = provider.keyManager().createKey("shared-2048", 2048);
-    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-    g.initialize(2048);
-    KeyPair pair = g.generateKeyPair();
-    importedPrivate = (RSAPrivateCrtKey) pair.getPrivate();
+    importedPrivate = softwareRsa2048();
     imported = SoftHsm.importKeyPair(provider, "imported", "v0001", importedPrivate);
   }
 
@@ -88,9 +85,19 @@ class SoftHsmProviderIT {
     }
   }
 
-  /** The CKA_ID of {@code key2048}'s objects. */
-  private static byte[] key2048Id() {
-    return key2048.version().orElseThrow().getBytes(StandardCharsets.US_ASCII);
+  /** The one object of {@code key2048} ({@code CKA_LABEL} and {@code CKA_ID}) of {@code kind}. */
+  private static long key2048Object(Session s, AttributeVector kind) throws PKCS11Exception {
+    byte[] id = key2048.version().orElseThrow().getBytes(StandardCharsets.US_ASCII);
+    long[] h = s.findObjectsSingle(kind.label(key2048.name()).id(id), 2);
+    assertEquals(1, h.length, "objects of " + key2048);
+    return h[0];
+  }
+
+  /** A software RSA-2048 private key, to import as a version made by another tool. */
+  private static RSAPrivateCrtKey softwareRsa2048() throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+    g.initialize(2048);
+    return (RSAPrivateCrtKey) g.generateKeyPair().getPrivate();
   }
 
   private static SecretBytes dataKey() {
@@ -153,13 +160,11 @@ class SoftHsmProviderIT {
     AttributeVector a =
         SoftHsm.withSession(
             provider,
-            s -> {
-              long[] h =
-                  s.findObjectsSingle(
-                      AttributeVector.newRSAPublicKey().label(key2048.name()).id(key2048Id()), 2);
-              assertEquals(1, h.length);
-              return s.getAttrValues(h[0], CKA_MODULUS, CKA_PUBLIC_EXPONENT);
-            });
+            s ->
+                s.getAttrValues(
+                    key2048Object(s, AttributeVector.newRSAPublicKey()),
+                    CKA_MODULUS,
+                    CKA_PUBLIC_EXPONENT));
     assertEquals(a.modulus(), pub.getModulus());
     assertEquals(a.publicExponent(), pub.getPublicExponent());
     assertEquals(BigInteger.valueOf(65537), pub.getPublicExponent());
@@ -262,22 +267,17 @@ class SoftHsmProviderIT {
     AttributeVector a =
         SoftHsm.withSession(
             provider,
-            s -> {
-              long[] h =
-                  s.findObjectsSingle(
-                      AttributeVector.newRSAPrivateKey().label(key2048.name()).id(key2048Id()), 2);
-              assertEquals(1, h.length);
-              return s.getAttrValues(
-                  h[0],
-                  CKA_SENSITIVE,
-                  CKA_EXTRACTABLE,
-                  CKA_ALWAYS_SENSITIVE,
-                  CKA_NEVER_EXTRACTABLE,
-                  CKA_TOKEN,
-                  CKA_PRIVATE,
-                  CKA_SIGN,
-                  CKA_PRIVATE_EXPONENT);
-            });
+            s ->
+                s.getAttrValues(
+                    key2048Object(s, AttributeVector.newRSAPrivateKey()),
+                    CKA_SENSITIVE,
+                    CKA_EXTRACTABLE,
+                    CKA_ALWAYS_SENSITIVE,
+                    CKA_NEVER_EXTRACTABLE,
+                    CKA_TOKEN,
+                    CKA_PRIVATE,
+                    CKA_SIGN,
+                    CKA_PRIVATE_EXPONENT));
     assertEquals(Boolean.TRUE, a.sensitive(), "CKA_SENSITIVE");
     assertEquals(Boolean.FALSE, a.extractable(), "CKA_EXTRACTABLE");
     assertEquals(Boolean.TRUE, a.alwaysSensitive(), "CKA_ALWAYS_SENSITIVE");
@@ -299,11 +299,9 @@ class SoftHsmProviderIT {
         SoftHsm.withSession(
             provider,
             s -> {
-              long[] h =
-                  s.findObjectsSingle(
-                      AttributeVector.newRSAPrivateKey().label(key2048.name()).id(key2048Id()), 2);
+              long h = key2048Object(s, AttributeVector.newRSAPrivateKey());
               try {
-                s.decryptSingle(new Mechanism(CKM_RSA_PKCS), h[0], ct);
+                s.decryptSingle(new Mechanism(CKM_RSA_PKCS), h, ct);
                 return null;
               } catch (PKCS11Exception x) {
                 return x;
@@ -357,11 +355,7 @@ class SoftHsmProviderIT {
 
   @Test
   void describe_legacyNumberedVersionBesideNewOnes_stillReadAndOrdered() throws Exception {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-    g.initialize(2048);
-    KeyReference legacy =
-        SoftHsm.importKeyPair(
-            provider, "legacy-format", "v0001", (RSAPrivateCrtKey) g.generateKeyPair().getPrivate());
+    KeyReference legacy = SoftHsm.importKeyPair(provider, "legacy-format", "v0001", softwareRsa2048());
     assertEquals(legacy, provider.resolveLatest(legacy.versionless()));
     SecretBytes dataKey = dataKey();
     WrappedKey w = provider.wrap(legacy, dataKey);
@@ -373,11 +367,8 @@ class SoftHsmProviderIT {
 
   @Test
   void describe_importedKeys_reportedAsSoftwareRsaNotHsm() throws Exception {
-    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-    g.initialize(2048);
     KeyReference extractable =
-        SoftHsm.importKeyPair(
-            provider, "extractable", "v0001", (RSAPrivateCrtKey) g.generateKeyPair().getPrivate(), false);
+        SoftHsm.importKeyPair(provider, "extractable", "v0001", softwareRsa2048(), false);
     assertEquals(KeyType.RSA, provider.describe(extractable).keyType());
     assertEquals(KeyType.RSA, provider.describe(extractable.versionless()).keyType());
     assertEquals(

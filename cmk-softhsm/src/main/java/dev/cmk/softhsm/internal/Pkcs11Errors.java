@@ -86,11 +86,7 @@ public final class Pkcs11Errors {
 
   /** Whether the PIN or the user was refused at login. */
   public static boolean isLoginRefused(long code) {
-    return code == CKR_PIN_INCORRECT
-        || code == CKR_PIN_INVALID
-        || code == CKR_PIN_LEN_RANGE
-        || code == CKR_PIN_EXPIRED
-        || code == CKR_PIN_LOCKED
+    return isPinRefused(code)
         || code == CKR_USER_PIN_NOT_INITIALIZED
         || code == CKR_USER_TYPE_INVALID
         || code == CKR_USER_ANOTHER_ALREADY_LOGGED_IN;

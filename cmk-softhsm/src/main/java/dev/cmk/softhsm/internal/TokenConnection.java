@@ -124,6 +124,7 @@ public final class TokenConnection implements AutoCloseable {
   /** A login the token refused: the PIN (as an HMAC), the return value and the back-off. */
   private record RefusedLogin(byte[] pinMac, long code, Instant until, Duration backoff) {}
 
+  /** A session and the generation it was opened in: pooled, or a read-write session's lease. */
   private static final class Pooled {
     final Session session;
     final long generation;
@@ -281,43 +282,7 @@ public final class TokenConnection implements AutoCloseable {
    *     by {@code work}
    */
   public <T> T call(String operation, KeyReference reference, SessionWork<T> work) {
-    enter();
-    try {
-      for (int attempt = 0; ; attempt++) {
-        Pooled pooled = borrow(operation, reference);
-        boolean healthy = false;
-        try {
-          T result = work.apply(pooled.session);
-          healthy = true;
-          return result;
-        } catch (PKCS11Exception e) {
-          if (!lost(e, pooled.session)) {
-            healthy = true;
-            throw Pkcs11Errors.toCmk(e, operation, reference);
-          }
-          reset(pooled.generation);
-          if (attempt > 0) {
-            throw lostAgain(e, operation, reference);
-          }
-        } catch (KeyNotFoundException e) {
-          if (!loginLost(pooled.session)) {
-            healthy = true;
-            throw e;
-          }
-          reset(pooled.generation);
-          if (attempt > 0) {
-            throw lostAgain(e, operation, reference);
-          }
-        } catch (RuntimeException | Error e) {
-          healthy = true;
-          throw e;
-        } finally {
-          giveBack(pooled, healthy);
-        }
-      }
-    } finally {
-      exit();
-    }
+    return run(false, operation, reference, work);
   }
 
   /**
@@ -329,31 +294,40 @@ public final class TokenConnection implements AutoCloseable {
    *     by {@code work}
    */
   public <T> T callReadWrite(String operation, KeyReference reference, SessionWork<T> work) {
+    return run(true, operation, reference, work);
+  }
+
+  /**
+   * The one retry loop of {@link #call} and {@link #callReadWrite}: a failure that {@link #lost}
+   * classifies as a lost session or login drops the sessions of that generation and retries once
+   * with a new session (and login); anything else is thrown as classified.
+   */
+  private <T> T run(
+      boolean readWrite, String operation, KeyReference reference, SessionWork<T> work) {
     enter();
     try {
       for (int attempt = 0; ; attempt++) {
-        long gen = generation.get();
-        Session session = openSession(true, operation, reference);
+        Pooled lease = readWrite ? openReadWrite(operation, reference) : borrow(operation, reference);
+        boolean healthy = true;
         try {
-          return work.apply(session);
-        } catch (PKCS11Exception e) {
-          if (!lost(e, session)) {
-            throw Pkcs11Errors.toCmk(e, operation, reference);
+          return work.apply(lease.session);
+        } catch (PKCS11Exception | KeyNotFoundException e) {
+          if (!lost(e, lease.session)) {
+            throw e instanceof PKCS11Exception p
+                ? Pkcs11Errors.toCmk(p, operation, reference)
+                : (KeyNotFoundException) e;
           }
-          reset(gen);
-          if (attempt > 0) {
-            throw lostAgain(e, operation, reference);
-          }
-        } catch (KeyNotFoundException e) {
-          if (!loginLost(session)) {
-            throw e;
-          }
-          reset(gen);
+          healthy = false;
+          reset(lease.generation);
           if (attempt > 0) {
             throw lostAgain(e, operation, reference);
           }
         } finally {
-          closeSession(session);
+          if (readWrite) {
+            closeSession(lease.session);
+          } else {
+            giveBack(lease, healthy);
+          }
         }
       }
     } finally {
@@ -375,11 +349,18 @@ public final class TokenConnection implements AutoCloseable {
     }
   }
 
-  /** Whether {@code e} means the session or its login is gone (checking the session's state). */
-  private static boolean lost(PKCS11Exception e, Session session) {
-    long code = e.getErrorCode();
-    return Pkcs11Errors.isSessionLost(code)
-        || (Pkcs11Errors.isHandleInvalid(code) && loginLost(session));
+  /**
+   * Whether {@code e} means the session or its login is gone: a session-lost return value, or an
+   * invalid handle or a key reported missing while the session is not logged in (checked with
+   * {@code C_GetSessionInfo} only then, so successful calls pay nothing).
+   */
+  private static boolean lost(Exception e, Session session) {
+    if (e instanceof PKCS11Exception p) {
+      long code = p.getErrorCode();
+      return Pkcs11Errors.isSessionLost(code)
+          || (Pkcs11Errors.isHandleInvalid(code) && loginLost(session));
+    }
+    return loginLost(session); // KeyNotFoundException: a public session finds no private object
   }
 
   /** Whether {@code session} is no longer a logged-in user session (or is gone altogether). */
@@ -398,8 +379,8 @@ public final class TokenConnection implements AutoCloseable {
 
   /** The failure after the retry with a new session and login was lost too: transient. */
   private static RuntimeException lostAgain(Exception e, String operation, KeyReference reference) {
-    if (e instanceof PKCS11Exception && Pkcs11Errors.isSessionLost(((PKCS11Exception) e).getErrorCode())) {
-      return Pkcs11Errors.toCmk((PKCS11Exception) e, operation, reference);
+    if (e instanceof PKCS11Exception p && Pkcs11Errors.isSessionLost(p.getErrorCode())) {
+      return Pkcs11Errors.toCmk(p, operation, reference);
     }
     return new KeyProviderUnavailableException(
         "PKCS#11 " + operation + " failed: the token's login was lost again right after a new login",
@@ -475,6 +456,15 @@ public final class TokenConnection implements AutoCloseable {
       permits.release();
       throw e;
     }
+  }
+
+  /** A new read-write session; refused once {@link #close()} has begun (also for a retry). */
+  private Pooled openReadWrite(String operation, KeyReference reference) {
+    if (closing) {
+      throw closedException();
+    }
+    long gen = generation.get();
+    return new Pooled(openSession(true, operation, reference), gen);
   }
 
   private void giveBack(Pooled pooled, boolean healthy) {

@@ -16,7 +16,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -197,19 +196,17 @@ final class DicomStoreHandler extends Handler.Abstract {
       long length = instance.length();
       // RFC 9110 section 14.2: range handling is defined for GET only; a server MUST ignore
       // Range on any other method, so HEAD answers exactly what a GET without Range would.
-      // Range is a singleton field: two field lines are not a valid ranges-specifier, which RFC
-      // 9110 lets a server ignore (as it ignores every other invalid Range): the whole instance.
+      // Range and If-Range are singleton fields: two field lines of either are not a valid
+      // request for a range, which RFC 9110 lets a server ignore (as it ignores every other
+      // invalid Range, and an If-Range that does not match): the whole instance.
       RangeSelection selection =
-          head
+          head || repeated(x, HttpHeader.RANGE) || repeated(x, HttpHeader.IF_RANGE)
               ? new RangeSelection.Whole()
               : RangeSelection.of(
-                  single(x.request.getHeaders().getValuesList(HttpHeader.RANGE)),
+                  x.request.getHeaders().get(HttpHeader.RANGE),
                   x.request.getHeaders().get(HttpHeader.IF_RANGE),
                   instance.etag(),
                   length);
-      if (x.request.getHeaders().getValuesList(HttpHeader.IF_RANGE).size() > 1) {
-        selection = new RangeSelection.Whole(); // If-Range that cannot match: send everything
-      }
       x.header(HttpHeader.ACCEPT_RANGES, "bytes");
       x.header(HttpHeader.ETAG, instance.etag());
       if (selection instanceof RangeSelection.Unsatisfiable) {
@@ -241,9 +238,9 @@ final class DicomStoreHandler extends Handler.Abstract {
     }
   }
 
-  /** The one value of a singleton header field, or null when it is absent or repeated. */
-  private static String single(List<String> values) {
-    return values.size() == 1 ? values.get(0) : null;
+  /** Whether the request carries more than one field line of {@code header}. */
+  private static boolean repeated(Exchange x, HttpHeader header) {
+    return x.request.getHeaders().getValuesList(header).size() > 1;
   }
 
   /**

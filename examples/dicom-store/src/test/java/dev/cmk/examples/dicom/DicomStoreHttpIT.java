@@ -145,29 +145,56 @@ class DicomStoreHttpIT {
     }
   }
 
+  /**
+   * A GET sent as raw HTTP/1.1, so that repeated field lines reach the server as separate lines
+   * (the JDK client would merge or refuse them); returns the whole response.
+   */
+  private byte[] rawGet(String path, String... fieldLines) throws IOException {
+    StringBuilder request = new StringBuilder("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n");
+    for (String line : fieldLines) {
+      request.append(line).append("\r\n");
+    }
+    request.append("Connection: close\r\n\r\n");
+    try (java.net.Socket socket = new java.net.Socket(t.uri("/").getHost(), t.uri("/").getPort())) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(
+          request.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return socket.getInputStream().readAllBytes();
+    }
+  }
+
+  private static void assertWhole200(byte[] body, byte[] response) {
+    String head = new String(response, 0, Math.min(response.length, 2048),
+        java.nio.charset.StandardCharsets.ISO_8859_1);
+    int bodyStart = head.indexOf("\r\n\r\n") + 4;
+    assertTrue(head.startsWith("HTTP/1.1 200 "), head);
+    assertTrue(head.toLowerCase(java.util.Locale.ROOT)
+        .contains("content-length: " + body.length + "\r\n"), head);
+    assertFalse(head.toLowerCase(java.util.Locale.ROOT).contains("content-range"), head);
+    assertArrayEquals(body, Arrays.copyOfRange(response, bodyStart, response.length));
+  }
+
   @Test
   void get_withTwoRangeFieldLines_ignoresRange_sendsTheWhole() throws Exception {
     byte[] body = TestServer.dicom(12, 1000);
     assertEquals(201, t.upload("PUT", path("12"), body).statusCode());
 
-    // Raw HTTP/1.1, so that the two Range field lines reach the server as two lines.
-    try (java.net.Socket socket = new java.net.Socket(t.uri("/").getHost(), t.uri("/").getPort())) {
-      socket.setSoTimeout(10_000);
-      socket.getOutputStream().write(("GET " + path("12") + " HTTP/1.1\r\n"
-          + "Host: localhost\r\n"
-          + "Range: bytes=0-1\r\n"
-          + "Range: bytes=5-6\r\n"
-          + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-      byte[] response = socket.getInputStream().readAllBytes();
-      String head = new String(response, 0, Math.min(response.length, 2048),
-          java.nio.charset.StandardCharsets.ISO_8859_1);
-      int bodyStart = head.indexOf("\r\n\r\n") + 4;
+    assertWhole200(body, rawGet(path("12"), "Range: bytes=0-1", "Range: bytes=5-6"));
+  }
 
-      assertTrue(head.startsWith("HTTP/1.1 200 "), head);
-      assertTrue(head.toLowerCase(java.util.Locale.ROOT).contains("content-length: 1000\r\n"), head);
-      assertFalse(head.toLowerCase(java.util.Locale.ROOT).contains("content-range"), head);
-      assertArrayEquals(body, Arrays.copyOfRange(response, bodyStart, response.length));
-    }
+  @Test
+  void get_withTwoIfRangeFieldLines_ignoresRange_sendsTheWhole() throws Exception {
+    byte[] body = TestServer.dicom(14, 1000);
+    assertEquals(201, t.upload("PUT", path("14"), body).statusCode());
+    String etag = t.get(path("14")).headers().firstValue("ETag").orElseThrow();
+    // Control: one If-Range line with the current ETag does get the range.
+    HttpResponse<byte[]> ranged = t.sendForBytes(t.request(path("14"))
+        .header("Range", "bytes=0-1").header("If-Range", etag).GET().build());
+    assertEquals(206, ranged.statusCode());
+
+    // Each line holds the current ETag, yet two lines are not a valid If-Range.
+    assertWhole200(body,
+        rawGet(path("14"), "Range: bytes=0-1", "If-Range: " + etag, "If-Range: " + etag));
   }
 
   @Test

@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.api.MethodOutcome;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
 import ca.uhn.fhir.rest.gclient.TokenClientParam;
 import ca.uhn.fhir.rest.param.ParamPrefixEnum;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
@@ -49,7 +47,6 @@ import org.hl7.fhir.r4.model.Patient;
 import org.hl7.fhir.r4.model.Quantity;
 import org.hl7.fhir.r4.model.Reference;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,7 +58,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FhirServerIT {
   private static final Duration PROBE_INTERVAL = Duration.ofMinutes(1);
-  private static FhirContext fhir;
 
   @TempDir Path dir;
   private ManualClock clock;
@@ -70,12 +66,6 @@ class FhirServerIT {
   private String jdbcUrl;
   private FhirServer server;
   private IGenericClient client;
-
-  @BeforeAll
-  static void fhirContext() {
-    fhir = FhirContext.forR4Cached();
-    fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-  }
 
   @BeforeEach
   void start() {
@@ -93,7 +83,7 @@ class FhirServerIT {
             .backgroundProbe(false)
             .build()
             .start();
-    client = fhir.newRestfulGenericClient(server.baseUrl().toString());
+    client = FhirTestClient.of(server);
   }
 
   @AfterEach

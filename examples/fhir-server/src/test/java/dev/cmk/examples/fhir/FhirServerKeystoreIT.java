@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
@@ -63,9 +61,7 @@ class FhirServerKeystoreIT {
         .backgroundProbe(false)
         .build()
         .start();
-    FhirContext fhir = FhirContext.forR4Cached();
-    fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-    client = fhir.newRestfulGenericClient(server.baseUrl().toString());
+    client = FhirTestClient.of(server);
   }
 
   @AfterEach

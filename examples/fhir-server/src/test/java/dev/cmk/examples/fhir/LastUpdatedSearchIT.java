@@ -3,9 +3,7 @@ package dev.cmk.examples.fhir;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
-import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.KeyConfiguration;
@@ -15,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TimeZone;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.Patient;
 import org.junit.jupiter.api.AfterAll;
@@ -29,7 +28,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  * {@code _lastUpdated} search over HTTP with FHIR R4 date semantics: every prefix at day, second
  * and millisecond precision, against resources last updated just before, at, inside, at the end
  * of and just after the searched range. One server for all cases (resources are only added in
- * {@link #start}); each case restricts {@code _id} to one group so the groups do not mix.
+ * {@link #start}); each case restricts {@code _id} to one group so the groups do not mix. The
+ * server runs in this JVM with the default time zone set to UTC+14, so a value without a zone
+ * that were read in the local zone instead of UTC would select other resources.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LastUpdatedSearchIT {
@@ -40,11 +41,17 @@ class LastUpdatedSearchIT {
   /** Millisecond group: around 2026-12-02T10:00:00.500Z. */
   private static final String MILLI = "m1,m2,m3";
 
+  /** Far from UTC: a day or time read in this zone misses every expected group. */
+  private static final TimeZone LOCAL = TimeZone.getTimeZone("Pacific/Kiritimati");
+
+  private TimeZone previousDefault;
   private FhirServer server;
   private IGenericClient client;
 
   @BeforeAll
   void start(@TempDir Path dir) {
+    previousDefault = TimeZone.getDefault();
+    TimeZone.setDefault(LOCAL);
     ManualClock clock = ManualClock.create();
     InMemoryKeyProvider vault = InMemoryKeyProvider.builder().clock(clock).build();
     KeyReference key = vault.createKey("fhir-cmk", 2048);
@@ -57,9 +64,7 @@ class LastUpdatedSearchIT {
         .backgroundProbe(false)
         .build()
         .start();
-    FhirContext fhir = FhirContext.forR4Cached();
-    fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
-    client = fhir.newRestfulGenericClient(server.baseUrl().toString());
+    client = FhirTestClient.of(server);
     String[][] updates = {
       {"d1", "2026-11-23T23:59:59.999Z"},
       {"d2", "2026-11-24T00:00:00.000Z"},
@@ -85,7 +90,11 @@ class LastUpdatedSearchIT {
 
   @AfterAll
   void stop() {
-    server.close();
+    try {
+      server.close();
+    } finally {
+      TimeZone.setDefault(previousDefault);
+    }
   }
 
   private List<String> search(String ids, String lastUpdated) {
@@ -169,6 +178,12 @@ class LastUpdatedSearchIT {
         search(DAY, "_lastUpdated=ge2026-11-24&_lastUpdated=lt2026-11-25"));
     assertEquals(List.of("d1", "d5"), search(DAY, "_lastUpdated=lt2026-11-24,ge2026-11-25"));
     assertEquals(List.of(), search(DAY, "_lastUpdated=lt2026-11-24&_lastUpdated=gt2026-11-24"));
+  }
+
+  @Test
+  void search_missingModifier_everyResourceHasALastUpdated() {
+    assertEquals(List.of("d1", "d2", "d3", "d4", "d5"), search(DAY, "_lastUpdated:missing=false"));
+    assertEquals(List.of(), search(DAY, "_lastUpdated:missing=true"));
   }
 
   @Test

@@ -1,7 +1,7 @@
 package dev.cmk.examples.fhir.internal;
 
 import java.time.Instant;
-import java.util.Optional;
+import java.util.Objects;
 
 /**
  * A half-open range of instants {@code [from, until)}; either bound may be absent (unbounded).
@@ -26,31 +26,11 @@ public record InstantRange(Instant from, Instant until) {
 
   /** The range {@code [from, +inf)}. */
   static InstantRange atOrAfter(Instant from) {
-    return new InstantRange(java.util.Objects.requireNonNull(from, "from"), null);
+    return new InstantRange(Objects.requireNonNull(from, "from"), null);
   }
 
   /** The range {@code (-inf, until)}. */
   static InstantRange before(Instant until) {
-    return new InstantRange(null, java.util.Objects.requireNonNull(until, "until"));
-  }
-
-  /** The inclusive lower bound, if any. */
-  public Optional<Instant> lower() {
-    return Optional.ofNullable(from);
-  }
-
-  /** The exclusive upper bound, if any. */
-  public Optional<Instant> upper() {
-    return Optional.ofNullable(until);
-  }
-
-  /**
-   * Whether the instant lies in this range.
-   *
-   * @param instant the instant
-   * @return {@code from <= instant < until}
-   */
-  public boolean contains(Instant instant) {
-    return (from == null || !instant.isBefore(from)) && (until == null || instant.isBefore(until));
+    return new InstantRange(null, Objects.requireNonNull(until, "until"));
   }
 }

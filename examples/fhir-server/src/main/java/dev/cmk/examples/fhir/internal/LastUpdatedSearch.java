@@ -6,7 +6,6 @@ import ca.uhn.fhir.rest.param.DateParam;
 import ca.uhn.fhir.rest.param.ParamPrefixEnum;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
 import java.time.Instant;
-import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -106,43 +105,38 @@ final class LastUpdatedSearch {
     if (m == null || !m.matches()) {
       throw invalid();
     }
+    String month = m.group(2);
+    String day = m.group(3);
+    String hour = m.group(4);
+    String second = m.group(6);
+    String fraction = m.group(7);
+    String offset = m.group(8);
+    // The precision is the smallest field given; the value covers one unit of it (for a fraction
+    // of n digits, 10^(9-n) nanoseconds).
+    ChronoUnit unit = month == null ? ChronoUnit.YEARS
+        : day == null ? ChronoUnit.MONTHS
+        : hour == null ? ChronoUnit.DAYS
+        : second == null ? ChronoUnit.MINUTES
+        : fraction == null ? ChronoUnit.SECONDS
+        : ChronoUnit.NANOS;
+    long units = 1;
+    for (int digits = fraction == null ? 9 : fraction.length(); digits < 9; digits++) {
+      units *= 10;
+    }
     try {
-      int year = Integer.parseInt(m.group(1));
-      if (m.group(2) == null) {
-        Instant from = LocalDate.of(year, 1, 1).atStartOfDay().toInstant(ZoneOffset.UTC);
-        return new InstantRange(from, LocalDate.of(year, 1, 1).plusYears(1).atStartOfDay()
-            .toInstant(ZoneOffset.UTC));
-      }
-      int month = Integer.parseInt(m.group(2));
-      if (m.group(3) == null) {
-        LocalDate first = LocalDate.of(year, month, 1);
-        return new InstantRange(first.atStartOfDay().toInstant(ZoneOffset.UTC),
-            first.plusMonths(1).atStartOfDay().toInstant(ZoneOffset.UTC));
-      }
-      LocalDate day = LocalDate.of(year, month, Integer.parseInt(m.group(3)));
-      if (m.group(4) == null) {
-        return new InstantRange(day.atStartOfDay().toInstant(ZoneOffset.UTC),
-            day.plusDays(1).atStartOfDay().toInstant(ZoneOffset.UTC));
-      }
-      ZoneOffset zone = m.group(8) == null
+      LocalDateTime start = LocalDateTime.of(
+          Integer.parseInt(m.group(1)),
+          month == null ? 1 : Integer.parseInt(month),
+          day == null ? 1 : Integer.parseInt(day),
+          hour == null ? 0 : Integer.parseInt(hour),
+          hour == null ? 0 : Integer.parseInt(m.group(5)),
+          second == null ? 0 : Integer.parseInt(second),
+          fraction == null ? 0 : Integer.parseInt((fraction + "00000000").substring(0, 9)));
+      ZoneOffset zone = offset == null
           ? ZoneOffset.UTC
           // A '+' in a query string that was not percent-encoded arrives as a space.
-          : ZoneOffset.of(m.group(8).replace(' ', '+'));
-      LocalDateTime start = day.atTime(Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)));
-      ChronoUnit unit = ChronoUnit.MINUTES;
-      long units = 1;
-      if (m.group(6) != null) {
-        start = start.withSecond(Integer.parseInt(m.group(6)));
-        unit = ChronoUnit.SECONDS;
-        String fraction = m.group(7);
-        if (fraction != null) {
-          start = start.withNano(Integer.parseInt((fraction + "00000000").substring(0, 9)));
-          unit = ChronoUnit.NANOS;
-          units = (long) Math.pow(10, 9 - fraction.length());
-        }
-      }
-      Instant from = start.toInstant(zone);
-      return new InstantRange(from, from.plus(units, unit));
+          : ZoneOffset.of(offset.replace(' ', '+'));
+      return new InstantRange(start.toInstant(zone), start.plus(units, unit).toInstant(zone));
     } catch (java.time.DateTimeException e) {
       throw invalid();
     }

@@ -86,6 +86,7 @@ public final class KeyAccessGuard {
   private volatile GuardState state;
   private volatile KeyConfiguration config; // written under the lock
   private final Set<String> reportedUnavailable = new HashSet<>(); // guarded by this
+  private Instant lastTriggeredCheck; // guarded by this: re-check after another key's denial
 
   KeyAccessGuard(
       Clock clock,
@@ -651,8 +652,9 @@ public final class KeyAccessGuard {
           return suspended(state, e);
         }
         pending.after(() -> watch.refused(version, e));
-        if (s.kind() == KeyAccessState.AVAILABLE && (s.lastProbeAt() == null
-            || !now.isBefore(s.lastProbeAt().plus(MIN_TRIGGERED_PROBE_SPACING)))) {
+        if (s.kind() == KeyAccessState.AVAILABLE && (lastTriggeredCheck == null
+            || !now.isBefore(lastTriggeredCheck.plus(MIN_TRIGGERED_PROBE_SPACING)))) {
+          lastTriggeredCheck = now;
           probe(now, pending); // does the denial concern the configured key too?
         }
         GuardState after = state;

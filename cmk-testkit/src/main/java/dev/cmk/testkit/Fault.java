@@ -34,16 +34,57 @@ public final class Fault {
   private final KeyAccessDeniedException.Reason reason;
   private final Duration retryAfter;
   private final Supplier<? extends RuntimeException> supplier;
+  private final KeyReference scope; // null = every key
 
   private Fault(
       Kind kind,
       KeyAccessDeniedException.Reason reason,
       Duration retryAfter,
       Supplier<? extends RuntimeException> supplier) {
+    this(kind, reason, retryAfter, supplier, null);
+  }
+
+  private Fault(
+      Kind kind,
+      KeyAccessDeniedException.Reason reason,
+      Duration retryAfter,
+      Supplier<? extends RuntimeException> supplier,
+      KeyReference scope) {
     this.kind = kind;
     this.reason = reason;
     this.retryAfter = retryAfter;
     this.supplier = supplier;
+    this.scope = scope;
+  }
+
+  /**
+   * This fault limited to calls about {@code key}: every version of it when {@code key} is
+   * versionless, that one version when it is versioned. Calls about other keys are not affected
+   * (a scripted fault is not consumed by them). For example a role assignment removed from one
+   * key: {@code Fault.denied(IDENTITY_NOT_AUTHORIZED).onlyFor(key)}.
+   *
+   * @param key the key or version the fault concerns
+   * @return the scoped fault
+   * @throws NullPointerException if {@code key} is null
+   */
+  public Fault onlyFor(KeyReference key) {
+    return new Fault(kind, reason, retryAfter, supplier, Objects.requireNonNull(key, "key"));
+  }
+
+  /**
+   * Whether this fault concerns a call about {@code reference}.
+   *
+   * @param reference the key the call is about, or {@code null} when unknown
+   * @return true for an unscoped fault; for a scoped one, whether the call is about its key
+   */
+  public boolean appliesTo(KeyReference reference) {
+    if (scope == null) {
+      return true;
+    }
+    if (reference == null) {
+      return false;
+    }
+    return scope.isVersioned() ? scope.equals(reference) : scope.sameKeyAs(reference);
   }
 
   /**
@@ -162,6 +203,10 @@ public final class Fault {
 
   @Override
   public String toString() {
+    return scope == null ? describeKind() : describeKind() + " for " + scope;
+  }
+
+  private String describeKind() {
     switch (kind) {
       case DENIED:
         return "Fault[denied, " + reason + "]";

@@ -73,7 +73,7 @@ final class FaultInjector implements FaultControls {
     synchronized (lock) {
       Deque<Scripted> queue = scripted.get(operation);
       Scripted head = queue.peekFirst();
-      if (head != null) {
+      if (head != null && head.fault.appliesTo(reference)) {
         next = head.fault;
         if (--head.remaining == 0) {
           queue.removeFirst();
@@ -93,7 +93,7 @@ final class FaultInjector implements FaultControls {
     synchronized (lock) {
       fault = persistent.get(operation);
     }
-    if (fault != null) {
+    if (fault != null && fault.appliesTo(reference)) {
       throw fault.exceptionFor(operation, reference);
     }
   }

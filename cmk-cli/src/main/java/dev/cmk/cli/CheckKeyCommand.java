@@ -48,7 +48,7 @@ final class CheckKeyCommand implements Callable<Integer> {
     keyOptions.refuseSecretsOnCommandLine();
     Context ctx = root.context();
     try (ProviderSession session = new ProviderSession(
-            keyOptions, ctx, KeyAllowList.of(null, ctx, java.util.Optional.of(key)))) {
+            keyOptions, ctx, KeyAllowList.only(key))) {
       KeyEncryptionKeyProvider provider = session.providerFor(key);
       KeyDescription d = provider.describe(key);
       Instant now = Instant.now();

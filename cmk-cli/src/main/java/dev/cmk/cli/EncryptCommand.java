@@ -65,7 +65,7 @@ final class EncryptCommand implements Callable<Integer> {
     Context ctx = root.context();
     byte[] associatedData = aad.bytes();
     try (ProviderSession session = new ProviderSession(
-            keyOptions, ctx, KeyAllowList.of(null, ctx, java.util.Optional.of(key)))) {
+            keyOptions, ctx, KeyAllowList.only(key))) {
       EnvelopeCrypto.Builder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
       session.open(java.util.List.of(key)).forEach(b::provider);
       try (EnvelopeCrypto crypto = b.build();

@@ -15,16 +15,19 @@ import java.util.Set;
  * envelope only <em>names</em> its key; it never decides where {@code cmk} sends a token or offers
  * a PIN.
  *
- * <p>Where the entries come from, per kind (vaults and tokens independently):
+ * <p>For the commands that unwrap keys named by envelopes ({@code decrypt}, {@code rewrap}), the
+ * entries come from, per kind (vaults and tokens independently):
  *
  * <ol>
  *   <li>{@code --vault URL} / {@code --pkcs11-token LABEL} (repeatable) when given; otherwise
  *       {@code $CMK_VAULTS} / {@code $CMK_PKCS11_TOKENS} (comma-separated). Options replace the
  *       environment variable, they do not add to it.
  *   <li>Always, in addition: the vault or token of the key the command names itself ({@code -k}
- *       of {@code encrypt} and {@code rewrap}, {@code KEY} of {@code check-key} and {@code
- *       status}).
+ *       of {@code rewrap}).
  * </ol>
+ *
+ * <p>The commands that use only the key they name ({@code encrypt -k}, {@code check-key KEY},
+ * {@code status KEY}) allow exactly that key's vault or token ({@link #only}).
  *
  * <p>{@code local:} keys are always allowed: they can only live in the keystore the user
  * configured ({@code --keystore} / {@code $CMK_KEYSTORE}).
@@ -48,6 +51,18 @@ record KeyAllowList(Set<String> vaults, Set<String> tokens) {
     tokens = Set.copyOf(new LinkedHashSet<>(tokens));
   }
 
+  /**
+   * Exactly the vault or token of {@code key} (and {@code local:} keys): for the commands that use
+   * only the key they name ({@code encrypt}, {@code check-key}, {@code status}).
+   */
+  static KeyAllowList only(KeyReference key) {
+    Set<String> tokens = new LinkedHashSet<>();
+    if (key.kind() == KeyReference.Kind.PKCS11 && !key.authority().isEmpty()) {
+      tokens.add(key.authority());
+    }
+    return new KeyAllowList(key.vaultUrl().map(Set::of).orElse(Set.of()), tokens);
+  }
+
   /** Nothing but {@code local:} keys (the keystore commands). */
   static KeyAllowList localOnly() {
     return new KeyAllowList(Set.of(), Set.of());
@@ -56,20 +71,21 @@ record KeyAllowList(Set<String> vaults, Set<String> tokens) {
   /**
    * The allow-list of one command.
    *
-   * @param options {@code --vault} and {@code --pkcs11-token}, or null for a command without them
+   * @param options {@code --vault} and {@code --pkcs11-token}
    * @param ctx the environment
    * @param commandKey the key the command line names, if any
    * @throws CliException (usage) for a malformed vault URL or empty token label
    */
   static KeyAllowList of(AllowOptions options, Context ctx, Optional<KeyReference> commandKey) {
+    Objects.requireNonNull(options, "options");
     Objects.requireNonNull(ctx, "ctx");
     Objects.requireNonNull(commandKey, "commandKey");
     List<String> vaultTexts =
-        options != null && !options.vaults().isEmpty()
+        !options.vaults().isEmpty()
             ? options.vaults()
             : split(ctx.getenv(ENV_VAULTS));
     List<String> tokenTexts =
-        options != null && !options.tokens().isEmpty()
+        !options.tokens().isEmpty()
             ? options.tokens()
             : split(ctx.getenv(ENV_PKCS11_TOKENS));
     Set<String> vaults = new LinkedHashSet<>();

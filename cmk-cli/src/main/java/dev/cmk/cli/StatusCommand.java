@@ -50,7 +50,7 @@ final class StatusCommand implements Callable<Integer> {
     keyOptions.refuseSecretsOnCommandLine();
     Context ctx = root.context();
     try (ProviderSession session = new ProviderSession(
-            keyOptions, ctx, KeyAllowList.of(null, ctx, java.util.Optional.of(key)))) {
+            keyOptions, ctx, KeyAllowList.only(key))) {
       EnvelopeCrypto.Builder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
       session.open(List.of(key)).forEach(b::provider);
       try (EnvelopeCrypto crypto = b.build()) {

@@ -159,7 +159,7 @@ class CmkAllowListTest {
   }
 
   @Test
-  void allowList_optionsReplaceEnvironment_commandKeyAlwaysAdded() {
+  void allowList_optionsReplaceEnvironment_commandKeyAlwaysAdded_onlyIgnoresBoth() {
     Map<String, String> env = new HashMap<>();
     env.put("CMK_VAULTS", " https://Alpha.vault.azure.net/ , https://bravo.vault.azure.net/keys/k ,");
     env.put("CMK_PKCS11_TOKENS", "hsm1,hsm2");
@@ -168,6 +168,7 @@ class CmkAllowListTest {
     KeyReference key = KeyReference.parse("https://charlie.vault.azure.net/keys/kek");
 
     KeyAllowList fromEnv = KeyAllowList.of(new AllowOptions(), ctx, Optional.of(key));
+    KeyAllowList onlyKey = KeyAllowList.only(key);
     AllowOptions options = new AllowOptions();
     options.vaults = List.of("https://delta.managedhsm.azure.net");
     options.tokens = List.of("hsm3");
@@ -178,6 +179,8 @@ class CmkAllowListTest {
             Set.of("https://alpha.vault.azure.net", "https://bravo.vault.azure.net", "https://charlie.vault.azure.net"),
             fromEnv.vaults()),
         () -> assertEquals(Set.of("hsm1", "hsm2"), fromEnv.tokens()),
+        () -> assertEquals(Set.of("https://charlie.vault.azure.net"), onlyKey.vaults()),
+        () -> assertEquals(Set.of(), onlyKey.tokens()),
         () -> assertEquals(Set.of("https://delta.managedhsm.azure.net"), fromOptions.vaults()),
         () -> assertEquals(Set.of("hsm3"), fromOptions.tokens()),
         () -> assertTrue(fromEnv.allows(KeyReference.parse("local:any/1"))),

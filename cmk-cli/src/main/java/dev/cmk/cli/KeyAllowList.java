@@ -4,6 +4,7 @@ import dev.cmk.api.KeyReference;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -45,10 +46,10 @@ record KeyAllowList(Set<String> vaults, Set<String> tokens) {
   /** Environment variable with the allowed token labels, comma-separated, when no --pkcs11-token. */
   static final String ENV_PKCS11_TOKENS = "CMK_PKCS11_TOKENS";
 
-  /** Copies. */
+  /** Copies, keeping the order the user gave (error messages list them in that order). */
   KeyAllowList {
-    vaults = Set.copyOf(new LinkedHashSet<>(vaults));
-    tokens = Set.copyOf(new LinkedHashSet<>(tokens));
+    vaults = Collections.unmodifiableSet(new LinkedHashSet<>(vaults));
+    tokens = Collections.unmodifiableSet(new LinkedHashSet<>(tokens));
   }
 
   /**

@@ -47,7 +47,8 @@ final class CheckKeyCommand implements Callable<Integer> {
   public Integer call() {
     keyOptions.refuseSecretsOnCommandLine();
     Context ctx = root.context();
-    try (ProviderSession session = new ProviderSession(keyOptions, ctx)) {
+    try (ProviderSession session = new ProviderSession(
+            keyOptions, ctx, KeyAllowList.only(key))) {
       KeyEncryptionKeyProvider provider = session.providerFor(key);
       KeyDescription d = provider.describe(key);
       Instant now = Instant.now();

@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
       "  0  success",
       "  1  usage error",
       "  2  invalid ciphertext or format (not an envelope, tampered, wrong --aad)",
-      "  3  key not found, access denied or suspended",
+      "  3  key not found, access denied or suspended; vault or token not allowed",
       "  4  key provider unavailable",
       "  5  key policy violation",
       "  6  I/O error"

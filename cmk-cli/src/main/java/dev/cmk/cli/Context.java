@@ -15,6 +15,7 @@ import java.util.function.Function;
  * @param env environment variables
  * @param stderrIsTerminal whether to draw a progress bar on stderr
  * @param unicode whether stdout's encoding can show ✓ and ✗
+ * @param azureSetup how the Azure provider gets its credential (tests: and a loopback transport)
  */
 record Context(
     InputStream in,
@@ -22,7 +23,8 @@ record Context(
     PrintStream err,
     Function<String, String> env,
     boolean stderrIsTerminal,
-    boolean unicode) {
+    boolean unicode,
+    AzureSetup azureSetup) {
 
   /** Validates. */
   Context {
@@ -30,6 +32,18 @@ record Context(
     Objects.requireNonNull(out, "out");
     Objects.requireNonNull(err, "err");
     Objects.requireNonNull(env, "env");
+    Objects.requireNonNull(azureSetup, "azureSetup");
+  }
+
+  /** A context whose Azure credential comes from the options, as in production. */
+  Context(
+      InputStream in,
+      PrintStream out,
+      PrintStream err,
+      Function<String, String> env,
+      boolean stderrIsTerminal,
+      boolean unicode) {
+    this(in, out, err, env, stderrIsTerminal, unicode, AzureSetup.FROM_OPTIONS);
   }
 
   /** An environment variable, or null when unset or empty. */

@@ -5,6 +5,7 @@ import dev.cmk.core.EnvelopeInfo;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +19,9 @@ import picocli.CommandLine.ParentCommand;
     mixinStandardHelpOptions = true,
     description = {
       "Decrypts the envelope INPUT (a file, or - for stdin) to -o (a file, or - for stdout).",
-      "The key provider follows from the key reference in the envelope's header. To a file,"
+      "The key provider follows from the key reference in the envelope's header; its vault or"
+          + " PKCS#11 token must be one you allow (--vault, --pkcs11-token, $CMK_VAULTS,"
+          + " $CMK_PKCS11_TOKENS), else nothing is contacted and the exit code is 3. To a file,"
           + " nothing is written unless the whole envelope authenticates; to stdout, segments are"
           + " released as they authenticate, so a failure can leave a prefix (exit code not 0)."
     })
@@ -45,17 +48,22 @@ final class DecryptCommand implements Callable<Integer> {
 
   @Mixin KeyOptions keyOptions;
 
+  @Mixin AllowOptions allowOptions;
+
   @Override
   public Integer call() throws Exception {
     keyOptions.refuseSecretsOnCommandLine();
     Context ctx = root.context();
     byte[] associatedData = aad.bytes();
+    KeyAllowList allowed = KeyAllowList.of(allowOptions, ctx, Optional.empty());
     try (InputStream raw = Io.openInput(input, ctx);
         BufferedInputStream in = new BufferedInputStream(raw, HEADER_MARK)) {
       in.mark(HEADER_MARK);
       EnvelopeInfo info = EnvelopeCrypto.inspect(in);
       in.reset();
-      try (ProviderSession session = new ProviderSession(keyOptions, ctx)) {
+      // Before any provider exists: a vault or token the user did not allow is never contacted.
+      allowed.check(info.keyReference());
+      try (ProviderSession session = new ProviderSession(keyOptions, ctx, allowed)) {
         EnvelopeCrypto.Builder b = EnvelopeCrypto.builder();
         session.open(List.of(info.keyReference())).forEach(b::provider);
         try (EnvelopeCrypto crypto = b.build();

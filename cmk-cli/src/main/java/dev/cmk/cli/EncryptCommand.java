@@ -64,7 +64,8 @@ final class EncryptCommand implements Callable<Integer> {
     keyOptions.refuseSecretsOnCommandLine();
     Context ctx = root.context();
     byte[] associatedData = aad.bytes();
-    try (ProviderSession session = new ProviderSession(keyOptions, ctx)) {
+    try (ProviderSession session = new ProviderSession(
+            keyOptions, ctx, KeyAllowList.only(key))) {
       EnvelopeCrypto.Builder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
       session.open(java.util.List.of(key)).forEach(b::provider);
       try (EnvelopeCrypto crypto = b.build();

@@ -12,7 +12,8 @@ package dev.cmk.cli;
  *   <tr><td>2</td><td>invalid ciphertext or format: not an envelope, tampered, truncated, wrong
  *       associated data, or a format version this build cannot read</td></tr>
  *   <tr><td>3</td><td>key not found, access denied (disabled, expired, wrong password or
- *       identity), or key access suspended</td></tr>
+ *       identity), key access suspended, or an envelope naming a vault or PKCS#11 token the user
+ *       did not allow (see {@link KeyAllowList}; nothing was contacted)</td></tr>
  *   <tr><td>4</td><td>key provider unavailable (network, throttling, HSM library or token, keystore
  *       file unreadable)</td></tr>
  *   <tr><td>5</td><td>key policy violation</td></tr>

@@ -18,20 +18,31 @@ import java.util.Set;
 /**
  * Opens the key providers a command needs, chosen by the key references involved, and closes them
  * at the end. At most one provider per provider id (one keystore, one PKCS#11 token, one Azure
- * provider for every vault involved), as {@code EnvelopeCrypto} requires.
+ * provider for every allowed vault), as {@code EnvelopeCrypto} requires.
  *
- * <p><b>Security:</b> the keystore password and the PIN are read from the file or environment
- * variable named by the options (or the {@code CMK_*} defaults) by the providers themselves, when
- * they need them; this class never holds them.
+ * <p><b>Security:</b> every reference is checked against the user's {@link KeyAllowList} before
+ * any provider is built, so an envelope naming another vault or token fails before a network
+ * connection, a token request, a PKCS#11 library load or a PIN read. The Azure provider serves
+ * only the allowed vaults (never {@code allowAnyVault}), so the core refuses anything else too.
+ * The keystore password and the PIN are read from the file or environment variable named by the
+ * options (or the {@code CMK_*} defaults) by the providers themselves, when they need them; this
+ * class never holds them.
  */
 final class ProviderSession implements AutoCloseable {
   private final KeyOptions options;
   private final Context ctx;
+  private final KeyAllowList allowList;
   private final Map<String, KeyEncryptionKeyProvider> byId = new LinkedHashMap<>();
 
+  /** A session for the keystore commands ({@code local:} keys only). */
   ProviderSession(KeyOptions options, Context ctx) {
+    this(options, ctx, KeyAllowList.localOnly());
+  }
+
+  ProviderSession(KeyOptions options, Context ctx, KeyAllowList allowList) {
     this.options = options;
     this.ctx = ctx;
+    this.allowList = allowList;
     options.refuseSecretsOnCommandLine();
   }
 
@@ -43,12 +54,17 @@ final class ProviderSession implements AutoCloseable {
   /**
    * Opens the providers serving {@code references} (once each) and returns them.
    *
-   * @throws CliException for missing settings (usage) or providers that cannot start (unavailable)
+   * @throws CliException (key access) if a reference is outside the allow-list, checked before
+   *     anything is opened; (usage) for missing settings; (unavailable) for providers that cannot
+   *     start
    */
   List<KeyEncryptionKeyProvider> open(Collection<KeyReference> references) {
-    Set<String> vaults = new LinkedHashSet<>();
+    for (KeyReference r : references) {
+      allowList.check(r);
+    }
     Set<String> tokens = new LinkedHashSet<>();
     boolean local = false;
+    boolean azure = false;
     for (KeyReference r : references) {
       switch (r.kind()) {
         case LOCAL:
@@ -58,7 +74,7 @@ final class ProviderSession implements AutoCloseable {
           tokens.add(r.authority());
           break;
         default:
-          vaults.add(r.vaultUrl().orElseThrow());
+          azure = true;
           break;
       }
     }
@@ -69,8 +85,8 @@ final class ProviderSession implements AutoCloseable {
     if (!tokens.isEmpty()) {
       result.add(pkcs11(tokens));
     }
-    if (!vaults.isEmpty()) {
-      result.add(azure(vaults));
+    if (azure) {
+      result.add(azure());
     }
     return result;
   }
@@ -180,22 +196,16 @@ final class ProviderSession implements AutoCloseable {
     return p;
   }
 
-  private AzureKeyVaultProvider azure(Set<String> vaults) {
+  private AzureKeyVaultProvider azure() {
     KeyEncryptionKeyProvider existing = byId.get(AzureKeyVaultProvider.ID);
     if (existing != null) {
       return (AzureKeyVaultProvider) existing;
     }
     AzureKeyVaultProvider.Builder b = AzureKeyVaultProvider.builder();
-    for (String v : vaults) {
+    for (String v : allowList.vaults()) {
       b.addVault(v);
     }
-    if (options.managedIdentity == null) {
-      b.defaultAzureCredential();
-    } else if (options.managedIdentity.isEmpty()) {
-      b.systemAssignedManagedIdentity();
-    } else {
-      b.userAssignedManagedIdentityClientId(options.managedIdentity);
-    }
+    ctx.azureSetup().configure(b, options);
     AzureKeyVaultProvider p;
     try {
       p = b.build();

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -44,6 +45,9 @@ import picocli.CommandLine.ParentCommand;
     description = {
       "Re-wraps the data key of every envelope in PATH (files, or directory trees) under the"
           + " current version of KEY. Only the header changes; the body is copied unchanged.",
+      "The vault or PKCS#11 token of every envelope must be KEY's or one you allow (--vault,"
+          + " --pkcs11-token, $CMK_VAULTS, $CMK_PKCS11_TOKENS); an envelope naming any other"
+          + " fails (exit 3) without anything being contacted, and the others proceed.",
       "Each file is rewritten through a temporary file in its directory and an atomic rename, so"
           + " an interrupted run leaves every file either old or new: run it again to resume"
           + " (files already under the current version are skipped). Files that are not"
@@ -82,24 +86,41 @@ final class RewrapCommand implements Callable<Integer> {
 
   @Mixin KeyOptions keyOptions;
 
+  @Mixin AllowOptions allowOptions;
+
   /** An envelope found by the scan. */
   private record Found(Path file, String id, EnvelopeInfo info, long size) {}
+
+  /** A file the scan could not take, and the exit code it stands for. */
+  private record ScanFailure(RewrapReport.Failure failure, int exitCode) {}
 
   @Override
   public Integer call() throws Exception {
     keyOptions.refuseSecretsOnCommandLine();
     Context ctx = root.context();
+    KeyAllowList allowed = KeyAllowList.of(allowOptions, ctx, Optional.of(key));
     List<Path> files = collect(paths);
     List<Found> envelopes = new ArrayList<>();
     List<String> notEnvelopes = new ArrayList<>();
-    List<RewrapReport.Failure> scanFailures = new ArrayList<>();
+    List<ScanFailure> scanFailures = new ArrayList<>();
     for (Path f : files) {
       try (InputStream in = Files.newInputStream(f)) {
-        envelopes.add(new Found(f, f.toString(), EnvelopeCrypto.inspect(in), Files.size(f)));
+        Found found = new Found(f, f.toString(), EnvelopeCrypto.inspect(in), Files.size(f));
+        if (allowed.allows(found.info().keyReference())) {
+          envelopes.add(found);
+        } else {
+          // Never handed to a provider: its vault or token is not contacted at all.
+          scanFailures.add(new ScanFailure(
+              new RewrapReport.Failure(f.toString(), allowed.refusal(found.info().keyReference())),
+              ExitCode.KEY_ACCESS));
+        }
       } catch (InvalidCiphertextException e) {
         notEnvelopes.add(f.toString());
-      } catch (UnsupportedFormatException | IOException e) {
-        scanFailures.add(new RewrapReport.Failure(f.toString(), describe(e)));
+      } catch (UnsupportedFormatException e) {
+        scanFailures.add(new ScanFailure(
+            new RewrapReport.Failure(f.toString(), describe(e)), ExitCode.INVALID_CIPHERTEXT));
+      } catch (IOException e) {
+        scanFailures.add(new ScanFailure(new RewrapReport.Failure(f.toString(), describe(e)), ExitCode.IO));
       }
     }
     Set<KeyReference> references = new LinkedHashSet<>();
@@ -107,7 +128,7 @@ final class RewrapCommand implements Callable<Integer> {
     envelopes.forEach(e -> references.add(e.info().keyReference()));
 
     RewrapReport report;
-    try (ProviderSession session = new ProviderSession(keyOptions, ctx)) {
+    try (ProviderSession session = new ProviderSession(keyOptions, ctx, allowed)) {
       EnvelopeCrypto.Builder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
       session.open(references).forEach(b::provider);
       try (EnvelopeCrypto crypto = b.build()) {
@@ -133,7 +154,8 @@ final class RewrapCommand implements Callable<Integer> {
         bar.finish();
       }
     }
-    List<RewrapReport.Failure> failures = new ArrayList<>(scanFailures);
+    List<RewrapReport.Failure> failures = new ArrayList<>();
+    scanFailures.forEach(s -> failures.add(s.failure()));
     failures.addAll(report.failures());
     printSummary(ctx.out(), report, notEnvelopes.size(), scanFailures.size(), failures.size());
     for (RewrapReport.Failure f : failures) {
@@ -144,7 +166,10 @@ final class RewrapCommand implements Callable<Integer> {
       ctx.err().println(
           "cmk: stopped after key access was lost; " + skipped + " envelopes not attempted");
     }
-    return failures.isEmpty() && skipped == 0 ? ExitCode.OK : exitCodeOf(failures);
+    if (failures.isEmpty() && skipped == 0) {
+      return ExitCode.OK;
+    }
+    return scanFailures.isEmpty() ? exitCodeOf(report.failures()) : scanFailures.get(0).exitCode();
   }
 
   private static void printSummary(

@@ -49,7 +49,8 @@ final class StatusCommand implements Callable<Integer> {
   public Integer call() {
     keyOptions.refuseSecretsOnCommandLine();
     Context ctx = root.context();
-    try (ProviderSession session = new ProviderSession(keyOptions, ctx)) {
+    try (ProviderSession session = new ProviderSession(
+            keyOptions, ctx, KeyAllowList.only(key))) {
       EnvelopeCrypto.Builder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
       session.open(List.of(key)).forEach(b::provider);
       try (EnvelopeCrypto crypto = b.build()) {

@@ -5,7 +5,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** Runs {@code cmk} in-process against a keystore in a temporary directory. */
@@ -15,6 +18,10 @@ final class CliFixture {
   final Path dir;
   final Path keystore;
   final Map<String, String> env = new HashMap<>();
+  /** Every environment variable the tool looked up, in order (to prove a PIN was never read). */
+  final List<String> lookedUp = Collections.synchronizedList(new ArrayList<>());
+  /** How the Azure provider gets its credential; tests of vaults set a loopback one. */
+  AzureSetup azureSetup = AzureSetup.FROM_OPTIONS;
 
   CliFixture(Path dir) {
     this.dir = dir;
@@ -48,8 +55,19 @@ final class CliFixture {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
     PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
-    int code =
-        Cmk.run(args, stdin, o, e, env::get, false);
+    Context ctx =
+        new Context(
+            stdin,
+            o,
+            e,
+            name -> {
+              lookedUp.add(name);
+              return env.get(name);
+            },
+            false,
+            true,
+            azureSetup);
+    int code = Cmk.run(args, ctx);
     o.flush();
     e.flush();
     return new Result(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));

@@ -13,6 +13,7 @@ import dev.cmk.keystore.KeystoreKeyProvider;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -45,7 +46,9 @@ public final class DicomStoreMain {
           "  --provider ID               key provider (default from the key: azure-keyvault,",
           "                              pkcs11 or keystore)",
           "  --provider-setting N=V      a provider setting, repeatable (names a file or variable",
-          "                              holding a secret, never the secret itself)",
+          "                              holding a secret, never the secret itself); the store",
+          "                              serves only the key's vault or token unless vaults=",
+          "                              lists more (vaults=* is refused)",
           "  --host ADDRESS              listen address (default 127.0.0.1; no authentication!)",
           "  --port N                    listen port (default 8080; 0 = any free port)",
           "  --max-instance-size BYTES   largest accepted instance (default 32 GiB)",
@@ -102,7 +105,22 @@ public final class DicomStoreMain {
    * @throws dev.cmk.api.KeyPolicyViolationException if the key breaks the DICOM key policy
    */
   static Running start(Options options, PrintStream out) throws IOException {
-    KeyEncryptionKeyProvider provider = createProvider(options);
+    return start(options, out, createProvider(options));
+  }
+
+  /**
+   * As {@link #start(Options, PrintStream)}, with the provider already built (tests give it a
+   * transport to a loopback vault); the returned {@link Running} owns and closes it, and so does a
+   * failed start.
+   *
+   * @param options parsed options
+   * @param out where the one-line start-up message goes
+   * @param provider the key provider, serving {@code options.key()}
+   * @return the running server and what it owns
+   * @throws IOException if the data directory or port cannot be used
+   */
+  static Running start(Options options, PrintStream out, KeyEncryptionKeyProvider provider)
+      throws IOException {
     ScheduledExecutorService probe = null;
     EnvelopeCrypto crypto = null;
     try {
@@ -167,7 +185,48 @@ public final class DicomStoreMain {
       throw new IllegalArgumentException(
           "no key provider '" + id + "' on the class path; found " + factories.keySet());
     }
-    return factory.create(options.providerSettings());
+    return factory.create(providerSettings(id, options));
+  }
+
+  /**
+   * The settings the provider is created with: the {@code --provider-setting}s, where the store
+   * is pinned to the key the operator configured. Decryption resolves only among the vaults or
+   * the token named here, so a stored instance whose header names another vault or token is
+   * refused ({@code KeyNotFoundException}, HTTP 500) before anything is contacted or a PIN used.
+   *
+   * <ul>
+   *   <li>{@code azure-keyvault}: {@code vaults} defaults to the {@code --key}'s vault; {@code
+   *       vaults=*} (any vault a header names) is refused.
+   *   <li>{@code pkcs11}: without {@code token}, {@code token-serial} or {@code slot-id}, the
+   *       {@code --key}'s token label.
+   * </ul>
+   *
+   * @param providerId the provider's id
+   * @param options parsed options
+   * @return the settings for the provider factory
+   * @throws IllegalArgumentException for {@code vaults=*}
+   */
+  static Map<String, String> providerSettings(String providerId, Options options) {
+    Map<String, String> settings = new LinkedHashMap<>(options.providerSettings());
+    KeyReference key = options.key();
+    if (providerId.equals("azure-keyvault")) {
+      String vaults = settings.get("vaults");
+      if (vaults == null || vaults.isBlank()) {
+        key.vaultUrl().ifPresent(v -> settings.put("vaults", v));
+      } else if (Arrays.stream(vaults.split(",")).anyMatch(v -> v.trim().equals("*"))) {
+        throw new IllegalArgumentException(
+            "--provider-setting vaults=* is refused: the store would call any vault a stored"
+                + " instance's header names; list the vaults (default: the --key's vault)");
+      }
+    } else if (providerId.equals("pkcs11")
+        && key.kind() == KeyReference.Kind.PKCS11
+        && !key.authority().isEmpty()
+        && !settings.containsKey("token")
+        && !settings.containsKey("token-serial")
+        && !settings.containsKey("slot-id")) {
+      settings.put("token", key.authority());
+    }
+    return settings;
   }
 
   private static String defaultProviderId(KeyReference key) {

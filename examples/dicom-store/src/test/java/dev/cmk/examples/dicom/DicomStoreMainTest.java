@@ -82,6 +82,51 @@ class DicomStoreMainTest {
     assertTrue(error("--data-dir", "d", "--key", "ftp://x").startsWith("key reference scheme"));
   }
 
+  @Test
+  void providerSettings_azureWithoutVaults_servesOnlyTheKeysVault() {
+    DicomStoreMain.Options o = DicomStoreMain.Options.parse(
+        "--data-dir", "d", "--key", "https://contoso.vault.azure.net/keys/dicom-kek",
+        "--provider-setting", "credential=system-assigned-managed-identity");
+
+    assertEquals(
+        Map.of("vaults", "https://contoso.vault.azure.net",
+            "credential", "system-assigned-managed-identity"),
+        DicomStoreMain.providerSettings("azure-keyvault", o));
+  }
+
+  @Test
+  void providerSettings_anyVault_refusedWithTheReason() {
+    for (String vaults : new String[] {"*", "https://contoso.vault.azure.net, *"}) {
+      DicomStoreMain.Options o = DicomStoreMain.Options.parse(
+          "--data-dir", "d", "--key", "https://contoso.vault.azure.net/keys/dicom-kek",
+          "--provider-setting", "vaults=" + vaults,
+          "--provider-setting", "credential=system-assigned-managed-identity");
+
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> DicomStoreMain.providerSettings("azure-keyvault", o));
+      assertTrue(e.getMessage().startsWith("--provider-setting vaults=* is refused: the store would"
+          + " call any vault a stored instance's header names"), e.getMessage());
+    }
+  }
+
+  @Test
+  void providerSettings_explicitVaultsAndPkcs11Token_keptOrDefaultedFromTheKey() {
+    DicomStoreMain.Options azure = DicomStoreMain.Options.parse(
+        "--data-dir", "d", "--key", "https://contoso.vault.azure.net/keys/dicom-kek",
+        "--provider-setting", "vaults=https://contoso.vault.azure.net,https://old.vault.azure.net");
+    DicomStoreMain.Options pkcs11 = DicomStoreMain.Options.parse(
+        "--data-dir", "d", "--key", "pkcs11:token=dicom-hsm;object=kek",
+        "--provider-setting", "library=/usr/lib/softhsm/libsofthsm2.so");
+    DicomStoreMain.Options bySerial = DicomStoreMain.Options.parse(
+        "--data-dir", "d", "--key", "pkcs11:token=dicom-hsm;object=kek",
+        "--provider-setting", "token-serial=1234");
+
+    assertEquals("https://contoso.vault.azure.net,https://old.vault.azure.net",
+        DicomStoreMain.providerSettings("azure-keyvault", azure).get("vaults"));
+    assertEquals("dicom-hsm", DicomStoreMain.providerSettings("pkcs11", pkcs11).get("token"));
+    assertEquals(Map.of("token-serial", "1234"), DicomStoreMain.providerSettings("pkcs11", bySerial));
+  }
+
   private static String error(String... args) {
     return assertThrows(IllegalArgumentException.class, () -> DicomStoreMain.Options.parse(args))
         .getMessage();

@@ -94,7 +94,9 @@ public final class FhirServer implements AutoCloseable {
     Clock clock = b.demoClock != null ? b.demoClock : b.clock != null ? b.clock : Clock.systemUTC();
     Supplier<KeyConfiguration> configuration = b.keyConfiguration;
     this.ownedConfiguration =
-        b.keySettings != null ? new SettingsKeyConfiguration(b.keySettings, clock) : null;
+        b.keySettings != null
+            ? new SettingsKeyConfiguration(b.keySettings, clock, b.azureClientSetup)
+            : null;
     if (ownedConfiguration != null) {
       configuration = ownedConfiguration;
     }
@@ -285,6 +287,8 @@ public final class FhirServer implements AutoCloseable {
     private DemoClock demoClock;
     private boolean backgroundProbe = true;
     private boolean backgroundProbeSet;
+    private SettingsKeyConfiguration.AzureClientSetup azureClientSetup =
+        SettingsKeyConfiguration.MANAGED_IDENTITY;
 
     private Builder() {}
 
@@ -435,6 +439,18 @@ public final class FhirServer implements AutoCloseable {
       once(backgroundProbeSet, "backgroundProbe");
       backgroundProbe = enabled;
       backgroundProbeSet = true;
+      return this;
+    }
+
+    /**
+     * How the Azure provider built from {@link #keySettings} gets its credential (default: the
+     * managed identity the settings name). For tests: a loopback transport and test tokens.
+     *
+     * @param setup the setup
+     * @return this builder
+     */
+    Builder azureClientSetup(SettingsKeyConfiguration.AzureClientSetup setup) {
+      azureClientSetup = Objects.requireNonNull(setup, "setup");
       return this;
     }
 

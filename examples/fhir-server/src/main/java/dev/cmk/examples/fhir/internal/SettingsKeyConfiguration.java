@@ -19,11 +19,43 @@ import java.util.function.Supplier;
  * call (cmk calls it at start and on every refresh); a provider is built only when they changed,
  * so an unchanged configuration keeps its provider, caches and connections.
  *
+ * <p><b>Security:</b> the Azure provider serves exactly the vault of {@code keyEncryptionKeyUrl}
+ * (never {@code allowAnyVault}), and the keystore provider exactly the configured file. Decryption
+ * resolves only among these, so a stored resource whose envelope names another vault is refused
+ * ({@code KeyNotFoundException}, HTTP 500) before any request to that vault: no stored row can make
+ * the server present its managed identity's token elsewhere.
+ *
  * <p><b>Thread safety:</b> safe for concurrent use.
  */
 public final class SettingsKeyConfiguration implements Supplier<KeyConfiguration>, AutoCloseable {
+  /**
+   * Gives an Azure provider its credential (and anything else but its vaults, which always come
+   * from the settings). Production uses {@link #MANAGED_IDENTITY}; tests add a loopback transport.
+   */
+  @FunctionalInterface
+  public interface AzureClientSetup {
+    /**
+     * Configures {@code builder} for {@code settings}.
+     *
+     * @param builder the provider builder, its vault already set
+     * @param settings the key settings
+     */
+    void configure(AzureKeyVaultProvider.Builder builder, KeySettings settings);
+  }
+
+  /** The managed identity the settings name (system- or user-assigned), as in Azure. */
+  public static final AzureClientSetup MANAGED_IDENTITY =
+      (azure, s) -> {
+        if (s.identityType() == KeySettings.IdentityType.USER_ASSIGNED) {
+          azure.userAssignedManagedIdentityClientId(s.userAssignedClientId());
+        } else {
+          azure.systemAssignedManagedIdentity();
+        }
+      };
+
   private final Supplier<KeySettings> settings;
   private final Clock clock;
+  private final AzureClientSetup azureSetup;
   private final List<KeyEncryptionKeyProvider> created = new ArrayList<>(); // guarded by this
   private KeySettings lastSettings; // guarded by this
   private KeyConfiguration last; // guarded by this
@@ -33,8 +65,19 @@ public final class SettingsKeyConfiguration implements Supplier<KeyConfiguration
    * @param clock the server's clock, given to the providers
    */
   public SettingsKeyConfiguration(Supplier<KeySettings> settings, Clock clock) {
+    this(settings, clock, MANAGED_IDENTITY);
+  }
+
+  /**
+   * @param settings where the settings come from (re-read on every call)
+   * @param clock the server's clock, given to the providers
+   * @param azureSetup how an Azure provider gets its credential
+   */
+  public SettingsKeyConfiguration(
+      Supplier<KeySettings> settings, Clock clock, AzureClientSetup azureSetup) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.azureSetup = Objects.requireNonNull(azureSetup, "azureSetup");
   }
 
   /**
@@ -47,7 +90,7 @@ public final class SettingsKeyConfiguration implements Supplier<KeyConfiguration
   public synchronized KeyConfiguration get() {
     KeySettings s = Objects.requireNonNull(settings.get(), "settings returned null");
     if (!s.equals(lastSettings)) {
-      KeyEncryptionKeyProvider provider = providerFor(s, clock);
+      KeyEncryptionKeyProvider provider = providerFor(s, clock, azureSetup);
       created.add(provider);
       last = new KeyConfiguration(provider, s.keyEncryptionKeyUrl());
       lastSettings = s;
@@ -60,9 +103,11 @@ public final class SettingsKeyConfiguration implements Supplier<KeyConfiguration
    *
    * @param s the settings
    * @param clock the clock
+   * @param azureSetup how an Azure provider gets its credential
    * @return a new provider
    */
-  static KeyEncryptionKeyProvider providerFor(KeySettings s, Clock clock) {
+  static KeyEncryptionKeyProvider providerFor(
+      KeySettings s, Clock clock, AzureClientSetup azureSetup) {
     KeyReference key = s.keyEncryptionKeyUrl();
     switch (key.kind()) {
       case AZURE_KEY_VAULT:
@@ -71,11 +116,7 @@ public final class SettingsKeyConfiguration implements Supplier<KeyConfiguration
             AzureKeyVaultProvider.builder()
                 .addVault(key.vaultUrl().orElseThrow())
                 .clock(clock);
-        if (s.identityType() == KeySettings.IdentityType.USER_ASSIGNED) {
-          azure.userAssignedManagedIdentityClientId(s.userAssignedClientId());
-        } else {
-          azure.systemAssignedManagedIdentity();
-        }
+        azureSetup.configure(azure, s);
         return azure.build();
       case LOCAL:
         KeystoreKeyProvider.Builder keystore =

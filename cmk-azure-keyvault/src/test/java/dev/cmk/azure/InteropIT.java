@@ -16,6 +16,7 @@ import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.KeyPolicy;
 import dev.cmk.testkit.keyvault.KeyPermission;
 import dev.cmk.testkit.keyvault.LoopbackVault;
@@ -123,8 +124,8 @@ class InteropIT {
     try (EnvelopeCrypto viaAzure = EnvelopeCrypto.builder().provider(azure).writeKey(version.versionless()).build();
         EnvelopeCrypto viaJdk = EnvelopeCrypto.builder().provider(jdk).writeKey(version).build()) {
       byte[] written = viaAzure.encrypt(plaintext, aad);
-      assertEquals(AzureKeyVaultProvider.ID, EnvelopeCrypto.inspect(written).providerId());
-      assertEquals(version, EnvelopeCrypto.inspect(written).keyReference());
+      assertEquals(AzureKeyVaultProvider.ID, EnvelopeInfo.of(written).providerId());
+      assertEquals(version, EnvelopeInfo.of(written).keyReference());
       assertArrayEquals(plaintext, viaJdk.decrypt(written, aad));
       assertTrue(jdk.unwraps > 0, "the JDK side really unwrapped");
 

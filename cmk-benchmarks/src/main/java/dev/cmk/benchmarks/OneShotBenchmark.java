@@ -88,7 +88,7 @@ public class OneShotBenchmark {
         throw new IllegalStateException("set-up round trip failed");
       }
     }
-    if (cmk.dataKeysCreated() != 1) {
+    if (cmk.diagnostics().dataKeysCreated() != 1) {
       throw new IllegalStateException("set-up made more than one data key");
     }
   }

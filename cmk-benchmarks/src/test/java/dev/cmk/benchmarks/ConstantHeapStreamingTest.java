@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeInfo;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -51,7 +52,7 @@ class ConstantHeapStreamingTest {
           count += n;
         }
         assertEquals(
-            EnvelopeCrypto.envelopeLength(GIB, source.headerLength(), segmentSize),
+            EnvelopeInfo.envelopeLength(GIB, source.headerLength(), segmentSize),
             source.envelopeBytes());
         assertTrue(
             source.largestPending() <= 2L * segmentSize + CHUNK,

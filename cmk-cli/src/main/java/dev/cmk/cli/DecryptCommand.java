@@ -1,6 +1,7 @@
 package dev.cmk.cli;
 
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeCryptoBuilder;
 import dev.cmk.core.EnvelopeInfo;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
@@ -59,12 +60,12 @@ final class DecryptCommand implements Callable<Integer> {
     try (InputStream raw = Io.openInput(input, ctx);
         BufferedInputStream in = new BufferedInputStream(raw, HEADER_MARK)) {
       in.mark(HEADER_MARK);
-      EnvelopeInfo info = EnvelopeCrypto.inspect(in);
+      EnvelopeInfo info = EnvelopeInfo.read(in);
       in.reset();
       // Before any provider exists: a vault or token the user did not allow is never contacted.
       allowed.check(info.keyReference());
       try (ProviderSession session = new ProviderSession(keyOptions, ctx, allowed)) {
-        EnvelopeCrypto.Builder b = EnvelopeCrypto.builder();
+        EnvelopeCryptoBuilder b = EnvelopeCrypto.builder();
         session.open(List.of(info.keyReference())).forEach(b::provider);
         try (EnvelopeCrypto crypto = b.build();
             Io.Output out = Io.Output.open(output, force, ctx)) {

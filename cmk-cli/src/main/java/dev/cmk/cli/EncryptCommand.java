@@ -2,6 +2,7 @@ package dev.cmk.cli;
 
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeCryptoBuilder;
 import dev.cmk.core.EnvelopeOutputStream;
 import dev.cmk.core.KeyPolicy;
 import java.io.IOException;
@@ -66,7 +67,7 @@ final class EncryptCommand implements Callable<Integer> {
     byte[] associatedData = aad.bytes();
     try (ProviderSession session = new ProviderSession(
             keyOptions, ctx, KeyAllowList.only(key))) {
-      EnvelopeCrypto.Builder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
+      EnvelopeCryptoBuilder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
       session.open(java.util.List.of(key)).forEach(b::provider);
       try (EnvelopeCrypto crypto = b.build();
           InputStream in = Io.openInput(input, ctx);

@@ -34,7 +34,7 @@ final class InspectCommand implements Callable<Integer> {
     EnvelopeInfo info;
     long total;
     try (InputStream in = Io.openInput(input, ctx)) {
-      info = EnvelopeCrypto.inspect(in);
+      info = EnvelopeInfo.read(in);
       if (Io.STDIO.equals(input)) {
         total = info.headerLength() + in.transferTo(java.io.OutputStream.nullOutputStream());
       } else {
@@ -73,25 +73,12 @@ final class InspectCommand implements Callable<Integer> {
     out.printf("%-15s %s%n", name, value);
   }
 
-  /**
-   * The plaintext length whose envelope has {@code total} bytes, found with the core's own layout
-   * function (strictly increasing in the plaintext length), or empty when none has.
-   */
+  /** The plaintext length whose envelope has {@code total} bytes, or empty when none has. */
   static OptionalLong plaintextLength(long total, int headerLength, int segmentSize) {
-    long lo = 0;
-    long hi = Math.max(0, total);
-    while (lo <= hi) {
-      long mid = lo + (hi - lo) / 2;
-      long length = EnvelopeCrypto.envelopeLength(mid, headerLength, segmentSize);
-      if (length == total) {
-        return OptionalLong.of(mid);
-      }
-      if (length < total) {
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
+    try {
+      return OptionalLong.of(EnvelopeInfo.plaintextLength(total, headerLength, segmentSize));
+    } catch (dev.cmk.api.InvalidCiphertextException impossibleLength) {
+      return OptionalLong.empty();
     }
-    return OptionalLong.empty();
   }
 }

@@ -4,6 +4,7 @@ import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.UnsupportedFormatException;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeCryptoBuilder;
 import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.KeyPolicy;
 import dev.cmk.core.RewrapItem;
@@ -105,7 +106,7 @@ final class RewrapCommand implements Callable<Integer> {
     List<ScanFailure> scanFailures = new ArrayList<>();
     for (Path f : files) {
       try (InputStream in = Files.newInputStream(f)) {
-        Found found = new Found(f, f.toString(), EnvelopeCrypto.inspect(in), Files.size(f));
+        Found found = new Found(f, f.toString(), EnvelopeInfo.read(in), Files.size(f));
         if (allowed.allows(found.info().keyReference())) {
           envelopes.add(found);
         } else {
@@ -129,7 +130,7 @@ final class RewrapCommand implements Callable<Integer> {
 
     RewrapReport report;
     try (ProviderSession session = new ProviderSession(keyOptions, ctx, allowed)) {
-      EnvelopeCrypto.Builder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
+      EnvelopeCryptoBuilder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
       session.open(references).forEach(b::provider);
       try (EnvelopeCrypto crypto = b.build()) {
         ProgressBar bar =
@@ -308,7 +309,7 @@ final class RewrapCommand implements Callable<Integer> {
     private void verifyComplete(Path temp) throws IOException {
       EnvelopeInfo rewritten;
       try (InputStream in = Files.newInputStream(temp)) {
-        rewritten = EnvelopeCrypto.inspect(in);
+        rewritten = EnvelopeInfo.read(in);
       } catch (InvalidCiphertextException e) {
         throw new IOException("re-wrapped copy of " + found.id() + " is incomplete; original kept", e);
       }

@@ -2,6 +2,7 @@ package dev.cmk.cli;
 
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeCryptoBuilder;
 import dev.cmk.core.KeyAccessState;
 import dev.cmk.core.KeyAccessStatus;
 import dev.cmk.core.KeyPolicy;
@@ -51,7 +52,7 @@ final class StatusCommand implements Callable<Integer> {
     Context ctx = root.context();
     try (ProviderSession session = new ProviderSession(
             keyOptions, ctx, KeyAllowList.only(key))) {
-      EnvelopeCrypto.Builder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
+      EnvelopeCryptoBuilder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
       session.open(List.of(key)).forEach(b::provider);
       try (EnvelopeCrypto crypto = b.build()) {
         crypto.keyAccess().probeIfDue();

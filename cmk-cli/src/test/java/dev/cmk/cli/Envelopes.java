@@ -1,6 +1,7 @@
 package dev.cmk.cli;
 
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeInfo;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
@@ -32,7 +33,7 @@ final class Envelopes {
     h.write(1); // RSA-OAEP-256
     u16(h, wrapped);
     h.writeBytes(new byte[wrapped + 7 + 32]);
-    long total = EnvelopeCrypto.envelopeLength(0, headerLength, SEGMENT_SIZE);
+    long total = EnvelopeInfo.envelopeLength(0, headerLength, SEGMENT_SIZE);
     h.writeBytes(new byte[(int) (total - headerLength)]);
     return h.toByteArray();
   }

@@ -1,13 +1,19 @@
 package dev.cmk.core;
 
+import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.WrapAlgorithm;
+import dev.cmk.core.internal.BodyLayout;
+import dev.cmk.core.internal.EnvelopeHeader;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
  * What an envelope's header says, read without unwrapping anything: format, key-encryption key and
- * version, wrap algorithm, sizes. Produced by {@link EnvelopeCrypto#inspect(byte[])}. Nothing here
+ * version, wrap algorithm, sizes. Read with {@link #of(byte[])} or {@link #read(InputStream)};
+ * {@link #envelopeLength} and {@link #plaintextLength} convert between the two sizes. Nothing here
  * is authenticated until the envelope is decrypted.
  *
  * @param formatVersion envelope format version (1)
@@ -51,5 +57,81 @@ public record EnvelopeInfo(
     return envelopeLength.isPresent() && plaintextLength.isPresent()
         ? OptionalLong.of(envelopeLength.getAsLong() - plaintextLength.getAsLong())
         : OptionalLong.empty();
+  }
+
+  /**
+   * Reads an envelope's header fields without unwrapping anything.
+   *
+   * @param envelope a whole envelope
+   * @return what the header says, with lengths
+   * @throws dev.cmk.api.InvalidCiphertextException if the envelope is malformed or its length is
+   *     impossible for its header
+   * @throws dev.cmk.api.UnsupportedFormatException if it is of a format this build cannot read
+   */
+  public static EnvelopeInfo of(byte[] envelope) {
+    Objects.requireNonNull(envelope, "envelope");
+    return from(EnvelopeHeader.of(envelope), OptionalLong.of(envelope.length));
+  }
+
+  /**
+   * Reads the header at the start of {@code source}, consuming exactly the header bytes.
+   *
+   * @param source an envelope stream
+   * @return what the header says (no lengths)
+   * @throws IOException if reading fails
+   * @throws dev.cmk.api.InvalidCiphertextException if the header is malformed or truncated
+   * @throws dev.cmk.api.UnsupportedFormatException if it is of a format this build cannot read
+   */
+  public static EnvelopeInfo read(InputStream source) throws IOException {
+    Objects.requireNonNull(source, "source");
+    return from(EnvelopeHeader.read(source), OptionalLong.empty());
+  }
+
+  /**
+   * Envelope length for a plaintext of {@code plaintextLength} bytes with a header of {@code
+   * headerLength} bytes and the given segment size: header + plaintext + 16 bytes per segment.
+   *
+   * @throws IllegalArgumentException if a length is negative or the segment size is not positive
+   */
+  public static long envelopeLength(long plaintextLength, int headerLength, int segmentSize) {
+    if (plaintextLength < 0 || headerLength < 0 || segmentSize <= 0) {
+      throw new IllegalArgumentException("lengths must not be negative, segment size positive");
+    }
+    return headerLength + BodyLayout.bodyLength(plaintextLength, segmentSize);
+  }
+
+  /**
+   * The inverse of {@link #envelopeLength}: the plaintext length of an envelope of {@code
+   * envelopeLength} bytes with this header length and segment size.
+   *
+   * @throws dev.cmk.api.InvalidCiphertextException if no plaintext length gives that envelope
+   *     length
+   * @throws IllegalArgumentException if the segment size is not positive
+   */
+  public static long plaintextLength(long envelopeLength, int headerLength, int segmentSize) {
+    if (segmentSize <= 0 || headerLength < 0) {
+      throw new IllegalArgumentException("segment size must be positive");
+    }
+    return BodyLayout.plaintextLength(envelopeLength - headerLength, segmentSize);
+  }
+
+  /** What {@code header} says, with the lengths when the envelope's length is known. */
+  static EnvelopeInfo from(EnvelopeHeader header, OptionalLong envelopeLength) {
+    KeyReference ref;
+    try {
+      ref = KeyReference.parse(header.keyReferenceText());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidCiphertextException();
+    }
+    if (!ref.isVersioned()) {
+      throw new InvalidCiphertextException();
+    }
+    OptionalLong plaintext = envelopeLength.isPresent()
+        ? OptionalLong.of(plaintextLength(envelopeLength.getAsLong(), header.length(),
+            header.segmentSize()))
+        : OptionalLong.empty();
+    return new EnvelopeInfo(header.formatVersion(), SUITE_1, header.providerId(), ref,
+        header.wrapAlgorithm(), header.wrappedKeyLength(), header.length(), header.segmentSize(),
+        envelopeLength, plaintext);
   }
 }

@@ -1,5 +1,6 @@
 package dev.cmk.core;
 
+import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyReference;
 import java.time.Duration;
 import java.time.Instant;
@@ -104,6 +105,17 @@ record GuardState(
   /** Whether the grace period of an ongoing loss is still running. */
   boolean withinGrace(Instant now, KeyAccessSettings settings) {
     return now.isBefore(since.plus(settings.gracePeriod()));
+  }
+
+  /** The exception every refused operation gets while access is lost (HTTP 500 in servers). */
+  KeyAccessSuspendedException suspended(String keyText, KeyAccessSettings settings,
+      Throwable cause) {
+    boolean refresh = kind == KeyAccessState.REFRESH_REQUIRED;
+    String message = "customer-managed key " + keyText + " is not accessible (" + this.cause
+        + (lastError == null ? "" : ": " + lastError) + ")"
+        + (refresh ? "; access was lost more than " + settings.gracePeriod().toMinutes()
+            + " minutes ago, an explicit refresh is required" : "");
+    return new KeyAccessSuspendedException(message, refresh, since, cause);
   }
 
   /** The public snapshot. */

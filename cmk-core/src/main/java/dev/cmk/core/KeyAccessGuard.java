@@ -1,13 +1,10 @@
 package dev.cmk.core;
 
 import dev.cmk.api.KeyAccessSuspendedException;
-import dev.cmk.api.KeyDescription;
 import dev.cmk.api.KeyPolicyViolationException;
 import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.KeyReference;
-import dev.cmk.api.SecretBytes;
-import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.core.internal.KeyAccess;
 import dev.cmk.core.internal.KeyVersionId;
@@ -17,11 +14,8 @@ import dev.cmk.core.internal.VersionWatch;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,17 +69,15 @@ public final class KeyAccessGuard {
   private final KeyAccessSettings settings;
   private final Supplier<KeyConfiguration> configuration;
   private final Providers providers;
-  private final Runnable purgeDataKeys;
-  private final List<KeyAccessListener> listeners;
-  private final KeyVersionInventory inventory;
+  private final GuardEvents events;
   private final ProviderCalls calls;
   private final KeyConfirmation confirmation;
   private final VersionWatch watch;
-  private final Access access = new Access();
+  private final VersionReports reports;
+  private final GuardedAccess access;
 
   private volatile GuardState state;
   private volatile KeyConfiguration config; // written under the lock
-  private final Set<String> reportedUnavailable = new HashSet<>(); // guarded by this
   private Instant lastTriggeredCheck; // guarded by this: re-check after another key's denial
 
   KeyAccessGuard(
@@ -103,14 +95,14 @@ public final class KeyAccessGuard {
     this.settings = settings;
     this.configuration = configuration;
     this.providers = providers;
-    this.purgeDataKeys = purgeDataKeys;
-    this.listeners = List.copyOf(listeners);
-    this.inventory = inventory;
+    this.events = new GuardEvents(listeners, purgeDataKeys);
     this.calls = calls;
     this.confirmation = confirmation;
     this.watch = watch;
     this.state = GuardState.initial(clock.instant(), settings);
-    watch.observer(new WatchObserver());
+    this.reports = new VersionReports(settings, inventory, watch, events);
+    watch.observer(reports);
+    this.access = new GuardedAccess(this, clock, settings, providers, calls, watch, inventory);
   }
 
   // ------------------------------------------------------------------ public API
@@ -120,12 +112,12 @@ public final class KeyAccessGuard {
    * the answer is {@code REFRESH_REQUIRED} only if access is still lost.
    */
   public KeyAccessStatus status() {
-    Pending pending = new Pending();
+    GuardEvents.Pending pending = new GuardEvents.Pending();
     GuardState s;
     synchronized (this) {
       s = expireGrace(clock.instant(), pending);
     }
-    publish(pending);
+    events.publish(pending);
     return s.toStatus(clock.instant(), settings, configuredKeyOrNull());
   }
 
@@ -141,7 +133,7 @@ public final class KeyAccessGuard {
    * @throws KeyProviderException if the key is still not accessible (the guard stays closed)
    */
   public KeyAccessStatus refresh() {
-    Pending pending = new Pending();
+    GuardEvents.Pending pending = new GuardEvents.Pending();
     try {
       synchronized (this) {
         Instant now = clock.instant();
@@ -168,7 +160,7 @@ public final class KeyAccessGuard {
         LOG.info("event=cmk.key.refreshed key={} version={}", next.key(), version);
       }
     } finally {
-      publish(pending);
+      events.publish(pending);
     }
     return status();
   }
@@ -180,7 +172,7 @@ public final class KeyAccessGuard {
    * wait.
    */
   public void probeIfDue() {
-    Pending pending = new Pending();
+    GuardEvents.Pending pending = new GuardEvents.Pending();
     try {
       synchronized (this) {
         Instant now = clock.instant();
@@ -193,7 +185,7 @@ public final class KeyAccessGuard {
         }
       }
     } finally {
-      publish(pending);
+      events.publish(pending);
     }
   }
 
@@ -212,7 +204,7 @@ public final class KeyAccessGuard {
     if (configuration == null) {
       return;
     }
-    Pending pending = new Pending();
+    GuardEvents.Pending pending = new GuardEvents.Pending();
     try {
       synchronized (this) {
         config = configuration.get();
@@ -227,12 +219,17 @@ public final class KeyAccessGuard {
         }
       }
     } finally {
-      publish(pending);
+      events.publish(pending);
     }
   }
 
   KeyAccess access() {
     return access;
+  }
+
+  /** Whether this instance has a write key (else it only decrypts). */
+  boolean writes() {
+    return configuration != null;
   }
 
   /** The provider writes go through (after the last refresh). */
@@ -255,7 +252,7 @@ public final class KeyAccessGuard {
    * At the end of the grace period: one more probe, whatever the backoff says; only if it fails
    * too does the guard require a refresh.
    */
-  private GuardState expireGrace(Instant now, Pending pending) {
+  private GuardState expireGrace(Instant now, GuardEvents.Pending pending) {
     GuardState s = state;
     if (s.kind() != KeyAccessState.UNAVAILABLE || s.withinGrace(now, settings)) {
       return s;
@@ -280,7 +277,7 @@ public final class KeyAccessGuard {
   }
 
   /** Probe: confirm the key; recover if unavailable. */
-  private void probe(Instant now, Pending pending) {
+  private void probe(Instant now, GuardEvents.Pending pending) {
     GuardState s = state;
     try {
       KeyReference version =
@@ -289,7 +286,7 @@ public final class KeyAccessGuard {
         confirmation.trialRoundTrip(config.provider(), version);
       }
       setAvailable(version, now, pending);
-      checkRecentlyUsedVersions(version, now, pending);
+      reports.checkRecentlyUsed(config, version, now, pending);
     } catch (KeyProviderException e) {
       if (!e.isAuthoritative()) {
         transientFailure(e, now, pending);
@@ -301,53 +298,10 @@ public final class KeyAccessGuard {
     }
   }
 
-  /**
-   * Re-describes old versions of the configured key that decrypted recently: a version found
-   * unusable raises {@link KeyAccessEvent.VersionUnavailable} and has its cached data keys
-   * destroyed (after the lock is released).
-   */
-  private void checkRecentlyUsedVersions(KeyReference current, Instant now, Pending pending) {
-    KeyEncryptionKeyProvider provider = config.provider();
-    for (KeyVersionInventory.Usage u : inventory.versions()) {
-      if (u.lastSeen() == null || u.version().equals(current)
-          || !u.version().sameKeyAs(config.key())
-          || u.lastSeen().isBefore(now.minus(settings.recentUseWindow()))) {
-        continue;
-      }
-      KeyVersionId id = new KeyVersionId(provider.id(), u.version().toString());
-      try {
-        KeyDescription d = provider.describe(u.version());
-        KeyProviderException unusable = VersionWatch.unusable(d, now);
-        if (unusable == null) {
-          reportedUnavailable.remove(u.version().toString());
-        } else {
-          pending.after(() -> watch.refused(id, unusable));
-        }
-      } catch (KeyProviderException e) {
-        if (e.isAuthoritative()) {
-          pending.after(() -> watch.refused(id, e));
-        }
-      }
-    }
-  }
-
-  private void reportVersionUnavailable(KeyReference version, LossCause cause, Instant now,
-      Pending pending) {
-    Instant lastSeen = inventory.lastSeen(version.toString());
-    if (lastSeen == null || lastSeen.isBefore(now.minus(settings.recentUseWindow()))) {
-      return;
-    }
-    if (reportedUnavailable.add(version.toString())) {
-      pending.events.add(new KeyAccessEvent.VersionUnavailable(now, version, cause, lastSeen));
-      LOG.warn("event=cmk.key.version-unavailable version={} cause={} lastSeen={}",
-          version, cause, lastSeen);
-    }
-  }
-
-  private void setAvailable(KeyReference version, Instant now, Pending pending) {
+  private void setAvailable(KeyReference version, Instant now, GuardEvents.Pending pending) {
     GuardState s = state;
     if (s.currentVersion() == null || !s.currentVersion().equals(version)) {
-      pending.events.add(new KeyAccessEvent.RotationPickedUp(now, s.currentVersion(), version));
+      pending.add(new KeyAccessEvent.RotationPickedUp(now, s.currentVersion(), version));
       LOG.info("event=cmk.key.rotation-picked-up key={} from={} to={}", configKeyText(),
           s.currentVersion(), version);
     }
@@ -360,7 +314,7 @@ public final class KeyAccessGuard {
         : LossCause.of(e);
   }
 
-  private void trip(LossCause cause, String error, Instant since, Instant now, Pending pending) {
+  private void trip(LossCause cause, String error, Instant since, Instant now, GuardEvents.Pending pending) {
     GuardState s = state;
     transition(s, s.lost(cause, error, since, now, settings), now, pending);
     LOG.error("event=cmk.key.unavailable key={} cause={} error=\"{}\"", configKeyText(), cause,
@@ -368,11 +322,11 @@ public final class KeyAccessGuard {
     if (cause.isAuthoritative()) {
       // The purge itself runs in publish(), outside this lock (lock ordering with the data-key
       // holders); the state is already UNAVAILABLE, so no read can use a cached key meanwhile.
-      pending.events.add(new KeyAccessEvent.DataKeysPurged(now, cause));
+      pending.add(new KeyAccessEvent.DataKeysPurged(now, cause));
     }
   }
 
-  private void transientFailure(KeyProviderException e, Instant now, Pending pending) {
+  private void transientFailure(KeyProviderException e, Instant now, GuardEvents.Pending pending) {
     GuardState s = state;
     if (s.kind() != KeyAccessState.AVAILABLE) {
       state = s.backedOff(LossCause.PROVIDER_UNAVAILABLE, e.getMessage(), now, settings);
@@ -387,7 +341,7 @@ public final class KeyAccessGuard {
   }
 
   /** Trips when transient failures have lasted past the threshold; checked on every operation. */
-  private void tripIfTransientTooLong(Instant now, Pending pending) {
+  private void tripIfTransientTooLong(Instant now, GuardEvents.Pending pending) {
     GuardState s = state;
     if (s.kind() == KeyAccessState.AVAILABLE && s.transientSince() != null
         && !now.isBefore(s.transientSince().plus(settings.transientTripThreshold()))) {
@@ -395,11 +349,11 @@ public final class KeyAccessGuard {
     }
   }
 
-  private void transition(GuardState from, GuardState to, Instant now, Pending pending) {
+  private void transition(GuardState from, GuardState to, Instant now, GuardEvents.Pending pending) {
     state = to;
     if (from.kind() != to.kind()) {
       KeyReference key = configuredKeyOrNull();
-      pending.events.add(new KeyAccessEvent.StateChanged(now,
+      pending.add(new KeyAccessEvent.StateChanged(now,
           from.toStatus(now, settings, key), to.toStatus(now, settings, key)));
       LOG.info("event=cmk.key.state-changed key={} from={} to={} cause={}", configKeyText(),
           from.kind(), to.kind(), to.cause());
@@ -411,47 +365,8 @@ public final class KeyAccessGuard {
     return c == null ? "-" : c.key().toString();
   }
 
-  /** Events and after-lock actions gathered under the lock, run by {@link #publish}. */
-  private static final class Pending {
-    final List<KeyAccessEvent> events = new ArrayList<>();
-    final List<Runnable> actions = new ArrayList<>();
-
-    void after(Runnable action) {
-      actions.add(action);
-    }
-  }
-
-  /** Runs what must happen outside the lock: purges first, then listeners. */
-  private void publish(Pending pending) {
-    for (Runnable action : pending.actions) {
-      action.run();
-    }
-    for (KeyAccessEvent e : pending.events) {
-      if (e instanceof KeyAccessEvent.DataKeysPurged) {
-        purgeDataKeys.run();
-        LOG.warn("event=cmk.key.data-keys-purged cause={}",
-            ((KeyAccessEvent.DataKeysPurged) e).cause());
-      }
-    }
-    for (KeyAccessEvent e : pending.events) {
-      for (KeyAccessListener l : listeners) {
-        try {
-          l.onEvent(e);
-        } catch (RuntimeException ex) {
-          LOG.warn("event=cmk.key.listener-failed listener={} event={}", l.getClass().getName(),
-              e.eventName(), ex);
-        }
-      }
-    }
-  }
-
   private KeyAccessSuspendedException suspended(GuardState s, Throwable cause) {
-    boolean refresh = s.kind() == KeyAccessState.REFRESH_REQUIRED;
-    String message = "customer-managed key " + configKeyText() + " is not accessible ("
-        + s.cause() + (s.lastError() == null ? "" : ": " + s.lastError()) + ")"
-        + (refresh ? "; access was lost more than " + settings.gracePeriod().toMinutes()
-            + " minutes ago, an explicit refresh is required" : "");
-    return new KeyAccessSuspendedException(message, refresh, s.since(), cause);
+    return s.suspended(configKeyText(), settings, cause);
   }
 
   // ------------------------------------------------------------------ the engine's view
@@ -461,14 +376,14 @@ public final class KeyAccessGuard {
    * forWrite=false}: transient trouble below the trip threshold still lets cached keys serve) or
    * writes (a fresh confirmation is required).
    */
-  private GuardState ensureAvailable(boolean forWrite) {
+  GuardState ensureAvailable(boolean forWrite) {
     Instant now = clock.instant();
     GuardState s = state;
     if (s.kind() == KeyAccessState.AVAILABLE
         && (config == null || !s.confirmationStale(now, settings))) {
       return s;
     }
-    Pending pending = new Pending();
+    GuardEvents.Pending pending = new GuardEvents.Pending();
     try {
       synchronized (this) {
         now = clock.instant();
@@ -492,13 +407,13 @@ public final class KeyAccessGuard {
         return s;
       }
     } finally {
-      publish(pending);
+      events.publish(pending);
     }
   }
 
   /** Strict writes: confirms the write key now, before a new data key is wrapped under it. */
-  private KeyReference confirmNow() {
-    Pending pending = new Pending();
+  KeyReference confirmNow() {
+    GuardEvents.Pending pending = new GuardEvents.Pending();
     try {
       synchronized (this) {
         Instant now = clock.instant();
@@ -515,80 +430,18 @@ public final class KeyAccessGuard {
         return s.currentVersion();
       }
     } finally {
-      publish(pending);
+      events.publish(pending);
     }
   }
 
-  private final class Access implements KeyAccess {
-    @Override
-    public KeyReference writeVersion() {
-      if (configuration == null) {
-        throw new IllegalStateException("no write key configured: this instance only decrypts");
-      }
-      return ensureAvailable(true).currentVersion();
-    }
-
-    @Override
-    public KeyReference versionForNewDataKey(KeyReference version) {
-      return settings.strictWrites() ? confirmNow() : version;
-    }
-
-    @Override
-    public WrappedKey wrap(KeyReference version, SecretBytes dataKey) {
-      KeyEncryptionKeyProvider p = config.provider();
-      Instant started = clock.instant();
-      try {
-        WrappedKey w = calls.call(() -> p.wrap(version, dataKey));
-        watch.confirmed(KeyVersionId.of(w), started);
-        return w;
-      } catch (KeyProviderException e) {
-        throw writeFailed(e);
-      }
-    }
-
-    @Override
-    public SecretBytes unwrap(WrappedKey wrappedKey) {
-      ensureAvailable(false);
-      KeyEncryptionKeyProvider p = providers.get(wrappedKey.providerId());
-      Instant started = clock.instant();
-      SecretBytes key = calls.call(() -> p.unwrap(wrappedKey));
-      watch.confirmed(KeyVersionId.of(wrappedKey), started);
-      clearTransient();
-      return key;
-    }
-
-    @Override
-    public RuntimeException unwrapFailed(KeyVersionId version, KeyProviderException e) {
-      return readFailed(version, e);
-    }
-
-    @Override
-    public void checkReadable(KeyVersionId version) {
-      GuardState s = ensureAvailable(false);
-      if (!isCurrentWriteVersion(version, s)) {
-        watch.checkReadable(version);
-      }
-    }
-
-    @Override
-    public void checkWritable() {
-      ensureAvailable(true);
-    }
-
-    @Override
-    public void recordSeen(String keyReference) {
-      inventory.recordSeen(keyReference);
-    }
-  }
-
-  private boolean isCurrentWriteVersion(KeyVersionId version, GuardState s) {
+  boolean isCurrentWriteVersion(KeyVersionId version, GuardState s) {
     KeyConfiguration c = config;
     return c != null && s.currentVersion() != null
         && version.providerId().equals(c.provider().id())
         && version.reference().equals(s.currentVersion().toString());
   }
 
-  private void clearTransient() {
+  void clearTransient() {
     if (state.transientSince() != null) {
       synchronized (this) {
         GuardState s = state;
@@ -600,8 +453,8 @@ public final class KeyAccessGuard {
   }
 
   /** A wrap failed: it always concerns the configured key. */
-  private RuntimeException writeFailed(KeyProviderException e) {
-    Pending pending = new Pending();
+  RuntimeException writeFailed(KeyProviderException e) {
+    GuardEvents.Pending pending = new GuardEvents.Pending();
     try {
       synchronized (this) {
         Instant now = clock.instant();
@@ -614,7 +467,7 @@ public final class KeyAccessGuard {
         return after.kind() == KeyAccessState.AVAILABLE ? e : suspended(after, e);
       }
     } finally {
-      publish(pending);
+      events.publish(pending);
     }
   }
 
@@ -624,69 +477,33 @@ public final class KeyAccessGuard {
    * remembered as refused (its cached keys destroyed, nothing else), and the configured key is
    * re-checked — rate-limited — so that only its own denial trips the guard.
    */
-  private RuntimeException readFailed(KeyVersionId version, KeyProviderException e) {
-    Pending pending = new Pending();
+  RuntimeException readFailed(KeyVersionId version, KeyProviderException e) {
+    GuardEvents.Pending pending = new GuardEvents.Pending();
     try {
-      boolean current;
       synchronized (this) {
         Instant now = clock.instant();
-        if (config == null) {
-          pending.after(() -> {
-            if (e.isAuthoritative()) {
-              watch.refused(version, e);
-            }
-          });
-          return e;
-        }
-        if (!e.isAuthoritative()) {
-          transientFailure(e, now, pending);
-          GuardState after = state;
-          return after.kind() == KeyAccessState.AVAILABLE ? e : suspended(after, e);
-        }
         GuardState s = state;
-        current = isCurrentWriteVersion(version, s);
-        if (current) {
+        if (!e.isAuthoritative()) {
+          if (config != null) {
+            transientFailure(e, now, pending);
+          }
+        } else if (isCurrentWriteVersion(version, s)) {
           if (s.kind() == KeyAccessState.AVAILABLE) {
             trip(causeOf(e), e.getMessage(), now, now, pending);
           }
-          return suspended(state, e);
-        }
-        pending.after(() -> watch.refused(version, e));
-        if (s.kind() == KeyAccessState.AVAILABLE && (lastTriggeredCheck == null
-            || !now.isBefore(lastTriggeredCheck.plus(MIN_TRIGGERED_PROBE_SPACING)))) {
-          lastTriggeredCheck = now;
-          probe(now, pending); // does the denial concern the configured key too?
+        } else {
+          pending.after(() -> watch.refused(version, e));
+          if (config != null && s.kind() == KeyAccessState.AVAILABLE && (lastTriggeredCheck == null
+              || !now.isBefore(lastTriggeredCheck.plus(MIN_TRIGGERED_PROBE_SPACING)))) {
+            lastTriggeredCheck = now;
+            probe(now, pending); // does the denial concern the configured key too?
+          }
         }
         GuardState after = state;
         return after.kind() == KeyAccessState.AVAILABLE ? e : suspended(after, e);
       }
     } finally {
-      publish(pending);
-    }
-  }
-
-  /** Hears the version watch; reports recently used versions that became unusable. */
-  private final class WatchObserver implements VersionWatch.Observer {
-    @Override
-    public void unusable(KeyVersionId version, KeyProviderException why, Instant at) {
-      Pending pending = new Pending();
-      synchronized (KeyAccessGuard.this) {
-        try {
-          reportVersionUnavailable(KeyReference.parse(version.reference()), LossCause.of(why), at,
-              pending);
-        } catch (IllegalArgumentException notAReference) {
-          return;
-        }
-      }
-      publish(pending);
-    }
-
-    @Override
-    public void usableAgain(KeyVersionId version, Instant at) {
-      synchronized (KeyAccessGuard.this) {
-        reportedUnavailable.remove(version.reference());
-      }
-      LOG.info("event=cmk.key.version-usable-again version={}", version.reference());
+      events.publish(pending);
     }
   }
 

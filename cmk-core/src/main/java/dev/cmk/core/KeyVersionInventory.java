@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Which key-encryption key versions the envelopes this instance handled reference: how often each
- * was seen (decrypted, or recorded from {@link EnvelopeCrypto#inspect}), when last, and how many
+ * was seen (decrypted, or recorded from {@link EnvelopeInfo#of}), when last, and how many
  * envelopes were moved off it by re-wrap. Lets an operator tell when an old version may be
  * disabled: once no envelope under it has been seen since the last bulk re-wrap finished.
  *
@@ -64,7 +64,7 @@ public final class KeyVersionInventory {
   }
 
   /**
-   * Records an envelope found by {@link EnvelopeCrypto#inspect} (e.g. while scanning storage).
+   * Records an envelope found by {@link EnvelopeInfo#of} (e.g. while scanning storage).
    *
    * @param info the inspected header
    */

@@ -91,7 +91,7 @@ class DataKeyCacheTest {
     reader.decrypt(envelope, AAD);
     assertEquals(1, provider().unwrapCount() - before);
     clock.advance(Duration.ofMinutes(2));
-    assertEquals(0, reader.cachedDataKeys(), "expired entry is evicted");
+    assertEquals(0, reader.diagnostics().cachedDataKeys(), "expired entry is evicted");
     reader.decrypt(envelope, AAD);
     assertEquals(2, provider().unwrapCount() - before);
   }
@@ -108,7 +108,7 @@ class DataKeyCacheTest {
     for (int i = 0; i < 20; i++) {
       reader.decrypt(writer.encrypt(new byte[1], AAD), AAD);
     }
-    assertTrue(reader.cachedDataKeys() <= 5, "cache holds " + reader.cachedDataKeys());
+    assertTrue(reader.diagnostics().cachedDataKeys() <= 5, "cache holds " + reader.diagnostics().cachedDataKeys());
   }
 
   @Test
@@ -117,8 +117,8 @@ class DataKeyCacheTest {
     EnvelopeCrypto reader = reader(DataKeyCacheSettings.DEFAULT);
     long before = provider().unwrapCount();
     reader.decrypt(envelope, AAD);
-    reader.purgeDataKeys();
-    assertEquals(0, reader.cachedDataKeys());
+    reader.diagnostics().purgeDataKeys();
+    assertEquals(0, reader.diagnostics().cachedDataKeys());
     reader.decrypt(envelope, AAD);
     assertEquals(2, provider().unwrapCount() - before);
   }
@@ -146,7 +146,7 @@ class DataKeyCacheTest {
       writer.encrypt(new byte[1], AAD);
     }
     assertEquals(3, provider().wrapCount() - before, "25 messages at 10 per data key");
-    assertEquals(3, writer.dataKeysCreated());
+    assertEquals(3, writer.diagnostics().dataKeysCreated());
     clock.advance(Duration.ofMinutes(5));
     writer.encrypt(new byte[1], AAD);
     assertEquals(4, provider().wrapCount() - before, "age limit rolls the key");
@@ -163,7 +163,7 @@ class DataKeyCacheTest {
     for (int i = 0; i < 4; i++) {
       writer.encrypt(new byte[400], AAD);
     }
-    assertEquals(2, writer.dataKeysCreated(), "1000 bytes per key: 400+400+400 | 400");
+    assertEquals(2, writer.diagnostics().dataKeysCreated(), "1000 bytes per key: 400+400+400 | 400");
   }
 
   @Test
@@ -178,12 +178,12 @@ class DataKeyCacheTest {
             .keyAccess(KeyAccessSettings.DEFAULT.withProbeInterval(Duration.ofMinutes(5)))
             .build();
     byte[] old = writer.encrypt(new byte[1], AAD);
-    assertEquals(v1, EnvelopeCrypto.inspect(old).keyReference());
+    assertEquals(v1, EnvelopeInfo.of(old).keyReference());
     KeyReference v2 = p.rotate(v1);
-    assertEquals(v1, EnvelopeCrypto.inspect(writer.encrypt(new byte[1], AAD)).keyReference());
+    assertEquals(v1, EnvelopeInfo.of(writer.encrypt(new byte[1], AAD)).keyReference());
     clock.advance(Duration.ofMinutes(5));
     byte[] fresh = writer.encrypt(new byte[1], AAD);
-    assertEquals(v2, EnvelopeCrypto.inspect(fresh).keyReference());
+    assertEquals(v2, EnvelopeInfo.of(fresh).keyReference());
     EnvelopeCrypto reader = EnvelopeCrypto.builder().provider(p).build();
     assertArrayEquals(new byte[1], reader.decrypt(old, AAD));
     assertArrayEquals(new byte[1], reader.decrypt(fresh, AAD));

@@ -27,7 +27,7 @@ class EnvelopeFormatTest {
   void inspect_reportsHeaderFieldsWithoutUnwrapping() {
     long unwraps = TestKeys.provider().unwrapCount();
     byte[] envelope = CRYPTO.encrypt(new byte[3000], AAD);
-    EnvelopeInfo info = EnvelopeCrypto.inspect(envelope);
+    EnvelopeInfo info = EnvelopeInfo.of(envelope);
     assertEquals(1, info.formatVersion());
     assertEquals(TestKeys.provider().id(), info.providerId());
     assertEquals(TestKeys.key(), info.keyReference());
@@ -44,7 +44,7 @@ class EnvelopeFormatTest {
   void inspect_stream_readsOnlyTheHeader() throws Exception {
     byte[] envelope = CRYPTO.encrypt(new byte[3000], AAD);
     ByteArrayInputStream in = new ByteArrayInputStream(envelope);
-    EnvelopeInfo info = EnvelopeCrypto.inspect(in);
+    EnvelopeInfo info = EnvelopeInfo.read(in);
     assertEquals(envelope.length - info.headerLength(), in.available());
     assertTrue(info.plaintextLength().isEmpty());
   }
@@ -56,7 +56,7 @@ class EnvelopeFormatTest {
     UnsupportedFormatException e =
         assertThrows(UnsupportedFormatException.class, () -> CRYPTO.decrypt(envelope, AAD));
     assertTrue(e.getMessage().contains("version 2"));
-    assertThrows(UnsupportedFormatException.class, () -> EnvelopeCrypto.inspect(envelope));
+    assertThrows(UnsupportedFormatException.class, () -> EnvelopeInfo.of(envelope));
   }
 
   @Test
@@ -126,7 +126,7 @@ class EnvelopeFormatTest {
   @Test
   void overhead_rsa2048LocalKey_isHeaderPlusOneTag() {
     byte[] envelope = CRYPTO.encrypt(new byte[1024], AAD);
-    EnvelopeInfo info = EnvelopeCrypto.inspect(envelope);
+    EnvelopeInfo info = EnvelopeInfo.of(envelope);
     // 12 prefix + 1+9 provider + 2+ref + 1 alg + 2+256 wrapped key + 7 nonce prefix + 32 tag
     int expectedHeader = 12 + 1 + info.providerId().length() + 2
         + info.keyReference().toString().length() + 1 + 2 + 256 + 7 + 32;
@@ -154,7 +154,7 @@ class EnvelopeFormatTest {
   void decrypt_validHeaderWithMutatedLengths_onlyDocumentedExceptions(
       @ForAll @Size(min = 1, max = 8) int[] positions, @ForAll byte value) {
     byte[] envelope = CRYPTO.encrypt(new byte[300], AAD);
-    EnvelopeInfo info = EnvelopeCrypto.inspect(envelope);
+    EnvelopeInfo info = EnvelopeInfo.of(envelope);
     for (int p : positions) {
       envelope[Math.floorMod(p, info.headerLength())] = value;
     }

@@ -50,7 +50,7 @@ class EnvelopeRoundTripTest {
     byte[] envelope = CRYPTO.encrypt(plaintext, aad);
     assertArrayEquals(plaintext, CRYPTO.decrypt(envelope, aad));
     assertEquals(
-        EnvelopeCrypto.envelopeLength(size, EnvelopeCrypto.inspect(envelope).headerLength(), SEGMENT),
+        EnvelopeInfo.envelopeLength(size, EnvelopeInfo.of(envelope).headerLength(), SEGMENT),
         envelope.length);
   }
 
@@ -70,7 +70,7 @@ class EnvelopeRoundTripTest {
     }
     byte[] envelope = sink.toByteArray();
     assertEquals(
-        EnvelopeCrypto.envelopeLength(size, EnvelopeCrypto.inspect(envelope).headerLength(), SEGMENT),
+        EnvelopeInfo.envelopeLength(size, EnvelopeInfo.of(envelope).headerLength(), SEGMENT),
         envelope.length,
         "same layout as one-shot: full segments, then one last segment of 1..S bytes");
     // Streamed envelopes decrypt one-shot, and one-shot envelopes decrypt streamed.

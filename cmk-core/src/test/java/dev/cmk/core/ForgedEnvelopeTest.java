@@ -69,7 +69,7 @@ class ForgedEnvelopeTest {
         assertThrows(KeyAccessDeniedException.class, () -> crypto.decrypt(forged, AAD));
     assertEquals(KeyAccessDeniedException.Reason.IDENTITY_NOT_AUTHORIZED, e.reason());
     assertEquals(KeyAccessState.AVAILABLE, crypto.keyAccess().status().state());
-    assertEquals(1, crypto.cachedDataKeys(), "the configured key's data key was not purged");
+    assertEquals(1, crypto.diagnostics().cachedDataKeys(), "the configured key's data key was not purged");
     assertArrayEquals(DATA, crypto.decrypt(mine, AAD));
     assertArrayEquals(DATA, crypto.decrypt(crypto.encrypt(DATA, AAD), AAD), "writes go on");
 
@@ -138,7 +138,7 @@ class ForgedEnvelopeTest {
     KeyAccessStatus status = crypto.keyAccess().status();
     assertEquals(KeyAccessState.UNAVAILABLE, status.state());
     assertEquals(LossCause.IDENTITY_NOT_AUTHORIZED, status.cause());
-    assertEquals(0, crypto.cachedDataKeys(), "a confirmed identity loss purges every data key");
+    assertEquals(0, crypto.diagnostics().cachedDataKeys(), "a confirmed identity loss purges every data key");
     assertThrows(KeyAccessSuspendedException.class, () -> crypto.decrypt(mine, AAD));
   }
 
@@ -152,6 +152,6 @@ class ForgedEnvelopeTest {
 
     assertThrows(KeyAccessSuspendedException.class, () -> crypto.decrypt(mine, AAD));
     assertEquals(LossCause.IDENTITY_NOT_AUTHORIZED, crypto.keyAccess().status().cause());
-    assertEquals(0, crypto.cachedDataKeys());
+    assertEquals(0, crypto.diagnostics().cachedDataKeys());
   }
 }

@@ -97,7 +97,7 @@ class GoldenEnvelopeTest {
           expected,
           crypto.decryptingStream(new ByteArrayInputStream(envelope), aadFor(name)).readAllBytes(),
           name);
-      EnvelopeInfo info = EnvelopeCrypto.inspect(envelope);
+      EnvelopeInfo info = EnvelopeInfo.of(envelope);
       assertEquals(1, info.formatVersion());
       assertEquals(FixedRsaProvider.KEY, info.keyReference());
       assertEquals(256, info.segmentSize());

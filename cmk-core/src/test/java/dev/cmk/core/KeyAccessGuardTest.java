@@ -71,7 +71,7 @@ class KeyAccessGuardTest {
     KeyAccessStatus status = crypto.keyAccess().status();
     assertEquals(LossCause.KEY_DISABLED, status.cause());
     assertEquals(Duration.ofMinutes(30), status.graceRemaining());
-    assertEquals(0, crypto.cachedDataKeys(), "authoritative denial purges cached data keys");
+    assertEquals(0, crypto.diagnostics().cachedDataKeys(), "authoritative denial purges cached data keys");
     long calls = providerCalls();
     for (int i = 0; i < 100; i++) {
       assertThrows(KeyAccessSuspendedException.class, () -> crypto.decrypt(envelope, AAD));
@@ -199,7 +199,7 @@ class KeyAccessGuardTest {
     assertNotNull(tripped, "persistent transient failures trip the guard");
     KeyAccessStatus status = crypto.keyAccess().status();
     assertEquals(LossCause.PROVIDER_UNAVAILABLE, status.cause());
-    assertTrue(crypto.cachedDataKeys() > 0, "transient failures do not purge");
+    assertTrue(crypto.diagnostics().cachedDataKeys() > 0, "transient failures do not purge");
     provider.clearFaults();
     clock.advance(Duration.ofSeconds(30));
     assertArrayEquals(DATA, crypto.decrypt(envelope, AAD));

@@ -69,7 +69,7 @@ class NoncePrefixTest {
         }
       }
       assertEquals(threads * perThread, prefixes.size(), "no nonce prefix was handed out twice");
-      assertEquals(1, crypto.dataKeysCreated());
+      assertEquals(1, crypto.diagnostics().dataKeysCreated());
     } finally {
       pool.shutdownNow();
     }
@@ -117,7 +117,7 @@ class NoncePrefixTest {
     for (int i = 0; i < 7; i++) {
       envelopes.add(crypto.encrypt(new byte[] {(byte) i}, AAD));
     }
-    assertEquals(3, crypto.dataKeysCreated());
+    assertEquals(3, crypto.diagnostics().dataKeysCreated());
     Set<String> dataKeys = new HashSet<>();
     for (byte[] e : envelopes) {
       dataKeys.add(Arrays.toString(staticPart(e)));

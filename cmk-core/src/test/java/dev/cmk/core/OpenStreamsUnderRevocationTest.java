@@ -165,7 +165,7 @@ class OpenStreamsUnderRevocationTest {
       }
       assertArrayEquals(big, limited.decrypt(sink.toByteArray(), AAD));
     }
-    assertEquals(3, limited.dataKeysCreated(),
+    assertEquals(3, limited.diagnostics().dataKeysCreated(),
         "each 5,000-byte stream used up the 1,000-byte budget: the next message got a new key");
   }
 
@@ -200,7 +200,7 @@ class OpenStreamsUnderRevocationTest {
   void decryptingStream_sourceFailsMidSegment_retryContinuesWithoutFalseTamperAlarm()
       throws IOException {
     byte[] envelope = crypto.encrypt(plaintext, AAD);
-    int failAt = EnvelopeCrypto.inspect(envelope).headerLength() + SEGMENT + 100;
+    int failAt = EnvelopeInfo.of(envelope).headerLength() + SEGMENT + 100;
     InputStream flaky = FailingInputStream.failingOnceAt(envelope, failAt, "connection reset");
     try (InputStream in = crypto.decryptingStream(flaky, AAD)) {
       ByteArrayOutputStream got = new ByteArrayOutputStream();

@@ -31,7 +31,7 @@ class QuickstartTest {
       byte[] aad = "Patient/123/1".getBytes(UTF_8); // binds the envelope to its row
       byte[] envelope = crypto.encrypt(json, aad);
       back = crypto.decrypt(envelope, aad);
-      info = EnvelopeCrypto.inspect(envelope);  // key version, sizes; no unwrap
+      info = EnvelopeInfo.of(envelope);  // key version, sizes; no unwrap
     }
     // quickstart:end
     assertArrayEquals(json, back);

@@ -55,11 +55,11 @@ class RotationTest {
       stored.add(crypto.encrypt(data(i), aad(i)));
     }
     KeyReference v2 = provider.rotate(v1);
-    assertEquals(v1, EnvelopeCrypto.inspect(crypto.encrypt(data(0), aad(0))).keyReference(),
+    assertEquals(v1, EnvelopeInfo.of(crypto.encrypt(data(0), aad(0))).keyReference(),
         "not picked up before the probe interval");
     clock.advance(Duration.ofMinutes(1));
     byte[] fresh = crypto.encrypt(data(1000), aad(1000));
-    assertEquals(v2, EnvelopeCrypto.inspect(fresh).keyReference());
+    assertEquals(v2, EnvelopeInfo.of(fresh).keyReference());
     assertTrue(events.stream().anyMatch(e -> e instanceof KeyAccessEvent.RotationPickedUp
         && v2.equals(((KeyAccessEvent.RotationPickedUp) e).to())));
     for (int i = 0; i < 1000; i++) {
@@ -93,11 +93,11 @@ class RotationTest {
     assertEquals(1000, again.alreadyCurrent());
 
     for (int i = 0; i < 1000; i++) {
-      assertEquals(v2, EnvelopeCrypto.inspect(stored.get(i)).keyReference());
+      assertEquals(v2, EnvelopeInfo.of(stored.get(i)).keyReference());
       assertArrayEquals(data(i), rewrapper.decrypt(stored.get(i), aad(i)));
     }
-    assertEquals(List.of(v1), rewrapper.inventory().unusedSince(v1, rewrapDone));
-    assertEquals(1000, rewrapper.inventory().usage(v1).orElseThrow().rewrappedAway());
+    assertEquals(List.of(v1), rewrapper.diagnostics().inventory().unusedSince(v1, rewrapDone));
+    assertEquals(1000, rewrapper.diagnostics().inventory().usage(v1).orElseThrow().rewrappedAway());
 
     // Disabling v1 now breaks nothing: a fresh reader decrypts everything without v1.
     provider.setEnabled(v1, false);
@@ -115,7 +115,7 @@ class RotationTest {
     KeyReference weak = provider.rotate(v1, dev.cmk.api.KeyType.RSA, 1024);
     clock.advance(Duration.ofMinutes(2));
     byte[] envelope = crypto.encrypt(data(1), aad(1));
-    assertEquals(v1, EnvelopeCrypto.inspect(envelope).keyReference());
+    assertEquals(v1, EnvelopeInfo.of(envelope).keyReference());
     KeyAccessEvent.PolicyViolationFound found = events.stream()
         .filter(e -> e instanceof KeyAccessEvent.PolicyViolationFound)
         .map(e -> (KeyAccessEvent.PolicyViolationFound) e).findFirst().orElseThrow();
@@ -130,7 +130,7 @@ class RotationTest {
     EnvelopeCrypto crypto = crypto(v1);
     provider.rotate(v1);
     clock.advance(Duration.ofMinutes(5));
-    assertEquals(v1, EnvelopeCrypto.inspect(crypto.encrypt(data(1), aad(1))).keyReference());
+    assertEquals(v1, EnvelopeInfo.of(crypto.encrypt(data(1), aad(1))).keyReference());
   }
 
   @Test
@@ -140,13 +140,13 @@ class RotationTest {
     byte[] plaintext = new byte[5000];
     new java.util.Random(5).nextBytes(plaintext);
     byte[] original = crypto.encrypt(plaintext, aad(1));
-    int oldHeader = EnvelopeCrypto.inspect(original).headerLength();
+    int oldHeader = EnvelopeInfo.of(original).headerLength();
     provider.rotate(v1);
     clock.advance(Duration.ofMinutes(1));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     assertEquals(RewrapOutcome.REWRAPPED, crypto.rewrap(new ByteArrayInputStream(original), out));
     byte[] rewrapped = out.toByteArray();
-    int newHeader = EnvelopeCrypto.inspect(rewrapped).headerLength();
+    int newHeader = EnvelopeInfo.of(rewrapped).headerLength();
     assertArrayEquals(Arrays.copyOfRange(original, oldHeader, original.length),
         Arrays.copyOfRange(rewrapped, newHeader, rewrapped.length), "body untouched");
     assertArrayEquals(plaintext, crypto.decrypt(rewrapped, aad(1)));
@@ -195,7 +195,7 @@ class RotationTest {
     byte[] envelope = crypto.encrypt(new byte[5000], aad(1));
     provider.rotate(v1);
     clock.advance(Duration.ofMinutes(1));
-    int header = EnvelopeCrypto.inspect(envelope).headerLength();
+    int header = EnvelopeInfo.of(envelope).headerLength();
     boolean[] committed = {false};
     RewrapItem broken = new RewrapItem() {
       @Override

@@ -141,7 +141,7 @@ class StreamingTest {
       out.write(plaintext, 256, 256);
     }
     byte[] envelope = stored.toByteArray();
-    int h = EnvelopeCrypto.inspect(envelope).headerLength();
+    int h = EnvelopeInfo.of(envelope).headerLength();
     assertEquals(h + 2 * (256 + 16), envelope.length, "two segments, no empty third one");
     assertArrayEquals(plaintext, crypto.decrypt(envelope, AAD));
     // Cut after the first segment: that segment was sealed as "not last", so it is rejected.

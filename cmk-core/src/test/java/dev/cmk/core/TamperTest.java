@@ -34,7 +34,7 @@ class TamperTest {
 
   private final byte[] plaintext = plaintext(2 * SEGMENT + 88);
   private final byte[] envelope = CRYPTO.encrypt(plaintext, AAD);
-  private final EnvelopeInfo info = EnvelopeCrypto.inspect(envelope);
+  private final EnvelopeInfo info = EnvelopeInfo.of(envelope);
   private final int h = info.headerLength();
 
   private static byte[] plaintext(int n) {
@@ -159,11 +159,11 @@ class TamperTest {
             .build();
     byte[] a = singleUse.encrypt(plaintext, AAD);
     byte[] b = singleUse.encrypt(plaintext, AAD);
-    int ha = EnvelopeCrypto.inspect(a).headerLength();
+    int ha = EnvelopeInfo.of(a).headerLength();
     byte[] spliced = concat(Arrays.copyOf(a, ha), Arrays.copyOfRange(b, ha, b.length));
     assertThrows(InvalidCiphertextException.class, () -> singleUse.decrypt(spliced, AAD));
     // Key commitment: a's header with b's wrapped data key fails on the commitment tag.
-    int wk = EnvelopeCrypto.inspect(a).wrappedKeyLength();
+    int wk = EnvelopeInfo.of(a).wrappedKeyLength();
     int wkEnd = TestKeys.headerOf(a).noncePrefixOffset(); // the wrapped key ends at the prefix
     byte[] swappedKey = a.clone();
     System.arraycopy(b, wkEnd - wk, swappedKey, wkEnd - wk, wk);
@@ -175,7 +175,7 @@ class TamperTest {
     // Same data key, so the same body key: only the nonce prefix tells the envelopes apart.
     byte[] a = CRYPTO.encrypt(plaintext, AAD);
     byte[] b = CRYPTO.encrypt(plaintext, AAD);
-    int ha = EnvelopeCrypto.inspect(a).headerLength();
+    int ha = EnvelopeInfo.of(a).headerLength();
     int np = TestKeys.headerOf(a).noncePrefixOffset();
     int npEnd = np + EnvelopeHeader.NONCE_PREFIX_LENGTH;
     assertArrayEquals(Arrays.copyOf(a, np), Arrays.copyOf(b, np), "one data key");

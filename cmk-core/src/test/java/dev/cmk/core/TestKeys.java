@@ -34,7 +34,7 @@ final class TestKeys {
 
   /** The wrapped data key stored in {@code envelope}'s header. */
   static dev.cmk.api.WrappedKey wrappedKeyOf(byte[] envelope) {
-    EnvelopeInfo info = EnvelopeCrypto.inspect(envelope);
+    EnvelopeInfo info = EnvelopeInfo.of(envelope);
     return new dev.cmk.api.WrappedKey(
         info.providerId(),
         info.keyReference(),
@@ -49,6 +49,6 @@ final class TestKeys {
    */
   static EnvelopeHeader headerOf(byte[] envelope) {
     return EnvelopeHeader.parse(
-        java.util.Arrays.copyOf(envelope, EnvelopeCrypto.inspect(envelope).headerLength()));
+        java.util.Arrays.copyOf(envelope, EnvelopeInfo.of(envelope).headerLength()));
   }
 }

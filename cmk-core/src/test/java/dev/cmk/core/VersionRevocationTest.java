@@ -80,7 +80,7 @@ class VersionRevocationTest {
 
     assertTrue(!refused.isAfter(disabled.plus(P)), "refused within P of the disable: " + refused);
     assertTrue(!refused.isBefore(confirmed.plus(P)), "cached key served until P after confirming");
-    assertEquals(0, reader.cachedDataKeys(), "the version's cached data keys were destroyed");
+    assertEquals(0, reader.diagnostics().cachedDataKeys(), "the version's cached data keys were destroyed");
     KeyAccessDeniedException e =
         assertThrows(KeyAccessDeniedException.class, () -> reader.decrypt(envelope, AAD));
     assertEquals(KeyAccessDeniedException.Reason.KEY_DISABLED, e.reason());
@@ -156,7 +156,7 @@ class VersionRevocationTest {
     KeyReference v2 = provider.rotate(v1);
     clock.advance(P); // the guard picks up v2 on its next probe
     byte[] fresh = crypto.encrypt(DATA, AAD);
-    assertEquals(v2, EnvelopeCrypto.inspect(fresh).keyReference());
+    assertEquals(v2, EnvelopeInfo.of(fresh).keyReference());
     assertArrayEquals(DATA, crypto.decrypt(old, AAD)); // v1 re-confirmed now (stale)
     Instant confirmed = clock.instant();
     clock.advance(Duration.ofSeconds(offsetSeconds));
@@ -175,7 +175,7 @@ class VersionRevocationTest {
     }
     assertTrue(!refused.isAfter(disabled.plus(P)), "refused within P of the disable");
     assertTrue(!refused.isBefore(confirmed.plus(P)));
-    assertEquals(1, crypto.cachedDataKeys(), "only the old version's data key was destroyed");
+    assertEquals(1, crypto.diagnostics().cachedDataKeys(), "only the old version's data key was destroyed");
     assertEquals(KeyAccessState.AVAILABLE, crypto.keyAccess().status().state());
     assertArrayEquals(DATA, crypto.decrypt(crypto.encrypt(DATA, AAD), AAD), "writes go on");
     KeyAccessEvent.VersionUnavailable warning = events.stream()
@@ -210,14 +210,14 @@ class VersionRevocationTest {
     clock.advance(P);
     byte[] fresh = crypto.encrypt(DATA, AAD);
     crypto.decrypt(old, AAD);
-    assertEquals(2, crypto.cachedDataKeys());
+    assertEquals(2, crypto.diagnostics().cachedDataKeys());
     provider.setEnabled(v1, false);
     for (int i = 0; i <= P.toSeconds(); i++) { // only the current version is read
       crypto.decrypt(fresh, AAD);
       clock.advance(ONE_SECOND);
     }
     crypto.decrypt(fresh, AAD);
-    assertEquals(1, crypto.cachedDataKeys(),
+    assertEquals(1, crypto.diagnostics().cachedDataKeys(),
         "the guard's probe found the recently used old version disabled and destroyed its keys");
     long calls = provider.unwrapCount() + provider.describeCount();
     assertThrows(KeyAccessDeniedException.class, () -> crypto.decrypt(old, AAD));

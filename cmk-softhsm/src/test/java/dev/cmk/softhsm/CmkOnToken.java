@@ -6,6 +6,7 @@ import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeCryptoBuilder;
 import dev.cmk.core.KeyPolicy;
 import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.ManualClock;
@@ -42,7 +43,7 @@ final class CmkOnToken {
   }
 
   /** A builder for an instance that writes under the latest version of {@code key}. */
-  static EnvelopeCrypto.Builder guarded(
+  static EnvelopeCryptoBuilder guarded(
       KeyEncryptionKeyProvider provider, KeyReference key, ManualClock clock) {
     return EnvelopeCrypto.builder()
         .provider(provider)

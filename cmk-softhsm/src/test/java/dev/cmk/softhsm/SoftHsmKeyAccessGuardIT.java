@@ -13,6 +13,7 @@ import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.DataKeyLimits;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.KeyAccessEvent;
 import dev.cmk.core.KeyAccessState;
 import dev.cmk.core.KeyAccessStatus;
@@ -89,7 +90,7 @@ class SoftHsmKeyAccessGuardIT {
     assertEquals(Duration.ofMinutes(30), status.graceRemaining());
     assertEquals(t.version, status.currentVersion());
     assertTrue(status.lastErrorMessage().isPresent(), "the classified error is reported");
-    assertEquals(0, t.crypto.cachedDataKeys(), "cached data keys are purged on the denial");
+    assertEquals(0, t.crypto.diagnostics().cachedDataKeys(), "cached data keys are purged on the denial");
     assertTrue(
         t.events.stream().anyMatch(e -> e instanceof KeyAccessEvent.DataKeysPurged
             && ((KeyAccessEvent.DataKeysPurged) e).cause() == LossCause.KEY_DISABLED),
@@ -133,7 +134,7 @@ class SoftHsmKeyAccessGuardIT {
     assertEquals(0, t.traffic.lateSuccesses(),
         "no operation that started after the probe interval succeeded");
     assertEquals(List.of(), t.traffic.unexpected(), "only successes and KeyAccessSuspended");
-    assertEquals(0, t.crypto.cachedDataKeys(), "nothing was cached again while open");
+    assertEquals(0, t.crypto.diagnostics().cachedDataKeys(), "nothing was cached again while open");
   }
 
   @Test
@@ -170,7 +171,7 @@ class SoftHsmKeyAccessGuardIT {
     assertTrue(t.counted.count(Operation.UNWRAP) > unwrapsBefore + t.earlier.size(),
         "the purged data keys were unwrapped again in the token");
     Written fresh = Written.encrypt(t.crypto, "after-recovery", 1000);
-    assertEquals(t.version, EnvelopeCrypto.inspect(fresh.envelope).keyReference());
+    assertEquals(t.version, EnvelopeInfo.of(fresh.envelope).keyReference());
     fresh.assertDecrypts(t.crypto);
   }
 
@@ -213,7 +214,7 @@ class SoftHsmKeyAccessGuardIT {
     assertEquals(t.version, refreshed.currentVersion());
     assertEverythingWrittenDecrypts(t);
     Written fresh = Written.encrypt(t.crypto, "after-refresh", 1000);
-    assertEquals(t.version, EnvelopeCrypto.inspect(fresh.envelope).keyReference());
+    assertEquals(t.version, EnvelopeInfo.of(fresh.envelope).keyReference());
     fresh.assertDecrypts(t.crypto);
   }
 

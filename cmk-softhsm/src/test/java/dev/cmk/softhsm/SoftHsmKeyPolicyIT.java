@@ -8,6 +8,7 @@ import dev.cmk.api.KeyPolicyViolationException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeCryptoBuilder;
 import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.KeyAccessState;
 import dev.cmk.core.KeyAccessStatus;
@@ -56,7 +57,7 @@ class SoftHsmKeyPolicyIT {
     counted = FaultInjectingProvider.wrapping(provider);
   }
 
-  private EnvelopeCrypto.Builder builder() {
+  private EnvelopeCryptoBuilder builder() {
     return EnvelopeCrypto.builder()
         .provider(counted)
         .writeKey(version.versionless())
@@ -64,7 +65,7 @@ class SoftHsmKeyPolicyIT {
         .sleeper(clock::advance);
   }
 
-  private void assertRejected(EnvelopeCrypto.Builder builder, String... rules) {
+  private void assertRejected(EnvelopeCryptoBuilder builder, String... rules) {
     KeyPolicyViolationException e = assertThrows(KeyPolicyViolationException.class, builder::build);
     assertEquals(
         List.of(rules),
@@ -113,12 +114,12 @@ class SoftHsmKeyPolicyIT {
       assertEquals(version, status.currentVersion());
 
       Written w = Written.encrypt(crypto, "accepted", 4096);
-      EnvelopeInfo info = EnvelopeCrypto.inspect(w.envelope);
+      EnvelopeInfo info = EnvelopeInfo.of(w.envelope);
       assertEquals(Pkcs11KeyProvider.ID, info.providerId());
       assertEquals(version, info.keyReference());
       assertEquals(WrapAlgorithm.RSA_OAEP_256, info.wrapAlgorithm());
       assertEquals(256, info.wrappedKeyLength(), "one RSA-2048 block");
-      crypto.purgeDataKeys();
+      crypto.diagnostics().purgeDataKeys();
       long unwraps = counted.count(Operation.UNWRAP);
       w.assertDecrypts(crypto);
       assertEquals(unwraps + 1, counted.count(Operation.UNWRAP), "unwrapped in the token");

@@ -92,7 +92,7 @@ class SoftHsmRotationIT {
   }
 
   private static KeyReference versionOf(byte[] envelope) {
-    return EnvelopeCrypto.inspect(envelope).keyReference();
+    return EnvelopeInfo.of(envelope).keyReference();
   }
 
   private KeyReference rotateInSecondProcess(KeyReference v1) {
@@ -119,7 +119,7 @@ class SoftHsmRotationIT {
     EnvelopeCrypto crypto = guarded(v1);
     List<Written> underV1 = new ArrayList<>(write(crypto, "v1", 20));
     for (Written w : underV1) {
-      EnvelopeInfo info = EnvelopeCrypto.inspect(w.envelope);
+      EnvelopeInfo info = EnvelopeInfo.of(w.envelope);
       assertEquals(v1, info.keyReference());
       assertEquals(Pkcs11KeyProvider.ID, info.providerId());
       assertEquals(WrapAlgorithm.RSA_OAEP_256, info.wrapAlgorithm());
@@ -144,7 +144,7 @@ class SoftHsmRotationIT {
         "rotation event: " + events);
 
     // Old envelopes decrypt in the token with the old version: 21 envelopes, 5 per data key.
-    crypto.purgeDataKeys();
+    crypto.diagnostics().purgeDataKeys();
     long unwraps = counted.count(Operation.UNWRAP);
     for (Written w : underV1) {
       w.assertDecrypts(crypto);
@@ -167,7 +167,7 @@ class SoftHsmRotationIT {
     for (Written w : underV2) {
       assertEquals(v2, versionOf(w.envelope), w.id);
     }
-    crypto.purgeDataKeys();
+    crypto.diagnostics().purgeDataKeys();
     for (Written w : underV1) {
       w.assertDecrypts(crypto); // v1 in recent use: disabling it later must be reported
     }
@@ -191,12 +191,12 @@ class SoftHsmRotationIT {
     assertEquals(List.of(), report.failures());
     assertEquals(Map.of(v1, 20L), report.movedFrom());
     assertEquals(25, progress.get());
-    assertEquals(20, crypto.inventory().usage(v1).orElseThrow().rewrappedAway());
+    assertEquals(20, crypto.diagnostics().inventory().usage(v1).orElseThrow().rewrappedAway());
 
     for (int i = 0; i < all.size(); i++) {
       byte[] before = all.get(i).envelope;
-      EnvelopeInfo old = EnvelopeCrypto.inspect(before);
-      EnvelopeInfo now = EnvelopeCrypto.inspect(store[i]);
+      EnvelopeInfo old = EnvelopeInfo.of(before);
+      EnvelopeInfo now = EnvelopeInfo.of(store[i]);
       assertEquals(v2, now.keyReference(), all.get(i).id);
       assertArrayEquals(
           Arrays.copyOfRange(before, old.headerLength(), before.length),
@@ -209,7 +209,7 @@ class SoftHsmRotationIT {
 
     // The operator disables v1 from another process; the re-wrapped envelopes need only v2.
     SoftHsm.inSecondProcess(token, "disable", v1);
-    crypto.purgeDataKeys();
+    crypto.diagnostics().purgeDataKeys();
     clock.advance(PAST_PROBE_INTERVAL);
     long unwraps = counted.count(Operation.UNWRAP);
     for (int i = 0; i < all.size(); i++) {

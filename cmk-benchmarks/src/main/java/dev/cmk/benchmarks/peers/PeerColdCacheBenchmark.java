@@ -97,8 +97,8 @@ public class PeerColdCacheBenchmark {
         for (int i = 0; i < MESSAGES; i++) {
           envelopes[i] = writer.encrypt(plaintext, Peers.AAD);
         }
-        if (writer.dataKeysCreated() != DATA_KEYS) {
-          throw new IllegalStateException("cmk corpus has " + writer.dataKeysCreated() + " keys");
+        if (writer.diagnostics().dataKeysCreated() != DATA_KEYS) {
+          throw new IllegalStateException("cmk corpus has " + writer.diagnostics().dataKeysCreated() + " keys");
         }
       }
     }

@@ -60,4 +60,7 @@ public interface KeyAccess {
 
   /** Called after an envelope's header authenticated, with its key reference text. */
   default void recordSeen(String keyReference) {}
+
+  /** Called after an envelope under {@code keyReference} was re-wrapped to the write version. */
+  default void recordRewrapped(String keyReference) {}
 }

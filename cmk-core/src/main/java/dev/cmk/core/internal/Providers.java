@@ -51,6 +51,27 @@ public final class Providers {
     return p;
   }
 
+  /**
+   * The one configured provider that serves {@code key}, for writes when no provider id was named.
+   *
+   * @throws IllegalStateException if none or several serve it
+   */
+  public KeyEncryptionKeyProvider servingWrites(KeyReference key) {
+    List<KeyEncryptionKeyProvider> serving = new java.util.ArrayList<>();
+    for (KeyEncryptionKeyProvider p : byId.values()) {
+      if (p.serves(key)) {
+        serving.add(p);
+      }
+    }
+    if (serving.size() != 1) {
+      throw new IllegalStateException(serving.isEmpty()
+          ? "no configured key provider serves " + key
+          : "several configured key providers serve " + key
+              + ": name one with writeKey(provider id, key)");
+    }
+    return serving.get(0);
+  }
+
   /** The provider serving {@code ref} for writes. */
   public KeyEncryptionKeyProvider forWriting(String id, KeyReference ref) {
     KeyEncryptionKeyProvider p = get(id);

@@ -77,6 +77,33 @@ public final class WriteDataKeys {
     }
   }
 
+  /**
+   * A new envelope's beginning: its header (commitment tag filled in), the crypto that seals its
+   * segments, and the lease it was made under.
+   */
+  public record Begun(EnvelopeHeader header, MessageCrypto crypto, Lease lease) {}
+
+  /**
+   * Leases a data key and seals a new envelope's header under it. A data key destroyed by a
+   * concurrent roll between the lease and the seal is retried with a new lease (a few times).
+   *
+   * @param plaintextBytes the message size when known, else 0 (a stream counts its bytes)
+   */
+  public Begun begin(long plaintextBytes, int segmentSize, byte[] associatedData) {
+    for (int attempt = 0; ; attempt++) {
+      Lease lease = acquire(plaintextBytes);
+      EnvelopeHeader header = EnvelopeHeader.create(
+          segmentSize, lease.noncePrefix(), lease.wrapped(), lease.routing());
+      try {
+        return new Begun(header, MessageCrypto.seal(lease.key(), header, associatedData), lease);
+      } catch (IllegalStateException destroyedByConcurrentRoll) {
+        if (attempt >= 3) {
+          throw destroyedByConcurrentRoll;
+        }
+      }
+    }
+  }
+
   private record Admitted(Active active, long sequence) {}
 
   private synchronized Admitted roll(Active seen, KeyReference version, long plaintextBytes) {

@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Coverage-guided fuzzing of the envelope parser and decryptor through the public API: one-shot
  * {@link EnvelopeCrypto#decrypt}, {@link EnvelopeCrypto#decryptingStream} read to the end, and
- * both forms of {@link EnvelopeCrypto#inspect}.
+ * {@link EnvelopeInfo#of} and {@link EnvelopeInfo#read}.
  *
  * <p>Contract checked for every input: the only exceptions are {@link InvalidCiphertextException},
  * {@link UnsupportedFormatException} and (for an envelope naming a provider or key this reader was
@@ -82,7 +82,7 @@ class EnvelopeFuzzTest {
     } catch (InvalidCiphertextException | UnsupportedFormatException | KeyNotFoundException e) {
       return;
     }
-    EnvelopeInfo info = EnvelopeCrypto.inspect(input);
+    EnvelopeInfo info = EnvelopeInfo.of(input);
     assertEquals(OptionalLong.of(plaintext.length), info.plaintextLength());
     assertEquals(OptionalLong.of(input.length), info.envelopeLength());
     assertArrayEquals(plaintext, readAll(READER.decryptingStream(stream(input), AAD), 4096),
@@ -100,7 +100,7 @@ class EnvelopeFuzzTest {
       return;
     }
     // The header authenticated: it was read exactly, and says what inspect says.
-    EnvelopeInfo info = EnvelopeCrypto.inspect(stream(input));
+    EnvelopeInfo info = EnvelopeInfo.read(stream(input));
     long headerLength = info.headerLength();
     int segment = info.segmentSize();
     assertEquals(headerLength, source.count(), "decryptingStream consumed more than the header");
@@ -136,7 +136,7 @@ class EnvelopeFuzzTest {
     CountingInputStream source = new CountingInputStream(input);
     EnvelopeInfo fromStream = null;
     try {
-      fromStream = EnvelopeCrypto.inspect(source);
+      fromStream = EnvelopeInfo.read(source);
     } catch (InvalidCiphertextException | UnsupportedFormatException e) {
       // documented
     }
@@ -144,7 +144,7 @@ class EnvelopeFuzzTest {
         "inspect read " + source.count() + " bytes");
     EnvelopeInfo fromBytes;
     try {
-      fromBytes = EnvelopeCrypto.inspect(input);
+      fromBytes = EnvelopeInfo.of(input);
     } catch (InvalidCiphertextException | UnsupportedFormatException e) {
       return;
     }

@@ -31,7 +31,7 @@ class EnvelopeSizeLimitsTest {
 
   private final byte[] validEnvelope = FuzzFixture.writer(256).encrypt(FuzzFixture.plaintext(700),
       AAD);
-  private final EnvelopeInfo validInfo = EnvelopeCrypto.inspect(validEnvelope);
+  private final EnvelopeInfo validInfo = EnvelopeInfo.of(validEnvelope);
   private final byte[] validWrappedKey =
       EnvelopeHeader.parse(Arrays.copyOf(validEnvelope, validInfo.headerLength())).wrappedKeyBytes();
 
@@ -101,7 +101,7 @@ class EnvelopeSizeLimitsTest {
   void inspect_headerClaims2GiBSegment_rejectedWithinTheHeader() {
     byte[] header = new RawHeader().segmentSize(0x8000_0000L).toBytes();
     CountingInputStream source = new CountingInputStream(header, FOUR_GIB);
-    assertRejectedSmall(() -> EnvelopeCrypto.inspect(source));
+    assertRejectedSmall(() -> EnvelopeInfo.read(source));
     assertEquals(header.length, source.count());
   }
 

@@ -2,6 +2,7 @@ package dev.cmk.core.fuzz;
 
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.RangeReader;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
@@ -147,8 +148,8 @@ final class FuzzFixture {
     try {
       READER.decrypt(envelope, AAD);
       READER.decryptingStream(new ByteArrayInputStream(envelope), AAD).readAllBytes();
-      EnvelopeCrypto.inspect(envelope);
-      EnvelopeCrypto.inspect(new ByteArrayInputStream(envelope));
+      EnvelopeInfo.of(envelope);
+      EnvelopeInfo.read(new ByteArrayInputStream(envelope));
       try (RangeReader r = READER.rangeReader(new MemoryChannel(envelope), AAD)) {
         r.read(10, 300);
         r.stream(0, 600).readAllBytes();

@@ -14,6 +14,7 @@ import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.UnsupportedFormatException;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.RangeReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -28,7 +29,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>Input layout: bytes 0&ndash;3 a big-endian offset, bytes 4&ndash;7 a big-endian length (both
  * reduced into the plaintext), then the envelope. Contract: only documented exceptions; bounded
- * allocation; the reported plaintext length is {@link EnvelopeCrypto#inspect}'s; {@code read} and
+ * allocation; the reported plaintext length is {@link EnvelopeInfo#of}'s; {@code read} and
  * {@code stream} return the same bytes; wherever the whole envelope decrypts, the range equals that
  * slice of it; and a range that fails to authenticate means the whole envelope does not decrypt
  * either.
@@ -64,7 +65,7 @@ class RangeReaderFuzzTest {
     }
     try (reader) {
       long n = reader.plaintextLength();
-      assertEquals(EnvelopeCrypto.inspect(envelope).plaintextLength().orElseThrow(), n);
+      assertEquals(EnvelopeInfo.of(envelope).plaintextLength().orElseThrow(), n);
       long offset = offsetSeed % (n + 1);
       int length = (int) (lengthSeed % (n - offset + 1));
       byte[] viaRead;

@@ -58,7 +58,7 @@ class SeedCorpusTest {
         assertArrayEquals(expected, READER.decrypt(input, AAD), name);
         assertArrayEquals(expected,
             READER.decryptingStream(new ByteArrayInputStream(input), AAD).readAllBytes(), name);
-        assertEquals(Integer.parseInt(ok.group(1)), EnvelopeCrypto.inspect(input).segmentSize());
+        assertEquals(Integer.parseInt(ok.group(1)), EnvelopeInfo.of(input).segmentSize());
       } else {
         Class<? extends CmkException> expected = expectedFailure(name);
         assertThrows(expected, () -> READER.decrypt(input, AAD), name);
@@ -148,7 +148,7 @@ class SeedCorpusTest {
     s.put("ok-stream-s65536-n70000", streamed(65536, 70000));
 
     byte[] e = FuzzFixture.writer(256).encrypt(plaintext(700), AAD); // 3 segments
-    EnvelopeInfo info = EnvelopeCrypto.inspect(e);
+    EnvelopeInfo info = EnvelopeInfo.of(e);
     int h = info.headerLength();
     int p = 13; // provider id
     int ref = p + info.providerId().length() + 2;
@@ -218,7 +218,7 @@ class SeedCorpusTest {
     byte[] e5000 = FuzzFixture.writer(4096).encrypt(plaintext(5000), AAD);
     byte[] e70000 = FuzzFixture.writer(65536).encrypt(plaintext(70000), AAD);
     byte[] e0 = FuzzFixture.writer(256).encrypt(plaintext(0), AAD);
-    int h = EnvelopeCrypto.inspect(e700).headerLength();
+    int h = EnvelopeInfo.of(e700).headerLength();
     s.put("ok-first-byte-s256-n700", range(0, 1, e700));
     s.put("ok-middle-s256-n700", range(300, 200, e700));
     s.put("ok-all-s256-n700", range(0, 700, e700));

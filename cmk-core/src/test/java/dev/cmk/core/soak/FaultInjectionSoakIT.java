@@ -13,6 +13,7 @@ import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.DataKeyLimits;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.KeyAccessEvent;
 import dev.cmk.core.KeyAccessState;
 import dev.cmk.core.RangeReader;
@@ -168,7 +169,7 @@ class FaultInjectionSoakIT {
         throw new AssertionError(
             "acknowledged write " + e.getKey() + " does not decrypt (seed " + seed + ")", ex);
       }
-      assertEquals(current, EnvelopeCrypto.inspect(envelope).keyReference(), e.getKey());
+      assertEquals(current, EnvelopeInfo.of(envelope).keyReference(), e.getKey());
     }
     System.out.println(summary(Duration.ofNanos(System.nanoTime() - started).toSeconds(), last));
 

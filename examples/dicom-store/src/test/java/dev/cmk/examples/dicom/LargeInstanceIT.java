@@ -87,10 +87,10 @@ class LargeInstanceIT {
     Path stored = t.storedFile(STUDY, SERIES, SOP);
     EnvelopeInfo info;
     try (InputStream in = Files.newInputStream(stored)) {
-      info = EnvelopeCrypto.inspect(in);
+      info = EnvelopeInfo.read(in);
     }
     assertEquals(
-        EnvelopeCrypto.envelopeLength(SIZE, info.headerLength(), SEGMENT),
+        EnvelopeInfo.envelopeLength(SIZE, info.headerLength(), SEGMENT),
         Files.size(stored),
         "header + plaintext + 16 bytes per 64 KiB segment");
     assertEquals(List.of(), t.incomingFiles());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeInfo;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -157,7 +158,7 @@ class TamperedStorageIT {
   private static long segmentStart(Path stored, int segment) throws IOException {
     int header;
     try (InputStream in = Files.newInputStream(stored)) {
-      header = EnvelopeCrypto.inspect(in).headerLength();
+      header = EnvelopeInfo.read(in).headerLength();
     }
     return header + (long) segment * (S + TAG);
   }

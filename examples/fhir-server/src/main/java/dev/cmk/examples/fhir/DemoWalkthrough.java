@@ -199,7 +199,7 @@ public final class DemoWalkthrough {
     say("  clear columns: resource_type=Patient, resource_id, version_id=1, last_updated, deleted");
     say("  envelope (" + v1Envelope.length + " bytes), first 96:");
     hexDump(v1Envelope, 96);
-    EnvelopeInfo info = EnvelopeCrypto.inspect(v1Envelope);
+    EnvelopeInfo info = EnvelopeInfo.of(v1Envelope);
     say("  header: cmk envelope v" + info.formatVersion() + ", " + info.suite());
     say("          data key wrapped with " + info.wrapAlgorithm().jwaName() + " by "
         + info.keyReference() + " (" + info.wrappedKeyLength() + " bytes)");
@@ -217,8 +217,8 @@ public final class DemoWalkthrough {
     http("PUT /" + id.getValue(), "add a phone number");
     MethodOutcome updated = client.update().resource(read).execute();
     answer("200 OK", updated.getId().toUnqualified().getValue());
-    KeyReference storedV1 = EnvelopeCrypto.inspect(envelope(id.getIdPart(), 1)).keyReference();
-    KeyReference storedV2 = EnvelopeCrypto.inspect(envelope(id.getIdPart(), 2)).keyReference();
+    KeyReference storedV1 = EnvelopeInfo.of(envelope(id.getIdPart(), 1)).keyReference();
+    KeyReference storedV2 = EnvelopeInfo.of(envelope(id.getIdPart(), 2)).keyReference();
     say("  stored: version 1 wrapped by key version " + storedV1.version().orElse("-")
         + ", version 2 by " + storedV2.version().orElse("-"));
     check(storedV1.equals(firstVersion) && storedV2.equals(v2), "new data uses the new version");

@@ -6,6 +6,7 @@ import ca.uhn.fhir.rest.server.FifoMemoryPagingProvider;
 import ca.uhn.fhir.rest.server.IResourceProvider;
 import ca.uhn.fhir.rest.server.RestfulServer;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeCryptoBuilder;
 import dev.cmk.core.KeyAccessGuard;
 import dev.cmk.core.KeyAccessSettings;
 import dev.cmk.core.KeyConfiguration;
@@ -109,7 +110,7 @@ public final class FhirServer implements AutoCloseable {
               })
             : null;
     KeyPolicy policy = b.keyPolicy != null ? b.keyPolicy : KeyPolicy.fhirService();
-    EnvelopeCrypto.Builder cb =
+    EnvelopeCryptoBuilder cb =
         EnvelopeCrypto.builder()
             .keyConfiguration(configuration)
             .keyPolicy(policy)

@@ -260,7 +260,7 @@ class FhirServerIT {
     }
     assertEquals(1, rows);
     byte[] envelope = envelope("Patient", id.getIdPart(), 1);
-    EnvelopeInfo info = EnvelopeCrypto.inspect(envelope);
+    EnvelopeInfo info = EnvelopeInfo.of(envelope);
     assertEquals(k1, info.keyReference());
     // The name is in there, encrypted: decrypting with the right associated data shows it.
     try (EnvelopeCrypto reader = EnvelopeCrypto.builder().provider(vault).build()) {
@@ -362,8 +362,8 @@ class FhirServerIT {
     p.getNameFirstRep().setFamily("Rotor-Two");
     client.update().resource(p).execute();
 
-    assertEquals(k1, EnvelopeCrypto.inspect(envelope("Patient", id.getIdPart(), 1)).keyReference());
-    assertEquals(k2, EnvelopeCrypto.inspect(envelope("Patient", id.getIdPart(), 2)).keyReference());
+    assertEquals(k1, EnvelopeInfo.of(envelope("Patient", id.getIdPart(), 1)).keyReference());
+    assertEquals(k2, EnvelopeInfo.of(envelope("Patient", id.getIdPart(), 2)).keyReference());
     Patient v1 = client.read().resource(Patient.class).withIdAndVersion(id.getIdPart(), "1").execute();
     assertEquals("Rotor", v1.getNameFirstRep().getFamily());
     assertEquals("Rotor-Two", read(id).getNameFirstRep().getFamily());

@@ -8,6 +8,7 @@ import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.keystore.KeystoreKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import java.io.IOException;
@@ -87,7 +88,7 @@ class FhirServerKeystoreIT {
       ps.setString(1, id.getIdPart());
       try (ResultSet rs = ps.executeQuery()) {
         assertTrue(rs.next());
-        return EnvelopeCrypto.inspect(rs.getBytes(1)).keyReference();
+        return EnvelopeInfo.of(rs.getBytes(1)).keyReference();
       }
     }
   }

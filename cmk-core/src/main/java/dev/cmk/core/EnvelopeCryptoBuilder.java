@@ -1,0 +1,197 @@
+package dev.cmk.core;
+
+import dev.cmk.api.KeyReference;
+import dev.cmk.api.spi.KeyEncryptionKeyProvider;
+import dev.cmk.core.internal.EnvelopeHeader;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Supplier;
+
+/**
+ * Configures an {@link EnvelopeCrypto}. Each setting may be given once (a second call is an
+ * {@link IllegalStateException}), except {@link #provider}, which adds one provider per call.
+ */
+public final class EnvelopeCryptoBuilder {
+  final List<KeyEncryptionKeyProvider> providers = new ArrayList<>();
+  KeyReference writeKey;
+  String writeProviderId;
+  Integer segmentSizeSet;
+  int segmentSize = EnvelopeCrypto.DEFAULT_SEGMENT_SIZE;
+  DataKeyLimits dataKeyLimits;
+  DataKeyCacheSettings cacheSettings;
+  Clock clock;
+  SecureRandom random;
+  KeyPolicy policy;
+  KeyAccessSettings accessSettings;
+  Supplier<KeyConfiguration> configuration;
+  final List<KeyAccessListener> listeners = new ArrayList<>();
+  Sleeper sleeper;
+  ScheduledExecutorService probeScheduler;
+
+  EnvelopeCryptoBuilder() {}
+
+  private static void once(Object current, String name) {
+    if (current != null) {
+      throw new IllegalStateException(name + " was already set");
+    }
+  }
+
+  /**
+   * Adds a key provider. Decryption uses only providers added here; two with one id are an
+   * error at {@link #build()}.
+   */
+  public EnvelopeCryptoBuilder provider(KeyEncryptionKeyProvider provider) {
+    providers.add(Objects.requireNonNull(provider, "provider"));
+    return this;
+  }
+
+  /**
+   * The key-encryption key new envelopes are wrapped under; versionless follows the latest
+   * version (re-resolved every {@link KeyAccessSettings#probeInterval()}), versioned pins one
+   * version. Without
+   * a write key the instance only decrypts. The provider is the one configured provider that
+   * serves the key.
+   */
+  public EnvelopeCryptoBuilder writeKey(KeyReference key) {
+    once(writeKey, "writeKey");
+    writeKey = Objects.requireNonNull(key, "key");
+    return this;
+  }
+
+  /** As {@link #writeKey(KeyReference)}, naming the provider when several serve the key. */
+  public EnvelopeCryptoBuilder writeKey(String providerId, KeyReference key) {
+    writeKey(key);
+    writeProviderId = Objects.requireNonNull(providerId, "providerId");
+    return this;
+  }
+
+  /**
+   * Plaintext bytes per segment of new envelopes ({@value EnvelopeHeader#MIN_SEGMENT_SIZE} to
+   * 16 MiB; default 64 KiB). Larger segments cost fewer tags and cipher set-ups; smaller ones
+   * make range reads cheaper.
+   */
+  public EnvelopeCryptoBuilder segmentSize(int bytes) {
+    once(segmentSizeSet, "segmentSize");
+    EnvelopeHeader.checkSegmentSize(bytes);
+    segmentSizeSet = bytes;
+    segmentSize = bytes;
+    return this;
+  }
+
+  /** Encrypt-side data-key reuse limits (default {@link DataKeyLimits#DEFAULT}). */
+  public EnvelopeCryptoBuilder dataKeyLimits(DataKeyLimits limits) {
+    once(dataKeyLimits, "dataKeyLimits");
+    dataKeyLimits = Objects.requireNonNull(limits, "limits");
+    return this;
+  }
+
+  /** Decrypt-side data-key cache bounds (default {@link DataKeyCacheSettings#DEFAULT}). */
+  public EnvelopeCryptoBuilder dataKeyCache(DataKeyCacheSettings settings) {
+    once(cacheSettings, "dataKeyCache");
+    cacheSettings = Objects.requireNonNull(settings, "settings");
+    return this;
+  }
+
+  /** Time source for cache expiry and key refresh (default UTC system clock). */
+  public EnvelopeCryptoBuilder clock(Clock clock) {
+    once(this.clock, "clock");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    return this;
+  }
+
+  /**
+   * Randomness for data keys and nonce-prefix starting points (default a new {@link
+   * SecureRandom}). It must be unpredictable and never repeat across instances or restarts: a
+   * seeded, deterministic generator would give two writers the same data key and the same
+   * nonces. Only for tests that need a provider-specific {@code SecureRandom}; leave the default
+   * in production.
+   */
+  public EnvelopeCryptoBuilder secureRandom(SecureRandom random) {
+    once(this.random, "secureRandom");
+    this.random = Objects.requireNonNull(random, "random");
+    return this;
+  }
+
+  /**
+   * The key policy every write key version must meet (default {@link
+   * KeyPolicy#dicomService()}). Checked at build time (a violation fails {@link #build()}
+   * before anything is written), on every new version picked up, and on refresh.
+   */
+  public EnvelopeCryptoBuilder keyPolicy(KeyPolicy policy) {
+    once(this.policy, "keyPolicy");
+    this.policy = Objects.requireNonNull(policy, "policy");
+    return this;
+  }
+
+  /** Timing of the loss-of-access guard (default {@link KeyAccessSettings#DEFAULT}). */
+  public EnvelopeCryptoBuilder keyAccess(KeyAccessSettings settings) {
+    once(accessSettings, "keyAccess");
+    accessSettings = Objects.requireNonNull(settings, "settings");
+    return this;
+  }
+
+  /**
+   * Where the write key and its provider (identity) come from; read at build time and again on
+   * every {@link KeyAccessGuard#refresh()}, which is how a changed key URL or identity takes
+   * effect. Alternative to {@link #writeKey(KeyReference)}. The supplied provider is added to
+   * (or replaces, by id) the decryption providers.
+   */
+  public EnvelopeCryptoBuilder keyConfiguration(Supplier<KeyConfiguration> configuration) {
+    once(this.configuration, "keyConfiguration");
+    this.configuration = Objects.requireNonNull(configuration, "configuration");
+    return this;
+  }
+
+  /** Adds a listener for key access events. */
+  public EnvelopeCryptoBuilder listener(KeyAccessListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  /** How retries wait (default: sleep the thread). Tests pass a manual clock's advance. */
+  public EnvelopeCryptoBuilder sleeper(Sleeper sleeper) {
+    once(this.sleeper, "sleeper");
+    this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+    return this;
+  }
+
+  /**
+   * Runs the guard's {@link KeyAccessGuard#probeIfDue()} from {@code scheduler} every second
+   * (it calls the provider only when a probe is due), so confirmations stay fresh, recovery
+   * does not wait for a request, and the deadline probe at the end of the grace period runs on
+   * time even without traffic. The scheduler is the application's; {@link
+   * EnvelopeCrypto#close()} cancels the task.
+   */
+  public EnvelopeCryptoBuilder backgroundProbe(ScheduledExecutorService scheduler) {
+    once(probeScheduler, "backgroundProbe");
+    probeScheduler = Objects.requireNonNull(scheduler, "scheduler");
+    return this;
+  }
+
+  /**
+   * Builds the instance.
+   *
+   * @throws IllegalStateException if no provider was added, two providers share an id, or no
+   *     (or more than one) provider serves the write key
+   * @throws dev.cmk.api.KeyPolicyViolationException if the write key breaks the key policy
+   */
+  public EnvelopeCrypto build() {
+    if (writeKey != null && configuration != null) {
+      throw new IllegalStateException("set either writeKey or keyConfiguration, not both");
+    }
+    if (configuration != null) {
+      KeyConfiguration first = configuration.get();
+      if (!providers.contains(first.provider())) {
+        providers.add(first.provider());
+      }
+    }
+    if (providers.isEmpty()) {
+      throw new IllegalStateException("at least one key provider is required");
+    }
+    return new EnvelopeCrypto(this);
+  }
+}

@@ -109,6 +109,7 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
   /** Default enabled-state TTL, in seconds. */
   public static final long DEFAULT_ENABLED_STATE_TTL_SECONDS = 30;
 
+  private static final System.Logger LOG = System.getLogger(AzureKeyVaultProvider.class.getName());
   private static final int MAX_CACHED_VERSIONS = 1024;
   private static final int MAX_CRYPTO_CLIENTS = 256;
 
@@ -268,7 +269,10 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
    * @param wrappedKey what {@link #wrap} returned
    * @return the data key; the caller owns it
    * @throws IllegalArgumentException if the wrapped key was made by another provider
-   * @throws InvalidCiphertextException if Key Vault rejects the wrapped bytes
+   * @throws InvalidCiphertextException if Key Vault rejects the wrapped bytes (HTTP 400), or
+   *     answers without a key; it carries no cause (the SDK error is logged at debug level, as
+   *     status and Key Vault error codes only), so it cannot tell an RSA-OAEP rejection apart
+   *     from an envelope tag failure
    * @throws KeyNotFoundException if the version does not exist, or the vault is not allowed
    * @throws KeyAccessDeniedException if the version is disabled or the identity is forbidden
    * @throws KeyProviderUnavailableException on transient failures
@@ -294,7 +298,13 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
       result = client.unwrapKey(algorithm, wrappedKey.ciphertext());
     } catch (RuntimeException e) {
       if (KeyVaultErrors.isBadRequest(e)) {
-        throw new InvalidCiphertextException(e);
+        // No cause: a vendor exception behind InvalidCiphertextException would tell an OAEP
+        // rejection from a tag failure to anyone who logs causes. Status and codes only, at debug.
+        if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
+          LOG.log(System.Logger.Level.DEBUG, "unwrapKey of {0}: Key Vault rejected the wrapped bytes ({1})",
+              reference, KeyVaultErrors.describe(e));
+        }
+        throw new InvalidCiphertextException();
       }
       throw KeyVaultErrors.classify(e, reference, "unwrapKey");
     }

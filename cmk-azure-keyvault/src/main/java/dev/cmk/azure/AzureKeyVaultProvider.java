@@ -197,7 +197,8 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
    * @param reference the key, versioned or not
    * @return the description, pinned to the version described
    * @throws KeyNotFoundException if the key or version does not exist, or the vault is not allowed
-   * @throws KeyAccessDeniedException if the identity may not read the key
+   * @throws KeyAccessDeniedException if the identity may not read the key, or the token endpoint
+   *     refuses the identity ({@code IDENTITY_NOT_AUTHORIZED})
    * @throws KeyProviderUnavailableException on throttling, 5xx, timeouts and connection failures
    * @throws IllegalStateException if the provider is closed
    */
@@ -274,7 +275,8 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
    *     status and Key Vault error codes only), so it cannot tell an RSA-OAEP rejection apart
    *     from an envelope tag failure
    * @throws KeyNotFoundException if the version does not exist, or the vault is not allowed
-   * @throws KeyAccessDeniedException if the version is disabled or the identity is forbidden
+   * @throws KeyAccessDeniedException if the version is disabled, the identity is forbidden, or the
+   *     token endpoint refuses the identity ({@code IDENTITY_NOT_AUTHORIZED})
    * @throws KeyProviderUnavailableException on transient failures
    * @throws IllegalStateException if the provider is closed
    */
@@ -322,7 +324,8 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
    * @return the RSA public key, or empty for non-RSA keys
    * @throws IllegalArgumentException if {@code reference} is not versioned
    * @throws KeyNotFoundException if the version does not exist, or the vault is not allowed
-   * @throws KeyAccessDeniedException if the identity may not read the key
+   * @throws KeyAccessDeniedException if the identity may not read the key, or the token endpoint
+   *     refuses the identity ({@code IDENTITY_NOT_AUTHORIZED})
    * @throws KeyProviderUnavailableException on transient failures
    * @throws IllegalStateException if the provider is closed
    */

@@ -8,6 +8,7 @@ import com.azure.core.util.BinaryData;
 import com.azure.json.JsonProviders;
 import com.azure.json.JsonReader;
 import com.azure.json.JsonSerializable;
+import com.microsoft.aad.msal4j.MsalException;
 import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyAccessDeniedException.Reason;
 import dev.cmk.api.KeyNotFoundException;
@@ -125,7 +126,8 @@ public final class KeyVaultErrors {
           failure);
     }
     if (http instanceof ClientAuthenticationException
-        || find(failure, ClientAuthenticationException.class) != null) {
+        || find(failure, ClientAuthenticationException.class) != null
+        || find(failure, MsalException.class) != null) {
       // The credential could not get a token, and the token endpoint did not refuse the identity
       // (it was unreachable, timed out or failed): retried like an outage.
       String status =

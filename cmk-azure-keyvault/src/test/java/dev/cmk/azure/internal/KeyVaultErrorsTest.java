@@ -10,6 +10,7 @@ import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.core.exception.ResourceNotFoundException;
 import com.microsoft.aad.msal4j.ManagedIdentitySourceType;
+import com.microsoft.aad.msal4j.MsalClientException;
 import com.microsoft.aad.msal4j.MsalServiceException;
 import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyAccessDeniedException.Reason;
@@ -184,6 +185,15 @@ class KeyVaultErrorsTest {
     assertEquals(Reason.IDENTITY_NOT_AUTHORIZED, denied.reason());
     assertTrue(denied.isAuthoritative());
     assertFalse(e.getMessage().contains("Identity not found"), "no response body in the message");
+  }
+
+  @Test
+  void classify_msalCouldNotConnect_isTransientAndNamesTheCredentialNotKeyVault() {
+    KeyProviderException e =
+        KeyVaultErrors.classify(
+            new MsalClientException(new UncheckedIOException(new ConnectException("refused"))), KEY, "getKey");
+    assertInstanceOf(KeyProviderUnavailableException.class, e);
+    assertTrue(e.getMessage().contains("could not get a token (connection refused)"), e.getMessage());
   }
 
   @Test

@@ -39,7 +39,7 @@ public final class IdentityRefusal {
       Set.of("invalid_request", "invalid_client", "unauthorized_client");
   private static final Pattern MSAL_ERROR_CODE =
       Pattern.compile("Error Code: (invalid_request|invalid_client|unauthorized_client)\\b");
-  private static final Pattern IMDS_BAD_REQUEST = Pattern.compile("Status: ?400\\b");
+  private static final Pattern IMDS_BAD_REQUEST = Pattern.compile("Status: ?400(?!\\d)");
   private static final String[] NOT_FOUND_MESSAGES = {
     // App Service / Functions (2019-08-01 protocol) and its older wording
     "no user assigned or delegated managed identity found",

@@ -230,7 +230,8 @@ class KeyVaultErrorsTest {
     "[Managed Identity] Error Code: unauthorized_client Error Message: the identity is disabled",
     "[Managed Identity] Authentication unavailable. The requested identity has not been assigned to this"
         + " resource.Status: 400Content:{\"error\":\"invalid_request\",\"error_description\":\"Identity not"
-        + " found\"}Headers:"
+        + " found\"}Headers:",
+    "[Managed Identity] Service request failed.Status: 400Content:{}Headers:"
   })
   void classify_managedIdentityEndpointRefusal_isIdentityNotAuthorized(String msalMessage) {
     KeyProviderException e = classifyMsal(managedIdentityFailure(msalMessage, ManagedIdentitySourceType.APP_SERVICE));
@@ -246,6 +247,7 @@ class KeyVaultErrorsTest {
     "[Managed Identity] Error Message: The managed identity endpoint is unavailable. Managed Identity"
         + " Correlation ID: 0f1e Use this Correlation ID for further investigation.",
     "[Managed Identity] Authentication unavailable. The request failed due to a gateway error.Status: 502",
+    "[Managed Identity] Service request failed.Status: 4000Content:{}",
     "[Managed Identity] Unexpected exception occurred when parsing the response, HttpStatusCode: 500,"
         + " Error message: x"
   })

@@ -35,6 +35,7 @@ import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.azure.internal.BoundedCache;
 import dev.cmk.azure.internal.KeyVaultErrors;
+import dev.cmk.azure.internal.ManagedIdentityRefusalPolicy;
 import dev.cmk.azure.internal.RsaOaep;
 import dev.cmk.azure.internal.SlidingWindowBudget;
 import java.math.BigInteger;
@@ -1002,7 +1003,10 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
     }
 
     private ManagedIdentityCredentialBuilder managedIdentity() {
-      ManagedIdentityCredentialBuilder m = new ManagedIdentityCredentialBuilder();
+      // Sees the endpoint's HTTP 400 that MSAL drops, so that a deleted, disabled or unassigned
+      // identity is classified IDENTITY_NOT_AUTHORIZED whatever the endpoint's wording.
+      ManagedIdentityCredentialBuilder m =
+          new ManagedIdentityCredentialBuilder().addPolicy(new ManagedIdentityRefusalPolicy());
       if (httpClient != null) {
         m.httpClient(httpClient);
       }

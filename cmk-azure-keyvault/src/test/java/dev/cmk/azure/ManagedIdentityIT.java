@@ -13,6 +13,7 @@ import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.policy.FixedDelayOptions;
 import com.azure.core.http.policy.RetryOptions;
 import com.azure.identity.ClientSecretCredentialBuilder;
+import com.azure.identity.ManagedIdentityCredentialBuilder;
 import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyAccessDeniedException.Reason;
 import dev.cmk.api.KeyProviderException;
@@ -214,7 +215,9 @@ class ManagedIdentityIT {
       KeyAccessDeniedException e = assertThrows(KeyAccessDeniedException.class, () -> p.describe(key));
       assertEquals(Reason.IDENTITY_NOT_AUTHORIZED, e.reason());
       assertTrue(e.isAuthoritative());
-      assertTrue(e.getMessage().contains("refused the identity"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("refused the identity (the managed-identity endpoint answered HTTP 400)"),
+          "the builder's credential sees the endpoint's status: " + e.getMessage());
       assertFalse(e.getMessage().contains(unknownClientId), "no identity ids in the message");
       assertEquals(0, vault.requests().stream().filter(r -> r.authenticated() && r.path().contains(key.name())).count(),
           "no token, no authenticated call");
@@ -245,7 +248,10 @@ class ManagedIdentityIT {
       server.refuseManagedIdentity(user, refusal);
       KeyAccessDeniedException describe = assertThrows(KeyAccessDeniedException.class, () -> p.describe(key));
       assertEquals(Reason.IDENTITY_NOT_AUTHORIZED, describe.reason());
-      assertTrue(describe.getMessage().contains("refused the identity"), describe.getMessage());
+      assertTrue(
+          describe.getMessage().contains("refused the identity (the managed-identity endpoint answered HTTP 400"
+              + (refusal == ManagedIdentityRefusal.IMDS_IDENTITY_NOT_FOUND ? " invalid_request)" : ")")),
+          describe.getMessage());
       WrappedKey wrapped = p.wrap(key, dataKey()); // local, with the public key read before
       KeyAccessDeniedException unwrap = assertThrows(KeyAccessDeniedException.class, () -> p.unwrap(wrapped));
       assertEquals(Reason.IDENTITY_NOT_AUTHORIZED, unwrap.reason());
@@ -255,6 +261,31 @@ class ManagedIdentityIT {
     } finally {
       server.restoreManagedIdentity(user);
       server.setManagedIdentityTokenLifetime(Duration.ofHours(1));
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(ManagedIdentityRefusal.class)
+  void identityRefused_applicationsOwnManagedIdentityCredential_isIdentityNotAuthorizedFromMsalsMessage(
+      ManagedIdentityRefusal refusal) {
+    VaultIdentity user = server.createUserAssignedIdentity("cmk-uami-own-credential-" + refusal.ordinal());
+    vault.grant(user, KeyPermission.cryptoServiceEncryptionUser());
+    KeyReference key = newKey(vault);
+    server.refuseManagedIdentity(user, refusal);
+    TokenCredential own =
+        new ManagedIdentityCredentialBuilder()
+            .clientId(user.clientId())
+            .httpClient(LoopbackFixture.httpClient())
+            .retryOptions(NO_SDK_RETRIES)
+            .build();
+    try (AzureKeyVaultProvider p =
+        LoopbackFixture.providerBuilder().retryOptions(NO_SDK_RETRIES).credential(own).build()) {
+      KeyAccessDeniedException e = assertThrows(KeyAccessDeniedException.class, () -> p.describe(key));
+      assertEquals(Reason.IDENTITY_NOT_AUTHORIZED, e.reason());
+      assertTrue(e.getMessage().contains("refused the identity (the APP_SERVICE managed-identity endpoint"),
+          "recognised from the body MSAL kept in its message: " + e.getMessage());
+    } finally {
+      server.restoreManagedIdentity(user);
     }
   }
 

@@ -29,6 +29,11 @@ import java.util.regex.Pattern;
  *       ClientId/ResourceId/PrincipalId." or, for an OAuth-style body, "Error Code: {error}".
  * </ul>
  *
+ * <p>For the managed-identity credentials the provider builds itself, {@link
+ * ManagedIdentityRefusalPolicy} sees the endpoint's status directly and puts a {@link
+ * ManagedIdentityRefusalPolicy.Refused} into the chain; the message checks above cover credentials
+ * the application passes in.
+ *
  * <p>Anything else (connection failures, 404, 408, 429, 5xx after MSAL's own retries, MSAL client
  * errors) is not a refusal: the caller treats it as an outage and retries.
  */
@@ -97,6 +102,9 @@ public final class IdentityRefusal {
   }
 
   private static Optional<String> check(Throwable t) {
+    if (t instanceof ManagedIdentityRefusalPolicy.Refused) {
+      return Optional.of(t.getMessage());
+    }
     if (!(t instanceof MsalServiceException)) {
       return Optional.empty();
     }

@@ -8,6 +8,7 @@ module dev.cmk.azure {
   requires transitive com.azure.core;
   requires transitive com.azure.security.keyvault.keys;
   requires com.azure.identity;
+  requires com.microsoft.aad.msal4j;
   requires com.azure.json;
 
   exports dev.cmk.azure;

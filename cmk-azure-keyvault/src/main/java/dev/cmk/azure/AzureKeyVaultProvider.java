@@ -35,6 +35,7 @@ import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.azure.internal.BoundedCache;
 import dev.cmk.azure.internal.KeyVaultErrors;
+import dev.cmk.azure.internal.ManagedIdentityRefusalPolicy;
 import dev.cmk.azure.internal.RsaOaep;
 import dev.cmk.azure.internal.SlidingWindowBudget;
 import java.math.BigInteger;
@@ -109,6 +110,7 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
   /** Default enabled-state TTL, in seconds. */
   public static final long DEFAULT_ENABLED_STATE_TTL_SECONDS = 30;
 
+  private static final System.Logger LOG = System.getLogger(AzureKeyVaultProvider.class.getName());
   private static final int MAX_CACHED_VERSIONS = 1024;
   private static final int MAX_CRYPTO_CLIENTS = 256;
 
@@ -196,7 +198,8 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
    * @param reference the key, versioned or not
    * @return the description, pinned to the version described
    * @throws KeyNotFoundException if the key or version does not exist, or the vault is not allowed
-   * @throws KeyAccessDeniedException if the identity may not read the key
+   * @throws KeyAccessDeniedException if the identity may not read the key, or the token endpoint
+   *     refuses the identity ({@code IDENTITY_NOT_AUTHORIZED})
    * @throws KeyProviderUnavailableException on throttling, 5xx, timeouts and connection failures
    * @throws IllegalStateException if the provider is closed
    */
@@ -268,9 +271,13 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
    * @param wrappedKey what {@link #wrap} returned
    * @return the data key; the caller owns it
    * @throws IllegalArgumentException if the wrapped key was made by another provider
-   * @throws InvalidCiphertextException if Key Vault rejects the wrapped bytes
+   * @throws InvalidCiphertextException if Key Vault rejects the wrapped bytes (HTTP 400), or
+   *     answers without a key; it carries no cause (the SDK error is logged at debug level, as
+   *     status and Key Vault error codes only), so it cannot tell an RSA-OAEP rejection apart
+   *     from an envelope tag failure
    * @throws KeyNotFoundException if the version does not exist, or the vault is not allowed
-   * @throws KeyAccessDeniedException if the version is disabled or the identity is forbidden
+   * @throws KeyAccessDeniedException if the version is disabled, the identity is forbidden, or the
+   *     token endpoint refuses the identity ({@code IDENTITY_NOT_AUTHORIZED})
    * @throws KeyProviderUnavailableException on transient failures
    * @throws IllegalStateException if the provider is closed
    */
@@ -294,7 +301,13 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
       result = client.unwrapKey(algorithm, wrappedKey.ciphertext());
     } catch (RuntimeException e) {
       if (KeyVaultErrors.isBadRequest(e)) {
-        throw new InvalidCiphertextException(e);
+        // No cause: a vendor exception behind InvalidCiphertextException would tell an OAEP
+        // rejection from a tag failure to anyone who logs causes. Status and codes only, at debug.
+        if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
+          LOG.log(System.Logger.Level.DEBUG, "unwrapKey of {0}: Key Vault rejected the wrapped bytes ({1})",
+              reference, KeyVaultErrors.describe(e));
+        }
+        throw new InvalidCiphertextException();
       }
       throw KeyVaultErrors.classify(e, reference, "unwrapKey");
     }
@@ -312,7 +325,8 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
    * @return the RSA public key, or empty for non-RSA keys
    * @throws IllegalArgumentException if {@code reference} is not versioned
    * @throws KeyNotFoundException if the version does not exist, or the vault is not allowed
-   * @throws KeyAccessDeniedException if the identity may not read the key
+   * @throws KeyAccessDeniedException if the identity may not read the key, or the token endpoint
+   *     refuses the identity ({@code IDENTITY_NOT_AUTHORIZED})
    * @throws KeyProviderUnavailableException on transient failures
    * @throws IllegalStateException if the provider is closed
    */
@@ -989,7 +1003,10 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
     }
 
     private ManagedIdentityCredentialBuilder managedIdentity() {
-      ManagedIdentityCredentialBuilder m = new ManagedIdentityCredentialBuilder();
+      // Sees the endpoint's HTTP 400 that MSAL drops, so that a deleted, disabled or unassigned
+      // identity is classified IDENTITY_NOT_AUTHORIZED whatever the endpoint's wording.
+      ManagedIdentityCredentialBuilder m =
+          new ManagedIdentityCredentialBuilder().addPolicy(new ManagedIdentityRefusalPolicy());
       if (httpClient != null) {
         m.httpClient(httpClient);
       }

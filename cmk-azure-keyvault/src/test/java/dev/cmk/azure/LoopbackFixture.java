@@ -13,13 +13,16 @@ import reactor.core.publisher.Mono;
 /**
  * One loopback Key Vault for the whole test JVM: MSAL caches managed-identity tokens per JVM, so
  * every test must talk to the server that issued them. Serves {@code cmkvault} (soft delete, no
- * purge protection), {@code cmkprotected} (purge protection on) and the Managed HSM {@code
- * cmkhsm}, plus the managed-identity endpoint named by {@code IDENTITY_ENDPOINT}.
+ * purge protection), {@code cmkprotected} (purge protection on), the Managed HSM {@code cmkhsm},
+ * two vaults using Azure RBAC with purge protection, {@code cmkrbac} and {@code cmkrbacother}, plus
+ * the managed-identity endpoint named by {@code IDENTITY_ENDPOINT}.
  */
 final class LoopbackFixture {
   static final String VAULT = "cmkvault";
   static final String PROTECTED_VAULT = "cmkprotected";
   static final String HSM = "cmkhsm";
+  static final String RBAC_VAULT = "cmkrbac";
+  static final String OTHER_RBAC_VAULT = "cmkrbacother";
 
   private static LoopbackKeyVault server;
   private static HttpClient httpClient;
@@ -33,9 +36,15 @@ final class LoopbackFixture {
               .keyVault(VAULT)
               .keyVault(PROTECTED_VAULT)
               .managedHsm(HSM)
+              .keyVault(RBAC_VAULT)
+              .keyVault(OTHER_RBAC_VAULT)
               .managedIdentityEndpointFromEnvironment()
               .build();
       server.vault(PROTECTED_VAULT).setPurgeProtection(true);
+      for (String rbac : new String[] {RBAC_VAULT, OTHER_RBAC_VAULT}) {
+        server.vault(rbac).setPurgeProtection(true);
+        server.vault(rbac).setRbacAuthorization(true);
+      }
       httpClient =
           new JdkHttpClientBuilder(
                   java.net.http.HttpClient.newBuilder().sslContext(server.clientSslContext()))
@@ -60,13 +69,15 @@ final class LoopbackFixture {
     };
   }
 
-  /** A provider builder with trust for the loopback server, allowing the three vaults. */
+  /** A provider builder with trust for the loopback server, allowing every vault it serves. */
   static AzureKeyVaultProvider.Builder providerBuilder() {
     LoopbackKeyVault s = server();
     return AzureKeyVaultProvider.builder()
         .httpClient(httpClient())
         .addVault(s.vaultUrl(VAULT))
         .addVault(s.vaultUrl(PROTECTED_VAULT))
-        .addVault(s.vaultUrl(HSM));
+        .addVault(s.vaultUrl(HSM))
+        .addVault(s.vaultUrl(RBAC_VAULT))
+        .addVault(s.vaultUrl(OTHER_RBAC_VAULT));
   }
 }

@@ -3,13 +3,17 @@ package dev.cmk.azure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.policy.FixedDelayOptions;
 import com.azure.core.http.policy.RetryOptions;
+import com.azure.identity.ClientSecretCredentialBuilder;
+import com.azure.identity.ManagedIdentityCredentialBuilder;
 import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyAccessDeniedException.Reason;
 import dev.cmk.api.KeyProviderException;
@@ -20,6 +24,7 @@ import dev.cmk.api.WrappedKey;
 import dev.cmk.testkit.keyvault.KeyPermission;
 import dev.cmk.testkit.keyvault.LoopbackKeyVault;
 import dev.cmk.testkit.keyvault.LoopbackVault;
+import dev.cmk.testkit.keyvault.ManagedIdentityRefusal;
 import dev.cmk.testkit.keyvault.ManagedIdentityRequest;
 import dev.cmk.testkit.keyvault.RecordedRequest;
 import dev.cmk.testkit.keyvault.VaultIdentity;
@@ -31,6 +36,9 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Managed identities through the real {@code ManagedIdentityCredential} (MSAL), which finds the
@@ -196,7 +204,7 @@ class ManagedIdentityIT {
   }
 
   @Test
-  void unknownUserAssignedIdentity_tokenRefused_isTransientCredentialFailure() {
+  void unknownUserAssignedIdentity_tokenRefused_isIdentityNotAuthorized() {
     KeyReference key = newKey(vault);
     String unknownClientId = UUID.randomUUID().toString();
     try (AzureKeyVaultProvider p =
@@ -204,9 +212,13 @@ class ManagedIdentityIT {
             .retryOptions(NO_SDK_RETRIES)
             .userAssignedManagedIdentityClientId(unknownClientId)
             .build()) {
-      KeyProviderUnavailableException e =
-          assertThrows(KeyProviderUnavailableException.class, () -> p.describe(key));
-      assertTrue(e.getMessage().contains("could not get a token"), e.getMessage());
+      KeyAccessDeniedException e = assertThrows(KeyAccessDeniedException.class, () -> p.describe(key));
+      assertEquals(Reason.IDENTITY_NOT_AUTHORIZED, e.reason());
+      assertTrue(e.isAuthoritative());
+      assertTrue(
+          e.getMessage().contains("refused the identity (the managed-identity endpoint answered HTTP 400)"),
+          "the builder's credential sees the endpoint's status: " + e.getMessage());
+      assertFalse(e.getMessage().contains(unknownClientId), "no identity ids in the message");
       assertEquals(0, vault.requests().stream().filter(r -> r.authenticated() && r.path().contains(key.name())).count(),
           "no token, no authenticated call");
     }
@@ -214,16 +226,97 @@ class ManagedIdentityIT {
         server.managedIdentityRequests().stream()
             .filter(r -> unknownClientId.equals(r.clientId()))
             .collect(Collectors.toList());
-    assertFalse(refused.isEmpty());
-    assertTrue(refused.stream().allMatch(r -> r.status() == 400));
+    assertEquals(1, refused.size(), "a refusal is not retried: " + refused);
+    assertEquals(400, refused.get(0).status());
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(ManagedIdentityRefusal.class)
+  void identityDeletedWhileInUse_nextTokenRefused_isIdentityNotAuthorized_restoredWorksAgain(ManagedIdentityRefusal refusal) {
+    VaultIdentity user = server.createUserAssignedIdentity("cmk-uami-deleted-" + refusal.ordinal());
+    vault.grant(user, KeyPermission.cryptoServiceEncryptionUser());
+    KeyReference key = newKey(vault);
+    // Tokens that clients see as expired at once: every call asks the endpoint again, as a client
+    // does once the token it cached before the identity was deleted runs out.
+    server.setManagedIdentityTokenLifetime(Duration.ZERO);
+    try (AzureKeyVaultProvider p =
+        LoopbackFixture.providerBuilder()
+            .retryOptions(NO_SDK_RETRIES)
+            .userAssignedManagedIdentityClientId(user.clientId())
+            .build()) {
+      assertEquals(List.of(user.name()), use(p, vault, key));
+      server.refuseManagedIdentity(user, refusal);
+      KeyAccessDeniedException describe = assertThrows(KeyAccessDeniedException.class, () -> p.describe(key));
+      assertEquals(Reason.IDENTITY_NOT_AUTHORIZED, describe.reason());
+      assertTrue(
+          describe.getMessage().contains("refused the identity (the managed-identity endpoint answered HTTP 400"
+              + (refusal == ManagedIdentityRefusal.IMDS_IDENTITY_NOT_FOUND ? " invalid_request)" : ")")),
+          describe.getMessage());
+      WrappedKey wrapped = p.wrap(key, dataKey()); // local, with the public key read before
+      KeyAccessDeniedException unwrap = assertThrows(KeyAccessDeniedException.class, () -> p.unwrap(wrapped));
+      assertEquals(Reason.IDENTITY_NOT_AUTHORIZED, unwrap.reason());
+
+      server.restoreManagedIdentity(user);
+      assertEquals(List.of(user.name()), use(p, vault, key));
+    } finally {
+      server.restoreManagedIdentity(user);
+      server.setManagedIdentityTokenLifetime(Duration.ofHours(1));
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(ManagedIdentityRefusal.class)
+  void identityRefused_applicationsOwnManagedIdentityCredential_isIdentityNotAuthorizedFromMsalsMessage(
+      ManagedIdentityRefusal refusal) {
+    VaultIdentity user = server.createUserAssignedIdentity("cmk-uami-own-credential-" + refusal.ordinal());
+    vault.grant(user, KeyPermission.cryptoServiceEncryptionUser());
+    KeyReference key = newKey(vault);
+    server.refuseManagedIdentity(user, refusal);
+    TokenCredential own =
+        new ManagedIdentityCredentialBuilder()
+            .clientId(user.clientId())
+            .httpClient(LoopbackFixture.httpClient())
+            .retryOptions(NO_SDK_RETRIES)
+            .build();
+    try (AzureKeyVaultProvider p =
+        LoopbackFixture.providerBuilder().retryOptions(NO_SDK_RETRIES).credential(own).build()) {
+      KeyAccessDeniedException e = assertThrows(KeyAccessDeniedException.class, () -> p.describe(key));
+      assertEquals(Reason.IDENTITY_NOT_AUTHORIZED, e.reason());
+      assertTrue(e.getMessage().contains("refused the identity (the APP_SERVICE managed-identity endpoint"),
+          "recognised from the body MSAL kept in its message: " + e.getMessage());
+    } finally {
+      server.restoreManagedIdentity(user);
+    }
   }
 
   @Test
-  void tokenEndpointFailing_isTransient() {
+  void entraIdUnreachable_isTransient() {
+    KeyReference key = newKey(vault);
+    TokenCredential unreachable =
+        new ClientSecretCredentialBuilder()
+            .tenantId(server.tenantId())
+            .clientId(UUID.randomUUID().toString())
+            .clientSecret("not-a-secret")
+            .authorityHost("https://127.0.0.1:1")
+            .disableInstanceDiscovery()
+            .httpClient(LoopbackFixture.httpClient())
+            .retryOptions(NO_SDK_RETRIES)
+            .build();
+    try (AzureKeyVaultProvider p =
+        LoopbackFixture.providerBuilder().retryOptions(NO_SDK_RETRIES).credential(unreachable).build()) {
+      KeyProviderException e = assertThrows(KeyProviderException.class, () -> p.describe(key));
+      assertInstanceOf(KeyProviderUnavailableException.class, e, "an unreachable token endpoint is an outage: " + e);
+      assertTrue(e.getMessage().contains("could not get a token"), e.getMessage());
+    }
+  }
+
+  @ParameterizedTest(name = "HTTP {0}")
+  @ValueSource(ints = {500, 503})
+  void tokenEndpointFailing_isTransient(int status) {
     VaultIdentity user = server.createUserAssignedIdentity("cmk-uami-endpoint-down");
     vault.grant(user, KeyPermission.cryptoServiceEncryptionUser());
     KeyReference key = newKey(vault);
-    server.failManagedIdentityNext(20, 503);
+    server.failManagedIdentityNext(20, status);
     try (AzureKeyVaultProvider p =
         LoopbackFixture.providerBuilder()
             .retryOptions(NO_SDK_RETRIES)

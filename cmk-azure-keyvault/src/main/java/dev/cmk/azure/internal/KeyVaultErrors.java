@@ -8,6 +8,7 @@ import com.azure.core.util.BinaryData;
 import com.azure.json.JsonProviders;
 import com.azure.json.JsonReader;
 import com.azure.json.JsonSerializable;
+import com.microsoft.aad.msal4j.MsalException;
 import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyAccessDeniedException.Reason;
 import dev.cmk.api.KeyNotFoundException;
@@ -46,14 +47,22 @@ import java.util.concurrent.TimeoutException;
  *   <tr><td>404, 400 outside unwrap</td><td>{@link KeyNotFoundException}</td></tr>
  *   <tr><td>408, 429, 5xx, timeouts, connection and DNS failures, other statuses</td>
  *       <td>{@link KeyProviderUnavailableException}, with {@code Retry-After} when sent</td></tr>
- *   <tr><td>the credential could not get a token (managed-identity endpoint down or refusing,
- *       Entra ID errors)</td><td>{@link KeyProviderUnavailableException}: only Key Vault's own
- *       401/403 is an authoritative "no"; MSAL does not expose the token endpoint's status, so a
- *       refused identity cannot be told from an outage</td></tr>
+ *   <tr><td>the token endpoint refused the identity: a managed-identity endpoint's HTTP 400
+ *       (IMDS "Identity not found", App Service "No User Assigned or Delegated Managed Identity
+ *       found"), an OAuth {@code invalid_request} / {@code invalid_client} / {@code
+ *       unauthorized_client} body, Entra ID's 400/401 with one of those errors (see {@link
+ *       IdentityRefusal})</td><td>{@link KeyAccessDeniedException} {@code
+ *       IDENTITY_NOT_AUTHORIZED}: a deleted, disabled or unassigned identity is a loss of access,
+ *       not an outage</td></tr>
+ *   <tr><td>the credential could not get a token for any other reason (token endpoint
+ *       unreachable, timing out, answering 404, 429 or 5xx after MSAL's own retries)</td>
+ *       <td>{@link KeyProviderUnavailableException}</td></tr>
  * </table>
  *
  * <p>Messages carry the operation, status and Key Vault error codes, never response bodies
- * (which name principals) nor key material; the SDK exception is kept as the cause.
+ * (which name principals) nor key material; the SDK exception is kept as the cause of provider
+ * errors. It is never the cause of an {@code InvalidCiphertextException} (see {@link #describe}
+ * for logging it instead).
  */
 public final class KeyVaultErrors {
   private static final int MAX_CAUSE_DEPTH = 16;
@@ -105,10 +114,22 @@ public final class KeyVaultErrors {
     if (http != null && http.getResponse() != null && !isTokenEndpoint(http)) {
       return classifyStatus(http, reference, operation);
     }
+    Optional<String> refusal =
+        http != null && http.getResponse() != null
+            ? IdentityRefusal.ofAnswer(http.getResponse().getStatusCode(), oauthError(http))
+            : IdentityRefusal.of(failure);
+    if (refusal.isPresent()) {
+      return new KeyAccessDeniedException(
+          operation + " failed: the token endpoint refused the identity (" + refusal.get() + ")",
+          Reason.IDENTITY_NOT_AUTHORIZED,
+          reference,
+          failure);
+    }
     if (http instanceof ClientAuthenticationException
-        || find(failure, ClientAuthenticationException.class) != null) {
-      // The credential could not get a token (token endpoint down, refused or misconfigured).
-      // Only Key Vault's own 401/403 is an authoritative "no"; this is retried like an outage.
+        || find(failure, ClientAuthenticationException.class) != null
+        || find(failure, MsalException.class) != null) {
+      // The credential could not get a token, and the token endpoint did not refuse the identity
+      // (it was unreachable, timed out or failed): retried like an outage.
       String status =
           http != null && http.getResponse() != null
               ? " (token endpoint answered HTTP " + http.getResponse().getStatusCode() + ")"
@@ -130,6 +151,25 @@ public final class KeyVaultErrors {
             + failure.getClass().getSimpleName() + ")",
         reference,
         failure);
+  }
+
+  /**
+   * A one-line description of a failure for logs: the HTTP status and Key Vault error codes when
+   * Key Vault answered, else the exception type. Never a response body, token or key material.
+   *
+   * @param failure what the SDK threw
+   * @return e.g. {@code HTTP 400 BadParameter}
+   */
+  public static String describe(Throwable failure) {
+    HttpResponseException http = find(failure, HttpResponseException.class);
+    if (http != null && http.getResponse() != null) {
+      ErrorCodes codes = errorCodes(http);
+      return "HTTP "
+          + http.getResponse().getStatusCode()
+          + (codes.code() == null ? "" : " " + codes.code())
+          + (codes.innerCode() == null ? "" : "/" + codes.innerCode());
+    }
+    return failure.getClass().getName();
   }
 
   private static KeyProviderException classifyStatus(
@@ -188,6 +228,19 @@ public final class KeyVaultErrors {
     return !(path.startsWith("/keys") || path.startsWith("/deletedkeys"));
   }
 
+  /** The OAuth {@code error} string of a token endpoint's answer, or {@code null}. */
+  private static String oauthError(HttpResponseException http) {
+    try {
+      Map<String, Object> body = asMap(http.getValue());
+      if (body == null && http.getResponse().getBodyAsBinaryData() != null) {
+        body = parse(http.getResponse().getBodyAsBinaryData().toBytes());
+      }
+      return body != null && body.get("error") instanceof String ? (String) body.get("error") : null;
+    } catch (RuntimeException | IOException e) {
+      return null;
+    }
+  }
+
   /**
    * Reads Key Vault's {@code error.code} and {@code error.innererror.code} from an SDK exception.
    *
@@ -242,6 +295,11 @@ public final class KeyVaultErrors {
       return parse(((BinaryData) value).toBytes());
     }
     return null;
+  }
+
+  /** Parses a JSON object; {@code null} when the bytes are empty or not an object. */
+  static Map<String, Object> parseObject(byte[] json) throws IOException {
+    return parse(json);
   }
 
   @SuppressWarnings("unchecked")

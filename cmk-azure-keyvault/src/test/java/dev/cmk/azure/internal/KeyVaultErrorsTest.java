@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.azure.core.exception.ClientAuthenticationException;
 import com.azure.core.exception.HttpResponseException;
 import com.azure.core.exception.ResourceNotFoundException;
+import com.microsoft.aad.msal4j.ManagedIdentitySourceType;
+import com.microsoft.aad.msal4j.MsalClientException;
+import com.microsoft.aad.msal4j.MsalServiceException;
 import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyAccessDeniedException.Reason;
 import dev.cmk.api.KeyNotFoundException;
@@ -23,9 +26,11 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 class KeyVaultErrorsTest {
@@ -149,18 +154,152 @@ class KeyVaultErrorsTest {
   }
 
   @Test
-  void classify_credentialFailures_areTransient() {
+  void classify_credentialFailuresWithoutRefusal_areTransient() {
     KeyProviderException noResponse =
         KeyVaultErrors.classify(new ClientAuthenticationException("no token", null), KEY, "getKey");
     assertInstanceOf(KeyProviderUnavailableException.class, noResponse);
     assertTrue(noResponse.getMessage().contains("could not get a token"));
-    KeyProviderException tokenEndpoint =
+    KeyProviderException tokenEndpoint503 =
         KeyVaultErrors.classify(
-            new ClientAuthenticationException("x", new TestResponse("http://127.0.0.1:1/msi/token", 400, "{}")),
+            new ClientAuthenticationException("x", new TestResponse("http://127.0.0.1:1/msi/token", 503, "{}")),
             KEY,
             "getKey");
-    assertInstanceOf(KeyProviderUnavailableException.class, tokenEndpoint);
-    assertTrue(tokenEndpoint.getMessage().contains("HTTP 400"), tokenEndpoint.getMessage());
+    assertInstanceOf(KeyProviderUnavailableException.class, tokenEndpoint503);
+    assertTrue(tokenEndpoint503.getMessage().contains("HTTP 503"), tokenEndpoint503.getMessage());
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({
+    "400, '{}'",
+    "400, '{\"error\":\"invalid_request\",\"error_description\":\"Identity not found\"}'",
+    "401, '{\"error\":\"unauthorized_client\"}'",
+    "403, '{\"error\":\"invalid_client\"}'"
+  })
+  void classify_tokenEndpointAnswerRefusingTheIdentity_isIdentityNotAuthorized(int status, String body) {
+    KeyProviderException e =
+        KeyVaultErrors.classify(
+            new ClientAuthenticationException("x", new TestResponse("http://127.0.0.1:1/msi/token", status, body)),
+            KEY,
+            "getKey");
+    KeyAccessDeniedException denied = assertInstanceOf(KeyAccessDeniedException.class, e);
+    assertEquals(Reason.IDENTITY_NOT_AUTHORIZED, denied.reason());
+    assertTrue(denied.isAuthoritative());
+    assertFalse(e.getMessage().contains("Identity not found"), "no response body in the message");
+  }
+
+  @Test
+  void classify_msalCouldNotConnect_isTransientAndNamesTheCredentialNotKeyVault() {
+    KeyProviderException e =
+        KeyVaultErrors.classify(
+            new MsalClientException(new UncheckedIOException(new ConnectException("refused"))), KEY, "getKey");
+    assertInstanceOf(KeyProviderUnavailableException.class, e);
+    assertTrue(e.getMessage().contains("could not get a token (connection refused)"), e.getMessage());
+  }
+
+  @Test
+  void classify_tokenEndpoint401WithoutOAuthRefusal_isTransient() {
+    KeyProviderException e =
+        KeyVaultErrors.classify(
+            new ClientAuthenticationException("x", new TestResponse("http://127.0.0.1:1/msi/token", 401, "{}")),
+            KEY,
+            "getKey");
+    assertInstanceOf(KeyProviderUnavailableException.class, e);
+  }
+
+  /** What azure-identity throws: MSAL's exception inside a response-less ClientAuthenticationException. */
+  private static KeyProviderException classifyMsal(MsalServiceException msal) {
+    return KeyVaultErrors.classify(
+        new ClientAuthenticationException(
+            "Managed Identity authentication failed, see inner exception for more information.",
+            null,
+            new CompletionException(msal)),
+        KEY,
+        "getKey");
+  }
+
+  private static MsalServiceException managedIdentityFailure(String message, ManagedIdentitySourceType source) {
+    return new MsalServiceException(message, "managed_identity_request_failed", source);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {
+    "[Managed Identity] Error Message: No User Assigned or Delegated Managed Identity found for specified"
+        + " ClientId/ResourceId/PrincipalId. Managed Identity Correlation ID: 0f1e Use this Correlation ID for"
+        + " further investigation.",
+    "[Managed Identity] Error Code: invalid_request Error Message: Identity not found",
+    "[Managed Identity] Error Code: unauthorized_client Error Message: the identity is disabled",
+    "[Managed Identity] Authentication unavailable. The requested identity has not been assigned to this"
+        + " resource.Status: 400Content:{\"error\":\"invalid_request\",\"error_description\":\"Identity not"
+        + " found\"}Headers:",
+    "[Managed Identity] Service request failed.Status: 400Content:{}Headers:"
+  })
+  void classify_managedIdentityEndpointRefusal_isIdentityNotAuthorized(String msalMessage) {
+    KeyProviderException e = classifyMsal(managedIdentityFailure(msalMessage, ManagedIdentitySourceType.APP_SERVICE));
+    KeyAccessDeniedException denied = assertInstanceOf(KeyAccessDeniedException.class, e);
+    assertEquals(Reason.IDENTITY_NOT_AUTHORIZED, denied.reason());
+    assertTrue(e.getMessage().contains("refused the identity"), e.getMessage());
+    assertFalse(e.getMessage().contains("0f1e"), "no correlation id or body in the message: " + e.getMessage());
+    assertInstanceOf(ClientAuthenticationException.class, e.getCause(), "the SDK exception is the cause");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {
+    "[Managed Identity] Error Message: The managed identity endpoint is unavailable. Managed Identity"
+        + " Correlation ID: 0f1e Use this Correlation ID for further investigation.",
+    "[Managed Identity] Authentication unavailable. The request failed due to a gateway error.Status: 502",
+    "[Managed Identity] Service request failed.Status: 4000Content:{}",
+    "[Managed Identity] Unexpected exception occurred when parsing the response, HttpStatusCode: 500,"
+        + " Error message: x"
+  })
+  void classify_managedIdentityEndpointFailing_isTransient(String msalMessage) {
+    KeyProviderException e = classifyMsal(managedIdentityFailure(msalMessage, ManagedIdentitySourceType.IMDS));
+    assertInstanceOf(KeyProviderUnavailableException.class, e);
+  }
+
+  @Test
+  void classify_managedIdentityEndpointUnreachable_isTransient() {
+    KeyProviderException e =
+        classifyMsal(new MsalServiceException(
+            "Identity not found", "managed_identity_unreachable_network", ManagedIdentitySourceType.IMDS));
+    assertInstanceOf(KeyProviderUnavailableException.class, e);
+  }
+
+  private static MsalServiceException entraFailure(int status, String error) {
+    return new MsalServiceException("AADSTS700016: application not found in the directory", error) {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      public Integer statusCode() {
+        return status;
+      }
+    };
+  }
+
+  @ParameterizedTest(name = "{0} {1} -> refused {2}")
+  @CsvSource({
+    "400, unauthorized_client, true",
+    "401, invalid_client, true",
+    "400, invalid_request, true",
+    "400, invalid_grant, false",
+    "500, invalid_request, false",
+    "429, unauthorized_client, false"
+  })
+  void classify_entraIdAnswers_refusalOnlyForIdentityErrors(int status, String error, boolean refused) {
+    KeyProviderException e = classifyMsal(entraFailure(status, error));
+    if (refused) {
+      assertEquals(Reason.IDENTITY_NOT_AUTHORIZED, assertInstanceOf(KeyAccessDeniedException.class, e).reason());
+      assertFalse(e.getMessage().contains("AADSTS"), e.getMessage());
+    } else {
+      assertInstanceOf(KeyProviderUnavailableException.class, e);
+    }
+  }
+
+  @Test
+  void describe_namesStatusAndCodesOnly() {
+    assertEquals(
+        "HTTP 400 BadParameter",
+        KeyVaultErrors.describe(new HttpResponseException("x", new TestResponse(VAULT_URL, 400, error("BadParameter", null)))));
+    assertEquals(IllegalStateException.class.getName(), KeyVaultErrors.describe(new IllegalStateException("secret")));
   }
 
   @Test

@@ -140,7 +140,7 @@ final class KeyVaultHandler implements HttpHandler {
                         "Unauthorized",
                         "AKV10032: Invalid issuer. The token was not issued by the tenant of this"
                             + " vault."));
-    if (!Instant.now().isBefore(issued.expiresOn())) {
+    if (!Instant.now().isBefore(issued.expiresOn().plus(TokenService.CLOCK_SKEW))) {
       throw new KeyVaultError(401, "Unauthorized", "AKV10022: The token is expired.");
     }
     String expected = resourceOf(vault);

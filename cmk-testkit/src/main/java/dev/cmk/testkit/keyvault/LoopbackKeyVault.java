@@ -13,6 +13,7 @@ import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -60,8 +61,9 @@ import javax.net.ssl.SSLContext;
  * <p><b>Authentication.</b> Like Key Vault, a request without a token gets 401 with {@code
  * WWW-Authenticate: Bearer authorization="https://login.microsoftonline.com/{tenant}",
  * resource="https://vault.azure.net"} ({@code https://managedhsm.azure.net} for a Managed HSM).
- * Tokens are accepted only if this server issued them, they are unexpired and their audience
- * matches. Every identity starts with no permissions; {@link LoopbackVault#grant} gives some.
+ * Tokens are accepted only if this server issued them, they are unexpired (five minutes of clock
+ * skew allowed) and their audience matches. Every identity starts with no permissions; {@link
+ * LoopbackVault#grant} gives some.
  *
  * <p><b>Managed identity.</b> With {@link Builder#managedIdentityEndpoint(URI, String)} (or {@link
  * Builder#managedIdentityEndpointFromEnvironment()}) the server also answers the App Service token
@@ -69,7 +71,10 @@ import javax.net.ssl.SSLContext;
  * IDENTITY_ENDPOINT} / {@code IDENTITY_HEADER} from the process environment itself, so set them in
  * the test JVM's environment (e.g. Failsafe's {@code <environmentVariables>}). MSAL caches
  * managed-identity tokens per JVM: use one server per test JVM when testing managed identity, and
- * assert on the tokens the vault receives ({@link LoopbackVault#requests()}).
+ * assert on the tokens the vault receives ({@link LoopbackVault#requests()}). {@link
+ * #refuseManagedIdentity} makes the endpoint refuse an identity the way IMDS or App Service refuse
+ * a deleted, disabled or unassigned one; {@link #failManagedIdentityNext} makes it fail like an
+ * outage.
  *
  * <p><b>Thread safety:</b> safe for concurrent use; requests are served concurrently.
  */
@@ -101,6 +106,8 @@ public final class LoopbackKeyVault implements AutoCloseable {
   private final AtomicInteger identityFailNext = new AtomicInteger();
   private volatile int identityFailStatus = 500;
   private final ArrayDeque<ManagedIdentityRequest> identityRequests = new ArrayDeque<>();
+  private final Map<String, ManagedIdentityRefusal> refusedIdentities = new ConcurrentHashMap<>();
+  private volatile Duration identityTokenLifetime = TokenService.LIFETIME;
 
   private LoopbackKeyVault(Builder b) {
     SecureRandom random = new SecureRandom();
@@ -375,6 +382,53 @@ public final class LoopbackKeyVault implements AutoCloseable {
     identityFailNext.set(count);
   }
 
+  /**
+   * Makes the managed-identity endpoint refuse {@code identity} from now on, as Azure does once a
+   * user-assigned identity is deleted or a system-assigned one disabled, or once the identity is
+   * no longer assigned to the host: HTTP 400 with the body {@code refusal} describes. Tokens the
+   * identity already holds stay valid until they expire, as Entra ID tokens do (see {@link
+   * #setManagedIdentityTokenLifetime} to make clients ask again at once).
+   *
+   * @param identity a system- or user-assigned identity of this server
+   * @param refusal the endpoint's answer
+   * @throws IllegalArgumentException if the identity is an application or not this server's
+   */
+  public void refuseManagedIdentity(VaultIdentity identity, ManagedIdentityRefusal refusal) {
+    Objects.requireNonNull(identity, "identity");
+    Objects.requireNonNull(refusal, "refusal");
+    if (identity.kind() == VaultIdentity.Kind.APPLICATION || !identity.equals(identities.get(identity.name()))) {
+      throw new IllegalArgumentException("identity " + identity.name() + " is not a managed identity of this server");
+    }
+    refusedIdentities.put(identity.objectId(), refusal);
+  }
+
+  /**
+   * Lets the managed-identity endpoint issue tokens for {@code identity} again (an identity
+   * re-enabled or re-assigned). Idempotent.
+   *
+   * @param identity the identity
+   */
+  public void restoreManagedIdentity(VaultIdentity identity) {
+    refusedIdentities.remove(Objects.requireNonNull(identity, "identity").objectId());
+  }
+
+  /**
+   * The lifetime of the tokens the managed-identity endpoint issues from now on (its {@code
+   * expires_on}); default one hour. The vaults accept a token for five minutes past its expiry
+   * (clock skew), so {@link Duration#ZERO} gives tokens that clients (MSAL, azure-core) consider
+   * expired at once and therefore request again for every call, while the vault still accepts
+   * them: a way to observe at once what a client sees when its cached token runs out.
+   *
+   * @param lifetime not negative
+   */
+  public void setManagedIdentityTokenLifetime(Duration lifetime) {
+    Objects.requireNonNull(lifetime, "lifetime");
+    if (lifetime.isNegative()) {
+      throw new IllegalArgumentException("lifetime must not be negative");
+    }
+    identityTokenLifetime = lifetime;
+  }
+
   /** Stops both listeners and the worker threads. Idempotent. */
   @Override
   public void close() {
@@ -417,6 +471,14 @@ public final class LoopbackKeyVault implements AutoCloseable {
       }
     }
     return Optional.empty();
+  }
+
+  Optional<ManagedIdentityRefusal> refusalOf(VaultIdentity identity) {
+    return Optional.ofNullable(refusedIdentities.get(identity.objectId()));
+  }
+
+  Duration managedIdentityTokenLifetime() {
+    return identityTokenLifetime;
   }
 
   int takeManagedIdentityFault() {

@@ -408,6 +408,19 @@ public final class LoopbackVault {
   }
 
   /**
+   * Removes the role assignment scoped to one key ({@link #grantOnKey}); vault-wide grants and
+   * grants on other keys stay. Azure RBAC scopes assignments to a vault or a key, never to a key
+   * version, so a version is denied by denying its key.
+   *
+   * @param identity the identity
+   * @param keyName the key
+   */
+  public void revokeOnKey(VaultIdentity identity, String keyName) {
+    state.revokeOnKey(
+        Objects.requireNonNull(identity, "identity"), Objects.requireNonNull(keyName, "keyName"));
+  }
+
+  /**
    * Revokes every permission of an identity.
    *
    * @param identity the identity

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,7 +17,10 @@ import java.util.UUID;
  * The App Service managed-identity token endpoint (protocol version 2019-08-01): {@code GET
  * {IDENTITY_ENDPOINT}?resource=...&api-version=2019-08-01[&client_id=|&mi_res_id=|&object_id=]}
  * with the {@code X-IDENTITY-HEADER} secret. Answers {@code access_token}, {@code expires_on}
- * (epoch seconds as a string), {@code resource}, {@code token_type} and {@code client_id}.
+ * (epoch seconds as a string), {@code resource}, {@code token_type} and {@code client_id}. An
+ * unknown identity gets App Service's 400 "No User Assigned or Delegated Managed Identity found";
+ * a refused one ({@link LoopbackKeyVault#refuseManagedIdentity}) the 400 its {@link
+ * ManagedIdentityRefusal} describes.
  */
 final class ManagedIdentityHandler implements HttpHandler {
   private final LoopbackKeyVault server;
@@ -93,16 +97,38 @@ final class ManagedIdentityHandler implements HttpHandler {
                   + " ClientId/ResourceId/PrincipalId."));
       return;
     }
-    String token = server.tokens().issue(identity.get(), resource);
+    Optional<ManagedIdentityRefusal> refusal = server.refusalOf(identity.get());
+    if (refusal.isPresent()) {
+      reply(exchange, at, q, null, 400, refusalBody(refusal.get()));
+      return;
+    }
+    Duration lifetime = server.managedIdentityTokenLifetime();
+    Instant issuedAt = Instant.now();
+    String token = server.tokens().issue(identity.get(), resource, lifetime);
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("access_token", token);
-    body.put(
-        "expires_on",
-        Long.toString(Instant.now().plus(TokenService.LIFETIME).getEpochSecond()));
+    body.put("expires_on", Long.toString(issuedAt.plus(lifetime).getEpochSecond()));
     body.put("resource", resource);
     body.put("token_type", "Bearer");
     body.put("client_id", identity.get().clientId());
     reply(exchange, at, q, identity.get().name(), 200, body);
+  }
+
+  private static Map<String, Object> refusalBody(ManagedIdentityRefusal refusal) {
+    switch (refusal) {
+      case APP_SERVICE_IDENTITY_NOT_FOUND:
+        return error(
+            400,
+            "No User Assigned or Delegated Managed Identity found for specified"
+                + " ClientId/ResourceId/PrincipalId.");
+      case IMDS_IDENTITY_NOT_FOUND:
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", "invalid_request");
+        body.put("error_description", "Identity not found");
+        return body;
+      default:
+        throw new AssertionError(refusal);
+    }
   }
 
   private static Map<String, Object> error(int status, String message) {

@@ -22,6 +22,12 @@ final class TokenService {
 
   static final Duration LIFETIME = Duration.ofHours(1);
 
+  /**
+   * How long after its expiry a token is still accepted, as Entra-protected services allow for
+   * clock skew (5 minutes).
+   */
+  static final Duration CLOCK_SKEW = Duration.ofMinutes(5);
+
   /** A token the service issued. */
   record Issued(VaultIdentity identity, String audience, Instant expiresOn) {}
 
@@ -47,9 +53,13 @@ final class TokenService {
   }
 
   String issue(VaultIdentity identity, String resource) {
+    return issue(identity, resource, LIFETIME);
+  }
+
+  String issue(VaultIdentity identity, String resource, Duration lifetime) {
     String audience = audienceOf(resource);
     Instant now = Instant.now();
-    Instant expires = now.plus(LIFETIME);
+    Instant expires = now.plus(lifetime);
     Map<String, Object> header = new LinkedHashMap<>();
     header.put("typ", "JWT");
     header.put("alg", "RS256");

@@ -247,6 +247,15 @@ final class VaultState {
     }
   }
 
+  void revokeOnKey(VaultIdentity identity, String keyName) {
+    synchronized (lock) {
+      Map<String, EnumSet<KeyPermission>> scopes = grants.get(identity.objectId());
+      if (scopes != null) {
+        scopes.remove(keyName.toLowerCase(Locale.ROOT));
+      }
+    }
+  }
+
   void revokeAll(VaultIdentity identity) {
     synchronized (lock) {
       grants.remove(identity.objectId());

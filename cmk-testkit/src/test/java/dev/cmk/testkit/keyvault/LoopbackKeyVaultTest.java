@@ -209,6 +209,19 @@ class LoopbackKeyVaultTest {
     assertEquals(403, call("GET", "/keys/scoped-key/" + API, t, null).status());
   }
 
+  @Test
+  void revokeOnKey_removesOnlyThatKeysAssignment() throws IOException {
+    VaultIdentity scoped = server.createApplication("scoped-two");
+    vault.createRsaKey("scoped-a", 2048);
+    vault.createRsaKey("scoped-b", 2048);
+    vault.grantOnKey(scoped, "scoped-a", Set.of(KeyPermission.GET));
+    vault.grantOnKey(scoped, "scoped-b", Set.of(KeyPermission.GET));
+    String t = server.issueToken(scoped);
+    vault.revokeOnKey(scoped, "SCOPED-A");
+    assertEquals(403, call("GET", "/keys/scoped-a/" + API, t, null).status());
+    assertEquals(200, call("GET", "/keys/scoped-b/" + API, t, null).status());
+  }
+
   // ------------------------------------------------------------------ keys
 
   @Test
@@ -547,6 +560,48 @@ class LoopbackKeyVaultTest {
     } finally {
       s.close();
     }
+  }
+
+  @Test
+  void refuseManagedIdentity_answers400AsAppServiceOrImds_restoreIssuesAgain() throws IOException {
+    VaultIdentity user = server.createUserAssignedIdentity("refused-worker");
+    String url =
+        server.managedIdentityEndpoint().orElseThrow()
+            + "?api-version=2019-08-01&resource=https://vault.azure.net&client_id=" + user.clientId();
+    server.refuseManagedIdentity(user, ManagedIdentityRefusal.APP_SERVICE_IDENTITY_NOT_FOUND);
+    Map<String, Object> appService = miCall(url, "secret-header", 400);
+    assertEquals(400, ((Number) appService.get("statusCode")).intValue());
+    assertTrue(((String) appService.get("message")).startsWith("No User Assigned or Delegated Managed Identity found"));
+    server.refuseManagedIdentity(user, ManagedIdentityRefusal.IMDS_IDENTITY_NOT_FOUND);
+    Map<String, Object> imds = miCall(url, "secret-header", 400);
+    assertEquals("invalid_request", imds.get("error"));
+    assertEquals("Identity not found", imds.get("error_description"));
+    assertTrue(server.managedIdentityRequests().stream()
+        .filter(r -> user.clientId().equals(r.clientId()))
+        .allMatch(r -> r.status() == 400 && r.identityName().isEmpty()));
+    server.restoreManagedIdentity(user);
+    assertNotNull(miCall(url, "secret-header", 200).get("access_token"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> server.refuseManagedIdentity(app, ManagedIdentityRefusal.IMDS_IDENTITY_NOT_FOUND),
+        "an application is not a managed identity");
+  }
+
+  @Test
+  void managedIdentityTokenLifetimeZero_clientSeesItExpired_vaultAcceptsItWithinClockSkew() throws IOException {
+    server.setManagedIdentityTokenLifetime(Duration.ZERO);
+    Map<String, Object> answer;
+    try {
+      answer =
+          miCall(server.managedIdentityEndpoint().orElseThrow() + "?api-version=2019-08-01&resource=https://vault.azure.net",
+              "secret-header", 200);
+    } finally {
+      server.setManagedIdentityTokenLifetime(Duration.ofHours(1));
+    }
+    assertTrue(Long.parseLong((String) answer.get("expires_on")) <= Instant.now().getEpochSecond());
+    Answer a = call("GET", "/keys/never-there/" + API, (String) answer.get("access_token"), null);
+    assertEquals(403, a.status(), "accepted as the system identity's (which has no permissions), not 401 expired");
+    assertThrows(IllegalArgumentException.class, () -> server.setManagedIdentityTokenLifetime(Duration.ofSeconds(-1)));
   }
 
   private static Map<String, Object> miCall(String url, String header, int expectedStatus) throws IOException {

@@ -2,6 +2,7 @@ package dev.cmk.core;
 
 import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyAccessSuspendedException;
+import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.UnsupportedFormatException;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
@@ -13,8 +14,11 @@ import dev.cmk.core.internal.DecryptionKeyCache;
 import dev.cmk.core.internal.EncryptingOutputStream;
 import dev.cmk.core.internal.EnvelopeHeader;
 import dev.cmk.core.internal.KeyAccess;
+import dev.cmk.core.internal.KeyVersionId;
 import dev.cmk.core.internal.MessageCrypto;
+import dev.cmk.core.internal.ProviderCalls;
 import dev.cmk.core.internal.Providers;
+import dev.cmk.core.internal.VersionWatch;
 import dev.cmk.core.internal.WriteDataKeys;
 import java.io.EOFException;
 import java.io.IOException;
@@ -105,18 +109,25 @@ public final class EnvelopeCrypto implements AutoCloseable {
       KeyConfiguration fixed = new KeyConfiguration(writeProvider, b.writeKey);
       configuration = () -> fixed;
     }
+    KeyAccessSettings accessSettings =
+        b.accessSettings != null ? b.accessSettings : KeyAccessSettings.DEFAULT;
+    ProviderCalls calls =
+        new ProviderCalls(accessSettings, b.sleeper != null ? b.sleeper : Sleeper.system());
+    VersionWatch watch =
+        new VersionWatch(clock, accessSettings, providers::get, calls, decryptCache::invalidate);
     this.guard =
         new KeyAccessGuard(
             clock,
-            b.accessSettings != null ? b.accessSettings : KeyAccessSettings.DEFAULT,
-            b.policy != null ? b.policy : KeyPolicy.dicomService(),
+            accessSettings,
             configuration,
             providers,
             this::purgeDataKeys,
             b.listeners,
             inventory,
-            b.sleeper != null ? b.sleeper : Sleeper.system(),
-            random);
+            calls,
+            new KeyConfirmation(
+                b.policy != null ? b.policy : KeyPolicy.dicomService(), calls, random),
+            watch);
     this.access = guard.access();
     this.writeKeys =
         new WriteDataKeys(
@@ -127,8 +138,9 @@ public final class EnvelopeCrypto implements AutoCloseable {
             decryptCache);
     guard.initialize();
     if (b.probeScheduler != null && configuration != null) {
-      long period = (b.accessSettings != null ? b.accessSettings : KeyAccessSettings.DEFAULT)
-          .probeBackoffMin().toMillis();
+      // Every second (or the backoff minimum, if shorter): cheap when nothing is due, and it
+      // lets the guard's deadline probe run at the end of the grace period.
+      long period = Math.min(1000, accessSettings.probeBackoffMin().toMillis());
       this.backgroundProbe =
           b.probeScheduler.scheduleWithFixedDelay(
               this::backgroundProbe, period, period, TimeUnit.MILLISECONDS);
@@ -637,10 +649,16 @@ public final class EnvelopeCrypto implements AutoCloseable {
    * goes through the guard and so fails fast if access was lost.
    */
   private <T> T withDataKey(EnvelopeHeader header, Function<DataKey, T> use) {
+    KeyVersionId version = KeyVersionId.of(header);
     for (int attempt = 0; ; attempt++) {
-      access.checkReadable();
-      DataKey dataKey =
-          decryptCache.dataKey(header, () -> access.unwrap(providers.wrappedKeyOf(header)));
+      access.checkReadable(version);
+      DataKey dataKey;
+      try {
+        dataKey =
+            decryptCache.dataKey(header, () -> access.unwrap(providers.wrappedKeyOf(header)));
+      } catch (KeyProviderException e) {
+        throw access.unwrapFailed(version, e); // classified outside the cache's lock
+      }
       try {
         return use.apply(dataKey);
       } catch (IllegalStateException destroyedMeanwhile) {
@@ -878,10 +896,11 @@ public final class EnvelopeCrypto implements AutoCloseable {
     }
 
     /**
-     * Runs the guard's probe from {@code scheduler} (every {@link
-     * KeyAccessSettings#probeBackoffMin()}), so confirmations stay fresh and recovery does not
-     * wait for a request. The scheduler is the application's; {@link EnvelopeCrypto#close()}
-     * cancels the task.
+     * Runs the guard's {@link KeyAccessGuard#probeIfDue()} from {@code scheduler} every second
+     * (it calls the provider only when a probe is due), so confirmations stay fresh, recovery
+     * does not wait for a request, and the deadline probe at the end of the grace period runs on
+     * time even without traffic. The scheduler is the application's; {@link
+     * EnvelopeCrypto#close()} cancels the task.
      */
     public Builder backgroundProbe(ScheduledExecutorService scheduler) {
       once(probeScheduler, "backgroundProbe");

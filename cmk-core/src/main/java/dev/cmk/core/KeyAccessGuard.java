@@ -1,12 +1,8 @@
 package dev.cmk.core;
 
-import dev.cmk.api.CmkException;
-import dev.cmk.api.InvalidCiphertextException;
-import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyDescription;
 import dev.cmk.api.KeyPolicyViolationException;
-import dev.cmk.api.KeyPolicyViolationException.Violation;
 import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.KeyReference;
@@ -14,143 +10,122 @@ import dev.cmk.api.SecretBytes;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.core.internal.KeyAccess;
+import dev.cmk.core.internal.KeyVersionId;
+import dev.cmk.core.internal.ProviderCalls;
 import dev.cmk.core.internal.Providers;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
+import dev.cmk.core.internal.VersionWatch;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The loss-of-access circuit breaker: decides whether the customer-managed key may be used right
- * now, and reproduces the Azure Health Data Services contract when it may not.
+ * The loss-of-access guard: decides whether the customer-managed key may be used right now, and
+ * reproduces the Azure Health Data Services contract when it may not.
  *
  * <ul>
- *   <li><b>Available</b>: operations run. The key's enabled state (and, for a versionless key, its
- *       latest version) is re-confirmed with the provider at least every {@link
- *       KeyAccessSettings#probeInterval() probe interval}; writes are refused unless that
- *       confirmation is fresh, so nothing is written under a key that may already be disabled.
- *   <li><b>Unavailable</b>: entered at once on an authoritative denial (key disabled, deleted,
- *       expired, identity forbidden), or when transient failures persisted past {@link
- *       KeyAccessSettings#transientTripThreshold()} after retries. Every operation fails fast with
- *       {@link KeyAccessSuspendedException} (servers answer HTTP 500) without calling the provider;
- *       a probe re-checks access with backoff, and a success within the {@link
- *       KeyAccessSettings#gracePeriod() grace period} (30 minutes) reopens the guard by itself. On
- *       an authoritative denial every cached plaintext data key is destroyed, so revocation takes
- *       effect within one probe interval, not at cache expiry. Transient failures do not purge.
- *   <li><b>Refresh required</b>: the grace period passed. The guard stays closed even if the key
- *       is reachable again, until the application calls {@link #refresh()}, which re-reads the key
- *       configuration (key URL, identity), re-checks the policy and access, and only then reopens.
+ *   <li><b>Available</b>: operations run. The configured key's enabled state (and, for a
+ *       versionless key, its latest version) is re-confirmed with the provider at least every
+ *       {@link KeyAccessSettings#probeInterval() probe interval}; writes are refused unless that
+ *       confirmation is fresh. Every other key version behind a cached data key (older versions,
+ *       keys of other vaults, every version on a decrypt-only instance) is re-confirmed on the
+ *       same interval before its cached data keys serve again.
+ *   <li><b>Unavailable</b>: entered at once on an authoritative denial of the configured key
+ *       (disabled, deleted, expired, identity forbidden), or when transient failures persisted
+ *       past {@link KeyAccessSettings#transientTripThreshold()} (checked on every operation; a
+ *       {@code Retry-After} never delays a probe beyond {@link
+ *       KeyAccessSettings#probeBackoffMax()}). Every operation fails fast with {@link
+ *       KeyAccessSuspendedException} (servers answer HTTP 500) without calling the provider; a
+ *       probe re-checks access with backoff. On an authoritative denial every cached plaintext
+ *       data key is destroyed.
+ *   <li><b>Refresh required</b>: entered when the {@link KeyAccessSettings#gracePeriod() grace
+ *       period} (30 minutes) has passed since access was found lost <em>and</em> one more probe,
+ *       made at the deadline whatever the backoff says, still fails. The guard stays so until the
+ *       application calls {@link #refresh()}.
  * </ul>
  *
- * <p>Probes happen on demand (the first request after a probe is due runs it; others wait for its
- * result) and, if configured, from a background scheduler via {@link #probeIfDue()}.
+ * <p><b>Bounds</b> (P = probe interval, G = grace period; with a guarded call or {@link
+ * #probeIfDue()} at least every second — see README "Loss of access, in detail"): a disable is
+ * refused within P of the customer's action (reads and writes); access restored within G of the
+ * actual loss always recovers by itself; access lost for longer than G + P always needs {@link
+ * #refresh()}. An envelope naming a key or version the identity may not use fails that request
+ * only: the configured key is re-checked (at most every 5 seconds) and only its own denial trips
+ * the guard.
  *
  * <p><b>Security guarantees:</b> no key bytes or plaintext appear in events, logs or exception
  * messages produced here; error texts are the providers' (which carry none either).
  *
- * <p><b>Thread safety:</b> safe for concurrent use; state changes are serialized and probes are
- * single-flight.
+ * <p><b>Thread safety:</b> safe for concurrent use; state changes are serialized, probes are
+ * single-flight, and cached data keys are destroyed outside the guard's lock.
  */
 public final class KeyAccessGuard {
   private static final Logger LOG = LoggerFactory.getLogger(KeyAccessGuard.class);
   private static final Duration MIN_TRIGGERED_PROBE_SPACING = Duration.ofSeconds(5);
+  /** How late after the grace deadline the deadline probe may still run (see expireGrace). */
+  static final Duration DEADLINE_PROBE_TOLERANCE = Duration.ofSeconds(1);
 
   private final Clock clock;
   private final KeyAccessSettings settings;
-  private final KeyPolicy policy;
   private final Supplier<KeyConfiguration> configuration;
   private final Providers providers;
   private final Runnable purgeDataKeys;
   private final List<KeyAccessListener> listeners;
   private final KeyVersionInventory inventory;
-  private final Sleeper sleeper;
-  private final SecureRandom random;
+  private final ProviderCalls calls;
+  private final KeyConfirmation confirmation;
+  private final VersionWatch watch;
   private final Access access = new Access();
 
-  private volatile State state;
+  private volatile GuardState state;
   private volatile KeyConfiguration config; // written under the lock
   private final Set<String> reportedUnavailable = new HashSet<>(); // guarded by this
-
-  /** Immutable snapshot of the mutable state. */
-  private static final class State {
-    final KeyAccessState kind;
-    final Instant since;
-    final LossCause cause;
-    final String lastError;
-    final KeyReference currentVersion;
-    final Instant confirmedAt; // null = never
-    final Instant nextProbeAt;
-    final Duration backoff;
-    final Instant transientSince; // null = no ongoing transient streak
-    final Instant lastProbeAt;
-
-    State(KeyAccessState kind, Instant since, LossCause cause, String lastError,
-        KeyReference currentVersion, Instant confirmedAt, Instant nextProbeAt, Duration backoff,
-        Instant transientSince, Instant lastProbeAt) {
-      this.kind = kind;
-      this.since = since;
-      this.cause = cause;
-      this.lastError = lastError;
-      this.currentVersion = currentVersion;
-      this.confirmedAt = confirmedAt;
-      this.nextProbeAt = nextProbeAt;
-      this.backoff = backoff;
-      this.transientSince = transientSince;
-      this.lastProbeAt = lastProbeAt;
-    }
-
-    State with(KeyAccessState k, Instant s, LossCause c, String err) {
-      return new State(k, s, c, err, currentVersion, confirmedAt, nextProbeAt, backoff,
-          transientSince, lastProbeAt);
-    }
-  }
 
   KeyAccessGuard(
       Clock clock,
       KeyAccessSettings settings,
-      KeyPolicy policy,
       Supplier<KeyConfiguration> configuration,
       Providers providers,
       Runnable purgeDataKeys,
       List<KeyAccessListener> listeners,
       KeyVersionInventory inventory,
-      Sleeper sleeper,
-      SecureRandom random) {
+      ProviderCalls calls,
+      KeyConfirmation confirmation,
+      VersionWatch watch) {
     this.clock = clock;
     this.settings = settings;
-    this.policy = policy;
     this.configuration = configuration;
     this.providers = providers;
     this.purgeDataKeys = purgeDataKeys;
     this.listeners = List.copyOf(listeners);
     this.inventory = inventory;
-    this.sleeper = sleeper;
-    this.random = random;
-    Instant now = clock.instant();
-    this.state = new State(KeyAccessState.AVAILABLE, now, LossCause.NONE, null, null, null,
-        now, settings.probeBackoffMin(), null, null);
+    this.calls = calls;
+    this.confirmation = confirmation;
+    this.watch = watch;
+    this.state = GuardState.initial(clock.instant(), settings);
+    watch.observer(new WatchObserver());
   }
 
   // ------------------------------------------------------------------ public API
 
-  /** The current status (computes the move to {@code REFRESH_REQUIRED} when the grace ended). */
+  /**
+   * The current status. When the grace period has ended this runs the deadline probe first, so
+   * the answer is {@code REFRESH_REQUIRED} only if access is still lost.
+   */
   public KeyAccessStatus status() {
-    List<KeyAccessEvent> events = new ArrayList<>();
-    State s;
+    Pending pending = new Pending();
+    GuardState s;
     synchronized (this) {
-      s = expireGrace(clock.instant(), events);
+      s = expireGrace(clock.instant(), pending);
     }
-    publish(events);
-    return toStatus(s, clock.instant());
+    publish(pending);
+    return s.toStatus(clock.instant(), settings, configuredKeyOrNull());
   }
 
   /**
@@ -160,11 +135,12 @@ public final class KeyAccessGuard {
    * takes effect.
    *
    * @return the status after the refresh
+   * @throws IllegalStateException if the instance has no write key (nothing to refresh)
    * @throws KeyPolicyViolationException if the key breaks the policy (the guard stays as it was)
    * @throws KeyProviderException if the key is still not accessible (the guard stays closed)
    */
   public KeyAccessStatus refresh() {
-    List<KeyAccessEvent> events = new ArrayList<>();
+    Pending pending = new Pending();
     try {
       synchronized (this) {
         Instant now = clock.instant();
@@ -176,55 +152,53 @@ public final class KeyAccessGuard {
           providers.replace(next.provider());
         }
         config = next;
-        State s = expireGrace(now, events);
+        GuardState s = state;
         KeyReference version;
         try {
-          version = confirm(next, s.currentVersion, now, events);
-          trialRoundTrip(next.provider(), version);
+          version = confirmation.confirm(next, s.currentVersion(), now, pending.events);
+          confirmation.trialRoundTrip(next.provider(), version);
         } catch (KeyProviderException e) {
-          if (s.kind == KeyAccessState.AVAILABLE) {
-            trip(causeOf(e), e, now, now, events);
+          if (s.kind() == KeyAccessState.AVAILABLE) {
+            trip(causeOf(e), e.getMessage(), now, now, pending);
           }
           throw e;
         }
-        setAvailable(version, now, now, events);
+        setAvailable(version, now, pending);
         LOG.info("event=cmk.key.refreshed key={} version={}", next.key(), version);
       }
     } finally {
-      publish(events);
+      publish(pending);
     }
     return status();
   }
 
   /**
    * Runs a probe if one is due: while available, when the last confirmation is older than the
-   * probe interval; while unavailable, when the backoff says so. Call it from a scheduler to keep
-   * confirmations fresh without making requests wait.
+   * probe interval; while unavailable, when the backoff says so, and always at the end of the
+   * grace period. Call it from a scheduler to keep confirmations fresh without making requests
+   * wait.
    */
   public void probeIfDue() {
-    List<KeyAccessEvent> events = new ArrayList<>();
+    Pending pending = new Pending();
     try {
       synchronized (this) {
         Instant now = clock.instant();
-        State s = expireGrace(now, events);
-        if (config == null || s.kind == KeyAccessState.REFRESH_REQUIRED) {
+        GuardState s = expireGrace(now, pending);
+        if (config == null || s.kind() == KeyAccessState.REFRESH_REQUIRED) {
           return;
         }
-        boolean due = s.kind == KeyAccessState.AVAILABLE
-            ? confirmationStale(s, now) && !now.isBefore(s.nextProbeAt)
-            : !now.isBefore(s.nextProbeAt);
-        if (due) {
-          probe(now, events);
+        if (s.probeDue(now, settings)) {
+          probe(now, pending);
         }
       }
     } finally {
-      publish(events);
+      publish(pending);
     }
   }
 
   /** The configured key reference, when this instance writes. */
-  public synchronized java.util.Optional<KeyReference> configuredKey() {
-    return java.util.Optional.ofNullable(config).map(KeyConfiguration::key);
+  public synchronized Optional<KeyReference> configuredKey() {
+    return Optional.ofNullable(config).map(KeyConfiguration::key);
   }
 
   // ------------------------------------------------------------------ lifecycle (package)
@@ -237,22 +211,22 @@ public final class KeyAccessGuard {
     if (configuration == null) {
       return;
     }
-    List<KeyAccessEvent> events = new ArrayList<>();
+    Pending pending = new Pending();
     try {
       synchronized (this) {
         config = configuration.get();
         providers.replace(config.provider());
         Instant now = clock.instant();
         try {
-          KeyReference version = confirm(config, null, now, events);
-          trialRoundTrip(config.provider(), version);
-          setAvailable(version, now, now, events);
+          KeyReference version = confirmation.confirm(config, null, now, pending.events);
+          confirmation.trialRoundTrip(config.provider(), version);
+          setAvailable(version, now, pending);
         } catch (KeyProviderException e) {
-          trip(causeOf(e), e, now, now, events);
+          trip(causeOf(e), e.getMessage(), now, now, pending);
         }
       }
     } finally {
-      publish(events);
+      publish(pending);
     }
   }
 
@@ -269,181 +243,114 @@ public final class KeyAccessGuard {
     return c.provider();
   }
 
-  // ------------------------------------------------------------------ core logic (under lock)
-
-  private boolean confirmationStale(State s, Instant now) {
-    return s.confirmedAt == null || !now.isBefore(s.confirmedAt.plus(settings.probeInterval()));
+  private KeyReference configuredKeyOrNull() {
+    KeyConfiguration c = config;
+    return c == null ? null : c.key();
   }
 
-  private State expireGrace(Instant now, List<KeyAccessEvent> events) {
-    State s = state;
-    if (s.kind == KeyAccessState.UNAVAILABLE && !now.isBefore(s.since.plus(settings.gracePeriod()))) {
-      State locked = s.with(KeyAccessState.REFRESH_REQUIRED, s.since, s.cause, s.lastError);
-      transition(s, locked, now, events);
-      LOG.error("event=cmk.key.refresh-required key={} cause={} since={}",
-          configKeyText(), s.cause, s.since);
-      return locked;
+  // ------------------------------------------------------------------ state machine (under lock)
+
+  /**
+   * At the end of the grace period: one more probe, whatever the backoff says; only if it fails
+   * too does the guard require a refresh.
+   */
+  private GuardState expireGrace(Instant now, Pending pending) {
+    GuardState s = state;
+    if (s.kind() != KeyAccessState.UNAVAILABLE || s.withinGrace(now, settings)) {
+      return s;
     }
-    return s;
+    Instant deadline = s.since().plus(settings.gracePeriod());
+    // The deadline probe counts only when it runs at the deadline: a probe long after it could
+    // not tell whether access came back in time, so the stricter answer stands.
+    if (config != null && now.isBefore(deadline.plus(DEADLINE_PROBE_TOLERANCE))) {
+      probe(now, pending);
+      s = state;
+      if (s.kind() == KeyAccessState.AVAILABLE) {
+        LOG.info("event=cmk.key.recovered-at-deadline key={} lostSince={}", configKeyText(),
+            s.since());
+        return s;
+      }
+    }
+    GuardState locked = s.refreshRequired();
+    transition(s, locked, now, pending);
+    LOG.error("event=cmk.key.refresh-required key={} cause={} since={}",
+        configKeyText(), s.cause(), s.since());
+    return locked;
   }
 
-  /** Probe: confirm the key; recover if unavailable. Caller holds the lock. */
-  private void probe(Instant now, List<KeyAccessEvent> events) {
-    State s = state;
+  /** Probe: confirm the key; recover if unavailable. */
+  private void probe(Instant now, Pending pending) {
+    GuardState s = state;
     try {
-      KeyReference version = confirm(config, s.currentVersion, now, events);
-      if (s.kind != KeyAccessState.AVAILABLE) {
-        trialRoundTrip(config.provider(), version);
+      KeyReference version =
+          confirmation.confirm(config, s.currentVersion(), now, pending.events);
+      if (s.kind() != KeyAccessState.AVAILABLE) {
+        confirmation.trialRoundTrip(config.provider(), version);
       }
-      setAvailable(version, now, s.kind == KeyAccessState.AVAILABLE ? s.since : now, events);
-      checkRecentlyUsedVersions(version, now, events);
+      setAvailable(version, now, pending);
+      checkRecentlyUsedVersions(version, now, pending);
     } catch (KeyProviderException e) {
-      if (e.isAuthoritative()) {
-        if (s.kind == KeyAccessState.AVAILABLE) {
-          trip(causeOf(e), e, now, now, events);
-        } else {
-          backoff(now, e, causeOf(e));
-        }
+      if (!e.isAuthoritative()) {
+        transientFailure(e, now, pending);
+      } else if (s.kind() == KeyAccessState.AVAILABLE) {
+        trip(causeOf(e), e.getMessage(), now, now, pending);
       } else {
-        transientFailure(e, now, events);
+        state = s.backedOff(causeOf(e), e.getMessage(), now, settings);
       }
     }
   }
 
   /**
-   * Describes the configured key, applies the policy, picks up rotation. Returns the version for
-   * writes. Throws KeyProviderException (authoritative for a disabled/invalid current version) or
-   * KeyPolicyViolationException when there is no usable version at all and none was in use.
+   * Re-describes old versions of the configured key that decrypted recently: a version found
+   * unusable raises {@link KeyAccessEvent.VersionUnavailable} and has its cached data keys
+   * destroyed (after the lock is released).
    */
-  private KeyReference confirm(
-      KeyConfiguration c, KeyReference current, Instant now, List<KeyAccessEvent> events) {
-    KeyDescription d = callWithRetry(() -> c.provider().describe(c.key()), c.key());
-    List<Violation> violations = policy.check(d, now);
-    if (violations.isEmpty()) {
-      return d.reference();
-    }
-    boolean sameVersion = current != null && current.equals(d.reference());
-    if (c.key().isVersioned() || current == null || sameVersion
-        || !current.sameKeyAs(c.key())) {
-      // The version we would write under is itself unusable.
-      throw asLoss(d, violations, current == null && !c.key().isVersioned());
-    }
-    // A new version appeared that breaks the policy: report it, keep writing under the current
-    // one as long as that one still passes.
-    events.add(new KeyAccessEvent.PolicyViolationFound(now, d.reference(), violations));
-    LOG.warn("event=cmk.key.policy-violation version={} violations=\"{}\"", d.reference(),
-        join(violations));
-    KeyDescription cur = callWithRetry(() -> c.provider().describe(current), current);
-    List<Violation> curViolations = policy.check(cur, now);
-    if (!curViolations.isEmpty()) {
-      throw asLoss(cur, curViolations, false);
-    }
-    return current;
-  }
-
-  /**
-   * Converts policy violations of the version in use into the exception the guard trips on: a
-   * disabled, expired or operation-restricted key is a loss of access; anything else (size, type,
-   * vault protection) is a policy violation.
-   */
-  private RuntimeException asLoss(KeyDescription d, List<Violation> v, boolean initial) {
-    boolean usabilityOnly = v.stream().allMatch(x ->
-        x.rule().equals(KeyPolicy.RULE_ENABLED) || x.rule().equals(KeyPolicy.RULE_VALIDITY)
-            || x.rule().equals(KeyPolicy.RULE_OPERATIONS));
-    if (!usabilityOnly) {
-      KeyPolicyViolationException e = new KeyPolicyViolationException(d.reference(), v);
-      if (initial || state.currentVersion == null) {
-        return e;
-      }
-      return new KeyAccessDeniedException(e.getMessage(),
-          KeyAccessDeniedException.Reason.UNSPECIFIED, d.reference(), e);
-    }
-    KeyAccessDeniedException.Reason reason = !d.enabled()
-        ? KeyAccessDeniedException.Reason.KEY_DISABLED
-        : v.stream().anyMatch(x -> x.rule().equals(KeyPolicy.RULE_VALIDITY))
-            ? KeyAccessDeniedException.Reason.KEY_NOT_VALID_NOW
-            : KeyAccessDeniedException.Reason.OPERATION_NOT_PERMITTED;
-    return new KeyAccessDeniedException(join(v), reason, d.reference());
-  }
-
-  private void trialRoundTrip(KeyEncryptionKeyProvider provider, KeyReference version) {
-    byte[] probe = new byte[32];
-    random.nextBytes(probe);
-    SecretBytes key = SecretBytes.wrapOwned(probe.clone());
-    SecretBytes back = null;
-    try {
-      WrappedKey w = callWithRetry(() -> provider.wrap(version, key), version);
-      back = callWithRetry(() -> provider.unwrap(w), version);
-      byte[] got = back.copy();
-      try {
-        if (!MessageDigest.isEqual(probe, got)) {
-          throw new KeyProviderUnavailableException(
-              "trial unwrap returned a different key", version, null);
-        }
-      } finally {
-        java.util.Arrays.fill(got, (byte) 0);
-      }
-    } catch (InvalidCiphertextException e) {
-      throw new KeyProviderUnavailableException("trial unwrap failed", version, e);
-    } finally {
-      java.util.Arrays.fill(probe, (byte) 0);
-      key.destroy();
-      if (back != null) {
-        back.destroy();
-      }
-    }
-  }
-
-  /** Warns about recently used old versions that became unusable. */
-  private void checkRecentlyUsedVersions(KeyReference current, Instant now,
-      List<KeyAccessEvent> events) {
+  private void checkRecentlyUsedVersions(KeyReference current, Instant now, Pending pending) {
+    KeyEncryptionKeyProvider provider = config.provider();
     for (KeyVersionInventory.Usage u : inventory.versions()) {
       if (u.lastSeen() == null || u.version().equals(current)
           || !u.version().sameKeyAs(config.key())
           || u.lastSeen().isBefore(now.minus(settings.recentUseWindow()))) {
         continue;
       }
+      KeyVersionId id = new KeyVersionId(provider.id(), u.version().toString());
       try {
-        KeyDescription d = config.provider().describe(u.version());
-        if (d.isUsableAt(now)) {
+        KeyDescription d = provider.describe(u.version());
+        KeyProviderException unusable = VersionWatch.unusable(d, now);
+        if (unusable == null) {
           reportedUnavailable.remove(u.version().toString());
         } else {
-          reportVersionUnavailable(u.version(), d.enabled() ? LossCause.KEY_NOT_VALID
-              : LossCause.KEY_DISABLED, now, events);
+          pending.after(() -> watch.refused(id, unusable));
         }
       } catch (KeyProviderException e) {
         if (e.isAuthoritative()) {
-          reportVersionUnavailable(u.version(), LossCause.of(e), now, events);
+          pending.after(() -> watch.refused(id, e));
         }
       }
     }
   }
 
   private void reportVersionUnavailable(KeyReference version, LossCause cause, Instant now,
-      List<KeyAccessEvent> events) {
+      Pending pending) {
     Instant lastSeen = inventory.lastSeen(version.toString());
     if (lastSeen == null || lastSeen.isBefore(now.minus(settings.recentUseWindow()))) {
       return;
     }
     if (reportedUnavailable.add(version.toString())) {
-      events.add(new KeyAccessEvent.VersionUnavailable(now, version, cause, lastSeen));
+      pending.events.add(new KeyAccessEvent.VersionUnavailable(now, version, cause, lastSeen));
       LOG.warn("event=cmk.key.version-unavailable version={} cause={} lastSeen={}",
           version, cause, lastSeen);
     }
   }
 
-  private void setAvailable(KeyReference version, Instant now, Instant since,
-      List<KeyAccessEvent> events) {
-    State s = state;
-    if (s.currentVersion == null || !s.currentVersion.equals(version)) {
-      events.add(new KeyAccessEvent.RotationPickedUp(now, s.currentVersion, version));
+  private void setAvailable(KeyReference version, Instant now, Pending pending) {
+    GuardState s = state;
+    if (s.currentVersion() == null || !s.currentVersion().equals(version)) {
+      pending.events.add(new KeyAccessEvent.RotationPickedUp(now, s.currentVersion(), version));
       LOG.info("event=cmk.key.rotation-picked-up key={} from={} to={}", configKeyText(),
-          s.currentVersion, version);
+          s.currentVersion(), version);
     }
-    State next = new State(KeyAccessState.AVAILABLE,
-        s.kind == KeyAccessState.AVAILABLE ? s.since : since, LossCause.NONE, null, version,
-        now, now, settings.probeBackoffMin(), null, now);
-    transition(s, next, now, events);
+    transition(s, s.confirmed(version, now, settings), now, pending);
   }
 
   private static LossCause causeOf(KeyProviderException e) {
@@ -452,62 +359,49 @@ public final class KeyAccessGuard {
         : LossCause.of(e);
   }
 
-  private void trip(LossCause cause, CmkException e, Instant since, Instant now,
-      List<KeyAccessEvent> events) {
-    State s = state;
-    State next = new State(KeyAccessState.UNAVAILABLE, since, cause, e.getMessage(),
-        s.currentVersion, s.confirmedAt, now.plus(settings.probeBackoffMin()),
-        settings.probeBackoffMin(), s.transientSince, now);
-    transition(s, next, now, events);
+  private void trip(LossCause cause, String error, Instant since, Instant now, Pending pending) {
+    GuardState s = state;
+    transition(s, s.lost(cause, error, since, now, settings), now, pending);
     LOG.error("event=cmk.key.unavailable key={} cause={} error=\"{}\"", configKeyText(), cause,
-        e.getMessage());
+        error);
     if (cause.isAuthoritative()) {
       // The purge itself runs in publish(), outside this lock (lock ordering with the data-key
       // holders); the state is already UNAVAILABLE, so no read can use a cached key meanwhile.
-      events.add(new KeyAccessEvent.DataKeysPurged(now, cause));
+      pending.events.add(new KeyAccessEvent.DataKeysPurged(now, cause));
     }
   }
 
-  private void backoff(Instant now, CmkException e, LossCause cause) {
-    State s = state;
-    Duration nextBackoff = s.backoff.multipliedBy(2);
-    if (nextBackoff.compareTo(settings.probeBackoffMax()) > 0) {
-      nextBackoff = settings.probeBackoffMax();
-    }
-    state = new State(s.kind, s.since, cause == LossCause.PROVIDER_UNAVAILABLE
-        && s.cause != LossCause.NONE ? s.cause : cause, e.getMessage(), s.currentVersion,
-        s.confirmedAt, now.plus(s.backoff), nextBackoff, s.transientSince, now);
-  }
-
-  private void transientFailure(KeyProviderException e, Instant now,
-      List<KeyAccessEvent> events) {
-    State s = state;
-    if (s.kind != KeyAccessState.AVAILABLE) {
-      backoff(now, e, LossCause.PROVIDER_UNAVAILABLE);
+  private void transientFailure(KeyProviderException e, Instant now, Pending pending) {
+    GuardState s = state;
+    if (s.kind() != KeyAccessState.AVAILABLE) {
+      state = s.backedOff(LossCause.PROVIDER_UNAVAILABLE, e.getMessage(), now, settings);
       return;
     }
-    Instant since = s.transientSince == null ? now : s.transientSince;
+    GuardState streak = s.transientStreak(e.getMessage(), now,
+        now.plus(calls.nextProbeDelay(e, settings.probeBackoffMin())));
     LOG.warn("event=cmk.key.transient-failure key={} since={} error=\"{}\"", configKeyText(),
-        since, e.getMessage());
-    if (!now.isBefore(since.plus(settings.transientTripThreshold()))) {
-      state = new State(s.kind, s.since, s.cause, s.lastError, s.currentVersion, s.confirmedAt,
-          s.nextProbeAt, s.backoff, since, now);
-      trip(LossCause.PROVIDER_UNAVAILABLE, e, since, now, events);
-      return;
-    }
-    Duration wait = e instanceof KeyProviderUnavailableException
-        ? ((KeyProviderUnavailableException) e).retryAfter().orElse(settings.probeBackoffMin())
-        : settings.probeBackoffMin();
-    state = new State(s.kind, s.since, s.cause, e.getMessage(), s.currentVersion, s.confirmedAt,
-        now.plus(wait), s.backoff, since, now);
+        streak.transientSince(), e.getMessage());
+    state = streak;
+    tripIfTransientTooLong(now, pending);
   }
 
-  private void transition(State from, State to, Instant now, List<KeyAccessEvent> events) {
+  /** Trips when transient failures have lasted past the threshold; checked on every operation. */
+  private void tripIfTransientTooLong(Instant now, Pending pending) {
+    GuardState s = state;
+    if (s.kind() == KeyAccessState.AVAILABLE && s.transientSince() != null
+        && !now.isBefore(s.transientSince().plus(settings.transientTripThreshold()))) {
+      trip(LossCause.PROVIDER_UNAVAILABLE, s.lastError(), s.transientSince(), now, pending);
+    }
+  }
+
+  private void transition(GuardState from, GuardState to, Instant now, Pending pending) {
     state = to;
-    if (from.kind != to.kind) {
-      events.add(new KeyAccessEvent.StateChanged(now, toStatus(from, now), toStatus(to, now)));
+    if (from.kind() != to.kind()) {
+      KeyReference key = configuredKeyOrNull();
+      pending.events.add(new KeyAccessEvent.StateChanged(now,
+          from.toStatus(now, settings, key), to.toStatus(now, settings, key)));
       LOG.info("event=cmk.key.state-changed key={} from={} to={} cause={}", configKeyText(),
-          from.kind, to.kind, to.cause);
+          from.kind(), to.kind(), to.cause());
     }
   }
 
@@ -516,52 +410,29 @@ public final class KeyAccessGuard {
     return c == null ? "-" : c.key().toString();
   }
 
-  private KeyAccessStatus toStatus(State s, Instant now) {
-    Duration remaining = Duration.ZERO;
-    if (s.kind == KeyAccessState.UNAVAILABLE) {
-      remaining = Duration.between(now, s.since.plus(settings.gracePeriod()));
-      if (remaining.isNegative()) {
-        remaining = Duration.ZERO;
-      }
-    }
-    KeyConfiguration c = config;
-    return new KeyAccessStatus(s.kind, s.since, s.cause, s.lastError, remaining,
-        c == null ? null : c.key(), s.currentVersion, s.confirmedAt);
-  }
+  /** Events and after-lock actions gathered under the lock, run by {@link #publish}. */
+  private static final class Pending {
+    final List<KeyAccessEvent> events = new ArrayList<>();
+    final List<Runnable> actions = new ArrayList<>();
 
-  private <T> T callWithRetry(Supplier<T> call, KeyReference ref) {
-    Duration delay = settings.retryBaseDelay();
-    for (int attempt = 0; ; attempt++) {
-      try {
-        return call.get();
-      } catch (KeyProviderUnavailableException e) {
-        Duration wait = e.retryAfter().orElse(delay);
-        if (attempt >= settings.maxRetries() || wait.compareTo(settings.retryMaxDelay()) > 0) {
-          throw e;
-        }
-        try {
-          sleeper.sleep(wait);
-        } catch (InterruptedException ie) {
-          Thread.currentThread().interrupt();
-          throw e;
-        }
-        delay = delay.multipliedBy(2);
-        if (delay.compareTo(settings.retryMaxDelay()) > 0) {
-          delay = settings.retryMaxDelay();
-        }
-      }
+    void after(Runnable action) {
+      actions.add(action);
     }
   }
 
-  private void publish(List<KeyAccessEvent> events) {
-    for (KeyAccessEvent e : events) {
+  /** Runs what must happen outside the lock: purges first, then listeners. */
+  private void publish(Pending pending) {
+    for (Runnable action : pending.actions) {
+      action.run();
+    }
+    for (KeyAccessEvent e : pending.events) {
       if (e instanceof KeyAccessEvent.DataKeysPurged) {
         purgeDataKeys.run();
         LOG.warn("event=cmk.key.data-keys-purged cause={}",
             ((KeyAccessEvent.DataKeysPurged) e).cause());
       }
     }
-    for (KeyAccessEvent e : events) {
+    for (KeyAccessEvent e : pending.events) {
       for (KeyAccessListener l : listeners) {
         try {
           l.onEvent(e);
@@ -573,69 +444,77 @@ public final class KeyAccessGuard {
     }
   }
 
-  private static String join(List<Violation> v) {
-    StringBuilder sb = new StringBuilder();
-    for (Violation x : v) {
-      if (sb.length() > 0) {
-        sb.append("; ");
-      }
-      sb.append(x.message());
-    }
-    return sb.toString();
-  }
-
-  private KeyAccessSuspendedException suspended(State s) {
-    boolean refresh = s.kind == KeyAccessState.REFRESH_REQUIRED;
-    String message = "customer-managed key "
-        + configKeyText()
-        + " is not accessible ("
-        + s.cause
-        + (s.lastError == null ? "" : ": " + s.lastError)
-        + ")"
+  private KeyAccessSuspendedException suspended(GuardState s, Throwable cause) {
+    boolean refresh = s.kind() == KeyAccessState.REFRESH_REQUIRED;
+    String message = "customer-managed key " + configKeyText() + " is not accessible ("
+        + s.cause() + (s.lastError() == null ? "" : ": " + s.lastError()) + ")"
         + (refresh ? "; access was lost more than " + settings.gracePeriod().toMinutes()
             + " minutes ago, an explicit refresh is required" : "");
-    return new KeyAccessSuspendedException(message, refresh, s.since, null);
+    return new KeyAccessSuspendedException(message, refresh, s.since(), cause);
   }
 
   // ------------------------------------------------------------------ the engine's view
 
   /**
-   * Ensures the guard is open (running a due probe first), for reads ({@code forWrite=false}:
-   * transient trouble below the trip threshold still lets cached keys serve) or writes (a fresh
-   * confirmation is required).
+   * Ensures the guard is available (running a due probe first), for reads ({@code
+   * forWrite=false}: transient trouble below the trip threshold still lets cached keys serve) or
+   * writes (a fresh confirmation is required).
    */
-  private State ensureOpen(boolean forWrite) {
+  private GuardState ensureAvailable(boolean forWrite) {
     Instant now = clock.instant();
-    State s = state;
-    if (s.kind == KeyAccessState.AVAILABLE && (config == null || !confirmationStale(s, now))) {
+    GuardState s = state;
+    if (s.kind() == KeyAccessState.AVAILABLE
+        && (config == null || !s.confirmationStale(now, settings))) {
       return s;
     }
-    List<KeyAccessEvent> events = new ArrayList<>();
+    Pending pending = new Pending();
     try {
       synchronized (this) {
         now = clock.instant();
-        s = expireGrace(now, events);
-        if (s.kind == KeyAccessState.REFRESH_REQUIRED) {
-          throw suspended(s);
+        s = expireGrace(now, pending);
+        if (config != null) {
+          tripIfTransientTooLong(now, pending);
+          if (state.probeDue(now, settings)) {
+            probe(now, pending);
+          }
+          s = expireGrace(now, pending);
         }
-        if (config != null && !now.isBefore(s.nextProbeAt)
-            && (s.kind != KeyAccessState.AVAILABLE || confirmationStale(s, now))) {
-          probe(now, events);
-          s = expireGrace(now, events);
+        if (s.kind() != KeyAccessState.AVAILABLE) {
+          throw suspended(s, null);
         }
-        if (s.kind != KeyAccessState.AVAILABLE) {
-          throw suspended(s);
-        }
-        if (forWrite && confirmationStale(s, now)) {
+        if (forWrite && s.confirmationStale(now, settings)) {
           throw new KeyProviderUnavailableException(
               "the key's enabled state could not be confirmed within the probe interval; "
-                  + "refusing to write" + (s.lastError == null ? "" : " (" + s.lastError + ")"),
+                  + "refusing to write" + (s.lastError() == null ? "" : " (" + s.lastError() + ")"),
               config.key(), null);
         }
         return s;
       }
     } finally {
-      publish(events);
+      publish(pending);
+    }
+  }
+
+  /** Strict writes: confirms the write key now, before a new data key is wrapped under it. */
+  private KeyReference confirmNow() {
+    Pending pending = new Pending();
+    try {
+      synchronized (this) {
+        Instant now = clock.instant();
+        probe(now, pending);
+        GuardState s = expireGrace(now, pending);
+        if (s.kind() != KeyAccessState.AVAILABLE) {
+          throw suspended(s, null);
+        }
+        if (s.confirmedAt() == null || !s.confirmedAt().equals(now)) {
+          throw new KeyProviderUnavailableException("strict writes: the key's enabled state "
+              + "could not be confirmed now" + (s.lastError() == null ? "" : " ("
+              + s.lastError() + ")"), config.key(), null);
+        }
+        return s.currentVersion();
+      }
+    } finally {
+      publish(pending);
     }
   }
 
@@ -645,41 +524,54 @@ public final class KeyAccessGuard {
       if (configuration == null) {
         throw new IllegalStateException("no write key configured: this instance only decrypts");
       }
-      State s = ensureOpen(true);
-      return s.currentVersion;
+      return ensureAvailable(true).currentVersion();
+    }
+
+    @Override
+    public KeyReference versionForNewDataKey(KeyReference version) {
+      return settings.strictWrites() ? confirmNow() : version;
     }
 
     @Override
     public WrappedKey wrap(KeyReference version, SecretBytes dataKey) {
       KeyEncryptionKeyProvider p = config.provider();
+      Instant started = clock.instant();
       try {
-        return callWithRetry(() -> p.wrap(version, dataKey), version);
+        WrappedKey w = calls.call(() -> p.wrap(version, dataKey));
+        watch.confirmed(KeyVersionId.of(w), started);
+        return w;
       } catch (KeyProviderException e) {
-        throw onFailure(e, version, true);
+        throw writeFailed(e);
       }
     }
 
     @Override
     public SecretBytes unwrap(WrappedKey wrappedKey) {
-      ensureOpen(false);
+      ensureAvailable(false);
       KeyEncryptionKeyProvider p = providers.get(wrappedKey.providerId());
-      try {
-        SecretBytes key = callWithRetry(() -> p.unwrap(wrappedKey), wrappedKey.keyReference());
-        clearTransient();
-        return key;
-      } catch (KeyProviderException e) {
-        throw onFailure(e, wrappedKey.keyReference(), false);
+      Instant started = clock.instant();
+      SecretBytes key = calls.call(() -> p.unwrap(wrappedKey));
+      watch.confirmed(KeyVersionId.of(wrappedKey), started);
+      clearTransient();
+      return key;
+    }
+
+    @Override
+    public RuntimeException unwrapFailed(KeyVersionId version, KeyProviderException e) {
+      return readFailed(version, e);
+    }
+
+    @Override
+    public void checkReadable(KeyVersionId version) {
+      GuardState s = ensureAvailable(false);
+      if (!isCurrentWriteVersion(version, s)) {
+        watch.checkReadable(version);
       }
     }
 
     @Override
-    public void checkReadable() {
-      ensureOpen(false);
-    }
-
-    @Override
     public void checkWritable() {
-      ensureOpen(true);
+      ensureAvailable(true);
     }
 
     @Override
@@ -688,70 +580,117 @@ public final class KeyAccessGuard {
     }
   }
 
+  private boolean isCurrentWriteVersion(KeyVersionId version, GuardState s) {
+    KeyConfiguration c = config;
+    return c != null && s.currentVersion() != null
+        && version.providerId().equals(c.provider().id())
+        && version.reference().equals(s.currentVersion().toString());
+  }
+
   private void clearTransient() {
-    if (state.transientSince != null) {
+    if (state.transientSince() != null) {
       synchronized (this) {
-        State s = state;
-        if (s.transientSince != null) {
-          state = new State(s.kind, s.since, s.cause, s.lastError, s.currentVersion,
-              s.confirmedAt, s.nextProbeAt, s.backoff, null, s.lastProbeAt);
+        GuardState s = state;
+        if (s.transientSince() != null) {
+          state = s.streakCleared();
         }
       }
     }
   }
 
-  /** Classifies a provider failure during an operation; returns what the caller should throw. */
-  private RuntimeException onFailure(KeyProviderException e, KeyReference version,
-      boolean write) {
-    List<KeyAccessEvent> events = new ArrayList<>();
+  /** A wrap failed: it always concerns the configured key. */
+  private RuntimeException writeFailed(KeyProviderException e) {
+    Pending pending = new Pending();
     try {
       synchronized (this) {
         Instant now = clock.instant();
-        State s = state;
-        if (config == null) {
-          return e;
-        }
         if (!e.isAuthoritative()) {
-          transientFailure(e, now, events);
-          State after = state;
-          return after.kind == KeyAccessState.AVAILABLE ? e : withCause(suspended(after), e);
+          transientFailure(e, now, pending);
+        } else if (state.kind() == KeyAccessState.AVAILABLE) {
+          trip(causeOf(e), e.getMessage(), now, now, pending);
         }
-        if (config == null) {
-          return e; // decrypt-only instance: nothing to guard
-        }
-        LossCause cause = causeOf(e);
-        boolean current = s.currentVersion != null && s.currentVersion.equals(version);
-        if (write || current || cause == LossCause.IDENTITY_NOT_AUTHORIZED) {
-          if (s.kind == KeyAccessState.AVAILABLE) {
-            trip(cause, e, now, now, events);
-          }
-          return withCause(suspended(state), e);
-        }
-        // An older version failed: warn if it was in recent use, and re-confirm the current key
-        // soon (rate-limited, so forged envelopes cannot turn into a stream of provider calls).
-        reportVersionUnavailable(version, cause, now, events);
-        if (s.kind == KeyAccessState.AVAILABLE && (s.lastProbeAt == null
-            || !now.isBefore(s.lastProbeAt.plus(MIN_TRIGGERED_PROBE_SPACING)))) {
-          state = new State(s.kind, s.since, s.cause, s.lastError, s.currentVersion, null, now,
-              s.backoff, s.transientSince, s.lastProbeAt);
-        }
-        return e;
+        GuardState after = state;
+        return after.kind() == KeyAccessState.AVAILABLE ? e : suspended(after, e);
       }
     } finally {
-      publish(events);
+      publish(pending);
     }
   }
 
-  private static KeyAccessSuspendedException withCause(KeyAccessSuspendedException s,
-      Throwable cause) {
-    return new KeyAccessSuspendedException(s.getMessage(), s.refreshRequired(),
-        s.since().orElse(null), cause);
+  /**
+   * An unwrap failed (called outside every cache lock). A denial of the current write version
+   * trips the guard. A denial of any other version fails this request only: the version is
+   * remembered as refused (its cached keys destroyed, nothing else), and the configured key is
+   * re-checked — rate-limited — so that only its own denial trips the guard.
+   */
+  private RuntimeException readFailed(KeyVersionId version, KeyProviderException e) {
+    Pending pending = new Pending();
+    try {
+      boolean current;
+      synchronized (this) {
+        Instant now = clock.instant();
+        if (config == null) {
+          pending.after(() -> {
+            if (e.isAuthoritative()) {
+              watch.refused(version, e);
+            }
+          });
+          return e;
+        }
+        if (!e.isAuthoritative()) {
+          transientFailure(e, now, pending);
+          GuardState after = state;
+          return after.kind() == KeyAccessState.AVAILABLE ? e : suspended(after, e);
+        }
+        GuardState s = state;
+        current = isCurrentWriteVersion(version, s);
+        if (current) {
+          if (s.kind() == KeyAccessState.AVAILABLE) {
+            trip(causeOf(e), e.getMessage(), now, now, pending);
+          }
+          return suspended(state, e);
+        }
+        pending.after(() -> watch.refused(version, e));
+        if (s.kind() == KeyAccessState.AVAILABLE && (s.lastProbeAt() == null
+            || !now.isBefore(s.lastProbeAt().plus(MIN_TRIGGERED_PROBE_SPACING)))) {
+          probe(now, pending); // does the denial concern the configured key too?
+        }
+        GuardState after = state;
+        return after.kind() == KeyAccessState.AVAILABLE ? e : suspended(after, e);
+      }
+    } finally {
+      publish(pending);
+    }
+  }
+
+  /** Hears the version watch; reports recently used versions that became unusable. */
+  private final class WatchObserver implements VersionWatch.Observer {
+    @Override
+    public void unusable(KeyVersionId version, KeyProviderException why, Instant at) {
+      Pending pending = new Pending();
+      synchronized (KeyAccessGuard.this) {
+        try {
+          reportVersionUnavailable(KeyReference.parse(version.reference()), LossCause.of(why), at,
+              pending);
+        } catch (IllegalArgumentException notAReference) {
+          return;
+        }
+      }
+      publish(pending);
+    }
+
+    @Override
+    public void usableAgain(KeyVersionId version, Instant at) {
+      synchronized (KeyAccessGuard.this) {
+        reportedUnavailable.remove(version.reference());
+      }
+      LOG.info("event=cmk.key.version-usable-again version={}", version.reference());
+    }
   }
 
   @Override
   public String toString() {
-    State s = state;
-    return "KeyAccessGuard[" + s.kind + " since " + s.since + ", cause " + s.cause + "]";
+    GuardState s = state;
+    return "KeyAccessGuard[" + s.kind() + " since " + s.since() + ", cause " + s.cause() + "]";
   }
-
 }

@@ -22,6 +22,12 @@ import java.util.Objects;
  * @param probeBackoffMax longest delay between probes while unavailable. Default 30 seconds.
  * @param recentUseWindow a version that decrypted data within this window and then becomes
  *     unusable raises a {@link KeyAccessEvent.VersionUnavailable} warning. Default 7 days.
+ * @param strictWrites when true, every new data key is wrapped only after the provider confirmed,
+ *     at that moment, that the write key version is enabled (one {@code describe} per data key),
+ *     instead of relying on a confirmation up to one probe interval old. Combined with {@link
+ *     DataKeyLimits} of one message per data key, no envelope is written after the provider
+ *     reports the key disabled. Default false: writes may continue for at most one probe interval
+ *     after a disable.
  */
 public record KeyAccessSettings(
     Duration probeInterval,
@@ -32,7 +38,8 @@ public record KeyAccessSettings(
     Duration retryMaxDelay,
     Duration probeBackoffMin,
     Duration probeBackoffMax,
-    Duration recentUseWindow) {
+    Duration recentUseWindow,
+    boolean strictWrites) {
 
   /** The defaults. */
   public static final KeyAccessSettings DEFAULT =
@@ -45,7 +52,8 @@ public record KeyAccessSettings(
           Duration.ofSeconds(2),
           Duration.ofSeconds(5),
           Duration.ofSeconds(30),
-          Duration.ofDays(7));
+          Duration.ofDays(7),
+          false);
 
   /** Validates. */
   public KeyAccessSettings {
@@ -82,30 +90,41 @@ public record KeyAccessSettings(
   /** A copy with another probe interval. */
   public KeyAccessSettings withProbeInterval(Duration d) {
     return new KeyAccessSettings(d, gracePeriod, transientTripThreshold, maxRetries,
-        retryBaseDelay, retryMaxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow);
+        retryBaseDelay, retryMaxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow,
+        strictWrites);
   }
 
   /** A copy with another grace period. */
   public KeyAccessSettings withGracePeriod(Duration d) {
     return new KeyAccessSettings(probeInterval, d, transientTripThreshold, maxRetries,
-        retryBaseDelay, retryMaxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow);
+        retryBaseDelay, retryMaxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow,
+        strictWrites);
   }
 
   /** A copy with another transient trip threshold. */
   public KeyAccessSettings withTransientTripThreshold(Duration d) {
     return new KeyAccessSettings(probeInterval, gracePeriod, d, maxRetries,
-        retryBaseDelay, retryMaxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow);
+        retryBaseDelay, retryMaxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow,
+        strictWrites);
   }
 
   /** A copy with other retry settings. */
   public KeyAccessSettings withRetries(int maxRetries, Duration baseDelay, Duration maxDelay) {
     return new KeyAccessSettings(probeInterval, gracePeriod, transientTripThreshold, maxRetries,
-        baseDelay, maxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow);
+        baseDelay, maxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow,
+        strictWrites);
+  }
+
+  /** A copy with strict writes on or off (see {@link #strictWrites()}). */
+  public KeyAccessSettings withStrictWrites(boolean strict) {
+    return new KeyAccessSettings(probeInterval, gracePeriod, transientTripThreshold, maxRetries,
+        retryBaseDelay, retryMaxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow, strict);
   }
 
   /** A copy with other probe backoff bounds. */
   public KeyAccessSettings withProbeBackoff(Duration min, Duration max) {
     return new KeyAccessSettings(probeInterval, gracePeriod, transientTripThreshold, maxRetries,
-        retryBaseDelay, retryMaxDelay, min, max, recentUseWindow);
+        retryBaseDelay, retryMaxDelay, min, max, recentUseWindow,
+        strictWrites);
   }
 }

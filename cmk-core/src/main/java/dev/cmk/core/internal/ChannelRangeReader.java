@@ -13,7 +13,7 @@ import java.util.Objects;
 
 /**
  * {@link RangeReader} over a {@link SeekableByteChannel}; see the interface for guarantees. Every
- * segment read asks the loss-of-access guard first ({@link KeyAccess#checkReadable()}), so a
+ * segment read asks the loss-of-access guard first ({@link KeyAccess#checkReadable(KeyVersionId)}), so a
  * reader kept open across a revocation stops serving within the probe interval.
  */
 public final class ChannelRangeReader implements RangeReader {
@@ -25,6 +25,7 @@ public final class ChannelRangeReader implements RangeReader {
   private final long segmentCount;
   private final int segmentSize;
   private final KeyAccess access;
+  private final KeyVersionId version;
 
   public ChannelRangeReader(
       SeekableByteChannel channel,
@@ -40,6 +41,7 @@ public final class ChannelRangeReader implements RangeReader {
     this.info = info;
     this.plaintextLength = plaintextLength;
     this.segmentSize = header.segmentSize();
+    this.version = KeyVersionId.of(header);
     this.segmentCount = BodyLayout.segmentCount(plaintextLength, segmentSize);
     // Authenticate the last segment now: that proves the total length (a file cut at a segment
     // boundary would otherwise report a shorter plaintext until its end was read).
@@ -146,7 +148,7 @@ public final class ChannelRangeReader implements RangeReader {
 
   /** Reads and authenticates segment {@code seg}; returns its plaintext length. */
   private int decrypt(long seg, byte[] sealed, byte[] plain) {
-    access.checkReadable();
+    access.checkReadable(version);
     boolean last = seg == segmentCount - 1;
     long full = segmentSize + (long) MessageCrypto.TAG_LENGTH;
     long position = header.length() + seg * full;

@@ -15,7 +15,7 @@ import java.util.Objects;
  * {@code read}; end of stream is only reported after the last segment verified. After such a
  * failure every further read throws it again. Not thread-safe.
  *
- * <p>Before each segment the loss-of-access guard is asked ({@link KeyAccess#checkReadable()}), so
+ * <p>Before each segment the loss-of-access guard is asked ({@link KeyAccess#checkReadable(KeyVersionId)}), so
  * a stream opened before the customer revoked the key stops within the probe interval, like new
  * reads do; that refusal consumes nothing, so the same stream continues once access is back. An
  * {@link IOException} from the source keeps the bytes already read, so a source that can resume
@@ -28,6 +28,7 @@ public final class DecryptingInputStream extends InputStream {
   private final byte[] sealed; // S + 16 + 1 look-ahead
   private final byte[] plain;
   private final KeyAccess access;
+  private final KeyVersionId version;
   private int filled; // bytes of the next segment (and look-ahead) already in sealed
   private int pos;
   private int limit;
@@ -42,6 +43,7 @@ public final class DecryptingInputStream extends InputStream {
     this.crypto = crypto;
     this.access = Objects.requireNonNull(access, "access");
     this.segmentSize = header.segmentSize();
+    this.version = KeyVersionId.of(header);
     this.sealed = new byte[segmentSize + MessageCrypto.TAG_LENGTH + 1];
     this.plain = new byte[segmentSize];
   }
@@ -91,7 +93,7 @@ public final class DecryptingInputStream extends InputStream {
    * segment); on failure that range holds zeros.
    */
   private int nextSegment(byte[] dst, int dstOff) throws IOException {
-    access.checkReadable();
+    access.checkReadable(version);
     int want = sealed.length;
     while (filled < want) {
       int r = source.read(sealed, filled, want - filled);

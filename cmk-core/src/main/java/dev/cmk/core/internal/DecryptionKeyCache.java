@@ -74,13 +74,23 @@ public final class DecryptionKeyCache {
     return cache.getIfPresent(RoutingKey.of(header)) != null;
   }
 
-  /** Seeds the cache with a key the encrypt side just wrapped (takes ownership). */
-  public void put(byte[] routing, SecretBytes secret) {
+  /** Seeds the cache with a key the encrypt side just wrapped under {@code version} (takes ownership). */
+  public void put(byte[] routing, KeyVersionId version, SecretBytes secret) {
     DataKey key = DataKey.of(secret);
-    DataKey replaced = cache.asMap().put(new RoutingKey(routing, 0, routing.length), key);
+    DataKey replaced =
+        cache.asMap().put(new RoutingKey(routing, 0, routing.length, version), key);
     if (replaced != null && replaced != key) {
       replaced.destroy();
     }
+  }
+
+  /**
+   * Destroys and forgets every cached key wrapped under {@code version} (the version became
+   * unusable); keys under other versions stay.
+   */
+  public void invalidate(KeyVersionId version) {
+    cache.asMap().keySet().removeIf(k -> version.equals(k.version));
+    cache.cleanUp();
   }
 
   /** Destroys and forgets every cached key. */
@@ -100,11 +110,13 @@ public final class DecryptionKeyCache {
     private final int from;
     private final int to;
     private final int hash;
+    private final KeyVersionId version; // what wrapped the key; not part of equality
 
-    RoutingKey(byte[] bytes, int from, int to) {
+    RoutingKey(byte[] bytes, int from, int to, KeyVersionId version) {
       this.bytes = bytes;
       this.from = from;
       this.to = to;
+      this.version = version;
       // Routing bytes end with the wrapped key, an RSA ciphertext that looks uniformly random, so
       // its last bytes make a good hash without reading all of it. Only keys that unwrapped are
       // ever stored, so crafted collisions cannot fill a bucket.
@@ -116,7 +128,8 @@ public final class DecryptionKeyCache {
     }
 
     static RoutingKey of(EnvelopeHeader header) {
-      return new RoutingKey(header.bytes(), header.routingOffset(), header.staticLength());
+      return new RoutingKey(header.bytes(), header.routingOffset(), header.staticLength(),
+          KeyVersionId.of(header));
     }
 
     @Override
@@ -131,6 +144,11 @@ public final class DecryptionKeyCache {
     @Override
     public int hashCode() {
       return hash;
+    }
+
+    @Override
+    public String toString() {
+      return "RoutingKey[" + version + "]"; // never the wrapped key bytes
     }
   }
 }

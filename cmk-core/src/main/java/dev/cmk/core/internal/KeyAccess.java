@@ -17,17 +17,40 @@ public interface KeyAccess {
    */
   KeyReference writeVersion();
 
+  /**
+   * The version a new data key is wrapped under, given the one {@link #writeVersion()} returned:
+   * the same, or — in strict-writes mode — the version the provider confirmed just now.
+   */
+  default KeyReference versionForNewDataKey(KeyReference version) {
+    return version;
+  }
+
   /** Wraps a new data key under {@code version}. */
   WrappedKey wrap(KeyReference version, SecretBytes dataKey);
 
-  /** Unwraps a data key read from an envelope header. */
+  /**
+   * Unwraps a data key read from an envelope header. Runs inside the data-key cache's loader, so
+   * a provider failure propagates unclassified; the caller passes it to {@link #unwrapFailed}
+   * once outside the cache.
+   */
   SecretBytes unwrap(WrappedKey wrappedKey);
 
   /**
-   * Called before a cached data key serves a read, and before every segment an open decrypting
-   * stream or range reader decrypts; may refuse (guard open).
+   * Classifies a failed {@link #unwrap} of {@code version} (called outside every cache lock) and
+   * returns what the caller should throw.
    */
-  default void checkReadable() {}
+  default RuntimeException unwrapFailed(KeyVersionId version, dev.cmk.api.KeyProviderException e) {
+    return e;
+  }
+
+  /**
+   * Called before a data key under {@code version} serves a read, and before every segment an
+   * open decrypting stream or range reader decrypts: refuses while the configured key is not
+   * accessible, and while {@code version} is known unusable or could not be re-confirmed in time.
+   *
+   * @throws dev.cmk.api.CmkException if the read must be refused
+   */
+  default void checkReadable(KeyVersionId version) {}
 
   /**
    * Called before every segment an open encrypting stream encrypts: refuses, like a new write

@@ -87,6 +87,7 @@ public final class WriteDataKeys {
         return new Admitted(now, sequence);
       }
     }
+    version = access.versionForNewDataKey(version);
     byte[] raw = new byte[DataKey.LENGTH];
     random.nextBytes(raw);
     SecretBytes secret = SecretBytes.wrapOwned(raw);
@@ -101,7 +102,8 @@ public final class WriteDataKeys {
       secret.destroy();
       throw e;
     }
-    decryptCache.put(routing, SecretBytes.wrapOwned(secret.copy()));
+    decryptCache.put(routing, KeyVersionId.of(wrapped),
+        SecretBytes.wrapOwned(secret.copy()));
     long nonceBase = random.nextLong() & EnvelopeHeader.MAX_NONCE_PREFIX;
     Active next = new Active(key, wrapped, routing, clock.instant(), nonceBase);
     long sequence = next.admit(plaintextBytes, next.created, limits);

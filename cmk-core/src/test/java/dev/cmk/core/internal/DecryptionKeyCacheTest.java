@@ -54,7 +54,8 @@ class DecryptionKeyCacheTest {
   @Test
   void seedingARoutingThatIsAlreadyCached_destroysTheReplacedKey() {
     DataKey loaded = cache.dataKey(HEADER, () -> SecretBytes.wrapOwned(new byte[32]));
-    cache.put(EnvelopeHeader.routingBytes(WRAPPED), SecretBytes.wrapOwned(new byte[32]));
+    cache.put(EnvelopeHeader.routingBytes(WRAPPED), KeyVersionId.of(WRAPPED),
+        SecretBytes.wrapOwned(new byte[32]));
     assertTrue(loaded.isDestroyed(), "the replaced key does not linger");
     DataKey now = cache.dataKey(HEADER, () -> {
       throw new AssertionError("the seeded key is cached");

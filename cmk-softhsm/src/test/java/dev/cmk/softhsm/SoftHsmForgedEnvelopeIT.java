@@ -28,6 +28,7 @@ import dev.cmk.core.RewrapItem;
 import dev.cmk.core.RewrapReport;
 import dev.cmk.softhsm.CmkOnToken.Written;
 import dev.cmk.softhsm.internal.Versions;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.ManualClock;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +55,7 @@ import org.xipki.pkcs11.wrapper.Mechanism;
  * EnvelopeCrypto} that writes under the configured key K stays {@code AVAILABLE} (also after the
  * re-confirmation of K one probe interval later and twenty more forgeries), its cached data keys
  * stay, envelopes under K still decrypt through the token, writes work and {@code rewrapAll} goes
- * on past the forged items.
+ * on past the forged items. Repeats of a refused envelope within its back-off make no token call.
  *
  * <p>The forged envelopes are real envelopes: another provider on the same token wrote them under
  * key F while F was usable, then F was changed (the attacker cannot change keys; the token's state
@@ -272,6 +273,7 @@ class SoftHsmForgedEnvelopeIT {
   private final class Service {
     final ManualClock clock = ManualClock.create();
     final Pkcs11KeyProvider provider;
+    final FaultInjectingProvider counted;
     final Pkcs11KeyProvider admin;
     final KeyReference k;
     final EnvelopeCrypto crypto;
@@ -281,8 +283,9 @@ class SoftHsmForgedEnvelopeIT {
       this.provider = closing(token.provider().oaepFallback(fallback).clock(clock).build());
       this.admin = closing(token.provider().oaepFallback(fallback).build());
       this.k = k;
+      this.counted = FaultInjectingProvider.wrapping(provider);
       this.crypto =
-          closing(CmkOnToken.guarded(provider, k, clock).listener(events::add).build());
+          closing(CmkOnToken.guarded(counted, k, clock).listener(events::add).build());
     }
 
     /** An envelope written by another instance (its own provider and cache) under {@code key}. */
@@ -318,6 +321,14 @@ class SoftHsmForgedEnvelopeIT {
 
       T e = assertThrows(expected, () -> crypto.decrypt(forged, AAD));
       assertState("right after the forged envelope");
+      long calls = CmkOnToken.providerCalls(counted);
+      for (int i = 0; i < 20; i++) {
+        assertThrows(expected, () -> crypto.decrypt(forged, AAD));
+      }
+      assertEquals(
+          calls,
+          CmkOnToken.providerCalls(counted),
+          "repeats of a refused envelope within its back-off do not reach the token: " + counted);
       assertEquals(cached, crypto.cachedDataKeys(), "no cached data key was purged");
       mine.assertDecrypts(crypto);
       unwrapLater.assertDecrypts(crypto); // K unwraps through the token

@@ -10,6 +10,7 @@ import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_SHA_1;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_FUNCTION_FAILED;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_GENERAL_ERROR;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_KEY_FUNCTION_NOT_PERMITTED;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_MECHANISM_INVALID;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKZ_DATA_SPECIFIED;
 
 import dev.cmk.api.InvalidCiphertextException;
@@ -108,6 +109,8 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
   private final Clock clock;
   private final Map<String, KeyVersion> versions = new ConcurrentHashMap<>();
   private final Map<WrapAlgorithm, Boolean> nativeOaep = new ConcurrentHashMap<>();
+  /** Versions that refuse the token-wide unwrap path: true = native OAEP, false = raw RSA. */
+  private final Map<String, Boolean> keyPaths = new ConcurrentHashMap<>();
   private final Pkcs11KeyManager keyManager;
 
   private Pkcs11KeyProvider(Builder b, TokenConnection connection) {
@@ -173,17 +176,21 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
     return true;
   }
 
+  /**
+   * The one "not served" rule of this provider: a reference it does not {@linkplain #serves serve}
+   * names no key on its token, which is {@link KeyNotFoundException}, as with the other providers.
+   */
   private void checkServed(KeyReference reference) {
     if (!serves(reference)) {
-      throw new IllegalArgumentException(
-          "key reference " + reference + " is not on PKCS#11 token '" + tokenLabel() + "'");
+      throw new KeyNotFoundException(
+          "the key is not on PKCS#11 token '" + tokenLabel() + "'", reference);
     }
   }
 
   /**
    * {@inheritDoc}
    *
-   * @throws IllegalArgumentException if this provider does not {@linkplain #serves serve} {@code
+   * @throws KeyNotFoundException also if this provider does not {@linkplain #serves serve} {@code
    *     reference}
    */
   @Override
@@ -232,8 +239,8 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
    *
    * <p>The data key must fit one RSA-OAEP block (at most 190 bytes with RSA-2048 and SHA-256).
    *
-   * @throws IllegalArgumentException also if this provider does not serve {@code reference}, or the
-   *     data key is too long for the key
+   * @throws IllegalArgumentException also if the data key is too long for the key
+   * @throws KeyNotFoundException also if this provider does not serve {@code reference}
    */
   @Override
   public WrappedKey wrap(KeyReference reference, SecretBytes dataKey) {
@@ -317,8 +324,13 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
    * Whether the token decrypts {@code algorithm} natively, probing until a definite answer is
    * known: {@code C_GetMechanismInfo(CKM_RSA_PKCS_OAEP)} must allow decryption, and a trial
    * decryption of a random value encrypted in software under {@code v} must return it. Only
-   * definite answers are remembered ({@link Pkcs11Errors#isProbeAnswerDefinite}); any other failure
-   * is thrown (and classified as transient by the connection), and the next call probes again.
+   * definite answers about the token are remembered ({@link Pkcs11Errors#isProbeAnswerDefinite}).
+   * A refusal that concerns the key rather than the token ({@code CKR_MECHANISM_INVALID} for a
+   * mechanism the token lists, i.e. the key's {@code CKA_ALLOWED_MECHANISMS}; {@link
+   * Pkcs11Errors#isKeySpecific key type, size or function}) answers "no" for this call only, so a
+   * key named by a forged envelope cannot change how every other key is decrypted, nor which
+   * algorithm new wraps use. Any other failure is thrown (and classified by the connection), and
+   * the next call probes again.
    */
   private boolean nativeOaep(Session s, WrapAlgorithm algorithm, KeyVersion v)
       throws PKCS11Exception {
@@ -326,7 +338,11 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
     if (known != null) {
       return known;
     }
-    boolean supported = probe(s, algorithm, v);
+    Optional<Boolean> answer = probe(s, algorithm, v);
+    if (answer.isEmpty()) {
+      return false;
+    }
+    boolean supported = answer.get();
     if (nativeOaep.putIfAbsent(algorithm, supported) == null) {
       LOG.log(
           System.Logger.Level.INFO,
@@ -341,10 +357,12 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
     return supported;
   }
 
-  private boolean probe(Session s, WrapAlgorithm algorithm, KeyVersion v) throws PKCS11Exception {
+  /** The probe's answer about the token; empty when the refusal concerned only key {@code v}. */
+  private Optional<Boolean> probe(Session s, WrapAlgorithm algorithm, KeyVersion v)
+      throws PKCS11Exception {
     Optional<MechanismInfo> info = connection.mechanismInfo(CKM_RSA_PKCS_OAEP);
     if (info.isEmpty() || !info.get().hasFlagBit(CKF_DECRYPT)) {
-      return false;
+      return Optional.of(false);
     }
     byte[] secret = new byte[32];
     RANDOM.nextBytes(secret);
@@ -352,27 +370,36 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
     try {
       s.decryptInit(nativeMechanism(algorithm), v.privateHandle());
     } catch (PKCS11Exception e) {
-      if (Pkcs11Errors.isProbeAnswerDefinite(e.getErrorCode())) {
-        return false;
+      Arrays.fill(secret, (byte) 0);
+      if (e.getErrorCode() == CKR_MECHANISM_INVALID) {
+        return Optional.empty(); // the token lists the mechanism: this key does not permit it
       }
-      throw e;
+      return probeRefused(e);
     }
     byte[] out = null;
     try {
       out = s.decrypt(ciphertext);
-      return MessageDigest.isEqual(out, secret);
+      return Optional.of(MessageDigest.isEqual(out, secret));
     } catch (PKCS11Exception e) {
       // CKR_GENERAL_ERROR, CKR_FUNCTION_FAILED, device errors: no answer; classified, probed again.
-      if (Pkcs11Errors.isProbeAnswerDefinite(e.getErrorCode())) {
-        return false;
-      }
-      throw e;
+      return probeRefused(e);
     } finally {
       Arrays.fill(secret, (byte) 0);
       if (out != null) {
         Arrays.fill(out, (byte) 0);
       }
     }
+  }
+
+  private static Optional<Boolean> probeRefused(PKCS11Exception e) throws PKCS11Exception {
+    long code = e.getErrorCode();
+    if (Pkcs11Errors.isKeySpecific(code)) {
+      return Optional.empty();
+    }
+    if (Pkcs11Errors.isProbeAnswerDefinite(code)) {
+      return Optional.of(false);
+    }
+    throw e;
   }
 
   private static Mechanism nativeMechanism(WrapAlgorithm algorithm) {
@@ -396,15 +423,28 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
    * <p>Ciphertexts that are not exactly one modulus long, or not smaller than the modulus, are
    * refused before they reach the token. An empty data key counts as invalid ciphertext.
    *
-   * @throws IllegalArgumentException also if {@code wrappedKey} was made by another provider or
-   *     names a key this provider does not serve
+   * <p>A wrapped key naming a key this provider cannot use is refused for that call only, with an
+   * authoritative exception: {@link KeyNotFoundException} when it was made by another provider,
+   * names another token, or names a version with no object on the token; {@link
+   * KeyAccessDeniedException} {@link KeyAccessDeniedException.Reason#KEY_DISABLED KEY_DISABLED}
+   * when the version's private key has {@code CKA_DECRYPT} false (the token answers {@code
+   * CKR_KEY_FUNCTION_NOT_PERMITTED}); {@link KeyAccessDeniedException.Reason#OPERATION_NOT_PERMITTED
+   * OPERATION_NOT_PERMITTED} when the objects with that label and id are no RSA private key (a
+   * public key only, a secret key, an EC key) or the key's {@code CKA_ALLOWED_MECHANISMS} exclude
+   * both OAEP and raw RSA. Such a key never changes how the provider decrypts under other keys:
+   * the native-OAEP probe does not remember a refusal that concerns the key it ran with, and a key
+   * that permits only one of the two mechanisms is decrypted with that one.
+   *
+   * @throws KeyNotFoundException also if {@code wrappedKey} was made by another provider or names a
+   *     key this provider does not serve
    */
   @Override
   public SecretBytes unwrap(WrappedKey wrappedKey) {
     Objects.requireNonNull(wrappedKey, "wrappedKey");
     if (!ID.equals(wrappedKey.providerId())) {
-      throw new IllegalArgumentException(
-          "the key was wrapped by provider '" + wrappedKey.providerId() + "', not '" + ID + "'");
+      throw new KeyNotFoundException(
+          "the key was wrapped by another provider, not by '" + ID + "'",
+          wrappedKey.keyReference());
     }
     KeyReference reference = wrappedKey.keyReference();
     checkServed(reference);
@@ -449,17 +489,67 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
 
   private KeyVersion findForUnwrap(Session s, KeyReference reference, String key, long generation)
       throws PKCS11Exception {
-    KeyVersion v =
-        KeyObjects.findSettled(s, reference, generation, clock.instant())
-            .orElseThrow(() -> notFound(reference));
-    versions.put(key, v);
-    return v;
+    Optional<KeyVersion> found = KeyObjects.findSettled(s, reference, generation, clock.instant());
+    if (found.isEmpty()) {
+      throw absentOrUnusable(s, reference);
+    }
+    versions.put(key, found.get());
+    return found.get();
   }
 
+  /**
+   * Why no RSA private key answers to {@code reference}: {@link KeyNotFoundException} when no
+   * object at all has its label and id, else {@link KeyAccessDeniedException} {@code
+   * OPERATION_NOT_PERMITTED} (the objects there cannot unwrap). The second is only concluded in a
+   * logged-in session, since a session that lost its login sees public objects but no private ones
+   * (the connection then logs in again and retries).
+   */
+  private static RuntimeException absentOrUnusable(Session s, KeyReference reference)
+      throws PKCS11Exception {
+    if (!KeyObjects.anyObject(s, reference)) {
+      return notFound(reference);
+    }
+    TokenConnection.requireLogin(s);
+    return new KeyAccessDeniedException(
+        "the token has objects with this key's label and id, but no RSA private key that can unwrap",
+        KeyAccessDeniedException.Reason.OPERATION_NOT_PERMITTED,
+        reference);
+  }
+
+  /**
+   * Decrypts with the token's OAEP or with raw RSA, as {@link #nativeOaep} says for the token, or
+   * as this key version was found to need: a key whose {@code CKA_ALLOWED_MECHANISMS} refuse the
+   * chosen mechanism ({@code CKR_MECHANISM_INVALID}) is tried once with the other one, and if that
+   * works, the key is always decrypted that way. If neither works, the first refusal is thrown
+   * (classified {@code OPERATION_NOT_PERMITTED}).
+   */
   private byte[] decrypt(Session s, KeyVersion v, WrapAlgorithm algorithm, byte[] ciphertext)
       throws PKCS11Exception {
+    String key = cacheKey(v.name(), v.version());
+    Boolean pinned = keyPaths.get(key);
+    boolean nativeFirst = pinned != null ? pinned : nativeOaep(s, algorithm, v);
+    try {
+      return decrypt(s, v, algorithm, ciphertext, nativeFirst);
+    } catch (PKCS11Exception e) {
+      if (pinned != null || e.getErrorCode() != CKR_MECHANISM_INVALID) {
+        throw e;
+      }
+      byte[] out;
+      try {
+        out = decrypt(s, v, algorithm, ciphertext, !nativeFirst);
+      } catch (PKCS11Exception other) {
+        throw e;
+      }
+      keyPaths.put(key, !nativeFirst);
+      return out;
+    }
+  }
+
+  private byte[] decrypt(
+      Session s, KeyVersion v, WrapAlgorithm algorithm, byte[] ciphertext, boolean nativeOaep)
+      throws PKCS11Exception {
     byte[] out;
-    if (nativeOaep(s, algorithm, v)) {
+    if (nativeOaep) {
       s.decryptInit(nativeMechanism(algorithm), v.privateHandle());
       try {
         out = s.decrypt(ciphertext);
@@ -488,8 +578,8 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
    * {@inheritDoc}
    *
    * @return the version's RSA public key, read from the token (always present)
-   * @throws IllegalArgumentException if {@code reference} is not versioned or not served
-   * @throws KeyNotFoundException if the version does not exist
+   * @throws IllegalArgumentException if {@code reference} is not versioned
+   * @throws KeyNotFoundException if the version does not exist or is not served
    */
   @Override
   public Optional<PublicKey> publicKey(KeyReference reference) {
@@ -524,9 +614,11 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
   void forget(KeyReference key) {
     if (key.isVersioned()) {
       versions.remove(cacheKey(key.name(), key.version().get()));
+      keyPaths.remove(cacheKey(key.name(), key.version().get()));
     } else {
       String prefix = key.name() + "/";
       versions.keySet().removeIf(k -> k.startsWith(prefix));
+      keyPaths.keySet().removeIf(k -> k.startsWith(prefix));
     }
   }
 
@@ -550,6 +642,7 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
   public void close() {
     connection.close();
     versions.clear();
+    keyPaths.clear();
   }
 
   @Override

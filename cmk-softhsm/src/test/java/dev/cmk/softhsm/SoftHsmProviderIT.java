@@ -42,6 +42,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import javax.crypto.Cipher;
 import org.junit.jupiter.api.AfterAll;
@@ -432,14 +433,37 @@ class SoftHsmProviderIT {
     assertFalse(provider.serves(KeyReference.local(key2048.name(), null)));
     assertFalse(provider.serves(KeyReference.parse(key2048 + ";serial=0000000000000000")));
     assertFalse(provider.serves(KeyReference.parse(key2048 + ";slot-id=1")));
-    assertThrows(IllegalArgumentException.class, () -> provider.describe(KeyReference.local("x", null)));
   }
 
   @Test
-  void unwrap_otherProviderId_illegalArgument() {
+  void describeWrapPublicKey_referenceNotServed_keyNotFound() {
+    KeyReference otherToken = KeyReference.parse("pkcs11:token=other;object=" + key2048.name());
+    KeyReference otherVersion = otherToken.withVersion(key2048.version().orElseThrow());
+    assertThrows(KeyNotFoundException.class, () -> provider.describe(KeyReference.local("x", null)));
+    assertThrows(KeyNotFoundException.class, () -> provider.describe(otherToken));
+    assertThrows(KeyNotFoundException.class, () -> provider.wrap(otherVersion, dataKey()));
+    assertThrows(KeyNotFoundException.class, () -> provider.publicKey(otherVersion));
+  }
+
+  @Test
+  void unwrap_otherProviderId_keyNotFound() {
     WrappedKey w = provider.wrap(key2048, dataKey());
     WrappedKey other = new WrappedKey("in-memory", w.keyReference(), w.algorithm(), w.ciphertext());
-    assertThrows(IllegalArgumentException.class, () -> provider.unwrap(other));
+    KeyNotFoundException e = assertThrows(KeyNotFoundException.class, () -> provider.unwrap(other));
+    assertEquals(Optional.of(key2048), e.keyReference());
+  }
+
+  @Test
+  void unwrap_referenceOnOtherTokenOrSerial_keyNotFound() {
+    WrappedKey w = provider.wrap(key2048, dataKey());
+    for (String reference :
+        List.of(
+            "pkcs11:token=other;object=" + key2048.name() + ";id=" + key2048.version().orElseThrow(),
+            key2048 + ";serial=0000000000000000")) {
+      WrappedKey other =
+          new WrappedKey("pkcs11", KeyReference.parse(reference), w.algorithm(), w.ciphertext());
+      assertThrows(KeyNotFoundException.class, () -> provider.unwrap(other), reference);
+    }
   }
 
   @Test

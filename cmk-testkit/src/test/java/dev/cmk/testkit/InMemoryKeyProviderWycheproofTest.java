@@ -9,9 +9,6 @@ import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.interfaces.RSAPrivateCrtKey;
@@ -31,7 +28,8 @@ import org.junit.jupiter.api.TestFactory;
  * through {@link InMemoryKeyProvider#unwrap}: every valid vector with an empty label and a
  * non-empty message unwraps to its message; every other vector (invalid padding, malformed
  * ciphertext, a non-empty label, an empty message) fails with {@link InvalidCiphertextException},
- * or cannot even be put into a {@link WrappedKey} (empty ciphertext).
+ * or cannot even be put into a {@link WrappedKey} (empty ciphertext). The vectors come from this
+ * module's resources ({@link WycheproofVectors}); a missing file fails the test.
  */
 class InMemoryKeyProviderWycheproofTest {
 
@@ -47,16 +45,16 @@ class InMemoryKeyProviderWycheproofTest {
 
   @TestFactory
   Stream<DynamicTest> unwrap_wycheproofRsaOaep2048Vectors_matchExpectedResult() throws Exception {
-    return vectors("rsa_oaep_2048_sha256_mgf1sha256_test.json", 2048);
+    return vectors(WycheproofVectors.RSA_OAEP_2048_SHA256, 2048);
   }
 
   @TestFactory
   Stream<DynamicTest> unwrap_wycheproofRsaOaep3072Vectors_matchExpectedResult() throws Exception {
-    return vectors("rsa_oaep_3072_sha256_mgf1sha256_test.json", 3072);
+    return vectors(WycheproofVectors.RSA_OAEP_3072_SHA256, 3072);
   }
 
   private Stream<DynamicTest> vectors(String file, int keySize) throws Exception {
-    String json = read("wycheproof/" + file);
+    String json = WycheproofVectors.json(file);
     Matcher key = PKCS8.matcher(json);
     assertTrue(key.find(), "private key in " + file);
     KeyFactory rsa = KeyFactory.getInstance("RSA");
@@ -110,15 +108,6 @@ class InMemoryKeyProviderWycheproofTest {
           assertThrows(InvalidCiphertextException.class, () -> provider.unwrap(wrapped));
       assertEquals(InvalidCiphertextException.MESSAGE, e.getMessage());
       assertEquals(null, e.getCause(), "no padding detail travels with the exception");
-    }
-  }
-
-  private String read(String resource) throws IOException {
-    try (InputStream in = getClass().getResourceAsStream(resource)) {
-      if (in == null) {
-        throw new IOException("test resource not found: " + resource);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
 }

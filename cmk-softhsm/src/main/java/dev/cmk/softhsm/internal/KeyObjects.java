@@ -146,6 +146,9 @@ public final class KeyObjects {
       Session session, KeyReference version, long generation, Instant now)
       throws PKCS11Exception {
     String v = version.version().orElseThrow();
+    if (!Versions.isValid(v)) {
+      return Optional.empty(); // no CKA_ID written by this module can hold it
+    }
     long[] handles =
         session.findAllObjectsSingle(privateKeys(version.name()).id(Versions.toId(v)));
     if (handles.length > 1) {
@@ -207,6 +210,21 @@ public final class KeyObjects {
             hsmProtected(a),
             generation,
             now));
+  }
+
+  /**
+   * Whether the token holds any object (of any class and type: a public key, a secret key, an EC
+   * key, &hellip;) with the reference's name as {@code CKA_LABEL} and its version as {@code
+   * CKA_ID}. Tells "no such key" from "objects that cannot unwrap" once no RSA private key was
+   * found.
+   */
+  public static boolean anyObject(Session session, KeyReference version) throws PKCS11Exception {
+    String v = version.version().orElseThrow();
+    if (!Versions.isValid(v)) {
+      return false;
+    }
+    AttributeVector template = new AttributeVector().label(version.name()).id(Versions.toId(v));
+    return session.findObjectsSingle(template, 1).length > 0;
   }
 
   /**

@@ -49,7 +49,11 @@ import org.xipki.pkcs11.wrapper.PKCS11Exception;
  *   <caption>Classification</caption>
  *   <tr><th>Return value</th><th>Result</th></tr>
  *   <tr><td>{@code CKR_KEY_FUNCTION_NOT_PERMITTED}</td>
- *       <td>{@link KeyAccessDeniedException}, {@code KEY_DISABLED} ({@code CKA_DECRYPT} false)</td></tr>
+ *       <td>{@link KeyAccessDeniedException}, {@code KEY_DISABLED}: the token checks only {@code
+ *       CKA_DECRYPT} for it, and a private key with {@code CKA_DECRYPT} false is how this module
+ *       disables a version (and what {@code describe} reports as disabled). Whose key it is decides
+ *       what the guard does, not the reason: a denial for a key other than the configured one
+ *       fails that request only.</td></tr>
  *   <tr><td>{@code CKR_MECHANISM_INVALID}, {@code CKR_MECHANISM_PARAM_INVALID},
  *       {@code CKR_KEY_TYPE_INCONSISTENT}, {@code CKR_FUNCTION_REJECTED}, read-only token or
  *       attribute</td><td>{@link KeyAccessDeniedException}, {@code OPERATION_NOT_PERMITTED}</td></tr>
@@ -115,9 +119,21 @@ public final class Pkcs11Errors {
    * for the provider's lifetime: the token refuses the mechanism or its parameters, or rejects
    * valid OAEP. Anything else ({@code CKR_GENERAL_ERROR}, {@code CKR_FUNCTION_FAILED}, device and
    * session errors, &hellip;) says nothing about the mechanism; the probe is then run again later.
+   * Refusals that concern the probe's key ({@link #isKeySpecific}) are not definite either.
    */
   public static boolean isProbeAnswerDefinite(long code) {
-    return isMechanismUnsupported(code) || isCiphertextRejected(code);
+    return !isKeySpecific(code) && (isMechanismUnsupported(code) || isCiphertextRejected(code));
+  }
+
+  /**
+   * Whether a refusal of an operation concerns the key rather than the token's mechanism: the key's
+   * type or size does not fit it, or the key does not permit the function. A probe that meets one
+   * learns nothing about the token.
+   */
+  public static boolean isKeySpecific(long code) {
+    return code == CKR_KEY_TYPE_INCONSISTENT
+        || code == CKR_KEY_SIZE_RANGE
+        || code == CKR_KEY_FUNCTION_NOT_PERMITTED;
   }
 
   /** Whether an object handle no longer names an object (deleted, or from an old login). */

@@ -60,9 +60,14 @@ public final class Versions {
     }
     return format(max + 1, random);
   }
+  /** Whether {@code version} can be a {@code CKA_ID} of this module (see {@link #toId}). */
+  public static boolean isValid(String version) {
+    return VALID.matcher(version).matches();
+  }
+
   /** The {@code CKA_ID} bytes of a version. */
   public static byte[] toId(String version) {
-    if (!VALID.matcher(version).matches()) {
+    if (!isValid(version)) {
       throw new IllegalArgumentException("key version must be 1-64 characters of [0-9a-zA-Z._-]");
     }
     return version.getBytes(StandardCharsets.US_ASCII);

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_KEY_SIZE_RANGE;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_KEY_TYPE_INCONSISTENT;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_ARGUMENTS_BAD;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_CRYPTOKI_NOT_INITIALIZED;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_DEVICE_ERROR;
@@ -118,6 +120,18 @@ class Pkcs11ErrorsTest {
           CKR_ENCRYPTED_DATA_INVALID
         }) {
       assertTrue(Pkcs11Errors.isProbeAnswerDefinite(code), Pkcs11Errors.name(code));
+    }
+  }
+
+  @Test
+  void isProbeAnswerDefinite_refusalsThatConcernTheKey_falseAndKeySpecific() {
+    for (long code :
+        new long[] {CKR_KEY_TYPE_INCONSISTENT, CKR_KEY_SIZE_RANGE, CKR_KEY_FUNCTION_NOT_PERMITTED}) {
+      assertTrue(Pkcs11Errors.isKeySpecific(code), Pkcs11Errors.name(code));
+      assertFalse(Pkcs11Errors.isProbeAnswerDefinite(code), Pkcs11Errors.name(code));
+    }
+    for (long code : new long[] {CKR_MECHANISM_INVALID, CKR_ARGUMENTS_BAD, CKR_GENERAL_ERROR}) {
+      assertFalse(Pkcs11Errors.isKeySpecific(code), Pkcs11Errors.name(code));
     }
   }
 

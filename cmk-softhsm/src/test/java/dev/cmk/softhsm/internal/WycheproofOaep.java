@@ -4,9 +4,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cmk.testkit.WycheproofVectors;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.interfaces.RSAPrivateCrtKey;
@@ -14,21 +13,17 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
-import org.junit.jupiter.api.Assumptions;
 
 /**
- * The Wycheproof RSA-OAEP-256 decryption vectors in {@code shared/vectors/wycheproof} (next to the
- * repository). Found through the {@code cmk.wycheproof.dir} system property (set by the build) or
- * by walking up from the working directory. Missing vectors fail the test when {@code CI=true} and
- * skip it, with the reason, otherwise.
+ * The Wycheproof RSA-OAEP-256 decryption vectors (2048 and 3072 bits), parsed. They ship in
+ * cmk-testkit ({@link WycheproofVectors}, with their license), so every clone runs the vector tests;
+ * a missing file fails the test instead of skipping it.
  */
 public final class WycheproofOaep {
 
   /** The vector files, one per key size. */
   public static final List<String> FILES =
-      List.of(
-          "rsa_oaep_2048_sha256_mgf1sha256_test.json", "rsa_oaep_3072_sha256_mgf1sha256_test.json");
+      List.of(WycheproofVectors.RSA_OAEP_2048_SHA256, WycheproofVectors.RSA_OAEP_3072_SHA256);
 
   /**
    * One test case.
@@ -61,48 +56,18 @@ public final class WycheproofOaep {
 
   private WycheproofOaep() {}
 
-  /** The directory, or aborts / fails the test as described in the class comment. */
-  public static Path directory() {
-    Optional<Path> dir = find();
-    if (dir.isEmpty()) {
-      String why =
-          "Wycheproof vectors not found: set -Dcmk.wycheproof.dir or keep ../shared/vectors/wycheproof"
-              + " next to the repository";
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        fail(why + " (CI=true: missing vectors are a failure)");
-      }
-      Assumptions.abort(why);
-    }
-    return dir.get();
-  }
-
-  private static Optional<Path> find() {
-    String property = System.getProperty("cmk.wycheproof.dir");
-    if (property != null && Files.isDirectory(Path.of(property))) {
-      return Optional.of(Path.of(property).normalize());
-    }
-    for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-      Path candidate = p.resolve("shared").resolve("vectors").resolve("wycheproof");
-      if (Files.isDirectory(candidate)) {
-        return Optional.of(candidate);
-      }
-    }
-    return Optional.empty();
-  }
-
   /** Reads every file. */
   public static List<Vectors> load() {
-    Path dir = directory();
     List<Vectors> out = new ArrayList<>();
     for (String file : FILES) {
-      out.add(load(dir.resolve(file)));
+      out.add(load(file));
     }
     return out;
   }
 
-  private static Vectors load(Path file) {
+  private static Vectors load(String file) {
     try {
-      JsonNode root = new ObjectMapper().readTree(Files.readAllBytes(file));
+      JsonNode root = new ObjectMapper().readTree(WycheproofVectors.bytes(file));
       if (!"rsaes_oaep_decrypt_schema_v1.json".equals(root.path("schema").asText())) {
         fail(file + ": unexpected schema " + root.path("schema").asText());
       }
@@ -142,8 +107,7 @@ public final class WycheproofOaep {
       if (cases.size() != root.path("numberOfTests").asInt()) {
         fail(file + ": numberOfTests does not match the cases read");
       }
-      return new Vectors(
-          file.getFileName().toString(), group.path("keySize").asInt(), key, List.copyOf(cases));
+      return new Vectors(file, group.path("keySize").asInt(), key, List.copyOf(cases));
     } catch (IOException | GeneralSecurityException e) {
       throw new AssertionError("cannot read " + file, e);
     }

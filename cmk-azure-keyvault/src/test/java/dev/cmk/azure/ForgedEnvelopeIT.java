@@ -14,6 +14,7 @@ import dev.cmk.api.KeyAccessDeniedException.Reason;
 import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.KeyAccessState;
 import dev.cmk.core.KeyPolicy;
 import dev.cmk.core.LossCause;
@@ -125,7 +126,7 @@ class ForgedEnvelopeIT {
   private void assertForgedEnvelopeFailsAlone(byte[] forged, LoopbackVault deniedIn) {
     byte[] cachedUnderK = crypto.encrypt(data("cached"), AAD);
     assertArrayEquals(data("cached"), crypto.decrypt(cachedUnderK, AAD));
-    long cached = crypto.cachedDataKeys();
+    long cached = crypto.diagnostics().cachedDataKeys();
     byte[] uncachedUnderK = sealedBy(kFirstVersion.versionless(), data("uncached"));
     deniedIn.clearRequests();
 
@@ -140,7 +141,7 @@ class ForgedEnvelopeIT {
 
     assertEquals(KeyAccessState.AVAILABLE, crypto.keyAccess().status().state());
     assertEquals(LossCause.NONE, crypto.keyAccess().status().cause());
-    assertEquals(cached, crypto.cachedDataKeys(), "no data key was purged");
+    assertEquals(cached, crypto.diagnostics().cachedDataKeys(), "no data key was purged");
     assertArrayEquals(data("cached"), crypto.decrypt(cachedUnderK, AAD));
     assertArrayEquals(data("uncached"), crypto.decrypt(uncachedUnderK, AAD));
     assertArrayEquals(data("write"), crypto.decrypt(crypto.encrypt(data("write"), AAD), AAD));
@@ -199,7 +200,7 @@ class ForgedEnvelopeIT {
         report.failures().toString());
     assertArrayEquals(before.get("forged-other-vault"), store.get("forged-other-vault"), "left unchanged");
     for (String id : List.of("first", "second", "third")) {
-      assertEquals(secondVersion.toString(), EnvelopeCrypto.inspect(store.get(id)).keyReference().toString());
+      assertEquals(secondVersion.toString(), EnvelopeInfo.of(store.get(id)).keyReference().toString());
       assertArrayEquals(data(id), crypto.decrypt(store.get(id), AAD));
     }
     assertEquals(KeyAccessState.AVAILABLE, crypto.keyAccess().status().state());
@@ -217,7 +218,7 @@ class ForgedEnvelopeIT {
     assertFalse(e.refreshRequired());
     assertEquals(KeyAccessState.UNAVAILABLE, crypto.keyAccess().status().state());
     assertEquals(LossCause.IDENTITY_NOT_AUTHORIZED, crypto.keyAccess().status().cause());
-    assertEquals(0, crypto.cachedDataKeys());
+    assertEquals(0, crypto.diagnostics().cachedDataKeys());
     assertTrue(
         vaultA.requests().stream()
             .filter(r -> reader.name().equals(r.identity()))

@@ -98,7 +98,7 @@ class IdentityLossGuardIT {
     assertFalse(e.refreshRequired());
     assertEquals(KeyAccessState.UNAVAILABLE, crypto.keyAccess().status().state());
     assertEquals(LossCause.IDENTITY_NOT_AUTHORIZED, crypto.keyAccess().status().cause());
-    assertEquals(0, crypto.cachedDataKeys(), "the data keys were purged");
+    assertEquals(0, crypto.diagnostics().cachedDataKeys(), "the data keys were purged");
     assertThrows(KeyAccessSuspendedException.class, () -> crypto.encrypt(DATA, AAD));
     return clock.instant();
   }
@@ -120,7 +120,7 @@ class IdentityLossGuardIT {
   void identityRefused_tripsAsIdentityNotAuthorized_purgesCachedKeys_staysDownWhileRefused() {
     byte[] envelope = crypto.encrypt(DATA, AAD);
     assertArrayEquals(DATA, crypto.decrypt(envelope, AAD));
-    assertTrue(crypto.cachedDataKeys() > 0, "the data key is cached before the loss");
+    assertTrue(crypto.diagnostics().cachedDataKeys() > 0, "the data key is cached before the loss");
     Instant tripped = refuseAndTrip(envelope);
 
     clock.set(tripped.plus(Duration.ofMinutes(10)));

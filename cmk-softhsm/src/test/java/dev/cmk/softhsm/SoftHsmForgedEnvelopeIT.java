@@ -21,6 +21,7 @@ import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.KeyAccessEvent;
 import dev.cmk.core.KeyAccessState;
 import dev.cmk.core.KeyPolicy;
@@ -202,7 +203,7 @@ class SoftHsmForgedEnvelopeIT {
     KeyReference k = generate(shared, unique("oaep-only"), new long[] {CKM_RSA_PKCS_OAEP});
     Service forger = new Service(OaepFallback.NATIVE_OAEP_SHA1, k);
     byte[] forged = forgeUnderPkcs1OnlyKey(forger, unique("no-oaep"));
-    assertEquals(WrapAlgorithm.RSA_OAEP_SHA1, EnvelopeCrypto.inspect(forged).wrapAlgorithm());
+    assertEquals(WrapAlgorithm.RSA_OAEP_SHA1, EnvelopeInfo.of(forged).wrapAlgorithm());
     Written underK = forger.writeWith(k);
 
     try (EnvelopeCrypto readOnly = EnvelopeCrypto.builder().provider(shared).build()) {
@@ -304,7 +305,7 @@ class SoftHsmForgedEnvelopeIT {
               .keyPolicy(policy)
               .build()) {
         Written w = Written.encrypt(writer, "under-" + key.name(), 200);
-        assertEquals(key, EnvelopeCrypto.inspect(w.envelope).keyReference(), "written under " + key);
+        assertEquals(key, EnvelopeInfo.of(w.envelope).keyReference(), "written under " + key);
         return w;
       }
     }
@@ -316,7 +317,7 @@ class SoftHsmForgedEnvelopeIT {
     <T extends KeyProviderException> T assertForgeryIsolated(byte[] forged, Class<T> expected) {
       Written mine = Written.encrypt(crypto, "mine", 300); // cached data key
       Written unwrapLater = writeWith(k); // not cached here: its data key needs the token
-      long cached = crypto.cachedDataKeys();
+      long cached = crypto.diagnostics().cachedDataKeys();
       assertTrue(cached > 0, "the write key's data key is cached");
 
       T e = assertThrows(expected, () -> crypto.decrypt(forged, AAD));
@@ -329,7 +330,7 @@ class SoftHsmForgedEnvelopeIT {
           calls,
           CmkOnToken.providerCalls(counted),
           "repeats of a refused envelope within its back-off do not reach the token: " + counted);
-      assertEquals(cached, crypto.cachedDataKeys(), "no cached data key was purged");
+      assertEquals(cached, crypto.diagnostics().cachedDataKeys(), "no cached data key was purged");
       mine.assertDecrypts(crypto);
       unwrapLater.assertDecrypts(crypto); // K unwraps through the token
       Written.encrypt(crypto, "after", 300).assertDecrypts(crypto);

@@ -15,8 +15,10 @@ import dev.cmk.api.SecretBytes;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
+import dev.cmk.testkit.Fault;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
+import dev.cmk.testkit.Operation;
 import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.security.SecureRandom;
@@ -24,7 +26,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -127,6 +131,59 @@ class RevocationReviewTest {
         "the configured key is fine (a describe says so): the guard must not trip; got "
             + service.keyAccess().status());
     assertArrayEquals(DATA, service.decrypt(mine, AAD));
+  }
+
+  // ------------------------------------------------------------------ 2b. throttling
+
+  /**
+   * README: "a revoked key is refused ≤ t + P + T" under throttling. {@code Access.unwrap} calls
+   * {@code clearTransient()} after a successful unwrap of <em>any</em> version, which restarts the
+   * configured key's transient streak. The customer disables the current version V2 (the portal's
+   * "disable" acts on a version; older versions stay enabled) while Key Vault throttles {@code get
+   * key} with {@code Retry-After: 21600}; the service keeps reading V2 envelopes from its cache and,
+   * once a minute, an uncached envelope of the still-enabled V1. Each V1 unwrap resets the streak,
+   * so T is never reached and V2's cached data keys serve until the cache's max age (1 h).
+   */
+  @Test
+  void currentVersionRevokedWhileThrottled_oldVersionUnwrapsSucceed_stillRefusedWithinPPlusT() {
+    KeyReference v1 = vault.createKey("throttled-mixed", 2048);
+    List<byte[]> oldEnvelopes = new ArrayList<>();
+    EnvelopeCrypto v1Writer = EnvelopeCrypto.builder().provider(vault).writeKey(v1).clock(clock)
+        .dataKeyLimits(DataKeyLimits.singleUse()).build();
+    for (int i = 0; i < 40; i++) {
+      oldEnvelopes.add(v1Writer.encrypt(DATA, AAD)); // each with its own data key
+    }
+    EnvelopeCrypto service = EnvelopeCrypto.builder().provider(vault)
+        .writeKey(v1.versionless()).clock(clock).sleeper(clock::advance).build();
+    KeyReference v2 = vault.rotate(v1.versionless());
+    clock.advance(P);
+    byte[] current = service.encrypt(DATA, AAD); // picks up V2; its data key is cached
+    assertEquals(v2, service.keyAccess().status().currentVersion());
+
+    vault.setEnabled(v2, false);
+    vault.setFault(Operation.DESCRIBE, Fault.transientFailure(Duration.ofHours(6)));
+    Instant revoked = clock.instant();
+    Duration bound = P.plus(KeyAccessSettings.DEFAULT.transientTripThreshold());
+    int next = 0;
+    Instant refused = null;
+    for (int second = 0; second < 1800 && refused == null; second++) {
+      if (second % 60 == 0 && next < oldEnvelopes.size()) {
+        try {
+          service.decrypt(oldEnvelopes.get(next++), AAD); // V1 is enabled: unwraps succeed
+        } catch (RuntimeException suspendedAlready) {
+          // fine: the guard tripped
+        }
+      }
+      try {
+        assertArrayEquals(DATA, service.decrypt(current, AAD));
+      } catch (RuntimeException e) {
+        refused = clock.instant();
+      }
+      clock.advance(Duration.ofSeconds(1));
+    }
+    assertNotNull(refused, "V2, disabled, still decrypted from the cache 30 minutes later");
+    assertFalse(refused.isAfter(revoked.plus(bound)),
+        "refused only " + Duration.between(revoked, refused) + " after the disable");
   }
 
   // ------------------------------------------------------------------ 3. strict writes

@@ -271,6 +271,81 @@ class RevocationReviewTest {
             + " after it: healed without refresh()");
   }
 
+  /**
+   * README X: "access back within X = G of the loss always recovers by itself". The key is
+   * disabled 59 s after the last confirmation (so the loss is found 1 s later, at D) and
+   * re-enabled 5 s before t + G, after the last 30-s backoff probe; the vault then answers 503 for
+   * a few seconds around the deadline D + G. The deadline probe fails transiently and the guard
+   * declares REFRESH_REQUIRED although access was restored within G. (Either the bound needs "when
+   * the vault answers the deadline probe", or the lock should wait for an answer.)
+   */
+  @Test
+  void restoredWithinX_vaultBlipsAtTheDeadline_stillRecoversByItself() {
+    KeyReference v1 = vault.createKey("blip", 2048);
+    EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(vault).writeKey(v1.versionless())
+        .clock(clock).sleeper(clock::advance).build();
+    byte[] envelope = crypto.encrypt(DATA, AAD);
+    for (int i = 0; i < 59; i++) {
+      clock.advance(Duration.ofSeconds(1));
+      crypto.decrypt(envelope, AAD);
+    }
+    vault.setEnabled(v1, false);
+    Instant t = clock.instant();
+    Instant restore = t.plus(G).minusSeconds(5);
+    Instant found = null;
+    boolean blipped = false;
+    for (int second = 0; second < 2400; second++) {
+      clock.advance(Duration.ofSeconds(1));
+      if (clock.instant().equals(restore)) {
+        vault.setEnabled(v1, true);
+      }
+      if (found != null && !blipped && !clock.instant().isBefore(found.plus(G).minusSeconds(2))) {
+        vault.failNext(Operation.DESCRIBE, 20, Fault.transientFailure());
+        blipped = true;
+      }
+      try {
+        crypto.decrypt(envelope, AAD);
+      } catch (KeyAccessSuspendedException e) {
+        if (found == null) {
+          found = crypto.keyAccess().status().since();
+        }
+      }
+    }
+    assertEquals(t.plusSeconds(1), found);
+    assertTrue(blipped);
+    assertEquals(KeyAccessState.AVAILABLE, crypto.keyAccess().status().state(),
+        "restored " + Duration.between(t, restore) + " after the disable");
+  }
+
+  /**
+   * README: "the identity loses permission (reads) | first refusal ≤ t + P". The guard's probe
+   * while available is a {@code describe}; an identity that keeps {@code get} but loses {@code
+   * unwrapKey} (role changed to Key Vault Reader, or a custom role without unwrap) is confirmed
+   * every P, so cached data keys serve until the cache's max age (and, with Azure's local
+   * public-key wrap, writes go on indefinitely).
+   */
+  @Test
+  void identityLosesUnwrapButKeepsGet_cachedReadsRefusedWithinP() {
+    KeyReference v1 = vault.createKey("reader-role", 2048);
+    EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(vault).writeKey(v1.versionless())
+        .clock(clock).sleeper(clock::advance).build();
+    byte[] envelope = crypto.encrypt(DATA, AAD);
+    vault.setFault(Operation.UNWRAP,
+        Fault.denied(KeyAccessDeniedException.Reason.IDENTITY_NOT_AUTHORIZED).onlyFor(v1.versionless()));
+    Instant revoked = clock.instant();
+    Instant refused = null;
+    for (int second = 0; second < 600 && refused == null; second++) {
+      try {
+        crypto.decrypt(envelope, AAD);
+      } catch (RuntimeException e) {
+        refused = clock.instant();
+      }
+      clock.advance(Duration.ofSeconds(1));
+    }
+    assertNotNull(refused, "still decrypting from the cache 10 minutes after unwrap was revoked");
+    assertFalse(refused.isAfter(revoked.plus(P)));
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private static Thread daemon(String name, Runnable body, AtomicReference<Throwable> outcome) {

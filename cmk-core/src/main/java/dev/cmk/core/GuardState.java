@@ -86,9 +86,22 @@ record GuardState(
         backoff, null, lastProbeAt);
   }
 
-  /** Whether the last confirmation is older than the probe interval (or missing). */
+  /**
+   * Whether the last confirmation is due for renewal (older than {@link
+   * KeyAccessSettings#reconfirmAfter()}) or missing.
+   */
   boolean confirmationStale(Instant now, KeyAccessSettings settings) {
-    return confirmedAt == null || !now.isBefore(confirmedAt.plus(settings.probeInterval()));
+    return confirmedAt == null || !now.isBefore(confirmedAt.plus(settings.reconfirmAfter()));
+  }
+
+  /**
+   * Whether transient failures have kept the configured key unconfirmed for longer than the
+   * probe interval plus the trip threshold (checked on every operation).
+   */
+  boolean unconfirmedTooLong(Instant now, KeyAccessSettings settings) {
+    return kind == KeyAccessState.AVAILABLE && transientSince != null && confirmedAt != null
+        && !now.isBefore(confirmedAt.plus(settings.probeInterval())
+            .plus(settings.transientTripThreshold()));
   }
 
   /**

@@ -61,27 +61,32 @@ final class GuardedAccess implements KeyAccess {
     Instant started = clock.instant();
     try {
       WrappedKey w = calls.call(() -> p.wrap(version, dataKey));
-      watch.confirmed(KeyVersionId.of(w), started);
+      watch.confirmed(w, started);
       return w;
     } catch (KeyProviderException e) {
       throw guard.writeFailed(e);
     }
   }
 
+  /**
+   * Runs inside the data-key cache's loader: no probe, no purge, no event here (the guard was
+   * asked by {@link #checkReadable} just before); a recently refused wrapped key is refused again
+   * without a provider call.
+   */
   @Override
   public SecretBytes unwrap(WrappedKey wrappedKey) {
-    guard.ensureAvailable(false);
+    watch.checkNotRefused(wrappedKey);
     KeyEncryptionKeyProvider p = providers.get(wrappedKey.providerId());
     Instant started = clock.instant();
     SecretBytes key = calls.call(() -> p.unwrap(wrappedKey));
-    watch.confirmed(KeyVersionId.of(wrappedKey), started);
-    guard.clearTransient();
+    watch.confirmed(wrappedKey, started);
+    guard.unwrapSucceeded(KeyVersionId.of(wrappedKey));
     return key;
   }
 
   @Override
-  public RuntimeException unwrapFailed(KeyVersionId version, KeyProviderException e) {
-    return guard.readFailed(version, e);
+  public RuntimeException unwrapFailed(WrappedKey wrappedKey, KeyProviderException e) {
+    return guard.readFailed(wrappedKey, e);
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.cmk.api.KeyPolicyViolationException;
 import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.KeyReference;
+import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.core.internal.KeyAccess;
 import dev.cmk.core.internal.KeyVersionId;
@@ -46,12 +47,15 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p><b>Bounds</b> (P = probe interval, G = grace period; with a guarded call or {@link
- * #probeIfDue()} at least every second — see README "Loss of access, in detail"): a disable is
- * refused within P of the customer's action (reads and writes); access restored within G of the
- * actual loss always recovers by itself; access lost for longer than G + P always needs {@link
- * #refresh()}. An envelope naming a key or version the identity may not use fails that request
- * only: the configured key is re-checked (at most every 5 seconds) and only its own denial trips
- * the guard.
+ * #probeIfDue()} at least every second — see README "Loss of access, in detail"): a confirmation
+ * is a describe and an unwrap of a canary, renewed when it is {@link
+ * KeyAccessSettings#reconfirmAfter()} old; a disable (or a lost "unwrap" permission) is refused
+ * within P of the customer's action (reads and writes); access restored within G of the actual
+ * loss always recovers by itself (the deadline probe is retried for {@code probeBackoffMax} if the
+ * vault fails transiently); access lost for longer than G + P always needs {@link #refresh()}. An
+ * envelope naming a key, version or algorithm the identity may not use fails that request only:
+ * the configured key is re-checked by a probe (at most every 5 seconds) and only its own refusal
+ * trips the guard.
  *
  * <p><b>Security guarantees:</b> no key bytes or plaintext appear in events, logs or exception
  * messages produced here; error texts are the providers' (which carry none either).
@@ -79,6 +83,8 @@ public final class KeyAccessGuard {
   private volatile GuardState state;
   private volatile KeyConfiguration config; // written under the lock
   private Instant lastTriggeredCheck; // guarded by this: re-check after another key's denial
+  private KeyConfirmation.Canary canary; // guarded by this: unwrapped by every probe
+  private Instant deadlineRetryOf; // guarded by this: the loss whose deadline probe failed transiently
 
   KeyAccessGuard(
       Clock clock,
@@ -149,7 +155,7 @@ public final class KeyAccessGuard {
         KeyReference version;
         try {
           version = confirmation.confirm(next, s.currentVersion(), now, pending.events);
-          confirmation.trialRoundTrip(next.provider(), version);
+          canary = confirmation.trialRoundTrip(next.provider(), version);
         } catch (KeyProviderException e) {
           if (s.kind() == KeyAccessState.AVAILABLE) {
             trip(causeOf(e), e.getMessage(), now, now, pending);
@@ -212,7 +218,7 @@ public final class KeyAccessGuard {
         Instant now = clock.instant();
         try {
           KeyReference version = confirmation.confirm(config, null, now, pending.events);
-          confirmation.trialRoundTrip(config.provider(), version);
+          canary = confirmation.trialRoundTrip(config.provider(), version);
           setAvailable(version, now, pending);
         } catch (KeyProviderException e) {
           trip(causeOf(e), e.getMessage(), now, now, pending);
@@ -249,8 +255,10 @@ public final class KeyAccessGuard {
   // ------------------------------------------------------------------ state machine (under lock)
 
   /**
-   * At the end of the grace period: one more probe, whatever the backoff says; only if it fails
-   * too does the guard require a refresh.
+   * At the end of the grace period: one more probe, whatever the backoff says; only if it is
+   * refused does the guard require a refresh. A transient failure of that probe is retried (every
+   * {@link KeyAccessSettings#probeBackoffMin()}) until {@link KeyAccessSettings#probeBackoffMax()}
+   * after the deadline, so a blip of the vault at the deadline cannot lock a key restored in time.
    */
   private GuardState expireGrace(Instant now, GuardEvents.Pending pending) {
     GuardState s = state;
@@ -258,16 +266,28 @@ public final class KeyAccessGuard {
       return s;
     }
     Instant deadline = s.since().plus(settings.gracePeriod());
+    boolean retrying = s.since().equals(deadlineRetryOf)
+        && now.isBefore(deadline.plus(settings.probeBackoffMax()));
     // The deadline probe counts only when it runs at the deadline: a probe long after it could
     // not tell whether access came back in time, so the stricter answer stands.
-    if (config != null && now.isBefore(deadline.plus(DEADLINE_PROBE_TOLERANCE))) {
-      probe(now, pending);
-      s = state;
-      if (s.kind() == KeyAccessState.AVAILABLE) {
+    boolean first = !s.since().equals(deadlineRetryOf)
+        && now.isBefore(deadline.plus(DEADLINE_PROBE_TOLERANCE));
+    if (config != null && (first || retrying)) {
+      if (retrying && now.isBefore(s.lastProbeAt().plus(settings.probeBackoffMin()))) {
+        return s; // wait for the next retry
+      }
+      Outcome outcome = probe(now, pending);
+      if (outcome == Outcome.CONFIRMED) {
         LOG.info("event=cmk.key.recovered-at-deadline key={} lostSince={}", configKeyText(),
             s.since());
-        return s;
+        return state;
       }
+      if (outcome == Outcome.TRANSIENT
+          && now.isBefore(deadline.plus(settings.probeBackoffMax()))) {
+        deadlineRetryOf = s.since();
+        return state;
+      }
+      s = state;
     }
     GuardState locked = s.refreshRequired();
     transition(s, locked, now, pending);
@@ -276,25 +296,38 @@ public final class KeyAccessGuard {
     return locked;
   }
 
-  /** Probe: confirm the key; recover if unavailable. */
-  private void probe(Instant now, GuardEvents.Pending pending) {
+  /** What a probe found. */
+  private enum Outcome { CONFIRMED, DENIED, TRANSIENT }
+
+  /**
+   * Probe: describes the configured key (policy, rotation) and unwraps the canary under the write
+   * version (a new canary after a rotation or while unavailable), so a confirmation proves the
+   * identity may still unwrap; recovers if unavailable.
+   */
+  private Outcome probe(Instant now, GuardEvents.Pending pending) {
     GuardState s = state;
     try {
       KeyReference version =
           confirmation.confirm(config, s.currentVersion(), now, pending.events);
-      if (s.kind() != KeyAccessState.AVAILABLE) {
-        confirmation.trialRoundTrip(config.provider(), version);
+      KeyConfirmation.Canary c = canary;
+      if (s.kind() != KeyAccessState.AVAILABLE || c == null || !c.version().equals(version)) {
+        canary = confirmation.trialRoundTrip(config.provider(), version);
+      } else {
+        confirmation.check(config.provider(), c);
       }
       setAvailable(version, now, pending);
       reports.checkRecentlyUsed(config, version, now, pending);
+      return Outcome.CONFIRMED;
     } catch (KeyProviderException e) {
       if (!e.isAuthoritative()) {
         transientFailure(e, now, pending);
+        return Outcome.TRANSIENT;
       } else if (s.kind() == KeyAccessState.AVAILABLE) {
         trip(causeOf(e), e.getMessage(), now, now, pending);
       } else {
         state = s.backedOff(causeOf(e), e.getMessage(), now, settings);
       }
+      return Outcome.DENIED;
     }
   }
 
@@ -340,11 +373,13 @@ public final class KeyAccessGuard {
     tripIfTransientTooLong(now, pending);
   }
 
-  /** Trips when transient failures have lasted past the threshold; checked on every operation. */
+  /**
+   * Trips when transient failures have kept the key unconfirmed for longer than probe interval +
+   * trip threshold; checked on every operation, so throttling cannot postpone it.
+   */
   private void tripIfTransientTooLong(Instant now, GuardEvents.Pending pending) {
     GuardState s = state;
-    if (s.kind() == KeyAccessState.AVAILABLE && s.transientSince() != null
-        && !now.isBefore(s.transientSince().plus(settings.transientTripThreshold()))) {
+    if (config != null && s.unconfirmedTooLong(now, settings)) {
       trip(LossCause.PROVIDER_UNAVAILABLE, s.lastError(), s.transientSince(), now, pending);
     }
   }
@@ -411,23 +446,27 @@ public final class KeyAccessGuard {
     }
   }
 
-  /** Strict writes: confirms the write key now, before a new data key is wrapped under it. */
+  /**
+   * Strict writes: confirms the write key now, before a new data key is wrapped under it. Never
+   * leaves UNAVAILABLE or REFRESH_REQUIRED by itself (only probes and refresh() do).
+   */
   KeyReference confirmNow() {
     GuardEvents.Pending pending = new GuardEvents.Pending();
     try {
       synchronized (this) {
         Instant now = clock.instant();
-        probe(now, pending);
         GuardState s = expireGrace(now, pending);
         if (s.kind() != KeyAccessState.AVAILABLE) {
           throw suspended(s, null);
         }
-        if (s.confirmedAt() == null || !s.confirmedAt().equals(now)) {
-          throw new KeyProviderUnavailableException("strict writes: the key's enabled state "
-              + "could not be confirmed now" + (s.lastError() == null ? "" : " ("
-              + s.lastError() + ")"), config.key(), null);
+        if (probe(now, pending) != Outcome.CONFIRMED) {
+          GuardState after = state;
+          throw after.kind() != KeyAccessState.AVAILABLE ? suspended(after, null)
+              : new KeyProviderUnavailableException("strict writes: the key's enabled state "
+                  + "could not be confirmed now" + (after.lastError() == null ? "" : " ("
+                  + after.lastError() + ")"), config.key(), null);
         }
-        return s.currentVersion();
+        return state.currentVersion();
       }
     } finally {
       events.publish(pending);
@@ -441,8 +480,9 @@ public final class KeyAccessGuard {
         && version.reference().equals(s.currentVersion().toString());
   }
 
-  void clearTransient() {
-    if (state.transientSince() != null) {
+  /** A successful unwrap under {@code version}: ends a transient streak if it is the write version. */
+  void unwrapSucceeded(KeyVersionId version) {
+    if (state.transientSince() != null && isCurrentWriteVersion(version, state)) {
       synchronized (this) {
         GuardState s = state;
         if (s.transientSince() != null) {
@@ -472,12 +512,14 @@ public final class KeyAccessGuard {
   }
 
   /**
-   * An unwrap failed (called outside every cache lock). A denial of the current write version
-   * trips the guard. A denial of any other version fails this request only: the version is
-   * remembered as refused (its cached keys destroyed, nothing else), and the configured key is
-   * re-checked — rate-limited — so that only its own denial trips the guard.
+   * An unwrap failed (called outside every cache lock). An envelope chooses its version, wrapped
+   * bytes and algorithm, so one refusal proves nothing about a key: it fails this request, repeats
+   * of the same wrapped key are refused without a provider call for a back-off period, a watched
+   * version is re-checked through its own known-good sample, and the configured key through the
+   * guard's own probe (describe + canary unwrap, at most every 5 seconds). Only those checks can
+   * trip the guard or make a version unusable.
    */
-  RuntimeException readFailed(KeyVersionId version, KeyProviderException e) {
+  RuntimeException readFailed(WrappedKey wrapped, KeyProviderException e) {
     GuardEvents.Pending pending = new GuardEvents.Pending();
     try {
       synchronized (this) {
@@ -487,16 +529,18 @@ public final class KeyAccessGuard {
           if (config != null) {
             transientFailure(e, now, pending);
           }
-        } else if (isCurrentWriteVersion(version, s)) {
-          if (s.kind() == KeyAccessState.AVAILABLE) {
-            trip(causeOf(e), e.getMessage(), now, now, pending);
-          }
         } else {
-          pending.after(() -> watch.refused(version, e));
+          if (wrapped != null) {
+            KeyVersionId version = KeyVersionId.of(wrapped);
+            pending.after(() -> watch.refusedEnvelope(wrapped, e));
+            if (!isCurrentWriteVersion(version, s)) {
+              pending.after(() -> watch.suspect(version));
+            }
+          }
           if (config != null && s.kind() == KeyAccessState.AVAILABLE && (lastTriggeredCheck == null
               || !now.isBefore(lastTriggeredCheck.plus(MIN_TRIGGERED_PROBE_SPACING)))) {
             lastTriggeredCheck = now;
-            probe(now, pending); // does the denial concern the configured key too?
+            probe(now, pending); // does the denial concern the configured key?
           }
         }
         GuardState after = state;

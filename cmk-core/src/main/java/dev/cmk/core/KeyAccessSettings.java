@@ -87,6 +87,22 @@ public record KeyAccessSettings(
     }
   }
 
+  /**
+   * How old a confirmation may get before the guard renews it: the probe interval less the
+   * spacing of guard calls it assumes (one second, or half the interval if that is shorter). With
+   * a guarded call or a background probe at least every second, no confirmation that anything
+   * relies on is ever older than {@link #probeInterval()}.
+   *
+   * @return the age at which a confirmation is renewed
+   */
+  public Duration reconfirmAfter() {
+    Duration lead = probeInterval.dividedBy(2);
+    if (lead.compareTo(Duration.ofSeconds(1)) > 0) {
+      lead = Duration.ofSeconds(1);
+    }
+    return probeInterval.minus(lead);
+  }
+
   /** A copy with another probe interval. */
   public KeyAccessSettings withProbeInterval(Duration d) {
     return new KeyAccessSettings(d, gracePeriod, transientTripThreshold, maxRetries,

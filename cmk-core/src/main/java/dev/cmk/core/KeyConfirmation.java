@@ -96,32 +96,68 @@ final class KeyConfirmation {
     return new KeyAccessDeniedException(join(v), reason, d.reference());
   }
 
-  /** Wraps and unwraps a random key under {@code version}; throws if it does not come back. */
-  void trialRoundTrip(KeyEncryptionKeyProvider provider, KeyReference version) {
+  /**
+   * A wrapped random key the guard unwraps at every probe, so that a probe proves the identity may
+   * still unwrap under the write version (a describe alone does not: a role with "get" but not
+   * "unwrap" passes it). Holds only the wrapped bytes and a SHA-256 of the plaintext.
+   *
+   * @param wrapped the canary, wrapped under {@code wrapped.keyReference()}
+   * @param digest SHA-256 of the canary's plaintext
+   */
+  record Canary(WrappedKey wrapped, byte[] digest) {
+    KeyReference version() {
+      return wrapped.keyReference();
+    }
+  }
+
+  /**
+   * Wraps and unwraps a random key under {@code version}; throws if it does not come back.
+   *
+   * @return the canary for later probes
+   */
+  Canary trialRoundTrip(KeyEncryptionKeyProvider provider, KeyReference version) {
     byte[] probe = new byte[32];
     random.nextBytes(probe);
     SecretBytes key = SecretBytes.wrapOwned(probe.clone());
-    SecretBytes back = null;
     try {
       WrappedKey w = calls.call(() -> provider.wrap(version, key));
-      back = calls.call(() -> provider.unwrap(w));
+      Canary canary = new Canary(w, sha256(probe));
+      check(provider, canary);
+      return canary;
+    } finally {
+      Arrays.fill(probe, (byte) 0);
+      key.destroy();
+    }
+  }
+
+  /** Unwraps {@code canary} and compares it; throws the provider's failure if it is refused. */
+  void check(KeyEncryptionKeyProvider provider, Canary canary) {
+    SecretBytes back = null;
+    try {
+      back = calls.call(() -> provider.unwrap(canary.wrapped()));
       byte[] got = back.copy();
       try {
-        if (!MessageDigest.isEqual(probe, got)) {
+        if (!MessageDigest.isEqual(canary.digest(), sha256(got))) {
           throw new KeyProviderUnavailableException(
-              "trial unwrap returned a different key", version, null);
+              "trial unwrap returned a different key", canary.version(), null);
         }
       } finally {
         Arrays.fill(got, (byte) 0);
       }
     } catch (InvalidCiphertextException e) {
-      throw new KeyProviderUnavailableException("trial unwrap failed", version, e);
+      throw new KeyProviderUnavailableException("trial unwrap failed", canary.version(), e);
     } finally {
-      Arrays.fill(probe, (byte) 0);
-      key.destroy();
       if (back != null) {
         back.destroy();
       }
+    }
+  }
+
+  private static byte[] sha256(byte[] b) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(b);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is not available", e);
     }
   }
 

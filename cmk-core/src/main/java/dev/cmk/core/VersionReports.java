@@ -60,11 +60,11 @@ final class VersionReports implements VersionWatch.Observer {
         if (unusable == null) {
           forget(u.version().toString());
         } else {
-          pending.after(() -> watch.refused(id, unusable));
+          pending.after(() -> watch.foundUnusable(id, unusable));
         }
       } catch (KeyProviderException e) {
         if (e.isAuthoritative()) {
-          pending.after(() -> watch.refused(id, e));
+          pending.after(() -> watch.foundUnusable(id, e));
         }
       }
     }

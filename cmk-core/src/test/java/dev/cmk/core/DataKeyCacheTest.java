@@ -35,8 +35,14 @@ class DataKeyCacheTest {
   }
 
   /** A reader that has never seen any data key (separate cache from the writer). */
+  /**
+   * A decrypt-only reader. Its probe interval is longer than every test here runs, so the unwraps
+   * counted are data-key unwraps, not the re-confirmations of the key version (VersionWatch, which
+   * VersionRevocationTest pins).
+   */
   private EnvelopeCrypto reader(DataKeyCacheSettings settings) {
-    return EnvelopeCrypto.builder().provider(provider()).clock(clock).dataKeyCache(settings).build();
+    return EnvelopeCrypto.builder().provider(provider()).clock(clock).dataKeyCache(settings)
+        .keyAccess(KeyAccessSettings.DEFAULT.withProbeInterval(Duration.ofDays(1))).build();
   }
 
   @Test

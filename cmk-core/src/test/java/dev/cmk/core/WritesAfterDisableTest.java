@@ -33,10 +33,12 @@ class WritesAfterDisableTest {
   private final InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
   private KeyReference v1;
 
+  /** Writes wrap locally (public key): after a disable only the guard can refuse them. */
   private EnvelopeCrypto crypto(KeyAccessSettings settings, DataKeyLimits limits) {
     v1 = provider.createKey("writes-" + System.nanoTime() % 100000, 2048);
-    return EnvelopeCrypto.builder().provider(provider).writeKey(v1.versionless()).clock(clock)
-        .sleeper(clock::advance).keyAccess(settings).dataKeyLimits(limits).build();
+    return EnvelopeCrypto.builder().provider(new LocalWrapProvider(provider))
+        .writeKey(v1.versionless()).clock(clock).sleeper(clock::advance).keyAccess(settings)
+        .dataKeyLimits(limits).build();
   }
 
   /** Writes every second from the disable on; returns the time of the last successful write. */
@@ -97,7 +99,8 @@ class WritesAfterDisableTest {
     provider.setEnabled(v2, false);
     Instant disabled = clock.instant();
     Instant last = lastWriteAfterDisable(i -> crypto.rewrap(old));
-    assertTrue(last == null || last.isBefore(disabled.plus(P)));
+    assertNotNull(last, "the vault never refuses a local wrap: writes went on until the guard");
+    assertTrue(last.isBefore(disabled.plus(P)), "last rewrap at +" + Duration.between(disabled, last));
   }
 
   @Test
@@ -122,5 +125,28 @@ class WritesAfterDisableTest {
     assertThrows(CmkException.class, () -> crypto.encrypt(DATA, AAD),
         "the roll to a new data key confirms first");
     assertFalse(crypto.keyAccess().status().state() == KeyAccessState.AVAILABLE);
+  }
+
+  @Test
+  void withoutStrictWrites_sameRollAfterDisable_succeedsWithinTheInterval() {
+    EnvelopeCrypto crypto = crypto(KeyAccessSettings.DEFAULT,
+        new DataKeyLimits(2, DataKeyLimits.DEFAULT.maxBytes(), DataKeyLimits.DEFAULT.maxAge()));
+    crypto.encrypt(DATA, AAD);
+    provider.setEnabled(v1, false);
+    crypto.encrypt(DATA, AAD);
+    assertNotNull(crypto.encrypt(DATA, AAD), "the control: only strict mode refuses this roll");
+  }
+
+  @Test
+  void strictWrites_rewrapToANewVersion_confirmsBeforeWrapping() {
+    EnvelopeCrypto crypto = crypto(KeyAccessSettings.DEFAULT.withStrictWrites(true),
+        DataKeyLimits.DEFAULT);
+    byte[] old = crypto.encrypt(DATA, AAD);
+    provider.rotate(v1);
+    clock.advance(P);
+    crypto.encrypt(DATA, AAD); // picks up the new version
+    provider.setEnabled(crypto.keyAccess().status().currentVersion(), false);
+    assertThrows(CmkException.class, () -> crypto.rewrap(old),
+        "a re-wrap is a new wrapping: strict mode confirms the key first");
   }
 }

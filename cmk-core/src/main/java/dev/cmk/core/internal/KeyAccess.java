@@ -36,10 +36,11 @@ public interface KeyAccess {
   SecretBytes unwrap(WrappedKey wrappedKey);
 
   /**
-   * Classifies a failed {@link #unwrap} of {@code version} (called outside every cache lock) and
-   * returns what the caller should throw.
+   * Classifies a failed {@link #unwrap} of {@code wrappedKey} (called outside every cache lock;
+   * {@code wrappedKey} is null when the header named no configured provider) and returns what the
+   * caller should throw.
    */
-  default RuntimeException unwrapFailed(KeyVersionId version, dev.cmk.api.KeyProviderException e) {
+  default RuntimeException unwrapFailed(WrappedKey wrappedKey, dev.cmk.api.KeyProviderException e) {
     return e;
   }
 

@@ -1,6 +1,7 @@
 package dev.cmk.core.internal;
 
 import dev.cmk.api.KeyProviderException;
+import dev.cmk.api.WrappedKey;
 import java.util.function.Function;
 
 /**
@@ -42,6 +43,15 @@ public final class ReadDataKeys {
     });
   }
 
+  /** The header's wrapped key, or null when no configured provider serves it. */
+  private WrappedKey wrappedKeyOrNull(EnvelopeHeader header) {
+    try {
+      return providers.wrappedKeyOf(header);
+    } catch (RuntimeException notServed) {
+      return null;
+    }
+  }
+
   /**
    * Runs {@code use} with the data key of {@code header}. {@code use} signals a key destroyed
    * meanwhile with {@link IllegalStateException}; the key is then loaded again (a few times).
@@ -54,7 +64,7 @@ public final class ReadDataKeys {
       try {
         dataKey = cache.dataKey(header, () -> access.unwrap(providers.wrappedKeyOf(header)));
       } catch (KeyProviderException e) {
-        throw access.unwrapFailed(version, e);
+        throw access.unwrapFailed(wrappedKeyOrNull(header), e);
       }
       try {
         return use.apply(dataKey);

@@ -58,8 +58,12 @@ public final class Rewrapper {
     return readKeys.withDataKey(header, dataKey -> {
       WrappedKey wrapped = wraps.getIfPresent(cacheKey);
       if (wrapped == null) {
-        wrapped = access.wrap(target, dataKey.secret());
-        wraps.put(cacheKey, wrapped);
+        // A new wrapping of a data key: in strict-writes mode the key is confirmed first.
+        KeyReference version = access.versionForNewDataKey(target);
+        wrapped = access.wrap(version, dataKey.secret());
+        if (version.equals(target)) {
+          wraps.put(cacheKey, wrapped);
+        }
       }
       EnvelopeHeader replacement =
           EnvelopeHeader.create(header.segmentSize(), header.noncePrefix(), wrapped);

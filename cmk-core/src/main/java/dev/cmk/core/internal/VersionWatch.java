@@ -2,13 +2,15 @@ package dev.cmk.core.internal;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyDescription;
 import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyProviderUnavailableException;
-import dev.cmk.api.KeyReference;
+import dev.cmk.api.SecretBytes;
+import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.core.KeyAccessSettings;
 import java.time.Clock;
@@ -23,35 +25,40 @@ import java.util.function.Function;
  * version except the configured write version (which the guard itself confirms).
  *
  * <ul>
- *   <li><b>Confirmed versions</b>: a version is watched from its first successful unwrap or wrap.
- *       A cached data key under it serves reads only while the version's last confirmation is
- *       younger than {@link KeyAccessSettings#probeInterval()}; the first read after that asks the
- *       provider ({@code describe}, one call per version per interval, single-flight; reads of
- *       other versions do not wait). A version found disabled, expired, without {@code
- *       unwrapKey}, deleted or forbidden has every cached data key under it destroyed, and its
- *       reads fail fast with the provider's classification until a re-check (after {@link
- *       KeyAccessSettings#probeBackoffMin()}, doubling to {@link
- *       KeyAccessSettings#probeBackoffMax()}) finds it usable again — no refresh needed.
+ *   <li><b>Confirmed versions</b>: a version is watched from its first successful unwrap or wrap,
+ *       which also gives it a <em>sample</em>: a wrapped key known to be good. A cached data key
+ *       under it serves reads only while the version's last confirmation is younger than {@link
+ *       KeyAccessSettings#reconfirmAfter()}; the first read after that unwraps the sample again
+ *       (one call per version per interval, single-flight; reads of other versions do not wait).
+ *       An unwrap, not a describe: it proves the identity may still unwrap, which a describe does
+ *       not. A version whose sample is refused (disabled, expired, deleted, forbidden) has every
+ *       cached data key under it destroyed, and its reads fail fast with the provider's
+ *       classification until a re-check (after {@link KeyAccessSettings#probeBackoffMin()},
+ *       doubling to {@link KeyAccessSettings#probeBackoffMax()}) succeeds — no refresh needed.
  *   <li><b>Transient trouble</b>: when the re-check fails transiently, cached keys keep serving
  *       until the confirmation is older than {@code probeInterval + transientTripThreshold}; after
  *       that reads of the version fail with {@link KeyProviderUnavailableException}. A {@code
  *       Retry-After} never delays the next attempt beyond {@code probeBackoffMax}.
- *   <li><b>Refused versions</b> that never unwrapped here (a forged or foreign envelope naming a key
- *       the identity may not use) are remembered in a bounded table, so repeating the envelope
- *       costs one provider call per back-off period, not one per request. They never affect other
- *       versions.
+ *   <li><b>Refused envelopes</b>: the envelope names the wrapped key, the version and the wrap
+ *       algorithm, so one envelope's refusal says nothing certain about its version. A refused
+ *       wrapped key is remembered (bounded, by its exact bytes) so that repeating the envelope costs
+ *       one provider call per back-off period; a watched version it names is re-checked through its
+ *       own sample ({@link #suspect}), at most every 5 seconds, and only that decides.
  * </ul>
  *
  * <p>Confirmed entries are created only by successful provider calls, so their number is bounded
- * by the key versions the identity can really use; refused entries are bounded by {@value
+ * by the key versions the identity can really use; refused wrapped keys are bounded by {@value
  * #MAX_REFUSED} (the oldest are forgotten, which only costs a provider call).
  *
  * <p><b>Thread safety:</b> lock-free on the fast path (a fresh confirmation); transitions of one
- * version are serialized on its entry. Observers are told outside every lock.
+ * version are serialized on its entry. Observers and purges run outside every entry lock. Nothing
+ * here runs inside the data-key cache's loader except {@link #checkNotRefused} and {@link
+ * #confirmed}, which neither purge nor call a provider.
  */
 public final class VersionWatch {
-  /** Most refused, never-confirmed versions remembered. */
+  /** Most refused wrapped keys remembered. */
   public static final int MAX_REFUSED = 4096;
+  private static final Duration MIN_SUSPECT_SPACING = Duration.ofSeconds(5);
 
   /** Told when a watched version becomes unusable or usable again (events, logs). */
   public interface Observer {
@@ -75,7 +82,7 @@ public final class VersionWatch {
     public void usableAgain(KeyVersionId version, Instant at) {}
   };
   private final ConcurrentHashMap<KeyVersionId, Entry> confirmed = new ConcurrentHashMap<>();
-  private final Cache<KeyVersionId, Denial> refused =
+  private final Cache<WrappedKey, Denial> refused =
       Caffeine.newBuilder().maximumSize(MAX_REFUSED).executor(Runnable::run).build();
 
   /**
@@ -97,23 +104,20 @@ public final class VersionWatch {
     this.observer = observer;
   }
 
-  /** A version's unusable state: the provider's answer and when to ask again. */
+  /** An unusable state: the provider's answer and when to ask again. */
   private record Denial(KeyProviderException why, Instant at, Instant recheckAt, Duration backoff) {
 
     /** A fresh exception for one refused read (the original is its cause). */
-    KeyProviderException refusal(KeyVersionId v) {
-      KeyReference ref = why.keyReference().orElse(null);
-      String message = "key version " + v.reference() + " was found unusable at " + at
-          + "; checked again from " + recheckAt;
+    KeyProviderException refusal(String reference) {
+      String message = "key version " + reference + " was refused at " + at
+          + "; asked again from " + recheckAt;
       if (why instanceof KeyNotFoundException) {
         return new KeyNotFoundException(message, null, why);
       }
-      if (why instanceof KeyAccessDeniedException) {
-        return new KeyAccessDeniedException(message,
-            ((KeyAccessDeniedException) why).reason(), null, why);
-      }
-      return new KeyAccessDeniedException(message, KeyAccessDeniedException.Reason.UNSPECIFIED,
-          ref, why);
+      KeyAccessDeniedException.Reason reason = why instanceof KeyAccessDeniedException
+          ? ((KeyAccessDeniedException) why).reason()
+          : KeyAccessDeniedException.Reason.UNSPECIFIED;
+      return new KeyAccessDeniedException(message, reason, null, why);
     }
 
     Denial again(KeyProviderException next, Instant now, Duration max) {
@@ -125,12 +129,14 @@ public final class VersionWatch {
 
   /** What is known about one confirmed version. Fields change only under the entry's lock. */
   private static final class Entry {
+    final WrappedKey sample; // a wrapped key of this version that unwrapped (public data)
     volatile Instant confirmedAt;
     volatile Denial denial; // non-null while unusable
     Instant transientSince; // non-null while re-checks fail transiently
     Instant nextAttemptAt; // earliest re-check after a transient failure
 
-    Entry(Instant confirmedAt) {
+    Entry(WrappedKey sample, Instant confirmedAt) {
+      this.sample = sample;
       this.confirmedAt = confirmedAt;
     }
   }
@@ -141,16 +147,12 @@ public final class VersionWatch {
    * @throws KeyProviderException if the version is known unusable, or was found so now
    */
   public void checkReadable(KeyVersionId version) {
-    Instant now = clock.instant();
     Entry e = confirmed.get(version);
     if (e == null) {
-      Denial d = refused.getIfPresent(version);
-      if (d != null && now.isBefore(d.recheckAt())) {
-        throw d.refusal(version);
-      }
       return; // nothing cached under it: the unwrap decides
     }
-    if (e.denial == null && now.isBefore(e.confirmedAt.plus(settings.probeInterval()))) {
+    Instant now = clock.instant();
+    if (e.denial == null && now.isBefore(e.confirmedAt.plus(settings.reconfirmAfter()))) {
       return;
     }
     Transition t;
@@ -161,12 +163,24 @@ public final class VersionWatch {
   }
 
   /**
-   * After a successful unwrap or wrap under {@code version} that started at {@code startedAt}.
-   * A call that started before the version was found unusable does not undo that finding.
+   * Before unwrapping {@code wrapped} (inside the cache's loader: no purge, no provider call).
+   *
+   * @throws KeyProviderException if this exact wrapped key was refused recently
    */
-  public void confirmed(KeyVersionId version, Instant startedAt) {
-    refused.invalidate(version);
-    Entry e = confirmed.computeIfAbsent(version, k -> new Entry(startedAt));
+  public void checkNotRefused(WrappedKey wrapped) {
+    Denial d = refused.getIfPresent(wrapped);
+    if (d != null && clock.instant().isBefore(d.recheckAt())) {
+      throw d.refusal(wrapped.keyReference().toString());
+    }
+  }
+
+  /**
+   * After a successful unwrap or wrap of {@code wrapped} that started at {@code startedAt}. A
+   * call that started before the version was found unusable does not undo that finding.
+   */
+  public void confirmed(WrappedKey wrapped, Instant startedAt) {
+    KeyVersionId version = KeyVersionId.of(wrapped);
+    Entry e = confirmed.computeIfAbsent(version, k -> new Entry(wrapped, startedAt));
     boolean again;
     synchronized (e) {
       Denial d = e.denial;
@@ -187,40 +201,66 @@ public final class VersionWatch {
   }
 
   /**
-   * After the provider authoritatively refused {@code version} (unwrap, or a describe by the
-   * guard): destroys its cached data keys and refuses its reads until a re-check.
-   *
-   * @return the exception for the refused request
+   * The provider authoritatively refused to unwrap {@code wrapped} (an envelope's key): repeats of
+   * it are refused without a provider call until a back-off passes. Says nothing about its
+   * version by itself (the envelope chose the bytes and the algorithm).
    */
-  public KeyProviderException refused(KeyVersionId version, KeyProviderException why) {
+  public void refusedEnvelope(WrappedKey wrapped, KeyProviderException why) {
     Instant now = clock.instant();
+    refused.asMap().merge(wrapped, first(why, now), (prev, next) -> prev.again(why, now, max()));
+  }
+
+  /**
+   * An envelope under watched {@code version} was refused: re-check the version through its own
+   * sample (at most every 5 seconds per version) — only that can make it unusable. Runs a
+   * provider call; never call it under a lock or inside the cache's loader.
+   */
+  public void suspect(KeyVersionId version) {
     Entry e = confirmed.get(version);
     if (e == null) {
-      Denial prev = refused.getIfPresent(version);
-      refused.put(version, prev == null ? first(why, now) : prev.again(why, now, max()));
-      return why;
+      return;
     }
+    Instant now = clock.instant();
+    Transition t;
+    synchronized (e) {
+      if (e.denial != null || now.isBefore(e.confirmedAt.plus(MIN_SUSPECT_SPACING))) {
+        return;
+      }
+      t = unwrapSample(version, e, now, false);
+    }
+    t.finish(version, now);
+  }
+
+  /**
+   * The provider itself said {@code version} is unusable (a describe by the guard): destroys its
+   * cached data keys and refuses its reads until a re-check succeeds.
+   */
+  public void foundUnusable(KeyVersionId version, KeyProviderException why) {
+    Entry e = confirmed.get(version);
+    if (e == null) {
+      return;
+    }
+    Instant now = clock.instant();
     Transition t;
     synchronized (e) {
       t = markUnusable(e, why, now, null);
     }
     t.finish(version, now);
-    return why;
   }
 
   /** Whether {@code version} is currently known unusable (diagnostics and tests). */
   public boolean isKnownUnusable(KeyVersionId version) {
     Entry e = confirmed.get(version);
-    return e != null ? e.denial != null : refused.getIfPresent(version) != null;
+    return e != null && e.denial != null;
   }
 
   // ------------------------------------------------------------------ transitions (entry lock)
 
   /** What to do once the entry's lock is released. */
   private final class Transition {
-    final KeyProviderException unusable; // newly unusable: purge, tell, throw
+    final KeyProviderException unusable; // newly unusable: purge, tell
     final boolean usableAgain;
-    final KeyProviderException refuse; // throw without further action
+    final KeyProviderException refuse; // throw at the end
 
     Transition(KeyProviderException unusable, boolean usableAgain, KeyProviderException refuse) {
       this.unusable = unusable;
@@ -245,44 +285,57 @@ public final class VersionWatch {
   private Transition recheck(KeyVersionId version, Entry e, Instant now) {
     Denial d = e.denial;
     if (d != null && now.isBefore(d.recheckAt())) {
-      return new Transition(null, false, d.refusal(version));
+      return transition(null, false, d.refusal(version.reference()));
     }
-    if (d == null && now.isBefore(e.confirmedAt.plus(settings.probeInterval()))) {
-      return new Transition(null, false, null); // another thread confirmed it meanwhile
+    if (d == null && now.isBefore(e.confirmedAt.plus(settings.reconfirmAfter()))) {
+      return transition(null, false, null); // another thread confirmed it meanwhile
     }
     if (d == null && e.nextAttemptAt != null && now.isBefore(e.nextAttemptAt)) {
-      return new Transition(null, false, unconfirmedTooLong(version, e, now));
+      return transition(null, false, unconfirmedTooLong(version, e, now));
     }
-    KeyDescription description;
+    return unwrapSample(version, e, now, true);
+  }
+
+  /** Unwraps the entry's sample: the version's confirmation. */
+  private Transition unwrapSample(KeyVersionId version, Entry e, Instant now, boolean forRead) {
+    Denial d = e.denial;
     try {
-      KeyReference ref = KeyReference.parse(version.reference());
       KeyEncryptionKeyProvider p = providers.apply(version.providerId());
-      description = calls.call(() -> p.describe(ref));
+      SecretBytes back = calls.call(() -> p.unwrap(e.sample));
+      back.destroy();
     } catch (KeyProviderException ex) {
       if (ex.isAuthoritative()) {
-        return markUnusable(e, ex, now, ex);
+        return markUnusable(e, ex, now, forRead ? ex : null);
       }
       if (d != null) {
-        // Still refused: keep refusing until the provider answers (no purge needed: done).
+        // Still refused: keep refusing until the provider answers (its keys are already gone).
         e.denial = new Denial(d.why(), d.at(), now.plus(calls.nextProbeDelay(ex,
             settings.probeBackoffMin())), d.backoff());
-        return new Transition(null, false, e.denial.refusal(version));
+        return transition(null, false, forRead ? e.denial.refusal(version.reference()) : null);
       }
       if (e.transientSince == null) {
         e.transientSince = now;
       }
       e.nextAttemptAt = now.plus(calls.nextProbeDelay(ex, settings.probeBackoffMin()));
-      return new Transition(null, false, unconfirmedTooLong(version, e, now));
-    }
-    KeyAccessDeniedException unusable = unusable(description, now);
-    if (unusable != null) {
-      return markUnusable(e, unusable, now, unusable);
+      return transition(null, false, forRead ? unconfirmedTooLong(version, e, now) : null);
+    } catch (InvalidCiphertextException impossible) {
+      // The sample unwrapped before: a provider answering otherwise now is not trustworthy.
+      KeyProviderException ex = new KeyProviderUnavailableException(
+          "the key version's known-good sample no longer unwraps", null, null);
+      e.transientSince = e.transientSince == null ? now : e.transientSince;
+      e.nextAttemptAt = now.plus(settings.probeBackoffMin());
+      return transition(null, false, forRead ? ex : null);
     }
     e.confirmedAt = now;
     e.denial = null;
     e.transientSince = null;
     e.nextAttemptAt = null;
-    return new Transition(null, d != null, null);
+    return transition(null, d != null, null);
+  }
+
+  private Transition transition(KeyProviderException unusable, boolean again,
+      KeyProviderException refuse) {
+    return new Transition(unusable, again, refuse);
   }
 
   /**
@@ -296,7 +349,7 @@ public final class VersionWatch {
     e.denial = d == null ? first(why, now) : d.again(why, now, max());
     e.transientSince = null;
     e.nextAttemptAt = null;
-    return new Transition(why, false, refuse);
+    return transition(why, false, refuse);
   }
 
   private Denial first(KeyProviderException why, Instant now) {

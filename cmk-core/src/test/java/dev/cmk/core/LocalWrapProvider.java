@@ -1,0 +1,73 @@
+package dev.cmk.core;
+
+import dev.cmk.api.KeyDescription;
+import dev.cmk.api.KeyReference;
+import dev.cmk.api.SecretBytes;
+import dev.cmk.api.WrapAlgorithm;
+import dev.cmk.api.WrappedKey;
+import dev.cmk.api.spi.KeyEncryptionKeyProvider;
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
+import java.security.spec.MGF1ParameterSpec;
+import java.util.Arrays;
+import java.util.Optional;
+import javax.crypto.Cipher;
+import javax.crypto.spec.OAEPParameterSpec;
+import javax.crypto.spec.PSource;
+
+/**
+ * A provider that wraps locally with the version's public key and never asks the vault (as the
+ * Azure provider may within its enabled-state cache), over an in-memory vault for everything
+ * else. With it, a write after a disable is refused only by the guard, so tests of the write
+ * bounds cannot pass because the vault refused the wrap.
+ */
+final class LocalWrapProvider implements KeyEncryptionKeyProvider {
+  private static final OAEPParameterSpec OAEP = new OAEPParameterSpec(
+      "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
+
+  private final KeyEncryptionKeyProvider vault;
+
+  LocalWrapProvider(KeyEncryptionKeyProvider vault) {
+    this.vault = vault;
+  }
+
+  @Override
+  public String id() {
+    return vault.id();
+  }
+
+  @Override
+  public boolean serves(KeyReference reference) {
+    return vault.serves(reference);
+  }
+
+  @Override
+  public KeyDescription describe(KeyReference reference) {
+    return vault.describe(reference);
+  }
+
+  @Override
+  public WrappedKey wrap(KeyReference reference, SecretBytes dataKey) {
+    PublicKey key = vault.publicKey(reference).orElseThrow();
+    byte[] plain = dataKey.copy();
+    try {
+      Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding");
+      c.init(Cipher.ENCRYPT_MODE, key, OAEP);
+      return new WrappedKey(id(), reference, WrapAlgorithm.RSA_OAEP_256, c.doFinal(plain));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    } finally {
+      Arrays.fill(plain, (byte) 0);
+    }
+  }
+
+  @Override
+  public SecretBytes unwrap(WrappedKey wrappedKey) {
+    return vault.unwrap(wrappedKey);
+  }
+
+  @Override
+  public Optional<PublicKey> publicKey(KeyReference reference) {
+    return vault.publicKey(reference);
+  }
+}

@@ -56,7 +56,8 @@ class BomImportIT {
     for (Module m : publishedJarModules()) {
       published.add(m.artifactId());
     }
-    assertTrue(published.containsAll(Set.of("cmk-api", "cmk-core", "cmk-cli")), published::toString);
+    assertTrue(
+        published.containsAll(Set.of("cmk-api", "cmk-core", "cmk-cli")), published::toString);
     assertFalse(published.contains("cmk-benchmarks"), "benchmarks are never published");
 
     Set<String> listed = new TreeSet<>();
@@ -82,6 +83,19 @@ class BomImportIT {
             "scm/url",
             "scm/connection")) {
       assertFalse(text(bom, path).isBlank(), "cmk-bom/pom.xml lacks " + path);
+    }
+  }
+
+  @Test
+  void repository_hasTheApacheLicenseThePomsDeclare() throws Exception {
+    Path license = root.resolve("LICENSE");
+    assertTrue(Files.isRegularFile(license), "LICENSE at the repository root");
+    String text = Files.readString(license, StandardCharsets.UTF_8);
+    assertTrue(text.contains("Apache License") && text.contains("Version 2.0, January 2004"), text);
+    assertTrue(text.contains("END OF TERMS AND CONDITIONS"), "the full license text");
+    for (Path pom : List.of(root.resolve("pom.xml"), root.resolve("cmk-bom/pom.xml"))) {
+      String declared = text(parse(pom).getDocumentElement(), "licenses/license/name");
+      assertEquals("Apache-2.0", declared, pom.toString());
     }
   }
 
@@ -129,9 +143,9 @@ class BomImportIT {
 
     String listed = Files.readString(deps, StandardCharsets.UTF_8);
     for (BomEntry e : entries) {
+      String classifier = e.classifier().isEmpty() ? "" : e.classifier() + ":";
       String coordinate =
-          GROUP + ":" + e.artifactId() + ":jar:" + (e.classifier().isEmpty() ? "" : e.classifier() + ":")
-              + version + ":compile";
+          GROUP + ":" + e.artifactId() + ":jar:" + classifier + version + ":compile";
       assertTrue(listed.contains(coordinate), () -> coordinate + " not resolved:\n" + listed);
     }
     assertTrue(
@@ -172,7 +186,10 @@ class BomImportIT {
     for (Element d : children(bom, "dependencyManagement/dependencies/dependency")) {
       out.add(
           new BomEntry(
-              text(d, "groupId"), text(d, "artifactId"), text(d, "version"), text(d, "classifier")));
+              text(d, "groupId"),
+              text(d, "artifactId"),
+              text(d, "version"),
+              text(d, "classifier")));
     }
     assertFalse(out.isEmpty(), "cmk-bom lists nothing");
     return out;
@@ -199,8 +216,8 @@ class BomImportIT {
     }
   }
 
-  private static void install(Path repo, String artifactId, String ext, String classifier, Path file)
-      throws IOException {
+  private static void install(
+      Path repo, String artifactId, String ext, String classifier, Path file) throws IOException {
     Path dir = repo.resolve("dev/cmk").resolve(artifactId).resolve(version);
     Files.createDirectories(dir);
     String name =
@@ -270,7 +287,7 @@ class BomImportIT {
         """
         package bomtest;
 
-        /** One public type of every published module, so that each jar must be on the class path. */
+        /** A public type of every published module: each jar must be on the class path. */
         public final class UsesEveryModule {
           public static final Class<?>[] TYPES = {
             dev.cmk.api.KeyReference.class,

@@ -33,8 +33,11 @@ import org.w3c.dom.NodeList;
  *
  * <p>The fresh project builds with a local repository of its own under {@code target/}, seeded
  * with this build's jars and poms the way {@code mvn install} lays them out (the shared local
- * repository is never written), offline, with third-party artifacts read from the shared local
- * repository as a {@code file:} mirror.
+ * repository is never written). Third-party artifacts are read from the shared local repository,
+ * as a {@code file:} repository searched first; when this build runs offline ({@code -o}) so does
+ * the fresh one, and Maven Central is the fallback otherwise (a user's build resolves versions,
+ * e.g. jna 5.13 under msal4j-persistence-extension, that cmk's own dependency management
+ * replaces, so a fresh machine may not have them yet).
  */
 class BomImportIT {
   private static final String GROUP = "dev.cmk";
@@ -113,13 +116,13 @@ class BomImportIT {
     Path deps = work.resolve("dependencies.txt");
     Path log = work.resolve("build.log");
     Path mvn = Path.of(property("cmk.mavenHome"), "bin", "mvn");
-    List<String> command =
+    List<String> command = new ArrayList<>(List.of(mvn.toString(), "-B"));
+    if (Boolean.parseBoolean(property("cmk.offline"))) {
+      // Offline, yet the file: repository (the shared local repository) may be read.
+      command.addAll(List.of("-o", "-Daether.offline.protocols=file"));
+    }
+    command.addAll(
         List.of(
-            mvn.toString(),
-            "-B",
-            "-o",
-            // Offline, yet the file: mirror of the shared repository may be read.
-            "-Daether.offline.protocols=file",
             "-s",
             settings.toString(),
             "-Dmaven.repo.local=" + repo,
@@ -128,7 +131,7 @@ class BomImportIT {
             "-DoutputFile=" + deps,
             "-DincludeGroupIds=" + GROUP,
             "dependency:list",
-            "compile");
+            "compile"));
     ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.redirectOutput(log.toFile());
     pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
@@ -305,21 +308,32 @@ class BomImportIT {
         StandardCharsets.UTF_8);
   }
 
-  /** Every repository, plugins' included, is the shared local repository read as a file: URL. */
+  /** The shared local repository, read as a file: URL before Maven Central, plugins included. */
   private static String settingsXml() {
     String url = Path.of(property("cmk.localRepository")).toUri().toString();
+    String repository =
+        """
+              <id>shared-local-repository</id>
+              <url>@URL@</url>
+              <releases><enabled>true</enabled></releases>
+              <snapshots><enabled>false</enabled></snapshots>
+        """
+            .replace("@URL@", url);
     return """
         <settings>
-          <mirrors>
-            <mirror>
+          <profiles>
+            <profile>
               <id>shared-local-repository</id>
-              <mirrorOf>*</mirrorOf>
-              <url>@URL@</url>
-            </mirror>
-          </mirrors>
+              <repositories><repository>
+        @REPOSITORY@      </repository></repositories>
+              <pluginRepositories><pluginRepository>
+        @REPOSITORY@      </pluginRepository></pluginRepositories>
+            </profile>
+          </profiles>
+          <activeProfiles><activeProfile>shared-local-repository</activeProfile></activeProfiles>
         </settings>
         """
-        .replace("@URL@", url);
+        .replace("@REPOSITORY@", repository);
   }
 
   // --- helpers ---------------------------------------------------------------------------------

@@ -23,10 +23,21 @@ package dev.cmk.api;
 public abstract class CmkException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
+  /**
+   * Creates the exception.
+   *
+   * @param message what went wrong, without secrets
+   */
   protected CmkException(String message) {
     super(message);
   }
 
+  /**
+   * Creates the exception with its cause.
+   *
+   * @param message what went wrong, without secrets
+   * @param cause the underlying failure, or {@code null}
+   */
   protected CmkException(String message, Throwable cause) {
     super(message, cause);
   }

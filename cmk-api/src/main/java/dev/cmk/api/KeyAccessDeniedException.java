@@ -24,9 +24,12 @@ public final class KeyAccessDeniedException extends KeyProviderException {
     UNSPECIFIED
   }
 
+  /** The classified reason (serialized). */
   private final Reason reason;
 
   /**
+   * Creates the exception.
+   *
    * @param message why, without secrets
    * @param reason classified reason
    * @param keyReference the key, or {@code null} when unknown
@@ -39,6 +42,8 @@ public final class KeyAccessDeniedException extends KeyProviderException {
   }
 
   /**
+   * Creates the exception.
+   *
    * @param message why, without secrets
    * @param reason classified reason
    * @param keyReference the key, or {@code null} when unknown
@@ -47,7 +52,7 @@ public final class KeyAccessDeniedException extends KeyProviderException {
     this(message, reason, keyReference, null);
   }
 
-  /** The classified reason. */
+  /** {@return the classified reason} */
   public Reason reason() {
     return reason;
   }

@@ -15,10 +15,15 @@ import java.util.Optional;
 public final class KeyAccessSuspendedException extends CmkException {
   private static final long serialVersionUID = 1L;
 
+  /** Whether recovery needs an explicit refresh (serialized). */
   private final boolean refreshRequired;
+
+  /** When access was lost, or {@code null} (serialized). */
   private final Instant since;
 
   /**
+   * Creates the exception.
+   *
    * @param message what is wrong, without secrets (names the key and the classified cause)
    * @param refreshRequired whether an explicit refresh is needed to recover
    * @param since when access was lost, or {@code null}
@@ -31,12 +36,12 @@ public final class KeyAccessSuspendedException extends CmkException {
     this.since = since;
   }
 
-  /** Whether recovery needs an explicit refresh (grace window over). */
+  /** {@return whether recovery needs an explicit refresh (grace window over)} */
   public boolean refreshRequired() {
     return refreshRequired;
   }
 
-  /** When access was lost, when known. */
+  /** {@return when access was lost, when known} */
   public Optional<Instant> since() {
     return Optional.ofNullable(since);
   }

@@ -28,7 +28,21 @@ public record KeyDescription(
     Set<KeyOperation> operations,
     VaultProtection vaultProtection) {
 
-  /** Validates and copies. */
+  /**
+   * Validates the description and copies {@code operations}.
+   *
+   * @param reference the key, pinned to the described version
+   * @param keyType key type
+   * @param sizeBits modulus size for RSA keys; 0 when not applicable
+   * @param enabled whether the version is enabled
+   * @param notBefore start of validity, or {@code null}
+   * @param expiresOn end of validity, or {@code null}
+   * @param operations operations the key permits
+   * @param vaultProtection deletion guarantees of the holding vault
+   * @throws NullPointerException if {@code reference}, {@code keyType}, {@code operations} or
+   *     {@code vaultProtection} is null
+   * @throws IllegalArgumentException if {@code sizeBits} is negative
+   */
   public KeyDescription {
     Objects.requireNonNull(reference, "reference");
     Objects.requireNonNull(keyType, "keyType");
@@ -40,24 +54,33 @@ public record KeyDescription(
     operations = Set.copyOf(operations);
   }
 
-  /** Start of validity, when set. */
+  /** {@return start of validity, when set} */
   public Optional<Instant> notBeforeTime() {
     return Optional.ofNullable(notBefore);
   }
 
-  /** End of validity, when set. */
+  /** {@return end of validity, when set} */
   public Optional<Instant> expiryTime() {
     return Optional.ofNullable(expiresOn);
   }
 
-  /** Whether {@code now} is inside the not-before / expiry window. */
+  /**
+   * {@return whether {@code now} is inside the not-before / expiry window}
+   *
+   * @param now the instant to check
+   */
   public boolean isValidAt(Instant now) {
     Objects.requireNonNull(now, "now");
     return (notBefore == null || !now.isBefore(notBefore))
         && (expiresOn == null || now.isBefore(expiresOn));
   }
 
-  /** Whether the key can be used right now for wrapping and unwrapping. */
+  /**
+   * {@return whether the key can be used at {@code now} for wrapping and unwrapping: enabled, valid
+   * and permitting both operations}
+   *
+   * @param now the instant to check
+   */
   public boolean isUsableAt(Instant now) {
     return enabled
         && isValidAt(now)
@@ -65,13 +88,13 @@ public record KeyDescription(
         && operations.contains(KeyOperation.UNWRAP_KEY);
   }
 
-  /** Whether the described key has versions (the reference names one). */
+  /** {@return whether the described key has versions (the reference names one)} */
   public boolean isVersioned() {
     return reference.isVersioned();
   }
 
   /**
-   * The version described.
+   * {@return the version described}
    *
    * @throws IllegalStateException if the key store has no versions
    */

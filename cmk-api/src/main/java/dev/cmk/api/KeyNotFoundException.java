@@ -8,6 +8,8 @@ public final class KeyNotFoundException extends KeyProviderException {
   private static final long serialVersionUID = 1L;
 
   /**
+   * Creates the exception.
+   *
    * @param message what was not found, without secrets
    * @param keyReference the key, or {@code null} when unknown
    * @param cause vendor exception, or {@code null}
@@ -17,6 +19,8 @@ public final class KeyNotFoundException extends KeyProviderException {
   }
 
   /**
+   * Creates the exception.
+   *
    * @param message what was not found, without secrets
    * @param keyReference the key, or {@code null} when unknown
    */

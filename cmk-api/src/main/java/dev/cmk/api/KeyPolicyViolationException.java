@@ -19,7 +19,13 @@ public final class KeyPolicyViolationException extends CmkException {
    * @param message human-readable description including the value found
    */
   public record Violation(String rule, String message) {
-    /** Validates both fields are non-blank. */
+    /**
+     * Validates both fields are non-blank.
+     *
+     * @param rule stable rule name, e.g. {@code key-size}
+     * @param message human-readable description including the value found
+     * @throws IllegalArgumentException if either is blank
+     */
     public Violation {
       Objects.requireNonNull(rule, "rule");
       Objects.requireNonNull(message, "message");
@@ -33,6 +39,8 @@ public final class KeyPolicyViolationException extends CmkException {
   private final transient KeyReference keyReference;
 
   /**
+   * Creates the exception.
+   *
    * @param keyReference the key that was checked
    * @param violations every broken rule, at least one
    */
@@ -53,12 +61,12 @@ public final class KeyPolicyViolationException extends CmkException {
         + violations.stream().map(Violation::message).collect(Collectors.joining("; "));
   }
 
-  /** Every broken rule. */
+  /** {@return every broken rule} */
   public List<Violation> violations() {
     return violations;
   }
 
-  /** The key that was checked. */
+  /** {@return the key that was checked} */
   public KeyReference keyReference() {
     return keyReference;
   }

@@ -21,17 +21,24 @@ public abstract class KeyProviderException extends CmkException {
 
   private final transient KeyReference keyReference;
 
+  /**
+   * Creates the exception.
+   *
+   * @param message what failed, without secrets
+   * @param keyReference the key the operation was about, or {@code null} when unknown
+   * @param cause vendor exception, or {@code null}
+   */
   protected KeyProviderException(String message, KeyReference keyReference, Throwable cause) {
     super(message, cause);
     this.keyReference = keyReference;
   }
 
-  /** The key the failed operation was about, when known. */
+  /** {@return the key the failed operation was about, when known} */
   public Optional<KeyReference> keyReference() {
     return Optional.ofNullable(keyReference);
   }
 
-  /** Whether the failure is authoritative (not found, denied) rather than transient. */
+  /** {@return whether the failure is authoritative (not found, denied) rather than transient} */
   public abstract boolean isAuthoritative();
 
   static String describe(String message, KeyReference ref) {

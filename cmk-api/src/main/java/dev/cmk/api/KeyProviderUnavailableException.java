@@ -11,9 +11,12 @@ import java.util.Optional;
 public final class KeyProviderUnavailableException extends KeyProviderException {
   private static final long serialVersionUID = 1L;
 
+  /** The provider's back-off hint, or {@code null} (serialized). */
   private final Duration retryAfter;
 
   /**
+   * Creates the exception.
+   *
    * @param message what failed, without secrets
    * @param keyReference the key, or {@code null} when unknown
    * @param retryAfter the provider's back-off hint, or {@code null}
@@ -29,6 +32,8 @@ public final class KeyProviderUnavailableException extends KeyProviderException 
   }
 
   /**
+   * Creates the exception.
+   *
    * @param message what failed, without secrets
    * @param keyReference the key, or {@code null} when unknown
    * @param cause vendor exception, or {@code null}
@@ -38,7 +43,7 @@ public final class KeyProviderUnavailableException extends KeyProviderException 
     this(message, keyReference, null, cause);
   }
 
-  /** The provider's hint for when to retry, when it gave one. */
+  /** {@return the provider's hint for when to retry, when it gave one} */
   public Optional<Duration> retryAfter() {
     return Optional.ofNullable(retryAfter);
   }

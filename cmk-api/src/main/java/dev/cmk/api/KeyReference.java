@@ -396,22 +396,22 @@ public final class KeyReference {
     }
   }
 
-  /** Which kind of key store this reference points into. */
+  /** {@return which kind of key store this reference points into} */
   public Kind kind() {
     return kind;
   }
 
   /**
-   * The key store: {@code host[:port]} of the vault or HSM for Azure, the token label for PKCS#11
-   * (possibly empty), empty for local keys.
+   * {@return the key store: {@code host[:port]} of the vault or HSM for Azure, the token label for
+   * PKCS#11 (possibly empty), empty for local keys}
    */
   public String authority() {
     return authority;
   }
 
   /**
-   * The vault or Managed HSM name (first DNS label) for Azure references; the token label for
-   * PKCS#11; empty for local keys.
+   * {@return the vault or Managed HSM name (first DNS label) for Azure references; the token label
+   * for PKCS#11; empty for local keys}
    */
   public String vaultName() {
     if (kind == Kind.AZURE_KEY_VAULT || kind == Kind.AZURE_MANAGED_HSM) {
@@ -420,7 +420,7 @@ public final class KeyReference {
     return authority;
   }
 
-  /** The {@code https://host[:port]} vault URL for Azure references, empty otherwise. */
+  /** {@return the {@code https://host[:port]} vault URL for Azure references, empty otherwise} */
   public Optional<String> vaultUrl() {
     if (kind == Kind.AZURE_KEY_VAULT || kind == Kind.AZURE_MANAGED_HSM) {
       return Optional.of("https://" + authority);
@@ -428,22 +428,22 @@ public final class KeyReference {
     return Optional.empty();
   }
 
-  /** The key name. */
+  /** {@return the key name} */
   public String name() {
     return name;
   }
 
-  /** The version, when this reference is pinned to one. */
+  /** {@return the version, when this reference is pinned to one} */
   public Optional<String> version() {
     return Optional.ofNullable(version);
   }
 
-  /** Whether this reference is pinned to one version. */
+  /** {@return whether this reference is pinned to one version} */
   public boolean isVersioned() {
     return version != null;
   }
 
-  /** Extra PKCS#11 path attributes (e.g. {@code serial}, {@code slot-id}), decoded. */
+  /** {@return extra PKCS#11 path attributes (e.g. {@code serial}, {@code slot-id}), decoded} */
   public Map<String, String> pkcs11Attributes() {
     return pkcs11Attributes;
   }
@@ -468,12 +468,16 @@ public final class KeyReference {
     return new KeyReference(kind, authority, name, version, pkcs11Attributes);
   }
 
-  /** The same key without a version (follows the latest version). */
+  /** {@return the same key without a version (follows the latest version)} */
   public KeyReference versionless() {
     return version == null ? this : new KeyReference(kind, authority, name, null, pkcs11Attributes);
   }
 
-  /** Whether {@code other} names the same key, ignoring versions. */
+  /**
+   * {@return whether {@code other} names the same key, ignoring versions}
+   *
+   * @param other the reference to compare with
+   */
   public boolean sameKeyAs(KeyReference other) {
     return versionless().equals(other.versionless());
   }

@@ -20,17 +20,17 @@ public enum KeyType {
   /** Anything else. */
   OTHER;
 
-  /** Whether this is an RSA type (software or HSM). */
+  /** {@return whether this is an RSA type (software or HSM)} */
   public boolean isRsa() {
     return this == RSA || this == RSA_HSM;
   }
 
-  /** Whether the key material is HSM-protected. */
+  /** {@return whether the key material is HSM-protected} */
   public boolean isHsm() {
     return this == RSA_HSM || this == EC_HSM || this == OCT_HSM;
   }
 
-  /** The Key Vault name of this type, e.g. {@code RSA-HSM}. */
+  /** {@return the Key Vault name of this type, e.g. {@code RSA-HSM}} */
   public String jwkName() {
     return name().replace('_', '-');
   }

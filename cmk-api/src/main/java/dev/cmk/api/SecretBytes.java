@@ -65,7 +65,7 @@ public final class SecretBytes implements Destroyable {
     return bytes.clone();
   }
 
-  /** Length in bytes (available after destruction too). */
+  /** {@return the length in bytes (available after destruction too)} */
   public int length() {
     return bytes.length;
   }

@@ -9,6 +9,8 @@ public final class UnsupportedFormatException extends CmkException {
   private static final long serialVersionUID = 1L;
 
   /**
+   * Creates the exception.
+   *
    * @param message what is not supported, e.g. {@code "envelope format version 7 is not
    *     supported (this build reads 1)"}
    */

@@ -20,7 +20,16 @@ public record VaultProtection(
     int retentionDays,
     String recoveryLevel) {
 
-  /** Validates the combination. */
+  /**
+   * Validates the combination.
+   *
+   * @param softDeleteEnabled deleted keys are recoverable for {@code retentionDays}
+   * @param purgeProtectionEnabled deleted keys cannot be purged before retention ends
+   * @param retentionDays days a deleted key is kept; 0 when soft delete is off or unknown
+   * @param recoveryLevel the provider's raw recovery level, or {@code null}
+   * @throws IllegalArgumentException if {@code retentionDays} is negative, or purge protection is
+   *     on without soft delete
+   */
   public VaultProtection {
     if (retentionDays < 0) {
       throw new IllegalArgumentException("retentionDays must not be negative");
@@ -30,7 +39,7 @@ public record VaultProtection(
     }
   }
 
-  /** No soft delete, no purge protection: what a bare HSM token offers. */
+  /** {@return protection without soft delete or purge protection: what a bare HSM token offers} */
   public static VaultProtection none() {
     return new VaultProtection(false, false, 0, null);
   }
@@ -54,7 +63,7 @@ public record VaultProtection(
     return new VaultProtection(soft, soft && !purgeable, days, recoveryLevel);
   }
 
-  /** The provider's raw recovery level, when it has one. */
+  /** {@return the provider's raw recovery level, when it has one} */
   public Optional<String> recoveryLevelName() {
     return Optional.ofNullable(recoveryLevel);
   }

@@ -23,12 +23,12 @@ public enum WrapAlgorithm {
     this.jwaName = jwaName;
   }
 
-  /** The stable byte written into envelopes. */
+  /** {@return the stable byte written into envelopes} */
   public int id() {
     return id;
   }
 
-  /** The JWA / Key Vault algorithm name. */
+  /** {@return the JWA / Key Vault algorithm name} */
   public String jwaName() {
     return jwaName;
   }

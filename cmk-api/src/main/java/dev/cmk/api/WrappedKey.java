@@ -19,7 +19,16 @@ public record WrappedKey(
   /** Largest wrapped key accepted (an RSA-8192 block). */
   public static final int MAX_CIPHERTEXT_LENGTH = 1024;
 
-  /** Validates and copies. */
+  /**
+   * Validates the fields and copies {@code ciphertext}.
+   *
+   * @param providerId id of the provider that wrapped it
+   * @param keyReference the key-encryption key, always versioned
+   * @param algorithm the wrap algorithm
+   * @param ciphertext the wrapped key bytes, 1 to {@value #MAX_CIPHERTEXT_LENGTH} bytes
+   * @throws IllegalArgumentException if {@code keyReference} names no version, {@code providerId}
+   *     is not a valid provider id, or {@code ciphertext} has no bytes or too many
+   */
   public WrappedKey {
     Objects.requireNonNull(providerId, "providerId");
     Objects.requireNonNull(keyReference, "keyReference");
@@ -36,13 +45,13 @@ public record WrappedKey(
     ciphertext = ciphertext.clone();
   }
 
-  /** A copy of the wrapped bytes. */
+  /** {@return a copy of the wrapped bytes} */
   @Override
   public byte[] ciphertext() {
     return ciphertext.clone();
   }
 
-  /** Length of the wrapped bytes, without copying. */
+  /** {@return the length of the wrapped bytes, without copying} */
   public int ciphertextLength() {
     return ciphertext.length;
   }

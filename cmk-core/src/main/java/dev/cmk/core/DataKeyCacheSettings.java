@@ -21,7 +21,12 @@ public record DataKeyCacheSettings(long maxEntries, Duration maxAge) {
   public static final DataKeyCacheSettings DEFAULT =
       new DataKeyCacheSettings(10_000, Duration.ofHours(1));
 
-  /** Validates. */
+  /**
+   * Validates the bounds.
+   *
+   * @param maxEntries most data keys kept, at least 1
+   * @param maxAge longest a key is kept after it was unwrapped, positive
+   */
   public DataKeyCacheSettings {
     Objects.requireNonNull(maxAge, "maxAge");
     if (maxEntries < 1) {

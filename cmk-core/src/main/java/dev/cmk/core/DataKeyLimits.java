@@ -28,7 +28,13 @@ public record DataKeyLimits(long maxMessages, long maxBytes, Duration maxAge) {
   public static final DataKeyLimits DEFAULT =
       new DataKeyLimits(1L << 20, 64L << 30, Duration.ofHours(1));
 
-  /** Validates. */
+  /**
+   * Validates the limits.
+   *
+   * @param maxMessages messages per data key, at least 1
+   * @param maxBytes plaintext bytes per data key, at least 1
+   * @param maxAge age of a data key, positive
+   */
   public DataKeyLimits {
     Objects.requireNonNull(maxAge, "maxAge");
     if (maxMessages < 1) {
@@ -42,7 +48,10 @@ public record DataKeyLimits(long maxMessages, long maxBytes, Duration maxAge) {
     }
   }
 
-  /** A new data key for every message (no reuse): one wrap per write, one unwrap per read. */
+  /**
+   * {@return limits that give every message its own data key: one wrap per write, one unwrap per
+   * read}
+   */
   public static DataKeyLimits singleUse() {
     return new DataKeyLimits(1, Long.MAX_VALUE, Duration.ofDays(365));
   }

@@ -42,7 +42,20 @@ public record EnvelopeInfo(
   /** Name of suite 1. */
   public static final String SUITE_1 = "AES-256-GCM/HMAC-SHA256-KDF/HMAC-SHA256-commit";
 
-  /** Validates. */
+  /**
+   * Validates that no field is null.
+   *
+   * @param formatVersion envelope format version (1)
+   * @param suite algorithm suite name
+   * @param providerId id of the key provider that wrapped the data key
+   * @param keyReference the key-encryption key, with version
+   * @param wrapAlgorithm how the data key was wrapped
+   * @param wrappedKeyLength length of the wrapped data key in bytes
+   * @param headerLength header length in bytes
+   * @param segmentSize plaintext bytes per segment
+   * @param envelopeLength total envelope length, when the whole envelope was given
+   * @param plaintextLength plaintext length, when the whole envelope was given
+   */
   public EnvelopeInfo {
     Objects.requireNonNull(suite, "suite");
     Objects.requireNonNull(providerId, "providerId");
@@ -52,7 +65,7 @@ public record EnvelopeInfo(
     Objects.requireNonNull(plaintextLength, "plaintextLength");
   }
 
-  /** Bytes the envelope adds to the plaintext, when the whole envelope was given. */
+  /** {@return bytes the envelope adds to the plaintext, when the whole envelope was given} */
   public OptionalLong overhead() {
     return envelopeLength.isPresent() && plaintextLength.isPresent()
         ? OptionalLong.of(envelopeLength.getAsLong() - plaintextLength.getAsLong())

@@ -13,7 +13,13 @@ import java.util.Objects;
  * @param key the key, versionless (follow the latest version) or versioned (pinned)
  */
 public record KeyConfiguration(KeyEncryptionKeyProvider provider, KeyReference key) {
-  /** Validates. */
+  /**
+   * Validates that {@code provider} serves {@code key}.
+   *
+   * @param provider the provider (configured with the identity/credential to use)
+   * @param key the key, versionless (follow the latest version) or versioned (pinned)
+   * @throws IllegalArgumentException if the provider does not serve the key
+   */
   public KeyConfiguration {
     Objects.requireNonNull(provider, "provider");
     Objects.requireNonNull(key, "key");

@@ -88,14 +88,14 @@ public final class KeyPolicy {
     this.name = b.name;
   }
 
-  /** Azure Health Data Services DICOM service requirements. */
+  /** {@return the requirements of the Azure Health Data Services DICOM service} */
   public static KeyPolicy dicomService() {
     return builder().name("dicom-service").build();
   }
 
   /**
-   * Azure Health Data Services FHIR service requirements: as {@link #dicomService()}, but key type
-   * RSA only, and vault name plus key name at most 94 characters.
+   * {@return the requirements of the Azure Health Data Services FHIR service}: as {@link
+   * #dicomService()}, but key type RSA only, and vault name plus key name at most 94 characters.
    */
   public static KeyPolicy fhirService() {
     return builder()
@@ -106,16 +106,17 @@ public final class KeyPolicy {
   }
 
   /**
-   * A builder starting from the DICOM preset (RSA/RSA-HSM, 2048/3072, versioned, soft delete and
-   * purge protection, enabled, validity window, wrap and unwrap); relax or tighten from there.
+   * {@return a builder starting from the DICOM preset} (RSA/RSA-HSM, 2048/3072, versioned, soft
+   * delete and purge protection, enabled, validity window, wrap and unwrap); relax or tighten from
+   * there.
    */
   public static Builder builder() {
     return new Builder();
   }
 
   /**
-   * The names of the rules this policy checks, in the order {@link #check} reports them (for
-   * reports that list passing requirements too).
+   * {@return the names of the rules this policy checks, in the order {@link #check} reports them}
+   * For reports that list passing requirements too.
    */
   public List<String> rules() {
     List<String> r = new ArrayList<>();
@@ -150,7 +151,7 @@ public final class KeyPolicy {
     return List.copyOf(r);
   }
 
-  /** The policy's name (for logs), e.g. {@code fhir-service}. */
+  /** {@return the policy's name (for logs), e.g. {@code fhir-service}} */
   public String name() {
     return name;
   }
@@ -275,13 +276,24 @@ public final class KeyPolicy {
 
     private Builder() {}
 
-    /** Name shown in logs. */
+    /**
+     * Sets the name shown in logs.
+     *
+     * @param name the policy's name, e.g. {@code fhir-service}
+     * @return this builder
+     */
     public Builder name(String name) {
       this.name = Objects.requireNonNull(name, "name");
       return this;
     }
 
-    /** Allowed key types (only RSA types can wrap cmk data keys). */
+    /**
+     * Sets the allowed key types (only RSA types can wrap cmk data keys).
+     *
+     * @param types at least one RSA key type
+     * @return this builder
+     * @throws IllegalArgumentException if none is given, or one is not an RSA type
+     */
     public Builder keyTypes(KeyType... types) {
       Objects.requireNonNull(types, "types");
       if (types.length == 0) {
@@ -298,7 +310,13 @@ public final class KeyPolicy {
       return this;
     }
 
-    /** Allowed RSA modulus sizes in bits (each at least 2048). */
+    /**
+     * Sets the allowed RSA modulus sizes.
+     *
+     * @param bits at least one size in bits, each at least 2048
+     * @return this builder
+     * @throws IllegalArgumentException if none is given, or one is below 2048
+     */
     public Builder keySizes(Integer... bits) {
       Objects.requireNonNull(bits, "bits");
       if (bits.length == 0) {
@@ -313,7 +331,13 @@ public final class KeyPolicy {
       return this;
     }
 
-    /** Minimum soft-delete retention in days (default: no minimum). */
+    /**
+     * Sets the minimum soft-delete retention (default: no minimum).
+     *
+     * @param days the minimum in days, 0 for none
+     * @return this builder
+     * @throws IllegalArgumentException if {@code days} is negative
+     */
     public Builder minRetentionDays(int days) {
       if (days < 0) {
         throw new IllegalArgumentException("days must not be negative");
@@ -322,7 +346,13 @@ public final class KeyPolicy {
       return this;
     }
 
-    /** Maximum length of vault name plus key name (0 = no limit). */
+    /**
+     * Sets the maximum length of vault name plus key name.
+     *
+     * @param length the maximum in characters, 0 for no limit
+     * @return this builder
+     * @throws IllegalArgumentException if {@code length} is negative
+     */
     public Builder maxVaultAndKeyNameLength(int length) {
       if (length < 0) {
         throw new IllegalArgumentException("length must not be negative");
@@ -334,6 +364,8 @@ public final class KeyPolicy {
     /**
      * Accepts keys in vaults without soft delete or purge protection, e.g. an on-premises HSM
      * token. Data is lost for good if such a key is deleted.
+     *
+     * @return this builder
      */
     public Builder allowKeysWithoutDeletionProtection() {
       requireSoftDelete = false;
@@ -341,13 +373,17 @@ public final class KeyPolicy {
       return this;
     }
 
-    /** Accepts keys without versions (which cannot be rotated). */
+    /**
+     * Accepts keys without versions (which cannot be rotated).
+     *
+     * @return this builder
+     */
     public Builder allowUnversionedKeys() {
       requireVersioned = false;
       return this;
     }
 
-    /** Builds the policy. */
+    /** {@return the policy} */
     public KeyPolicy build() {
       return new KeyPolicy(this);
     }

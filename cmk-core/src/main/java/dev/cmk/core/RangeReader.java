@@ -23,10 +23,10 @@ import java.io.InputStream;
  */
 public interface RangeReader extends Closeable {
 
-  /** Length of the whole plaintext. */
+  /** {@return the length of the whole plaintext} */
   long plaintextLength();
 
-  /** The envelope's header fields. */
+  /** {@return the envelope's header fields} */
   EnvelopeInfo info();
 
   /**

@@ -16,7 +16,7 @@ import java.util.function.Supplier;
  * stored envelope unchanged.
  */
 public interface RewrapItem {
-  /** A name for progress reports and failures (not secret: shown in logs). */
+  /** {@return a name for progress reports and failures (not secret: shown in logs)} */
   String id();
 
   /**

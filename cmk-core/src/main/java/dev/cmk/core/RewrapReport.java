@@ -34,7 +34,17 @@ public record RewrapReport(
    */
   public record Failure(String id, String error) {}
 
-  /** Validates and copies. */
+  /**
+   * Validates and copies the collections.
+   *
+   * @param target the key version envelopes were moved to
+   * @param total items processed
+   * @param rewrapped items whose header was re-wrapped
+   * @param alreadyCurrent items already under {@code target} (left untouched)
+   * @param failures items that failed (left untouched)
+   * @param movedFrom re-wrapped items per previous key version
+   * @param elapsed wall time
+   */
   public RewrapReport {
     Objects.requireNonNull(target, "target");
     failures = List.copyOf(failures);
@@ -42,7 +52,7 @@ public record RewrapReport(
     Objects.requireNonNull(elapsed, "elapsed");
   }
 
-  /** Number of failed items. */
+  /** {@return the number of failed items} */
   public long failed() {
     return failures.size();
   }

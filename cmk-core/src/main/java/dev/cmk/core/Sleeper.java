@@ -16,7 +16,7 @@ public interface Sleeper {
    */
   void sleep(Duration duration) throws InterruptedException;
 
-  /** Sleeps the calling thread. */
+  /** {@return a sleeper that sleeps the calling thread} */
   static Sleeper system() {
     return d -> Thread.sleep(d.toMillis());
   }

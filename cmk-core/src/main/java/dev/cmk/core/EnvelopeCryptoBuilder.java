@@ -31,6 +31,7 @@ public final class EnvelopeCryptoBuilder {
   final List<KeyAccessListener> listeners = new ArrayList<>();
   Sleeper sleeper;
   ScheduledExecutorService probeScheduler;
+  List<KeyReference> decryptOnlyKeys;
 
   EnvelopeCryptoBuilder() {}
 
@@ -138,7 +139,13 @@ public final class EnvelopeCryptoBuilder {
    * Where the write key and its provider (identity) come from; read at build time and again on
    * every {@link KeyAccessGuard#refresh()}, which is how a changed key URL or identity takes
    * effect. Alternative to {@link #writeKey(KeyReference)}. The supplied provider is added to
-   * (or replaces, by id) the decryption providers.
+   * the configured providers, where it takes precedence for the keys it serves; providers added
+   * before stay for the keys only they serve, and a previous write key becomes a decrypt-only key
+   * of the {@link Keyring} — so a move to a key in another vault or HSM keeps old envelopes
+   * readable until the application retires the old key.
+   *
+   * @param configuration supplies the write key and its provider
+   * @return this builder
    */
   public EnvelopeCryptoBuilder keyConfiguration(Supplier<KeyConfiguration> configuration) {
     once(this.configuration, "keyConfiguration");
@@ -173,10 +180,25 @@ public final class EnvelopeCryptoBuilder {
   }
 
   /**
+   * Keys (any version) this instance reads though it does not write under them — typically the
+   * write keys it used before a move to another key, vault or HSM, listed again after a restart.
+   * They appear in {@link Keyring#decryptOnlyKeys()}; see {@link Keyring}.
+   *
+   * @param keys the keys
+   * @return this builder
+   */
+  public EnvelopeCryptoBuilder decryptOnlyKeys(java.util.Collection<KeyReference> keys) {
+    once(decryptOnlyKeys, "decryptOnlyKeys");
+    decryptOnlyKeys = List.copyOf(Objects.requireNonNull(keys, "keys"));
+    return this;
+  }
+
+  /**
    * Builds the instance.
    *
-   * @throws IllegalStateException if no provider was added, two providers share an id, or no
-   *     (or more than one) provider serves the write key
+   * @return the instance
+   * @throws IllegalStateException if no provider was added, or no (or more than one) provider
+   *     serves the write key
    * @throws dev.cmk.api.KeyPolicyViolationException if the write key breaks the key policy
    */
   public EnvelopeCrypto build() {

@@ -147,8 +147,10 @@ public final class KeyAccessGuard {
         if (next == null) {
           throw new IllegalStateException("no write key configured: nothing to refresh");
         }
-        if (config == null || next.provider() != config.provider()) {
-          providers.replace(next.provider());
+        providers.add(next.provider());
+        providers.restore(next.key()); // the write key is never retired
+        if (config != null && !config.key().sameKeyAs(next.key())) {
+          providers.keepReadable(config.key()); // old envelopes stay readable until retired
         }
         config = next;
         GuardState s = state;
@@ -214,7 +216,7 @@ public final class KeyAccessGuard {
     try {
       synchronized (this) {
         config = configuration.get();
-        providers.replace(config.provider());
+        providers.add(config.provider());
         Instant now = clock.instant();
         try {
           KeyReference version = confirmation.confirm(config, null, now, pending.events);

@@ -144,7 +144,7 @@ public final class EnvelopeCrypto implements AutoCloseable {
     }
   }
 
-  /** A new builder. */
+  /** {@return A new builder} */
   public static EnvelopeCryptoBuilder builder() {
     return new EnvelopeCryptoBuilder();
   }
@@ -368,6 +368,8 @@ public final class EnvelopeCrypto implements AutoCloseable {
   /**
    * The loss-of-access guard: status for health endpoints, {@code refresh()} after the grace
    * period or a configuration change.
+   *
+   * @return the guard
    */
   public KeyAccessGuard keyAccess() {
     return guard;
@@ -376,12 +378,14 @@ public final class EnvelopeCrypto implements AutoCloseable {
   /**
    * The write key and the keys this instance only decrypts: inspect them, retire a key that is no
    * longer needed, declare one readable.
+   *
+   * @return the keyring
    */
   public Keyring keyring() {
     return keyring;
   }
 
-  /** Cached data keys, data keys made, the key-version inventory, and an explicit purge. */
+  /** {@return cached data keys, data keys made, the key-version inventory, and an explicit purge} */
   public Diagnostics diagnostics() {
     return diagnostics;
   }

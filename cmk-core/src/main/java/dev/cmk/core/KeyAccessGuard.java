@@ -116,6 +116,8 @@ public final class KeyAccessGuard {
   /**
    * The current status. When the grace period has ended this runs the deadline probe first, so
    * the answer is {@code REFRESH_REQUIRED} only if access is still lost.
+   *
+   * @return the status
    */
   public KeyAccessStatus status() {
     GuardEvents.Pending pending = new GuardEvents.Pending();
@@ -197,7 +199,7 @@ public final class KeyAccessGuard {
     }
   }
 
-  /** The configured key reference, when this instance writes. */
+  /** {@return the configured key reference, when this instance writes} */
   public synchronized Optional<KeyReference> configuredKey() {
     return Optional.ofNullable(config).map(KeyConfiguration::key);
   }

@@ -27,12 +27,12 @@ public final class Diagnostics {
     this.segmentSize = segmentSize;
   }
 
-  /** Number of unwrapped data keys currently cached on the read side. */
+  /** {@return number of unwrapped data keys currently cached on the read side} */
   public long cachedDataKeys() {
     return decryptCache.size();
   }
 
-  /** Number of data keys this instance made (and wrapped) so far. */
+  /** {@return number of data keys this instance made (and wrapped) so far} */
   public long dataKeysCreated() {
     return writeKeys.dataKeysCreated();
   }
@@ -47,12 +47,12 @@ public final class Diagnostics {
     decryptCache.invalidateAll();
   }
 
-  /** Which key versions the envelopes handled here reference. */
+  /** {@return which key versions the envelopes handled here reference} */
   public KeyVersionInventory inventory() {
     return inventory;
   }
 
-  /** Plaintext bytes per segment of new envelopes. */
+  /** {@return plaintext bytes per segment of new envelopes} */
   public int segmentSize() {
     return segmentSize;
   }

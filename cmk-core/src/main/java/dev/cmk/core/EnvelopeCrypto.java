@@ -73,11 +73,15 @@ public final class EnvelopeCrypto implements AutoCloseable {
   private final ReadDataKeys readKeys;
   private final Rewrapper rewrapper;
   private final Diagnostics diagnostics;
+  private final Keyring keyring;
   private final int segmentSize;
   private final ScheduledFuture<?> backgroundProbe;
 
   EnvelopeCrypto(EnvelopeCryptoBuilder b) {
     Providers providers = new Providers(b.providers);
+    if (b.decryptOnlyKeys != null) {
+      b.decryptOnlyKeys.forEach(providers::keepReadable);
+    }
     this.segmentSize = b.segmentSize;
     SecureRandom random = b.random != null ? b.random : new SecureRandom();
     Clock clock = b.clock != null ? b.clock : Clock.systemUTC();
@@ -100,7 +104,9 @@ public final class EnvelopeCrypto implements AutoCloseable {
     ProviderCalls calls =
         new ProviderCalls(accessSettings, b.sleeper != null ? b.sleeper : Sleeper.system());
     VersionWatch watch =
-        new VersionWatch(clock, accessSettings, providers::get, calls, decryptCache::invalidate);
+        new VersionWatch(clock, accessSettings,
+            w -> providers.serving(w.providerId(), w.keyReference()), calls,
+            decryptCache::invalidate);
     this.guard = new KeyAccessGuard(clock, accessSettings, configuration, providers,
         this::purgeDataKeys, b.listeners, inventory, calls,
         new KeyConfirmation(b.policy != null ? b.policy : KeyPolicy.dicomService(), calls, random),
@@ -112,6 +118,7 @@ public final class EnvelopeCrypto implements AutoCloseable {
     this.diagnostics = new Diagnostics(decryptCache, writeKeys, inventory, segmentSize);
     this.readKeys = new ReadDataKeys(access, decryptCache, providers);
     this.rewrapper = new Rewrapper(access, readKeys, guard::configuredProvider);
+    this.keyring = new Keyring(providers, guard, decryptCache);
     guard.initialize();
     if (b.probeScheduler != null && configuration != null) {
       // Every second (or the backoff minimum, if shorter): cheap when nothing is due, and it
@@ -137,7 +144,7 @@ public final class EnvelopeCrypto implements AutoCloseable {
     }
   }
 
-  /** A new builder. */
+  /** {@return A new builder} */
   public static EnvelopeCryptoBuilder builder() {
     return new EnvelopeCryptoBuilder();
   }
@@ -361,12 +368,24 @@ public final class EnvelopeCrypto implements AutoCloseable {
   /**
    * The loss-of-access guard: status for health endpoints, {@code refresh()} after the grace
    * period or a configuration change.
+   *
+   * @return the guard
    */
   public KeyAccessGuard keyAccess() {
     return guard;
   }
 
-  /** Cached data keys, data keys made, the key-version inventory, and an explicit purge. */
+  /**
+   * The write key and the keys this instance only decrypts: inspect them, retire a key that is no
+   * longer needed, declare one readable.
+   *
+   * @return the keyring
+   */
+  public Keyring keyring() {
+    return keyring;
+  }
+
+  /** {@return cached data keys, data keys made, the key-version inventory, and an explicit purge} */
   public Diagnostics diagnostics() {
     return diagnostics;
   }

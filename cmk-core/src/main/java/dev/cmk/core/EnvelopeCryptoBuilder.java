@@ -31,6 +31,7 @@ public final class EnvelopeCryptoBuilder {
   final List<KeyAccessListener> listeners = new ArrayList<>();
   Sleeper sleeper;
   ScheduledExecutorService probeScheduler;
+  List<KeyReference> decryptOnlyKeys;
 
   EnvelopeCryptoBuilder() {}
 
@@ -43,6 +44,9 @@ public final class EnvelopeCryptoBuilder {
   /**
    * Adds a key provider. Decryption uses only providers added here; two with one id are an
    * error at {@link #build()}.
+   *
+   * @param provider the provider to add
+   * @return this builder
    */
   public EnvelopeCryptoBuilder provider(KeyEncryptionKeyProvider provider) {
     providers.add(Objects.requireNonNull(provider, "provider"));
@@ -55,6 +59,9 @@ public final class EnvelopeCryptoBuilder {
    * version. Without
    * a write key the instance only decrypts. The provider is the one configured provider that
    * serves the key.
+   *
+   * @param key the key
+   * @return this builder
    */
   public EnvelopeCryptoBuilder writeKey(KeyReference key) {
     once(writeKey, "writeKey");
@@ -62,7 +69,13 @@ public final class EnvelopeCryptoBuilder {
     return this;
   }
 
-  /** As {@link #writeKey(KeyReference)}, naming the provider when several serve the key. */
+  /**
+   * As {@link #writeKey(KeyReference)}, naming the provider when several serve the key.
+   *
+   * @param key the key
+   * @param providerId the id of the provider that serves the key
+   * @return this builder
+   */
   public EnvelopeCryptoBuilder writeKey(String providerId, KeyReference key) {
     writeKey(key);
     writeProviderId = Objects.requireNonNull(providerId, "providerId");
@@ -73,6 +86,9 @@ public final class EnvelopeCryptoBuilder {
    * Plaintext bytes per segment of new envelopes ({@value EnvelopeHeader#MIN_SEGMENT_SIZE} to
    * 16 MiB; default 64 KiB). Larger segments cost fewer tags and cipher set-ups; smaller ones
    * make range reads cheaper.
+   *
+   * @param bytes plaintext bytes per segment
+   * @return this builder
    */
   public EnvelopeCryptoBuilder segmentSize(int bytes) {
     once(segmentSizeSet, "segmentSize");
@@ -82,21 +98,36 @@ public final class EnvelopeCryptoBuilder {
     return this;
   }
 
-  /** Encrypt-side data-key reuse limits (default {@link DataKeyLimits#DEFAULT}). */
+  /**
+   * Encrypt-side data-key reuse limits (default {@link DataKeyLimits#DEFAULT}).
+   *
+   * @param limits the limits
+   * @return this builder
+   */
   public EnvelopeCryptoBuilder dataKeyLimits(DataKeyLimits limits) {
     once(dataKeyLimits, "dataKeyLimits");
     dataKeyLimits = Objects.requireNonNull(limits, "limits");
     return this;
   }
 
-  /** Decrypt-side data-key cache bounds (default {@link DataKeyCacheSettings#DEFAULT}). */
+  /**
+   * Decrypt-side data-key cache bounds (default {@link DataKeyCacheSettings#DEFAULT}).
+   *
+   * @param settings the settings
+   * @return this builder
+   */
   public EnvelopeCryptoBuilder dataKeyCache(DataKeyCacheSettings settings) {
     once(cacheSettings, "dataKeyCache");
     cacheSettings = Objects.requireNonNull(settings, "settings");
     return this;
   }
 
-  /** Time source for cache expiry and key refresh (default UTC system clock). */
+  /**
+   * Time source for cache expiry and key refresh (default UTC system clock).
+   *
+   * @param clock the time source
+   * @return this builder
+   */
   public EnvelopeCryptoBuilder clock(Clock clock) {
     once(this.clock, "clock");
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -109,6 +140,9 @@ public final class EnvelopeCryptoBuilder {
    * seeded, deterministic generator would give two writers the same data key and the same
    * nonces. Only for tests that need a provider-specific {@code SecureRandom}; leave the default
    * in production.
+   *
+   * @param random the randomness source
+   * @return this builder
    */
   public EnvelopeCryptoBuilder secureRandom(SecureRandom random) {
     once(this.random, "secureRandom");
@@ -120,6 +154,9 @@ public final class EnvelopeCryptoBuilder {
    * The key policy every write key version must meet (default {@link
    * KeyPolicy#dicomService()}). Checked at build time (a violation fails {@link #build()}
    * before anything is written), on every new version picked up, and on refresh.
+   *
+   * @param policy the key policy
+   * @return this builder
    */
   public EnvelopeCryptoBuilder keyPolicy(KeyPolicy policy) {
     once(this.policy, "keyPolicy");
@@ -127,7 +164,12 @@ public final class EnvelopeCryptoBuilder {
     return this;
   }
 
-  /** Timing of the loss-of-access guard (default {@link KeyAccessSettings#DEFAULT}). */
+  /**
+   * Timing of the loss-of-access guard (default {@link KeyAccessSettings#DEFAULT}).
+   *
+   * @param settings the settings
+   * @return this builder
+   */
   public EnvelopeCryptoBuilder keyAccess(KeyAccessSettings settings) {
     once(accessSettings, "keyAccess");
     accessSettings = Objects.requireNonNull(settings, "settings");
@@ -138,7 +180,13 @@ public final class EnvelopeCryptoBuilder {
    * Where the write key and its provider (identity) come from; read at build time and again on
    * every {@link KeyAccessGuard#refresh()}, which is how a changed key URL or identity takes
    * effect. Alternative to {@link #writeKey(KeyReference)}. The supplied provider is added to
-   * (or replaces, by id) the decryption providers.
+   * the configured providers, where it takes precedence for the keys it serves; providers added
+   * before stay for the keys only they serve, and a previous write key becomes a decrypt-only key
+   * of the {@link Keyring} — so a move to a key in another vault or HSM keeps old envelopes
+   * readable until the application retires the old key.
+   *
+   * @param configuration supplies the write key and its provider
+   * @return this builder
    */
   public EnvelopeCryptoBuilder keyConfiguration(Supplier<KeyConfiguration> configuration) {
     once(this.configuration, "keyConfiguration");
@@ -146,13 +194,23 @@ public final class EnvelopeCryptoBuilder {
     return this;
   }
 
-  /** Adds a listener for key access events. */
+  /**
+   * Adds a listener for key access events.
+   *
+   * @param listener the listener
+   * @return this builder
+   */
   public EnvelopeCryptoBuilder listener(KeyAccessListener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));
     return this;
   }
 
-  /** How retries wait (default: sleep the thread). Tests pass a manual clock's advance. */
+  /**
+   * How retries wait (default: sleep the thread). Tests pass a manual clock's advance.
+   *
+   * @param sleeper how to wait
+   * @return this builder
+   */
   public EnvelopeCryptoBuilder sleeper(Sleeper sleeper) {
     once(this.sleeper, "sleeper");
     this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
@@ -165,6 +223,9 @@ public final class EnvelopeCryptoBuilder {
    * does not wait for a request, and the deadline probe at the end of the grace period runs on
    * time even without traffic. The scheduler is the application's; {@link
    * EnvelopeCrypto#close()} cancels the task.
+   *
+   * @param scheduler the application's scheduler
+   * @return this builder
    */
   public EnvelopeCryptoBuilder backgroundProbe(ScheduledExecutorService scheduler) {
     once(probeScheduler, "backgroundProbe");
@@ -173,10 +234,25 @@ public final class EnvelopeCryptoBuilder {
   }
 
   /**
+   * Keys (any version) this instance reads though it does not write under them — typically the
+   * write keys it used before a move to another key, vault or HSM, listed again after a restart.
+   * They appear in {@link Keyring#decryptOnlyKeys()}; see {@link Keyring}.
+   *
+   * @param keys the keys
+   * @return this builder
+   */
+  public EnvelopeCryptoBuilder decryptOnlyKeys(java.util.Collection<KeyReference> keys) {
+    once(decryptOnlyKeys, "decryptOnlyKeys");
+    decryptOnlyKeys = List.copyOf(Objects.requireNonNull(keys, "keys"));
+    return this;
+  }
+
+  /**
    * Builds the instance.
    *
-   * @throws IllegalStateException if no provider was added, two providers share an id, or no
-   *     (or more than one) provider serves the write key
+   * @return the instance
+   * @throws IllegalStateException if no provider was added, or no (or more than one) provider
+   *     serves the write key
    * @throws dev.cmk.api.KeyPolicyViolationException if the write key breaks the key policy
    */
   public EnvelopeCrypto build() {

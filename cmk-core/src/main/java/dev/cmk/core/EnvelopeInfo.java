@@ -105,6 +105,10 @@ public record EnvelopeInfo(
    * headerLength} bytes and the given segment size: header + plaintext + 16 bytes per segment.
    *
    * @throws IllegalArgumentException if a length is negative or the segment size is not positive
+   * @param headerLength header bytes
+   * @param plaintextLength plaintext bytes
+   * @param segmentSize plaintext bytes per segment
+   * @return envelope bytes
    */
   public static long envelopeLength(long plaintextLength, int headerLength, int segmentSize) {
     if (plaintextLength < 0 || headerLength < 0 || segmentSize <= 0) {
@@ -120,6 +124,10 @@ public record EnvelopeInfo(
    * @throws dev.cmk.api.InvalidCiphertextException if no plaintext length gives that envelope
    *     length
    * @throws IllegalArgumentException if the segment size is not positive
+   * @param envelopeLength envelope bytes
+   * @param headerLength header bytes
+   * @param segmentSize plaintext bytes per segment
+   * @return plaintext bytes
    */
   public static long plaintextLength(long envelopeLength, int headerLength, int segmentSize) {
     if (segmentSize <= 0 || headerLength < 0) {

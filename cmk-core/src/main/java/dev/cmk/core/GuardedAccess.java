@@ -76,7 +76,8 @@ final class GuardedAccess implements KeyAccess {
   @Override
   public SecretBytes unwrap(WrappedKey wrappedKey) {
     watch.checkNotRefused(wrappedKey);
-    KeyEncryptionKeyProvider p = providers.get(wrappedKey.providerId());
+    KeyEncryptionKeyProvider p =
+        providers.serving(wrappedKey.providerId(), wrappedKey.keyReference());
     Instant started = clock.instant();
     SecretBytes key = calls.call(() -> p.unwrap(wrappedKey));
     watch.confirmed(wrappedKey, started);

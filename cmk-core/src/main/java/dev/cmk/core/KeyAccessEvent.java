@@ -13,10 +13,10 @@ import java.util.Objects;
  */
 public sealed interface KeyAccessEvent {
 
-  /** Stable event name used in logs, e.g. {@code cmk.key.state-changed}. */
+  /** {@return stable event name used in logs, e.g. {@code cmk.key.state-changed}} */
   String eventName();
 
-  /** When it happened (by the configured clock). */
+  /** {@return when it happened (by the configured clock)} */
   Instant at();
 
   /**
@@ -28,7 +28,13 @@ public sealed interface KeyAccessEvent {
    */
   record StateChanged(Instant at, KeyAccessStatus from, KeyAccessStatus to)
       implements KeyAccessEvent {
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param at when it happened
+     * @param from the previous status
+     * @param to the new status
+     */
     public StateChanged {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(from, "from");
@@ -50,7 +56,13 @@ public sealed interface KeyAccessEvent {
    */
   record RotationPickedUp(Instant at, KeyReference from, KeyReference to)
       implements KeyAccessEvent {
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param at when it happened
+     * @param from the previous status
+     * @param to the new status
+     */
     public RotationPickedUp {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(to, "to");
@@ -71,7 +83,13 @@ public sealed interface KeyAccessEvent {
    */
   record PolicyViolationFound(Instant at, KeyReference version, List<Violation> violations)
       implements KeyAccessEvent {
-    /** Validates and copies. */
+    /**
+     * Validates and copies.
+     *
+     * @param at when it happened
+     * @param version the key version
+     * @param violations the broken rules
+     */
     public PolicyViolationFound {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(version, "version");
@@ -89,13 +107,20 @@ public sealed interface KeyAccessEvent {
    * envelopes that reference it will not decrypt.
    *
    * @param at when it was noticed
-   * @param version the version
+   * @param version see {@link #version()}
    * @param cause classified cause
    * @param lastSeen when an envelope under it was last decrypted
    */
   record VersionUnavailable(Instant at, KeyReference version, LossCause cause, Instant lastSeen)
       implements KeyAccessEvent {
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param at when it happened
+     * @param cause the classified cause
+     * @param lastSeen when an envelope under it was last seen
+     * @param version the key version
+     */
     public VersionUnavailable {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(version, "version");
@@ -115,7 +140,12 @@ public sealed interface KeyAccessEvent {
    * @param cause why
    */
   record DataKeysPurged(Instant at, LossCause cause) implements KeyAccessEvent {
-    /** Validates. */
+    /**
+     * Validates.
+     *
+     * @param at when it happened
+     * @param cause the classified cause
+     */
     public DataKeysPurged {
       Objects.requireNonNull(at, "at");
       Objects.requireNonNull(cause, "cause");

@@ -116,6 +116,8 @@ public final class KeyAccessGuard {
   /**
    * The current status. When the grace period has ended this runs the deadline probe first, so
    * the answer is {@code REFRESH_REQUIRED} only if access is still lost.
+   *
+   * @return the status
    */
   public KeyAccessStatus status() {
     GuardEvents.Pending pending = new GuardEvents.Pending();
@@ -147,8 +149,10 @@ public final class KeyAccessGuard {
         if (next == null) {
           throw new IllegalStateException("no write key configured: nothing to refresh");
         }
-        if (config == null || next.provider() != config.provider()) {
-          providers.replace(next.provider());
+        providers.add(next.provider());
+        providers.restore(next.key()); // the write key is never retired
+        if (config != null && !config.key().sameKeyAs(next.key())) {
+          providers.keepReadable(config.key()); // old envelopes stay readable until retired
         }
         config = next;
         GuardState s = state;
@@ -195,7 +199,7 @@ public final class KeyAccessGuard {
     }
   }
 
-  /** The configured key reference, when this instance writes. */
+  /** {@return the configured key reference, when this instance writes} */
   public synchronized Optional<KeyReference> configuredKey() {
     return Optional.ofNullable(config).map(KeyConfiguration::key);
   }
@@ -214,7 +218,7 @@ public final class KeyAccessGuard {
     try {
       synchronized (this) {
         config = configuration.get();
-        providers.replace(config.provider());
+        providers.add(config.provider());
         Instant now = clock.instant();
         try {
           KeyReference version = confirmation.confirm(config, null, now, pending.events);

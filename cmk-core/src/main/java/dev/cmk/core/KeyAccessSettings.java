@@ -55,7 +55,20 @@ public record KeyAccessSettings(
           Duration.ofDays(7),
           false);
 
-  /** Validates. */
+  /**
+   * Validates.
+   *
+   * @param gracePeriod see {@link #gracePeriod()}
+   * @param maxRetries retries of a transient failure within one call
+   * @param probeBackoffMax see {@link #probeBackoffMax()}
+   * @param probeBackoffMin see {@link #probeBackoffMin()}
+   * @param probeInterval see {@link #probeInterval()}
+   * @param recentUseWindow see {@link #recentUseWindow()}
+   * @param retryBaseDelay see {@link #retryBaseDelay()}
+   * @param retryMaxDelay see {@link #retryMaxDelay()}
+   * @param strictWrites see {@link #strictWrites()}
+   * @param transientTripThreshold see {@link #transientTripThreshold()}
+   */
   public KeyAccessSettings {
     positive(probeInterval, "probeInterval");
     positive(gracePeriod, "gracePeriod");
@@ -103,41 +116,74 @@ public record KeyAccessSettings(
     return probeInterval.minus(lead);
   }
 
-  /** A copy with another probe interval. */
+  /**
+   * A copy with another probe interval.
+   *
+   * @param d the new value
+   * @return the copy
+   */
   public KeyAccessSettings withProbeInterval(Duration d) {
     return new KeyAccessSettings(d, gracePeriod, transientTripThreshold, maxRetries,
         retryBaseDelay, retryMaxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow,
         strictWrites);
   }
 
-  /** A copy with another grace period. */
+  /**
+   * A copy with another grace period.
+   *
+   * @param d the new value
+   * @return the copy
+   */
   public KeyAccessSettings withGracePeriod(Duration d) {
     return new KeyAccessSettings(probeInterval, d, transientTripThreshold, maxRetries,
         retryBaseDelay, retryMaxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow,
         strictWrites);
   }
 
-  /** A copy with another transient trip threshold. */
+  /**
+   * A copy with another transient trip threshold.
+   *
+   * @param d the new value
+   * @return the copy
+   */
   public KeyAccessSettings withTransientTripThreshold(Duration d) {
     return new KeyAccessSettings(probeInterval, gracePeriod, d, maxRetries,
         retryBaseDelay, retryMaxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow,
         strictWrites);
   }
 
-  /** A copy with other retry settings. */
+  /**
+   * A copy with other retry settings.
+   *
+   * @param baseDelay first retry delay
+   * @param maxDelay longest wait for one retry
+   * @param maxRetries retries of a transient failure within one call
+   * @return the copy
+   */
   public KeyAccessSettings withRetries(int maxRetries, Duration baseDelay, Duration maxDelay) {
     return new KeyAccessSettings(probeInterval, gracePeriod, transientTripThreshold, maxRetries,
         baseDelay, maxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow,
         strictWrites);
   }
 
-  /** A copy with strict writes on or off (see {@link #strictWrites()}). */
+  /**
+   * A copy with strict writes on or off (see {@link #strictWrites()}).
+   *
+   * @param strict whether writes confirm the key before every new data key
+   * @return the copy
+   */
   public KeyAccessSettings withStrictWrites(boolean strict) {
     return new KeyAccessSettings(probeInterval, gracePeriod, transientTripThreshold, maxRetries,
         retryBaseDelay, retryMaxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow, strict);
   }
 
-  /** A copy with other probe backoff bounds. */
+  /**
+   * A copy with other probe backoff bounds.
+   *
+   * @param max longest delay between probes
+   * @param min first probe delay after access was lost
+   * @return the copy
+   */
   public KeyAccessSettings withProbeBackoff(Duration min, Duration max) {
     return new KeyAccessSettings(probeInterval, gracePeriod, transientTripThreshold, maxRetries,
         retryBaseDelay, retryMaxDelay, min, max, recentUseWindow,

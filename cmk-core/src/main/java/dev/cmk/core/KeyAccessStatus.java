@@ -9,7 +9,7 @@ import java.util.Optional;
 /**
  * A snapshot of the loss-of-access guard, for status endpoints and dashboards. Holds no secrets.
  *
- * @param state the state
+ * @param state see {@link #state()}
  * @param since when the current state began
  * @param cause why access was lost ({@link LossCause#NONE} when available)
  * @param lastError the last provider error message (no secrets), or {@code null}
@@ -30,7 +30,18 @@ public record KeyAccessStatus(
     KeyReference currentVersion,
     Instant lastConfirmed) {
 
-  /** Validates. */
+  /**
+   * Validates.
+   *
+   * @param cause the classified cause
+   * @param configuredKey see {@link #configuredKey()}
+   * @param currentVersion see {@link #currentVersion()}
+   * @param graceRemaining see {@link #graceRemaining()}
+   * @param lastConfirmed see {@link #lastConfirmed()}
+   * @param lastError see {@link #lastError()}
+   * @param since see {@link #since()}
+   * @param state see {@link #state()}
+   */
   public KeyAccessStatus {
     Objects.requireNonNull(state, "state");
     Objects.requireNonNull(since, "since");
@@ -38,12 +49,12 @@ public record KeyAccessStatus(
     Objects.requireNonNull(graceRemaining, "graceRemaining");
   }
 
-  /** The version new writes use, once confirmed. */
+  /** {@return the version new writes use, once confirmed} */
   public Optional<KeyReference> currentVersionIfKnown() {
     return Optional.ofNullable(currentVersion);
   }
 
-  /** The last error message, if any. */
+  /** {@return the last error message, if any} */
   public Optional<String> lastErrorMessage() {
     return Optional.ofNullable(lastError);
   }

@@ -95,12 +95,13 @@ public final class KeyPolicy {
 
   /**
    * {@return the requirements of the Azure Health Data Services FHIR service}: as {@link
-   * #dicomService()}, but key type RSA only, and vault name plus key name at most 94 characters.
+   * #dicomService()} (RSA or RSA-HSM — the FHIR docs name Managed HSM as a home for the key, and
+   * an HSM-backed key is the stronger of the two), and vault name plus key name at most 94
+   * characters.
    */
   public static KeyPolicy fhirService() {
     return builder()
         .name("fhir-service")
-        .keyTypes(KeyType.RSA)
         .maxVaultAndKeyNameLength(94)
         .build();
   }

@@ -80,7 +80,7 @@ public final class KeyVersionInventory {
     return e;
   }
 
-  /** Every tracked version, most recently seen first. */
+  /** {@return every tracked version, most recently seen first} */
   public List<Usage> versions() {
     List<Usage> out = new ArrayList<>();
     entries.forEach(
@@ -93,7 +93,12 @@ public final class KeyVersionInventory {
     return out;
   }
 
-  /** Usage of one version, if tracked. */
+  /**
+   * Usage of one version, if tracked.
+   *
+   * @param version the key version
+   * @return the usage, if tracked
+   */
   public java.util.Optional<Usage> usage(KeyReference version) {
     return versions().stream().filter(u -> u.version().equals(version)).findFirst();
   }

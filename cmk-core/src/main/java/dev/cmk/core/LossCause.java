@@ -31,12 +31,17 @@ public enum LossCause {
     this.authoritative = authoritative;
   }
 
-  /** Whether the cause is the customer's (or the vault's) decision rather than an outage. */
+  /** {@return whether the cause is the customer's (or the vault's) decision rather than an outage} */
   public boolean isAuthoritative() {
     return authoritative;
   }
 
-  /** Classifies a provider failure. */
+  /**
+   * Classifies a provider failure.
+   *
+   * @param e the provider failure
+   * @return the classified cause
+   */
   public static LossCause of(KeyProviderException e) {
     if (e instanceof KeyNotFoundException) {
       return KEY_NOT_FOUND;

@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Key policy presets: every broken rule is named with the value found; nothing is written. */
 class KeyPolicyTest {
@@ -81,10 +83,11 @@ class KeyPolicyTest {
     assertEquals(Set.of(KeyPolicy.RULE_KEY_TYPE), rules(hsmOnly.check(valid(KeyType.RSA, 2048), NOW)));
   }
 
-  @Test
-  void fhirPreset_rsaHsm_rejected() {
-    assertEquals(Set.of(KeyPolicy.RULE_KEY_TYPE),
-        rules(KeyPolicy.fhirService().check(valid(KeyType.RSA_HSM, 2048), NOW)));
+  @ParameterizedTest
+  @ValueSource(ints = {2048, 3072})
+  void fhirPreset_rsaHsm_accepted_asManagedHsmKeysAre(int bits) {
+    assertEquals(List.of(), KeyPolicy.fhirService().check(valid(KeyType.RSA_HSM, bits), NOW));
+    assertEquals(List.of(), KeyPolicy.fhirService().check(valid(KeyType.RSA, bits), NOW));
   }
 
   @Test

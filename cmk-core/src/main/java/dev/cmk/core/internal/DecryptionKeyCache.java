@@ -93,6 +93,12 @@ public final class DecryptionKeyCache {
     cache.cleanUp();
   }
 
+  /** Destroys and forgets every cached key whose version matches {@code which}. */
+  public void invalidateWhere(java.util.function.Predicate<KeyVersionId> which) {
+    cache.asMap().keySet().removeIf(k -> which.test(k.version));
+    cache.cleanUp();
+  }
+
   /** Destroys and forgets every cached key. */
   public void invalidateAll() {
     cache.invalidateAll();

@@ -6,49 +6,87 @@ import dev.cmk.api.KeyReference;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import java.util.Collection;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The providers the application configured, by id. Decryption resolves only among these: an
- * envelope naming any other provider is refused, never looked up globally.
+ * The providers the application configured — several of one kind may coexist (different vaults,
+ * HSMs, identities) — and the keys it retired. Decryption resolves only among these: an envelope
+ * is routed to the most recently added provider with the envelope's provider id that serves the
+ * named key; an envelope naming anything else, or a retired key, is refused and never looked up
+ * globally. Adding a provider never removes one: a key the instance wrote with stays readable
+ * after the write key moved to another vault or HSM, until the application retires it.
+ *
+ * <p>Thread-safe: the provider list is copied on write; retirements are a concurrent set.
  */
 public final class Providers {
-  private volatile Map<String, KeyEncryptionKeyProvider> byId;
+  private volatile List<KeyEncryptionKeyProvider> all; // oldest first; later ones win
+  private final Set<String> retired = ConcurrentHashMap.newKeySet(); // versionless references
+  private final Set<String> decryptOnly = ConcurrentHashMap.newKeySet(); // versionless references
 
   public Providers(List<KeyEncryptionKeyProvider> providers) {
-    Map<String, KeyEncryptionKeyProvider> m = new LinkedHashMap<>();
+    List<KeyEncryptionKeyProvider> l = new ArrayList<>();
     for (KeyEncryptionKeyProvider p : providers) {
-      KeyEncryptionKeyProvider prev = m.putIfAbsent(p.id(), p);
-      if (prev != null && prev != p) {
-        throw new IllegalStateException(
-            "two configured key providers have id '" + p.id() + "'");
+      if (!containsInstance(l, p)) {
+        l.add(p);
       }
     }
-    this.byId = Map.copyOf(m);
+    this.all = List.copyOf(l);
+  }
+
+  private static boolean containsInstance(List<KeyEncryptionKeyProvider> l,
+      KeyEncryptionKeyProvider p) {
+    for (KeyEncryptionKeyProvider q : l) {
+      if (q == p) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
-   * Adds {@code provider}, replacing a configured provider with the same id (a refreshed
-   * configuration, e.g. a new identity).
+   * Adds {@code provider} (a refreshed configuration: another vault, HSM or identity); it takes
+   * precedence for every key it serves, and every provider added before stays for the keys only it
+   * serves.
    */
-  public synchronized void replace(KeyEncryptionKeyProvider provider) {
-    Map<String, KeyEncryptionKeyProvider> m = new LinkedHashMap<>(byId);
-    m.put(provider.id(), provider);
-    byId = Map.copyOf(m);
+  public synchronized void add(KeyEncryptionKeyProvider provider) {
+    List<KeyEncryptionKeyProvider> l = new ArrayList<>(all);
+    l.removeIf(q -> q == provider);
+    l.add(provider);
+    all = List.copyOf(l);
   }
 
+  /** Every configured provider, oldest first. */
   public Collection<KeyEncryptionKeyProvider> all() {
-    return byId.values();
+    return all;
   }
 
-  public KeyEncryptionKeyProvider get(String id) {
-    KeyEncryptionKeyProvider p = byId.get(id);
-    if (p == null) {
-      throw new KeyNotFoundException("no configured key provider has id '" + id + "'", null);
+  /**
+   * The provider for {@code ref} among those with {@code id}: the most recently added that
+   * serves it.
+   *
+   * @throws KeyNotFoundException if none serves it, or the key is retired
+   */
+  public KeyEncryptionKeyProvider serving(String id, KeyReference ref) {
+    if (!retired.isEmpty() && retired.contains(ref.versionless().toString())) {
+      throw new KeyNotFoundException("the key is retired from this keyring", ref);
     }
-    return p;
+    List<KeyEncryptionKeyProvider> l = all;
+    boolean known = false;
+    for (int i = l.size() - 1; i >= 0; i--) {
+      KeyEncryptionKeyProvider p = l.get(i);
+      if (p.id().equals(id)) {
+        known = true;
+        if (p.serves(ref)) {
+          return p;
+        }
+      }
+    }
+    throw new KeyNotFoundException(known
+        ? "no configured '" + id + "' key provider serves this key"
+        : "no configured key provider has id '" + id + "'", ref);
   }
 
   /**
@@ -57,8 +95,8 @@ public final class Providers {
    * @throws IllegalStateException if none or several serve it
    */
   public KeyEncryptionKeyProvider servingWrites(KeyReference key) {
-    List<KeyEncryptionKeyProvider> serving = new java.util.ArrayList<>();
-    for (KeyEncryptionKeyProvider p : byId.values()) {
+    List<KeyEncryptionKeyProvider> serving = new ArrayList<>();
+    for (KeyEncryptionKeyProvider p : all) {
       if (p.serves(key)) {
         serving.add(p);
       }
@@ -72,24 +110,65 @@ public final class Providers {
     return serving.get(0);
   }
 
-  /** The provider serving {@code ref} for writes. */
+  /** The provider with {@code id} serving {@code ref}, for writes. */
   public KeyEncryptionKeyProvider forWriting(String id, KeyReference ref) {
-    KeyEncryptionKeyProvider p = get(id);
-    if (!p.serves(ref)) {
-      throw new IllegalStateException("key provider '" + id + "' does not serve " + ref);
+    try {
+      return serving(id, ref);
+    } catch (KeyNotFoundException e) {
+      throw new IllegalStateException("key provider '" + id + "' does not serve " + ref, e);
     }
-    return p;
+  }
+
+  /** Retires {@code key} (all versions): its envelopes are refused from now on. */
+  public void retire(KeyReference key) {
+    String k = key.versionless().toString();
+    retired.add(k);
+    decryptOnly.remove(k);
+  }
+
+  /** Undoes {@link #retire}. */
+  public void restore(KeyReference key) {
+    retired.remove(key.versionless().toString());
+  }
+
+  /** Records {@code key} as readable though not written (a previous write key, or declared). */
+  public void keepReadable(KeyReference key) {
+    String k = key.versionless().toString();
+    retired.remove(k);
+    decryptOnly.add(k);
+  }
+
+  /** The keys (versionless) recorded as readable though not written. */
+  public Set<KeyReference> decryptOnly() {
+    Set<KeyReference> out = new java.util.LinkedHashSet<>();
+    for (String r : decryptOnly) {
+      out.add(KeyReference.parse(r));
+    }
+    return Set.copyOf(out);
+  }
+
+  /** Whether {@code key} (any version) is retired. */
+  public boolean isRetired(KeyReference key) {
+    return !retired.isEmpty() && retired.contains(key.versionless().toString());
+  }
+
+  /** The retired keys (versionless). */
+  public Set<KeyReference> retired() {
+    Set<KeyReference> out = new java.util.LinkedHashSet<>();
+    for (String r : retired) {
+      out.add(KeyReference.parse(r));
+    }
+    return Set.copyOf(out);
   }
 
   /**
    * Turns a parsed header into a {@link WrappedKey}, checking that a configured provider serves
-   * the named key.
+   * the named key and that it is not retired.
    *
    * @throws InvalidCiphertextException if the key reference in the header is malformed
-   * @throws KeyNotFoundException if no configured provider serves it
+   * @throws KeyNotFoundException if no configured provider serves it, or it is retired
    */
   public WrappedKey wrappedKeyOf(EnvelopeHeader header) {
-    KeyEncryptionKeyProvider p = get(header.providerId());
     KeyReference ref;
     try {
       ref = KeyReference.parse(header.keyReferenceText());
@@ -99,10 +178,7 @@ public final class Providers {
     if (!ref.isVersioned()) {
       throw new InvalidCiphertextException();
     }
-    if (!p.serves(ref)) {
-      throw new KeyNotFoundException(
-          "key provider '" + p.id() + "' is not configured to serve this key", ref);
-    }
+    KeyEncryptionKeyProvider p = serving(header.providerId(), ref);
     return new WrappedKey(p.id(), ref, header.wrapAlgorithm(), header.wrappedKeyBytes());
   }
 }

@@ -64,7 +64,11 @@ public final class ReadDataKeys {
       try {
         dataKey = cache.dataKey(header, () -> access.unwrap(providers.wrappedKeyOf(header)));
       } catch (KeyProviderException e) {
-        throw access.unwrapFailed(wrappedKeyOrNull(header), e);
+        WrappedKey wrapped = wrappedKeyOrNull(header);
+        if (wrapped == null) {
+          throw e; // not served here, or retired: nothing was asked of any provider
+        }
+        throw access.unwrapFailed(wrapped, e);
       }
       try {
         return use.apply(dataKey);

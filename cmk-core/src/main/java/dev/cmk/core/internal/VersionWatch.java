@@ -71,7 +71,7 @@ public final class VersionWatch {
 
   private final Clock clock;
   private final KeyAccessSettings settings;
-  private final Function<String, KeyEncryptionKeyProvider> providers;
+  private final Function<WrappedKey, KeyEncryptionKeyProvider> providers;
   private final ProviderCalls calls;
   private final Consumer<KeyVersionId> purge;
   private volatile Observer observer = new Observer() {
@@ -86,11 +86,11 @@ public final class VersionWatch {
       Caffeine.newBuilder().maximumSize(MAX_REFUSED).executor(Runnable::run).build();
 
   /**
-   * @param providers the configured provider for an id (throws if none)
+   * @param providers the configured provider for a wrapped key (throws if none)
    * @param purge destroys every cached data key under a version
    */
   public VersionWatch(Clock clock, KeyAccessSettings settings,
-      Function<String, KeyEncryptionKeyProvider> providers, ProviderCalls calls,
+      Function<WrappedKey, KeyEncryptionKeyProvider> providers, ProviderCalls calls,
       Consumer<KeyVersionId> purge) {
     this.clock = clock;
     this.settings = settings;
@@ -300,7 +300,7 @@ public final class VersionWatch {
   private Transition unwrapSample(KeyVersionId version, Entry e, Instant now, boolean forRead) {
     Denial d = e.denial;
     try {
-      KeyEncryptionKeyProvider p = providers.apply(version.providerId());
+      KeyEncryptionKeyProvider p = providers.apply(e.sample);
       SecretBytes back = calls.call(() -> p.unwrap(e.sample));
       back.destroy();
     } catch (KeyProviderException ex) {

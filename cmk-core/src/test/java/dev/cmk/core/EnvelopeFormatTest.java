@@ -2,6 +2,7 @@ package dev.cmk.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.UnsupportedFormatException;
 import dev.cmk.api.WrapAlgorithm;
+import dev.cmk.api.KeyReference;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -100,12 +102,16 @@ class EnvelopeFormatTest {
   }
 
   @Test
-  void builder_twoProvidersWithOneId_rejected() {
+  void builder_twoProvidersOfOneKindServingTheWriteKey_ambiguousWriteRejected() {
+    // Several providers of one kind may coexist (vaults, HSMs, identities: see KeyringTest); a
+    // write key that two of them serve is ambiguous and refused at build time.
     InMemoryKeyProvider a = InMemoryKeyProvider.builder().id("same").build();
     InMemoryKeyProvider b = InMemoryKeyProvider.builder().id("same").build();
+    KeyReference key = a.createKey("k", 2048);
+    assertNotNull(EnvelopeCrypto.builder().provider(a).provider(b).build());
     assertThrows(
         IllegalStateException.class,
-        () -> EnvelopeCrypto.builder().provider(a).provider(b).build());
+        () -> EnvelopeCrypto.builder().provider(a).provider(b).writeKey(key).build());
   }
 
   @Test

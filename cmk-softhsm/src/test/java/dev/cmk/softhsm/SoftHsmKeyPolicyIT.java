@@ -97,10 +97,11 @@ class SoftHsmKeyPolicyIT {
   }
 
   @Test
-  void build_fhirServicePolicy_alsoRejectsTheHsmKeyType() {
+  void build_fhirServicePolicy_acceptsTheHsmKeyType_refusesOnlyTheDeletionProtection() {
+    // fhirService() accepts RSA-HSM (Managed HSM keys, #11); what a token cannot show is soft
+    // delete / purge protection.
     assertRejected(
         builder().keyPolicy(KeyPolicy.fhirService()),
-        KeyPolicy.RULE_KEY_TYPE,
         KeyPolicy.RULE_SOFT_DELETE,
         KeyPolicy.RULE_PURGE_PROTECTION);
   }

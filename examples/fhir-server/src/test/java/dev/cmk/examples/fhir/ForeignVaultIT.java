@@ -118,7 +118,7 @@ class ForeignVaultIT {
       OperationOutcome outcome = (OperationOutcome) e.getOperationOutcome();
       assertNotNull(outcome, "the 500 carries an OperationOutcome");
       String text = outcome.getIssueFirstRep().getDiagnostics();
-      assertTrue(text.contains("not configured to serve this key"), text);
+      assertTrue(text.contains("provider serves this key"), text);
       assertTrue(text.contains(foreign.vaultUrl()), text);
       assertEquals(0, foreign.requestCount(),
           "requests reached the vault not configured: " + foreign.requests());

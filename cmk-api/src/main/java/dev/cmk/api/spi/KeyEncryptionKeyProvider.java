@@ -27,6 +27,12 @@ import java.util.Optional;
  *       used, so that {@link #unwrap} needs nothing else.
  *   <li>{@link #unwrap} of a wrapped key made by any version that is still enabled succeeds, also
  *       after newer versions were created (rotation never breaks old envelopes).
+ *   <li>A reference the provider does not {@linkplain #serves serve}, and (in {@link #unwrap}) a
+ *       wrapped key made by a provider with another {@link #id()}, are {@link
+ *       KeyNotFoundException}s; {@link ServedKeys} applies this rule.
+ *   <li>Usability of a version for an operation follows {@link
+ *       KeyDescription#refusal(dev.cmk.api.KeyOperation, java.time.Instant)}; RSA-OAEP done in this
+ *       process uses {@link RsaOaep}.
  *   <li>{@link #wrap} may be done locally with a cached public key; it must still refuse a key
  *       version it knows to be disabled. Callers that must never write unreadable data check the
  *       enabled state separately (the core's loss-of-access guard does).

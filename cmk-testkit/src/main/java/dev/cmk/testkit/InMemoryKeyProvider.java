@@ -13,8 +13,9 @@ import dev.cmk.api.VaultProtection;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
+import dev.cmk.api.spi.RsaOaep;
+import dev.cmk.api.spi.ServedKeys;
 import java.security.GeneralSecurityException;
-import java.security.Key;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
@@ -23,12 +24,10 @@ import java.security.SecureRandom;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECGenParameterSpec;
-import java.security.spec.MGF1ParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
@@ -37,17 +36,13 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
-import javax.crypto.BadPaddingException;
-import javax.crypto.Cipher;
-import javax.crypto.IllegalBlockSizeException;
-import javax.crypto.spec.OAEPParameterSpec;
-import javax.crypto.spec.PSource;
 
 /**
  * A key provider that holds software RSA keys in memory and behaves like a key vault: versioned
  * keys, rotation, enable/disable, not-before and expiry, permitted operations, soft delete with
- * recovery and purge protection. With call counters, simulated latency and fault injection
- * ({@link FaultControls}). Serves {@code local:} references ({@link KeyReference.Kind#LOCAL}).
+ * recovery and purge protection. Serves {@code local:} references ({@link KeyReference.Kind#LOCAL}).
+ * For call counters, simulated latency and injected failures, wrap it in a {@link
+ * FaultInjectingProvider}.
  *
  * <p>Wrapping is real RSAES-OAEP with SHA-256 and MGF1-SHA-256 and an empty label (Key Vault's
  * {@code RSA-OAEP-256}), so wrapped keys interoperate with the JDK, Key Vault and PKCS#11 tokens
@@ -76,8 +71,8 @@ import javax.crypto.spec.PSource;
  * get-key does.
  *
  * <p>The lifecycle methods ({@link #createKey}, {@link #rotate}, {@link #setEnabled}, {@link
- * #delete}, ...) act like the customer in the vault's portal: they are not counted and never
- * faulted.
+ * #delete}, ...) act like the customer in the vault's portal (a {@link FaultInjectingProvider}
+ * around this provider neither counts nor faults them).
  *
  * <p><b>Security guarantees:</b> exception messages and {@link #toString()} never contain key
  * material or data keys. This is a test tool: private keys live in ordinary heap memory and are
@@ -86,7 +81,7 @@ import javax.crypto.spec.PSource;
  * <p><b>Thread safety:</b> safe for concurrent use. Key state changes are atomic; cryptographic
  * work happens outside the lock, on a snapshot of the key version taken when the call started.
  */
-public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider, FaultControls {
+public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
 
   /** The id used when the builder sets none. */
   public static final String DEFAULT_ID = "in-memory";
@@ -143,7 +138,6 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider, Faul
   private final Clock clock;
   private final VaultProtection vaultProtection;
   private final SecureRandom random;
-  private final FaultInjector faults;
   private final Object lock = new Object();
   private final Map<String, StoredKey> keys = new HashMap<>(); // guarded by lock
   private long lastVersion; // guarded by lock
@@ -153,12 +147,11 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider, Faul
     this.clock = b.clock;
     this.vaultProtection = b.vaultProtection;
     this.random = b.random;
-    this.faults = new FaultInjector(b.latency);
   }
 
   /**
    * A builder with the defaults: id {@value #DEFAULT_ID}, the system UTC clock, soft delete with
-   * purge protection and 90 days retention (Key Vault's {@code Recoverable}), no latency, a new
+   * purge protection and 90 days retention (Key Vault's {@code Recoverable}), a new
    * {@link SecureRandom}.
    *
    * @return a new builder
@@ -383,7 +376,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider, Faul
   }
 
   private void update(KeyReference version, UnaryOperator<Attributes> change) {
-    requireVersioned(version, "version");
+    KeyReference.requireVersioned(version, "version");
     synchronized (lock) {
       StoredVersion v = find(activeKey(version), version);
       v.attributes = change.apply(v.attributes);
@@ -490,7 +483,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider, Faul
    * @throws KeyNotFoundException if the version does not exist or the key is deleted
    */
   public PrivateKey exportPrivateKey(KeyReference version) {
-    requireVersioned(version, "version");
+    KeyReference.requireVersioned(version, "version");
     synchronized (lock) {
       return find(activeKey(version), version).keyPair.getPrivate();
     }
@@ -529,7 +522,6 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider, Faul
   @Override
   public KeyDescription describe(KeyReference reference) {
     Objects.requireNonNull(reference, "reference");
-    faults.before(Operation.DESCRIBE, reference);
     return snapshot(reference).description();
   }
 
@@ -543,56 +535,32 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider, Faul
    */
   @Override
   public WrappedKey wrap(KeyReference reference, SecretBytes dataKey) {
-    requireVersioned(reference, "reference");
+    KeyReference.requireVersioned(reference, "reference");
     Objects.requireNonNull(dataKey, "dataKey");
-    faults.before(Operation.WRAP, reference);
     Snapshot s = snapshot(reference);
-    checkUsable(s.description(), KeyOperation.WRAP_KEY);
-    Cipher cipher = cipher(Cipher.ENCRYPT_MODE, s.keyPair().getPublic(), WrapAlgorithm.RSA_OAEP_256);
-    byte[] plain = dataKey.copy();
-    try {
-      return new WrappedKey(
-          id, s.description().reference(), WrapAlgorithm.RSA_OAEP_256, cipher.doFinal(plain));
-    } catch (IllegalBlockSizeException | BadPaddingException e) {
-      throw new IllegalArgumentException(
-          "a data key of "
-              + plain.length
-              + " bytes is too long for RSA-OAEP-256 under a "
-              + s.description().sizeBits()
-              + "-bit key");
-    } finally {
-      Arrays.fill(plain, (byte) 0);
-    }
+    s.description().checkUsable(KeyOperation.WRAP_KEY, clock.instant());
+    return new WrappedKey(
+        id,
+        s.description().reference(),
+        WrapAlgorithm.RSA_OAEP_256,
+        RsaOaep.wrap(s.keyPair().getPublic(), WrapAlgorithm.RSA_OAEP_256, dataKey, random));
   }
 
   /**
    * {@inheritDoc}
    *
    * <p>Accepts keys wrapped with {@link WrapAlgorithm#RSA_OAEP_256} and {@link
-   * WrapAlgorithm#RSA_OAEP_SHA1}. The provider id in {@code wrappedKey} is not checked; choosing the
-   * provider is the caller's job.
+   * WrapAlgorithm#RSA_OAEP_SHA1}. A key wrapped by another provider (another id) is not found
+   * ({@link ServedKeys#requireOwn}).
    *
    * @throws NullPointerException if {@code wrappedKey} is null
    */
   @Override
   public SecretBytes unwrap(WrappedKey wrappedKey) {
-    Objects.requireNonNull(wrappedKey, "wrappedKey");
-    KeyReference reference = wrappedKey.keyReference();
-    faults.before(Operation.UNWRAP, reference);
+    KeyReference reference = ServedKeys.requireOwn(this, wrappedKey);
     Snapshot s = snapshot(reference);
-    checkUsable(s.description(), KeyOperation.UNWRAP_KEY);
-    Cipher cipher = cipher(Cipher.DECRYPT_MODE, s.keyPair().getPrivate(), wrappedKey.algorithm());
-    byte[] plain;
-    try {
-      plain = cipher.doFinal(wrappedKey.ciphertext());
-    } catch (IllegalBlockSizeException | BadPaddingException e) {
-      // No cause: padding details must not travel (Manger's attack).
-      throw new InvalidCiphertextException();
-    }
-    if (plain.length == 0) {
-      throw new InvalidCiphertextException();
-    }
-    return SecretBytes.wrapOwned(plain);
+    s.description().checkUsable(KeyOperation.UNWRAP_KEY, clock.instant());
+    return RsaOaep.unwrap(s.keyPair().getPrivate(), wrappedKey.algorithm(), wrappedKey.ciphertext());
   }
 
   /**
@@ -603,66 +571,11 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider, Faul
    * @throws NullPointerException if {@code reference} is null
    * @throws IllegalArgumentException if {@code reference} is not versioned
    * @throws KeyNotFoundException if the version does not exist or the key is deleted
-   * @throws KeyAccessDeniedException when injected
-   * @throws dev.cmk.api.KeyProviderUnavailableException when injected
    */
   @Override
   public Optional<PublicKey> publicKey(KeyReference reference) {
-    requireVersioned(reference, "reference");
-    faults.before(Operation.PUBLIC_KEY, reference);
+    KeyReference.requireVersioned(reference, "reference");
     return Optional.of(snapshot(reference).keyPair().getPublic());
-  }
-
-  // ---------------------------------------------------------------- FaultControls
-
-  @Override
-  public void failNext(Operation operation, int times, Fault fault) {
-    faults.failNext(operation, times, fault);
-  }
-
-  @Override
-  public void setFault(Operation operation, Fault fault) {
-    faults.setFault(operation, fault);
-  }
-
-  @Override
-  public void clearFault(Operation operation) {
-    faults.clearFault(operation);
-  }
-
-  @Override
-  public void clearFaults() {
-    faults.clearFaults();
-  }
-
-  @Override
-  public void denyIdentity(boolean denied) {
-    faults.denyIdentity(denied);
-  }
-
-  @Override
-  public boolean identityDenied() {
-    return faults.identityDenied();
-  }
-
-  @Override
-  public void setLatency(Duration latency) {
-    faults.setLatency(latency);
-  }
-
-  @Override
-  public Duration latency() {
-    return faults.latency();
-  }
-
-  @Override
-  public long count(Operation operation) {
-    return faults.count(operation);
-  }
-
-  @Override
-  public void resetCounters() {
-    faults.resetCounters();
   }
 
   @Override
@@ -671,18 +584,10 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider, Faul
     synchronized (lock) {
       n = keys.size();
     }
-    return "InMemoryKeyProvider[id=" + id + ", keys=" + n + "; calls: " + faults.summary() + "]";
+    return "InMemoryKeyProvider[id=" + id + ", keys=" + n + "]";
   }
 
   // ---------------------------------------------------------------- internals
-
-  private static void requireVersioned(KeyReference reference, String parameter) {
-    Objects.requireNonNull(reference, parameter);
-    if (!reference.isVersioned()) {
-      throw new IllegalArgumentException(
-          parameter + " must name a key version; resolve the latest version first");
-    }
-  }
 
   private Snapshot snapshot(KeyReference reference) {
     synchronized (lock) {
@@ -703,32 +608,6 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider, Faul
         a.expiresOn(),
         a.operations(),
         vaultProtection);
-  }
-
-  private void checkUsable(KeyDescription d, KeyOperation operation) {
-    String op = operation == KeyOperation.WRAP_KEY ? "wrapKey" : "unwrapKey";
-    if (!d.enabled()) {
-      throw new KeyAccessDeniedException(
-          "key version is disabled", KeyAccessDeniedException.Reason.KEY_DISABLED, d.reference());
-    }
-    if (!d.isValidAt(clock.instant())) {
-      throw new KeyAccessDeniedException(
-          "key version is outside its not-before/expiry window",
-          KeyAccessDeniedException.Reason.KEY_NOT_VALID_NOW,
-          d.reference());
-    }
-    if (!d.operations().contains(operation)) {
-      throw new KeyAccessDeniedException(
-          "key version does not permit " + op,
-          KeyAccessDeniedException.Reason.OPERATION_NOT_PERMITTED,
-          d.reference());
-    }
-    if (!d.keyType().isRsa()) {
-      throw new KeyAccessDeniedException(
-          "a key of type " + d.keyType().jwkName() + " cannot " + op + " with RSA-OAEP",
-          KeyAccessDeniedException.Reason.OPERATION_NOT_PERMITTED,
-          d.reference());
-    }
   }
 
   /** The key of that name, deleted or not, after dropping it if its retention is over. */
@@ -805,33 +684,6 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider, Faul
     }
   }
 
-  private Cipher cipher(int mode, Key key, WrapAlgorithm algorithm) {
-    try {
-      Cipher c;
-      OAEPParameterSpec spec;
-      switch (algorithm) {
-        case RSA_OAEP_256:
-          // The JDK's default MGF1 digest for this transformation is SHA-1: be explicit.
-          c = Cipher.getInstance("RSA/ECB/OAEPWithSHA-256AndMGF1Padding");
-          spec =
-              new OAEPParameterSpec(
-                  "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
-          break;
-        case RSA_OAEP_SHA1:
-          c = Cipher.getInstance("RSA/ECB/OAEPWithSHA-1AndMGF1Padding");
-          spec =
-              new OAEPParameterSpec(
-                  "SHA-1", "MGF1", MGF1ParameterSpec.SHA1, PSource.PSpecified.DEFAULT);
-          break;
-        default:
-          throw new AssertionError(algorithm);
-      }
-      c.init(mode, key, spec, random);
-      return c;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the JDK cannot do " + algorithm.jwaName(), e);
-    }
-  }
 
   /**
    * Configures an {@link InMemoryKeyProvider}. Nothing is required.
@@ -842,7 +694,6 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider, Faul
     private String id = DEFAULT_ID;
     private Clock clock = Clock.systemUTC();
     private VaultProtection vaultProtection = new VaultProtection(true, true, 90, "Recoverable");
-    private Duration latency = Duration.ZERO;
     private SecureRandom random;
 
     private Builder() {}
@@ -883,20 +734,6 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider, Faul
      */
     public Builder vaultProtection(VaultProtection vaultProtection) {
       this.vaultProtection = Objects.requireNonNull(vaultProtection, "vaultProtection");
-      return this;
-    }
-
-    /**
-     * Initial simulated latency per SPI call (default none); can be changed later with {@link
-     * InMemoryKeyProvider#setLatency}.
-     *
-     * @param latency the delay, not negative
-     * @return this builder
-     * @throws NullPointerException if {@code latency} is null
-     * @throws IllegalArgumentException if {@code latency} is negative
-     */
-    public Builder latency(Duration latency) {
-      this.latency = FaultInjector.checkLatency(latency);
       return this;
     }
 

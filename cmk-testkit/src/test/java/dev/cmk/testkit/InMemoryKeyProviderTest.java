@@ -75,7 +75,6 @@ class InMemoryKeyProviderTest {
     InMemoryKeyProvider p = InMemoryKeyProvider.create();
     assertEquals("in-memory", p.id());
     assertEquals(new VaultProtection(true, true, 90, "Recoverable"), p.vaultProtection());
-    assertEquals(Duration.ZERO, p.latency());
   }
 
   @Test
@@ -95,17 +94,8 @@ class InMemoryKeyProviderTest {
         "vaultProtection",
         assertThrows(NullPointerException.class, () -> b.vaultProtection(null)).getMessage());
     assertEquals(
-        "latency", assertThrows(NullPointerException.class, () -> b.latency(null)).getMessage());
-    assertEquals(
         "random",
         assertThrows(NullPointerException.class, () -> b.secureRandom(null)).getMessage());
-  }
-
-  @Test
-  void builder_negativeLatency_throwsIllegalArgument() {
-    assertThrows(
-        IllegalArgumentException.class,
-        () -> InMemoryKeyProvider.builder().latency(Duration.ofMillis(-1)));
   }
 
   @Test

@@ -19,7 +19,7 @@ import java.util.Set;
  *   <li>{@code credential} (required): {@code system-assigned-managed-identity}, {@code
  *       user-assigned-managed-identity} (with {@code managed-identity-client-id} or {@code
  *       managed-identity-resource-id}), or {@code default-azure-credential}.
- *   <li>{@code enabled-state-ttl-seconds}: see {@link AzureKeyVaultProvider.Builder#enabledStateTtl}.
+ *   <li>{@code enabled-state-ttl-seconds}: see {@link AzureKeyVaultProviderBuilder#enabledStateTtl}.
  *   <li>{@code rate-budget-per-10s}: calls per vault per 10 s; {@code 0} disables the budget.
  * </ul>
  *
@@ -58,7 +58,7 @@ public final class AzureKeyVaultProviderFactory implements KeyEncryptionKeyProvi
         throw new IllegalArgumentException("unknown azure-keyvault setting: " + key);
       }
     }
-    AzureKeyVaultProvider.Builder b = AzureKeyVaultProvider.builder();
+    AzureKeyVaultProviderBuilder b = AzureKeyVaultProvider.builder();
     String vaults = require(settings, "vaults");
     if (vaults.trim().equals("*")) {
       b.allowAnyVault();

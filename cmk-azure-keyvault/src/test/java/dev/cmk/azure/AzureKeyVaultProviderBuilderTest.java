@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpPipelineBuilder;
+import dev.cmk.azure.internal.KeyVaultKeys;
 import dev.cmk.api.KeyOperation;
+import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
 import dev.cmk.api.SecretBytes;
@@ -112,28 +114,30 @@ class AzureKeyVaultProviderBuilderTest {
       assertThrows(IllegalArgumentException.class, () -> p.publicKey(versionless));
       WrappedKey foreign =
           new WrappedKey("pkcs11", versionless.withVersion("0123456789abcdef0123456789abcdef"), WrapAlgorithm.RSA_OAEP_256, new byte[256]);
-      assertThrows(IllegalArgumentException.class, () -> p.unwrap(foreign));
+      // Not served (ServedKeys): another provider's wrapped key is not found, never an IAE.
+      KeyNotFoundException notOurs = assertThrows(KeyNotFoundException.class, () -> p.unwrap(foreign));
+      assertTrue(notOurs.getMessage().contains("pkcs11"), notOurs.getMessage());
       assertEquals(AzureKeyVaultProvider.ID, p.id());
     }
   }
 
   @Test
   void keyType_mapsKeyVaultTypes_managedHsmKeysAreAlwaysHsm() {
-    assertEquals(KeyType.RSA, AzureKeyVaultProvider.keyType("RSA", false));
-    assertEquals(KeyType.RSA_HSM, AzureKeyVaultProvider.keyType("RSA-HSM", false));
-    assertEquals(KeyType.RSA_HSM, AzureKeyVaultProvider.keyType("RSA", true));
-    assertEquals(KeyType.EC_HSM, AzureKeyVaultProvider.keyType("EC", true));
-    assertEquals(KeyType.OCT_HSM, AzureKeyVaultProvider.keyType("oct-HSM", false));
-    assertEquals(KeyType.OTHER, AzureKeyVaultProvider.keyType("PQC", false));
-    assertEquals(KeyType.OTHER, AzureKeyVaultProvider.keyType(null, true));
+    assertEquals(KeyType.RSA, KeyVaultKeys.keyType("RSA", false));
+    assertEquals(KeyType.RSA_HSM, KeyVaultKeys.keyType("RSA-HSM", false));
+    assertEquals(KeyType.RSA_HSM, KeyVaultKeys.keyType("RSA", true));
+    assertEquals(KeyType.EC_HSM, KeyVaultKeys.keyType("EC", true));
+    assertEquals(KeyType.OCT_HSM, KeyVaultKeys.keyType("oct-HSM", false));
+    assertEquals(KeyType.OTHER, KeyVaultKeys.keyType("PQC", false));
+    assertEquals(KeyType.OTHER, KeyVaultKeys.keyType(null, true));
   }
 
   @Test
   void keyOperation_mapsKeyVaultNames() {
-    assertEquals(KeyOperation.WRAP_KEY, AzureKeyVaultProvider.keyOperation("wrapKey"));
-    assertEquals(KeyOperation.UNWRAP_KEY, AzureKeyVaultProvider.keyOperation("unwrapKey"));
-    assertEquals(KeyOperation.EXPORT, AzureKeyVaultProvider.keyOperation("export"));
-    assertNull(AzureKeyVaultProvider.keyOperation("release"));
+    assertEquals(KeyOperation.WRAP_KEY, KeyVaultKeys.keyOperation("wrapKey"));
+    assertEquals(KeyOperation.UNWRAP_KEY, KeyVaultKeys.keyOperation("unwrapKey"));
+    assertEquals(KeyOperation.EXPORT, KeyVaultKeys.keyOperation("export"));
+    assertNull(KeyVaultKeys.keyOperation("release"));
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.cmk.cli;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.azure.AzureKeyVaultProvider;
+import dev.cmk.azure.AzureKeyVaultProviderBuilder;
 import dev.cmk.keystore.KeystoreKeyProvider;
 import dev.cmk.softhsm.PinSource;
 import dev.cmk.softhsm.Pkcs11KeyProvider;
@@ -201,7 +202,7 @@ final class ProviderSession implements AutoCloseable {
     if (existing != null) {
       return (AzureKeyVaultProvider) existing;
     }
-    AzureKeyVaultProvider.Builder b = AzureKeyVaultProvider.builder();
+    AzureKeyVaultProviderBuilder b = AzureKeyVaultProvider.builder();
     for (String v : allowList.vaults()) {
       b.addVault(v);
     }

@@ -67,14 +67,14 @@ import java.util.Set;
  * <ul>
  *   <li>Local wrapping never uses a version known to be disabled, expired, not yet valid or without
  *       {@code wrapKey}: the version's attributes are re-read from Key Vault when older than the
- *       {@linkplain Builder#enabledStateTtl(Duration) enabled-state TTL} (default {@value
+ *       {@linkplain AzureKeyVaultProviderBuilder#enabledStateTtl(Duration) enabled-state TTL} (default {@value
  *       #DEFAULT_ENABLED_STATE_TTL_SECONDS} s) measured on the injected {@link Clock}. Wrapping needs
  *       only the public key, which keeps working after the key is disabled, so a key disabled less
  *       than one TTL ago may still wrap locally; callers that must never write unreadable data check the enabled state
  *       separately (the core's loss-of-access guard does).
- *   <li>The provider only talks to vaults the application allowed ({@link Builder#addVault}), so an
+ *   <li>The provider only talks to vaults the application allowed ({@link AzureKeyVaultProviderBuilder#addVault}), so an
  *       envelope naming another vault cannot make it send tokens elsewhere; {@link
- *       Builder#allowAnyVault()} is the explicit opt-out.
+ *       AzureKeyVaultProviderBuilder#allowAnyVault()} is the explicit opt-out.
  *   <li>Every failure is a cmk exception (see {@link KeyVaultErrors} for the classification);
  *       exception messages carry statuses and Key Vault error codes, never key material, tokens or
  *       response bodies.

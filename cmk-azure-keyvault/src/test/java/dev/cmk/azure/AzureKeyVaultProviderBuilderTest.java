@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpPipelineBuilder;
+import dev.cmk.azure.internal.AzureKeyVaultProviderFactory;
 import dev.cmk.azure.internal.KeyVaultKeys;
 import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyNotFoundException;
@@ -156,11 +157,18 @@ class AzureKeyVaultProviderBuilderTest {
       assertTrue(p.serves(KeyReference.parse(VAULT + "/keys/k")));
     }
     f.create(Map.of("vaults", "*", "credential", "user-assigned-managed-identity", "managed-identity-client-id", "abc")).close();
-    assertThrows(IllegalArgumentException.class, () -> f.create(Map.of("vaults", VAULT)));
-    assertThrows(IllegalArgumentException.class, () -> f.create(Map.of("vaults", VAULT, "credential", "password")));
-    assertThrows(IllegalArgumentException.class, () -> f.create(Map.of("vaults", VAULT, "credential", "user-assigned-managed-identity")));
-    assertThrows(IllegalArgumentException.class, () -> f.create(Map.of("vaults", VAULT, "credential", "default-azure-credential", "client-secret", "x")));
-    assertThrows(IllegalArgumentException.class, () -> f.create(Map.of("vaults", VAULT, "credential", "default-azure-credential", "enabled-state-ttl-seconds", "-1")));
+    assertMessageNames("credential", () -> f.create(Map.of("vaults", VAULT)));
+    assertMessageNames("credential", () -> f.create(Map.of("vaults", VAULT, "credential", "password")));
+    assertMessageNames("managed-identity-client-id", () -> f.create(Map.of("vaults", VAULT, "credential", "user-assigned-managed-identity")));
+    assertMessageNames("managed-identity-client-id", () -> f.create(Map.of("vaults", VAULT, "credential", "system-assigned-managed-identity", "managed-identity-client-id", "abc")));
+    assertMessageNames("client-secret", () -> f.create(Map.of("vaults", VAULT, "credential", "default-azure-credential", "client-secret", "x")));
+    assertMessageNames("enabled-state-ttl-seconds", () -> f.create(Map.of("vaults", VAULT, "credential", "default-azure-credential", "enabled-state-ttl-seconds", "-1")));
+    assertMessageNames("rate-budget-per-10s", () -> f.create(Map.of("vaults", VAULT, "credential", "default-azure-credential", "rate-budget-per-10s", "ten")));
+  }
+
+  private static void assertMessageNames(String setting, org.junit.jupiter.api.function.Executable create) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, create);
+    assertTrue(e.getMessage().contains(setting), e.getMessage());
   }
 
   @Test

@@ -1,8 +1,11 @@
 package dev.cmk.testkit.keyvault;
 
+import dev.cmk.api.InvalidCiphertextException;
+import dev.cmk.api.SecretBytes;
+import dev.cmk.api.WrapAlgorithm;
+import dev.cmk.api.spi.RsaOaep;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.spec.MGF1ParameterSpec;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -12,8 +15,6 @@ import java.util.Set;
 import javax.crypto.BadPaddingException;
 import javax.crypto.Cipher;
 import javax.crypto.IllegalBlockSizeException;
-import javax.crypto.spec.OAEPParameterSpec;
-import javax.crypto.spec.PSource;
 
 /**
  * The Key Vault keys data-plane operations of one loopback vault, after routing and authorization:
@@ -318,42 +319,55 @@ final class KeyOperations {
     }
   }
 
+  /**
+   * The RSA operation of {@code alg}: RSA-OAEP-256 and RSA-OAEP through cmk-api's {@link RsaOaep}
+   * (the one RSA-OAEP of cmk), RSA1_5 through the JDK; any failure is Key Vault's 400.
+   */
   static byte[] rsa(String alg, boolean encrypting, KeyPair pair, byte[] input) {
-    Cipher cipher;
-    try {
-      switch (alg) {
-        case "RSA-OAEP-256":
-          cipher = Cipher.getInstance("RSA/ECB/OAEPPadding");
-          cipher.init(
-              encrypting ? Cipher.ENCRYPT_MODE : Cipher.DECRYPT_MODE,
-              encrypting ? pair.getPublic() : pair.getPrivate(),
-              new OAEPParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT));
-          break;
-        case "RSA-OAEP":
-          cipher = Cipher.getInstance("RSA/ECB/OAEPPadding");
-          cipher.init(
-              encrypting ? Cipher.ENCRYPT_MODE : Cipher.DECRYPT_MODE,
-              encrypting ? pair.getPublic() : pair.getPrivate(),
-              new OAEPParameterSpec("SHA-1", "MGF1", MGF1ParameterSpec.SHA1, PSource.PSpecified.DEFAULT));
-          break;
-        case "RSA1_5":
-          cipher = Cipher.getInstance("RSA/ECB/PKCS1Padding");
-          cipher.init(
-              encrypting ? Cipher.ENCRYPT_MODE : Cipher.DECRYPT_MODE,
-              encrypting ? pair.getPublic() : pair.getPrivate());
-          break;
-        default:
-          throw KeyVaultError.badParameter(
-              "Algorithm " + alg + " is not supported for RSA keys.");
+    WrapAlgorithm oaep = oaep(alg);
+    if (oaep != null) {
+      try {
+        if (encrypting) {
+          return RsaOaep.wrap(pair.getPublic(), oaep, SecretBytes.copyOf(input));
+        }
+        SecretBytes plain = RsaOaep.unwrap(pair.getPrivate(), oaep, input);
+        try {
+          return plain.copy();
+        } finally {
+          plain.destroy();
+        }
+      } catch (IllegalArgumentException | InvalidCiphertextException e) {
+        throw cannotProcess();
       }
+    }
+    if (!alg.equals("RSA1_5")) {
+      throw KeyVaultError.badParameter("Algorithm " + alg + " is not supported for RSA keys.");
+    }
+    try {
+      Cipher cipher = Cipher.getInstance("RSA/ECB/PKCS1Padding");
+      cipher.init(
+          encrypting ? Cipher.ENCRYPT_MODE : Cipher.DECRYPT_MODE,
+          encrypting ? pair.getPublic() : pair.getPrivate());
+      return cipher.doFinal(input);
+    } catch (BadPaddingException | IllegalBlockSizeException e) {
+      throw cannotProcess();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("RSA cipher unavailable", e);
     }
-    try {
-      return cipher.doFinal(input);
-    } catch (BadPaddingException | IllegalBlockSizeException e) {
-      throw KeyVaultError.badParameter("The parameter is incorrect: the value cannot be processed with this key and algorithm.");
+  }
+
+  private static WrapAlgorithm oaep(String alg) {
+    for (WrapAlgorithm a : WrapAlgorithm.values()) {
+      if (a.jwaName().equals(alg)) {
+        return a;
+      }
     }
+    return null;
+  }
+
+  private static KeyVaultError cannotProcess() {
+    return KeyVaultError.badParameter(
+        "The parameter is incorrect: the value cannot be processed with this key and algorithm.");
   }
 
   // ---------------------------------------------------------------- request checks

@@ -37,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -62,6 +63,13 @@ class KeystoreKeyProviderTest {
   /** The provider's key manager, which the keystore always has. */
   private static KeyManager keys(KeystoreKeyProvider p) {
     return p.keyManager().orElseThrow();
+  }
+
+  /** Building a creating provider with this password source fails with this exception. */
+  private IllegalStateException buildFails(UnaryOperator<KeystoreKeyProviderBuilder> password) {
+    return assertThrows(
+        IllegalStateException.class,
+        () -> password.apply(KeystoreKeyProvider.builder().path(keystore())).create(true).build());
   }
 
   private Path keystore() {
@@ -406,15 +414,7 @@ class KeystoreKeyProviderTest {
   @Test
   void passwordFile_missing_failsNamingTheFileOnly() {
     Path missing = dir.resolve("no-such-password");
-    IllegalStateException e =
-        assertThrows(
-            IllegalStateException.class,
-            () ->
-                KeystoreKeyProvider.builder()
-                    .path(keystore())
-                    .passwordFile(missing)
-                    .create(true)
-                    .build());
+    IllegalStateException e = buildFails(b -> b.passwordFile(missing));
     assertTrue(e.getMessage().contains("no-such-password"), e.getMessage());
   }
 
@@ -546,14 +546,7 @@ class KeystoreKeyProviderTest {
   @Test
   void passwordEnvironment_unset_failsNamingKeystorePasswordAndVariable() {
     IllegalStateException e =
-        assertThrows(
-            IllegalStateException.class,
-            () ->
-                KeystoreKeyProvider.builder()
-                    .path(keystore())
-                    .passwordEnvironment("CMK_TEST_SURELY_UNSET_KEYSTORE_VARIABLE")
-                    .create(true)
-                    .build());
+        buildFails(b -> b.passwordEnvironment("CMK_TEST_SURELY_UNSET_KEYSTORE_VARIABLE"));
     assertEquals(
         "keystore password environment variable CMK_TEST_SURELY_UNSET_KEYSTORE_VARIABLE is not"
             + " set or empty",

@@ -11,9 +11,6 @@ import dev.cmk.api.spi.ServedKeys;
 import dev.cmk.keystore.internal.KeystoreMetadata.KeyEntry;
 import dev.cmk.keystore.internal.KeystoreMetadata.VersionEntry;
 import java.security.KeyPair;
-import java.security.interfaces.RSAPrivateCrtKey;
-import java.security.interfaces.RSAPrivateKey;
-import java.security.interfaces.RSAPublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -95,22 +92,7 @@ public final class KeystoreKeyManager implements KeyManager {
   @Override
   public KeyReference importKey(String name, KeyPair keyPair) {
     KeyReference key = keyReference(name);
-    Objects.requireNonNull(keyPair, "keyPair");
-    if (!(keyPair.getPublic() instanceof RSAPublicKey)
-        || !(keyPair.getPrivate() instanceof RSAPrivateKey)) {
-      throw new IllegalArgumentException("keyPair must be an RSA key pair");
-    }
-    RSAPublicKey pub = (RSAPublicKey) keyPair.getPublic();
-    RSAPrivateKey priv = (RSAPrivateKey) keyPair.getPrivate();
-    if (!pub.getModulus().equals(priv.getModulus())
-        || (priv instanceof RSAPrivateCrtKey
-            && !((RSAPrivateCrtKey) priv).getPublicExponent().equals(pub.getPublicExponent()))) {
-      throw new IllegalArgumentException("keyPair's public and private keys do not match");
-    }
-    int size = pub.getModulus().bitLength();
-    if (size < 1024 || size > 8192) {
-      throw new IllegalArgumentException("RSA key size must be 1024-8192 bits, found " + size);
-    }
+    KeyManager.requireRsaKeyPair(keyPair, 1024, 8192);
     return addFirstVersion(key, keyPair);
   }
 

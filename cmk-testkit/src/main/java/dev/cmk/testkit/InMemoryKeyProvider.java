@@ -550,10 +550,11 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    * {@inheritDoc}
    *
    * <p>Accepts keys wrapped with {@link WrapAlgorithm#RSA_OAEP_256} and {@link
-   * WrapAlgorithm#RSA_OAEP_SHA1}. A key wrapped by another provider (another id) is not found
-   * ({@link ServedKeys#requireOwn}).
+   * WrapAlgorithm#RSA_OAEP_SHA1}.
    *
    * @throws NullPointerException if {@code wrappedKey} is null
+   * @throws KeyNotFoundException also if {@code wrappedKey} names another provider id ({@link
+   *     ServedKeys#requireOwn})
    */
   @Override
   public SecretBytes unwrap(WrappedKey wrappedKey) {

@@ -114,6 +114,10 @@ public interface KeyEncryptionKeyProvider extends AutoCloseable {
    *
    * @param reference the key version (must be versioned)
    * @return the public key, or empty when the backend does not expose it
+   * @throws IllegalArgumentException if {@code reference} is not versioned
+   * @throws KeyNotFoundException if the version does not exist or the reference is not served
+   * @throws KeyAccessDeniedException if the identity may not read the key
+   * @throws KeyProviderUnavailableException on transient failures
    */
   Optional<PublicKey> publicKey(KeyReference reference);
 

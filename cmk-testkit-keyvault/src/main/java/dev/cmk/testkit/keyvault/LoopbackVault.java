@@ -2,6 +2,7 @@ package dev.cmk.testkit.keyvault;
 
 import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyReference;
+import dev.cmk.api.spi.KeyManager;
 import java.security.KeyPair;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPublicKey;
@@ -10,7 +11,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -25,10 +25,23 @@ import java.util.Set;
 public final class LoopbackVault {
   private final LoopbackKeyVault server;
   private final VaultState state;
+  private final LoopbackKeyManager keyManager;
 
   LoopbackVault(LoopbackKeyVault server, VaultState state) {
     this.server = server;
     this.state = state;
+    this.keyManager = new LoopbackKeyManager(this, state);
+  }
+
+  /**
+   * This vault's keys through cmk-api's {@link KeyManager} vocabulary (create, rotate, enable,
+   * validity, operations, import, delete, recover, purge, list), acting directly on the vault's
+   * state like the methods below. References to other vaults are not found.
+   *
+   * @return the key manager of this vault
+   */
+  public KeyManager keyManager() {
+    return keyManager;
   }
 
   /** The vault (or Managed HSM) name, e.g. {@code myvault}. */
@@ -220,23 +233,12 @@ public final class LoopbackVault {
     ordered.addAll(operations);
     List<String> ops = new ArrayList<>();
     for (KeyOperation op : ordered) {
-      ops.add(azureName(op));
+      ops.add(op.jwkName());
     }
     onVersion(version, v -> {
       v.keyOps = List.copyOf(ops);
       return null;
     });
-  }
-
-  private static String azureName(KeyOperation op) {
-    switch (op) {
-      case WRAP_KEY:
-        return "wrapKey";
-      case UNWRAP_KEY:
-        return "unwrapKey";
-      default:
-        return op.name().toLowerCase(Locale.ROOT);
-    }
   }
 
   /**

@@ -131,6 +131,11 @@ final class VaultKeys {
     return key;
   }
 
+  /** The active key, or null. Caller holds the lock. */
+  StoredKey findActive(String keyName) {
+    return keys.get(keyName.toLowerCase(Locale.ROOT));
+  }
+
   /** The soft-deleted key, or null. Caller holds the lock. */
   StoredKey deletedKey(String keyName) {
     return deleted.get(keyName.toLowerCase(Locale.ROOT));

@@ -179,6 +179,15 @@ final class VaultRoutes {
     return keyName;
   }
 
+  /** A key name given by a test (not a request): 1-127 of {@code [0-9a-zA-Z-]}, or an IAE. */
+  static String checkNameArgument(String keyName) {
+    if (!keyName.matches("[0-9a-zA-Z-]{1,127}")) {
+      throw new IllegalArgumentException(
+          "key name must be 1-127 of [0-9a-zA-Z-], found '" + keyName + "'");
+    }
+    return keyName;
+  }
+
   private static String checkVersion(String version) {
     if (!version.isEmpty() && !version.matches("[0-9a-fA-F]{32}")) {
       throw KeyVaultError.badParameter("Invalid key version: " + version);

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpPipelineBuilder;
 import dev.cmk.azure.internal.AzureKeyVaultProviderFactory;
+import dev.cmk.testkit.ModuleDescriptors;
 import dev.cmk.azure.internal.KeyVaultKeys;
 import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyNotFoundException;
@@ -22,8 +23,6 @@ import dev.cmk.api.spi.ProviderDiscovery;
 import java.lang.module.ModuleDescriptor;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
@@ -179,11 +178,8 @@ class AzureKeyVaultProviderBuilderTest {
 
   @Test
   void moduleDescriptor_exportsOnlyThePublicPackage() {
-    ModuleDescriptor d = AzureKeyVaultProvider.class.getModule().getDescriptor();
-    assertEquals("dev.cmk.azure", d.name());
-    assertEquals(Set.of("dev.cmk.azure"), d.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet()));
-    assertTrue(d.exports().stream().noneMatch(ModuleDescriptor.Exports::isQualified));
-    assertEquals(Set.of(), d.opens());
+    ModuleDescriptor d =
+        ModuleDescriptors.assertExportsExactly(AzureKeyVaultProvider.class, "dev.cmk.azure", "dev.cmk.azure");
     assertTrue(d.provides().stream().anyMatch(p -> p.providers().contains(AzureKeyVaultProviderFactory.class.getName())));
   }
 }

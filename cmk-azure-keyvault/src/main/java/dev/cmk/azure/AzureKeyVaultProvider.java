@@ -24,6 +24,7 @@ import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.azure.internal.BoundedCache;
 import dev.cmk.azure.internal.KeyVaultErrors;
+import dev.cmk.api.spi.RsaOaep;
 import dev.cmk.api.spi.ServedKeys;
 import dev.cmk.azure.internal.KeyVaultKeys;
 import java.math.BigInteger;
@@ -212,7 +213,7 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
         ID,
         reference,
         WrapAlgorithm.RSA_OAEP_256,
-        dev.cmk.api.spi.RsaOaep.wrap(cached.publicKey(), WrapAlgorithm.RSA_OAEP_256, dataKey));
+        RsaOaep.wrap(cached.publicKey(), WrapAlgorithm.RSA_OAEP_256, dataKey));
   }
 
   /**

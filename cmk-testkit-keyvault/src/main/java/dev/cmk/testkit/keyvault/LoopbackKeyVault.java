@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -22,7 +21,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -89,8 +87,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
   private final Map<String, VaultState> vaultsByHost = new LinkedHashMap<>();
   private final Map<String, LoopbackVault> vaultsByName = new LinkedHashMap<>();
   private final VaultState defaultVault;
-  private final Map<String, VaultIdentity> identities = new ConcurrentHashMap<>();
-  private final VaultIdentity systemAssigned;
+  private final IdentityDirectory identities;
   private final AtomicInteger identityFailNext = new AtomicInteger();
   private volatile int identityFailStatus = 500;
   private final ArrayDeque<ManagedIdentityRequest> identityRequests = new ArrayDeque<>();
@@ -102,8 +99,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
     this.tenantId = b.tenantId != null ? b.tenantId : "72f988bf-86f1-41af-91ab-2d7cd011db47";
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
     this.tokens = new TokenService(tenantId, random);
-    this.systemAssigned = newIdentity("system-assigned", VaultIdentity.Kind.SYSTEM_ASSIGNED);
-    identities.put(systemAssigned.name(), systemAssigned);
+    this.identities = new IdentityDirectory(tenantId);
     List<String> hosts = new ArrayList<>();
     for (Map.Entry<String, VaultState.Kind> e : b.vaults.entrySet()) {
       hosts.add(e.getKey());
@@ -253,7 +249,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
 
   /** The system-assigned managed identity of the (imaginary) host running the tests. */
   public VaultIdentity systemAssignedIdentity() {
-    return systemAssigned;
+    return identities.systemAssigned();
   }
 
   /**
@@ -265,7 +261,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
    * @throws IllegalArgumentException if the name is taken by another kind of identity
    */
   public VaultIdentity createUserAssignedIdentity(String name) {
-    return createIdentity(name, VaultIdentity.Kind.USER_ASSIGNED);
+    return identities.create(name, VaultIdentity.Kind.USER_ASSIGNED);
   }
 
   /**
@@ -277,17 +273,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
    * @throws IllegalArgumentException if the name is taken by another kind of identity
    */
   public VaultIdentity createApplication(String name) {
-    return createIdentity(name, VaultIdentity.Kind.APPLICATION);
-  }
-
-  private VaultIdentity createIdentity(String name, VaultIdentity.Kind kind) {
-    Objects.requireNonNull(name, "name");
-    VaultIdentity identity =
-        identities.computeIfAbsent(name, n -> newIdentity(n, kind));
-    if (identity.kind() != kind) {
-      throw new IllegalArgumentException("identity name " + name + " is taken by a " + identity.kind());
-    }
-    return identity;
+    return identities.create(name, VaultIdentity.Kind.APPLICATION);
   }
 
   /**
@@ -297,20 +283,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
    * @return the identity, when it exists
    */
   public Optional<VaultIdentity> identity(String name) {
-    return Optional.ofNullable(identities.get(Objects.requireNonNull(name, "name")));
-  }
-
-  private VaultIdentity newIdentity(String name, VaultIdentity.Kind kind) {
-    String seed = tenantId + "|" + kind + "|" + name;
-    String objectId = UUID.nameUUIDFromBytes((seed + "|object").getBytes(StandardCharsets.UTF_8)).toString();
-    String clientId = UUID.nameUUIDFromBytes((seed + "|client").getBytes(StandardCharsets.UTF_8)).toString();
-    String resourceId =
-        kind == VaultIdentity.Kind.USER_ASSIGNED
-            ? "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/cmk-loopback"
-                + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/"
-                + name
-            : null;
-    return new VaultIdentity(name, kind, objectId, clientId, resourceId);
+    return identities.find(Objects.requireNonNull(name, "name"));
   }
 
   /**
@@ -337,7 +310,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
   public String issueToken(VaultIdentity identity, String resource) {
     Objects.requireNonNull(identity, "identity");
     Objects.requireNonNull(resource, "resource");
-    if (!identity.equals(identities.get(identity.name()))) {
+    if (!identities.isKnown(identity)) {
       throw new IllegalArgumentException("identity " + identity.name() + " is not known to this server");
     }
     return tokens.issue(identity, resource);
@@ -384,7 +357,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
   public void refuseManagedIdentity(VaultIdentity identity, ManagedIdentityRefusal refusal) {
     Objects.requireNonNull(identity, "identity");
     Objects.requireNonNull(refusal, "refusal");
-    if (identity.kind() == VaultIdentity.Kind.APPLICATION || !identity.equals(identities.get(identity.name()))) {
+    if (identity.kind() == VaultIdentity.Kind.APPLICATION || !identities.isKnown(identity)) {
       throw new IllegalArgumentException("identity " + identity.name() + " is not a managed identity of this server");
     }
     refusedIdentities.put(identity.objectId(), refusal);
@@ -441,25 +414,9 @@ public final class LoopbackKeyVault implements AutoCloseable {
   }
 
   Optional<VaultIdentity> findManagedIdentity(String clientId, String resourceId, String objectId) {
-    if (clientId == null && resourceId == null && objectId == null) {
-      return Optional.of(systemAssigned);
-    }
-    for (VaultIdentity id : identities.values()) {
-      if (id.kind() == VaultIdentity.Kind.APPLICATION) {
-        continue;
-      }
-      if (clientId != null && id.kind() == VaultIdentity.Kind.USER_ASSIGNED && id.clientId().equalsIgnoreCase(clientId)) {
-        return Optional.of(id);
-      }
-      if (resourceId != null && resourceId.equalsIgnoreCase(id.resourceId())) {
-        return Optional.of(id);
-      }
-      if (objectId != null && id.kind() == VaultIdentity.Kind.USER_ASSIGNED && id.objectId().equalsIgnoreCase(objectId)) {
-        return Optional.of(id);
-      }
-    }
-    return Optional.empty();
+    return identities.findManaged(clientId, resourceId, objectId);
   }
+
 
   Optional<ManagedIdentityRefusal> refusalOf(VaultIdentity identity) {
     return Optional.ofNullable(refusedIdentities.get(identity.objectId()));

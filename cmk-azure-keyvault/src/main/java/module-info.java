@@ -14,5 +14,5 @@ module dev.cmk.azure {
   exports dev.cmk.azure;
 
   provides dev.cmk.api.spi.KeyEncryptionKeyProviderFactory with
-      dev.cmk.azure.AzureKeyVaultProviderFactory;
+      dev.cmk.azure.internal.AzureKeyVaultProviderFactory;
 }

@@ -1,15 +1,11 @@
 /**
- * Test support for code built on cmk: in-memory key provider with fault injection, manual clock,
- * the provider contract tests, and a loopback Key Vault server.
+ * Test support for code built on cmk: in-memory key provider, fault injection, manual clock,
+ * failing streams and the provider contract tests. The loopback Key Vault server is its own module,
+ * {@code dev.cmk.testkit.keyvault} (artifact cmk-testkit-keyvault).
  */
 module dev.cmk.testkit {
   requires transitive dev.cmk.api;
   requires static org.junit.jupiter.api;
-  requires jdk.httpserver;
-  requires com.azure.json;
-  requires org.bouncycastle.pkix;
-  requires org.bouncycastle.provider;
 
   exports dev.cmk.testkit;
-  exports dev.cmk.testkit.keyvault;
 }

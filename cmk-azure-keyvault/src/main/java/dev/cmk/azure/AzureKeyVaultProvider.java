@@ -1,18 +1,8 @@
 package dev.cmk.azure;
 
-import com.azure.core.credential.TokenCredential;
-import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpPipeline;
-import com.azure.core.http.policy.RetryOptions;
-import com.azure.core.util.ClientOptions;
-import com.azure.identity.DefaultAzureCredentialBuilder;
-import com.azure.identity.ManagedIdentityCredentialBuilder;
 import com.azure.security.keyvault.keys.KeyClient;
-import com.azure.security.keyvault.keys.KeyClientBuilder;
-import com.azure.security.keyvault.keys.KeyServiceVersion;
 import com.azure.security.keyvault.keys.cryptography.CryptographyClient;
-import com.azure.security.keyvault.keys.cryptography.CryptographyClientBuilder;
-import com.azure.security.keyvault.keys.cryptography.CryptographyServiceVersion;
 import com.azure.security.keyvault.keys.cryptography.models.KeyWrapAlgorithm;
 import com.azure.security.keyvault.keys.cryptography.models.UnwrapResult;
 import com.azure.security.keyvault.keys.models.JsonWebKey;
@@ -29,31 +19,24 @@ import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
 import dev.cmk.api.SecretBytes;
-import dev.cmk.api.VaultProtection;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.azure.internal.BoundedCache;
 import dev.cmk.azure.internal.KeyVaultErrors;
-import dev.cmk.azure.internal.ManagedIdentityRefusalPolicy;
-import dev.cmk.azure.internal.RsaOaep;
-import dev.cmk.azure.internal.SlidingWindowBudget;
+import dev.cmk.api.spi.RsaOaep;
+import dev.cmk.api.spi.ServedKeys;
+import dev.cmk.azure.internal.KeyVaultKeys;
 import java.math.BigInteger;
-import java.net.URI;
 import java.security.PublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.LinkedHashSet;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Key-encryption keys in Azure Key Vault and Azure Key Vault Managed HSM, used through the Azure
@@ -85,14 +68,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  *   <li>Local wrapping never uses a version known to be disabled, expired, not yet valid or without
  *       {@code wrapKey}: the version's attributes are re-read from Key Vault when older than the
- *       {@linkplain Builder#enabledStateTtl(Duration) enabled-state TTL} (default {@value
+ *       {@linkplain AzureKeyVaultProviderBuilder#enabledStateTtl(Duration) enabled-state TTL} (default {@value
  *       #DEFAULT_ENABLED_STATE_TTL_SECONDS} s) measured on the injected {@link Clock}. Wrapping needs
  *       only the public key, which keeps working after the key is disabled, so a key disabled less
  *       than one TTL ago may still wrap locally; callers that must never write unreadable data check the enabled state
  *       separately (the core's loss-of-access guard does).
- *   <li>The provider only talks to vaults the application allowed ({@link Builder#addVault}), so an
+ *   <li>The provider only talks to vaults the application allowed ({@link AzureKeyVaultProviderBuilder#addVault}), so an
  *       envelope naming another vault cannot make it send tokens elsewhere; {@link
- *       Builder#allowAnyVault()} is the explicit opt-out.
+ *       AzureKeyVaultProviderBuilder#allowAnyVault()} is the explicit opt-out.
  *   <li>Every failure is a cmk exception (see {@link KeyVaultErrors} for the classification);
  *       exception messages carry statuses and Key Vault error codes, never key material, tokens or
  *       response bodies.
@@ -112,54 +95,37 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
 
   private static final System.Logger LOG = System.getLogger(AzureKeyVaultProvider.class.getName());
   private static final int MAX_CACHED_VERSIONS = 1024;
-  private static final int MAX_CRYPTO_CLIENTS = 256;
 
   /** What is known about one key version, and when it was read from Key Vault. */
   private record CachedVersion(KeyDescription description, RSAPublicKey publicKey, Instant readAt) {}
 
-  private final TokenCredential credential;
-  private final HttpPipeline pipeline;
-  private final HttpClient httpClient;
-  private final RetryOptions retryOptions;
-  private final KeyServiceVersion serviceVersion;
-  private final boolean disableChallengeResourceVerification;
   private final Set<String> allowedVaults;
   private final boolean anyVault;
   private final Clock clock;
   private final Duration enabledStateTtl;
-  private final RateBudget rateBudget;
 
-  private final ConcurrentHashMap<String, KeyClient> keyClients = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, SlidingWindowBudget> budgets = new ConcurrentHashMap<>();
-  private final BoundedCache<KeyReference, CryptographyClient> cryptographyClients =
-      new BoundedCache<>(MAX_CRYPTO_CLIENTS);
+  private final VaultClients clients;
   private final BoundedCache<KeyReference, CachedVersion> versions =
       new BoundedCache<>(MAX_CACHED_VERSIONS);
   private volatile boolean closed;
 
-  private AzureKeyVaultProvider(Builder b) {
-    this.pipeline = b.pipeline;
-    this.httpClient = b.httpClient;
-    this.retryOptions = b.retryOptions;
-    this.serviceVersion = b.serviceVersion;
-    this.disableChallengeResourceVerification = b.disableChallengeResourceVerification;
+  AzureKeyVaultProvider(AzureKeyVaultProviderBuilder b) {
     this.allowedVaults = Set.copyOf(b.vaults);
     this.anyVault = b.anyVault;
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
     this.enabledStateTtl =
         b.enabledStateTtl != null ? b.enabledStateTtl : Duration.ofSeconds(DEFAULT_ENABLED_STATE_TTL_SECONDS);
-    this.rateBudget = b.rateBudgetDisabled ? null : (b.rateBudget != null ? b.rateBudget : RateBudget.defaultBudget());
-    this.credential = b.pipeline != null ? null : b.createCredential();
+    this.clients = new VaultClients(b);
   }
 
   /**
-   * A builder. Choose exactly one credential (or an {@link Builder#pipeline(HttpPipeline)
+   * A builder. Choose exactly one credential (or an {@link AzureKeyVaultProviderBuilder#pipeline(HttpPipeline)
    * HttpPipeline}) and the vaults to serve.
    *
    * @return a new builder
    */
-  public static Builder builder() {
-    return new Builder();
+  public static AzureKeyVaultProviderBuilder builder() {
+    return new AzureKeyVaultProviderBuilder();
   }
 
   @Override
@@ -229,39 +195,25 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
   public WrappedKey wrap(KeyReference reference, SecretBytes dataKey) {
     Objects.requireNonNull(reference, "reference");
     Objects.requireNonNull(dataKey, "dataKey");
-    if (!reference.isVersioned()) {
-      throw new IllegalArgumentException("wrap needs a versioned key reference: " + reference);
-    }
+    KeyReference.requireVersioned(reference, "reference");
     checkServed(reference);
     Instant now = clock.instant();
     CachedVersion cached = versions.get(reference);
     if (cached == null || isStale(cached, now)) {
       cached = read(reference);
     }
-    KeyDescription d = cached.description();
-    if (!d.enabled()) {
-      throw new KeyAccessDeniedException("key version is disabled", Reason.KEY_DISABLED, reference);
-    }
-    if (!d.isValidAt(now)) {
-      throw new KeyAccessDeniedException(
-          "key version is outside its not-before / expiry window", Reason.KEY_NOT_VALID_NOW, reference);
-    }
-    if (!d.operations().contains(KeyOperation.WRAP_KEY)) {
-      throw new KeyAccessDeniedException(
-          "key version does not permit wrapKey", Reason.OPERATION_NOT_PERMITTED, reference);
-    }
+    cached.description().checkUsable(KeyOperation.WRAP_KEY, now);
     if (cached.publicKey() == null) {
       throw new KeyAccessDeniedException(
-          "key type " + d.keyType().jwkName() + " cannot wrap data keys",
+          "key type " + cached.description().keyType().jwkName() + " cannot wrap data keys",
           Reason.OPERATION_NOT_PERMITTED,
           reference);
     }
-    byte[] plain = dataKey.copy();
-    try {
-      return new WrappedKey(ID, reference, WrapAlgorithm.RSA_OAEP_256, RsaOaep.wrap(cached.publicKey(), plain));
-    } finally {
-      Arrays.fill(plain, (byte) 0);
-    }
+    return new WrappedKey(
+        ID,
+        reference,
+        WrapAlgorithm.RSA_OAEP_256,
+        RsaOaep.wrap(cached.publicKey(), WrapAlgorithm.RSA_OAEP_256, dataKey));
   }
 
   /**
@@ -270,7 +222,8 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
    *
    * @param wrappedKey what {@link #wrap} returned
    * @return the data key; the caller owns it
-   * @throws IllegalArgumentException if the wrapped key was made by another provider
+   * @throws KeyNotFoundException if the wrapped key was made by another provider ({@link
+   *     ServedKeys#requireOwn})
    * @throws InvalidCiphertextException if Key Vault rejects the wrapped bytes (HTTP 400), or
    *     answers without a key; it carries no cause (the SDK error is logged at debug level, as
    *     status and Key Vault error codes only), so it cannot tell an RSA-OAEP rejection apart
@@ -283,19 +236,14 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
    */
   @Override
   public SecretBytes unwrap(WrappedKey wrappedKey) {
-    Objects.requireNonNull(wrappedKey, "wrappedKey");
-    if (!ID.equals(wrappedKey.providerId())) {
-      throw new IllegalArgumentException(
-          "the wrapped key was made by provider '" + wrappedKey.providerId() + "', not '" + ID + "'");
-    }
-    KeyReference reference = wrappedKey.keyReference();
+    KeyReference reference = ServedKeys.requireOwn(this, wrappedKey);
     checkServed(reference);
     KeyWrapAlgorithm algorithm =
         wrappedKey.algorithm() == WrapAlgorithm.RSA_OAEP_256
             ? KeyWrapAlgorithm.RSA_OAEP_256
             : KeyWrapAlgorithm.RSA_OAEP;
-    CryptographyClient client = cryptographyClient(reference);
-    acquire(reference, "unwrapKey");
+    CryptographyClient client = clients.cryptographyClient(reference);
+    clients.acquire(reference, "unwrapKey");
     UnwrapResult result;
     try {
       result = client.unwrapKey(algorithm, wrappedKey.ciphertext());
@@ -333,9 +281,7 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
   @Override
   public Optional<PublicKey> publicKey(KeyReference reference) {
     Objects.requireNonNull(reference, "reference");
-    if (!reference.isVersioned()) {
-      throw new IllegalArgumentException("publicKey needs a versioned key reference: " + reference);
-    }
+    KeyReference.requireVersioned(reference, "reference");
     checkServed(reference);
     CachedVersion cached = versions.get(reference);
     if (cached == null || cached.publicKey() == null) {
@@ -349,8 +295,7 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
   public void close() {
     closed = true;
     versions.clear();
-    cryptographyClients.clear();
-    keyClients.clear();
+    clients.clear();
   }
 
   @Override
@@ -365,8 +310,8 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
   }
 
   private CachedVersion read(KeyReference reference) {
-    KeyClient client = keyClient(reference);
-    acquire(reference, "getKey");
+    KeyClient client = clients.keyClient(reference);
+    clients.acquire(reference, "getKey");
     KeyVaultKey key;
     try {
       key = client.getKey(reference.name(), reference.version().orElse(null));
@@ -388,7 +333,7 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
       KeyReference reference, KeyClient client, KeyAccessDeniedException disabled) {
     KeyProperties match = null;
     try {
-      acquire(reference, "listKeyVersions");
+      clients.acquire(reference, "listKeyVersions");
       for (KeyProperties p : client.listPropertiesOfKeyVersions(reference.name())) {
         if (reference.isVersioned()) {
           if (reference.version().orElseThrow().equalsIgnoreCase(p.getVersion())) {
@@ -426,10 +371,10 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
             type,
             size,
             false,
-            instant(match.getNotBefore()),
-            instant(match.getExpiresOn()),
+            KeyVaultKeys.instant(match.getNotBefore()),
+            KeyVaultKeys.instant(match.getExpiresOn()),
             ops,
-            protection(match));
+            KeyVaultKeys.protection(match));
     CachedVersion cached = new CachedVersion(description, publicKey, clock.instant());
     versions.put(versioned, cached);
     return cached;
@@ -449,12 +394,12 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
           "getKey failed: Key Vault answered with another version", reference, null);
     }
     boolean managedHsm = reference.kind() == KeyReference.Kind.AZURE_MANAGED_HSM;
-    KeyType type = keyType(jwk.getKeyType() == null ? null : jwk.getKeyType().toString(), managedHsm);
+    KeyType type = KeyVaultKeys.keyType(jwk.getKeyType() == null ? null : jwk.getKeyType().toString(), managedHsm);
     RSAPublicKey publicKey = null;
     int size = 0;
     if (type.isRsa()) {
       try {
-        publicKey = RsaOaep.publicKey(jwk.getN(), jwk.getE());
+        publicKey = KeyVaultKeys.rsaPublicKey(jwk.getN(), jwk.getE());
       } catch (IllegalArgumentException e) {
         throw new KeyProviderUnavailableException(
             "getKey failed: Key Vault answered with an invalid RSA key", reference, e);
@@ -464,7 +409,7 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
     Set<KeyOperation> ops = EnumSet.noneOf(KeyOperation.class);
     if (jwk.getKeyOps() != null) {
       for (com.azure.security.keyvault.keys.models.KeyOperation op : jwk.getKeyOps()) {
-        KeyOperation mapped = keyOperation(op.toString());
+        KeyOperation mapped = KeyVaultKeys.keyOperation(op.toString());
         if (mapped != null) {
           ops.add(mapped);
         }
@@ -476,87 +421,11 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
             type,
             size,
             !Boolean.FALSE.equals(p.isEnabled()),
-            instant(p.getNotBefore()),
-            instant(p.getExpiresOn()),
+            KeyVaultKeys.instant(p.getNotBefore()),
+            KeyVaultKeys.instant(p.getExpiresOn()),
             ops,
-            protection(p));
+            KeyVaultKeys.protection(p));
     return new CachedVersion(description, publicKey, clock.instant());
-  }
-
-  static KeyType keyType(String kty, boolean managedHsm) {
-    if (kty == null) {
-      return KeyType.OTHER;
-    }
-    KeyType type;
-    switch (kty.toUpperCase(Locale.ROOT)) {
-      case "RSA":
-        type = KeyType.RSA;
-        break;
-      case "RSA-HSM":
-        type = KeyType.RSA_HSM;
-        break;
-      case "EC":
-        type = KeyType.EC;
-        break;
-      case "EC-HSM":
-        type = KeyType.EC_HSM;
-        break;
-      case "OCT":
-        type = KeyType.OCT;
-        break;
-      case "OCT-HSM":
-        type = KeyType.OCT_HSM;
-        break;
-      default:
-        return KeyType.OTHER;
-    }
-    if (managedHsm) {
-      // Every Managed HSM key lives in the HSM, whatever label it carries.
-      switch (type) {
-        case RSA:
-          return KeyType.RSA_HSM;
-        case EC:
-          return KeyType.EC_HSM;
-        case OCT:
-          return KeyType.OCT_HSM;
-        default:
-          return type;
-      }
-    }
-    return type;
-  }
-
-  static KeyOperation keyOperation(String azureName) {
-    switch (azureName) {
-      case "encrypt":
-        return KeyOperation.ENCRYPT;
-      case "decrypt":
-        return KeyOperation.DECRYPT;
-      case "sign":
-        return KeyOperation.SIGN;
-      case "verify":
-        return KeyOperation.VERIFY;
-      case "wrapKey":
-        return KeyOperation.WRAP_KEY;
-      case "unwrapKey":
-        return KeyOperation.UNWRAP_KEY;
-      case "import":
-        return KeyOperation.IMPORT;
-      case "export":
-        return KeyOperation.EXPORT;
-      default:
-        return null;
-    }
-  }
-
-  private static VaultProtection protection(KeyProperties p) {
-    return p.getRecoveryLevel() == null
-        ? VaultProtection.none()
-        : VaultProtection.fromAzureRecoveryLevel(p.getRecoveryLevel(), p.getRecoverableDays());
-  }
-
-  private static Instant instant(OffsetDateTime t) {
-    return t == null ? null : t.toInstant();
   }
 
   // ---------------------------------------------------------------- clients and budget
@@ -571,449 +440,6 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
               + (anyVault ? "any" : allowedVaults)
               + ")",
           reference);
-    }
-  }
-
-  private KeyClient keyClient(KeyReference reference) {
-    String vaultUrl = reference.vaultUrl().orElseThrow();
-    return keyClients.computeIfAbsent(vaultUrl, this::newKeyClient);
-  }
-
-  private KeyClient newKeyClient(String vaultUrl) {
-    KeyClientBuilder b = new KeyClientBuilder().vaultUrl(vaultUrl);
-    if (pipeline != null) {
-      b.pipeline(pipeline);
-    } else {
-      b.credential(credential).clientOptions(new ClientOptions().setApplicationId("cmk"));
-      if (httpClient != null) {
-        b.httpClient(httpClient);
-      }
-      if (retryOptions != null) {
-        b.retryOptions(retryOptions);
-      }
-      if (disableChallengeResourceVerification) {
-        b.disableChallengeResourceVerification();
-      }
-    }
-    if (serviceVersion != null) {
-      b.serviceVersion(serviceVersion);
-    }
-    return b.buildClient();
-  }
-
-  private CryptographyClient cryptographyClient(KeyReference reference) {
-    return cryptographyClients.computeIfAbsent(reference, this::newCryptographyClient);
-  }
-
-  private CryptographyClient newCryptographyClient(KeyReference reference) {
-    CryptographyClientBuilder b =
-        new CryptographyClientBuilder().keyIdentifier(reference.toString()).disableKeyCaching();
-    if (pipeline != null) {
-      b.pipeline(pipeline);
-    } else {
-      b.credential(credential).clientOptions(new ClientOptions().setApplicationId("cmk"));
-      if (httpClient != null) {
-        b.httpClient(httpClient);
-      }
-      if (retryOptions != null) {
-        b.retryOptions(retryOptions);
-      }
-      if (disableChallengeResourceVerification) {
-        b.disableChallengeResourceVerification();
-      }
-    }
-    if (serviceVersion != null) {
-      b.serviceVersion(CryptographyServiceVersion.valueOf(serviceVersion.name()));
-    }
-    return b.buildClient();
-  }
-
-  private void acquire(KeyReference reference, String operation) {
-    if (rateBudget == null) {
-      return;
-    }
-    SlidingWindowBudget budget =
-        budgets.computeIfAbsent(
-            reference.vaultUrl().orElseThrow(),
-            v -> new SlidingWindowBudget(rateBudget.operations(), rateBudget.window(), rateBudget.maxWait()));
-    try {
-      budget.acquire();
-    } catch (SlidingWindowBudget.ExhaustedException e) {
-      throw new KeyProviderUnavailableException(
-          operation + " refused: the client-side rate budget of " + rateBudget.operations()
-              + " calls per " + rateBudget.window().toMillis() + " ms for this vault is exhausted",
-          reference,
-          e.waitTime(),
-          null);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new KeyProviderUnavailableException(
-          operation + " interrupted while waiting for the rate budget", reference, e);
-    }
-  }
-
-  // ---------------------------------------------------------------- builder
-
-  /**
-   * Configures an {@link AzureKeyVaultProvider}, following Azure SDK builder conventions.
-   *
-   * <p>Exactly one way to authenticate is required: {@link #credential(TokenCredential)}, {@link
-   * #systemAssignedManagedIdentity()}, {@link #userAssignedManagedIdentityClientId(String)}, {@link
-   * #userAssignedManagedIdentityResourceId(String)}, {@link #defaultAzureCredential()}, or a
-   * complete {@link #pipeline(HttpPipeline)} (which then also replaces the HTTP client, retry and
-   * challenge settings). At least one {@link #addVault(String) vault} is required unless {@link
-   * #allowAnyVault()} is called. Single-valued settings may be set once; setting one twice is an
-   * {@link IllegalStateException}.
-   */
-  public static final class Builder {
-    private enum CredentialKind {
-      TOKEN_CREDENTIAL,
-      SYSTEM_ASSIGNED,
-      USER_ASSIGNED_CLIENT_ID,
-      USER_ASSIGNED_RESOURCE_ID,
-      DEFAULT_AZURE_CREDENTIAL
-    }
-
-    private CredentialKind credentialKind;
-    private TokenCredential tokenCredential;
-    private String managedIdentityId;
-    private HttpPipeline pipeline;
-    private HttpClient httpClient;
-    private RetryOptions retryOptions;
-    private KeyServiceVersion serviceVersion;
-    private boolean disableChallengeResourceVerification;
-    private final Set<String> vaults = new LinkedHashSet<>();
-    private boolean anyVault;
-    private Clock clock;
-    private Duration enabledStateTtl;
-    private RateBudget rateBudget;
-    private boolean rateBudgetDisabled;
-
-    private Builder() {}
-
-    private void setCredential(CredentialKind kind) {
-      if (credentialKind != null) {
-        throw new IllegalStateException(
-            "a credential was already chosen (" + credentialKind + "); choose exactly one");
-      }
-      credentialKind = kind;
-    }
-
-    /**
-     * Authenticates with any azure-core {@link TokenCredential} (e.g. a {@code
-     * WorkloadIdentityCredential} or {@code ClientCertificateCredential}).
-     *
-     * @param credential the credential
-     * @return this builder
-     */
-    public Builder credential(TokenCredential credential) {
-      Objects.requireNonNull(credential, "credential");
-      setCredential(CredentialKind.TOKEN_CREDENTIAL);
-      this.tokenCredential = credential;
-      return this;
-    }
-
-    /**
-     * Authenticates as the host's system-assigned managed identity.
-     *
-     * @return this builder
-     */
-    public Builder systemAssignedManagedIdentity() {
-      setCredential(CredentialKind.SYSTEM_ASSIGNED);
-      return this;
-    }
-
-    /**
-     * Authenticates as a user-assigned managed identity, selected by its client id.
-     *
-     * @param clientId the identity's client (application) id
-     * @return this builder
-     */
-    public Builder userAssignedManagedIdentityClientId(String clientId) {
-      Objects.requireNonNull(clientId, "clientId");
-      if (clientId.isBlank()) {
-        throw new IllegalArgumentException("clientId must not be blank");
-      }
-      setCredential(CredentialKind.USER_ASSIGNED_CLIENT_ID);
-      this.managedIdentityId = clientId;
-      return this;
-    }
-
-    /**
-     * Authenticates as a user-assigned managed identity, selected by its ARM resource id ({@code
-     * /subscriptions/.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}}).
-     *
-     * @param resourceId the identity's resource id
-     * @return this builder
-     */
-    public Builder userAssignedManagedIdentityResourceId(String resourceId) {
-      Objects.requireNonNull(resourceId, "resourceId");
-      if (!resourceId.startsWith("/subscriptions/")) {
-        throw new IllegalArgumentException("resourceId must be an ARM resource id (/subscriptions/...)");
-      }
-      setCredential(CredentialKind.USER_ASSIGNED_RESOURCE_ID);
-      this.managedIdentityId = resourceId;
-      return this;
-    }
-
-    /**
-     * Authenticates with {@code DefaultAzureCredential} (environment, workload identity, managed
-     * identity, developer tools), convenient for development; prefer an explicit identity in
-     * production.
-     *
-     * @return this builder
-     */
-    public Builder defaultAzureCredential() {
-      setCredential(CredentialKind.DEFAULT_AZURE_CREDENTIAL);
-      return this;
-    }
-
-    /**
-     * Uses a complete azure-core pipeline for every call (authentication, retries, HTTP client
-     * included). Excludes a credential, {@link #httpClient}, {@link #retryOptions} and {@link
-     * #disableChallengeResourceVerification()}.
-     *
-     * @param pipeline the pipeline
-     * @return this builder
-     */
-    public Builder pipeline(HttpPipeline pipeline) {
-      Objects.requireNonNull(pipeline, "pipeline");
-      if (this.pipeline != null) {
-        throw new IllegalStateException("pipeline was already set");
-      }
-      this.pipeline = pipeline;
-      return this;
-    }
-
-    /**
-     * The azure-core HTTP client for Key Vault and for managed-identity token requests (e.g. a JDK
-     * {@code HttpClient} with a custom {@code SSLContext} or timeouts). Default: the SDK's.
-     *
-     * @param httpClient the client
-     * @return this builder
-     */
-    public Builder httpClient(HttpClient httpClient) {
-      Objects.requireNonNull(httpClient, "httpClient");
-      if (this.httpClient != null) {
-        throw new IllegalStateException("httpClient was already set");
-      }
-      this.httpClient = httpClient;
-      return this;
-    }
-
-    /**
-     * The SDK's retry options for Key Vault calls and for the token requests of the credentials
-     * this builder creates. Default: the SDK's (3 retries, exponential back-off, honouring {@code
-     * Retry-After}; 429 and 5xx are retried, 401/403/404 not). MSAL adds its own retries of
-     * managed-identity token requests (3, one second apart).
-     *
-     * @param retryOptions the options
-     * @return this builder
-     */
-    public Builder retryOptions(RetryOptions retryOptions) {
-      Objects.requireNonNull(retryOptions, "retryOptions");
-      if (this.retryOptions != null) {
-        throw new IllegalStateException("retryOptions was already set");
-      }
-      this.retryOptions = retryOptions;
-      return this;
-    }
-
-    /**
-     * Pins the Key Vault REST api-version. Default: the SDK's latest.
-     *
-     * @param serviceVersion the version
-     * @return this builder
-     */
-    public Builder serviceVersion(KeyServiceVersion serviceVersion) {
-      Objects.requireNonNull(serviceVersion, "serviceVersion");
-      if (this.serviceVersion != null) {
-        throw new IllegalStateException("serviceVersion was already set");
-      }
-      this.serviceVersion = serviceVersion;
-      return this;
-    }
-
-    /**
-     * Turns off the SDK's check that the authentication challenge's resource matches the vault's
-     * domain. Only for vaults reached under a non-Azure name (a private DNS alias, a loopback test
-     * server on 127.0.0.1); never needed for {@code *.vault.azure.net} names.
-     *
-     * @return this builder
-     */
-    public Builder disableChallengeResourceVerification() {
-      this.disableChallengeResourceVerification = true;
-      return this;
-    }
-
-    /**
-     * Allows a vault or Managed HSM; keys elsewhere are not served (see {@link
-     * AzureKeyVaultProvider#serves}).
-     *
-     * @param vaultUrl e.g. {@code https://contoso-cmk.vault.azure.net} (a port is allowed for
-     *     loopback tests); a key URL is accepted and reduced to its vault
-     * @return this builder
-     * @throws IllegalArgumentException if it is not a Key Vault or Managed HSM URL
-     */
-    public Builder addVault(String vaultUrl) {
-      Objects.requireNonNull(vaultUrl, "vaultUrl");
-      URI uri;
-      try {
-        uri = URI.create(vaultUrl.trim());
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("not a vault URL: " + vaultUrl, e);
-      }
-      String authority = uri.getRawAuthority();
-      if (!"https".equalsIgnoreCase(uri.getScheme()) || authority == null) {
-        throw new IllegalArgumentException("a vault URL must be https://{vault-host}: " + vaultUrl);
-      }
-      KeyReference probe = KeyReference.parse("https://" + authority + "/keys/probe");
-      vaults.add(probe.vaultUrl().orElseThrow());
-      return this;
-    }
-
-    /**
-     * Serves keys in any Key Vault or Managed HSM named by a reference. Weaker than listing the
-     * vaults: an envelope could then make the provider call (and present its token to) any vault.
-     *
-     * @return this builder
-     */
-    public Builder allowAnyVault() {
-      this.anyVault = true;
-      return this;
-    }
-
-    /**
-     * The clock for the enabled-state TTL and not-before / expiry checks. Default: the system
-     * clock.
-     *
-     * @param clock the clock
-     * @return this builder
-     */
-    public Builder clock(Clock clock) {
-      Objects.requireNonNull(clock, "clock");
-      if (this.clock != null) {
-        throw new IllegalStateException("clock was already set");
-      }
-      this.clock = clock;
-      return this;
-    }
-
-    /**
-     * How long a version's enabled state, validity window and permitted operations, read from Key
-     * Vault, are trusted for local wrapping before being read again. Default {@value
-     * AzureKeyVaultProvider#DEFAULT_ENABLED_STATE_TTL_SECONDS} seconds; zero re-reads on every
-     * wrap.
-     *
-     * @param ttl the time to live, not negative
-     * @return this builder
-     */
-    public Builder enabledStateTtl(Duration ttl) {
-      Objects.requireNonNull(ttl, "ttl");
-      if (ttl.isNegative()) {
-        throw new IllegalArgumentException("ttl must not be negative");
-      }
-      if (this.enabledStateTtl != null) {
-        throw new IllegalStateException("enabledStateTtl was already set");
-      }
-      this.enabledStateTtl = ttl;
-      return this;
-    }
-
-    /**
-     * The client-side rate budget per vault. Default {@link RateBudget#defaultBudget()}.
-     *
-     * @param budget the budget
-     * @return this builder
-     */
-    public Builder rateBudget(RateBudget budget) {
-      Objects.requireNonNull(budget, "budget");
-      if (this.rateBudget != null || rateBudgetDisabled) {
-        throw new IllegalStateException("the rate budget was already configured");
-      }
-      this.rateBudget = budget;
-      return this;
-    }
-
-    /**
-     * Sends every call at once, relying only on Key Vault's throttling and the SDK's retries.
-     *
-     * @return this builder
-     */
-    public Builder disableRateBudget() {
-      if (this.rateBudget != null || rateBudgetDisabled) {
-        throw new IllegalStateException("the rate budget was already configured");
-      }
-      this.rateBudgetDisabled = true;
-      return this;
-    }
-
-    /**
-     * Builds the provider. No network call is made until the first operation.
-     *
-     * @return the provider
-     * @throws IllegalStateException if no or several credentials were chosen, a pipeline is
-     *     combined with client settings, or no vault was allowed
-     */
-    public AzureKeyVaultProvider build() {
-      if (pipeline != null) {
-        if (credentialKind != null
-            || httpClient != null
-            || retryOptions != null
-            || disableChallengeResourceVerification) {
-          throw new IllegalStateException(
-              "a pipeline replaces the credential, httpClient, retryOptions and challenge settings;"
-                  + " set them on the pipeline instead");
-        }
-      } else if (credentialKind == null) {
-        throw new IllegalStateException(
-            "choose a credential: credential(...), systemAssignedManagedIdentity(),"
-                + " userAssignedManagedIdentityClientId(...),"
-                + " userAssignedManagedIdentityResourceId(...), defaultAzureCredential() or"
-                + " pipeline(...)");
-      }
-      if (vaults.isEmpty() && !anyVault) {
-        throw new IllegalStateException("allow at least one vault with addVault(...), or allowAnyVault()");
-      }
-      return new AzureKeyVaultProvider(this);
-    }
-
-    private TokenCredential createCredential() {
-      switch (credentialKind) {
-        case TOKEN_CREDENTIAL:
-          return tokenCredential;
-        case SYSTEM_ASSIGNED:
-          return managedIdentity().build();
-        case USER_ASSIGNED_CLIENT_ID:
-          return managedIdentity().clientId(managedIdentityId).build();
-        case USER_ASSIGNED_RESOURCE_ID:
-          return managedIdentity().resourceId(managedIdentityId).build();
-        case DEFAULT_AZURE_CREDENTIAL:
-          DefaultAzureCredentialBuilder d = new DefaultAzureCredentialBuilder();
-          if (httpClient != null) {
-            d.httpClient(httpClient);
-          }
-          if (retryOptions != null) {
-            d.retryOptions(retryOptions);
-          }
-          return d.build();
-        default:
-          throw new AssertionError(credentialKind);
-      }
-    }
-
-    private ManagedIdentityCredentialBuilder managedIdentity() {
-      // Sees the endpoint's HTTP 400 that MSAL drops, so that a deleted, disabled or unassigned
-      // identity is classified IDENTITY_NOT_AUTHORIZED whatever the endpoint's wording.
-      ManagedIdentityCredentialBuilder m =
-          new ManagedIdentityCredentialBuilder().addPolicy(new ManagedIdentityRefusalPolicy());
-      if (httpClient != null) {
-        m.httpClient(httpClient);
-      }
-      if (retryOptions != null) {
-        m.retryOptions(retryOptions);
-      }
-      return m;
     }
   }
 }

@@ -8,7 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpPipelineBuilder;
+import dev.cmk.azure.internal.AzureKeyVaultProviderFactory;
+import dev.cmk.testkit.ModuleDescriptors;
+import dev.cmk.azure.internal.KeyVaultKeys;
 import dev.cmk.api.KeyOperation;
+import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
 import dev.cmk.api.SecretBytes;
@@ -19,8 +23,6 @@ import dev.cmk.api.spi.ProviderDiscovery;
 import java.lang.module.ModuleDescriptor;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
@@ -112,28 +114,30 @@ class AzureKeyVaultProviderBuilderTest {
       assertThrows(IllegalArgumentException.class, () -> p.publicKey(versionless));
       WrappedKey foreign =
           new WrappedKey("pkcs11", versionless.withVersion("0123456789abcdef0123456789abcdef"), WrapAlgorithm.RSA_OAEP_256, new byte[256]);
-      assertThrows(IllegalArgumentException.class, () -> p.unwrap(foreign));
+      // Not served (ServedKeys): another provider's wrapped key is not found, never an IAE.
+      KeyNotFoundException notOurs = assertThrows(KeyNotFoundException.class, () -> p.unwrap(foreign));
+      assertTrue(notOurs.getMessage().contains("pkcs11"), notOurs.getMessage());
       assertEquals(AzureKeyVaultProvider.ID, p.id());
     }
   }
 
   @Test
   void keyType_mapsKeyVaultTypes_managedHsmKeysAreAlwaysHsm() {
-    assertEquals(KeyType.RSA, AzureKeyVaultProvider.keyType("RSA", false));
-    assertEquals(KeyType.RSA_HSM, AzureKeyVaultProvider.keyType("RSA-HSM", false));
-    assertEquals(KeyType.RSA_HSM, AzureKeyVaultProvider.keyType("RSA", true));
-    assertEquals(KeyType.EC_HSM, AzureKeyVaultProvider.keyType("EC", true));
-    assertEquals(KeyType.OCT_HSM, AzureKeyVaultProvider.keyType("oct-HSM", false));
-    assertEquals(KeyType.OTHER, AzureKeyVaultProvider.keyType("PQC", false));
-    assertEquals(KeyType.OTHER, AzureKeyVaultProvider.keyType(null, true));
+    assertEquals(KeyType.RSA, KeyVaultKeys.keyType("RSA", false));
+    assertEquals(KeyType.RSA_HSM, KeyVaultKeys.keyType("RSA-HSM", false));
+    assertEquals(KeyType.RSA_HSM, KeyVaultKeys.keyType("RSA", true));
+    assertEquals(KeyType.EC_HSM, KeyVaultKeys.keyType("EC", true));
+    assertEquals(KeyType.OCT_HSM, KeyVaultKeys.keyType("oct-HSM", false));
+    assertEquals(KeyType.OTHER, KeyVaultKeys.keyType("PQC", false));
+    assertEquals(KeyType.OTHER, KeyVaultKeys.keyType(null, true));
   }
 
   @Test
   void keyOperation_mapsKeyVaultNames() {
-    assertEquals(KeyOperation.WRAP_KEY, AzureKeyVaultProvider.keyOperation("wrapKey"));
-    assertEquals(KeyOperation.UNWRAP_KEY, AzureKeyVaultProvider.keyOperation("unwrapKey"));
-    assertEquals(KeyOperation.EXPORT, AzureKeyVaultProvider.keyOperation("export"));
-    assertNull(AzureKeyVaultProvider.keyOperation("release"));
+    assertEquals(KeyOperation.WRAP_KEY, KeyVaultKeys.keyOperation("wrapKey"));
+    assertEquals(KeyOperation.UNWRAP_KEY, KeyVaultKeys.keyOperation("unwrapKey"));
+    assertEquals(KeyOperation.EXPORT, KeyVaultKeys.keyOperation("export"));
+    assertNull(KeyVaultKeys.keyOperation("release"));
   }
 
   @Test
@@ -152,11 +156,18 @@ class AzureKeyVaultProviderBuilderTest {
       assertTrue(p.serves(KeyReference.parse(VAULT + "/keys/k")));
     }
     f.create(Map.of("vaults", "*", "credential", "user-assigned-managed-identity", "managed-identity-client-id", "abc")).close();
-    assertThrows(IllegalArgumentException.class, () -> f.create(Map.of("vaults", VAULT)));
-    assertThrows(IllegalArgumentException.class, () -> f.create(Map.of("vaults", VAULT, "credential", "password")));
-    assertThrows(IllegalArgumentException.class, () -> f.create(Map.of("vaults", VAULT, "credential", "user-assigned-managed-identity")));
-    assertThrows(IllegalArgumentException.class, () -> f.create(Map.of("vaults", VAULT, "credential", "default-azure-credential", "client-secret", "x")));
-    assertThrows(IllegalArgumentException.class, () -> f.create(Map.of("vaults", VAULT, "credential", "default-azure-credential", "enabled-state-ttl-seconds", "-1")));
+    assertMessageNames("credential", () -> f.create(Map.of("vaults", VAULT)));
+    assertMessageNames("credential", () -> f.create(Map.of("vaults", VAULT, "credential", "password")));
+    assertMessageNames("managed-identity-client-id", () -> f.create(Map.of("vaults", VAULT, "credential", "user-assigned-managed-identity")));
+    assertMessageNames("managed-identity-client-id", () -> f.create(Map.of("vaults", VAULT, "credential", "system-assigned-managed-identity", "managed-identity-client-id", "abc")));
+    assertMessageNames("client-secret", () -> f.create(Map.of("vaults", VAULT, "credential", "default-azure-credential", "client-secret", "x")));
+    assertMessageNames("enabled-state-ttl-seconds", () -> f.create(Map.of("vaults", VAULT, "credential", "default-azure-credential", "enabled-state-ttl-seconds", "-1")));
+    assertMessageNames("rate-budget-per-10s", () -> f.create(Map.of("vaults", VAULT, "credential", "default-azure-credential", "rate-budget-per-10s", "ten")));
+  }
+
+  private static void assertMessageNames(String setting, org.junit.jupiter.api.function.Executable create) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, create);
+    assertTrue(e.getMessage().contains(setting), e.getMessage());
   }
 
   @Test
@@ -167,11 +178,8 @@ class AzureKeyVaultProviderBuilderTest {
 
   @Test
   void moduleDescriptor_exportsOnlyThePublicPackage() {
-    ModuleDescriptor d = AzureKeyVaultProvider.class.getModule().getDescriptor();
-    assertEquals("dev.cmk.azure", d.name());
-    assertEquals(Set.of("dev.cmk.azure"), d.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet()));
-    assertTrue(d.exports().stream().noneMatch(ModuleDescriptor.Exports::isQualified));
-    assertEquals(Set.of(), d.opens());
+    ModuleDescriptor d =
+        ModuleDescriptors.assertExportsExactly(AzureKeyVaultProvider.class, "dev.cmk.azure", "dev.cmk.azure");
     assertTrue(d.provides().stream().anyMatch(p -> p.providers().contains(AzureKeyVaultProviderFactory.class.getName())));
   }
 }

@@ -70,7 +70,7 @@ final class LoopbackFixture {
   }
 
   /** A provider builder with trust for the loopback server, allowing every vault it serves. */
-  static AzureKeyVaultProvider.Builder providerBuilder() {
+  static AzureKeyVaultProviderBuilder providerBuilder() {
     LoopbackKeyVault s = server();
     return AzureKeyVaultProvider.builder()
         .httpClient(httpClient())

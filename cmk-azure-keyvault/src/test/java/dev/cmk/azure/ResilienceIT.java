@@ -60,7 +60,7 @@ class ResilienceIT {
     vault.clearFaults();
   }
 
-  private static AzureKeyVaultProvider.Builder builder() {
+  private static AzureKeyVaultProviderBuilder builder() {
     return LoopbackFixture.providerBuilder().credential(LoopbackFixture.staticCredential(app));
   }
 

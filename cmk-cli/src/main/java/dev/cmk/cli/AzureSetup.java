@@ -1,6 +1,7 @@
 package dev.cmk.cli;
 
 import dev.cmk.azure.AzureKeyVaultProvider;
+import dev.cmk.azure.AzureKeyVaultProviderBuilder;
 
 /**
  * Gives the Azure provider its credential from the options. Tests substitute one that adds a
@@ -27,5 +28,5 @@ interface AzureSetup {
    * @param builder the provider builder
    * @param options the command's key options
    */
-  void configure(AzureKeyVaultProvider.Builder builder, KeyOptions options);
+  void configure(AzureKeyVaultProviderBuilder builder, KeyOptions options);
 }

@@ -3,7 +3,9 @@ package dev.cmk.cli;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.azure.AzureKeyVaultProvider;
+import dev.cmk.azure.AzureKeyVaultProviderBuilder;
 import dev.cmk.keystore.KeystoreKeyProvider;
+import dev.cmk.keystore.KeystoreKeyProviderBuilder;
 import dev.cmk.softhsm.PinSource;
 import dev.cmk.softhsm.Pkcs11KeyProvider;
 import java.nio.file.Path;
@@ -116,7 +118,7 @@ final class ProviderSession implements AutoCloseable {
           "local: keys live in a keystore: give --keystore FILE (or set $"
               + KeyOptions.ENV_KEYSTORE + ")");
     }
-    KeystoreKeyProvider.Builder b = KeystoreKeyProvider.builder().path(path).create(create);
+    KeystoreKeyProviderBuilder b = KeystoreKeyProvider.builder().path(path).create(create);
     if (options.keystorePasswordFile != null && options.keystorePasswordEnv != null) {
       throw new CliException(
           ExitCode.USAGE, "give either --keystore-password-file or --keystore-password-env");
@@ -201,7 +203,7 @@ final class ProviderSession implements AutoCloseable {
     if (existing != null) {
       return (AzureKeyVaultProvider) existing;
     }
-    AzureKeyVaultProvider.Builder b = AzureKeyVaultProvider.builder();
+    AzureKeyVaultProviderBuilder b = AzureKeyVaultProvider.builder();
     for (String v : allowList.vaults()) {
       b.addVault(v);
     }

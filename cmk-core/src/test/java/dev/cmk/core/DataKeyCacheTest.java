@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.api.KeyReference;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,7 @@ class DataKeyCacheTest {
     pool.shutdownNow();
   }
 
-  private static InMemoryKeyProvider provider() {
+  private static FaultInjectingProvider provider() {
     return TestKeys.provider();
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyReference;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import java.security.SecureRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,7 +45,7 @@ class EnvelopeCryptoBuilderTest {
 
   @Test
   void writeKeyAndKeyConfiguration_both_refused() {
-    InMemoryKeyProvider p = TestKeys.provider();
+    FaultInjectingProvider p = TestKeys.provider();
     KeyReference key = TestKeys.key();
     assertThrows(
         IllegalStateException.class,

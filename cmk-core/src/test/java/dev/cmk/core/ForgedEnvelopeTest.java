@@ -9,6 +9,7 @@ import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.testkit.Fault;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import dev.cmk.testkit.Operation;
@@ -35,14 +36,16 @@ class ForgedEnvelopeTest {
   private final ManualClock clock = ManualClock.create();
   private final InMemoryKeyProvider vaultA =
       InMemoryKeyProvider.builder().id("vault-a").clock(clock).build();
+  private final FaultInjectingProvider faultsA = FaultInjectingProvider.wrapping(vaultA);
   private final InMemoryKeyProvider vaultB =
       InMemoryKeyProvider.builder().id("vault-b").clock(clock).build();
+  private final FaultInjectingProvider faultsB = FaultInjectingProvider.wrapping(vaultB);
   private final KeyReference key = vaultA.createKey("configured", 2048);
   private final KeyReference other = vaultA.createKey("no-role-assignment", 2048);
   private final KeyReference foreign = vaultB.createKey("foreign", 2048);
 
   private EnvelopeCrypto service() {
-    return EnvelopeCrypto.builder().provider(vaultA).provider(vaultB)
+    return EnvelopeCrypto.builder().provider(faultsA).provider(faultsB)
         .writeKey("vault-a", key.versionless()).clock(clock).sleeper(clock::advance).build();
   }
 
@@ -52,7 +55,7 @@ class ForgedEnvelopeTest {
         .encrypt(DATA, AAD);
   }
 
-  private void denyUnwrapAndDescribe(InMemoryKeyProvider provider, KeyReference ref) {
+  private void denyUnwrapAndDescribe(FaultInjectingProvider provider, KeyReference ref) {
     provider.setFault(Operation.UNWRAP, NOT_AUTHORIZED.onlyFor(ref));
     provider.setFault(Operation.DESCRIBE, NOT_AUTHORIZED.onlyFor(ref));
   }
@@ -62,7 +65,7 @@ class ForgedEnvelopeTest {
     byte[] forged = envelopeUnder(vaultA, other);
     EnvelopeCrypto crypto = service();
     byte[] mine = crypto.encrypt(DATA, AAD);
-    denyUnwrapAndDescribe(vaultA, other.versionless());
+    denyUnwrapAndDescribe(faultsA, other.versionless());
 
     KeyAccessDeniedException e =
         assertThrows(KeyAccessDeniedException.class, () -> crypto.decrypt(forged, AAD));
@@ -72,11 +75,11 @@ class ForgedEnvelopeTest {
     assertArrayEquals(DATA, crypto.decrypt(mine, AAD));
     assertArrayEquals(DATA, crypto.decrypt(crypto.encrypt(DATA, AAD), AAD), "writes go on");
 
-    long calls = vaultA.unwrapCount() + vaultA.describeCount() + vaultA.wrapCount();
+    long calls = faultsA.unwrapCount() + faultsA.describeCount() + faultsA.wrapCount();
     for (int i = 0; i < 1000; i++) {
       assertThrows(KeyAccessDeniedException.class, () -> crypto.decrypt(forged, AAD));
     }
-    assertEquals(calls, vaultA.unwrapCount() + vaultA.describeCount() + vaultA.wrapCount(),
+    assertEquals(calls, faultsA.unwrapCount() + faultsA.describeCount() + faultsA.wrapCount(),
         "a repeated forged envelope costs no provider call until its backoff period passed");
     assertEquals(KeyAccessState.AVAILABLE, crypto.keyAccess().status().state());
   }
@@ -86,7 +89,7 @@ class ForgedEnvelopeTest {
     byte[] forged = envelopeUnder(vaultB, foreign);
     EnvelopeCrypto crypto = service();
     byte[] mine = crypto.encrypt(DATA, AAD);
-    vaultB.denyIdentity(true);
+    faultsB.denyIdentity(true);
 
     assertThrows(KeyAccessDeniedException.class, () -> crypto.decrypt(forged, AAD));
     clock.advance(Duration.ofSeconds(10)); // past the re-check spacing: a second try re-checks
@@ -105,7 +108,7 @@ class ForgedEnvelopeTest {
     byte[] second = crypto.encrypt(DATA, AAD);
     vaultA.rotate(key);
     clock.advance(Duration.ofMinutes(1));
-    denyUnwrapAndDescribe(vaultA, other.versionless());
+    denyUnwrapAndDescribe(faultsA, other.versionless());
     Map<String, byte[]> store = new HashMap<>(Map.of("a", first, "forged", forged, "b", second));
     List<RewrapItem> items = new ArrayList<>();
     for (String id : List.of("a", "forged", "b")) {
@@ -130,7 +133,7 @@ class ForgedEnvelopeTest {
     EnvelopeCrypto crypto = service();
     byte[] mine = crypto.encrypt(DATA, AAD);
     byte[] forged = envelopeUnder(vaultA, other);
-    vaultA.denyIdentity(true); // the identity lost its role on the whole vault
+    faultsA.denyIdentity(true); // the identity lost its role on the whole vault
 
     KeyAccessSuspendedException e =
         assertThrows(KeyAccessSuspendedException.class, () -> crypto.decrypt(forged, AAD));
@@ -146,8 +149,8 @@ class ForgedEnvelopeTest {
   void configuredKeyAloneDenied_tripsAtTheNextProbe_withIdentityCause() {
     EnvelopeCrypto crypto = service();
     byte[] mine = crypto.encrypt(DATA, AAD);
-    denyUnwrapAndDescribe(vaultA, key.versionless());
-    vaultA.setFault(Operation.WRAP, NOT_AUTHORIZED.onlyFor(key.versionless()));
+    denyUnwrapAndDescribe(faultsA, key.versionless());
+    faultsA.setFault(Operation.WRAP, NOT_AUTHORIZED.onlyFor(key.versionless()));
     clock.advance(Duration.ofMinutes(1));
 
     assertThrows(KeyAccessSuspendedException.class, () -> crypto.decrypt(mine, AAD));

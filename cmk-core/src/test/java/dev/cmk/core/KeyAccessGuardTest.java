@@ -11,6 +11,7 @@ import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.testkit.Fault;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import dev.cmk.testkit.Operation;
@@ -32,6 +33,7 @@ class KeyAccessGuardTest {
 
   private final ManualClock clock = ManualClock.create();
   private final InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
+  private final FaultInjectingProvider faults = FaultInjectingProvider.wrapping(provider);
   private final List<KeyAccessEvent> events = new CopyOnWriteArrayList<>();
   private KeyReference v1;
   private EnvelopeCrypto crypto;
@@ -39,7 +41,7 @@ class KeyAccessGuardTest {
   private EnvelopeCrypto build() {
     v1 = provider.createKey("guarded-" + System.nanoTime() % 100000, 2048);
     crypto = EnvelopeCrypto.builder()
-        .provider(provider)
+        .provider(faults)
         .writeKey(v1.versionless())
         .clock(clock)
         .sleeper(clock::advance)
@@ -49,7 +51,7 @@ class KeyAccessGuardTest {
   }
 
   private long providerCalls() {
-    return provider.describeCount() + provider.wrapCount() + provider.unwrapCount();
+    return faults.describeCount() + faults.wrapCount() + faults.unwrapCount();
   }
 
   /** Disables the key and lets the next request's probe notice; returns the trip time. */
@@ -161,19 +163,19 @@ class KeyAccessGuardTest {
     build();
     byte[] envelope = crypto.encrypt(DATA, AAD);
     for (Operation op : Operation.values()) {
-      provider.setFault(op, Fault.transientFailure());
+      faults.setFault(op, Fault.transientFailure());
     }
-    long unwraps = provider.unwrapCount();
+    long unwraps = faults.unwrapCount();
     Instant start = clock.instant();
     while (clock.instant().isBefore(start.plus(Duration.ofSeconds(90)))) {
       clock.advance(Duration.ofSeconds(15));
       assertArrayEquals(DATA, crypto.decrypt(envelope, AAD));
     }
-    assertEquals(unwraps, provider.unwrapCount(), "served from the data-key cache");
+    assertEquals(unwraps, faults.unwrapCount(), "served from the data-key cache");
     assertThrows(KeyProviderUnavailableException.class, () -> crypto.encrypt(DATA, AAD),
         "writes need a fresh confirmation");
     assertEquals(KeyAccessState.AVAILABLE, crypto.keyAccess().status().state());
-    provider.clearFaults();
+    faults.clearFaults();
     clock.advance(Duration.ofSeconds(10));
     assertArrayEquals(DATA, crypto.decrypt(crypto.encrypt(DATA, AAD), AAD));
     assertTrue(events.stream().noneMatch(e -> e instanceof KeyAccessEvent.StateChanged));
@@ -184,7 +186,7 @@ class KeyAccessGuardTest {
     build();
     byte[] envelope = crypto.encrypt(DATA, AAD);
     for (Operation op : Operation.values()) {
-      provider.setFault(op, Fault.transientFailure());
+      faults.setFault(op, Fault.transientFailure());
     }
     Instant start = clock.instant();
     KeyAccessSuspendedException tripped = null;
@@ -200,7 +202,7 @@ class KeyAccessGuardTest {
     KeyAccessStatus status = crypto.keyAccess().status();
     assertEquals(LossCause.PROVIDER_UNAVAILABLE, status.cause());
     assertTrue(crypto.diagnostics().cachedDataKeys() > 0, "transient failures do not purge");
-    provider.clearFaults();
+    faults.clearFaults();
     clock.advance(Duration.ofSeconds(30));
     assertArrayEquals(DATA, crypto.decrypt(envelope, AAD));
   }
@@ -280,7 +282,7 @@ class KeyAccessGuardTest {
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
     try {
       EnvelopeCrypto c = EnvelopeCrypto.builder()
-          .provider(provider)
+          .provider(faults)
           .writeKey(v1.versionless())
           .clock(clock)
           .sleeper(clock::advance)
@@ -311,9 +313,9 @@ class KeyAccessGuardTest {
   void staleConfirmation_manyConcurrentRequests_probeOnce() throws Exception {
     build();
     byte[] envelope = crypto.encrypt(DATA, AAD);
-    provider.setLatency(Duration.ofMillis(100));
+    faults.setLatency(Duration.ofMillis(100));
     clock.advance(Duration.ofMinutes(2));
-    long describes = provider.describeCount();
+    long describes = faults.describeCount();
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(32);
     try {
       java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
@@ -329,9 +331,9 @@ class KeyAccessGuardTest {
         assertArrayEquals(DATA, f.get(30, java.util.concurrent.TimeUnit.SECONDS));
       }
     } finally {
-      provider.setLatency(Duration.ZERO);
+      faults.setLatency(Duration.ZERO);
       pool.shutdownNow();
     }
-    assertEquals(1, provider.describeCount() - describes, "single-flight probe");
+    assertEquals(1, faults.describeCount() - describes, "single-flight probe");
   }
 }

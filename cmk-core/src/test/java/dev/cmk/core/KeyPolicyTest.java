@@ -12,6 +12,7 @@ import dev.cmk.api.KeyPolicyViolationException.Violation;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
 import dev.cmk.api.VaultProtection;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import java.io.ByteArrayOutputStream;
@@ -178,11 +179,12 @@ class KeyPolicyTest {
   @Test
   void configuringAViolatingKey_failsBeforeAnythingIsWritten() {
     InMemoryKeyProvider p = InMemoryKeyProvider.builder().build();
+    FaultInjectingProvider counted = FaultInjectingProvider.wrapping(p);
     KeyReference weak = p.createKey("weak", 1024);
     KeyPolicyViolationException e = assertThrows(KeyPolicyViolationException.class,
-        () -> EnvelopeCrypto.builder().provider(p).writeKey(weak).build());
+        () -> EnvelopeCrypto.builder().provider(counted).writeKey(weak).build());
     assertEquals(Set.of(KeyPolicy.RULE_KEY_SIZE), rules(e.violations()));
-    assertEquals(0, p.wrapCount(), "nothing was wrapped");
+    assertEquals(0, counted.wrapCount(), "nothing was wrapped");
 
     InMemoryKeyProvider unprotected = InMemoryKeyProvider.builder()
         .vaultProtection(VaultProtection.fromAzureRecoveryLevel("Recoverable+Purgeable", 90)).build();

@@ -10,6 +10,7 @@ import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.testkit.Fault;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import dev.cmk.testkit.Operation;
@@ -48,10 +49,11 @@ class NothingLostTest {
     Random random = new Random(seed);
     ManualClock clock = ManualClock.create();
     InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
+    FaultInjectingProvider faults = FaultInjectingProvider.wrapping(provider);
     KeyReference v1 = provider.createKey("nothing-lost", 2048);
     List<KeyReference> versions = new ArrayList<>(List.of(v1));
     EnvelopeCrypto crypto = EnvelopeCrypto.builder()
-        .provider(provider)
+        .provider(faults)
         .writeKey(v1.versionless())
         .clock(clock)
         .sleeper(d -> clock.advance(d))
@@ -145,11 +147,11 @@ class NothingLostTest {
           }
           break;
         case 3:
-          provider.failNext(Operation.values()[random.nextInt(Operation.values().length)],
+          faults.failNext(Operation.values()[random.nextInt(Operation.values().length)],
               1 + random.nextInt(3), Fault.transientFailure());
           break;
         case 4:
-          provider.failNext(Operation.WRAP, 1, Fault.denied());
+          faults.failNext(Operation.WRAP, 1, Fault.denied());
           break;
         case 5:
           if (crypto.keyAccess().status().state() == KeyAccessState.REFRESH_REQUIRED) {
@@ -177,7 +179,7 @@ class NothingLostTest {
     }
 
     // Recovery: the customer restores access and the operator refreshes; writes must succeed again.
-    provider.clearFaults();
+    faults.clearFaults();
     for (KeyReference v : versions) {
       provider.setEnabled(v, true);
     }
@@ -195,11 +197,11 @@ class NothingLostTest {
     pool.shutdown();
 
     // Restore everything, then every acknowledged write must decrypt with a fresh reader.
-    provider.clearFaults();
+    faults.clearFaults();
     for (KeyReference v : versions) {
       provider.setEnabled(v, true);
     }
-    EnvelopeCrypto reader = EnvelopeCrypto.builder().provider(provider).clock(clock).build();
+    EnvelopeCrypto reader = EnvelopeCrypto.builder().provider(faults).clock(clock).build();
     for (Map.Entry<String, byte[]> e : expected.entrySet()) {
       byte[] envelope = store.get(e.getKey());
       try {

@@ -10,6 +10,7 @@ import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.testkit.FailingInputStream;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import java.io.ByteArrayInputStream;
@@ -39,9 +40,10 @@ class OpenStreamsUnderRevocationTest {
 
   private final ManualClock clock = ManualClock.create();
   private final InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
+  private final FaultInjectingProvider faults = FaultInjectingProvider.wrapping(provider);
   private final KeyReference v1 = provider.createKey("open-streams", 2048);
   private final EnvelopeCrypto crypto = EnvelopeCrypto.builder()
-      .provider(provider)
+      .provider(faults)
       .writeKey(v1.versionless())
       .clock(clock)
       .sleeper(clock::advance)
@@ -141,7 +143,7 @@ class OpenStreamsUnderRevocationTest {
     byte[] envelope = crypto.encrypt(plaintext, AAD);
     try (InputStream in = crypto.decryptingStream(new ByteArrayInputStream(envelope), AAD)) {
       in.readNBytes(SEGMENT);
-      provider.failNext(dev.cmk.testkit.Operation.DESCRIBE, 1,
+      faults.failNext(dev.cmk.testkit.Operation.DESCRIBE, 1,
           dev.cmk.testkit.Fault.transientFailure());
       clock.advance(KeyAccessSettings.DEFAULT.probeInterval().plusSeconds(1));
       assertArrayEquals(Arrays.copyOfRange(plaintext, SEGMENT, plaintext.length), in.readAllBytes());
@@ -151,7 +153,7 @@ class OpenStreamsUnderRevocationTest {
   @Test
   void streamedBytes_countTowardTheDataKeyByteLimit() throws IOException {
     EnvelopeCrypto limited = EnvelopeCrypto.builder()
-        .provider(provider)
+        .provider(faults)
         .writeKey(v1.versionless())
         .clock(clock)
         .segmentSize(SEGMENT)

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyReference;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import java.io.ByteArrayInputStream;
@@ -24,11 +25,12 @@ import org.junit.jupiter.api.Test;
 class RotationTest {
   private final ManualClock clock = ManualClock.create();
   private final InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
+  private final FaultInjectingProvider faults = FaultInjectingProvider.wrapping(provider);
   private final List<KeyAccessEvent> events = new CopyOnWriteArrayList<>();
 
   private EnvelopeCrypto crypto(KeyReference key) {
     return EnvelopeCrypto.builder()
-        .provider(provider)
+        .provider(faults)
         .writeKey(key)
         .clock(clock)
         .sleeper(clock::advance)
@@ -67,8 +69,8 @@ class RotationTest {
     }
 
     // Bulk re-wrap: every envelope moves to v2, unwraps are shared per data key.
-    long unwrapsBefore = provider.unwrapCount();
-    long wrapsBefore = provider.wrapCount();
+    long unwrapsBefore = faults.unwrapCount();
+    long wrapsBefore = faults.wrapCount();
     EnvelopeCrypto rewrapper = crypto(v1.versionless());
     List<RewrapItem> items = new ArrayList<>();
     for (int i = 0; i < stored.size(); i++) {
@@ -83,8 +85,8 @@ class RotationTest {
     assertEquals(1000, progress[0]);
     assertEquals(java.util.Map.of(v1, 1000L), report.movedFrom());
     // 1000 envelopes at 100 per data key: 10 unwraps (+1 trial at build) and 10 wraps (+1 trial).
-    assertEquals(11, provider.unwrapCount() - unwrapsBefore);
-    assertEquals(11, provider.wrapCount() - wrapsBefore);
+    assertEquals(11, faults.unwrapCount() - unwrapsBefore);
+    assertEquals(11, faults.wrapCount() - wrapsBefore);
     Instant rewrapDone = clock.instant();
     clock.advance(Duration.ofSeconds(1));
 

@@ -7,6 +7,7 @@ import dev.cmk.api.CmkException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.SecretBytes;
 import dev.cmk.testkit.Fault;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import dev.cmk.testkit.Operation;
@@ -33,6 +34,7 @@ class SecretsNeverLoggedTest {
   void workload_logsAndExceptionMessages_containNoKeyBytesOrPlaintext() throws Exception {
     ManualClock clock = ManualClock.create();
     InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
+    FaultInjectingProvider faults = FaultInjectingProvider.wrapping(provider);
     KeyReference v1 = provider.createKey("secrecy", 2048);
     byte[] plaintext = ("{\"name\":\"" + MARKER + "\"}").getBytes(StandardCharsets.UTF_8);
     byte[] aad = "Patient/1".getBytes(StandardCharsets.UTF_8);
@@ -45,17 +47,17 @@ class SecretsNeverLoggedTest {
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
     System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
-      crypto = EnvelopeCrypto.builder().provider(provider).writeKey(v1.versionless())
+      crypto = EnvelopeCrypto.builder().provider(faults).writeKey(v1.versionless())
           .clock(clock).sleeper(clock::advance).build();
       envelope = crypto.encrypt(plaintext, aad);
       byte[] tampered = envelope.clone();
       tampered[tampered.length - 3] ^= 1;
       capture(thrown, () -> crypto.decrypt(tampered, aad));
       capture(thrown, () -> crypto.decrypt(envelope, "other".getBytes(StandardCharsets.UTF_8)));
-      provider.setFault(Operation.DESCRIBE, Fault.transientFailure());
+      faults.setFault(Operation.DESCRIBE, Fault.transientFailure());
       clock.advance(Duration.ofMinutes(1));
       capture(thrown, () -> crypto.encrypt(plaintext, aad));
-      provider.clearFaults();
+      faults.clearFaults();
       provider.setEnabled(v1, false);
       clock.advance(Duration.ofMinutes(1));
       capture(thrown, () -> crypto.decrypt(envelope, aad));

@@ -2,19 +2,24 @@ package dev.cmk.core;
 
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.internal.EnvelopeHeader;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 
-/** Shared, lazily created in-memory key (RSA key generation is slow; tests share one). */
+/**
+ * Shared, lazily created in-memory key (RSA key generation is slow; tests share one), behind a
+ * {@link FaultInjectingProvider} so that tests count calls and inject latency.
+ */
 final class TestKeys {
-  private static InMemoryKeyProvider provider;
+  private static FaultInjectingProvider provider;
   private static KeyReference key;
 
   private TestKeys() {}
 
-  static synchronized InMemoryKeyProvider provider() {
+  static synchronized FaultInjectingProvider provider() {
     if (provider == null) {
-      provider = InMemoryKeyProvider.builder().build();
-      key = provider.createKey("shared-test-key", 2048);
+      InMemoryKeyProvider keys = InMemoryKeyProvider.builder().build();
+      key = keys.createKey("shared-test-key", 2048);
+      provider = FaultInjectingProvider.wrapping(keys);
     }
     return provider;
   }

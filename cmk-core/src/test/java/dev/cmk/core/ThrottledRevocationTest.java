@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cmk.api.CmkException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.testkit.Fault;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import dev.cmk.testkit.Operation;
@@ -31,10 +32,11 @@ class ThrottledRevocationTest {
 
   private final ManualClock clock = ManualClock.create();
   private final InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
+  private final FaultInjectingProvider faults = FaultInjectingProvider.wrapping(provider);
 
   private void throttleEverything() {
     for (Operation op : Operation.values()) {
-      provider.setFault(op, SIX_HOURS);
+      faults.setFault(op, SIX_HOURS);
     }
   }
 
@@ -55,13 +57,13 @@ class ThrottledRevocationTest {
   @Test
   void configuredKey_revokedWhileThrottled_refusedWithinProbeIntervalPlusThreshold() {
     KeyReference v1 = provider.createKey("throttled", 2048);
-    EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(provider)
+    EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(faults)
         .writeKey(v1.versionless()).clock(clock).sleeper(clock::advance).build();
     byte[] envelope = crypto.encrypt(DATA, AAD);
     provider.setEnabled(v1, false);
     throttleEverything();
     Instant revoked = clock.instant();
-    long describes = provider.describeCount();
+    long describes = faults.describeCount();
 
     Instant refused = firstRefusal(crypto, envelope);
 
@@ -69,16 +71,16 @@ class ThrottledRevocationTest {
         + Duration.between(revoked, refused));
     assertEquals(KeyAccessState.UNAVAILABLE, crypto.keyAccess().status().state());
     assertEquals(LossCause.PROVIDER_UNAVAILABLE, crypto.keyAccess().status().cause());
-    assertTrue(provider.describeCount() - describes >= 3,
+    assertTrue(faults.describeCount() - describes >= 3,
         "probes kept running at most probeBackoffMax apart despite Retry-After: 6 h");
   }
 
   @Test
   void decryptOnlyInstance_revokedWhileThrottled_refusedWithinProbeIntervalPlusThreshold() {
     KeyReference v1 = provider.createKey("throttled-ro", 2048);
-    byte[] envelope = EnvelopeCrypto.builder().provider(provider).writeKey(v1).clock(clock)
+    byte[] envelope = EnvelopeCrypto.builder().provider(faults).writeKey(v1).clock(clock)
         .build().encrypt(DATA, AAD);
-    EnvelopeCrypto reader = EnvelopeCrypto.builder().provider(provider).clock(clock)
+    EnvelopeCrypto reader = EnvelopeCrypto.builder().provider(faults).clock(clock)
         .sleeper(clock::advance).build();
     reader.decrypt(envelope, AAD);
     provider.setEnabled(v1, false);

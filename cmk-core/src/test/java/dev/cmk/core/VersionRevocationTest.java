@@ -10,6 +10,7 @@ import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyReference;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import java.nio.charset.StandardCharsets;
@@ -36,15 +37,16 @@ class VersionRevocationTest {
 
   private final ManualClock clock = ManualClock.create();
   private final InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
+  private final FaultInjectingProvider faults = FaultInjectingProvider.wrapping(provider);
   private final List<KeyAccessEvent> events = new CopyOnWriteArrayList<>();
 
   private EnvelopeCrypto writer(KeyReference key) {
-    return EnvelopeCrypto.builder().provider(provider).writeKey(key).clock(clock)
+    return EnvelopeCrypto.builder().provider(faults).writeKey(key).clock(clock)
         .sleeper(clock::advance).listener(events::add).build();
   }
 
   private EnvelopeCrypto reader() {
-    return EnvelopeCrypto.builder().provider(provider).clock(clock).sleeper(clock::advance)
+    return EnvelopeCrypto.builder().provider(faults).clock(clock).sleeper(clock::advance)
         .listener(events::add).build();
   }
 
@@ -95,14 +97,14 @@ class VersionRevocationTest {
     byte[] envelope = writer(v1.versionless()).encrypt(DATA, AAD);
     EnvelopeCrypto reader = reader();
     reader.decrypt(envelope, AAD);
-    long calls = provider.describeCount() + provider.unwrapCount();
+    long calls = faults.describeCount() + faults.unwrapCount();
     for (int second = 0; second < 600; second++) { // ten probe intervals, 20 reads a second
       for (int i = 0; i < 20; i++) {
         reader.decrypt(envelope, AAD);
       }
       clock.advance(ONE_SECOND);
     }
-    calls = provider.describeCount() + provider.unwrapCount() - calls;
+    calls = faults.describeCount() + faults.unwrapCount() - calls;
     // Each re-confirmation unwraps the version's known-good sample (proving the identity may still
     // unwrap); 600 s / 59 s per renewal.
     assertTrue(calls >= 9 && calls <= 11, "one call per interval, not per request: " + calls);
@@ -116,11 +118,11 @@ class VersionRevocationTest {
     reader.decrypt(envelope, AAD);
     provider.setEnabled(v1, false);
     firstRefusal(reader, envelope, clock, Duration.ofMinutes(2));
-    long calls = provider.describeCount() + provider.unwrapCount();
+    long calls = faults.describeCount() + faults.unwrapCount();
     for (int i = 0; i < 100; i++) {
       assertThrows(KeyAccessDeniedException.class, () -> reader.decrypt(envelope, AAD));
     }
-    assertEquals(calls, provider.describeCount() + provider.unwrapCount(),
+    assertEquals(calls, faults.describeCount() + faults.unwrapCount(),
         "a known-unusable version fails fast, without provider calls");
 
     provider.setEnabled(v1, true);
@@ -222,8 +224,8 @@ class VersionRevocationTest {
     crypto.decrypt(fresh, AAD);
     assertEquals(1, crypto.diagnostics().cachedDataKeys(),
         "the guard's probe found the recently used old version disabled and destroyed its keys");
-    long calls = provider.unwrapCount() + provider.describeCount();
+    long calls = faults.unwrapCount() + faults.describeCount();
     assertThrows(KeyAccessDeniedException.class, () -> crypto.decrypt(old, AAD));
-    assertEquals(calls, provider.unwrapCount() + provider.describeCount());
+    assertEquals(calls, faults.unwrapCount() + faults.describeCount());
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.api.CmkException;
 import dev.cmk.api.KeyReference;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import java.io.ByteArrayOutputStream;
@@ -31,12 +32,13 @@ class WritesAfterDisableTest {
 
   private final ManualClock clock = ManualClock.create();
   private final InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
+  private final FaultInjectingProvider faults = FaultInjectingProvider.wrapping(provider);
   private KeyReference v1;
 
   /** Writes wrap locally (public key): after a disable only the guard can refuse them. */
   private EnvelopeCrypto crypto(KeyAccessSettings settings, DataKeyLimits limits) {
     v1 = provider.createKey("writes-" + System.nanoTime() % 100000, 2048);
-    return EnvelopeCrypto.builder().provider(new LocalWrapProvider(provider))
+    return EnvelopeCrypto.builder().provider(new LocalWrapProvider(faults))
         .writeKey(v1.versionless()).clock(clock).sleeper(clock::advance).keyAccess(settings)
         .dataKeyLimits(limits).build();
   }
@@ -108,9 +110,9 @@ class WritesAfterDisableTest {
     EnvelopeCrypto crypto = crypto(KeyAccessSettings.DEFAULT.withStrictWrites(true),
         DataKeyLimits.singleUse());
     crypto.encrypt(DATA, AAD);
-    long describes = provider.describeCount();
+    long describes = faults.describeCount();
     crypto.encrypt(DATA, AAD);
-    assertTrue(provider.describeCount() > describes, "each new data key confirms the key first");
+    assertTrue(faults.describeCount() > describes, "each new data key confirms the key first");
     provider.setEnabled(v1, false);
     assertThrows(CmkException.class, () -> crypto.encrypt(DATA, AAD), "zero writes after");
   }

@@ -5,8 +5,8 @@ import java.util.function.Supplier;
 
 /**
  * Test controls of a key provider: call counters, simulated latency and injected failures.
- * Implemented by {@link InMemoryKeyProvider} and by {@link FaultInjectingProvider}, which adds them
- * to any provider.
+ * Implemented by {@link FaultInjectingProvider}, which adds them to any provider (an {@link
+ * InMemoryKeyProvider}, a Key Vault, a SoftHSM token).
  *
  * <p>Each call of an {@link Operation} goes through these steps, in order, before the provider does
  * its real work:

@@ -3,14 +3,22 @@
  *
  * <ul>
  *   <li>{@link dev.cmk.testkit.InMemoryKeyProvider}: a real RSA-OAEP-256 key provider held in
- *       memory, with key lifecycle controls (rotation, disable, expiry, soft delete), call counters
- *       and fault injection.
- *   <li>{@link dev.cmk.testkit.FaultInjectingProvider}: the same counters, latency and faults
- *       around any other {@link dev.cmk.api.spi.KeyEncryptionKeyProvider}.
+ *       memory, with key lifecycle controls (rotation, disable, expiry, soft delete) and a {@link
+ *       dev.cmk.api.spi.KeyManager}.
+ *   <li>{@link dev.cmk.testkit.FaultInjectingProvider}: call counters, latency and injected faults
+ *       ({@link dev.cmk.testkit.FaultControls}, {@link dev.cmk.testkit.Fault}) around any {@link
+ *       dev.cmk.api.spi.KeyEncryptionKeyProvider}.
  *   <li>{@link dev.cmk.testkit.KeyEncryptionKeyProviderContract}: the JUnit 5 contract every
  *       provider implementation passes.
  *   <li>{@link dev.cmk.testkit.ManualClock}: a clock that moves only when told to.
+ *   <li>{@link dev.cmk.testkit.FailingInputStream}: a stream that fails at a chosen position.
+ *   <li>{@link dev.cmk.testkit.TestKeyPairs}: shared RSA key pairs, generated once per JVM.
+ *   <li>{@link dev.cmk.testkit.ModuleDescriptors}: pins a module's exports in one call.
+ *   <li>{@link dev.cmk.testkit.WycheproofVectors}: Project Wycheproof's RSA-OAEP vectors.
  * </ul>
+ *
+ * <p>The loopback Key Vault server is its own artifact, {@code cmk-testkit-keyvault} (package
+ * {@code dev.cmk.testkit.keyvault}).
  *
  * <p>Nothing in this package is meant for production use: the in-memory provider keeps private
  * keys in ordinary heap memory.

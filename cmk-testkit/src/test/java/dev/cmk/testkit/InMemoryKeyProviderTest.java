@@ -75,7 +75,6 @@ class InMemoryKeyProviderTest {
     InMemoryKeyProvider p = InMemoryKeyProvider.create();
     assertEquals("in-memory", p.id());
     assertEquals(new VaultProtection(true, true, 90, "Recoverable"), p.vaultProtection());
-    assertEquals(Duration.ZERO, p.latency());
   }
 
   @Test
@@ -95,17 +94,8 @@ class InMemoryKeyProviderTest {
         "vaultProtection",
         assertThrows(NullPointerException.class, () -> b.vaultProtection(null)).getMessage());
     assertEquals(
-        "latency", assertThrows(NullPointerException.class, () -> b.latency(null)).getMessage());
-    assertEquals(
         "random",
         assertThrows(NullPointerException.class, () -> b.secureRandom(null)).getMessage());
-  }
-
-  @Test
-  void builder_negativeLatency_throwsIllegalArgument() {
-    assertThrows(
-        IllegalArgumentException.class,
-        () -> InMemoryKeyProvider.builder().latency(Duration.ofMillis(-1)));
   }
 
   @Test
@@ -528,7 +518,7 @@ class InMemoryKeyProviderTest {
     KeyReference v = provider.importKey("tostring", rsa2048);
     provider.wrap(v, dataKey());
     String s = provider.toString();
-    assertTrue(s.contains("in-memory") && s.contains("keys=1") && s.contains("wrap=1"), s);
+    assertTrue(s.contains("in-memory") && s.contains("keys=1"), s);
     String modulusHex = ((RSAPublicKey) rsa2048.getPublic()).getModulus().toString(16);
     assertFalse(s.contains(modulusHex.substring(0, 16)), s);
   }

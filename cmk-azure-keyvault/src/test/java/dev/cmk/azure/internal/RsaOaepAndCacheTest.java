@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.cmk.api.SecretBytes;
+import dev.cmk.api.WrapAlgorithm;
+import dev.cmk.api.spi.RsaOaep;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -29,24 +32,25 @@ class RsaOaepAndCacheTest {
     g.initialize(2048);
     KeyPair pair = g.generateKeyPair();
     RSAPublicKey pub = (RSAPublicKey) pair.getPublic();
-    RSAPublicKey fromJwk = RsaOaep.publicKey(unsigned(pub.getModulus()), unsigned(pub.getPublicExponent()));
+    RSAPublicKey fromJwk = KeyVaultKeys.rsaPublicKey(unsigned(pub.getModulus()), unsigned(pub.getPublicExponent()));
     assertEquals(pub.getModulus(), fromJwk.getModulus());
     byte[] dataKey = new byte[32];
     dataKey[0] = 42;
-    byte[] wrapped = RsaOaep.wrap(fromJwk, dataKey);
+    byte[] wrapped = RsaOaep.wrap(fromJwk, WrapAlgorithm.RSA_OAEP_256, SecretBytes.copyOf(dataKey));
     assertEquals(256, wrapped.length);
     Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding");
     c.init(Cipher.DECRYPT_MODE, pair.getPrivate(),
         new OAEPParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT));
     assertArrayEquals(dataKey, c.doFinal(wrapped));
-    assertThrows(IllegalArgumentException.class, () -> RsaOaep.wrap(fromJwk, new byte[191]));
-    RsaOaep.wrap(fromJwk, new byte[190]);
+    assertThrows(IllegalArgumentException.class, () -> RsaOaep.wrap(fromJwk, WrapAlgorithm.RSA_OAEP_256, SecretBytes.copyOf(new byte[191])));
+    assertEquals(
+        256, RsaOaep.wrap(fromJwk, WrapAlgorithm.RSA_OAEP_256, SecretBytes.copyOf(new byte[190])).length);
   }
 
   @Test
   void publicKey_missingParts_isRejected() {
-    assertThrows(IllegalArgumentException.class, () -> RsaOaep.publicKey(null, new byte[] {1, 0, 1}));
-    assertThrows(IllegalArgumentException.class, () -> RsaOaep.publicKey(new byte[0], new byte[] {1, 0, 1}));
+    assertThrows(IllegalArgumentException.class, () -> KeyVaultKeys.rsaPublicKey(null, new byte[] {1, 0, 1}));
+    assertThrows(IllegalArgumentException.class, () -> KeyVaultKeys.rsaPublicKey(new byte[0], new byte[] {1, 0, 1}));
   }
 
   @Test

@@ -6,6 +6,7 @@ import com.google.crypto.tink.Aead;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.DataKeyLimits;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.Operation;
 import java.security.GeneralSecurityException;
@@ -75,6 +76,8 @@ public class PeerColdCacheBenchmark {
   @State(Scope.Thread)
   public static class CmkCorpus {
     InMemoryKeyProvider provider;
+    /** The provider the readers use: counts their unwraps. */
+    FaultInjectingProvider counted;
     KeyReference key;
     byte[][] envelopes;
     EnvelopeCrypto reader;
@@ -85,6 +88,7 @@ public class PeerColdCacheBenchmark {
     public void write() throws GeneralSecurityException {
       Peers.warmJdkGcm(SIZE);
       provider = InMemoryKeyProvider.builder().build();
+      counted = FaultInjectingProvider.wrapping(provider);
       key = provider.createKey("bench", 2048);
       byte[] plaintext = Peers.plaintext(SIZE);
       try (EnvelopeCrypto writer =
@@ -106,8 +110,8 @@ public class PeerColdCacheBenchmark {
     /** A new reader with an empty data-key cache. */
     @Setup(Level.Invocation)
     public void coldReader() {
-      reader = EnvelopeCrypto.builder().provider(provider).writeKey(key).build();
-      unwrapsBefore = provider.count(Operation.UNWRAP);
+      reader = EnvelopeCrypto.builder().provider(counted).writeKey(key).build();
+      unwrapsBefore = counted.count(Operation.UNWRAP);
     }
 
     /** Destroys the reader's cached keys. */
@@ -188,7 +192,7 @@ public class PeerColdCacheBenchmark {
     for (byte[] envelope : corpus.envelopes) {
       bytes += corpus.reader.decrypt(envelope, Peers.AAD).length;
     }
-    long unwraps = corpus.provider.count(Operation.UNWRAP) - corpus.unwrapsBefore;
+    long unwraps = corpus.counted.count(Operation.UNWRAP) - corpus.unwrapsBefore;
     if (unwraps != DATA_KEYS) {
       throw new IllegalStateException("cmk made " + unwraps + " unwraps, expected " + DATA_KEYS);
     }

@@ -21,6 +21,7 @@ import dev.cmk.core.RewrapItem;
 import dev.cmk.core.RewrapReport;
 import dev.cmk.core.fuzz.MemoryChannel;
 import dev.cmk.testkit.Fault;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import dev.cmk.testkit.Operation;
@@ -94,6 +95,7 @@ class FaultInjectionSoakIT {
   private final ManualClock clock = ManualClock.create();
   private final InMemoryKeyProvider provider =
       InMemoryKeyProvider.builder().id("soak").clock(clock).build();
+  private final FaultInjectingProvider faults = FaultInjectingProvider.wrapping(provider);
   private final KeyReference first = provider.createKey("soak-kek", 2048);
   private final List<KeyReference> versions = new CopyOnWriteArrayList<>(List.of(first));
   private final BlobStore store = new BlobStore();
@@ -118,7 +120,7 @@ class FaultInjectionSoakIT {
       injected.put(k, new AtomicLong());
     }
     crypto = EnvelopeCrypto.builder()
-        .provider(provider)
+        .provider(faults)
         .writeKey(first.versionless())
         .clock(clock)
         .sleeper(clock::advance)
@@ -159,7 +161,7 @@ class FaultInjectionSoakIT {
     RewrapReport last = crypto.rewrapAll(items(), (id, outcome, done) -> { });
     assertTrue(last.failures().isEmpty(), "final re-wrap failed: " + last.failures());
 
-    EnvelopeCrypto fresh = EnvelopeCrypto.builder().provider(provider).clock(clock).build();
+    EnvelopeCrypto fresh = EnvelopeCrypto.builder().provider(faults).clock(clock).build();
     for (Map.Entry<String, byte[]> e : acknowledged.entrySet()) {
       byte[] envelope = store.get(e.getKey()).orElseThrow(
           () -> new AssertionError("acknowledged object " + e.getKey() + " is missing"));
@@ -373,19 +375,19 @@ class FaultInjectionSoakIT {
     }
     switch (kind) {
       case TRANSIENT_BURST:
-        provider.failNext(ops[rnd.nextInt(3)], 1 + rnd.nextInt(4), Fault.transientFailure());
+        faults.failNext(ops[rnd.nextInt(3)], 1 + rnd.nextInt(4), Fault.transientFailure());
         return () -> { };
       case THROTTLED:
-        provider.failNext(ops[rnd.nextInt(3)], 1 + rnd.nextInt(3),
+        faults.failNext(ops[rnd.nextInt(3)], 1 + rnd.nextInt(3),
             Fault.transientFailure(Duration.ofSeconds(1 + rnd.nextInt(5))));
         return () -> { };
       case DENIED_CALLS:
-        provider.failNext(ops[rnd.nextInt(3)], 1 + rnd.nextInt(2),
+        faults.failNext(ops[rnd.nextInt(3)], 1 + rnd.nextInt(2),
             Fault.denied(KeyAccessDeniedException.Reason.UNSPECIFIED));
         return () -> { };
       case IDENTITY_REVOKED:
-        provider.denyIdentity(true);
-        return () -> provider.denyIdentity(false);
+        faults.denyIdentity(true);
+        return () -> faults.denyIdentity(false);
       case VERSION_DISABLED:
         KeyReference latest = versions.get(versions.size() - 1);
         provider.setEnabled(latest, false);
@@ -394,24 +396,24 @@ class FaultInjectionSoakIT {
         provider.delete(first);
         return () -> provider.recover(first);
       case LATENCY_SPIKE:
-        provider.setLatency(Duration.ofMillis(20 + rnd.nextInt(80)));
-        return () -> provider.setLatency(Duration.ZERO);
+        faults.setLatency(Duration.ofMillis(20 + rnd.nextInt(80)));
+        return () -> faults.setLatency(Duration.ZERO);
       case PERSISTENT_OUTAGE:
         for (Operation op : ops) {
-          provider.setFault(op, Fault.transientFailure());
+          faults.setFault(op, Fault.transientFailure());
         }
         clock.advance(Duration.ofMinutes(3)); // past the transient trip threshold
         return () -> {
           for (Operation op : ops) {
-            provider.clearFault(op);
+            faults.clearFault(op);
           }
         };
       case REFRESH_REQUIRED_OUTAGE:
-        provider.denyIdentity(true);
+        faults.denyIdentity(true);
         clock.advance(Duration.ofMinutes(2)); // the confirmation is stale: the probe runs now
         crypto.keyAccess().probeIfDue();
         clock.advance(Duration.ofMinutes(31)); // past the grace period
-        return () -> provider.denyIdentity(false);
+        return () -> faults.denyIdentity(false);
       case ROTATION:
         if (versions.size() < MAX_VERSIONS) { // key generation is slow; enough versions is enough
           versions.add(provider.rotate(first));
@@ -442,9 +444,9 @@ class FaultInjectionSoakIT {
   }
 
   private void heal() {
-    provider.clearFaults();
-    provider.denyIdentity(false);
-    provider.setLatency(Duration.ZERO);
+    faults.clearFaults();
+    faults.denyIdentity(false);
+    faults.setLatency(Duration.ZERO);
     for (KeyReference v : versions) {
       provider.setEnabled(v, true);
     }

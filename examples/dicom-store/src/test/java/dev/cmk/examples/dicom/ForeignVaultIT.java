@@ -10,6 +10,7 @@ import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import dev.cmk.api.KeyReference;
 import dev.cmk.azure.AzureKeyVaultProvider;
+import dev.cmk.azure.AzureKeyVaultProviderBuilder;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.KeyPolicy;
 import dev.cmk.testkit.keyvault.KeyPermission;
@@ -123,7 +124,7 @@ class ForeignVaultIT {
   }
 
   private AzureKeyVaultProvider loopbackProvider(String... vaults) {
-    AzureKeyVaultProvider.Builder b =
+    AzureKeyVaultProviderBuilder b =
         AzureKeyVaultProvider.builder().httpClient(azureHttp).credential(credential);
     for (String v : vaults) {
       b.addVault(v.trim());

@@ -185,7 +185,7 @@ class KeyAccessIT {
 
   @Test
   void providerUnavailable_writesRefused_readsServedFromTheCachedDataKey() throws Exception {
-    t.kms.setFault(Operation.DESCRIBE, Fault.transientFailure(Duration.ofSeconds(30)));
+    t.faults.setFault(Operation.DESCRIBE, Fault.transientFailure(Duration.ofSeconds(30)));
     t.afterProbeInterval();
 
     HttpResponse<String> put = t.upload("PUT", B, b);
@@ -198,7 +198,7 @@ class KeyAccessIT {
     assertEquals(200, get.statusCode());
     assertArrayEquals(a, get.body());
 
-    t.kms.clearFaults();
+    t.faults.clearFaults();
     t.clock.advance(Duration.ofSeconds(30));
     assertEquals(201, t.upload("PUT", B, b).statusCode());
   }

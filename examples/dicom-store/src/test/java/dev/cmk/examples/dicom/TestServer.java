@@ -3,6 +3,7 @@ package dev.cmk.examples.dicom;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.KeyPolicy;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import java.io.IOException;
@@ -26,6 +27,8 @@ import java.util.stream.Stream;
 final class TestServer implements AutoCloseable {
   final ManualClock clock = ManualClock.create();
   final InMemoryKeyProvider kms;
+  /** What the server uses: {@link #kms} with injectable faults. */
+  final FaultInjectingProvider faults;
   final KeyReference keyVersion;
   final EnvelopeCrypto crypto;
   final DicomStoreServer server;
@@ -35,10 +38,11 @@ final class TestServer implements AutoCloseable {
   private TestServer(Path dataDirectory, Long maxInstanceSize) throws IOException {
     this.dataDirectory = dataDirectory;
     kms = InMemoryKeyProvider.builder().clock(clock).build();
+    faults = FaultInjectingProvider.wrapping(kms);
     keyVersion = kms.importKey("dicom-kek", TestKeys.RSA_2048);
     crypto =
         EnvelopeCrypto.builder()
-            .provider(kms)
+            .provider(faults)
             .writeKey(keyVersion.versionless())
             .keyPolicy(KeyPolicy.dicomService())
             .clock(clock)

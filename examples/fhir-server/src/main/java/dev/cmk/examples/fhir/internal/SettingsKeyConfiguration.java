@@ -3,9 +3,11 @@ package dev.cmk.examples.fhir.internal;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.azure.AzureKeyVaultProvider;
+import dev.cmk.azure.AzureKeyVaultProviderBuilder;
 import dev.cmk.core.KeyConfiguration;
 import dev.cmk.examples.fhir.KeySettings;
 import dev.cmk.keystore.KeystoreKeyProvider;
+import dev.cmk.keystore.KeystoreKeyProviderBuilder;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +42,7 @@ public final class SettingsKeyConfiguration implements Supplier<KeyConfiguration
      * @param builder the provider builder, its vault already set
      * @param settings the key settings
      */
-    void configure(AzureKeyVaultProvider.Builder builder, KeySettings settings);
+    void configure(AzureKeyVaultProviderBuilder builder, KeySettings settings);
   }
 
   /** The managed identity the settings name (system- or user-assigned), as in Azure. */
@@ -112,14 +114,14 @@ public final class SettingsKeyConfiguration implements Supplier<KeyConfiguration
     switch (key.kind()) {
       case AZURE_KEY_VAULT:
       case AZURE_MANAGED_HSM:
-        AzureKeyVaultProvider.Builder azure =
+        AzureKeyVaultProviderBuilder azure =
             AzureKeyVaultProvider.builder()
                 .addVault(key.vaultUrl().orElseThrow())
                 .clock(clock);
         azureSetup.configure(azure, s);
         return azure.build();
       case LOCAL:
-        KeystoreKeyProvider.Builder keystore =
+        KeystoreKeyProviderBuilder keystore =
             KeystoreKeyProvider.builder().path(s.keystore()).clock(clock);
         if (s.keystorePasswordFile() != null) {
           keystore.passwordFile(s.keystorePasswordFile());

@@ -57,7 +57,7 @@ final class KeyVaultHandler implements HttpHandler {
       send(exchange, 404, body, null, null);
       return;
     }
-    Duration latency = vault.latency();
+    Duration latency = vault.faults.latency();
     if (!latency.isZero()) {
       try {
         Thread.sleep(latency.toMillis());
@@ -87,10 +87,10 @@ final class KeyVaultHandler implements HttpHandler {
             "The specified version (" + apiVersion + ") is not recognized. Consider using the"
                 + " latest supported version (7.6).");
       }
-      vault.applyFaults();
+      vault.faults.apply();
       byte[] requestBody = checkedBody(rawBody);
       VaultState.Result result =
-          vault.dispatch(method, segments(path), requestBody, identity, "https://" + authority);
+          vault.routes.dispatch(method, segments(path), requestBody, identity, "https://" + authority);
       status = result.status();
       body = result.body();
     } catch (KeyVaultError e) {
@@ -98,7 +98,7 @@ final class KeyVaultHandler implements HttpHandler {
       status = e.status;
       body = e.body();
     }
-    vault.record(
+    vault.faults.record(
         new RecordedRequest(
             at,
             method,

@@ -2,6 +2,7 @@ package dev.cmk.testkit.keyvault;
 
 import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyReference;
+import dev.cmk.api.spi.KeyManager;
 import java.security.KeyPair;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPublicKey;
@@ -10,7 +11,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -25,10 +25,23 @@ import java.util.Set;
 public final class LoopbackVault {
   private final LoopbackKeyVault server;
   private final VaultState state;
+  private final LoopbackKeyManager keyManager;
 
   LoopbackVault(LoopbackKeyVault server, VaultState state) {
     this.server = server;
     this.state = state;
+    this.keyManager = new LoopbackKeyManager(this, state);
+  }
+
+  /**
+   * This vault's keys through cmk-api's {@link KeyManager} vocabulary (create, rotate, enable,
+   * validity, operations, import, delete, recover, purge, list), acting directly on the vault's
+   * state like the methods below. References to other vaults are not found.
+   *
+   * @return the key manager of this vault
+   */
+  public KeyManager keyManager() {
+    return keyManager;
   }
 
   /** The vault (or Managed HSM) name, e.g. {@code myvault}. */
@@ -84,8 +97,8 @@ public final class LoopbackVault {
     if (sizeBits != 2048 && sizeBits != 3072 && sizeBits != 4096) {
       throw new IllegalArgumentException("sizeBits must be 2048, 3072 or 4096");
     }
-    KeyPair pair = state.generateRsa(sizeBits);
-    return reference(keyName, state.addVersion(keyName, kty, pair));
+    KeyPair pair = state.keys.generateRsa(sizeBits);
+    return reference(keyName, state.keys.addVersion(keyName, kty, pair));
   }
 
   /**
@@ -107,7 +120,7 @@ public final class LoopbackVault {
     if (bits < 2048 || bits > 4096) {
       throw new IllegalArgumentException("RSA keys must be 2048-4096 bits");
     }
-    return reference(keyName, state.addVersion(keyName, hsm ? "RSA-HSM" : "RSA", keyPair));
+    return reference(keyName, state.keys.addVersion(keyName, hsm ? "RSA-HSM" : "RSA", keyPair));
   }
 
   /**
@@ -120,10 +133,10 @@ public final class LoopbackVault {
   public KeyReference rotateKey(String keyName) {
     Objects.requireNonNull(keyName, "keyName");
     String latest = latestVersion(keyName).version().orElseThrow();
-    int bits = state.withVersion(keyName, latest, VaultState.StoredVersion::sizeBits);
-    String kty = state.withVersion(keyName, latest, v -> v.kty);
-    KeyPair pair = state.generateRsa(bits);
-    return reference(keyName, state.addVersion(keyName, kty, pair));
+    int bits = state.keys.withVersion(keyName, latest, StoredVersion::sizeBits);
+    String kty = state.keys.withVersion(keyName, latest, v -> v.kty);
+    KeyPair pair = state.keys.generateRsa(bits);
+    return reference(keyName, state.keys.addVersion(keyName, kty, pair));
   }
 
   /**
@@ -134,7 +147,7 @@ public final class LoopbackVault {
    * @throws IllegalArgumentException if there is no such active key
    */
   public KeyReference latestVersion(String keyName) {
-    List<String> ids = state.versionIds(Objects.requireNonNull(keyName, "keyName"));
+    List<String> ids = state.keys.versionIds(Objects.requireNonNull(keyName, "keyName"));
     return reference(keyName, ids.get(ids.size() - 1));
   }
 
@@ -147,7 +160,7 @@ public final class LoopbackVault {
    */
   public List<KeyReference> versions(String keyName) {
     List<KeyReference> out = new ArrayList<>();
-    for (String id : state.versionIds(Objects.requireNonNull(keyName, "keyName"))) {
+    for (String id : state.keys.versionIds(Objects.requireNonNull(keyName, "keyName"))) {
       out.add(reference(keyName, id));
     }
     return List.copyOf(out);
@@ -220,23 +233,12 @@ public final class LoopbackVault {
     ordered.addAll(operations);
     List<String> ops = new ArrayList<>();
     for (KeyOperation op : ordered) {
-      ops.add(azureName(op));
+      ops.add(op.jwkName());
     }
     onVersion(version, v -> {
       v.keyOps = List.copyOf(ops);
       return null;
     });
-  }
-
-  private static String azureName(KeyOperation op) {
-    switch (op) {
-      case WRAP_KEY:
-        return "wrapKey";
-      case UNWRAP_KEY:
-        return "unwrapKey";
-      default:
-        return op.name().toLowerCase(Locale.ROOT);
-    }
   }
 
   /**
@@ -269,7 +271,7 @@ public final class LoopbackVault {
    * @throws IllegalArgumentException if there is no such active key
    */
   public void deleteKey(String keyName) {
-    state.adminDelete(Objects.requireNonNull(keyName, "keyName"));
+    state.keys.adminDelete(Objects.requireNonNull(keyName, "keyName"));
   }
 
   /**
@@ -280,7 +282,7 @@ public final class LoopbackVault {
    * @throws IllegalArgumentException if there is no such deleted key
    */
   public void purgeDeletedKey(String keyName) {
-    state.adminPurge(Objects.requireNonNull(keyName, "keyName"));
+    state.keys.adminPurge(Objects.requireNonNull(keyName, "keyName"));
   }
 
   /**
@@ -290,7 +292,7 @@ public final class LoopbackVault {
    * @throws IllegalArgumentException if there is no such deleted key
    */
   public void recoverDeletedKey(String keyName) {
-    state.adminRecover(Objects.requireNonNull(keyName, "keyName"));
+    state.keys.adminRecover(Objects.requireNonNull(keyName, "keyName"));
   }
 
   /**
@@ -300,7 +302,7 @@ public final class LoopbackVault {
    * @return whether it is in the deleted state
    */
   public boolean isDeleted(String keyName) {
-    return state.isDeleted(Objects.requireNonNull(keyName, "keyName"));
+    return state.keys.isDeleted(Objects.requireNonNull(keyName, "keyName"));
   }
 
   // ---------------------------------------------------------------- vault settings
@@ -316,7 +318,7 @@ public final class LoopbackVault {
    *     exist, or on a Managed HSM
    */
   public void setSoftDelete(boolean enabled, int retentionDays) {
-    state.setSoftDelete(enabled, retentionDays);
+    state.keys.setSoftDelete(enabled, retentionDays);
   }
 
   /**
@@ -327,7 +329,7 @@ public final class LoopbackVault {
    * @throws IllegalStateException if turning it on without soft delete
    */
   public void setPurgeProtection(boolean enabled) {
-    state.setPurgeProtection(enabled);
+    state.keys.setPurgeProtection(enabled);
   }
 
   /**
@@ -337,7 +339,7 @@ public final class LoopbackVault {
    * @param enabled whether the subscription is protected
    */
   public void setProtectedSubscription(boolean enabled) {
-    state.setProtectedSubscription(enabled);
+    state.keys.setProtectedSubscription(enabled);
   }
 
   /**
@@ -348,17 +350,17 @@ public final class LoopbackVault {
    * @throws IllegalStateException if turning it off on a Managed HSM
    */
   public void setRbacAuthorization(boolean enabled) {
-    state.setRbac(enabled);
+    state.access.setRbac(enabled);
   }
 
   /** The {@code recoveryLevel} keys currently report. */
   public String recoveryLevel() {
-    return state.recoveryLevel();
+    return state.keys.recoveryLevel();
   }
 
   /** The {@code recoverableDays} keys currently report, when soft delete is on. */
   public Optional<Integer> recoverableDays() {
-    return Optional.ofNullable(state.recoverableDays());
+    return Optional.ofNullable(state.keys.recoverableDays());
   }
 
   // ---------------------------------------------------------------- access
@@ -380,7 +382,7 @@ public final class LoopbackVault {
    * @param permissions what to grant
    */
   public void grant(VaultIdentity identity, Set<KeyPermission> permissions) {
-    state.grant(Objects.requireNonNull(identity, "identity"), null, Set.copyOf(permissions));
+    state.access.grant(Objects.requireNonNull(identity, "identity"), null, Set.copyOf(permissions));
   }
 
   /**
@@ -391,7 +393,7 @@ public final class LoopbackVault {
    * @param permissions what to grant
    */
   public void grantOnKey(VaultIdentity identity, String keyName, Set<KeyPermission> permissions) {
-    state.grant(
+    state.access.grant(
         Objects.requireNonNull(identity, "identity"),
         Objects.requireNonNull(keyName, "keyName"),
         Set.copyOf(permissions));
@@ -404,7 +406,7 @@ public final class LoopbackVault {
    * @param permissions what to revoke
    */
   public void revoke(VaultIdentity identity, KeyPermission... permissions) {
-    state.revoke(Objects.requireNonNull(identity, "identity"), Set.of(permissions));
+    state.access.revoke(Objects.requireNonNull(identity, "identity"), Set.of(permissions));
   }
 
   /**
@@ -416,7 +418,7 @@ public final class LoopbackVault {
    * @param keyName the key
    */
   public void revokeOnKey(VaultIdentity identity, String keyName) {
-    state.revokeOnKey(
+    state.access.revokeOnKey(
         Objects.requireNonNull(identity, "identity"), Objects.requireNonNull(keyName, "keyName"));
   }
 
@@ -426,7 +428,7 @@ public final class LoopbackVault {
    * @param identity the identity
    */
   public void revokeAll(VaultIdentity identity) {
-    state.revokeAll(Objects.requireNonNull(identity, "identity"));
+    state.access.revokeAll(Objects.requireNonNull(identity, "identity"));
   }
 
   // ---------------------------------------------------------------- faults
@@ -452,7 +454,7 @@ public final class LoopbackVault {
     if (count < 0 || retryAfter.getSeconds() < 1) {
       throw new IllegalArgumentException("count must be >= 0 and retryAfter >= 1 s");
     }
-    state.throttleNext(count, retryAfter.getSeconds());
+    state.faults.throttleNext(count, retryAfter.getSeconds());
   }
 
   /**
@@ -465,7 +467,7 @@ public final class LoopbackVault {
     if (count < 0 || status < 500 || status > 599) {
       throw new IllegalArgumentException("count must be >= 0 and status 500-599");
     }
-    state.failNext(count, status);
+    state.faults.failNext(count, status);
   }
 
   /**
@@ -478,7 +480,7 @@ public final class LoopbackVault {
     if (latency.isNegative()) {
       throw new IllegalArgumentException("latency must not be negative");
     }
-    state.setLatency(latency);
+    state.faults.setLatency(latency);
   }
 
   /**
@@ -494,39 +496,39 @@ public final class LoopbackVault {
     if (requests < 1 || window.isNegative() || window.isZero()) {
       throw new IllegalArgumentException("requests must be >= 1 and window positive");
     }
-    state.setRequestLimit(requests, window);
+    state.faults.setRequestLimit(requests, window);
   }
 
   /** Removes every injected fault, latency and request limit. */
   public void clearFaults() {
-    state.clearFaults();
+    state.faults.clearFaults();
   }
 
   // ---------------------------------------------------------------- records
 
   /** Requests received (up to the last 10,000), oldest first. */
   public List<RecordedRequest> requests() {
-    return state.records();
+    return state.faults.records();
   }
 
   /** Number of requests received since start or {@link #clearRequests()}. */
   public long requestCount() {
-    return state.requestCount();
+    return state.faults.requestCount();
   }
 
   /** Number of requests answered 429 since start or {@link #clearRequests()}. */
   public long throttledCount() {
-    return state.throttledCount();
+    return state.faults.throttledCount();
   }
 
   /** Clears the request log and counters. */
   public void clearRequests() {
-    state.clearRecords();
+    state.faults.clearRecords();
   }
 
   // ---------------------------------------------------------------- helpers
 
-  private <T> T onVersion(KeyReference version, java.util.function.Function<VaultState.StoredVersion, T> f) {
+  private <T> T onVersion(KeyReference version, java.util.function.Function<StoredVersion, T> f) {
     Objects.requireNonNull(version, "version");
     if (!version.isVersioned()) {
       throw new IllegalArgumentException("a versioned key reference is required");
@@ -534,11 +536,11 @@ public final class LoopbackVault {
     if (!KeyVaultHandler.hostOf(version.authority()).equals(state.host)) {
       throw new IllegalArgumentException("key " + version + " is not in vault " + state.host);
     }
-    return state.withVersion(version.name(), version.version().orElseThrow(), f);
+    return state.keys.withVersion(version.name(), version.version().orElseThrow(), f);
   }
 
   private KeyReference reference(String keyName, String version) {
-    return KeyReference.parse(vaultUrl() + "/keys/" + state.canonicalName(keyName) + "/" + version);
+    return KeyReference.parse(vaultUrl() + "/keys/" + state.keys.canonicalName(keyName) + "/" + version);
   }
 
   @Override

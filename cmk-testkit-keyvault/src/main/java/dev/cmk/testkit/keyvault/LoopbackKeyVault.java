@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -22,13 +21,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -79,17 +76,6 @@ import javax.net.ssl.SSLContext;
  * <p><b>Thread safety:</b> safe for concurrent use; requests are served concurrently.
  */
 public final class LoopbackKeyVault implements AutoCloseable {
-  private static final Pattern VAULT_NAME =
-      Pattern.compile("[a-z](?:[a-z0-9-]{1,22})[a-z0-9]");
-  private static final List<String> KEY_VAULT_SUFFIXES =
-      List.of(
-          ".vault.azure.net",
-          ".vault.azure.cn",
-          ".vault.usgovcloudapi.net",
-          ".vault.microsoftazure.de");
-  private static final List<String> MANAGED_HSM_SUFFIXES =
-      List.of(".managedhsm.azure.net", ".managedhsm.azure.cn", ".managedhsm.usgovcloudapi.net");
-
   private final String tenantId;
   private final Clock clock;
   private final TokenService tokens;
@@ -101,21 +87,19 @@ public final class LoopbackKeyVault implements AutoCloseable {
   private final Map<String, VaultState> vaultsByHost = new LinkedHashMap<>();
   private final Map<String, LoopbackVault> vaultsByName = new LinkedHashMap<>();
   private final VaultState defaultVault;
-  private final Map<String, VaultIdentity> identities = new ConcurrentHashMap<>();
-  private final VaultIdentity systemAssigned;
+  private final IdentityDirectory identities;
   private final AtomicInteger identityFailNext = new AtomicInteger();
   private volatile int identityFailStatus = 500;
   private final ArrayDeque<ManagedIdentityRequest> identityRequests = new ArrayDeque<>();
   private final Map<String, ManagedIdentityRefusal> refusedIdentities = new ConcurrentHashMap<>();
   private volatile Duration identityTokenLifetime = TokenService.LIFETIME;
 
-  private LoopbackKeyVault(Builder b) {
+  LoopbackKeyVault(LoopbackKeyVaultBuilder b) {
     SecureRandom random = new SecureRandom();
     this.tenantId = b.tenantId != null ? b.tenantId : "72f988bf-86f1-41af-91ab-2d7cd011db47";
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
     this.tokens = new TokenService(tenantId, random);
-    this.systemAssigned = newIdentity("system-assigned", VaultIdentity.Kind.SYSTEM_ASSIGNED);
-    identities.put(systemAssigned.name(), systemAssigned);
+    this.identities = new IdentityDirectory(tenantId);
     List<String> hosts = new ArrayList<>();
     for (Map.Entry<String, VaultState.Kind> e : b.vaults.entrySet()) {
       hosts.add(e.getKey());
@@ -174,8 +158,8 @@ public final class LoopbackKeyVault implements AutoCloseable {
    *
    * @return a new builder
    */
-  public static Builder builder() {
-    return new Builder();
+  public static LoopbackKeyVaultBuilder builder() {
+    return new LoopbackKeyVaultBuilder();
   }
 
   /**
@@ -265,7 +249,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
 
   /** The system-assigned managed identity of the (imaginary) host running the tests. */
   public VaultIdentity systemAssignedIdentity() {
-    return systemAssigned;
+    return identities.systemAssigned();
   }
 
   /**
@@ -277,7 +261,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
    * @throws IllegalArgumentException if the name is taken by another kind of identity
    */
   public VaultIdentity createUserAssignedIdentity(String name) {
-    return createIdentity(name, VaultIdentity.Kind.USER_ASSIGNED);
+    return identities.create(name, VaultIdentity.Kind.USER_ASSIGNED);
   }
 
   /**
@@ -289,17 +273,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
    * @throws IllegalArgumentException if the name is taken by another kind of identity
    */
   public VaultIdentity createApplication(String name) {
-    return createIdentity(name, VaultIdentity.Kind.APPLICATION);
-  }
-
-  private VaultIdentity createIdentity(String name, VaultIdentity.Kind kind) {
-    Objects.requireNonNull(name, "name");
-    VaultIdentity identity =
-        identities.computeIfAbsent(name, n -> newIdentity(n, kind));
-    if (identity.kind() != kind) {
-      throw new IllegalArgumentException("identity name " + name + " is taken by a " + identity.kind());
-    }
-    return identity;
+    return identities.create(name, VaultIdentity.Kind.APPLICATION);
   }
 
   /**
@@ -309,20 +283,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
    * @return the identity, when it exists
    */
   public Optional<VaultIdentity> identity(String name) {
-    return Optional.ofNullable(identities.get(Objects.requireNonNull(name, "name")));
-  }
-
-  private VaultIdentity newIdentity(String name, VaultIdentity.Kind kind) {
-    String seed = tenantId + "|" + kind + "|" + name;
-    String objectId = UUID.nameUUIDFromBytes((seed + "|object").getBytes(StandardCharsets.UTF_8)).toString();
-    String clientId = UUID.nameUUIDFromBytes((seed + "|client").getBytes(StandardCharsets.UTF_8)).toString();
-    String resourceId =
-        kind == VaultIdentity.Kind.USER_ASSIGNED
-            ? "/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/cmk-loopback"
-                + "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/"
-                + name
-            : null;
-    return new VaultIdentity(name, kind, objectId, clientId, resourceId);
+    return identities.find(Objects.requireNonNull(name, "name"));
   }
 
   /**
@@ -349,7 +310,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
   public String issueToken(VaultIdentity identity, String resource) {
     Objects.requireNonNull(identity, "identity");
     Objects.requireNonNull(resource, "resource");
-    if (!identity.equals(identities.get(identity.name()))) {
+    if (!identities.isKnown(identity)) {
       throw new IllegalArgumentException("identity " + identity.name() + " is not known to this server");
     }
     return tokens.issue(identity, resource);
@@ -396,7 +357,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
   public void refuseManagedIdentity(VaultIdentity identity, ManagedIdentityRefusal refusal) {
     Objects.requireNonNull(identity, "identity");
     Objects.requireNonNull(refusal, "refusal");
-    if (identity.kind() == VaultIdentity.Kind.APPLICATION || !identity.equals(identities.get(identity.name()))) {
+    if (identity.kind() == VaultIdentity.Kind.APPLICATION || !identities.isKnown(identity)) {
       throw new IllegalArgumentException("identity " + identity.name() + " is not a managed identity of this server");
     }
     refusedIdentities.put(identity.objectId(), refusal);
@@ -453,25 +414,9 @@ public final class LoopbackKeyVault implements AutoCloseable {
   }
 
   Optional<VaultIdentity> findManagedIdentity(String clientId, String resourceId, String objectId) {
-    if (clientId == null && resourceId == null && objectId == null) {
-      return Optional.of(systemAssigned);
-    }
-    for (VaultIdentity id : identities.values()) {
-      if (id.kind() == VaultIdentity.Kind.APPLICATION) {
-        continue;
-      }
-      if (clientId != null && id.kind() == VaultIdentity.Kind.USER_ASSIGNED && id.clientId().equalsIgnoreCase(clientId)) {
-        return Optional.of(id);
-      }
-      if (resourceId != null && resourceId.equalsIgnoreCase(id.resourceId())) {
-        return Optional.of(id);
-      }
-      if (objectId != null && id.kind() == VaultIdentity.Kind.USER_ASSIGNED && id.objectId().equalsIgnoreCase(objectId)) {
-        return Optional.of(id);
-      }
-    }
-    return Optional.empty();
+    return identities.findManaged(clientId, resourceId, objectId);
   }
+
 
   Optional<ManagedIdentityRefusal> refusalOf(VaultIdentity identity) {
     return Optional.ofNullable(refusedIdentities.get(identity.objectId()));
@@ -509,201 +454,6 @@ public final class LoopbackKeyVault implements AutoCloseable {
       t.setDaemon(true);
       return t;
     };
-  }
-
-  static String hostFor(String nameOrHost, VaultState.Kind kind) {
-    Objects.requireNonNull(nameOrHost, "name");
-    String host = nameOrHost.toLowerCase(Locale.ROOT);
-    List<String> suffixes = kind == VaultState.Kind.MANAGED_HSM ? MANAGED_HSM_SUFFIXES : KEY_VAULT_SUFFIXES;
-    String name = host;
-    if (host.contains(".")) {
-      String suffix = null;
-      for (String s : suffixes) {
-        if (host.endsWith(s)) {
-          suffix = s;
-        }
-      }
-      if (suffix == null) {
-        throw new IllegalArgumentException(
-            "host " + nameOrHost + " must end with one of " + suffixes);
-      }
-      name = host.substring(0, host.length() - suffix.length());
-    } else {
-      host = host + suffixes.get(0);
-    }
-    if (!VAULT_NAME.matcher(name).matches() || name.contains("--")) {
-      throw new IllegalArgumentException(
-          "vault name must be 3-24 letters, digits and hyphens, start with a letter, end with a"
-              + " letter or digit, no consecutive hyphens: " + nameOrHost);
-    }
-    return host;
-  }
-
-  /**
-   * Configures and starts a {@link LoopbackKeyVault}.
-   *
-   * <p>Single-valued settings may be set once; setting one twice is an {@link
-   * IllegalStateException}.
-   */
-  public static final class Builder {
-    private final Map<String, VaultState.Kind> vaults = new LinkedHashMap<>();
-    private final Map<String, String> vaultNames = new LinkedHashMap<>();
-    private String tenantId;
-    private Clock clock;
-    private int port;
-    private boolean portSet;
-    private URI identityEndpoint;
-    private String identityHeader;
-
-    private Builder() {}
-
-    /**
-     * Adds a Key Vault (premium: RSA and RSA-HSM keys) with soft delete on (90 days) and purge
-     * protection off, like a vault created today without options.
-     *
-     * @param name the vault name ({@code myvault}) or full host name ({@code myvault.vault.azure.cn})
-     * @return this builder
-     * @throws IllegalArgumentException if the name is invalid or already added
-     */
-    public Builder keyVault(String name) {
-      return add(name, VaultState.Kind.KEY_VAULT);
-    }
-
-    /**
-     * Adds a Managed HSM (RSA-HSM keys only; soft delete always on, 90 days; local RBAC).
-     *
-     * @param name the HSM name ({@code myhsm}) or full host name
-     * @return this builder
-     * @throws IllegalArgumentException if the name is invalid or already added
-     */
-    public Builder managedHsm(String name) {
-      return add(name, VaultState.Kind.MANAGED_HSM);
-    }
-
-    private Builder add(String name, VaultState.Kind kind) {
-      String host = hostFor(name, kind);
-      String shortName = host.substring(0, host.indexOf('.'));
-      if (vaultNames.containsKey(shortName)) {
-        throw new IllegalArgumentException("a vault named " + shortName + " was already added");
-      }
-      vaultNames.put(shortName, host);
-      vaults.put(host, kind);
-      return this;
-    }
-
-    /**
-     * The tenant id named in challenges and tokens (default: a fixed GUID).
-     *
-     * @param tenantId a tenant GUID
-     * @return this builder
-     */
-    public Builder tenantId(String tenantId) {
-      Objects.requireNonNull(tenantId, "tenantId");
-      if (this.tenantId != null) {
-        throw new IllegalStateException("tenantId was already set");
-      }
-      this.tenantId = UUID.fromString(tenantId).toString();
-      return this;
-    }
-
-    /**
-     * The clock for key attributes ({@code created}, {@code updated}), not-before / expiry checks
-     * and deletion dates (default: the system clock). Token lifetimes always use real time,
-     * because the SDK checks them against real time.
-     *
-     * @param clock the clock, e.g. a {@code ManualClock}
-     * @return this builder
-     */
-    public Builder clock(Clock clock) {
-      Objects.requireNonNull(clock, "clock");
-      if (this.clock != null) {
-        throw new IllegalStateException("clock was already set");
-      }
-      this.clock = clock;
-      return this;
-    }
-
-    /**
-     * The HTTPS port on 127.0.0.1 (default 0: a free port).
-     *
-     * @param port 0-65535
-     * @return this builder
-     */
-    public Builder port(int port) {
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("port must be 0-65535");
-      }
-      if (portSet) {
-        throw new IllegalStateException("port was already set");
-      }
-      this.port = port;
-      this.portSet = true;
-      return this;
-    }
-
-    /**
-     * Also serve the App Service managed-identity token endpoint at {@code endpoint} (plain HTTP
-     * on 127.0.0.1 at the endpoint's port and path), requiring {@code identityHeader} in {@code
-     * X-IDENTITY-HEADER}.
-     *
-     * @param endpoint e.g. {@code http://127.0.0.1:41741/msi/token}; port 0 binds a free port
-     *     ({@link LoopbackKeyVault#managedIdentityEndpoint()} then reports it)
-     * @param identityHeader the shared secret clients send
-     * @return this builder
-     * @throws IllegalArgumentException if the endpoint is not http on 127.0.0.1 / localhost with a
-     *     port
-     */
-    public Builder managedIdentityEndpoint(URI endpoint, String identityHeader) {
-      Objects.requireNonNull(endpoint, "endpoint");
-      Objects.requireNonNull(identityHeader, "identityHeader");
-      if (this.identityEndpoint != null) {
-        throw new IllegalStateException("managedIdentityEndpoint was already set");
-      }
-      if (!"http".equalsIgnoreCase(endpoint.getScheme())
-          || endpoint.getPort() < 0
-          || !(("127.0.0.1").equals(endpoint.getHost()) || "localhost".equalsIgnoreCase(endpoint.getHost()))) {
-        throw new IllegalArgumentException(
-            "the managed-identity endpoint must be http://127.0.0.1:PORT/... or http://localhost:PORT/...");
-      }
-      if (identityHeader.isEmpty()) {
-        throw new IllegalArgumentException("identityHeader must not be empty");
-      }
-      this.identityEndpoint = endpoint;
-      this.identityHeader = identityHeader;
-      return this;
-    }
-
-    /**
-     * Serves the managed-identity endpoint named by this JVM's {@code IDENTITY_ENDPOINT} and
-     * {@code IDENTITY_HEADER} environment variables (what Azure Identity will call).
-     *
-     * @return this builder
-     * @throws IllegalStateException if either variable is missing
-     * @throws IllegalArgumentException if the endpoint is not a loopback http URL with a port
-     */
-    public Builder managedIdentityEndpointFromEnvironment() {
-      String endpoint = System.getenv("IDENTITY_ENDPOINT");
-      String header = System.getenv("IDENTITY_HEADER");
-      if (endpoint == null || header == null) {
-        throw new IllegalStateException(
-            "IDENTITY_ENDPOINT and IDENTITY_HEADER must be set in the environment of this JVM");
-      }
-      return managedIdentityEndpoint(URI.create(endpoint), header);
-    }
-
-    /**
-     * Starts the server.
-     *
-     * @return the running server
-     * @throws IllegalStateException if no vault was added
-     * @throws UncheckedIOException if a port cannot be bound
-     */
-    public LoopbackKeyVault build() {
-      if (vaults.isEmpty()) {
-        throw new IllegalStateException("add at least one vault with keyVault(...) or managedHsm(...)");
-      }
-      return new LoopbackKeyVault(this);
-    }
   }
 
   /** For {@link LoopbackVault}: builds the vault URL from the port. */

@@ -1,0 +1,380 @@
+package dev.cmk.azure;
+
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpPipeline;
+import com.azure.core.http.policy.RetryOptions;
+import com.azure.identity.DefaultAzureCredentialBuilder;
+import com.azure.identity.ManagedIdentityCredentialBuilder;
+import com.azure.security.keyvault.keys.KeyServiceVersion;
+import dev.cmk.api.KeyReference;
+import dev.cmk.azure.internal.ManagedIdentityRefusalPolicy;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Configures an {@link AzureKeyVaultProvider}, following Azure SDK builder conventions.
+ *
+ * <p>Exactly one way to authenticate is required: {@link #credential(TokenCredential)}, {@link
+ * #systemAssignedManagedIdentity()}, {@link #userAssignedManagedIdentityClientId(String)}, {@link
+ * #userAssignedManagedIdentityResourceId(String)}, {@link #defaultAzureCredential()}, or a
+ * complete {@link #pipeline(HttpPipeline)} (which then also replaces the HTTP client, retry and
+ * challenge settings). At least one {@link #addVault(String) vault} is required unless {@link
+ * #allowAnyVault()} is called. Single-valued settings may be set once; setting one twice is an
+ * {@link IllegalStateException}.
+ */
+public final class AzureKeyVaultProviderBuilder {
+  private enum CredentialKind {
+    TOKEN_CREDENTIAL,
+    SYSTEM_ASSIGNED,
+    USER_ASSIGNED_CLIENT_ID,
+    USER_ASSIGNED_RESOURCE_ID,
+    DEFAULT_AZURE_CREDENTIAL
+  }
+
+  private CredentialKind credentialKind;
+  private TokenCredential tokenCredential;
+  private String managedIdentityId;
+  HttpPipeline pipeline;
+  HttpClient httpClient;
+  RetryOptions retryOptions;
+  KeyServiceVersion serviceVersion;
+  boolean disableChallengeResourceVerification;
+  final Set<String> vaults = new LinkedHashSet<>();
+  boolean anyVault;
+  Clock clock;
+  Duration enabledStateTtl;
+  RateBudget rateBudget;
+  boolean rateBudgetDisabled;
+
+  AzureKeyVaultProviderBuilder() {}
+
+  private void setCredential(CredentialKind kind) {
+    if (credentialKind != null) {
+      throw new IllegalStateException(
+          "a credential was already chosen (" + credentialKind + "); choose exactly one");
+    }
+    credentialKind = kind;
+  }
+
+  /**
+   * Authenticates with any azure-core {@link TokenCredential} (e.g. a {@code
+   * WorkloadIdentityCredential} or {@code ClientCertificateCredential}).
+   *
+   * @param credential the credential
+   * @return this builder
+   */
+  public AzureKeyVaultProviderBuilder credential(TokenCredential credential) {
+    Objects.requireNonNull(credential, "credential");
+    setCredential(CredentialKind.TOKEN_CREDENTIAL);
+    this.tokenCredential = credential;
+    return this;
+  }
+
+  /**
+   * Authenticates as the host's system-assigned managed identity.
+   *
+   * @return this builder
+   */
+  public AzureKeyVaultProviderBuilder systemAssignedManagedIdentity() {
+    setCredential(CredentialKind.SYSTEM_ASSIGNED);
+    return this;
+  }
+
+  /**
+   * Authenticates as a user-assigned managed identity, selected by its client id.
+   *
+   * @param clientId the identity's client (application) id
+   * @return this builder
+   */
+  public AzureKeyVaultProviderBuilder userAssignedManagedIdentityClientId(String clientId) {
+    Objects.requireNonNull(clientId, "clientId");
+    if (clientId.isBlank()) {
+      throw new IllegalArgumentException("clientId must not be blank");
+    }
+    setCredential(CredentialKind.USER_ASSIGNED_CLIENT_ID);
+    this.managedIdentityId = clientId;
+    return this;
+  }
+
+  /**
+   * Authenticates as a user-assigned managed identity, selected by its ARM resource id ({@code
+   * /subscriptions/.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}}).
+   *
+   * @param resourceId the identity's resource id
+   * @return this builder
+   */
+  public AzureKeyVaultProviderBuilder userAssignedManagedIdentityResourceId(String resourceId) {
+    Objects.requireNonNull(resourceId, "resourceId");
+    if (!resourceId.startsWith("/subscriptions/")) {
+      throw new IllegalArgumentException("resourceId must be an ARM resource id (/subscriptions/...)");
+    }
+    setCredential(CredentialKind.USER_ASSIGNED_RESOURCE_ID);
+    this.managedIdentityId = resourceId;
+    return this;
+  }
+
+  /**
+   * Authenticates with {@code DefaultAzureCredential} (environment, workload identity, managed
+   * identity, developer tools), convenient for development; prefer an explicit identity in
+   * production.
+   *
+   * @return this builder
+   */
+  public AzureKeyVaultProviderBuilder defaultAzureCredential() {
+    setCredential(CredentialKind.DEFAULT_AZURE_CREDENTIAL);
+    return this;
+  }
+
+  /**
+   * Uses a complete azure-core pipeline for every call (authentication, retries, HTTP client
+   * included). Excludes a credential, {@link #httpClient}, {@link #retryOptions} and {@link
+   * #disableChallengeResourceVerification()}.
+   *
+   * @param pipeline the pipeline
+   * @return this builder
+   */
+  public AzureKeyVaultProviderBuilder pipeline(HttpPipeline pipeline) {
+    Objects.requireNonNull(pipeline, "pipeline");
+    if (this.pipeline != null) {
+      throw new IllegalStateException("pipeline was already set");
+    }
+    this.pipeline = pipeline;
+    return this;
+  }
+
+  /**
+   * The azure-core HTTP client for Key Vault and for managed-identity token requests (e.g. a JDK
+   * {@code HttpClient} with a custom {@code SSLContext} or timeouts). Default: the SDK's.
+   *
+   * @param httpClient the client
+   * @return this builder
+   */
+  public AzureKeyVaultProviderBuilder httpClient(HttpClient httpClient) {
+    Objects.requireNonNull(httpClient, "httpClient");
+    if (this.httpClient != null) {
+      throw new IllegalStateException("httpClient was already set");
+    }
+    this.httpClient = httpClient;
+    return this;
+  }
+
+  /**
+   * The SDK's retry options for Key Vault calls and for the token requests of the credentials
+   * this builder creates. Default: the SDK's (3 retries, exponential back-off, honouring {@code
+   * Retry-After}; 429 and 5xx are retried, 401/403/404 not). MSAL adds its own retries of
+   * managed-identity token requests (3, one second apart).
+   *
+   * @param retryOptions the options
+   * @return this builder
+   */
+  public AzureKeyVaultProviderBuilder retryOptions(RetryOptions retryOptions) {
+    Objects.requireNonNull(retryOptions, "retryOptions");
+    if (this.retryOptions != null) {
+      throw new IllegalStateException("retryOptions was already set");
+    }
+    this.retryOptions = retryOptions;
+    return this;
+  }
+
+  /**
+   * Pins the Key Vault REST api-version. Default: the SDK's latest.
+   *
+   * @param serviceVersion the version
+   * @return this builder
+   */
+  public AzureKeyVaultProviderBuilder serviceVersion(KeyServiceVersion serviceVersion) {
+    Objects.requireNonNull(serviceVersion, "serviceVersion");
+    if (this.serviceVersion != null) {
+      throw new IllegalStateException("serviceVersion was already set");
+    }
+    this.serviceVersion = serviceVersion;
+    return this;
+  }
+
+  /**
+   * Turns off the SDK's check that the authentication challenge's resource matches the vault's
+   * domain. Only for vaults reached under a non-Azure name (a private DNS alias, a loopback test
+   * server on 127.0.0.1); never needed for {@code *.vault.azure.net} names.
+   *
+   * @return this builder
+   */
+  public AzureKeyVaultProviderBuilder disableChallengeResourceVerification() {
+    this.disableChallengeResourceVerification = true;
+    return this;
+  }
+
+  /**
+   * Allows a vault or Managed HSM; keys elsewhere are not served (see {@link
+   * AzureKeyVaultProvider#serves}).
+   *
+   * @param vaultUrl e.g. {@code https://contoso-cmk.vault.azure.net} (a port is allowed for
+   *     loopback tests); a key URL is accepted and reduced to its vault
+   * @return this builder
+   * @throws IllegalArgumentException if it is not a Key Vault or Managed HSM URL
+   */
+  public AzureKeyVaultProviderBuilder addVault(String vaultUrl) {
+    Objects.requireNonNull(vaultUrl, "vaultUrl");
+    URI uri;
+    try {
+      uri = URI.create(vaultUrl.trim());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("not a vault URL: " + vaultUrl, e);
+    }
+    String authority = uri.getRawAuthority();
+    if (!"https".equalsIgnoreCase(uri.getScheme()) || authority == null) {
+      throw new IllegalArgumentException("a vault URL must be https://{vault-host}: " + vaultUrl);
+    }
+    KeyReference probe = KeyReference.parse("https://" + authority + "/keys/probe");
+    vaults.add(probe.vaultUrl().orElseThrow());
+    return this;
+  }
+
+  /**
+   * Serves keys in any Key Vault or Managed HSM named by a reference. Weaker than listing the
+   * vaults: an envelope could then make the provider call (and present its token to) any vault.
+   *
+   * @return this builder
+   */
+  public AzureKeyVaultProviderBuilder allowAnyVault() {
+    this.anyVault = true;
+    return this;
+  }
+
+  /**
+   * The clock for the enabled-state TTL and not-before / expiry checks. Default: the system
+   * clock.
+   *
+   * @param clock the clock
+   * @return this builder
+   */
+  public AzureKeyVaultProviderBuilder clock(Clock clock) {
+    Objects.requireNonNull(clock, "clock");
+    if (this.clock != null) {
+      throw new IllegalStateException("clock was already set");
+    }
+    this.clock = clock;
+    return this;
+  }
+
+  /**
+   * How long a version's enabled state, validity window and permitted operations, read from Key
+   * Vault, are trusted for local wrapping before being read again. Default {@value
+   * AzureKeyVaultProvider#DEFAULT_ENABLED_STATE_TTL_SECONDS} seconds; zero re-reads on every
+   * wrap.
+   *
+   * @param ttl the time to live, not negative
+   * @return this builder
+   */
+  public AzureKeyVaultProviderBuilder enabledStateTtl(Duration ttl) {
+    Objects.requireNonNull(ttl, "ttl");
+    if (ttl.isNegative()) {
+      throw new IllegalArgumentException("ttl must not be negative");
+    }
+    if (this.enabledStateTtl != null) {
+      throw new IllegalStateException("enabledStateTtl was already set");
+    }
+    this.enabledStateTtl = ttl;
+    return this;
+  }
+
+  /**
+   * The client-side rate budget per vault. Default {@link RateBudget#defaultBudget()}.
+   *
+   * @param budget the budget
+   * @return this builder
+   */
+  public AzureKeyVaultProviderBuilder rateBudget(RateBudget budget) {
+    Objects.requireNonNull(budget, "budget");
+    if (this.rateBudget != null || rateBudgetDisabled) {
+      throw new IllegalStateException("the rate budget was already configured");
+    }
+    this.rateBudget = budget;
+    return this;
+  }
+
+  /**
+   * Sends every call at once, relying only on Key Vault's throttling and the SDK's retries.
+   *
+   * @return this builder
+   */
+  public AzureKeyVaultProviderBuilder disableRateBudget() {
+    if (this.rateBudget != null || rateBudgetDisabled) {
+      throw new IllegalStateException("the rate budget was already configured");
+    }
+    this.rateBudgetDisabled = true;
+    return this;
+  }
+
+  /**
+   * Builds the provider. No network call is made until the first operation.
+   *
+   * @return the provider
+   * @throws IllegalStateException if no or several credentials were chosen, a pipeline is
+   *     combined with client settings, or no vault was allowed
+   */
+  public AzureKeyVaultProvider build() {
+    if (pipeline != null) {
+      if (credentialKind != null
+          || httpClient != null
+          || retryOptions != null
+          || disableChallengeResourceVerification) {
+        throw new IllegalStateException(
+            "a pipeline replaces the credential, httpClient, retryOptions and challenge settings;"
+                + " set them on the pipeline instead");
+      }
+    } else if (credentialKind == null) {
+      throw new IllegalStateException(
+          "choose a credential: credential(...), systemAssignedManagedIdentity(),"
+              + " userAssignedManagedIdentityClientId(...),"
+              + " userAssignedManagedIdentityResourceId(...), defaultAzureCredential() or"
+              + " pipeline(...)");
+    }
+    if (vaults.isEmpty() && !anyVault) {
+      throw new IllegalStateException("allow at least one vault with addVault(...), or allowAnyVault()");
+    }
+    return new AzureKeyVaultProvider(this);
+  }
+
+  TokenCredential createCredential() {
+    switch (credentialKind) {
+      case TOKEN_CREDENTIAL:
+        return tokenCredential;
+      case SYSTEM_ASSIGNED:
+        return managedIdentity().build();
+      case USER_ASSIGNED_CLIENT_ID:
+        return managedIdentity().clientId(managedIdentityId).build();
+      case USER_ASSIGNED_RESOURCE_ID:
+        return managedIdentity().resourceId(managedIdentityId).build();
+      case DEFAULT_AZURE_CREDENTIAL:
+        DefaultAzureCredentialBuilder d = new DefaultAzureCredentialBuilder();
+        if (httpClient != null) {
+          d.httpClient(httpClient);
+        }
+        if (retryOptions != null) {
+          d.retryOptions(retryOptions);
+        }
+        return d.build();
+      default:
+        throw new AssertionError(credentialKind);
+    }
+  }
+
+  private ManagedIdentityCredentialBuilder managedIdentity() {
+    // Sees the endpoint's HTTP 400 that MSAL drops, so that a deleted, disabled or unassigned
+    // identity is classified IDENTITY_NOT_AUTHORIZED whatever the endpoint's wording.
+    ManagedIdentityCredentialBuilder m =
+        new ManagedIdentityCredentialBuilder().addPolicy(new ManagedIdentityRefusalPolicy());
+    if (httpClient != null) {
+      m.httpClient(httpClient);
+    }
+    if (retryOptions != null) {
+      m.retryOptions(retryOptions);
+    }
+    return m;
+  }
+}

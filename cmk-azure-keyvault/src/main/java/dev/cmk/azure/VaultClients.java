@@ -1,0 +1,139 @@
+package dev.cmk.azure;
+
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.HttpPipeline;
+import com.azure.core.http.policy.RetryOptions;
+import com.azure.core.util.ClientOptions;
+import com.azure.security.keyvault.keys.KeyClient;
+import com.azure.security.keyvault.keys.KeyClientBuilder;
+import com.azure.security.keyvault.keys.KeyServiceVersion;
+import com.azure.security.keyvault.keys.cryptography.CryptographyClient;
+import com.azure.security.keyvault.keys.cryptography.CryptographyClientBuilder;
+import com.azure.security.keyvault.keys.cryptography.CryptographyServiceVersion;
+import dev.cmk.api.KeyProviderUnavailableException;
+import dev.cmk.api.KeyReference;
+import dev.cmk.azure.internal.BoundedCache;
+import dev.cmk.azure.internal.SlidingWindowBudget;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The Azure SDK clients of one {@link AzureKeyVaultProvider}: a {@code KeyClient} per vault and a
+ * {@code CryptographyClient} per key version (bounded), all built with the provider's credential
+ * or pipeline, HTTP client, retry and challenge settings, and the client-side rate budget per
+ * vault.
+ *
+ * <p><b>Thread safety:</b> safe for concurrent use.
+ */
+final class VaultClients {
+  private static final int MAX_CRYPTO_CLIENTS = 256;
+
+  private final TokenCredential credential;
+  private final HttpPipeline pipeline;
+  private final HttpClient httpClient;
+  private final RetryOptions retryOptions;
+  private final KeyServiceVersion serviceVersion;
+  private final boolean disableChallengeResourceVerification;
+  private final RateBudget rateBudget;
+  private final ConcurrentHashMap<String, KeyClient> keyClients = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, SlidingWindowBudget> budgets = new ConcurrentHashMap<>();
+  private final BoundedCache<KeyReference, CryptographyClient> cryptographyClients =
+      new BoundedCache<>(MAX_CRYPTO_CLIENTS);
+
+  VaultClients(AzureKeyVaultProviderBuilder b) {
+    this.pipeline = b.pipeline;
+    this.httpClient = b.httpClient;
+    this.retryOptions = b.retryOptions;
+    this.serviceVersion = b.serviceVersion;
+    this.disableChallengeResourceVerification = b.disableChallengeResourceVerification;
+    this.rateBudget =
+        b.rateBudgetDisabled
+            ? null
+            : (b.rateBudget != null ? b.rateBudget : RateBudget.defaultBudget());
+    this.credential = b.pipeline != null ? null : b.createCredential();
+  }
+
+  /** Drops every client. */
+  void clear() {
+    cryptographyClients.clear();
+    keyClients.clear();
+  }
+
+  KeyClient keyClient(KeyReference reference) {
+    String vaultUrl = reference.vaultUrl().orElseThrow();
+    return keyClients.computeIfAbsent(vaultUrl, this::newKeyClient);
+  }
+
+  private KeyClient newKeyClient(String vaultUrl) {
+    KeyClientBuilder b = new KeyClientBuilder().vaultUrl(vaultUrl);
+    if (pipeline != null) {
+      b.pipeline(pipeline);
+    } else {
+      b.credential(credential).clientOptions(new ClientOptions().setApplicationId("cmk"));
+      if (httpClient != null) {
+        b.httpClient(httpClient);
+      }
+      if (retryOptions != null) {
+        b.retryOptions(retryOptions);
+      }
+      if (disableChallengeResourceVerification) {
+        b.disableChallengeResourceVerification();
+      }
+    }
+    if (serviceVersion != null) {
+      b.serviceVersion(serviceVersion);
+    }
+    return b.buildClient();
+  }
+
+  CryptographyClient cryptographyClient(KeyReference reference) {
+    return cryptographyClients.computeIfAbsent(reference, this::newCryptographyClient);
+  }
+
+  private CryptographyClient newCryptographyClient(KeyReference reference) {
+    CryptographyClientBuilder b =
+        new CryptographyClientBuilder().keyIdentifier(reference.toString()).disableKeyCaching();
+    if (pipeline != null) {
+      b.pipeline(pipeline);
+    } else {
+      b.credential(credential).clientOptions(new ClientOptions().setApplicationId("cmk"));
+      if (httpClient != null) {
+        b.httpClient(httpClient);
+      }
+      if (retryOptions != null) {
+        b.retryOptions(retryOptions);
+      }
+      if (disableChallengeResourceVerification) {
+        b.disableChallengeResourceVerification();
+      }
+    }
+    if (serviceVersion != null) {
+      b.serviceVersion(CryptographyServiceVersion.valueOf(serviceVersion.name()));
+    }
+    return b.buildClient();
+  }
+
+  void acquire(KeyReference reference, String operation) {
+    if (rateBudget == null) {
+      return;
+    }
+    SlidingWindowBudget budget =
+        budgets.computeIfAbsent(
+            reference.vaultUrl().orElseThrow(),
+            v -> new SlidingWindowBudget(rateBudget.operations(), rateBudget.window(), rateBudget.maxWait()));
+    try {
+      budget.acquire();
+    } catch (SlidingWindowBudget.ExhaustedException e) {
+      throw new KeyProviderUnavailableException(
+          operation + " refused: the client-side rate budget of " + rateBudget.operations()
+              + " calls per " + rateBudget.window().toMillis() + " ms for this vault is exhausted",
+          reference,
+          e.waitTime(),
+          null);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new KeyProviderUnavailableException(
+          operation + " interrupted while waiting for the rate budget", reference, e);
+    }
+  }
+}

@@ -16,6 +16,7 @@ import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.testkit.Fault;
+import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import dev.cmk.testkit.Operation;
@@ -49,6 +50,8 @@ class RevocationReviewTest {
 
   private final ManualClock clock = ManualClock.create();
   private final InMemoryKeyProvider vault = InMemoryKeyProvider.builder().clock(clock).build();
+  /** The vault as the services see it: faults are injected here. */
+  private final FaultInjectingProvider faults = FaultInjectingProvider.wrapping(vault);
 
   // ------------------------------------------------------------------ 1. lock ordering
 
@@ -153,7 +156,7 @@ class RevocationReviewTest {
     for (int i = 0; i < 40; i++) {
       oldEnvelopes.add(v1Writer.encrypt(DATA, AAD)); // each with its own data key
     }
-    EnvelopeCrypto service = EnvelopeCrypto.builder().provider(vault)
+    EnvelopeCrypto service = EnvelopeCrypto.builder().provider(faults)
         .writeKey(v1.versionless()).clock(clock).sleeper(clock::advance).build();
     KeyReference v2 = vault.rotate(v1.versionless());
     clock.advance(P);
@@ -161,7 +164,7 @@ class RevocationReviewTest {
     assertEquals(v2, service.keyAccess().status().currentVersion());
 
     vault.setEnabled(v2, false);
-    vault.setFault(Operation.DESCRIBE, Fault.transientFailure(Duration.ofHours(6)));
+    faults.setFault(Operation.DESCRIBE, Fault.transientFailure(Duration.ofHours(6)));
     Instant revoked = clock.instant();
     Duration bound = P.plus(KeyAccessSettings.DEFAULT.transientTripThreshold());
     int next = 0;
@@ -283,7 +286,7 @@ class RevocationReviewTest {
   @Test
   void restoredWithinX_vaultBlipsAtTheDeadline_stillRecoversByItself() {
     KeyReference v1 = vault.createKey("blip", 2048);
-    EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(vault).writeKey(v1.versionless())
+    EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(faults).writeKey(v1.versionless())
         .clock(clock).sleeper(clock::advance).build();
     byte[] envelope = crypto.encrypt(DATA, AAD);
     // The confirmation is renewed at 59 s (reconfirmAfter): disabling at 58 s is found at 59 s.
@@ -302,11 +305,11 @@ class RevocationReviewTest {
         vault.setEnabled(v1, true);
       }
       if (found != null && !blipped && !clock.instant().isBefore(found.plus(G).minusSeconds(2))) {
-        vault.setFault(Operation.DESCRIBE, Fault.transientFailure()); // 503s for 12 seconds
+        faults.setFault(Operation.DESCRIBE, Fault.transientFailure()); // 503s for 12 seconds
         blipped = true;
       }
       if (blipped && !clock.instant().isBefore(found.plus(G).plusSeconds(10))) {
-        vault.clearFault(Operation.DESCRIBE);
+        faults.clearFault(Operation.DESCRIBE);
       }
       try {
         crypto.decrypt(envelope, AAD);
@@ -332,10 +335,10 @@ class RevocationReviewTest {
   @Test
   void identityLosesUnwrapButKeepsGet_cachedReadsRefusedWithinP() {
     KeyReference v1 = vault.createKey("reader-role", 2048);
-    EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(vault).writeKey(v1.versionless())
+    EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(faults).writeKey(v1.versionless())
         .clock(clock).sleeper(clock::advance).build();
     byte[] envelope = crypto.encrypt(DATA, AAD);
-    vault.setFault(Operation.UNWRAP,
+    faults.setFault(Operation.UNWRAP,
         Fault.denied(KeyAccessDeniedException.Reason.IDENTITY_NOT_AUTHORIZED).onlyFor(v1.versionless()));
     Instant revoked = clock.instant();
     Instant refused = null;

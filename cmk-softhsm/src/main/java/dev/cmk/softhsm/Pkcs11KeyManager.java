@@ -133,7 +133,8 @@ public final class Pkcs11KeyManager {
                 List<String> names = new ArrayList<>();
                 all.forEach(v -> names.add(v.version()));
                 String next = Versions.next(names, RANDOM);
-                KeyObjects.generate(s, key.name(), next, all.get(all.size() - 1).sizeBits());
+                KeyVersion latest = all.get(all.size() - 1).requireRsa(versionless);
+                KeyObjects.generate(s, key.name(), next, latest.sizeBits());
                 return next;
               });
     }

@@ -217,21 +217,32 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
     return description(v);
   }
 
+  /**
+   * The description of a version: its key type ({@code RSA-HSM} when generated in the token and
+   * never extractable, else {@code RSA}; {@code EC}/{@code EC-HSM} or {@code OTHER} for keys that
+   * cannot wrap, which then permit no operation), no vault protection (a token has no soft delete),
+   * and the {@link dev.cmk.api.TokenProtection} the token attests instead.
+   */
   KeyDescription description(KeyVersion v) {
-    Set<KeyOperation> ops = EnumSet.of(KeyOperation.ENCRYPT, KeyOperation.WRAP_KEY);
-    if (v.enabled()) {
-      ops.add(KeyOperation.DECRYPT);
-      ops.add(KeyOperation.UNWRAP_KEY);
+    Set<KeyOperation> ops = EnumSet.noneOf(KeyOperation.class);
+    if (v.isRsa()) {
+      ops.add(KeyOperation.ENCRYPT);
+      ops.add(KeyOperation.WRAP_KEY);
+      if (v.enabled()) {
+        ops.add(KeyOperation.DECRYPT);
+        ops.add(KeyOperation.UNWRAP_KEY);
+      }
     }
     return new KeyDescription(
         References.of(tokenLabel(), v.name(), v.version()),
-        v.hsmProtected() ? KeyType.RSA_HSM : KeyType.RSA,
+        v.keyType(),
         v.sizeBits(),
         v.enabled(),
         null,
         null,
         ops,
-        VaultProtection.none());
+        VaultProtection.none(),
+        v.protection());
   }
 
   /**
@@ -251,7 +262,7 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
           "wrap needs a versioned key reference; resolve the latest version first");
     }
     checkServed(reference);
-    KeyVersion v = versionForWrap(reference);
+    KeyVersion v = versionForWrap(reference).requireRsa(reference);
     if (!v.enabled()) {
       throw new KeyAccessDeniedException(
           "the key version is disabled (CKA_DECRYPT is false)",
@@ -459,9 +470,10 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
               long generation = connection.generation();
               KeyVersion cached = versions.get(key);
               KeyVersion v =
-                  cached != null && cached.generation() == generation
-                      ? cached
-                      : findForUnwrap(s, reference, key, generation);
+                  (cached != null && cached.generation() == generation
+                          ? cached
+                          : findForUnwrap(s, reference, key, generation))
+                      .requireRsa(reference);
               for (int attempt = 0; ; attempt++) {
                 RsaOaep.checkCiphertext(ciphertext, v.publicKey().getModulus());
                 try {
@@ -474,7 +486,7 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
                   long code = e.getErrorCode();
                   if (attempt == 0 && Pkcs11Errors.isHandleInvalid(code)) {
                     versions.remove(key);
-                    v = findForUnwrap(s, reference, key, generation);
+                    v = findForUnwrap(s, reference, key, generation).requireRsa(reference);
                     continue;
                   }
                   if (code == CKR_KEY_FUNCTION_NOT_PERMITTED) {
@@ -577,7 +589,7 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
   /**
    * {@inheritDoc}
    *
-   * @return the version's RSA public key, read from the token (always present)
+   * @return the version's RSA public key, read from the token; empty if the version is not RSA
    * @throws IllegalArgumentException if {@code reference} is not versioned
    * @throws KeyNotFoundException if the version does not exist or is not served
    */
@@ -589,10 +601,8 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
     }
     checkServed(reference);
     KeyVersion cached = versions.get(cacheKey(reference.name(), reference.version().get()));
-    if (cached != null) {
-      return Optional.of(cached.publicKey());
-    }
-    return Optional.of(versionForWrap(reference).publicKey());
+    KeyVersion v = cached != null ? cached : versionForWrap(reference);
+    return Optional.ofNullable(v.publicKey()); // empty for keys that are not RSA
   }
 
   /** Whether the token decrypts {@code algorithm} natively, once probed (for tests). */
@@ -616,14 +626,15 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
       versions.remove(cacheKey(key.name(), key.version().get()));
       keyPaths.remove(cacheKey(key.name(), key.version().get()));
     } else {
-      String prefix = key.name() + "/";
+      String prefix = key.name() + "\n";
       versions.keySet().removeIf(k -> k.startsWith(prefix));
       keyPaths.keySet().removeIf(k -> k.startsWith(prefix));
     }
   }
 
+  /** Name and version; a newline is in neither (labels have no control characters). */
   private static String cacheKey(String name, String version) {
-    return name + "/" + version;
+    return name + "\n" + version;
   }
 
   /** The {@link KeyNotFoundException} for a missing key (versionless) or version. */

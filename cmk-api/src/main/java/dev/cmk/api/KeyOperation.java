@@ -1,21 +1,40 @@
 package dev.cmk.api;
 
-/** An operation a key permits (Key Vault's {@code key_ops}). */
+/**
+ * An operation a key permits (Key Vault's {@code key_ops}).
+ *
+ * <p><b>Thread safety:</b> immutable.
+ */
 public enum KeyOperation {
   /** Encrypt. */
-  ENCRYPT,
+  ENCRYPT("encrypt"),
   /** Decrypt. */
-  DECRYPT,
+  DECRYPT("decrypt"),
   /** Sign. */
-  SIGN,
+  SIGN("sign"),
   /** Verify. */
-  VERIFY,
+  VERIFY("verify"),
   /** Wrap a key. Required by cmk on the write path. */
-  WRAP_KEY,
+  WRAP_KEY("wrapKey"),
   /** Unwrap a key. Required by cmk on the read path. */
-  UNWRAP_KEY,
+  UNWRAP_KEY("unwrapKey"),
   /** Import. */
-  IMPORT,
+  IMPORT("import"),
   /** Export. */
-  EXPORT
+  EXPORT("export");
+
+  private final String jwkName;
+
+  KeyOperation(String jwkName) {
+    this.jwkName = jwkName;
+  }
+
+  /**
+   * The JSON Web Key / Key Vault name of this operation, e.g. {@code unwrapKey}; used in messages.
+   *
+   * @return the name
+   */
+  public String jwkName() {
+    return jwkName;
+  }
 }

@@ -159,6 +159,26 @@ public final class KeyReference {
     return new KeyReference(Kind.LOCAL, "", name, version, Map.of());
   }
 
+  /**
+   * The precondition of operations that need one exact key version (wrap, enable, disable, ...).
+   *
+   * @param reference the reference to check
+   * @param parameter the parameter's name, used in the messages
+   * @return {@code reference}, for chaining
+   * @throws NullPointerException naming {@code parameter} if {@code reference} is null
+   * @throws IllegalArgumentException naming {@code parameter} if {@code reference} is not
+   *     versioned
+   */
+  public static KeyReference requireVersioned(KeyReference reference, String parameter) {
+    Objects.requireNonNull(parameter, "parameter");
+    Objects.requireNonNull(reference, parameter);
+    if (!reference.isVersioned()) {
+      throw new IllegalArgumentException(
+          parameter + " must name a key version; resolve the latest version first");
+    }
+    return reference;
+  }
+
   private static KeyReference parseAzure(String reference) {
     Matcher m = HTTPS.matcher(reference);
     if (!m.matches()) {

@@ -77,4 +77,71 @@ class KeyDescriptionTest {
     assertEquals("vaultProtection", assertThrows(NullPointerException.class,
         () -> new KeyDescription(V1, KeyType.RSA, 2048, true, null, null, WRAP_UNWRAP, null)).getMessage());
   }
+
+  private static KeyAccessDeniedException.Reason reason(KeyDescription d, KeyOperation op, Instant now) {
+    return d.refusal(op, now).orElseThrow().reason();
+  }
+
+  @Test
+  void refusal_usableVersion_empty() {
+    KeyDescription d = describe(true, T0, T1, WRAP_UNWRAP);
+    assertEquals(Optional.empty(), d.refusal(KeyOperation.WRAP_KEY, T0));
+    assertEquals(Optional.empty(), d.refusal(KeyOperation.UNWRAP_KEY, T1.minusNanos(1)));
+    d.checkUsable(KeyOperation.UNWRAP_KEY, T0); // does not throw
+  }
+
+  @Test
+  void refusal_disabled_keyDisabledBeforeAnythingElse() {
+    KeyDescription d = describe(false, T1, null, Set.of());
+    KeyAccessDeniedException e = d.refusal(KeyOperation.UNWRAP_KEY, T0).orElseThrow();
+    assertEquals(KeyAccessDeniedException.Reason.KEY_DISABLED, e.reason());
+    assertEquals(Optional.of(V1), e.keyReference());
+    assertEquals(null, e.getCause());
+    assertTrue(e.getMessage().contains("disabled"), e.getMessage());
+  }
+
+  @Test
+  void refusal_outsideWindow_keyNotValidNowNamingTheWindow() {
+    KeyDescription d = describe(true, T0, T1, Set.of());
+    assertEquals(KeyAccessDeniedException.Reason.KEY_NOT_VALID_NOW,
+        reason(d, KeyOperation.WRAP_KEY, T0.minusNanos(1)));
+    KeyAccessDeniedException e = d.refusal(KeyOperation.WRAP_KEY, T1).orElseThrow();
+    assertEquals(KeyAccessDeniedException.Reason.KEY_NOT_VALID_NOW, e.reason());
+    assertTrue(e.getMessage().contains("not-before " + T0 + ", expires " + T1), e.getMessage());
+  }
+
+  @Test
+  void refusal_operationMissing_operationNotPermittedNamingIt() {
+    KeyDescription d = describe(true, null, null, Set.of(KeyOperation.WRAP_KEY));
+    assertEquals(Optional.empty(), d.refusal(KeyOperation.WRAP_KEY, T0));
+    KeyAccessDeniedException e = d.refusal(KeyOperation.UNWRAP_KEY, T0).orElseThrow();
+    assertEquals(KeyAccessDeniedException.Reason.OPERATION_NOT_PERMITTED, e.reason());
+    assertTrue(e.getMessage().contains("does not permit unwrapKey"), e.getMessage());
+  }
+
+  @Test
+  void refusal_nonRsaKeyForWrap_operationNotPermitted() {
+    KeyDescription ec =
+        new KeyDescription(V1, KeyType.EC, 256, true, null, null,
+            EnumSet.of(KeyOperation.WRAP_KEY, KeyOperation.UNWRAP_KEY, KeyOperation.SIGN),
+            VaultProtection.none());
+    KeyAccessDeniedException e = ec.refusal(KeyOperation.WRAP_KEY, T0).orElseThrow();
+    assertEquals(KeyAccessDeniedException.Reason.OPERATION_NOT_PERMITTED, e.reason());
+    assertTrue(e.getMessage().contains("type EC cannot wrapKey"), e.getMessage());
+    assertEquals(Optional.empty(), ec.refusal(KeyOperation.SIGN, T0), "only wrap/unwrap need RSA");
+    KeyDescription hsm =
+        new KeyDescription(V1, KeyType.RSA_HSM, 2048, true, null, null, WRAP_UNWRAP,
+            VaultProtection.none());
+    assertEquals(Optional.empty(), hsm.refusal(KeyOperation.UNWRAP_KEY, T0));
+  }
+
+  @Test
+  void checkUsable_refused_throwsTheRefusal() {
+    KeyDescription d = describe(false, null, null, WRAP_UNWRAP);
+    KeyAccessDeniedException e =
+        assertThrows(KeyAccessDeniedException.class, () -> d.checkUsable(KeyOperation.WRAP_KEY, T0));
+    assertEquals(KeyAccessDeniedException.Reason.KEY_DISABLED, e.reason());
+    assertThrows(NullPointerException.class, () -> d.refusal(null, T0));
+    assertThrows(NullPointerException.class, () -> d.refusal(KeyOperation.WRAP_KEY, null));
+  }
 }

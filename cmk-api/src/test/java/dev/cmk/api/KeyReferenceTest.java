@@ -431,4 +431,23 @@ class KeyReferenceTest {
     assertNotEquals(a, "local:k/v1");
     assertNotEquals(a, null);
   }
+
+  @Test
+  void requireVersioned_versioned_returnsIt() {
+    KeyReference v = KeyReference.local("k", "v1");
+    assertEquals(v, KeyReference.requireVersioned(v, "reference"));
+  }
+
+  @Test
+  void requireVersioned_versionlessOrNull_namesTheParameter() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> KeyReference.requireVersioned(KeyReference.local("k", null), "version"));
+    assertEquals(
+        "version must name a key version; resolve the latest version first", e.getMessage());
+    NullPointerException npe =
+        assertThrows(NullPointerException.class, () -> KeyReference.requireVersioned(null, "key"));
+    assertEquals("key", npe.getMessage());
+  }
 }

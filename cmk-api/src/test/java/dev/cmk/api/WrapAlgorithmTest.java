@@ -36,4 +36,34 @@ class WrapAlgorithmTest {
     assertEquals("RSA-HSM", KeyType.RSA_HSM.jwkName());
     assertEquals("RSA", KeyType.RSA.jwkName());
   }
+
+  @Test
+  void oaepParameters_sameHashForOaepAndMgf1_emptyLabel() {
+    for (WrapAlgorithm a : WrapAlgorithm.values()) {
+      javax.crypto.spec.OAEPParameterSpec p = a.oaepParameters();
+      String hash = a == WrapAlgorithm.RSA_OAEP_256 ? "SHA-256" : "SHA-1";
+      assertEquals(hash, p.getDigestAlgorithm(), a.name());
+      assertEquals(hash, a.digestName());
+      assertEquals("MGF1", p.getMGFAlgorithm());
+      assertEquals(
+          hash,
+          ((java.security.spec.MGF1ParameterSpec) p.getMGFParameters()).getDigestAlgorithm());
+      assertEquals(
+          0, ((javax.crypto.spec.PSource.PSpecified) p.getPSource()).getValue().length, "empty label");
+    }
+  }
+
+  @Test
+  void maxMessageLength_rfc8017Bound() {
+    assertEquals(256 - 66, WrapAlgorithm.RSA_OAEP_256.maxMessageLength(256));
+    assertEquals(256 - 42, WrapAlgorithm.RSA_OAEP_SHA1.maxMessageLength(256));
+    assertEquals(384 - 66, WrapAlgorithm.RSA_OAEP_256.maxMessageLength(384));
+  }
+
+  @Test
+  void keyOperation_jwkNames() {
+    assertEquals("wrapKey", KeyOperation.WRAP_KEY.jwkName());
+    assertEquals("unwrapKey", KeyOperation.UNWRAP_KEY.jwkName());
+    assertEquals("encrypt", KeyOperation.ENCRYPT.jwkName());
+  }
 }

@@ -71,7 +71,8 @@ import org.junit.jupiter.api.function.Executable;
  * naming the exact version and the provider id; describe and resolveLatest following rotation; old
  * versions still unwrapping after rotation; disabled versions refused ({@link
  * KeyAccessDeniedException}) and usable again once re-enabled; deleted keys and unknown keys or
- * versions reported as {@link KeyNotFoundException}; tampered or misdirected wrapped keys reported
+ * versions, references the provider does not serve and wrapped keys naming another provider id
+ * reported as {@link KeyNotFoundException}; tampered or misdirected wrapped keys reported
  * as {@link InvalidCiphertextException}; versionless references refused by wrap; public keys (where
  * exposed) interoperating with the JDK's RSA-OAEP-256; correctness under concurrent use; and no
  * data key bytes in any exception message.
@@ -484,6 +485,61 @@ public abstract class KeyEncryptionKeyProviderContract {
     WrappedKey presentedAsB =
         new WrappedKey(underA.providerId(), b, underA.algorithm(), underA.ciphertext());
     assertThrows(InvalidCiphertextException.class, () -> provider().unwrap(presentedAsB));
+  }
+
+  /**
+   * A reference the provider does not {@linkplain KeyEncryptionKeyProvider#serves serve} (another
+   * kind of key store) is not found by every operation, never an {@link IllegalArgumentException}:
+   * the one "not served" rule ({@link dev.cmk.api.spi.ServedKeys}).
+   */
+  @Test
+  public void anyOperation_unservedReference_throwsKeyNotFound() {
+    WrappedKey real = provider().wrap(sharedKey(), randomDataKey());
+    String version = randomVersionLike();
+    List<KeyReference> candidates =
+        List.of(
+            KeyReference.local("cmk-contract-not-served", version),
+            KeyReference.parse(
+                "pkcs11:token=cmk-not-served;object=cmk-contract-not-served;id=" + version),
+            KeyReference.parse(
+                "https://cmk-not-served.vault.azure.net/keys/cmk-contract-not-served/" + version));
+    List<Executable> checks = new ArrayList<>();
+    for (KeyReference ref : candidates) {
+      if (provider().serves(ref) || provider().serves(ref.versionless())) {
+        continue;
+      }
+      WrappedKey wrapped = new WrappedKey(provider().id(), ref, real.algorithm(), real.ciphertext());
+      checks.add(() -> assertThrows(KeyNotFoundException.class,
+          () -> provider().describe(ref.versionless()), "describe " + ref.kind()));
+      checks.add(() -> assertThrows(KeyNotFoundException.class,
+          () -> provider().describe(ref), "describe versioned " + ref.kind()));
+      checks.add(() -> assertThrows(KeyNotFoundException.class,
+          () -> provider().resolveLatest(ref), "resolveLatest " + ref.kind()));
+      checks.add(() -> assertThrows(KeyNotFoundException.class,
+          () -> provider().wrap(ref, randomDataKey()), "wrap " + ref.kind()));
+      checks.add(() -> assertThrows(KeyNotFoundException.class,
+          () -> provider().unwrap(wrapped), "unwrap " + ref.kind()));
+      checks.add(() -> assertThrows(KeyNotFoundException.class,
+          () -> provider().publicKey(ref), "publicKey " + ref.kind()));
+    }
+    Assumptions.assumeFalse(checks.isEmpty(), "the provider serves every kind of reference");
+    assertAll(checks);
+  }
+
+  /**
+   * A wrapped key naming another provider id is not found, even when the key and the bytes are
+   * this provider's: a provider never unwraps what the envelope says another provider made.
+   */
+  @Test
+  public void unwrap_wrappedByAnotherProvider_throwsKeyNotFound() {
+    WrappedKey real = provider().wrap(sharedKey(), randomDataKey());
+    String otherId = provider().id().equals("contract-other") ? "contract-other-2" : "contract-other";
+    WrappedKey other =
+        new WrappedKey(otherId, real.keyReference(), real.algorithm(), real.ciphertext());
+    KeyNotFoundException e =
+        assertThrows(KeyNotFoundException.class, () -> provider().unwrap(other));
+    assertTrue(e.isAuthoritative());
+    assertNotNull(provider().unwrap(real), "the same bytes under the right id still unwrap");
   }
 
   // -------------------------------------------------------------------------------- public key

@@ -12,7 +12,8 @@ import java.util.Optional;
 
 /**
  * A source of key-encryption keys (KEKs): describes keys, resolves their latest version, wraps and
- * unwraps data keys. Implemented by {@code cmk-azure-keyvault} (Key Vault, Managed HSM), {@code
+ * unwraps data keys. Key lifecycle (create, rotate, disable, delete) is the separate {@link
+ * KeyManager}, offered by {@link #keyManager()} where the backend supports it. Implemented by {@code cmk-azure-keyvault} (Key Vault, Managed HSM), {@code
  * cmk-softhsm} (PKCS#11) and the testkit's in-memory provider.
  *
  * <p><b>Contract</b> (pinned by {@code dev.cmk.testkit.KeyEncryptionKeyProviderContract}):
@@ -27,6 +28,12 @@ import java.util.Optional;
  *       used, so that {@link #unwrap} needs nothing else.
  *   <li>{@link #unwrap} of a wrapped key made by any version that is still enabled succeeds, also
  *       after newer versions were created (rotation never breaks old envelopes).
+ *   <li>A reference the provider does not {@linkplain #serves serve}, and (in {@link #unwrap}) a
+ *       wrapped key made by a provider with another {@link #id()}, are {@link
+ *       KeyNotFoundException}s; {@link ServedKeys} applies this rule.
+ *   <li>Usability of a version for an operation follows {@link
+ *       KeyDescription#refusal(dev.cmk.api.KeyOperation, java.time.Instant)}; RSA-OAEP done in this
+ *       process uses {@link RsaOaep}.
  *   <li>{@link #wrap} may be done locally with a cached public key; it must still refuse a key
  *       version it knows to be disabled. Callers that must never write unreadable data check the
  *       enabled state separately (the core's loss-of-access guard does).
@@ -107,8 +114,23 @@ public interface KeyEncryptionKeyProvider extends AutoCloseable {
    *
    * @param reference the key version (must be versioned)
    * @return the public key, or empty when the backend does not expose it
+   * @throws IllegalArgumentException if {@code reference} is not versioned
+   * @throws KeyNotFoundException if the version does not exist or the reference is not served
+   * @throws KeyAccessDeniedException if the identity may not read the key
+   * @throws KeyProviderUnavailableException on transient failures
    */
   Optional<PublicKey> publicKey(KeyReference reference);
+
+  /**
+   * The key manager of this provider's backend, when it offers one: create, rotate, disable,
+   * delete and list keys with the provider's connection and credentials. Changes made through it
+   * are visible to this provider at its next call. See {@link KeyManager} for the vocabulary.
+   *
+   * @return the manager, or empty when this provider does not manage keys (the default)
+   */
+  default Optional<KeyManager> keyManager() {
+    return Optional.empty();
+  }
 
   /** Releases sessions, connections and cached keys. Idempotent. The default does nothing. */
   @Override

@@ -9,6 +9,12 @@ import java.util.Map;
  * <p><b>Security:</b> discovery is a convenience for building providers from configuration. It
  * never decides which providers decryption trusts: cmk decrypts only with providers the
  * application configured explicitly.
+ *
+ * <p>Implementations validate their settings with {@link ProviderSettings} (unknown keys rejected
+ * with the key named) and take secrets through {@link SecretSource} (settings name a file or an
+ * environment variable, never hold the secret).
+ *
+ * <p><b>Thread safety:</b> implementations are stateless and safe for concurrent use.
  */
 public interface KeyEncryptionKeyProviderFactory {
 

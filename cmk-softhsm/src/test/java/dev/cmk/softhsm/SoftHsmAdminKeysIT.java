@@ -131,7 +131,7 @@ class SoftHsmAdminKeysIT {
 
   @Test
   void listVersions_twoPkcs11ToolVersions_bothListedOldestFirst() {
-    List<KeyDescription> all = provider.keyManager().listVersions(ref("object=two-versions"));
+    List<KeyDescription> all = provider.manager().listVersions(ref("object=two-versions"));
     assertEquals(
         List.of("%01", "%02"), all.stream().map(KeyDescription::version).collect(Collectors.toList()));
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cmk.api.spi.SecretSource;
 import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.SecretBytes;
@@ -49,7 +50,7 @@ class SoftHsmLoginIT {
   }
 
   /** The configuration error that {@code builder.build()} must throw. */
-  private static IllegalStateException buildRefused(Pkcs11KeyProvider.Builder builder) {
+  private static IllegalStateException buildRefused(Pkcs11KeyProviderBuilder builder) {
     return assertThrows(IllegalStateException.class, builder::build);
   }
 
@@ -57,10 +58,10 @@ class SoftHsmLoginIT {
   void build_wrongPin_configurationErrorWithoutThePin() {
     String wrong = "wrong-" + token.userPin().substring(0, 6) + "-4711";
     IllegalStateException e =
-        buildRefused(token.provider().pin(PinSource.fromCallback(wrong::toCharArray)));
+        buildRefused(token.provider().pin(SecretSource.ofCallback(wrong::toCharArray)));
     assertTrue(e.getMessage().contains("CKR_PIN_INCORRECT"), e.getMessage());
     assertTrue(e.getMessage().contains(token.label()), e.getMessage());
-    assertTrue(e.getMessage().contains("PinSource[callback]"), e.getMessage());
+    assertTrue(e.getMessage().contains("SecretSource[PKCS#11 PIN from callback]"), e.getMessage());
     assertNoPin(e, wrong, token.userPin());
   }
 
@@ -69,10 +70,10 @@ class SoftHsmLoginIT {
     try (Pkcs11KeyProvider good = token.provider().build()) {
       String wrong = "not-the-pin-123";
       IllegalStateException e =
-          buildRefused(token.provider().pin(PinSource.fromCallback(wrong::toCharArray)));
+          buildRefused(token.provider().pin(SecretSource.ofCallback(wrong::toCharArray)));
       assertTrue(e.getMessage().contains("CKR_PIN_INCORRECT"), e.getMessage());
       assertNoPin(e, wrong, token.userPin());
-      KeyReference k = good.keyManager().createKey("still-works", 2048);
+      KeyReference k = good.manager().createKey("still-works", 2048);
       assertTrue(good.describe(k).enabled(), "the logged-in provider is unaffected");
     }
   }
@@ -85,10 +86,10 @@ class SoftHsmLoginIT {
     try (Pkcs11KeyProvider p =
         token
             .provider()
-            .pin(PinSource.fromCallback(() -> pin.get().toCharArray()))
+            .pin(SecretSource.ofCallback(() -> pin.get().toCharArray()))
             .clock(clock)
             .build()) {
-      KeyReference k = p.keyManager().createKey("relogin", 2048);
+      KeyReference k = p.manager().createKey("relogin", 2048);
       WrappedKey w = p.wrap(k, SecretBytes.copyOf(new byte[32]));
       TokenConnection c = p.connection();
       pin.set(wrong);
@@ -124,16 +125,16 @@ class SoftHsmLoginIT {
   @Test
   void build_pinFromFile_logsIn() throws Exception {
     Path pinFile = Files.writeString(dir.resolve("pin"), token.userPin() + "\n");
-    try (Pkcs11KeyProvider p = token.provider().pin(PinSource.fromFile(pinFile)).build()) {
+    try (Pkcs11KeyProvider p = token.provider().pin(SecretSource.ofFile(pinFile)).build()) {
       assertEquals(token.label(), p.tokenLabel());
-      assertTrue(p.keyManager().listVersions(p.keyManager().keyReference("nothing-here")).isEmpty());
+      assertTrue(p.manager().listVersions(p.manager().keyReference("nothing-here")).isEmpty());
     }
   }
 
   @Test
   void build_pinFileMissing_configurationErrorNamingFile() {
     Path missing = dir.resolve("absent-pin");
-    IllegalStateException e = buildRefused(token.provider().pin(PinSource.fromFile(missing)));
+    IllegalStateException e = buildRefused(token.provider().pin(SecretSource.ofFile(missing)));
     assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
   }
 
@@ -154,7 +155,7 @@ class SoftHsmLoginIT {
               .pin(token.pin())
               .build()) {
         assertEquals(token.label(), bySerial.tokenLabel());
-        KeyReference k = byLabel.keyManager().createKey("by-serial", 2048);
+        KeyReference k = byLabel.manager().createKey("by-serial", 2048);
         assertTrue(bySerial.serves(KeyReference.parse(k + ";serial=" + serial)));
         assertEquals(k, bySerial.describe(k).reference());
       }
@@ -175,7 +176,7 @@ class SoftHsmLoginIT {
         ProviderDiscovery.discover(SoftHsmLoginIT.class.getClassLoader()).get("pkcs11").create(settings)) {
       assertEquals("pkcs11", p.id());
       Pkcs11KeyProvider pkcs11 = (Pkcs11KeyProvider) p;
-      KeyReference k = pkcs11.keyManager().createKey("from-factory", 2048);
+      KeyReference k = pkcs11.manager().createKey("from-factory", 2048);
       assertEquals(
           dev.cmk.api.WrapAlgorithm.RSA_OAEP_SHA1,
           p.wrap(k, dev.cmk.api.SecretBytes.copyOf(new byte[32])).algorithm());

@@ -31,7 +31,6 @@ import dev.cmk.api.SecretBytes;
 import dev.cmk.api.VaultProtection;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
-import dev.cmk.softhsm.internal.RsaOaep;
 import dev.cmk.softhsm.internal.WycheproofOaep;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -71,7 +70,7 @@ class SoftHsmProviderIT {
     token = SoftHsm.createToken("provider-it");
     provider = token.provider().build();
     sha1Provider = token.provider().oaepFallback(OaepFallback.NATIVE_OAEP_SHA1).build();
-    key2048 = provider.keyManager().createKey("shared-2048", 2048);
+    key2048 = provider.manager().createKey("shared-2048", 2048);
     importedPrivate = softwareRsa2048();
     imported = SoftHsm.importKeyPair(provider, "imported", "v0001", importedPrivate);
   }
@@ -109,13 +108,13 @@ class SoftHsmProviderIT {
 
   private static byte[] jdkEncrypt(RSAPublicKey key, WrapAlgorithm alg, byte[] message) throws Exception {
     Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding");
-    c.init(Cipher.ENCRYPT_MODE, key, RsaOaep.parameters(alg));
+    c.init(Cipher.ENCRYPT_MODE, key, alg.oaepParameters());
     return c.doFinal(message);
   }
 
   private static byte[] jdkDecrypt(RSAPrivateCrtKey key, WrapAlgorithm alg, byte[] ciphertext) throws Exception {
     Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding");
-    c.init(Cipher.DECRYPT_MODE, key, RsaOaep.parameters(alg));
+    c.init(Cipher.DECRYPT_MODE, key, alg.oaepParameters());
     return c.doFinal(ciphertext);
   }
 
@@ -123,7 +122,7 @@ class SoftHsmProviderIT {
   @ValueSource(ints = {2048, 3072})
   void wrapUnwrap_keySize_roundTripsWithOaep256(int size) {
     KeyReference version =
-        size == 2048 ? key2048 : provider.keyManager().createKey("round-trip-" + size, size);
+        size == 2048 ? key2048 : provider.manager().createKey("round-trip-" + size, size);
     SecretBytes dataKey = dataKey();
     WrappedKey wrapped = provider.wrap(version, dataKey);
     assertEquals(WrapAlgorithm.RSA_OAEP_256, wrapped.algorithm());
@@ -314,7 +313,7 @@ class SoftHsmProviderIT {
 
   @Test
   void rotate_newVersion_becomesLatestAndOldStillUnwraps() {
-    Pkcs11KeyManager m = provider.keyManager();
+    Pkcs11KeyManager m = provider.manager();
     KeyReference v1 = m.createKey("rotating", 2048);
     SecretBytes dataKey = dataKey();
     WrappedKey old = provider.wrap(v1, dataKey);
@@ -331,7 +330,7 @@ class SoftHsmProviderIT {
 
   @Test
   void rotate_afterLatestVersionDeleted_newIdAndOldWrappedKeyNotFound() {
-    Pkcs11KeyManager m = provider.keyManager();
+    Pkcs11KeyManager m = provider.manager();
     KeyReference v1 = m.createKey("reused-version", 2048);
     KeyReference v2 = m.rotateKey(v1);
     WrappedKey underV2 = provider.wrap(v2, dataKey());
@@ -345,7 +344,7 @@ class SoftHsmProviderIT {
 
   @Test
   void createKey_afterKeyDeleted_newIdAndOldWrappedKeyNotFound() {
-    Pkcs11KeyManager m = provider.keyManager();
+    Pkcs11KeyManager m = provider.manager();
     KeyReference first = m.createKey("recreated", 2048);
     WrappedKey old = provider.wrap(first, dataKey());
     m.deleteKey(first);
@@ -360,7 +359,7 @@ class SoftHsmProviderIT {
     assertEquals(legacy, provider.resolveLatest(legacy.versionless()));
     SecretBytes dataKey = dataKey();
     WrappedKey w = provider.wrap(legacy, dataKey);
-    KeyReference next = provider.keyManager().rotateKey(legacy);
+    KeyReference next = provider.manager().rotateKey(legacy);
     assertTrue(next.version().orElseThrow().startsWith("v0002-"), next.toString());
     assertEquals(next, provider.resolveLatest(legacy.versionless()));
     assertEquals(dataKey, provider.unwrap(w));
@@ -374,7 +373,7 @@ class SoftHsmProviderIT {
     assertEquals(KeyType.RSA, provider.describe(extractable.versionless()).keyType());
     assertEquals(
         List.of(KeyType.RSA),
-        provider.keyManager().listVersions(extractable).stream().map(KeyDescription::keyType).toList());
+        provider.manager().listVersions(extractable).stream().map(KeyDescription::keyType).toList());
     SecretBytes dataKey = dataKey();
     assertEquals(dataKey, provider.unwrap(provider.wrap(extractable, dataKey)), "still usable");
     // Imported sensitive and not extractable: the material existed outside the token
@@ -385,7 +384,7 @@ class SoftHsmProviderIT {
 
   @Test
   void unwrap_ciphertextOfOtherVersion_invalidCiphertext() {
-    Pkcs11KeyManager m = provider.keyManager();
+    Pkcs11KeyManager m = provider.manager();
     KeyReference v1 = m.createKey("cross-version", 2048);
     KeyReference v2 = m.rotateKey(v1);
     WrappedKey underV1 = provider.wrap(v1, dataKey());
@@ -395,22 +394,22 @@ class SoftHsmProviderIT {
 
   @Test
   void disable_thenEnable_describeAndUnwrapFollow() {
-    Pkcs11KeyManager m = provider.keyManager();
+    Pkcs11KeyManager m = provider.manager();
     KeyReference v1 = m.createKey("toggled", 2048);
     WrappedKey w = provider.wrap(v1, dataKey());
-    m.disable(v1);
+    m.setEnabled(v1, false);
     assertFalse(provider.describe(v1).enabled());
     KeyAccessDeniedException denied = assertThrows(KeyAccessDeniedException.class, () -> provider.unwrap(w));
     assertEquals(KeyAccessDeniedException.Reason.KEY_DISABLED, denied.reason());
     assertThrows(KeyAccessDeniedException.class, () -> provider.wrap(v1, dataKey()));
-    m.enable(v1);
+    m.setEnabled(v1, true);
     assertTrue(provider.describe(v1).enabled());
     provider.unwrap(w);
   }
 
   @Test
   void deleteVersion_onlyThatVersionGone() {
-    Pkcs11KeyManager m = provider.keyManager();
+    Pkcs11KeyManager m = provider.manager();
     KeyReference v1 = m.createKey("pruned", 2048);
     KeyReference v2 = m.rotateKey(v1);
     m.deleteVersion(v1);
@@ -421,7 +420,7 @@ class SoftHsmProviderIT {
 
   @Test
   void createKey_existingNameOrBadSize_refused() {
-    Pkcs11KeyManager m = provider.keyManager();
+    Pkcs11KeyManager m = provider.manager();
     assertThrows(IllegalStateException.class, () -> m.createKey(key2048.name(), 2048));
     assertThrows(IllegalArgumentException.class, () -> m.createKey("small", 1024));
   }

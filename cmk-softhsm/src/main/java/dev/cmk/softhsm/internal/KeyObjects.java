@@ -6,6 +6,7 @@ import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_DESTROYABLE;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_EXTRACTABLE;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_ID;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_KEY_TYPE;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_LABEL;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_MODIFIABLE;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_MODULUS;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_NEVER_EXTRACTABLE;
@@ -35,6 +36,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.Optional;
 import org.xipki.pkcs11.wrapper.AttributeVector;
 import org.xipki.pkcs11.wrapper.KeyPairTemplate;
@@ -96,7 +98,7 @@ public final class KeyObjects {
 
     /** The modulus size in bytes (length of every ciphertext). */
     public int modulusBytes() {
-      return RsaOaep.modulusBytes(publicKey.getModulus());
+      return RawRsa.modulusBytes(publicKey.getModulus());
     }
 
     /** The same version with a fresh enabled state. */
@@ -336,6 +338,18 @@ public final class KeyObjects {
   /** The private key's current {@code CKA_DECRYPT}. */
   public static boolean readEnabled(Session session, long privateHandle) throws PKCS11Exception {
     return Boolean.TRUE.equals(session.getAttrValues(privateHandle, CKA_DECRYPT).decrypt());
+  }
+
+  /** The distinct {@code CKA_LABEL}s of the token's private keys, sorted; unlabelled keys left out. */
+  public static List<String> labels(Session session) throws PKCS11Exception {
+    TreeSet<String> labels = new TreeSet<>();
+    for (long handle : session.findAllObjectsSingle(AttributeVector.newPrivateKey())) {
+      String label = session.getAttrValues(handle, CKA_LABEL).label();
+      if (label != null && !label.isEmpty()) {
+        labels.add(label);
+      }
+    }
+    return List.copyOf(labels);
   }
 
   /** Whether any key object (public or private) carries label {@code name}. */

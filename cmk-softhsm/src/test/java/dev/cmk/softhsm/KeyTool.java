@@ -1,7 +1,7 @@
 package dev.cmk.softhsm;
 
-import dev.cmk.api.spi.SecretSource;
 import dev.cmk.api.KeyReference;
+import dev.cmk.api.spi.SecretSource;
 import java.nio.file.Path;
 
 /**

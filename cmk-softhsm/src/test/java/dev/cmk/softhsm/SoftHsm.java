@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKU_SO;
 
-import dev.cmk.api.spi.SecretSource;
 import dev.cmk.api.KeyReference;
+import dev.cmk.api.spi.SecretSource;
 import dev.cmk.softhsm.internal.Pkcs11Library;
 import dev.cmk.softhsm.internal.TokenConnection;
 import java.io.IOException;
@@ -49,6 +49,11 @@ final class SoftHsm {
     /** A callback PIN source for the user PIN. */
     SecretSource pin() {
       return SecretSource.ofCallback(userPin::toCharArray);
+    }
+
+    /** A builder with the library and this token's label, but no PIN yet (builders are set-once). */
+    Pkcs11KeyProviderBuilder providerWithoutPin() {
+      return Pkcs11KeyProvider.builder().library(library()).tokenLabel(label);
     }
 
     /** A builder for a provider on this token. */

@@ -13,8 +13,8 @@ import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_RSA_PKCS;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_RSA_PKCS_KEY_PAIR_GEN;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_RSA_PKCS_OAEP;
 
-import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyAccessDeniedException.Reason;
+import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyReference;

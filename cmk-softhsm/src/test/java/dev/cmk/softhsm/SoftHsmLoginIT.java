@@ -5,13 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cmk.api.spi.SecretSource;
 import dev.cmk.api.KeyAccessDeniedException;
+import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.SecretBytes;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.api.spi.ProviderDiscovery;
+import dev.cmk.api.spi.SecretSource;
 import dev.cmk.softhsm.internal.TokenConnection;
 import dev.cmk.testkit.ManualClock;
 import java.io.PrintWriter;
@@ -58,7 +59,7 @@ class SoftHsmLoginIT {
   void build_wrongPin_configurationErrorWithoutThePin() {
     String wrong = "wrong-" + token.userPin().substring(0, 6) + "-4711";
     IllegalStateException e =
-        buildRefused(token.provider().pin(SecretSource.ofCallback(wrong::toCharArray)));
+        buildRefused(token.providerWithoutPin().pin(SecretSource.ofCallback(wrong::toCharArray)));
     assertTrue(e.getMessage().contains("CKR_PIN_INCORRECT"), e.getMessage());
     assertTrue(e.getMessage().contains(token.label()), e.getMessage());
     assertTrue(e.getMessage().contains("SecretSource[PKCS#11 PIN from callback]"), e.getMessage());
@@ -70,7 +71,7 @@ class SoftHsmLoginIT {
     try (Pkcs11KeyProvider good = token.provider().build()) {
       String wrong = "not-the-pin-123";
       IllegalStateException e =
-          buildRefused(token.provider().pin(SecretSource.ofCallback(wrong::toCharArray)));
+          buildRefused(token.providerWithoutPin().pin(SecretSource.ofCallback(wrong::toCharArray)));
       assertTrue(e.getMessage().contains("CKR_PIN_INCORRECT"), e.getMessage());
       assertNoPin(e, wrong, token.userPin());
       KeyReference k = good.manager().createKey("still-works", 2048);
@@ -85,7 +86,7 @@ class SoftHsmLoginIT {
     String wrong = "wrong-" + token.userPin().substring(0, 4) + "-0815";
     try (Pkcs11KeyProvider p =
         token
-            .provider()
+            .providerWithoutPin()
             .pin(SecretSource.ofCallback(() -> pin.get().toCharArray()))
             .clock(clock)
             .build()) {
@@ -125,22 +126,41 @@ class SoftHsmLoginIT {
   @Test
   void build_pinFromFile_logsIn() throws Exception {
     Path pinFile = Files.writeString(dir.resolve("pin"), token.userPin() + "\n");
-    try (Pkcs11KeyProvider p = token.provider().pin(SecretSource.ofFile(pinFile)).build()) {
+    try (Pkcs11KeyProvider p = token.providerWithoutPin().pin(SecretSource.ofFile(pinFile)).build()) {
       assertEquals(token.label(), p.tokenLabel());
-      assertTrue(p.manager().listVersions(p.manager().keyReference("nothing-here")).isEmpty());
+      KeyReference k = p.manager().createKey("from-pin-file", 2048);
+      assertTrue(p.manager().listKeys().contains(k.versionless()), "a logged-in session sees it");
+      assertThrows(
+          KeyNotFoundException.class,
+          () -> p.manager().listVersions(p.manager().keyReference("nothing-here")));
     }
   }
 
   @Test
   void build_pinFileMissing_configurationErrorNamingFile() {
     Path missing = dir.resolve("absent-pin");
-    IllegalStateException e = buildRefused(token.provider().pin(SecretSource.ofFile(missing)));
+    IllegalStateException e = buildRefused(token.providerWithoutPin().pin(SecretSource.ofFile(missing)));
     assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
   }
 
   @Test
+  void build_pinLongerThan256Characters_refusedBeforeLoginNamingThePinNotItsValue() {
+    String tooLong = "7".repeat(Pkcs11KeyProviderBuilder.MAX_PIN_LENGTH + 1);
+    IllegalStateException e =
+        buildRefused(token.providerWithoutPin().pin(SecretSource.ofCallback(tooLong::toCharArray)));
+    assertTrue(
+        e.getMessage().contains("PKCS#11 PIN from callback is empty or longer than 256"),
+        e.getMessage());
+    assertFalse(e.getMessage().contains(tooLong));
+  }
+
+  @Test
   void build_unknownTokenLabel_configurationErrorNamingLabel() {
-    IllegalStateException e = buildRefused(token.provider().tokenLabel("no-such-token"));
+    IllegalStateException e = buildRefused(
+            Pkcs11KeyProvider.builder()
+                .library(SoftHsm.library())
+                .pin(token.pin())
+                .tokenLabel("no-such-token"));
     assertTrue(e.getMessage().contains("no-such-token"), e.getMessage());
   }
 

@@ -9,15 +9,10 @@ import dev.cmk.api.spi.SecretSource;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.xipki.pkcs11.wrapper.MechanismInfo;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.Session;
@@ -39,7 +34,7 @@ import org.xipki.pkcs11.wrapper.TokenInfo;
  * that was logged out behind the provider's back ({@code C_Logout} by another user of the library
  * in the process, or an HSM ending the login) is a public session that sees no private object.
  *
- * <p>Re-logins are {@link TokenLogin}'s: a PIN the token refused is not offered again for a
+ * <p>The sessions are a {@link SessionPool}; re-logins are {@link TokenLogin}'s: a PIN the token refused is not offered again for a
  * back-off ({@link #FIRST_LOGIN_BACKOFF}, doubling up to {@link #MAX_LOGIN_BACKOFF}). The token is
  * found by a {@link TokenSelector}.
  *
@@ -74,17 +69,6 @@ public final class TokenConnection implements AutoCloseable {
 
   private static final System.Logger LOG = System.getLogger(TokenConnection.class.getName());
 
-  /** A session and the generation it was opened in: pooled, or a read-write session's lease. */
-  private static final class Pooled {
-    final Session session;
-    final long generation;
-
-    Pooled(Session session, long generation) {
-      this.session = session;
-      this.generation = generation;
-    }
-  }
-
   private final Pkcs11Library library;
   private final long slotId;
   private final Token token;
@@ -93,14 +77,7 @@ public final class TokenConnection implements AutoCloseable {
   private final String manufacturer;
   private final String model;
   private final TokenLogin login;
-  private final int maxSessions;
-  private final long acquireTimeoutNanos;
-  private final Semaphore permits;
-  private final ConcurrentLinkedDeque<Pooled> idle = new ConcurrentLinkedDeque<>();
-  private final AtomicLong generation = new AtomicLong();
-  private final AtomicInteger openSessions = new AtomicInteger();
-  private final AtomicInteger inUse = new AtomicInteger();
-  private final AtomicInteger peakInUse = new AtomicInteger();
+  private final SessionPool pool;
   private final Object lifecycle = new Object();
   private int active; // guarded by lifecycle: calls between enter() and exit()
   private volatile boolean closing; // written under lifecycle
@@ -123,9 +100,7 @@ public final class TokenConnection implements AutoCloseable {
     this.manufacturer = info.getManufacturerID().trim();
     this.model = info.getModel().trim();
     this.login = new TokenLogin(pinSource, tokenLabel, clock);
-    this.maxSessions = maxSessions;
-    this.acquireTimeoutNanos = acquireTimeout.toNanos();
-    this.permits = new Semaphore(maxSessions, true);
+    this.pool = new SessionPool(token, login, maxSessions, acquireTimeout);
   }
 
   /**
@@ -167,11 +142,10 @@ public final class TokenConnection implements AutoCloseable {
       } finally {
         Arrays.fill(pin, '\0');
       }
-      connection.openSessions.incrementAndGet();
-      connection.idle.add(new Pooled(first, 0));
+      connection.pool.addFirst(first);
       return connection;
     } catch (PKCS11Exception e) {
-      closeQuietly(first);
+      SessionPool.closeQuietly(first);
       library.release();
       long code = e.getErrorCode();
       String token = "PKCS#11 token with " + selector.describe() + " in " + library.path();
@@ -188,7 +162,7 @@ public final class TokenConnection implements AutoCloseable {
       throw new IllegalStateException(
           "cannot open " + token + ": " + Pkcs11Errors.name(code), e);
     } catch (RuntimeException e) {
-      closeQuietly(first);
+      SessionPool.closeQuietly(first);
       library.release();
       throw e;
     }
@@ -228,7 +202,8 @@ public final class TokenConnection implements AutoCloseable {
     enter();
     try {
       for (int attempt = 0; ; attempt++) {
-        Pooled lease = readWrite ? openReadWrite(operation, reference) : borrow(operation, reference);
+        SessionPool.Lease lease =
+            readWrite ? pool.openReadWrite(operation, reference) : pool.borrow(operation, reference);
         boolean healthy = true;
         try {
           return work.apply(lease.session);
@@ -239,15 +214,15 @@ public final class TokenConnection implements AutoCloseable {
                 : (KeyNotFoundException) e;
           }
           healthy = false;
-          reset(lease.generation);
+          pool.reset(lease.generation);
           if (attempt > 0) {
             throw lostAgain(e, operation, reference);
           }
         } finally {
           if (readWrite) {
-            closeSession(lease.session);
+            pool.closeSession(lease.session);
           } else {
-            giveBack(lease, healthy);
+            pool.giveBack(lease, healthy);
           }
         }
       }
@@ -308,15 +283,11 @@ public final class TokenConnection implements AutoCloseable {
         e);
   }
 
-  private static IllegalStateException closedException() {
-    return new IllegalStateException("the PKCS#11 provider is closed");
-  }
-
   /** Counts a call in; refused once {@link #close()} has begun. */
   private void enter() {
     synchronized (lifecycle) {
       if (closing) {
-        throw closedException();
+        throw SessionPool.closedException();
       }
       active++;
     }
@@ -337,131 +308,9 @@ public final class TokenConnection implements AutoCloseable {
   private void releaseLibrary() {
     if (!released) {
       released = true;
-      drainIdle();
+      pool.drainIdle();
       library.unregister(slotId);
       library.release();
-    }
-  }
-
-  private Pooled borrow(String operation, KeyReference reference) {
-    try {
-      if (!permits.tryAcquire(acquireTimeoutNanos, TimeUnit.NANOSECONDS)) {
-        throw new KeyProviderUnavailableException(
-            "all " + maxSessions + " PKCS#11 sessions are busy", reference, null);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new KeyProviderUnavailableException(
-          "interrupted while waiting for a PKCS#11 session", reference, e);
-    }
-    try {
-      if (closing) {
-        throw closedException();
-      }
-      long gen = generation.get();
-      Pooled pooled;
-      while ((pooled = idle.pollFirst()) != null) {
-        if (pooled.generation == gen) {
-          break;
-        }
-        closeSession(pooled.session);
-      }
-      if (pooled == null) {
-        pooled = new Pooled(openSession(false, operation, reference), gen);
-      }
-      int now = inUse.incrementAndGet();
-      peakInUse.accumulateAndGet(now, Math::max);
-      return pooled;
-    } catch (RuntimeException e) {
-      permits.release();
-      throw e;
-    }
-  }
-
-  /** A new read-write session; refused once {@link #close()} has begun (also for a retry). */
-  private Pooled openReadWrite(String operation, KeyReference reference) {
-    if (closing) {
-      throw closedException();
-    }
-    long gen = generation.get();
-    return new Pooled(openSession(true, operation, reference), gen);
-  }
-
-  private void giveBack(Pooled pooled, boolean healthy) {
-    inUse.decrementAndGet();
-    try {
-      if (healthy && !closing && pooled.generation == generation.get()) {
-        idle.addFirst(pooled);
-        if (closing) {
-          drainIdle();
-        }
-      } else {
-        closeSession(pooled.session);
-      }
-    } finally {
-      permits.release();
-    }
-  }
-
-  private Session openSession(boolean readWrite, String operation, KeyReference reference) {
-    Session session;
-    try {
-      session = token.openSession(readWrite);
-    } catch (PKCS11Exception e) {
-      throw Pkcs11Errors.isSessionLost(e.getErrorCode())
-          ? new KeyProviderUnavailableException(
-              "PKCS#11 " + operation + " failed: cannot open a session: " + Pkcs11Errors.name(e.getErrorCode()),
-              reference,
-              e)
-          : Pkcs11Errors.toCmk(e, operation + " (open session)", reference);
-    }
-    openSessions.incrementAndGet();
-    try {
-      login.ensureLoggedIn(session, reference);
-      return session;
-    } catch (PKCS11Exception e) {
-      closeSession(session);
-      throw Pkcs11Errors.isSessionLost(e.getErrorCode())
-          ? new KeyProviderUnavailableException(
-              "PKCS#11 login failed: " + Pkcs11Errors.name(e.getErrorCode()), reference, e)
-          : Pkcs11Errors.toCmk(e, "login", reference);
-    } catch (RuntimeException e) {
-      closeSession(session);
-      throw e;
-    }
-  }
-
-  /**
-   * Drops every idle session if {@code seenGeneration} is still current (the first thread to see
-   * a lost session does the work).
-   */
-  private void reset(long seenGeneration) {
-    if (generation.compareAndSet(seenGeneration, seenGeneration + 1)) {
-      drainIdle();
-    }
-  }
-
-  private void drainIdle() {
-    Pooled pooled;
-    while ((pooled = idle.pollFirst()) != null) {
-      closeSession(pooled.session);
-    }
-  }
-
-  private void closeSession(Session session) {
-    if (session != null) {
-      openSessions.decrementAndGet();
-      closeQuietly(session);
-    }
-  }
-
-  private static void closeQuietly(Session session) {
-    if (session != null) {
-      try {
-        session.closeSession();
-      } catch (PKCS11Exception e) {
-        // Already gone (lost session, finalized library): nothing to release.
-      }
     }
   }
 
@@ -492,7 +341,7 @@ public final class TokenConnection implements AutoCloseable {
 
   /** Counter bumped whenever sessions (and object handles with them) were found lost. */
   public long generation() {
-    return generation.get();
+    return pool.generation();
   }
 
   /** The token's label. */
@@ -527,17 +376,17 @@ public final class TokenConnection implements AutoCloseable {
 
   /** Sessions open right now (idle and in use, pooled and read-write). */
   public int openSessions() {
-    return openSessions.get();
+    return pool.openSessions();
   }
 
   /** Most pooled sessions ever in use at once. */
   public int peakSessionsInUse() {
-    return peakInUse.get();
+    return pool.peakInUse();
   }
 
   /** The pool's size limit. */
   public int maxSessions() {
-    return maxSessions;
+    return pool.maxSessions();
   }
 
   /**
@@ -553,8 +402,9 @@ public final class TokenConnection implements AutoCloseable {
         return;
       }
       closing = true;
+      pool.markClosing();
     }
-    drainIdle();
+    pool.drainIdle();
     long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
     synchronized (lifecycle) {
       while (active > 0) {

@@ -1,8 +1,9 @@
 package dev.cmk.cli;
 
+import dev.cmk.api.DeletedKey;
 import dev.cmk.api.KeyDescription;
 import dev.cmk.api.KeyReference;
-import dev.cmk.keystore.DeletedKey;
+import dev.cmk.api.spi.KeyManager;
 import dev.cmk.keystore.KeystoreKeyProvider;
 import java.io.PrintStream;
 import java.util.List;
@@ -74,7 +75,7 @@ final class KeysCommand implements Runnable {
         throw new CliException(ExitCode.USAGE, "give a key name without a version");
       }
       try (ProviderSession s = new ProviderSession(keyOptions, keys.root.context())) {
-        KeyReference v = s.keystore(true).createKey(ref.name(), size);
+        KeyReference v = s.keystore(true).keyManager().orElseThrow().createKey(ref.name(), size);
         keys.root.context().out().println(v);
       }
       return ExitCode.OK;
@@ -95,7 +96,7 @@ final class KeysCommand implements Runnable {
     @Override
     public Integer call() {
       try (ProviderSession s = new ProviderSession(keyOptions, keys.root.context())) {
-        KeyReference v = s.keystore(false).rotate(local(key));
+        KeyReference v = s.keystore(false).keyManager().orElseThrow().rotateKey(local(key));
         keys.root.context().out().println(v);
       }
       return ExitCode.OK;
@@ -108,7 +109,7 @@ final class KeysCommand implements Runnable {
     try (ProviderSession s = new ProviderSession(options, keys.root.context())) {
       KeystoreKeyProvider p = s.keystore(false);
       KeyReference version = local(key).isVersioned() ? key : p.resolveLatest(key);
-      p.setEnabled(version, enabled);
+      p.keyManager().orElseThrow().setEnabled(version, enabled);
       keys.root.context().out().println((enabled ? "enabled " : "disabled ") + version);
       return version;
     }
@@ -168,10 +169,11 @@ final class KeysCommand implements Runnable {
       PrintStream out = keys.root.context().out();
       try (ProviderSession s = new ProviderSession(keyOptions, keys.root.context())) {
         KeystoreKeyProvider p = s.keystore(false);
-        List<KeyReference> names = key == null ? p.listKeys() : List.of(local(key).versionless());
+        KeyManager m = p.keyManager().orElseThrow();
+        List<KeyReference> names = key == null ? m.listKeys() : List.of(local(key).versionless());
         for (KeyReference k : names) {
           out.println(k);
-          List<KeyDescription> versions = p.listVersions(k);
+          List<KeyDescription> versions = m.listVersions(k);
           for (int i = 0; i < versions.size(); i++) {
             KeyDescription d = versions.get(i);
             out.printf(
@@ -187,7 +189,7 @@ final class KeysCommand implements Runnable {
           }
         }
         if (key == null) {
-          for (DeletedKey d : p.listDeletedKeys()) {
+          for (DeletedKey d : m.listDeletedKeys()) {
             out.println(
                 d.key() + "  DELETED " + d.deletedOn() + ", recoverable until "
                     + d.scheduledPurge() + " (" + d.versions() + " versions)");

@@ -4,6 +4,7 @@ import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.azure.AzureKeyVaultProvider;
 import dev.cmk.keystore.KeystoreKeyProvider;
+import dev.cmk.keystore.KeystoreKeyProviderBuilder;
 import dev.cmk.softhsm.PinSource;
 import dev.cmk.softhsm.Pkcs11KeyProvider;
 import java.nio.file.Path;
@@ -116,7 +117,7 @@ final class ProviderSession implements AutoCloseable {
           "local: keys live in a keystore: give --keystore FILE (or set $"
               + KeyOptions.ENV_KEYSTORE + ")");
     }
-    KeystoreKeyProvider.Builder b = KeystoreKeyProvider.builder().path(path).create(create);
+    KeystoreKeyProviderBuilder b = KeystoreKeyProvider.builder().path(path).create(create);
     if (options.keystorePasswordFile != null && options.keystorePasswordEnv != null) {
       throw new CliException(
           ExitCode.USAGE, "give either --keystore-password-file or --keystore-password-env");

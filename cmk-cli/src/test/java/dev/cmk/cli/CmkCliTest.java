@@ -253,7 +253,7 @@ class CmkCliTest {
             .password(CliFixture.PASSWORD::toCharArray)
             .create(true)
             .build()) {
-      weak = p.importKey("legacy", g.generateKeyPair());
+      weak = p.keyManager().orElseThrow().importKey("legacy", g.generateKeyPair());
     }
     CliFixture.Result r = cli.run("check-key", "--policy", "dicom", "legacy");
     assertEquals(ExitCode.POLICY_VIOLATION, r.exitCode(), r.toString());

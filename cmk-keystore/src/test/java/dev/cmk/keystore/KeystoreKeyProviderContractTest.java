@@ -34,22 +34,22 @@ class KeystoreKeyProviderContractTest extends KeyEncryptionKeyProviderContract {
 
   @Override
   protected KeyReference createKey(String name, int sizeBits) {
-    return PROVIDER.createKey(name, sizeBits);
+    return PROVIDER.keyManager().orElseThrow().createKey(name, sizeBits);
   }
 
   @Override
   protected KeyReference rotateKey(KeyReference key) {
-    return PROVIDER.rotate(key);
+    return PROVIDER.keyManager().orElseThrow().rotateKey(key);
   }
 
   @Override
   protected void setEnabled(KeyReference version, boolean enabled) {
-    PROVIDER.setEnabled(version, enabled);
+    PROVIDER.keyManager().orElseThrow().setEnabled(version, enabled);
   }
 
   @Override
   protected void deleteKey(KeyReference key) {
-    PROVIDER.delete(key);
+    PROVIDER.keyManager().orElseThrow().deleteKey(key);
   }
 
   @Override

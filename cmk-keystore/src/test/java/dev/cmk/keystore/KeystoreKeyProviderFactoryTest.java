@@ -41,8 +41,8 @@ class KeystoreKeyProviderFactoryTest {
                     "password-file", pw.toString(),
                     "create", "true"))) {
       KeystoreKeyProvider k = assertInstanceOf(KeystoreKeyProvider.class, p);
-      k.createKey("via-factory", 2048);
-      assertEquals(1, k.listKeys().size());
+      k.keyManager().orElseThrow().createKey("via-factory", 2048);
+      assertEquals(1, k.keyManager().orElseThrow().listKeys().size());
     }
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.api.CmkException;
+import dev.cmk.api.DeletedKey;
 import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyDescription;
 import dev.cmk.api.KeyNotFoundException;
@@ -17,6 +18,7 @@ import dev.cmk.api.KeyType;
 import dev.cmk.api.SecretBytes;
 import dev.cmk.api.VaultProtection;
 import dev.cmk.api.WrappedKey;
+import dev.cmk.api.spi.KeyManager;
 import dev.cmk.testkit.ManualClock;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -57,6 +60,18 @@ class KeystoreKeyProviderTest {
         .build();
   }
 
+  /** The provider's key manager, which the keystore always has. */
+  private static KeyManager keys(KeystoreKeyProvider p) {
+    return p.keyManager().orElseThrow();
+  }
+
+  /** Building a creating provider with this password source fails with this exception. */
+  private IllegalStateException buildFails(UnaryOperator<KeystoreKeyProviderBuilder> password) {
+    return assertThrows(
+        IllegalStateException.class,
+        () -> password.apply(KeystoreKeyProvider.builder().path(keystore())).create(true).build());
+  }
+
   private Path keystore() {
     return dir.resolve("keys.p12");
   }
@@ -72,15 +87,15 @@ class KeystoreKeyProviderTest {
   @Test
   void newInstance_sameFile_seesKeysVersionsAndAttributes() {
     KeystoreKeyProvider first = open(keystore());
-    KeyReference v1 = first.createKey("patient-data", 2048);
-    KeyReference v2 = first.rotate(v1);
-    first.setEnabled(v1, false);
-    first.setExpiry(v2, Instant.parse("2030-01-01T00:00:00Z"));
+    KeyReference v1 = keys(first).createKey("patient-data", 2048);
+    KeyReference v2 = keys(first).rotateKey(v1);
+    keys(first).setEnabled(v1, false);
+    keys(first).setExpiry(v2, Instant.parse("2030-01-01T00:00:00Z"));
     SecretBytes dataKey = dataKey();
     WrappedKey wrapped = first.wrap(v2, dataKey);
 
     KeystoreKeyProvider second = open(keystore());
-    List<KeyDescription> versions = second.listVersions(v1.versionless());
+    List<KeyDescription> versions = keys(second).listVersions(v1.versionless());
     assertEquals(List.of(v1, v2), versions.stream().map(KeyDescription::reference).toList());
     assertFalse(versions.get(0).enabled());
     assertTrue(versions.get(1).enabled());
@@ -92,7 +107,7 @@ class KeystoreKeyProviderTest {
   @Test
   void describe_newKey_reportsRsaAndVaultProtectionPresetsAccept() {
     KeystoreKeyProvider p = open(keystore());
-    KeyReference v1 = p.createKey("fhir-key", 3072);
+    KeyReference v1 = keys(p).createKey("fhir-key", 3072);
     KeyDescription d = p.describe(v1.versionless());
     assertEquals(KeyType.RSA, d.keyType());
     assertEquals(3072, d.sizeBits());
@@ -104,12 +119,12 @@ class KeystoreKeyProviderTest {
   @Test
   void versions_afterRotations_sortInCreationOrder() {
     KeystoreKeyProvider p = open(keystore());
-    KeyReference v = p.createKey("sorted", 2048);
+    KeyReference v = keys(p).createKey("sorted", 2048);
     for (int i = 0; i < 3; i++) {
-      v = p.rotate(v);
+      v = keys(p).rotateKey(v);
     }
     List<String> versions =
-        p.listVersions(v).stream().map(KeyDescription::version).collect(Collectors.toList());
+        keys(p).listVersions(v).stream().map(KeyDescription::version).collect(Collectors.toList());
     List<String> sorted = new ArrayList<>(versions);
     Collections.sort(sorted);
     assertEquals(sorted, versions);
@@ -119,9 +134,9 @@ class KeystoreKeyProviderTest {
   @Test
   void writes_leaveNoTemporaryFilesAndOwnerOnlyPermissions() throws IOException {
     KeystoreKeyProvider p = open(keystore());
-    KeyReference v = p.createKey("tidy", 2048);
-    p.rotate(v);
-    p.setEnabled(v, false);
+    KeyReference v = keys(p).createKey("tidy", 2048);
+    keys(p).rotateKey(v);
+    keys(p).setEnabled(v, false);
     try (Stream<Path> files = Files.list(dir)) {
       assertEquals(
           Set.of("keys.p12", "keys.p12.lock"),
@@ -136,7 +151,7 @@ class KeystoreKeyProviderTest {
   @Test
   void file_isStandardPkcs12ReadableByTheJdk() throws Exception {
     KeystoreKeyProvider p = open(keystore());
-    p.createKey("interop", 2048);
+    keys(p).createKey("interop", 2048);
     KeyStore ks = KeyStore.getInstance("PKCS12");
     try (var in = Files.newInputStream(keystore())) {
       ks.load(in, PASSWORD.toCharArray());
@@ -162,12 +177,12 @@ class KeystoreKeyProviderTest {
   void unwrap_versionDisabledByAnotherInstance_isRefusedAtNextCall() {
     KeystoreKeyProvider service = open(keystore());
     KeystoreKeyProvider admin = open(keystore());
-    KeyReference v1 = admin.createKey("shared", 2048);
+    KeyReference v1 = keys(admin).createKey("shared", 2048);
     SecretBytes dataKey = dataKey();
     WrappedKey wrapped = service.wrap(v1, dataKey);
     assertArrayEquals(dataKey.copy(), service.unwrap(wrapped).copy());
 
-    admin.setEnabled(v1, false);
+    keys(admin).setEnabled(v1, false);
     KeyAccessDeniedException denied =
         assertThrows(KeyAccessDeniedException.class, () -> service.unwrap(wrapped));
     assertEquals(KeyAccessDeniedException.Reason.KEY_DISABLED, denied.reason());
@@ -176,7 +191,7 @@ class KeystoreKeyProviderTest {
         assertThrows(KeyAccessDeniedException.class, () -> service.wrap(v1, dataKey)).reason());
     assertFalse(service.describe(v1).enabled(), "describe works on a disabled key");
 
-    admin.setEnabled(v1, true);
+    keys(admin).setEnabled(v1, true);
     assertArrayEquals(dataKey.copy(), service.unwrap(wrapped).copy());
   }
 
@@ -184,9 +199,9 @@ class KeystoreKeyProviderTest {
   void resolveLatest_rotatedByAnotherInstance_followsRotation() {
     KeystoreKeyProvider service = open(keystore());
     KeystoreKeyProvider admin = open(keystore());
-    KeyReference v1 = admin.createKey("rotating", 2048);
+    KeyReference v1 = keys(admin).createKey("rotating", 2048);
     assertEquals(v1, service.resolveLatest(v1.versionless()));
-    KeyReference v2 = admin.rotate(v1);
+    KeyReference v2 = keys(admin).rotateKey(v1);
     assertEquals(v2, service.resolveLatest(v1.versionless()));
     assertTrue(service.publicKey(v2).isPresent());
   }
@@ -195,9 +210,9 @@ class KeystoreKeyProviderTest {
   void describe_keyDeletedByAnotherInstance_isNotFound() {
     KeystoreKeyProvider service = open(keystore());
     KeystoreKeyProvider admin = open(keystore());
-    KeyReference v1 = admin.createKey("going", 2048);
+    KeyReference v1 = keys(admin).createKey("going", 2048);
     assertTrue(service.describe(v1).enabled());
-    admin.delete(v1);
+    keys(admin).deleteKey(v1);
     assertThrows(KeyNotFoundException.class, () -> service.describe(v1));
   }
 
@@ -211,7 +226,7 @@ class KeystoreKeyProviderTest {
       for (int i = 0; i < 8; i++) {
         KeystoreKeyProvider p = i % 2 == 0 ? a : b;
         String name = "parallel-" + i;
-        created.add(pool.submit(() -> p.createKey(name, 2048)));
+        created.add(pool.submit(() -> keys(p).createKey(name, 2048)));
       }
       for (Future<KeyReference> f : created) {
         f.get(2, TimeUnit.MINUTES);
@@ -220,8 +235,8 @@ class KeystoreKeyProviderTest {
       pool.shutdownNow();
     }
     KeystoreKeyProvider fresh = open(keystore());
-    assertEquals(8, fresh.listKeys().size());
-    assertEquals(8, a.listKeys().size());
+    assertEquals(8, keys(fresh).listKeys().size());
+    assertEquals(8, keys(a).listKeys().size());
   }
 
   // ------------------------------------------------------------- soft delete, purge
@@ -229,21 +244,21 @@ class KeystoreKeyProviderTest {
   @Test
   void delete_thenRecover_restoresAllVersionsAndAttributes() {
     KeystoreKeyProvider p = open(keystore());
-    KeyReference v1 = p.createKey("recoverable", 2048);
-    KeyReference v2 = p.rotate(v1);
-    p.setEnabled(v1, false);
+    KeyReference v1 = keys(p).createKey("recoverable", 2048);
+    KeyReference v2 = keys(p).rotateKey(v1);
+    keys(p).setEnabled(v1, false);
     WrappedKey wrapped = p.wrap(v2, dataKey());
-    p.delete(v1.versionless());
+    keys(p).deleteKey(v1.versionless());
 
     assertThrows(KeyNotFoundException.class, () -> p.describe(v2));
     assertThrows(KeyNotFoundException.class, () -> p.unwrap(wrapped));
-    assertTrue(p.listKeys().isEmpty());
-    List<DeletedKey> deleted = p.listDeletedKeys();
+    assertTrue(keys(p).listKeys().isEmpty());
+    List<DeletedKey> deleted = keys(p).listDeletedKeys();
     assertEquals(1, deleted.size());
     assertEquals(clock.instant().plus(Duration.ofDays(90)), deleted.get(0).scheduledPurge());
-    assertThrows(IllegalStateException.class, () -> p.createKey("recoverable", 2048));
+    assertThrows(IllegalStateException.class, () -> keys(p).createKey("recoverable", 2048));
 
-    p.recover(v1);
+    keys(p).recoverKey(v1);
     assertFalse(p.describe(v1).enabled());
     assertEquals(v2, p.resolveLatest(v1));
     p.unwrap(wrapped);
@@ -252,26 +267,26 @@ class KeystoreKeyProviderTest {
   @Test
   void purge_withPurgeProtectionBeforeRetentionEnds_isRefused() {
     KeystoreKeyProvider p = open(keystore());
-    KeyReference v1 = p.createKey("protected", 2048);
-    p.delete(v1);
+    KeyReference v1 = keys(p).createKey("protected", 2048);
+    keys(p).deleteKey(v1);
     clock.advance(Duration.ofDays(89));
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> p.purge(v1));
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> keys(p).purgeKey(v1));
     assertTrue(e.getMessage().contains("purge protection"), e.getMessage());
-    p.recover(v1); // still recoverable
+    keys(p).recoverKey(v1); // still recoverable
     assertTrue(p.describe(v1).enabled());
   }
 
   @Test
   void retentionOver_deletedKey_isGoneAndNameReusable() {
     KeystoreKeyProvider p = open(keystore());
-    KeyReference v1 = p.createKey("expiring", 2048);
-    p.delete(v1);
+    KeyReference v1 = keys(p).createKey("expiring", 2048);
+    keys(p).deleteKey(v1);
     clock.advance(Duration.ofDays(90));
-    assertTrue(p.listDeletedKeys().isEmpty());
-    assertThrows(KeyNotFoundException.class, () -> p.recover(v1));
-    p.purge(v1); // allowed: retention is over
-    assertThrows(KeyNotFoundException.class, () -> p.purge(v1));
-    KeyReference again = p.createKey("expiring", 2048);
+    assertTrue(keys(p).listDeletedKeys().isEmpty());
+    assertThrows(KeyNotFoundException.class, () -> keys(p).recoverKey(v1));
+    keys(p).purgeKey(v1); // allowed: retention is over
+    assertThrows(KeyNotFoundException.class, () -> keys(p).purgeKey(v1));
+    KeyReference again = keys(p).createKey("expiring", 2048);
     assertFalse(again.equals(v1), "a new key gets a new version");
   }
 
@@ -287,17 +302,17 @@ class KeystoreKeyProviderTest {
             .withoutPurgeProtection()
             .build();
     assertEquals(new VaultProtection(true, false, 7, null), p.vaultProtection());
-    KeyReference v1 = p.createKey("purgeable", 2048);
-    assertThrows(IllegalStateException.class, () -> p.purge(v1), "not deleted yet");
-    p.delete(v1);
-    p.purge(v1);
-    assertThrows(KeyNotFoundException.class, () -> p.recover(v1));
-    assertTrue(p.listDeletedKeys().isEmpty());
+    KeyReference v1 = keys(p).createKey("purgeable", 2048);
+    assertThrows(IllegalStateException.class, () -> keys(p).purgeKey(v1), "not deleted yet");
+    keys(p).deleteKey(v1);
+    keys(p).purgeKey(v1);
+    assertThrows(KeyNotFoundException.class, () -> keys(p).recoverKey(v1));
+    assertTrue(keys(p).listDeletedKeys().isEmpty());
   }
 
   @Test
   void protectionSettings_existingKeystore_keepTheirCreationValues() {
-    open(keystore()).createKey("first", 2048);
+    keys(open(keystore())).createKey("first", 2048);
     KeystoreKeyProvider p =
         KeystoreKeyProvider.builder()
             .path(keystore())
@@ -313,15 +328,15 @@ class KeystoreKeyProviderTest {
   @Test
   void wrapUnwrap_outsideValidityWindow_deniedNotValidNow() {
     KeystoreKeyProvider p = open(keystore());
-    KeyReference v1 = p.createKey("window", 2048);
+    KeyReference v1 = keys(p).createKey("window", 2048);
     WrappedKey wrapped = p.wrap(v1, dataKey());
-    p.setNotBefore(v1, clock.instant().plus(Duration.ofHours(1)));
+    keys(p).setNotBefore(v1, clock.instant().plus(Duration.ofHours(1)));
     assertEquals(
         KeyAccessDeniedException.Reason.KEY_NOT_VALID_NOW,
         assertThrows(KeyAccessDeniedException.class, () -> p.unwrap(wrapped)).reason());
     clock.advance(Duration.ofHours(1));
     p.unwrap(wrapped);
-    p.setExpiry(v1, clock.instant().plus(Duration.ofMinutes(5)));
+    keys(p).setExpiry(v1, clock.instant().plus(Duration.ofMinutes(5)));
     clock.advance(Duration.ofMinutes(5));
     assertEquals(
         KeyAccessDeniedException.Reason.KEY_NOT_VALID_NOW,
@@ -331,9 +346,9 @@ class KeystoreKeyProviderTest {
   @Test
   void unwrap_operationRemoved_deniedOperationNotPermitted() {
     KeystoreKeyProvider p = open(keystore());
-    KeyReference v1 = p.createKey("ops", 2048);
+    KeyReference v1 = keys(p).createKey("ops", 2048);
     WrappedKey wrapped = p.wrap(v1, dataKey());
-    p.setOperations(v1, Set.of(KeyOperation.WRAP_KEY));
+    keys(p).setOperations(v1, Set.of(KeyOperation.WRAP_KEY));
     assertEquals(
         KeyAccessDeniedException.Reason.OPERATION_NOT_PERMITTED,
         assertThrows(KeyAccessDeniedException.class, () -> p.unwrap(wrapped)).reason());
@@ -343,11 +358,11 @@ class KeystoreKeyProviderTest {
   @Test
   void createKey_unsupportedSize_throwsIllegalArgument() {
     KeystoreKeyProvider p = open(keystore());
-    assertThrows(IllegalArgumentException.class, () -> p.createKey("small", 1024));
-    assertThrows(IllegalArgumentException.class, () -> p.createKey("odd", 2047));
+    assertThrows(IllegalArgumentException.class, () -> keys(p).createKey("small", 1024));
+    assertThrows(IllegalArgumentException.class, () -> keys(p).createKey("odd", 2047));
     assertThrows(IllegalStateException.class, () -> {
-      p.createKey("twice", 2048);
-      p.createKey("twice", 2048);
+      keys(p).createKey("twice", 2048);
+      keys(p).createKey("twice", 2048);
     });
   }
 
@@ -356,7 +371,7 @@ class KeystoreKeyProviderTest {
     KeystoreKeyProvider p = open(keystore());
     KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
     g.initialize(1024);
-    KeyReference weak = p.importKey("legacy", g.generateKeyPair());
+    KeyReference weak = keys(p).importKey("legacy", g.generateKeyPair());
     assertEquals(1024, p.describe(weak).sizeBits());
     SecretBytes dataKey = dataKey();
     assertArrayEquals(dataKey.copy(), p.unwrap(p.wrap(weak, dataKey)).copy());
@@ -366,7 +381,7 @@ class KeystoreKeyProviderTest {
 
   @Test
   void build_wrongPassword_deniedWithoutPasswordInMessage() {
-    open(keystore()).createKey("k", 2048);
+    keys(open(keystore())).createKey("k", 2048);
     String wrong = "Wrong-Password-123";
     KeyAccessDeniedException e =
         assertThrows(
@@ -390,7 +405,7 @@ class KeystoreKeyProviderTest {
     Files.writeString(pw, PASSWORD + "\n");
     KeystoreKeyProvider p =
         KeystoreKeyProvider.builder().path(keystore()).passwordFile(pw).create(true).build();
-    p.createKey("from-file", 2048);
+    keys(p).createKey("from-file", 2048);
     assertFalse(p.toString().contains(PASSWORD));
     assertTrue(p.toString().contains("keys=1"), p.toString());
     open(keystore()); // same password through a callback
@@ -399,15 +414,7 @@ class KeystoreKeyProviderTest {
   @Test
   void passwordFile_missing_failsNamingTheFileOnly() {
     Path missing = dir.resolve("no-such-password");
-    IllegalStateException e =
-        assertThrows(
-            IllegalStateException.class,
-            () ->
-                KeystoreKeyProvider.builder()
-                    .path(keystore())
-                    .passwordFile(missing)
-                    .create(true)
-                    .build());
+    IllegalStateException e = buildFails(b -> b.passwordFile(missing));
     assertTrue(e.getMessage().contains("no-such-password"), e.getMessage());
   }
 
@@ -446,7 +453,7 @@ class KeystoreKeyProviderTest {
   @Test
   void reload_fileAlteredOnDisk_failsWithCmkExceptionNotGarbage() throws IOException {
     KeystoreKeyProvider p = open(keystore());
-    KeyReference v1 = p.createKey("tampered", 2048);
+    KeyReference v1 = keys(p).createKey("tampered", 2048);
     byte[] bytes = Files.readAllBytes(keystore());
     bytes[bytes.length - 10] ^= 0x01; // inside the MAC value
     Files.write(keystore(), bytes);
@@ -478,5 +485,71 @@ class KeystoreKeyProviderTest {
     KeyReference azure = KeyReference.parse("https://myvault.vault.azure.net/keys/k");
     assertFalse(p.serves(azure));
     assertThrows(KeyNotFoundException.class, () -> p.describe(azure));
+  }
+
+  // ------------------------------------------------------------- key manager, SPI rules
+
+  @Test
+  void keyManager_capabilitiesAndSizes_describeTheKeystore() {
+    KeyManager m = keys(open(keystore()));
+    assertEquals(
+        Set.of(
+            KeyManager.Capability.SOFT_DELETE,
+            KeyManager.Capability.VALIDITY,
+            KeyManager.Capability.OPERATIONS,
+            KeyManager.Capability.IMPORT),
+        m.capabilities());
+    assertEquals(List.of(2048, 3072, 4096), m.keySizes());
+    assertEquals(KeyReference.local("named", null), m.keyReference("named"));
+    assertThrows(UnsupportedOperationException.class, () -> m.deleteVersion(
+        KeyReference.local("named", "v1")));
+  }
+
+  @Test
+  void keyManager_listKeys_sortedByNameWithoutDeleted() {
+    KeystoreKeyProvider p = open(keystore());
+    keys(p).createKey("zeta", 2048);
+    keys(p).createKey("alpha", 2048);
+    KeyReference gone = keys(p).createKey("middle", 2048);
+    keys(p).deleteKey(gone);
+    assertEquals(
+        List.of(KeyReference.local("alpha", null), KeyReference.local("zeta", null)),
+        keys(p).listKeys());
+    assertEquals(
+        List.of(KeyReference.local("middle", null)),
+        keys(p).listDeletedKeys().stream().map(DeletedKey::key).toList());
+  }
+
+  @Test
+  void keyManager_unservedReference_keyNotFound() {
+    KeyManager m = keys(open(keystore()));
+    KeyReference pkcs11 = KeyReference.parse("pkcs11:token=t;object=k;id=v1");
+    assertThrows(KeyNotFoundException.class, () -> m.rotateKey(pkcs11));
+    assertThrows(KeyNotFoundException.class, () -> m.setEnabled(pkcs11, false));
+    assertThrows(KeyNotFoundException.class, () -> m.deleteKey(pkcs11));
+    assertThrows(KeyNotFoundException.class, () -> m.purgeKey(pkcs11));
+    assertThrows(KeyNotFoundException.class, () -> m.listVersions(pkcs11));
+    assertThrows(
+        IllegalArgumentException.class, () -> m.setEnabled(KeyReference.local("k", null), false));
+  }
+
+  @Test
+  void unwrap_wrappedKeyNamingAnotherProvider_keyNotFound() {
+    KeystoreKeyProvider p = open(keystore());
+    KeyReference v1 = keys(p).createKey("own", 2048);
+    WrappedKey real = p.wrap(v1, dataKey());
+    WrappedKey relabelled =
+        new WrappedKey("in-memory", v1, real.algorithm(), real.ciphertext());
+    assertThrows(KeyNotFoundException.class, () -> p.unwrap(relabelled));
+  }
+
+  @Test
+  void passwordEnvironment_unset_failsNamingKeystorePasswordAndVariable() {
+    IllegalStateException e =
+        buildFails(b -> b.passwordEnvironment("CMK_TEST_SURELY_UNSET_KEYSTORE_VARIABLE"));
+    assertEquals(
+        "keystore password environment variable CMK_TEST_SURELY_UNSET_KEYSTORE_VARIABLE is not"
+            + " set or empty",
+        e.getMessage());
   }
 }

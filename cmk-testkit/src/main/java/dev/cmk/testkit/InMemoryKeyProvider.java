@@ -13,6 +13,7 @@ import dev.cmk.api.VaultProtection;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
+import dev.cmk.api.spi.ServedKeys;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyPair;
@@ -569,15 +570,15 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider, Faul
    * {@inheritDoc}
    *
    * <p>Accepts keys wrapped with {@link WrapAlgorithm#RSA_OAEP_256} and {@link
-   * WrapAlgorithm#RSA_OAEP_SHA1}. The provider id in {@code wrappedKey} is not checked; choosing the
-   * provider is the caller's job.
+   * WrapAlgorithm#RSA_OAEP_SHA1}.
    *
    * @throws NullPointerException if {@code wrappedKey} is null
+   * @throws KeyNotFoundException also if {@code wrappedKey} names another provider id ({@link
+   *     ServedKeys#requireOwn})
    */
   @Override
   public SecretBytes unwrap(WrappedKey wrappedKey) {
-    Objects.requireNonNull(wrappedKey, "wrappedKey");
-    KeyReference reference = wrappedKey.keyReference();
+    KeyReference reference = ServedKeys.requireOwn(this, wrappedKey);
     faults.before(Operation.UNWRAP, reference);
     Snapshot s = snapshot(reference);
     checkUsable(s.description(), KeyOperation.UNWRAP_KEY);

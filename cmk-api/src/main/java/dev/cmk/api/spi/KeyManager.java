@@ -8,8 +8,12 @@ import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.KeyReference;
 import java.security.KeyPair;
+import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPrivateKey;
+import java.security.interfaces.RSAPublicKey;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -291,6 +295,39 @@ public interface KeyManager {
    */
   default List<DeletedKey> listDeletedKeys() {
     return List.of();
+  }
+
+  /**
+   * The precondition of {@link #importKey}: {@code keyPair} is a matching RSA pair (same modulus,
+   * and same public exponent where the private key has one) of {@code minBits} to {@code maxBits}
+   * bits.
+   *
+   * @param keyPair the pair to import
+   * @param minBits smallest modulus accepted
+   * @param maxBits largest modulus accepted
+   * @return the modulus size in bits
+   * @throws NullPointerException if {@code keyPair} is null
+   * @throws IllegalArgumentException if the pair is not RSA, does not match, or is out of range
+   */
+  static int requireRsaKeyPair(KeyPair keyPair, int minBits, int maxBits) {
+    Objects.requireNonNull(keyPair, "keyPair");
+    if (!(keyPair.getPublic() instanceof RSAPublicKey)
+        || !(keyPair.getPrivate() instanceof RSAPrivateKey)) {
+      throw new IllegalArgumentException("keyPair must be an RSA key pair");
+    }
+    RSAPublicKey pub = (RSAPublicKey) keyPair.getPublic();
+    RSAPrivateKey priv = (RSAPrivateKey) keyPair.getPrivate();
+    if (!pub.getModulus().equals(priv.getModulus())
+        || (priv instanceof RSAPrivateCrtKey
+            && !((RSAPrivateCrtKey) priv).getPublicExponent().equals(pub.getPublicExponent()))) {
+      throw new IllegalArgumentException("keyPair's public and private keys do not match");
+    }
+    int size = pub.getModulus().bitLength();
+    if (size < minBits || size > maxBits) {
+      throw new IllegalArgumentException(
+          "RSA key size must be " + minBits + "-" + maxBits + " bits, found " + size);
+    }
+    return size;
   }
 
   /**

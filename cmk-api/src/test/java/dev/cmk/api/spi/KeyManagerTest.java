@@ -8,9 +8,8 @@ import dev.cmk.api.DeletedKey;
 import dev.cmk.api.KeyDescription;
 import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyReference;
-import dev.cmk.api.SecretBytes;
-import dev.cmk.api.WrappedKey;
-import java.security.PublicKey;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
@@ -93,38 +92,7 @@ class KeyManagerTest {
 
   @Test
   void keyManager_providerDefault_empty() {
-    KeyEncryptionKeyProvider p =
-        new KeyEncryptionKeyProvider() {
-          @Override
-          public String id() {
-            return "none";
-          }
-
-          @Override
-          public boolean serves(KeyReference reference) {
-            return false;
-          }
-
-          @Override
-          public KeyDescription describe(KeyReference reference) {
-            throw new UnsupportedOperationException();
-          }
-
-          @Override
-          public WrappedKey wrap(KeyReference reference, SecretBytes dataKey) {
-            throw new UnsupportedOperationException();
-          }
-
-          @Override
-          public SecretBytes unwrap(WrappedKey wrappedKey) {
-            throw new UnsupportedOperationException();
-          }
-
-          @Override
-          public Optional<PublicKey> publicKey(KeyReference reference) {
-            return Optional.empty();
-          }
-        };
+    KeyEncryptionKeyProvider p = new StubProvider("none");
     assertEquals(Optional.empty(), p.keyManager());
   }
 
@@ -142,5 +110,31 @@ class KeyManagerTest {
     assertThrows(NullPointerException.class, () -> new DeletedKey(null, t, t, 1));
     assertThrows(NullPointerException.class, () -> new DeletedKey(k, null, t, 1));
     assertThrows(NullPointerException.class, () -> new DeletedKey(k, t, null, 1));
+  }
+
+  @Test
+  void requireRsaKeyPair_matchingPairInRange_returnsSize() throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+    g.initialize(1024);
+    KeyPair a = g.generateKeyPair();
+    KeyPair b = g.generateKeyPair();
+    assertEquals(1024, KeyManager.requireRsaKeyPair(a, 1024, 8192));
+    IllegalArgumentException range =
+        assertThrows(
+            IllegalArgumentException.class, () -> KeyManager.requireRsaKeyPair(a, 2048, 8192));
+    assertEquals("RSA key size must be 2048-8192 bits, found 1024", range.getMessage());
+    IllegalArgumentException mixed =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                KeyManager.requireRsaKeyPair(
+                    new KeyPair(a.getPublic(), b.getPrivate()), 1024, 8192));
+    assertEquals("keyPair's public and private keys do not match", mixed.getMessage());
+    KeyPairGenerator ec = KeyPairGenerator.getInstance("EC");
+    ec.initialize(256);
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> KeyManager.requireRsaKeyPair(ec.generateKeyPair(), 1024, 8192));
+    assertThrows(NullPointerException.class, () -> KeyManager.requireRsaKeyPair(null, 1, 2));
   }
 }

@@ -5,50 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cmk.api.KeyDescription;
 import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyReference;
-import dev.cmk.api.SecretBytes;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
-import java.security.PublicKey;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class ServedKeysTest {
-  /** Serves local: references only; every operation is a stub. */
-  private static final KeyEncryptionKeyProvider LOCAL_ONLY =
-      new KeyEncryptionKeyProvider() {
-        @Override
-        public String id() {
-          return "local-only";
-        }
-
-        @Override
-        public boolean serves(KeyReference reference) {
-          return reference.kind() == KeyReference.Kind.LOCAL;
-        }
-
-        @Override
-        public KeyDescription describe(KeyReference reference) {
-          throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public WrappedKey wrap(KeyReference reference, SecretBytes dataKey) {
-          throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public SecretBytes unwrap(WrappedKey wrappedKey) {
-          throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Optional<PublicKey> publicKey(KeyReference reference) {
-          return Optional.empty();
-        }
-      };
+  private static final KeyEncryptionKeyProvider LOCAL_ONLY = new StubProvider("local-only");
 
   private static final KeyReference LOCAL = KeyReference.local("k", "v1");
   private static final KeyReference PKCS11 = KeyReference.parse("pkcs11:token=t;object=k;id=v1");

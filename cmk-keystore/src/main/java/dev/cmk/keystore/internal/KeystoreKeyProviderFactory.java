@@ -2,10 +2,10 @@ package dev.cmk.keystore.internal;
 
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.api.spi.KeyEncryptionKeyProviderFactory;
+import dev.cmk.api.spi.ProviderSettings;
 import dev.cmk.keystore.KeystoreKeyProvider;
-import java.nio.file.Path;
+import dev.cmk.keystore.KeystoreKeyProviderBuilder;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -45,38 +45,12 @@ public final class KeystoreKeyProviderFactory implements KeyEncryptionKeyProvide
    */
   @Override
   public KeyEncryptionKeyProvider create(Map<String, String> settings) {
-    Objects.requireNonNull(settings, "settings");
-    for (String key : settings.keySet()) {
-      if (!KEYS.contains(key)) {
-        throw new IllegalArgumentException(
-            "unknown keystore provider setting '" + key + "'; known: " + KEYS);
-      }
-    }
-    String path = settings.get("path");
-    if (path == null || path.isBlank()) {
-      throw new IllegalArgumentException("keystore provider setting 'path' is required");
-    }
-    String file = settings.get("password-file");
-    String env = settings.get("password-env");
-    if ((file == null) == (env == null)) {
-      throw new IllegalArgumentException(
-          "exactly one of the keystore provider settings 'password-file' and 'password-env' is"
-              + " required");
-    }
-    KeystoreKeyProvider.Builder b = KeystoreKeyProvider.builder().path(Path.of(path));
-    if (file != null) {
-      b.passwordFile(Path.of(file));
-    } else {
-      b.passwordEnvironment(env);
-    }
-    String create = settings.get("create");
-    if (create != null) {
-      if (!create.equals("true") && !create.equals("false")) {
-        throw new IllegalArgumentException(
-            "keystore provider setting 'create' must be true or false");
-      }
-      b.create(Boolean.parseBoolean(create));
-    }
+    ProviderSettings s = ProviderSettings.of(KeystoreKeyProvider.ID, settings, KEYS);
+    KeystoreKeyProviderBuilder b =
+        KeystoreKeyProvider.builder()
+            .path(s.requiredPath("path"))
+            .password(s.secretSource("password-file", "password-env"));
+    s.optionalBoolean("create").ifPresent(b::create);
     return b.build();
   }
 }

@@ -251,7 +251,7 @@ public final class DicomStoreMain {
     try {
       keystore.describe(key.versionless());
     } catch (KeyNotFoundException e) {
-      keystore.createKey(key.name(), 3072);
+      keystore.keyManager().orElseThrow().createKey(key.name(), 3072);
     }
   }
 

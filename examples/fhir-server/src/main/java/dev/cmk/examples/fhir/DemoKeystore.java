@@ -2,6 +2,7 @@ package dev.cmk.examples.fhir;
 
 import dev.cmk.api.KeyDescription;
 import dev.cmk.api.KeyReference;
+import dev.cmk.api.spi.KeyManager;
 import dev.cmk.keystore.KeystoreKeyProvider;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -77,8 +78,9 @@ public final class DemoKeystore {
             .passwordFile(directory.resolve(PASSWORD_FILE))
             .create(true)
             .build();
-    if (!keystore.listKeys().contains(KeyReference.local(KEY_NAME, null))) {
-      keystore.createKey(KEY_NAME, 3072);
+    KeyManager manager = keystore.keyManager().orElseThrow();
+    if (!manager.listKeys().contains(KeyReference.local(KEY_NAME, null))) {
+      manager.createKey(KEY_NAME, 3072);
     }
     return new DemoKeystore(directory, keystore);
   }
@@ -107,7 +109,7 @@ public final class DemoKeystore {
 
   /** Every version, oldest first. */
   public List<KeyDescription> versions() {
-    return keystore.listVersions(key());
+    return keystore.keyManager().orElseThrow().listVersions(key());
   }
 
   /**
@@ -116,7 +118,7 @@ public final class DemoKeystore {
    * @return the new version
    */
   public KeyReference rotate() {
-    return keystore.rotate(key());
+    return keystore.keyManager().orElseThrow().rotateKey(key());
   }
 
   /**
@@ -126,7 +128,7 @@ public final class DemoKeystore {
    * @param enabled whether it may be used
    */
   public void setEnabled(KeyReference version, boolean enabled) {
-    keystore.setEnabled(version, enabled);
+    keystore.keyManager().orElseThrow().setEnabled(version, enabled);
   }
 
   /** The key settings a FHIR server needs to use this keystore. */

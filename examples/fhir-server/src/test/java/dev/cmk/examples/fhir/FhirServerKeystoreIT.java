@@ -50,7 +50,7 @@ class FhirServerKeystoreIT {
     Files.writeString(dir.resolve("pw"), "correct horse battery staple");
     owner = KeystoreKeyProvider.builder().path(dir.resolve("keys.p12"))
         .passwordFile(dir.resolve("pw")).create(true).build();
-    first = owner.createKey("fhir-cmk", 2048);
+    first = owner.keyManager().orElseThrow().createKey("fhir-cmk", 2048);
     settingsFile = dir.resolve("key.properties");
     writeSettings("local:fhir-cmk");
     jdbcUrl = "jdbc:h2:file:" + dir.resolve("fhir");
@@ -95,7 +95,7 @@ class FhirServerKeystoreIT {
 
   @Test
   void changedKeySettings_takeEffectOnRefresh_oldDataStillReads() throws IOException, SQLException {
-    KeyReference second = owner.createKey("fhir-cmk-2", 2048);
+    KeyReference second = owner.keyManager().orElseThrow().createKey("fhir-cmk-2", 2048);
     IdType a = create("Before");
     writeSettings("local:fhir-cmk-2");
     IdType b = create("NotYetRefreshed");
@@ -115,13 +115,13 @@ class FhirServerKeystoreIT {
   @Test
   void keyDisabledByItsOwner_seenByTheServerAtItsNextCheck() {
     IdType a = create("Owner");
-    owner.setEnabled(first, false);
+    owner.keyManager().orElseThrow().setEnabled(first, false);
     clock.advance(Duration.ofMinutes(1));
     InternalErrorException e = assertThrows(InternalErrorException.class,
         () -> client.read().resource(Patient.class).withId(a).execute());
     OperationOutcome oo = (OperationOutcome) e.getOperationOutcome();
     assertEquals("KEY_DISABLED", oo.getIssueFirstRep().getDetails().getCoding().get(1).getCode());
-    owner.setEnabled(first, true);
+    owner.keyManager().orElseThrow().setEnabled(first, true);
     clock.advance(Duration.ofSeconds(10));
     assertEquals("Owner",
         client.read().resource(Patient.class).withId(a).execute().getNameFirstRep().getFamily());

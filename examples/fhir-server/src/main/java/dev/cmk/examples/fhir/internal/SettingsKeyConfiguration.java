@@ -6,6 +6,7 @@ import dev.cmk.azure.AzureKeyVaultProvider;
 import dev.cmk.core.KeyConfiguration;
 import dev.cmk.examples.fhir.KeySettings;
 import dev.cmk.keystore.KeystoreKeyProvider;
+import dev.cmk.keystore.KeystoreKeyProviderBuilder;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,7 +120,7 @@ public final class SettingsKeyConfiguration implements Supplier<KeyConfiguration
         azureSetup.configure(azure, s);
         return azure.build();
       case LOCAL:
-        KeystoreKeyProvider.Builder keystore =
+        KeystoreKeyProviderBuilder keystore =
             KeystoreKeyProvider.builder().path(s.keystore()).clock(clock);
         if (s.keystorePasswordFile() != null) {
           keystore.passwordFile(s.keystorePasswordFile());

@@ -28,9 +28,11 @@ import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
 import dev.cmk.api.SecretBytes;
+import dev.cmk.api.TokenProtection;
 import dev.cmk.api.VaultProtection;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
+import dev.cmk.api.spi.KeyManager;
 import dev.cmk.softhsm.internal.WycheproofOaep;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +41,7 @@ import java.security.SecureRandom;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -423,6 +426,58 @@ class SoftHsmProviderIT {
     Pkcs11KeyManager m = provider.manager();
     assertThrows(IllegalStateException.class, () -> m.createKey(key2048.name(), 2048));
     assertThrows(IllegalArgumentException.class, () -> m.createKey("small", 1024));
+  }
+
+  @Test
+  void keyManager_referenceNotServed_keyNotFoundLikeTheProvider() {
+    Pkcs11KeyManager m = provider.manager();
+    KeyReference otherToken = KeyReference.parse("pkcs11:token=other;object=" + key2048.name());
+    KeyReference otherVersion = otherToken.withVersion(key2048.version().orElseThrow());
+    assertThrows(KeyNotFoundException.class, () -> m.rotateKey(otherToken));
+    assertThrows(KeyNotFoundException.class, () -> m.setEnabled(otherVersion, false));
+    assertThrows(KeyNotFoundException.class, () -> m.deleteKey(otherToken));
+    assertThrows(KeyNotFoundException.class, () -> m.deleteVersion(otherVersion));
+    assertThrows(KeyNotFoundException.class, () -> m.listVersions(otherToken));
+    IllegalArgumentException versionless =
+        assertThrows(IllegalArgumentException.class, () -> m.setEnabled(key2048.versionless(), false));
+    assertTrue(versionless.getMessage().startsWith("version must name a key version"), versionless.getMessage());
+    assertEquals(Optional.of(m), provider.keyManager());
+    assertEquals(Set.of(KeyManager.Capability.DELETE_VERSION), m.capabilities());
+    assertThrows(UnsupportedOperationException.class, () -> m.recoverKey(key2048));
+  }
+
+  @Test
+  void listKeys_everyPrivateKeyLabelOnce_sortedAndDescribable() {
+    List<KeyReference> keys = provider.manager().listKeys();
+    assertTrue(keys.contains(key2048.versionless()), keys.toString());
+    assertEquals(keys.stream().distinct().sorted(java.util.Comparator.comparing(KeyReference::name)).toList(), keys);
+    for (KeyReference k : keys) {
+      assertFalse(k.isVersioned(), k.toString());
+      assertFalse(provider.manager().listVersions(k).isEmpty(), k.toString());
+    }
+  }
+
+  @Test
+  void describe_generatedKey_reportsWhatTheTokenAttests() throws Exception {
+    TokenProtection p = provider.describe(key2048).tokenProtection();
+    assertEquals(
+        EnumSet.of(
+            TokenProtection.Property.PERSISTENT,
+            TokenProtection.Property.SENSITIVE,
+            TokenProtection.Property.ALWAYS_SENSITIVE,
+            TokenProtection.Property.NOT_EXTRACTABLE,
+            TokenProtection.Property.NEVER_EXTRACTABLE),
+        p.attested(),
+        "generated modifiable (so that it can be disabled) and destroyable: " + p);
+    assertEquals(Set.of(), p.unreported(), "SoftHSM2 reports every attribute");
+    assertEquals(VaultProtection.none(), provider.describe(key2048).vaultProtection());
+
+    KeyReference extractable =
+        SoftHsm.importKeyPair(provider, "extractable-attested", "v0001", softwareRsa2048(), false);
+    TokenProtection weak = provider.describe(extractable).tokenProtection();
+    assertTrue(weak.attests(TokenProtection.Property.PERSISTENT));
+    assertFalse(weak.attests(TokenProtection.Property.SENSITIVE), weak.toString());
+    assertFalse(weak.attests(TokenProtection.Property.NOT_EXTRACTABLE), weak.toString());
   }
 
   @Test

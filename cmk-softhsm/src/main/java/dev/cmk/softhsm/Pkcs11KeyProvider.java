@@ -207,6 +207,11 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
    * and the {@link dev.cmk.api.TokenProtection} the token attests instead.
    */
   KeyDescription description(KeyVersion v) {
+    return description(v, References.of(tokenLabel(), v.name(), v.version()));
+  }
+
+  /** As {@link #description(KeyVersion)}, naming {@code reference} (the caller's, as given). */
+  private KeyDescription description(KeyVersion v, KeyReference reference) {
     Set<KeyOperation> ops = EnumSet.noneOf(KeyOperation.class);
     if (v.isRsa()) {
       ops.add(KeyOperation.ENCRYPT);
@@ -217,7 +222,7 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
       }
     }
     return new KeyDescription(
-        References.of(tokenLabel(), v.name(), v.version()),
+        reference,
         v.keyType(),
         v.sizeBits(),
         v.enabled(),
@@ -242,12 +247,8 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
     KeyReference.requireVersioned(reference, "reference");
     ServedKeys.requireServed(this, reference);
     KeyVersion v = versionForWrap(reference).requireRsa(reference);
-    if (!v.enabled()) {
-      throw new KeyAccessDeniedException(
-          "the key version is disabled (CKA_DECRYPT is false)",
-          KeyAccessDeniedException.Reason.KEY_DISABLED,
-          reference);
-    }
+    // The one "usable now?" rule of cmk-api: disabled (CKA_DECRYPT false) is KEY_DISABLED.
+    description(v, reference).checkUsable(KeyOperation.WRAP_KEY, clock.instant());
     WrapAlgorithm algorithm = wrapAlgorithm(reference, v);
     return new WrappedKey(ID, reference, algorithm, RsaOaep.wrap(v.publicKey(), algorithm, dataKey));
   }

@@ -42,8 +42,9 @@ import org.xipki.pkcs11.wrapper.Session;
  * in tests, any HSM with a PKCS#11 library in production.
  *
  * <p>Keys are named by RFC 7512 references, {@code pkcs11:token=cmk;object=patient-data;id=v0002}:
- * {@code token} is the token label, {@code object} the key name (the objects' {@code CKA_LABEL}),
- * {@code id} the version (the objects' {@code CKA_ID}, ASCII). Each version is its own key pair;
+ * {@code token} is the token label, {@code object} the key name (the objects' {@code CKA_LABEL},
+ * any label), {@code id} the version (the objects' {@code CKA_ID}, any 1&ndash;64 bytes: {@code
+ * id=%01%02} for a binary id made by {@code pkcs11-tool}). Each version is its own key pair;
  * versions made by {@link Pkcs11KeyManager} are {@code v0001-}<i>16 random hex digits</i>, {@code
  * v0002-}&hellip;, and the highest number is the latest; the random part means that the id of a
  * deleted version is never issued again. A version is enabled while its private key's {@code
@@ -51,33 +52,40 @@ import org.xipki.pkcs11.wrapper.Session;
  * {@code CKA_SENSITIVE}, not {@code CKA_EXTRACTABLE}, and (where the token reports them) {@code
  * CKA_ALWAYS_SENSITIVE} and {@code CKA_NEVER_EXTRACTABLE}, i.e. generated in the token and never
  * exportable; any other pair (imported, or ever extractable) is reported as {@link KeyType#RSA},
- * which key policies that require an HSM refuse.
+ * which key policies that require an HSM refuse. Private keys of other types under a key's label
+ * (an EC key) are described as what they are ({@code EC-HSM}, no operations), so that a key policy
+ * refuses them by rule rather than the key being reported missing. Every description carries the
+ * {@link dev.cmk.api.TokenProtection} the token attests ({@code CKA_TOKEN}, {@code CKA_SENSITIVE},
+ * {@code CKA_EXTRACTABLE}, &hellip;) in place of the soft delete a token does not have.
  *
- * <p><b>Wrap and unwrap.</b> Wrap encrypts the data key with RSA-OAEP in software under the public
- * key read from the token (a public-key operation; nothing secret leaves the token). It refuses a
- * version it knows to be disabled, re-reading the enabled state when the cached state is older
- * than {@link Pkcs11KeyProviderBuilder#keyStateCacheTtl(Duration)} (5 seconds by default). Unwrap always runs the
- * private-key operation in the token, so a version disabled by any process is refused at once.
+ * <p><b>Wrap and unwrap.</b> Wrap encrypts the data key with cmk-api's RSA-OAEP ({@link
+ * dev.cmk.api.spi.RsaOaep}) in software under the public key read from the token (a public-key
+ * operation; nothing secret leaves the token). It refuses a version it knows to be disabled,
+ * re-reading the enabled state when the cached state is older than {@link
+ * Pkcs11KeyProviderBuilder#keyStateCacheTtl(Duration)} (5 seconds by default). Unwrap always runs
+ * the private-key operation in the token, so a version disabled by any process is refused at once.
  * The wrap algorithm: {@code RSA-OAEP-256} when the token decrypts OAEP with SHA-256 natively
  * (probed once with {@code C_GetMechanismInfo} and a trial decryption); otherwise as chosen by
  * {@link OaepFallback}. The algorithm used is recorded in every {@link WrappedKey}.
  *
  * <p><b>Security guarantees:</b> private keys of this module never leave the token (they are
  * generated inside it, sensitive and not extractable; pairs made elsewhere that do not guarantee
- * this are not reported as HSM keys); the PIN is read from a {@link dev.cmk.api.spi.SecretSource} and never logged or put
- * in a message; every failure is a {@link dev.cmk.api.CmkException} (vendor exceptions only as
- * causes) classified for the loss-of-access guard; every malformed or tampered wrapped key gives
- * the same {@link InvalidCiphertextException}; software OAEP decoding is constant-time.
+ * this are not reported as HSM keys); the PIN is read from a {@link dev.cmk.api.spi.SecretSource}
+ * and never logged or put in a message; every failure is a {@link dev.cmk.api.CmkException}
+ * (vendor exceptions only as causes) classified for the loss-of-access guard; every malformed or
+ * tampered wrapped key gives the same {@link dev.cmk.api.InvalidCiphertextException}; software
+ * OAEP decoding is constant-time.
  *
  * <p><b>Thread safety:</b> immutable configuration; safe for concurrent use. A pool of at most
- * {@link Pkcs11KeyProviderBuilder#maxSessions(int)} sessions serves concurrent calls, one session per thread at a
- * time; the application logs in once. Lost sessions ({@code CKR_SESSION_HANDLE_INVALID}, {@code
- * CKR_DEVICE_REMOVED}, {@code CKR_TOKEN_NOT_PRESENT}, &hellip;) and lost logins (a session that
- * is no longer logged in, checked before a key is reported missing) are re-opened, logged in again
- * and the call retried once before it fails with {@link
- * dev.cmk.api.KeyProviderUnavailableException}. A PIN the token refused at a re-login is not
- * offered again for a back-off (1 minute, doubling up to 1 hour) unless the {@link dev.cmk.api.spi.SecretSource}
- * yields a different one. {@link #close()} is safe while other threads are in calls.
+ * {@link Pkcs11KeyProviderBuilder#maxSessions(int)} sessions serves concurrent calls, one session
+ * per thread at a time; the application logs in once. Lost sessions ({@code
+ * CKR_SESSION_HANDLE_INVALID}, {@code CKR_DEVICE_REMOVED}, {@code CKR_TOKEN_NOT_PRESENT},
+ * &hellip;) and lost logins (a session that is no longer logged in, checked before a key is
+ * reported missing) are re-opened, logged in again and the call retried once before it fails with
+ * {@link dev.cmk.api.KeyProviderUnavailableException}. A PIN the token refused at a re-login is not
+ * offered again for a back-off (1 minute, doubling up to 1 hour) unless the {@link
+ * dev.cmk.api.spi.SecretSource} yields a different one. {@link #close()} is safe while other
+ * threads are in calls.
  */
 public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
 

@@ -447,6 +447,17 @@ class SoftHsmProviderIT {
   }
 
   @Test
+  void createKey_labelWithSpacesAndUnderscore_isNamedAndUsableByItsReference() {
+    KeyReference v1 = provider.manager().createKey("Patient data_2026 #1", 2048);
+    assertEquals("Patient data_2026 #1", v1.name());
+    assertTrue(v1.toString().contains("object=Patient%20data_2026%20%231;"), v1.toString());
+    KeyReference parsed = KeyReference.parse(v1.toString());
+    SecretBytes dataKey = dataKey();
+    assertEquals(dataKey, provider.unwrap(provider.wrap(parsed, dataKey)));
+    assertEquals(v1, provider.resolveLatest(parsed.versionless()));
+  }
+
+  @Test
   void listKeys_everyPrivateKeyLabelOnce_sortedAndDescribable() {
     List<KeyReference> keys = provider.manager().listKeys();
     assertTrue(keys.contains(key2048.versionless()), keys.toString());

@@ -23,6 +23,8 @@ import java.util.Set;
  * @param expiresOn end of validity, or {@code null}
  * @param operations operations the key permits
  * @param vaultProtection deletion guarantees of the holding vault
+ * @param tokenProtection what a PKCS#11 token attests about the private key ({@link
+ *     TokenProtection#none()} for other providers)
  */
 public record KeyDescription(
     KeyReference reference,
@@ -32,10 +34,12 @@ public record KeyDescription(
     Instant notBefore,
     Instant expiresOn,
     Set<KeyOperation> operations,
-    VaultProtection vaultProtection) {
+    VaultProtection vaultProtection,
+    TokenProtection tokenProtection) {
 
   /** Validates and copies. */
   public KeyDescription {
+    Objects.requireNonNull(tokenProtection, "tokenProtection");
     Objects.requireNonNull(reference, "reference");
     Objects.requireNonNull(keyType, "keyType");
     Objects.requireNonNull(operations, "operations");
@@ -44,6 +48,39 @@ public record KeyDescription(
       throw new IllegalArgumentException("sizeBits must not be negative");
     }
     operations = Set.copyOf(operations);
+  }
+
+  /**
+   * A description of a key that is not held by a PKCS#11 token ({@link TokenProtection#none()}).
+   *
+   * @param reference the key, pinned to the described version
+   * @param keyType key type
+   * @param sizeBits modulus size for RSA keys; 0 when not applicable
+   * @param enabled whether the version is enabled
+   * @param notBefore start of validity, or {@code null}
+   * @param expiresOn end of validity, or {@code null}
+   * @param operations operations the key permits
+   * @param vaultProtection deletion guarantees of the holding vault
+   */
+  public KeyDescription(
+      KeyReference reference,
+      KeyType keyType,
+      int sizeBits,
+      boolean enabled,
+      Instant notBefore,
+      Instant expiresOn,
+      Set<KeyOperation> operations,
+      VaultProtection vaultProtection) {
+    this(
+        reference,
+        keyType,
+        sizeBits,
+        enabled,
+        notBefore,
+        expiresOn,
+        operations,
+        vaultProtection,
+        TokenProtection.none());
   }
 
   /**

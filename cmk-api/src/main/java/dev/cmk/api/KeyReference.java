@@ -34,8 +34,14 @@ import java.util.regex.Pattern;
  * <p>Rules: Key Vault and Managed HSM names are 3&ndash;24 characters of letters, digits and
  * hyphens, starting with a letter, ending with a letter or digit, no consecutive hyphens; key names
  * are 1&ndash;127 characters of {@code [0-9a-zA-Z-]}; Azure versions are 32 hexadecimal digits;
- * local and PKCS#11 versions are 1&ndash;64 characters of {@code [0-9a-zA-Z._-]}. Parsing fails with
- * an {@link IllegalArgumentException} naming the rule broken.
+ * local versions are 1&ndash;64 characters of {@code [0-9a-zA-Z._-]}. PKCS#11 keys are named as
+ * HSM administrators' tools name them: the {@code object} label is any 1&ndash;127 characters
+ * without control characters (percent-encoded in the canonical form), and the {@code id} is any
+ * 1&ndash;64 bytes ({@code id=%01%02}), whose {@linkplain #version() version} text is RFC 7512's
+ * canonical encoding of those bytes: {@code [0-9a-zA-Z._-]} as themselves, every other byte as
+ * {@code %XX} (upper-case hexadecimal), so {@code id=v2}, {@code id=%76%32} and {@code v2} name
+ * the same {@code CKA_ID}. Parsing fails with an {@link IllegalArgumentException} naming the rule
+ * broken.
  *
  * <p>Instances are immutable, thread-safe, and compare by their canonical string form. References
  * are not secret.
@@ -70,6 +76,9 @@ public final class KeyReference {
   private static final Pattern KEY_NAME = Pattern.compile("[0-9a-zA-Z-]{1,127}");
   private static final Pattern AZURE_VERSION = Pattern.compile("[0-9a-fA-F]{32}");
   private static final Pattern LOCAL_VERSION = Pattern.compile("[0-9a-zA-Z._-]{1,64}");
+  private static final Pattern PKCS11_ID_TEXT = Pattern.compile("(?:[0-9a-zA-Z._-]|%[0-9a-fA-F]{2})+");
+  private static final int MAX_PKCS11_LABEL = 127;
+  private static final int MAX_PKCS11_ID_BYTES = 64;
   private static final Pattern HTTPS =
       Pattern.compile("https://([^/:?#]+)(?::([0-9]{1,5}))?(/[^?#]*)?(\\?[^#]*)?(#.*)?", Pattern.CASE_INSENSITIVE);
 
@@ -272,7 +281,8 @@ public final class KeyReference {
             "PKCS#11 URI path attribute must be name=value (RFC 7512)");
       }
       String an = attr.substring(0, eq).toLowerCase(Locale.ROOT);
-      String av = percentDecode(attr.substring(eq + 1));
+      String raw = attr.substring(eq + 1);
+      String av = an.equals("id") ? pkcs11Id(percentDecodeBytes(raw)) : percentDecode(raw);
       if (!an.matches("[a-z][a-z0-9-]*")) {
         throw new IllegalArgumentException("PKCS#11 URI attribute name is not valid");
       }
@@ -288,7 +298,7 @@ public final class KeyReference {
     if (object == null) {
       throw new IllegalArgumentException("PKCS#11 URI must name the key with object=");
     }
-    checkKeyName(object);
+    checkPkcs11Label(object);
     String token = attrs.getOrDefault("token", "");
     if (token.length() > 32) {
       throw new IllegalArgumentException("PKCS#11 token label is longer than 32 characters");
@@ -298,10 +308,7 @@ public final class KeyReference {
       throw new IllegalArgumentException("PKCS#11 URI type must be private or public for a key");
     }
     attrs.remove("type");
-    String version = attrs.get("id");
-    if (version != null) {
-      checkLocalVersion(version);
-    }
+    String version = attrs.get("id"); // canonical already
     attrs.remove("object");
     attrs.remove("id");
     attrs.remove("token");
@@ -313,6 +320,15 @@ public final class KeyReference {
     if (s.indexOf('%') < 0) {
       return s;
     }
+    byte[] bytes = percentDecodeBytes(s);
+    String decoded = new String(bytes, StandardCharsets.UTF_8);
+    if (!java.util.Arrays.equals(decoded.getBytes(StandardCharsets.UTF_8), bytes)) {
+      throw new IllegalArgumentException("PKCS#11 URI attribute is not valid UTF-8");
+    }
+    return decoded;
+  }
+
+  private static byte[] percentDecodeBytes(String s) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -331,12 +347,45 @@ public final class KeyReference {
         out.write(c);
       }
     }
-    byte[] bytes = out.toByteArray();
-    String decoded = new String(bytes, StandardCharsets.UTF_8);
-    if (!java.util.Arrays.equals(decoded.getBytes(StandardCharsets.UTF_8), bytes)) {
-      throw new IllegalArgumentException("PKCS#11 URI attribute is not valid UTF-8");
+    return out.toByteArray();
+  }
+
+  /**
+   * The canonical version text of a PKCS#11 {@code CKA_ID}: {@code [0-9a-zA-Z._-]} as themselves,
+   * every other byte {@code %XX}.
+   */
+  private static String pkcs11Id(byte[] id) {
+    if (id.length < 1 || id.length > MAX_PKCS11_ID_BYTES) {
+      throw new IllegalArgumentException(
+          "PKCS#11 id (the key version, CKA_ID) must be 1-" + MAX_PKCS11_ID_BYTES + " bytes");
     }
-    return decoded;
+    StringBuilder sb = new StringBuilder(id.length * 3);
+    for (byte b : id) {
+      int c = b & 0xff;
+      if ((c >= 'a' && c <= 'z')
+          || (c >= 'A' && c <= 'Z')
+          || (c >= '0' && c <= '9')
+          || c == '-'
+          || c == '.'
+          || c == '_') {
+        sb.append((char) c);
+      } else {
+        sb.append('%')
+            .append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 0xf, 16)));
+      }
+    }
+    return sb.toString();
+  }
+
+  private static void checkPkcs11Label(String label) {
+    int length = label.codePointCount(0, label.length());
+    if (length < 1 || length > MAX_PKCS11_LABEL || label.codePoints().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException(
+          "PKCS#11 object label (the key name, CKA_LABEL) must be 1-"
+              + MAX_PKCS11_LABEL
+              + " characters without control characters");
+    }
   }
 
   private static String percentEncode(String s) {
@@ -408,7 +457,10 @@ public final class KeyReference {
             sb.append(';');
           }
           first = false;
-          sb.append(e.getKey()).append('=').append(percentEncode(e.getValue()));
+          // The id is kept in its canonical percent-encoded form already.
+          sb.append(e.getKey())
+              .append('=')
+              .append(e.getKey().equals("id") ? e.getValue() : percentEncode(e.getValue()));
         }
         return sb.toString();
       default:
@@ -453,7 +505,12 @@ public final class KeyReference {
     return name;
   }
 
-  /** {@return the version, when this reference is pinned to one} */
+  /**
+   * The version, when this reference is pinned to one. For PKCS#11 the {@code CKA_ID} in canonical
+   * RFC 7512 form (see the class description).
+   *
+   * @return the version, or empty for a versionless reference
+   */
   public Optional<String> version() {
     return Optional.ofNullable(version);
   }
@@ -482,6 +539,12 @@ public final class KeyReference {
             "Azure key version must be 32 hexadecimal characters");
       }
       version = version.toLowerCase(Locale.ROOT);
+    } else if (kind == Kind.PKCS11) {
+      if (!PKCS11_ID_TEXT.matcher(version).matches()) {
+        throw new IllegalArgumentException(
+            "PKCS#11 key version must be [0-9a-zA-Z._-] characters and %XX bytes (RFC 7512)");
+      }
+      version = pkcs11Id(percentDecodeBytes(version));
     } else {
       checkLocalVersion(version);
     }

@@ -254,6 +254,29 @@ class KeyReferenceTest {
   }
 
   @Test
+  void parse_pkcs11BinaryId_versionIsCanonicalPercentEncoding() {
+    KeyReference r = KeyReference.parse("pkcs11:token=hsm;object=k;id=%01%02%ff");
+    assertEquals(Optional.of("%01%02%FF"), r.version());
+    assertEquals("pkcs11:token=hsm;object=k;id=%01%02%FF", r.toString());
+    assertEquals(r, KeyReference.parse(r.toString()));
+    // Bytes that are unreserved characters are written as themselves: one CKA_ID, one reference.
+    KeyReference text = KeyReference.parse("pkcs11:token=hsm;object=k;id=%76%32%7e");
+    assertEquals(Optional.of("v2%7E"), text.version());
+    assertEquals(text, KeyReference.parse("pkcs11:token=hsm;object=k;id=v2~"));
+    assertEquals(r, r.versionless().withVersion("%01%02%ff"));
+    assertEquals(text, text.versionless().withVersion("%762%7E"));
+  }
+
+  @Test
+  void parse_pkcs11AnyLabel_isTheKeyNameAndEncodedCanonically() {
+    KeyReference r = KeyReference.parse("pkcs11:token=hsm;object=HSM%20admin%20key%20%231_%C3%A9;id=%01");
+    assertEquals("HSM admin key #1_\u00e9", r.name());
+    assertEquals("pkcs11:token=hsm;object=HSM%20admin%20key%20%231_%C3%A9;id=%01", r.toString());
+    assertEquals(r, KeyReference.parse(r.toString()));
+    assertEquals("my_key", KeyReference.parse("pkcs11:object=my_key").name());
+  }
+
+  @Test
   void parse_pkcs11WithoutToken_hasEmptyAuthority() {
     KeyReference r = KeyReference.parse("pkcs11:object=k");
     assertEquals("", r.authority());
@@ -285,8 +308,11 @@ class KeyReferenceTest {
     assertRejected("pkcs11:object=k;token=%c3%28", "not valid UTF-8");
     assertRejected("pkcs11:object=k;token=" + "t".repeat(33), "longer than 32 characters");
     assertRejected("pkcs11:object=k;type=secret-key", "type must be private or public");
-    assertRejected("pkcs11:object=my_key", "key name must be 1-127");
-    assertRejected("pkcs11:object=k;id=%01", "key version must be 1-64");
+    assertRejected("pkcs11:object=", "object label (the key name, CKA_LABEL) must be 1-127");
+    assertRejected("pkcs11:object=" + "k".repeat(128), "must be 1-127 characters");
+    assertRejected("pkcs11:object=a%0Ab", "without control characters");
+    assertRejected("pkcs11:object=k;id=", "id (the key version, CKA_ID) must be 1-64 bytes");
+    assertRejected("pkcs11:object=k;id=" + "%00".repeat(65), "must be 1-64 bytes");
   }
 
   @Test
@@ -371,6 +397,8 @@ class KeyReferenceTest {
     KeyReference pkcs11 = KeyReference.parse("pkcs11:token=t;object=k;serial=1");
     assertEquals("pkcs11:token=t;object=k;id=v1;serial=1", pkcs11.withVersion("v1").toString());
     assertThrows(IllegalArgumentException.class, () -> pkcs11.withVersion("a;b"));
+    assertThrows(IllegalArgumentException.class, () -> pkcs11.withVersion("%4"));
+    assertThrows(IllegalArgumentException.class, () -> pkcs11.withVersion("%00".repeat(65)));
     assertThrows(NullPointerException.class, () -> pkcs11.withVersion(null));
   }
 

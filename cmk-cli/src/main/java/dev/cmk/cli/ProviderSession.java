@@ -2,11 +2,11 @@ package dev.cmk.cli;
 
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
+import dev.cmk.api.spi.SecretSource;
 import dev.cmk.azure.AzureKeyVaultProvider;
 import dev.cmk.azure.AzureKeyVaultProviderBuilder;
 import dev.cmk.keystore.KeystoreKeyProvider;
 import dev.cmk.keystore.KeystoreKeyProviderBuilder;
-import dev.cmk.softhsm.PinSource;
 import dev.cmk.softhsm.Pkcs11KeyProvider;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -172,12 +172,12 @@ final class ProviderSession implements AutoCloseable {
           ExitCode.USAGE,
           "pkcs11: keys need --pkcs11-library FILE (or $" + KeyOptions.ENV_PKCS11_LIBRARY + ")");
     }
-    PinSource pin;
+    SecretSource pin;
     if (options.pinFile != null && options.pinEnv != null) {
       throw new CliException(ExitCode.USAGE, "give either --pin-file or --pin-env");
     }
     if (options.pinFile != null) {
-      pin = PinSource.fromFile(options.pinFile);
+      pin = SecretSource.ofFile(options.pinFile);
     } else {
       String variable = options.pinEnv != null ? options.pinEnv : KeyOptions.ENV_PKCS11_PIN;
       if (ctx.getenv(variable) == null) {
@@ -186,7 +186,7 @@ final class ProviderSession implements AutoCloseable {
             "no PKCS#11 PIN: environment variable " + variable + " is not set (use --pin-file"
                 + " FILE, --pin-env VAR or $" + KeyOptions.ENV_PKCS11_PIN + ")");
       }
-      pin = PinSource.fromCallback(() -> ctx.getenv(variable).toCharArray());
+      pin = SecretSource.ofCallback(() -> ctx.getenv(variable).toCharArray());
     }
     Pkcs11KeyProvider p;
     try {

@@ -8,18 +8,25 @@ import dev.cmk.softhsm.internal.KeyObjects.KeyVersion;
 import dev.cmk.softhsm.internal.References;
 import dev.cmk.softhsm.internal.TokenConnection;
 import dev.cmk.softhsm.internal.Versions;
+import dev.cmk.api.spi.KeyManager;
+import dev.cmk.api.spi.ServedKeys;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Key lifecycle on a PKCS#11 token: create, rotate, disable, enable, delete and list versions, so
- * that nobody has to run {@code softhsm2-util} or {@code pkcs11-tool} by hand. Obtained from {@link
- * Pkcs11KeyProvider#keyManager()} and sharing the provider's login; changes are visible to the
+ * The {@link KeyManager} of a PKCS#11 token: create, rotate, enable and disable, delete keys and
+ * versions, list keys and versions, so that nobody has to run {@code softhsm2-util} or {@code
+ * pkcs11-tool} by hand. Obtained from {@link Pkcs11KeyProvider#manager()} (or the SPI's {@link
+ * Pkcs11KeyProvider#keyManager()}) and sharing the provider's login; changes are visible to the
  * provider at once (its cached state for the key is dropped) and to other processes at their next
- * token access.
+ * token access. Capabilities: {@link KeyManager.Capability#DELETE_VERSION} only: a token has no
+ * soft delete, no validity window and no import through this API.
  *
  * <p>What the operations do to the token:
  *
@@ -31,8 +38,8 @@ import java.util.Optional;
  *       {@code CKA_TOKEN}, {@code CKA_PRIVATE}, {@code CKA_SENSITIVE}, not {@code CKA_EXTRACTABLE},
  *       may decrypt and unwrap but not sign or derive, and is limited by {@code
  *       CKA_ALLOWED_MECHANISMS} to OAEP and raw RSA (where the token supports that attribute).
- *   <li>disable / enable: set {@code CKA_DECRYPT} and {@code CKA_UNWRAP} of the version's private
- *       key to false / true.
+ *   <li>{@link #setEnabled}: sets {@code CKA_DECRYPT} and {@code CKA_UNWRAP} of the version's
+ *       private key.
  *   <li>delete: {@code C_DestroyObject} of the key pair(s). There is no soft delete on a token:
  *       data wrapped under a deleted version is lost unless the key was backed up in the HSM's own
  *       way.
@@ -43,10 +50,13 @@ import java.util.Optional;
  * number (the one with the larger random part is then the latest); run lifecycle changes from one
  * place.
  */
-public final class Pkcs11KeyManager {
+public final class Pkcs11KeyManager implements KeyManager {
 
   /** Key sizes {@link #createKey} accepts. */
   public static final List<Integer> KEY_SIZES = List.of(2048, 3072, 4096);
+
+  private static final Set<Capability> CAPABILITIES =
+      Collections.unmodifiableSet(EnumSet.of(Capability.DELETE_VERSION));
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -59,14 +69,25 @@ public final class Pkcs11KeyManager {
     this.connection = connection;
   }
 
+  @Override
+  public Set<Capability> capabilities() {
+    return CAPABILITIES;
+  }
+
+  @Override
+  public List<Integer> keySizes() {
+    return KEY_SIZES;
+  }
+
   /**
    * The versionless reference of key {@code name} on this token: {@code
    * pkcs11:token=<label>;object=<name>}.
    *
-   * @param name 1&ndash;127 of {@code [0-9a-zA-Z-]}
+   * @param name the {@code CKA_LABEL}: 1&ndash;127 characters without control characters
    * @return the reference
    * @throws IllegalArgumentException if the name is not valid
    */
+  @Override
   public KeyReference keyReference(String name) {
     return References.of(connection.tokenLabel(), Objects.requireNonNull(name, "name"), null);
   }
@@ -74,7 +95,8 @@ public final class Pkcs11KeyManager {
   /**
    * Creates a new key: generates its first version ({@code v0001-}<i>random</i>) inside the token.
    *
-   * @param name the key name, 1&ndash;127 of {@code [0-9a-zA-Z-]}
+   * @param name the key name ({@code CKA_LABEL}), 1&ndash;127 characters without control
+   *     characters
    * @param sizeBits 2048, 3072 or 4096
    * @return the versioned reference of the first version
    * @throws IllegalArgumentException if the name or size is not valid
@@ -82,6 +104,7 @@ public final class Pkcs11KeyManager {
    * @throws dev.cmk.api.KeyAccessDeniedException if the token refuses (read-only, not permitted)
    * @throws dev.cmk.api.KeyProviderUnavailableException on transient failures
    */
+  @Override
   public KeyReference createKey(String name, int sizeBits) {
     KeyReference key = keyReference(name);
     checkSize(sizeBits);
@@ -112,13 +135,14 @@ public final class Pkcs11KeyManager {
    *
    * @param key the key (a version in it is ignored)
    * @return the versioned reference of the new version
-   * @throws IllegalArgumentException if the provider does not serve {@code key}
-   * @throws KeyNotFoundException if the key has no version
-   * @throws dev.cmk.api.KeyAccessDeniedException if the token refuses
+   * @throws KeyNotFoundException if the key has no version or the provider does not serve it
+   * @throws dev.cmk.api.KeyAccessDeniedException if the token refuses, or the latest version is not
+   *     an RSA key ({@code OPERATION_NOT_PERMITTED})
    * @throws dev.cmk.api.KeyProviderUnavailableException on transient failures
    */
+  @Override
   public KeyReference rotateKey(KeyReference key) {
-    checkServed(key);
+    ServedKeys.requireServed(provider, key);
     KeyReference versionless = keyReference(key.name());
     String version;
     synchronized (generationLock) {
@@ -133,7 +157,8 @@ public final class Pkcs11KeyManager {
                 List<String> names = new ArrayList<>();
                 all.forEach(v -> names.add(v.version()));
                 String next = Versions.next(names, RANDOM);
-                KeyObjects.generate(s, key.name(), next, all.get(all.size() - 1).sizeBits());
+                KeyVersion latest = all.get(all.size() - 1).requireRsa(versionless);
+                KeyObjects.generate(s, key.name(), next, latest.sizeBits());
                 return next;
               });
     }
@@ -142,34 +167,19 @@ public final class Pkcs11KeyManager {
   }
 
   /**
-   * Disables one version: unwrap with it fails with {@link dev.cmk.api.KeyAccessDeniedException}
-   * from now on (in every process), wrap as soon as the provider's cached state expires (at once in
-   * this provider).
+   * Enables or disables one version: disabled, unwrap with it fails with {@link
+   * dev.cmk.api.KeyAccessDeniedException} {@code KEY_DISABLED} from now on (in every process), wrap
+   * as soon as the provider's cached state expires (at once in this provider).
    *
    * @param version a versioned reference
-   * @throws IllegalArgumentException if {@code version} is not versioned or not served
-   * @throws KeyNotFoundException if the version does not exist
+   * @param enabled whether it may be used
+   * @throws IllegalArgumentException if {@code version} is not versioned
+   * @throws KeyNotFoundException if the version does not exist or is not served
    * @throws dev.cmk.api.KeyAccessDeniedException if the token refuses the change
    * @throws dev.cmk.api.KeyProviderUnavailableException on transient failures
    */
-  public void disable(KeyReference version) {
-    setEnabled(version, false);
-  }
-
-  /**
-   * Enables one version again.
-   *
-   * @param version a versioned reference
-   * @throws IllegalArgumentException if {@code version} is not versioned or not served
-   * @throws KeyNotFoundException if the version does not exist
-   * @throws dev.cmk.api.KeyAccessDeniedException if the token refuses the change
-   * @throws dev.cmk.api.KeyProviderUnavailableException on transient failures
-   */
-  public void enable(KeyReference version) {
-    setEnabled(version, true);
-  }
-
-  private void setEnabled(KeyReference version, boolean enabled) {
+  @Override
+  public void setEnabled(KeyReference version, boolean enabled) {
     checkVersioned(version);
     try {
       connection.callReadWrite(
@@ -197,13 +207,14 @@ public final class Pkcs11KeyManager {
    * Deletes every version of a key (private and public key objects).
    *
    * @param key the key (a version in it is ignored)
-   * @throws IllegalArgumentException if the provider does not serve {@code key}
-   * @throws KeyNotFoundException if no object of the key exists
-   * @throws dev.cmk.api.KeyAccessDeniedException if the token refuses
+   * @throws KeyNotFoundException if no object of the key exists, or the provider does not serve it
+   * @throws dev.cmk.api.KeyAccessDeniedException if the token refuses (e.g. {@code CKA_DESTROYABLE}
+   *     false)
    * @throws dev.cmk.api.KeyProviderUnavailableException on transient failures
    */
+  @Override
   public void deleteKey(KeyReference key) {
-    checkServed(key);
+    ServedKeys.requireServed(provider, key);
     KeyReference versionless = keyReference(key.name());
     try {
       connection.callReadWrite(
@@ -219,11 +230,12 @@ public final class Pkcs11KeyManager {
    * Deletes one version (its private and public key objects).
    *
    * @param version a versioned reference
-   * @throws IllegalArgumentException if {@code version} is not versioned or not served
-   * @throws KeyNotFoundException if the version does not exist
+   * @throws IllegalArgumentException if {@code version} is not versioned
+   * @throws KeyNotFoundException if the version does not exist or is not served
    * @throws dev.cmk.api.KeyAccessDeniedException if the token refuses
    * @throws dev.cmk.api.KeyProviderUnavailableException on transient failures
    */
+  @Override
   public void deleteVersion(KeyReference version) {
     checkVersioned(version);
     try {
@@ -237,15 +249,50 @@ public final class Pkcs11KeyManager {
   }
 
   /**
-   * Describes every version of a key, oldest first (the last is the latest).
+   * The keys on the token: one versionless reference per {@code CKA_LABEL} of a private key (of
+   * any type: an EC key is listed, and described as such), sorted by name. Labels no reference can
+   * name (empty, with control characters) are left out.
    *
-   * @param key the key (a version in it is ignored)
-   * @return the descriptions; empty if the key does not exist
-   * @throws IllegalArgumentException if the provider does not serve {@code key}
+   * @return the keys
+   * @throws dev.cmk.api.KeyAccessDeniedException if the token refuses
    * @throws dev.cmk.api.KeyProviderUnavailableException on transient failures
    */
+  @Override
+  public List<KeyReference> listKeys() {
+    List<String> labels =
+        connection.call(
+            "list keys",
+            null,
+            s -> {
+              List<String> found = KeyObjects.labels(s);
+              if (found.isEmpty()) {
+                TokenConnection.requireLogin(s); // a logged-out session finds nothing
+              }
+              return found;
+            });
+    List<KeyReference> out = new ArrayList<>(labels.size());
+    for (String label : labels) {
+      try {
+        out.add(keyReference(label));
+      } catch (IllegalArgumentException e) {
+        // a label no key reference can carry
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Describes every version of a key, oldest first (the last is the latest): private keys of any
+   * type, so an EC key is listed as {@code EC-HSM}.
+   *
+   * @param key the key (a version in it is ignored)
+   * @return the descriptions, at least one
+   * @throws KeyNotFoundException if the key does not exist or the provider does not serve it
+   * @throws dev.cmk.api.KeyProviderUnavailableException on transient failures
+   */
+  @Override
   public List<KeyDescription> listVersions(KeyReference key) {
-    checkServed(key);
+    ServedKeys.requireServed(provider, key);
     KeyReference versionless = keyReference(key.name());
     List<KeyVersion> all =
         connection.call(
@@ -254,9 +301,7 @@ public final class Pkcs11KeyManager {
             s -> {
               List<KeyVersion> found =
                   KeyObjects.findAll(s, versionless, connection.generation(), provider.now());
-              if (found.isEmpty()) {
-                TokenConnection.requireLogin(s); // a logged-out session finds nothing
-              }
+              requireFound(found.size(), versionless); // checked logged in before it is believed
               return found;
             });
     List<KeyDescription> out = new ArrayList<>(all.size());
@@ -266,20 +311,9 @@ public final class Pkcs11KeyManager {
     return List.copyOf(out);
   }
 
-  private void checkServed(KeyReference key) {
-    Objects.requireNonNull(key, "key");
-    if (!provider.serves(key)) {
-      throw new IllegalArgumentException(
-          "key reference " + key + " is not on PKCS#11 token '" + connection.tokenLabel() + "'");
-    }
-  }
-
   private void checkVersioned(KeyReference version) {
-    Objects.requireNonNull(version, "version");
-    if (!version.isVersioned()) {
-      throw new IllegalArgumentException("a versioned key reference is required");
-    }
-    checkServed(version);
+    KeyReference.requireVersioned(version, "version");
+    ServedKeys.requireServed(provider, version);
   }
 
   private static void checkSize(int sizeBits) {

@@ -1,6 +1,7 @@
 package dev.cmk.softhsm;
 
 import dev.cmk.api.KeyReference;
+import dev.cmk.api.spi.SecretSource;
 import java.nio.file.Path;
 
 /**
@@ -28,16 +29,16 @@ public final class KeyTool {
         Pkcs11KeyProvider.builder()
             .library(Path.of(args[0]))
             .tokenLabel(args[1])
-            .pin(PinSource.fromEnvironment(PIN_VARIABLE))
+            .pin(SecretSource.ofEnvironment(PIN_VARIABLE))
             .build()) {
       KeyReference ref = KeyReference.parse(args[3]);
-      Pkcs11KeyManager manager = provider.keyManager();
+      Pkcs11KeyManager manager = provider.manager();
       switch (args[2]) {
         case "disable":
-          manager.disable(ref);
+          manager.setEnabled(ref, false);
           break;
         case "enable":
-          manager.enable(ref);
+          manager.setEnabled(ref, true);
           break;
         case "delete":
           manager.deleteKey(ref);

@@ -4,14 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cmk.api.spi.SecretSource;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Builder validation; nothing here needs a token. */
 class Pkcs11KeyProviderBuilderTest {
-  private static final PinSource PIN = PinSource.fromCallback("1234"::toCharArray);
+  private static final SecretSource PIN = SecretSource.ofCallback("1234"::toCharArray);
 
   @TempDir Path dir;
 
@@ -63,7 +65,7 @@ class Pkcs11KeyProviderBuilderTest {
 
   @Test
   void setters_nullArguments_nullPointerNamingParameter() {
-    Pkcs11KeyProvider.Builder b = Pkcs11KeyProvider.builder();
+    Pkcs11KeyProviderBuilder b = Pkcs11KeyProvider.builder();
     assertEquals("library", assertThrows(NullPointerException.class, () -> b.library(null)).getMessage());
     assertEquals("tokenLabel", assertThrows(NullPointerException.class, () -> b.tokenLabel(null)).getMessage());
     assertEquals("tokenSerial", assertThrows(NullPointerException.class, () -> b.tokenSerial(null)).getMessage());
@@ -76,7 +78,7 @@ class Pkcs11KeyProviderBuilderTest {
 
   @Test
   void setters_outOfRangeValues_illegalArgument() {
-    Pkcs11KeyProvider.Builder b = Pkcs11KeyProvider.builder();
+    Pkcs11KeyProviderBuilder b = Pkcs11KeyProvider.builder();
     assertThrows(IllegalArgumentException.class, () -> b.tokenLabel(""));
     assertThrows(IllegalArgumentException.class, () -> b.tokenLabel("x".repeat(33)));
     assertThrows(IllegalArgumentException.class, () -> b.slotId(-1));
@@ -84,5 +86,34 @@ class Pkcs11KeyProviderBuilderTest {
     assertThrows(IllegalArgumentException.class, () -> b.maxSessions(1025));
     assertThrows(IllegalArgumentException.class, () -> b.sessionAcquireTimeout(Duration.ZERO));
     assertThrows(IllegalArgumentException.class, () -> b.keyStateCacheTtl(Duration.ofSeconds(-1)));
+  }
+
+  @Test
+  void setters_secondCall_illegalStateNamingSetting() {
+    Pkcs11KeyProviderBuilder b =
+        Pkcs11KeyProvider.builder()
+            .library(dir.resolve("lib.so"))
+            .tokenLabel("cmk")
+            .pin(PIN)
+            .maxSessions(2)
+            .oaepFallback(OaepFallback.NATIVE_OAEP_SHA1)
+            .sessionAcquireTimeout(Duration.ofSeconds(1))
+            .keyStateCacheTtl(Duration.ZERO)
+            .clock(Clock.systemUTC())
+            .slotId(3);
+    assertEquals(
+        "library is already set",
+        assertThrows(IllegalStateException.class, () -> b.library(dir.resolve("other.so"))).getMessage());
+    assertEquals(
+        "tokenLabel is already set",
+        assertThrows(IllegalStateException.class, () -> b.tokenLabel("other")).getMessage());
+    assertThrows(IllegalStateException.class, () -> b.pin(PIN));
+    assertThrows(IllegalStateException.class, () -> b.maxSessions(4));
+    assertThrows(IllegalStateException.class, () -> b.oaepFallback(OaepFallback.RAW_RSA_WITH_SOFTWARE_OAEP));
+    assertThrows(IllegalStateException.class, () -> b.sessionAcquireTimeout(Duration.ofSeconds(2)));
+    assertThrows(IllegalStateException.class, () -> b.keyStateCacheTtl(Duration.ofSeconds(2)));
+    assertThrows(IllegalStateException.class, () -> b.clock(Clock.systemUTC()));
+    assertThrows(IllegalStateException.class, () -> b.slotId(4));
+    assertThrows(IllegalStateException.class, () -> b.tokenSerial("s").tokenSerial("t"));
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKU_SO;
 
 import dev.cmk.api.KeyReference;
+import dev.cmk.api.spi.SecretSource;
 import dev.cmk.softhsm.internal.Pkcs11Library;
 import dev.cmk.softhsm.internal.TokenConnection;
 import java.io.IOException;
@@ -46,12 +47,17 @@ final class SoftHsm {
    */
   record TestToken(String label, String userPin) {
     /** A callback PIN source for the user PIN. */
-    PinSource pin() {
-      return PinSource.fromCallback(userPin::toCharArray);
+    SecretSource pin() {
+      return SecretSource.ofCallback(userPin::toCharArray);
+    }
+
+    /** A builder with the library and this token's label, but no PIN yet (builders are set-once). */
+    Pkcs11KeyProviderBuilder providerWithoutPin() {
+      return Pkcs11KeyProvider.builder().library(library()).tokenLabel(label);
     }
 
     /** A builder for a provider on this token. */
-    Pkcs11KeyProvider.Builder provider() {
+    Pkcs11KeyProviderBuilder provider() {
       return Pkcs11KeyProvider.builder().library(library()).tokenLabel(label).pin(pin());
     }
 
@@ -265,7 +271,7 @@ final class SoftHsm {
                   .publicExponent(key.getPublicExponent()));
           return null;
         });
-    return provider.keyManager().keyReference(name).withVersion(version);
+    return provider.manager().keyReference(name).withVersion(version);
   }
 
   /**

@@ -47,7 +47,7 @@ class SoftHsmCloseIT {
   void close_whileThreadsUnwrap_inFlightCallsCompleteAndLaterCallsFailCleanly() throws Exception {
     KeyReference version;
     try (Pkcs11KeyProvider setup = token.provider().build()) {
-      version = setup.keyManager().createKey("closing", 2048);
+      version = setup.manager().createKey("closing", 2048);
     }
     int threads = 3;
     for (int round = 0; round < 5; round++) {

@@ -13,8 +13,8 @@ import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_RSA_PKCS;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_RSA_PKCS_KEY_PAIR_GEN;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_RSA_PKCS_OAEP;
 
-import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyAccessDeniedException.Reason;
+import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyReference;
@@ -94,7 +94,7 @@ class SoftHsmForgedEnvelopeIT {
   @Test
   void decrypt_forgedEnvelopeKeyWithDecryptFalse_deniedForThatRequestOnlyGuardAvailable() {
     Service service = service(OaepFallback.RAW_RSA_WITH_SOFTWARE_OAEP);
-    KeyReference f = service.admin.keyManager().createKey(unique("decrypt-off"), 2048);
+    KeyReference f = service.admin.manager().createKey(unique("decrypt-off"), 2048);
     byte[] forged = service.writeWith(f).envelope;
     // SoftHSM2 lets the owner of a modifiable private key turn CKA_DECRYPT off: verified here.
     SoftHsm.withSession(
@@ -116,9 +116,9 @@ class SoftHsmForgedEnvelopeIT {
   @Test
   void decrypt_forgedEnvelopeKeyDisabledByKeyManager_deniedForThatRequestOnlyGuardAvailable() {
     Service service = service(OaepFallback.RAW_RSA_WITH_SOFTWARE_OAEP);
-    KeyReference f = service.admin.keyManager().createKey(unique("disabled"), 2048);
+    KeyReference f = service.admin.manager().createKey(unique("disabled"), 2048);
     byte[] forged = service.writeWith(f).envelope;
-    service.admin.keyManager().disable(f); // CKA_DECRYPT and CKA_UNWRAP false
+    service.admin.manager().setEnabled(f, false); // CKA_DECRYPT and CKA_UNWRAP false
 
     KeyAccessDeniedException e = service.assertForgeryIsolated(forged, KeyAccessDeniedException.class);
     assertEquals(Reason.KEY_DISABLED, e.reason());
@@ -127,9 +127,9 @@ class SoftHsmForgedEnvelopeIT {
   @Test
   void decrypt_forgedEnvelopeNamesSecretKeyObject_operationNotPermittedGuardAvailable() {
     Service service = service(OaepFallback.RAW_RSA_WITH_SOFTWARE_OAEP);
-    KeyReference f = service.admin.keyManager().createKey(unique("wrong-type"), 2048);
+    KeyReference f = service.admin.manager().createKey(unique("wrong-type"), 2048);
     byte[] forged = service.writeWith(f).envelope;
-    service.admin.keyManager().deleteKey(f);
+    service.admin.manager().deleteKey(f);
     // An AES key now carries the version's label and id: an object of the wrong type.
     SoftHsm.withSession(
         service.admin,
@@ -153,7 +153,7 @@ class SoftHsmForgedEnvelopeIT {
   @Test
   void decrypt_forgedEnvelopeNamesPublicKeyOnly_operationNotPermittedGuardAvailable() {
     Service service = service(OaepFallback.RAW_RSA_WITH_SOFTWARE_OAEP);
-    KeyReference f = service.admin.keyManager().createKey(unique("public-only"), 2048);
+    KeyReference f = service.admin.manager().createKey(unique("public-only"), 2048);
     byte[] forged = service.writeWith(f).envelope;
     SoftHsm.withSession(
         service.admin,
@@ -179,9 +179,9 @@ class SoftHsmForgedEnvelopeIT {
   @Test
   void decrypt_forgedEnvelopeVersionGone_keyNotFoundGuardAvailable() {
     Service service = service(OaepFallback.RAW_RSA_WITH_SOFTWARE_OAEP);
-    KeyReference f = service.admin.keyManager().createKey(unique("gone"), 2048);
+    KeyReference f = service.admin.manager().createKey(unique("gone"), 2048);
     byte[] forged = service.writeWith(f).envelope;
-    service.admin.keyManager().deleteKey(f);
+    service.admin.manager().deleteKey(f);
 
     KeyNotFoundException e = service.assertForgeryIsolated(forged, KeyNotFoundException.class);
     assertEquals(Optional.of(f), e.keyReference());
@@ -367,7 +367,7 @@ class SoftHsmForgedEnvelopeIT {
 
   private Service service(OaepFallback fallback) {
     try (Pkcs11KeyProvider p = token.provider().build()) {
-      return new Service(fallback, p.keyManager().createKey(unique("service"), 2048));
+      return new Service(fallback, p.manager().createKey(unique("service"), 2048));
     }
   }
 
@@ -429,7 +429,7 @@ class SoftHsmForgedEnvelopeIT {
                         .wrap(true)
                         .modulusBits(2048)
                         .publicExponent(F4))));
-    KeyReference ref = provider.keyManager().keyReference(name).withVersion(version);
+    KeyReference ref = provider.manager().keyReference(name).withVersion(version);
     if (!toClose.contains(provider)) {
       provider.close();
     }

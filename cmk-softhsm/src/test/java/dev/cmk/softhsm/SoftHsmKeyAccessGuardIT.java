@@ -259,7 +259,7 @@ class SoftHsmKeyAccessGuardIT {
    * refused a few times. Returns with the traffic still running.
    */
   private Tripped disableMidTraffic(String keyName) throws Exception {
-    KeyReference version = provider.keyManager().createKey(keyName, 2048);
+    KeyReference version = provider.manager().createKey(keyName, 2048);
 
     // Envelopes written by another instance, a data key each, so that the guarded instance
     // really unwraps in the token before the traffic starts.

@@ -42,7 +42,7 @@ class SoftHsmKeyPolicyIT {
     SoftHsm.TestToken token = SoftHsm.createToken("policy-it");
     clock = ManualClock.create();
     provider = token.provider().clock(clock).build();
-    version = provider.keyManager().createKey("policy", 2048);
+    version = provider.manager().createKey("policy", 2048);
   }
 
   @AfterAll

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.api.KeyAccessDeniedException;
+import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.SecretBytes;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.api.spi.ProviderDiscovery;
+import dev.cmk.api.spi.SecretSource;
 import dev.cmk.softhsm.internal.TokenConnection;
 import dev.cmk.testkit.ManualClock;
 import java.io.PrintWriter;
@@ -49,7 +51,7 @@ class SoftHsmLoginIT {
   }
 
   /** The configuration error that {@code builder.build()} must throw. */
-  private static IllegalStateException buildRefused(Pkcs11KeyProvider.Builder builder) {
+  private static IllegalStateException buildRefused(Pkcs11KeyProviderBuilder builder) {
     return assertThrows(IllegalStateException.class, builder::build);
   }
 
@@ -57,10 +59,10 @@ class SoftHsmLoginIT {
   void build_wrongPin_configurationErrorWithoutThePin() {
     String wrong = "wrong-" + token.userPin().substring(0, 6) + "-4711";
     IllegalStateException e =
-        buildRefused(token.provider().pin(PinSource.fromCallback(wrong::toCharArray)));
+        buildRefused(token.providerWithoutPin().pin(SecretSource.ofCallback(wrong::toCharArray)));
     assertTrue(e.getMessage().contains("CKR_PIN_INCORRECT"), e.getMessage());
     assertTrue(e.getMessage().contains(token.label()), e.getMessage());
-    assertTrue(e.getMessage().contains("PinSource[callback]"), e.getMessage());
+    assertTrue(e.getMessage().contains("SecretSource[PKCS#11 PIN from callback]"), e.getMessage());
     assertNoPin(e, wrong, token.userPin());
   }
 
@@ -69,10 +71,10 @@ class SoftHsmLoginIT {
     try (Pkcs11KeyProvider good = token.provider().build()) {
       String wrong = "not-the-pin-123";
       IllegalStateException e =
-          buildRefused(token.provider().pin(PinSource.fromCallback(wrong::toCharArray)));
+          buildRefused(token.providerWithoutPin().pin(SecretSource.ofCallback(wrong::toCharArray)));
       assertTrue(e.getMessage().contains("CKR_PIN_INCORRECT"), e.getMessage());
       assertNoPin(e, wrong, token.userPin());
-      KeyReference k = good.keyManager().createKey("still-works", 2048);
+      KeyReference k = good.manager().createKey("still-works", 2048);
       assertTrue(good.describe(k).enabled(), "the logged-in provider is unaffected");
     }
   }
@@ -84,11 +86,11 @@ class SoftHsmLoginIT {
     String wrong = "wrong-" + token.userPin().substring(0, 4) + "-0815";
     try (Pkcs11KeyProvider p =
         token
-            .provider()
-            .pin(PinSource.fromCallback(() -> pin.get().toCharArray()))
+            .providerWithoutPin()
+            .pin(SecretSource.ofCallback(() -> pin.get().toCharArray()))
             .clock(clock)
             .build()) {
-      KeyReference k = p.keyManager().createKey("relogin", 2048);
+      KeyReference k = p.manager().createKey("relogin", 2048);
       WrappedKey w = p.wrap(k, SecretBytes.copyOf(new byte[32]));
       TokenConnection c = p.connection();
       pin.set(wrong);
@@ -124,22 +126,41 @@ class SoftHsmLoginIT {
   @Test
   void build_pinFromFile_logsIn() throws Exception {
     Path pinFile = Files.writeString(dir.resolve("pin"), token.userPin() + "\n");
-    try (Pkcs11KeyProvider p = token.provider().pin(PinSource.fromFile(pinFile)).build()) {
+    try (Pkcs11KeyProvider p = token.providerWithoutPin().pin(SecretSource.ofFile(pinFile)).build()) {
       assertEquals(token.label(), p.tokenLabel());
-      assertTrue(p.keyManager().listVersions(p.keyManager().keyReference("nothing-here")).isEmpty());
+      KeyReference k = p.manager().createKey("from-pin-file", 2048);
+      assertTrue(p.manager().listKeys().contains(k.versionless()), "a logged-in session sees it");
+      assertThrows(
+          KeyNotFoundException.class,
+          () -> p.manager().listVersions(p.manager().keyReference("nothing-here")));
     }
   }
 
   @Test
   void build_pinFileMissing_configurationErrorNamingFile() {
     Path missing = dir.resolve("absent-pin");
-    IllegalStateException e = buildRefused(token.provider().pin(PinSource.fromFile(missing)));
+    IllegalStateException e = buildRefused(token.providerWithoutPin().pin(SecretSource.ofFile(missing)));
     assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
   }
 
   @Test
+  void build_pinLongerThan256Characters_refusedBeforeLoginNamingThePinNotItsValue() {
+    String tooLong = "7".repeat(Pkcs11KeyProviderBuilder.MAX_PIN_LENGTH + 1);
+    IllegalStateException e =
+        buildRefused(token.providerWithoutPin().pin(SecretSource.ofCallback(tooLong::toCharArray)));
+    assertTrue(
+        e.getMessage().contains("PKCS#11 PIN from callback is empty or longer than 256"),
+        e.getMessage());
+    assertFalse(e.getMessage().contains(tooLong));
+  }
+
+  @Test
   void build_unknownTokenLabel_configurationErrorNamingLabel() {
-    IllegalStateException e = buildRefused(token.provider().tokenLabel("no-such-token"));
+    IllegalStateException e = buildRefused(
+            Pkcs11KeyProvider.builder()
+                .library(SoftHsm.library())
+                .pin(token.pin())
+                .tokenLabel("no-such-token"));
     assertTrue(e.getMessage().contains("no-such-token"), e.getMessage());
   }
 
@@ -154,7 +175,7 @@ class SoftHsmLoginIT {
               .pin(token.pin())
               .build()) {
         assertEquals(token.label(), bySerial.tokenLabel());
-        KeyReference k = byLabel.keyManager().createKey("by-serial", 2048);
+        KeyReference k = byLabel.manager().createKey("by-serial", 2048);
         assertTrue(bySerial.serves(KeyReference.parse(k + ";serial=" + serial)));
         assertEquals(k, bySerial.describe(k).reference());
       }
@@ -175,7 +196,7 @@ class SoftHsmLoginIT {
         ProviderDiscovery.discover(SoftHsmLoginIT.class.getClassLoader()).get("pkcs11").create(settings)) {
       assertEquals("pkcs11", p.id());
       Pkcs11KeyProvider pkcs11 = (Pkcs11KeyProvider) p;
-      KeyReference k = pkcs11.keyManager().createKey("from-factory", 2048);
+      KeyReference k = pkcs11.manager().createKey("from-factory", 2048);
       assertEquals(
           dev.cmk.api.WrapAlgorithm.RSA_OAEP_SHA1,
           p.wrap(k, dev.cmk.api.SecretBytes.copyOf(new byte[32])).algorithm());

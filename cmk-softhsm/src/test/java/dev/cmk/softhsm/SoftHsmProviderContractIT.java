@@ -29,25 +29,21 @@ class SoftHsmProviderContractIT extends KeyEncryptionKeyProviderContract {
 
   @Override
   protected KeyReference createKey(String name, int sizeBits) {
-    return provider.keyManager().createKey(name, sizeBits);
+    return provider.manager().createKey(name, sizeBits);
   }
 
   @Override
   protected KeyReference rotateKey(KeyReference key) {
-    return provider.keyManager().rotateKey(key);
+    return provider.manager().rotateKey(key);
   }
 
   @Override
   protected void setEnabled(KeyReference version, boolean enabled) {
-    if (enabled) {
-      provider.keyManager().enable(version);
-    } else {
-      provider.keyManager().disable(version);
-    }
+    provider.manager().setEnabled(version, enabled);
   }
 
   @Override
   protected void deleteKey(KeyReference key) {
-    provider.keyManager().deleteKey(key);
+    provider.manager().deleteKey(key);
   }
 }

@@ -28,10 +28,11 @@ import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
 import dev.cmk.api.SecretBytes;
+import dev.cmk.api.TokenProtection;
 import dev.cmk.api.VaultProtection;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
-import dev.cmk.softhsm.internal.RsaOaep;
+import dev.cmk.api.spi.KeyManager;
 import dev.cmk.softhsm.internal.WycheproofOaep;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +41,7 @@ import java.security.SecureRandom;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -71,7 +73,7 @@ class SoftHsmProviderIT {
     token = SoftHsm.createToken("provider-it");
     provider = token.provider().build();
     sha1Provider = token.provider().oaepFallback(OaepFallback.NATIVE_OAEP_SHA1).build();
-    key2048 = provider.keyManager().createKey("shared-2048", 2048);
+    key2048 = provider.manager().createKey("shared-2048", 2048);
     importedPrivate = softwareRsa2048();
     imported = SoftHsm.importKeyPair(provider, "imported", "v0001", importedPrivate);
   }
@@ -109,13 +111,13 @@ class SoftHsmProviderIT {
 
   private static byte[] jdkEncrypt(RSAPublicKey key, WrapAlgorithm alg, byte[] message) throws Exception {
     Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding");
-    c.init(Cipher.ENCRYPT_MODE, key, RsaOaep.parameters(alg));
+    c.init(Cipher.ENCRYPT_MODE, key, alg.oaepParameters());
     return c.doFinal(message);
   }
 
   private static byte[] jdkDecrypt(RSAPrivateCrtKey key, WrapAlgorithm alg, byte[] ciphertext) throws Exception {
     Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding");
-    c.init(Cipher.DECRYPT_MODE, key, RsaOaep.parameters(alg));
+    c.init(Cipher.DECRYPT_MODE, key, alg.oaepParameters());
     return c.doFinal(ciphertext);
   }
 
@@ -123,7 +125,7 @@ class SoftHsmProviderIT {
   @ValueSource(ints = {2048, 3072})
   void wrapUnwrap_keySize_roundTripsWithOaep256(int size) {
     KeyReference version =
-        size == 2048 ? key2048 : provider.keyManager().createKey("round-trip-" + size, size);
+        size == 2048 ? key2048 : provider.manager().createKey("round-trip-" + size, size);
     SecretBytes dataKey = dataKey();
     WrappedKey wrapped = provider.wrap(version, dataKey);
     assertEquals(WrapAlgorithm.RSA_OAEP_256, wrapped.algorithm());
@@ -314,7 +316,7 @@ class SoftHsmProviderIT {
 
   @Test
   void rotate_newVersion_becomesLatestAndOldStillUnwraps() {
-    Pkcs11KeyManager m = provider.keyManager();
+    Pkcs11KeyManager m = provider.manager();
     KeyReference v1 = m.createKey("rotating", 2048);
     SecretBytes dataKey = dataKey();
     WrappedKey old = provider.wrap(v1, dataKey);
@@ -331,7 +333,7 @@ class SoftHsmProviderIT {
 
   @Test
   void rotate_afterLatestVersionDeleted_newIdAndOldWrappedKeyNotFound() {
-    Pkcs11KeyManager m = provider.keyManager();
+    Pkcs11KeyManager m = provider.manager();
     KeyReference v1 = m.createKey("reused-version", 2048);
     KeyReference v2 = m.rotateKey(v1);
     WrappedKey underV2 = provider.wrap(v2, dataKey());
@@ -345,7 +347,7 @@ class SoftHsmProviderIT {
 
   @Test
   void createKey_afterKeyDeleted_newIdAndOldWrappedKeyNotFound() {
-    Pkcs11KeyManager m = provider.keyManager();
+    Pkcs11KeyManager m = provider.manager();
     KeyReference first = m.createKey("recreated", 2048);
     WrappedKey old = provider.wrap(first, dataKey());
     m.deleteKey(first);
@@ -360,7 +362,7 @@ class SoftHsmProviderIT {
     assertEquals(legacy, provider.resolveLatest(legacy.versionless()));
     SecretBytes dataKey = dataKey();
     WrappedKey w = provider.wrap(legacy, dataKey);
-    KeyReference next = provider.keyManager().rotateKey(legacy);
+    KeyReference next = provider.manager().rotateKey(legacy);
     assertTrue(next.version().orElseThrow().startsWith("v0002-"), next.toString());
     assertEquals(next, provider.resolveLatest(legacy.versionless()));
     assertEquals(dataKey, provider.unwrap(w));
@@ -374,7 +376,7 @@ class SoftHsmProviderIT {
     assertEquals(KeyType.RSA, provider.describe(extractable.versionless()).keyType());
     assertEquals(
         List.of(KeyType.RSA),
-        provider.keyManager().listVersions(extractable).stream().map(KeyDescription::keyType).toList());
+        provider.manager().listVersions(extractable).stream().map(KeyDescription::keyType).toList());
     SecretBytes dataKey = dataKey();
     assertEquals(dataKey, provider.unwrap(provider.wrap(extractable, dataKey)), "still usable");
     // Imported sensitive and not extractable: the material existed outside the token
@@ -385,7 +387,7 @@ class SoftHsmProviderIT {
 
   @Test
   void unwrap_ciphertextOfOtherVersion_invalidCiphertext() {
-    Pkcs11KeyManager m = provider.keyManager();
+    Pkcs11KeyManager m = provider.manager();
     KeyReference v1 = m.createKey("cross-version", 2048);
     KeyReference v2 = m.rotateKey(v1);
     WrappedKey underV1 = provider.wrap(v1, dataKey());
@@ -395,22 +397,22 @@ class SoftHsmProviderIT {
 
   @Test
   void disable_thenEnable_describeAndUnwrapFollow() {
-    Pkcs11KeyManager m = provider.keyManager();
+    Pkcs11KeyManager m = provider.manager();
     KeyReference v1 = m.createKey("toggled", 2048);
     WrappedKey w = provider.wrap(v1, dataKey());
-    m.disable(v1);
+    m.setEnabled(v1, false);
     assertFalse(provider.describe(v1).enabled());
     KeyAccessDeniedException denied = assertThrows(KeyAccessDeniedException.class, () -> provider.unwrap(w));
     assertEquals(KeyAccessDeniedException.Reason.KEY_DISABLED, denied.reason());
     assertThrows(KeyAccessDeniedException.class, () -> provider.wrap(v1, dataKey()));
-    m.enable(v1);
+    m.setEnabled(v1, true);
     assertTrue(provider.describe(v1).enabled());
     provider.unwrap(w);
   }
 
   @Test
   void deleteVersion_onlyThatVersionGone() {
-    Pkcs11KeyManager m = provider.keyManager();
+    Pkcs11KeyManager m = provider.manager();
     KeyReference v1 = m.createKey("pruned", 2048);
     KeyReference v2 = m.rotateKey(v1);
     m.deleteVersion(v1);
@@ -421,9 +423,72 @@ class SoftHsmProviderIT {
 
   @Test
   void createKey_existingNameOrBadSize_refused() {
-    Pkcs11KeyManager m = provider.keyManager();
+    Pkcs11KeyManager m = provider.manager();
     assertThrows(IllegalStateException.class, () -> m.createKey(key2048.name(), 2048));
     assertThrows(IllegalArgumentException.class, () -> m.createKey("small", 1024));
+  }
+
+  @Test
+  void keyManager_referenceNotServed_keyNotFoundLikeTheProvider() {
+    Pkcs11KeyManager m = provider.manager();
+    KeyReference otherToken = KeyReference.parse("pkcs11:token=other;object=" + key2048.name());
+    KeyReference otherVersion = otherToken.withVersion(key2048.version().orElseThrow());
+    assertThrows(KeyNotFoundException.class, () -> m.rotateKey(otherToken));
+    assertThrows(KeyNotFoundException.class, () -> m.setEnabled(otherVersion, false));
+    assertThrows(KeyNotFoundException.class, () -> m.deleteKey(otherToken));
+    assertThrows(KeyNotFoundException.class, () -> m.deleteVersion(otherVersion));
+    assertThrows(KeyNotFoundException.class, () -> m.listVersions(otherToken));
+    IllegalArgumentException versionless =
+        assertThrows(IllegalArgumentException.class, () -> m.setEnabled(key2048.versionless(), false));
+    assertTrue(versionless.getMessage().startsWith("version must name a key version"), versionless.getMessage());
+    assertEquals(Optional.of(m), provider.keyManager());
+    assertEquals(Set.of(KeyManager.Capability.DELETE_VERSION), m.capabilities());
+    assertThrows(UnsupportedOperationException.class, () -> m.recoverKey(key2048));
+  }
+
+  @Test
+  void createKey_labelWithSpacesAndUnderscore_isNamedAndUsableByItsReference() {
+    KeyReference v1 = provider.manager().createKey("Patient data_2026 #1", 2048);
+    assertEquals("Patient data_2026 #1", v1.name());
+    assertTrue(v1.toString().contains("object=Patient%20data_2026%20%231;"), v1.toString());
+    KeyReference parsed = KeyReference.parse(v1.toString());
+    SecretBytes dataKey = dataKey();
+    assertEquals(dataKey, provider.unwrap(provider.wrap(parsed, dataKey)));
+    assertEquals(v1, provider.resolveLatest(parsed.versionless()));
+  }
+
+  @Test
+  void listKeys_everyPrivateKeyLabelOnce_sortedAndDescribable() {
+    List<KeyReference> keys = provider.manager().listKeys();
+    assertTrue(keys.contains(key2048.versionless()), keys.toString());
+    assertEquals(keys.stream().distinct().sorted(java.util.Comparator.comparing(KeyReference::name)).toList(), keys);
+    for (KeyReference k : keys) {
+      assertFalse(k.isVersioned(), k.toString());
+      assertFalse(provider.manager().listVersions(k).isEmpty(), k.toString());
+    }
+  }
+
+  @Test
+  void describe_generatedKey_reportsWhatTheTokenAttests() throws Exception {
+    TokenProtection p = provider.describe(key2048).tokenProtection();
+    assertEquals(
+        EnumSet.of(
+            TokenProtection.Property.PERSISTENT,
+            TokenProtection.Property.SENSITIVE,
+            TokenProtection.Property.ALWAYS_SENSITIVE,
+            TokenProtection.Property.NOT_EXTRACTABLE,
+            TokenProtection.Property.NEVER_EXTRACTABLE),
+        p.attested(),
+        "generated modifiable (so that it can be disabled) and destroyable: " + p);
+    assertEquals(Set.of(), p.unreported(), "SoftHSM2 reports every attribute");
+    assertEquals(VaultProtection.none(), provider.describe(key2048).vaultProtection());
+
+    KeyReference extractable =
+        SoftHsm.importKeyPair(provider, "extractable-attested", "v0001", softwareRsa2048(), false);
+    TokenProtection weak = provider.describe(extractable).tokenProtection();
+    assertTrue(weak.attests(TokenProtection.Property.PERSISTENT));
+    assertFalse(weak.attests(TokenProtection.Property.SENSITIVE), weak.toString());
+    assertFalse(weak.attests(TokenProtection.Property.NOT_EXTRACTABLE), weak.toString());
   }
 
   @Test

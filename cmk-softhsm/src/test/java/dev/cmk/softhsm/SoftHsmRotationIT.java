@@ -98,7 +98,7 @@ class SoftHsmRotationIT {
   private KeyReference rotateInSecondProcess(KeyReference v1) {
     SoftHsm.inSecondProcess(token, "rotate", v1.versionless());
     List<KeyReference> versions = new ArrayList<>();
-    for (KeyDescription d : provider.keyManager().listVersions(v1.versionless())) {
+    for (KeyDescription d : provider.manager().listVersions(v1.versionless())) {
       versions.add(d.reference());
     }
     assertEquals(2, versions.size(), "the second process made one new version: " + versions);
@@ -115,7 +115,7 @@ class SoftHsmRotationIT {
 
   @Test
   void writes_keyRotatedBySecondProcess_useNewVersionAfterProbeIntervalOldStillDecrypt() {
-    KeyReference v1 = provider.keyManager().createKey("rotate-pickup", 2048);
+    KeyReference v1 = provider.manager().createKey("rotate-pickup", 2048);
     EnvelopeCrypto crypto = guarded(v1);
     List<Written> underV1 = new ArrayList<>(write(crypto, "v1", 20));
     for (Written w : underV1) {
@@ -162,7 +162,7 @@ class SoftHsmRotationIT {
 
   @Test
   void rewrapAll_afterRotation_movesEveryEnvelopeAndDisablingOldVersionBreaksNothing() {
-    KeyReference v1 = provider.keyManager().createKey("rotate-rewrap", 2048);
+    KeyReference v1 = provider.manager().createKey("rotate-rewrap", 2048);
     EnvelopeCrypto crypto = guarded(v1);
     List<Written> underV1 = write(crypto, "v1", 20);
     KeyReference v2 = rotateInSecondProcess(v1);

@@ -67,7 +67,7 @@ class SoftHsmSecondProcessIT {
 
   @Test
   void unwrap_disabledBySecondProcessMidTraffic_deniedAndWorksAgainWhenEnabled() throws Exception {
-    KeyReference version = provider.keyManager().createKey("traffic", 2048);
+    KeyReference version = provider.manager().createKey("traffic", 2048);
     SecretBytes dataKey = dataKey();
     WrappedKey wrapped = provider.wrap(version, dataKey);
 
@@ -121,7 +121,7 @@ class SoftHsmSecondProcessIT {
 
   @Test
   void wrap_disabledBySecondProcess_refusedOnceCachedStateExpires() {
-    KeyReference version = provider.keyManager().createKey("wrap-cache", 2048);
+    KeyReference version = provider.manager().createKey("wrap-cache", 2048);
     provider.wrap(version, dataKey());
 
     SoftHsm.inSecondProcess(token, "disable", version);
@@ -140,7 +140,7 @@ class SoftHsmSecondProcessIT {
 
   @Test
   void unwrapAndWrap_keyDeletedBySecondProcess_keyNotFound() {
-    KeyReference version = provider.keyManager().createKey("deleted-elsewhere", 2048);
+    KeyReference version = provider.manager().createKey("deleted-elsewhere", 2048);
     WrappedKey wrapped = provider.wrap(version, dataKey());
     provider.unwrap(wrapped); // object handle now cached
 

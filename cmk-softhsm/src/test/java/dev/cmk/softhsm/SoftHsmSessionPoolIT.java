@@ -35,7 +35,7 @@ class SoftHsmSessionPoolIT {
   static void setUp() {
     token = SoftHsm.createToken("pool-it");
     provider = token.provider().maxSessions(2).build();
-    version = provider.keyManager().createKey("pooled", 2048);
+    version = provider.manager().createKey("pooled", 2048);
   }
 
   @AfterAll
@@ -148,7 +148,7 @@ class SoftHsmSessionPoolIT {
   @Test
   void calls_loggedOutThroughAnotherSession_logInAgainAndRecover() throws Exception {
     try (Pkcs11KeyProvider p = token.provider().keyStateCacheTtl(Duration.ZERO).build()) {
-      KeyReference own = p.keyManager().createKey("logout-" + RANDOM.nextInt(1_000_000), 2048);
+      KeyReference own = p.manager().createKey("logout-" + RANDOM.nextInt(1_000_000), 2048);
       SecretBytes dataKey = dataKey();
       WrappedKey w = p.wrap(own, dataKey);
       assertEquals(dataKey, p.unwrap(w));
@@ -166,7 +166,7 @@ class SoftHsmSessionPoolIT {
       SoftHsm.logoutThroughAnotherSession(p);
       assertTrue(p.describe(own).enabled());
       SoftHsm.logoutThroughAnotherSession(p);
-      assertEquals(1, p.keyManager().listVersions(own).size());
+      assertEquals(1, p.manager().listVersions(own).size());
     }
   }
 

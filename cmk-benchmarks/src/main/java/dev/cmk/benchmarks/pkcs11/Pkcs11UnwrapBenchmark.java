@@ -95,7 +95,7 @@ public class Pkcs11UnwrapBenchmark {
               .oaepFallback(fallback)
               .maxSessions(SESSIONS)
               .build();
-      KeyReference key = provider.keyManager().createKey("unwrap-bench", keySize);
+      KeyReference key = provider.manager().createKey("unwrap-bench", keySize);
       byte[] random = new byte[32];
       new SecureRandom().nextBytes(random);
       SecretBytes dataKey = SecretBytes.wrapOwned(random);

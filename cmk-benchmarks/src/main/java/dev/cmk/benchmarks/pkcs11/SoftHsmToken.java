@@ -1,6 +1,6 @@
 package dev.cmk.benchmarks.pkcs11;
 
-import dev.cmk.softhsm.PinSource;
+import dev.cmk.api.spi.SecretSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -196,8 +196,8 @@ final class SoftHsmToken implements AutoCloseable {
   }
 
   /** The user PIN, as a source that hands out a fresh copy at each login. */
-  PinSource pin() {
-    return PinSource.fromCallback(userPin::clone);
+  SecretSource pin() {
+    return SecretSource.ofCallback(userPin::clone);
   }
 
   /**

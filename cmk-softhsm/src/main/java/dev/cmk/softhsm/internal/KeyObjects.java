@@ -2,12 +2,19 @@ package dev.cmk.softhsm.internal;
 
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_ALWAYS_SENSITIVE;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_DECRYPT;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_DESTROYABLE;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_EXTRACTABLE;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_ID;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_KEY_TYPE;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_LABEL;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_MODIFIABLE;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_MODULUS;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_NEVER_EXTRACTABLE;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_PUBLIC_EXPONENT;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_SENSITIVE;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKA_TOKEN;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKK_EC;
+import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKK_RSA;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_RSA_PKCS_KEY_PAIR_GEN;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_RSA_PKCS_OAEP;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKM_RSA_X_509;
@@ -16,6 +23,9 @@ import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_TEMPLATE_INCONSISTENT
 
 import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyReference;
+import dev.cmk.api.KeyType;
+import dev.cmk.api.TokenProtection;
+import dev.cmk.api.TokenProtection.Property;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -23,7 +33,10 @@ import java.security.interfaces.RSAPublicKey;
 import java.security.spec.RSAPublicKeySpec;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.Optional;
 import org.xipki.pkcs11.wrapper.AttributeVector;
 import org.xipki.pkcs11.wrapper.KeyPairTemplate;
@@ -32,9 +45,11 @@ import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.Session;
 
 /**
- * Finds, reads, generates, changes and destroys the token objects behind cmk keys. A key is all RSA
- * key pairs whose objects share {@code CKA_LABEL} (the key name); a version is one pair, told apart
- * by {@code CKA_ID} (the ASCII bytes of the version string, see {@link Versions}). Enabled means the
+ * Finds, reads, generates, changes and destroys the token objects behind cmk keys. A key is all
+ * private keys whose objects share {@code CKA_LABEL} (the key name); a version is one of them, told
+ * apart by {@code CKA_ID} (see {@link Versions}). Only RSA pairs can wrap, but private keys of any
+ * type are found and read, so that an EC key under a cmk key's name is described as what it is
+ * (and refused by key policies naming the rule) rather than reported missing. Enabled means the
  * private key's {@code CKA_DECRYPT} is true.
  *
  * <p><b>Thread safety:</b> stateless; each call uses the caller's session only.
@@ -49,13 +64,14 @@ public final class KeyObjects {
    * One version as last read from the token.
    *
    * @param name the key name ({@code CKA_LABEL})
-   * @param version the version ({@code CKA_ID})
+   * @param version the version ({@code CKA_ID}, canonical text)
    * @param privateHandle handle of the private key object
-   * @param publicKey the public key (from the private key's {@code CKA_MODULUS} and {@code
-   *     CKA_PUBLIC_EXPONENT}, else from the public key object)
+   * @param keyType the key type: {@code RSA}/{@code RSA_HSM} for RSA keys, {@code EC}/{@code
+   *     EC_HSM}, else {@code OTHER}; the {@code _HSM} types when {@link #hsmProtected}
+   * @param publicKey the RSA public key (from the private key's {@code CKA_MODULUS} and {@code
+   *     CKA_PUBLIC_EXPONENT}, else from the public key object); {@code null} for other key types
    * @param enabled the private key's {@code CKA_DECRYPT}
-   * @param hsmProtected whether the private key never was and cannot become readable outside the
-   *     token (see {@link #hsmProtected(AttributeVector)})
+   * @param protection what the token attests about the private key
    * @param generation the connection generation the handle belongs to
    * @param readAt when {@code enabled} was read
    */
@@ -63,35 +79,58 @@ public final class KeyObjects {
       String name,
       String version,
       long privateHandle,
+      KeyType keyType,
       RSAPublicKey publicKey,
       boolean enabled,
-      boolean hsmProtected,
+      TokenProtection protection,
       long generation,
       Instant readAt) {
 
-    /** The modulus size in bits. */
+    /** Whether this is an RSA key pair, the only kind that wraps cmk data keys. */
+    public boolean isRsa() {
+      return publicKey != null;
+    }
+
+    /** The modulus size in bits; 0 for keys that are not RSA. */
     public int sizeBits() {
-      return publicKey.getModulus().bitLength();
+      return isRsa() ? publicKey.getModulus().bitLength() : 0;
     }
 
     /** The modulus size in bytes (length of every ciphertext). */
     public int modulusBytes() {
-      return RsaOaep.modulusBytes(publicKey.getModulus());
+      return RawRsa.modulusBytes(publicKey.getModulus());
     }
 
     /** The same version with a fresh enabled state. */
     public KeyVersion withEnabled(boolean enabled, Instant readAt) {
       return new KeyVersion(
-          name, version, privateHandle, publicKey, enabled, hsmProtected, generation, readAt);
+          name, version, privateHandle, keyType, publicKey, enabled, protection, generation, readAt);
+    }
+
+    /**
+     * Throws unless this version can wrap and unwrap cmk data keys (an RSA key pair).
+     *
+     * @throws KeyAccessDeniedException {@code OPERATION_NOT_PERMITTED} for other key types
+     */
+    public KeyVersion requireRsa(KeyReference reference) {
+      if (!isRsa()) {
+        throw new KeyAccessDeniedException(
+            "the key version is a " + keyType.jwkName() + " key; cmk wraps data keys with RSA keys",
+            KeyAccessDeniedException.Reason.OPERATION_NOT_PERMITTED,
+            reference);
+      }
+      return this;
     }
   }
 
+  /** Private keys of any type labelled {@code name}. */
   private static AttributeVector privateKeys(String name) {
-    return AttributeVector.newRSAPrivateKey().label(name);
+    return AttributeVector.newPrivateKey().label(name);
   }
 
+  /** Public keys of any type labelled {@code name}. */
   private static AttributeVector publicKeys(String name) {
-    return AttributeVector.newRSAPublicKey().label(name);
+    return AttributeVector.newPublicKey().label(name);
   }
 
   /**
@@ -174,19 +213,33 @@ public final class KeyObjects {
         session.getAttrValues(
             handle,
             CKA_ID,
-            CKA_MODULUS,
-            CKA_PUBLIC_EXPONENT,
+            CKA_KEY_TYPE,
             CKA_DECRYPT,
+            CKA_TOKEN,
             CKA_SENSITIVE,
             CKA_EXTRACTABLE,
             CKA_ALWAYS_SENSITIVE,
-            CKA_NEVER_EXTRACTABLE);
+            CKA_NEVER_EXTRACTABLE,
+            CKA_MODIFIABLE,
+            CKA_DESTROYABLE);
     Optional<String> version = Versions.fromId(a.id());
     if (version.isEmpty()) {
       return Optional.empty();
     }
-    BigInteger modulus = a.modulus();
-    BigInteger exponent = a.publicExponent();
+    TokenProtection protection = protection(a);
+    boolean hsm = hsmProtected(protection);
+    boolean enabled = Boolean.TRUE.equals(a.decrypt());
+    Long type = a.keyType();
+    if (type == null || type != CKK_RSA) {
+      KeyType keyType =
+          type != null && type == CKK_EC ? (hsm ? KeyType.EC_HSM : KeyType.EC) : KeyType.OTHER;
+      return Optional.of(
+          new KeyVersion(
+              name, version.get(), handle, keyType, null, enabled, protection, generation, now));
+    }
+    AttributeVector rsa = session.getAttrValues(handle, CKA_MODULUS, CKA_PUBLIC_EXPONENT);
+    BigInteger modulus = rsa.modulus();
+    BigInteger exponent = rsa.publicExponent();
     if (modulus == null || exponent == null) {
       long[] pub =
           session.findObjectsSingle(publicKeys(name).id(Versions.toId(version.get())), 1);
@@ -205,9 +258,10 @@ public final class KeyObjects {
             name,
             version.get(),
             handle,
+            hsm ? KeyType.RSA_HSM : KeyType.RSA,
             publicKey(modulus, exponent),
-            Boolean.TRUE.equals(a.decrypt()),
-            hsmProtected(a),
+            enabled,
+            protection,
             generation,
             now));
   }
@@ -228,18 +282,48 @@ public final class KeyObjects {
   }
 
   /**
-   * Whether a private key counts as HSM-protected: {@code CKA_SENSITIVE} true and {@code
-   * CKA_EXTRACTABLE} false now, and {@code CKA_ALWAYS_SENSITIVE} and {@code CKA_NEVER_EXTRACTABLE}
-   * not false (a token that does not report them is not held to them). Keys generated by this
-   * module qualify; a key imported in plaintext ({@code C_CreateObject}, {@code C_UnwrapKey}) has
-   * {@code CKA_ALWAYS_SENSITIVE} and {@code CKA_NEVER_EXTRACTABLE} false, because its material was
-   * outside the token, and does not.
+   * What the token attests about a private key, from its {@code CKA_TOKEN}, {@code
+   * CKA_SENSITIVE}, {@code CKA_ALWAYS_SENSITIVE}, {@code CKA_EXTRACTABLE}, {@code
+   * CKA_NEVER_EXTRACTABLE}, {@code CKA_MODIFIABLE} and {@code CKA_DESTROYABLE}; an attribute the
+   * token does not report (read as {@code null}) is {@linkplain TokenProtection#unreported()
+   * unreported}.
    */
-  static boolean hsmProtected(AttributeVector privateKey) {
-    return Boolean.TRUE.equals(privateKey.sensitive())
-        && Boolean.FALSE.equals(privateKey.extractable())
-        && !Boolean.FALSE.equals(privateKey.alwaysSensitive())
-        && !Boolean.FALSE.equals(privateKey.neverExtractable());
+  static TokenProtection protection(AttributeVector privateKey) {
+    Set<Property> attested = EnumSet.noneOf(Property.class);
+    Set<Property> unreported = EnumSet.noneOf(Property.class);
+    classify(Property.PERSISTENT, privateKey.token(), attested, unreported);
+    classify(Property.SENSITIVE, privateKey.sensitive(), attested, unreported);
+    classify(Property.ALWAYS_SENSITIVE, privateKey.alwaysSensitive(), attested, unreported);
+    classify(Property.NOT_EXTRACTABLE, privateKey.extractable(), attested, unreported);
+    classify(Property.NEVER_EXTRACTABLE, privateKey.neverExtractable(), attested, unreported);
+    classify(Property.NOT_MODIFIABLE, privateKey.modifiable(), attested, unreported);
+    classify(Property.NOT_DESTROYABLE, privateKey.destroyable(), attested, unreported);
+    return new TokenProtection(attested, unreported);
+  }
+
+  private static void classify(
+      Property property, Boolean value, Set<Property> attested, Set<Property> unreported) {
+    if (value == null) {
+      unreported.add(property);
+    } else if (value == property.value()) {
+      attested.add(property);
+    }
+  }
+
+  /**
+   * Whether a private key counts as HSM-protected (key type {@code RSA-HSM}, {@code EC-HSM}):
+   * {@code CKA_SENSITIVE} true and {@code CKA_EXTRACTABLE} false now, and {@code
+   * CKA_ALWAYS_SENSITIVE} and {@code CKA_NEVER_EXTRACTABLE} not false (a token that does not report
+   * them is not held to them). Keys generated in the token qualify; a key imported in plaintext
+   * ({@code C_CreateObject}, {@code C_UnwrapKey}, {@code softhsm2-util --import}) has {@code
+   * CKA_ALWAYS_SENSITIVE} and {@code CKA_NEVER_EXTRACTABLE} false, because its material was outside
+   * the token, and does not.
+   */
+  static boolean hsmProtected(TokenProtection p) {
+    return p.attests(Property.SENSITIVE)
+        && p.attests(Property.NOT_EXTRACTABLE)
+        && p.holdsWhereReported(Property.ALWAYS_SENSITIVE)
+        && p.holdsWhereReported(Property.NEVER_EXTRACTABLE);
   }
 
   private static RSAPublicKey publicKey(BigInteger modulus, BigInteger exponent) {
@@ -254,6 +338,18 @@ public final class KeyObjects {
   /** The private key's current {@code CKA_DECRYPT}. */
   public static boolean readEnabled(Session session, long privateHandle) throws PKCS11Exception {
     return Boolean.TRUE.equals(session.getAttrValues(privateHandle, CKA_DECRYPT).decrypt());
+  }
+
+  /** The distinct {@code CKA_LABEL}s of the token's private keys, sorted; unlabelled keys left out. */
+  public static List<String> labels(Session session) throws PKCS11Exception {
+    TreeSet<String> labels = new TreeSet<>();
+    for (long handle : session.findAllObjectsSingle(AttributeVector.newPrivateKey())) {
+      String label = session.getAttrValues(handle, CKA_LABEL).label();
+      if (label != null && !label.isEmpty()) {
+        labels.add(label);
+      }
+    }
+    return List.copyOf(labels);
   }
 
   /** Whether any key object (public or private) carries label {@code name}. */

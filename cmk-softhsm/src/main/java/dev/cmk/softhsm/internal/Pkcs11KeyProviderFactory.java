@@ -3,11 +3,10 @@ package dev.cmk.softhsm.internal;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.api.spi.KeyEncryptionKeyProviderFactory;
 import dev.cmk.softhsm.OaepFallback;
-import dev.cmk.softhsm.PinSource;
+import dev.cmk.api.spi.ProviderSettings;
+import dev.cmk.softhsm.Pkcs11KeyProviderBuilder;
 import dev.cmk.softhsm.Pkcs11KeyProvider;
-import java.nio.file.Path;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -45,78 +44,34 @@ public final class Pkcs11KeyProviderFactory implements KeyEncryptionKeyProviderF
   /**
    * {@inheritDoc}
    *
+   * @throws IllegalArgumentException for unknown, missing or invalid settings, as {@link
+   *     ProviderSettings} words them
    * @throws IllegalStateException if the provider cannot connect (see {@link
-   *     Pkcs11KeyProvider.Builder#build()})
+   *     Pkcs11KeyProviderBuilder#build()})
    */
   @Override
   public KeyEncryptionKeyProvider create(Map<String, String> settings) {
-    Objects.requireNonNull(settings, "settings");
-    for (String key : settings.keySet()) {
-      if (!KEYS.contains(key)) {
-        throw new IllegalArgumentException(
-            "unknown pkcs11 provider setting '" + key + "'; known: " + KEYS);
-      }
+    ProviderSettings p = ProviderSettings.of(Pkcs11KeyProvider.ID, settings, KEYS);
+    Pkcs11KeyProviderBuilder b = Pkcs11KeyProvider.builder().library(p.requiredPath("library"));
+    switch (p.exactlyOneOf("token", "token-serial", "slot-id")) {
+      case "token":
+        b.tokenLabel(p.required("token"));
+        break;
+      case "token-serial":
+        b.tokenSerial(p.required("token-serial"));
+        break;
+      default:
+        b.slotId(p.optionalLong("slot-id", 0, Long.MAX_VALUE).orElseThrow());
+        break;
     }
-    Pkcs11KeyProvider.Builder b = Pkcs11KeyProvider.builder();
-    String library = settings.get("library");
-    if (library == null || library.isBlank()) {
-      throw new IllegalArgumentException("pkcs11 provider setting 'library' is required");
-    }
-    b.library(Path.of(library));
-    int tokenSettings = 0;
-    if (settings.containsKey("token")) {
-      b.tokenLabel(settings.get("token"));
-      tokenSettings++;
-    }
-    if (settings.containsKey("token-serial")) {
-      b.tokenSerial(settings.get("token-serial"));
-      tokenSettings++;
-    }
-    if (settings.containsKey("slot-id")) {
-      b.slotId(parseLong("slot-id", settings.get("slot-id")));
-      tokenSettings++;
-    }
-    if (tokenSettings != 1) {
-      throw new IllegalArgumentException(
-          "exactly one of the pkcs11 provider settings 'token', 'token-serial' and 'slot-id' is"
-              + " required");
-    }
-    String pinFile = settings.get("pin-file");
-    String pinEnv = settings.get("pin-env");
-    if ((pinFile == null) == (pinEnv == null)) {
-      throw new IllegalArgumentException(
-          "exactly one of the pkcs11 provider settings 'pin-file' and 'pin-env' is required");
-    }
-    b.pin(pinFile != null ? PinSource.fromFile(Path.of(pinFile)) : PinSource.fromEnvironment(pinEnv));
-    String fallback = settings.get("oaep-fallback");
-    if (fallback != null) {
-      switch (fallback) {
-        case "raw-rsa":
-          b.oaepFallback(OaepFallback.RAW_RSA_WITH_SOFTWARE_OAEP);
-          break;
-        case "native-oaep-sha1":
-          b.oaepFallback(OaepFallback.NATIVE_OAEP_SHA1);
-          break;
-        default:
-          throw new IllegalArgumentException(
-              "pkcs11 provider setting 'oaep-fallback' must be raw-rsa or native-oaep-sha1");
-      }
-    }
-    if (settings.containsKey("max-sessions")) {
-      long max = parseLong("max-sessions", settings.get("max-sessions"));
-      if (max < 1 || max > 1024) {
-        throw new IllegalArgumentException("pkcs11 provider setting 'max-sessions' must be 1-1024");
-      }
-      b.maxSessions((int) max);
-    }
+    b.pin(p.secretSource("pin-file", "pin-env"));
+    p.optionalChoice(
+            "oaep-fallback",
+            Map.of(
+                "raw-rsa", OaepFallback.RAW_RSA_WITH_SOFTWARE_OAEP,
+                "native-oaep-sha1", OaepFallback.NATIVE_OAEP_SHA1))
+        .ifPresent(b::oaepFallback);
+    p.optionalLong("max-sessions", 1, 1024).ifPresent(max -> b.maxSessions(max.intValue()));
     return b.build();
-  }
-
-  private static long parseLong(String key, String value) {
-    try {
-      return Long.parseLong(value);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("pkcs11 provider setting '" + key + "' must be a number");
-    }
   }
 }

@@ -12,8 +12,9 @@ public final class References {
   private References() {}
 
   /**
-   * The reference of key {@code name} (version {@code version}, or versionless when {@code null})
-   * on the token labelled {@code tokenLabel}.
+   * The reference of key {@code name} (version {@code version}, the canonical text of a {@code
+   * CKA_ID} as {@link Versions} makes it, or versionless when {@code null}) on the token labelled
+   * {@code tokenLabel}.
    *
    * @throws IllegalArgumentException if the name or version breaks {@link KeyReference}'s rules
    */
@@ -22,10 +23,9 @@ public final class References {
     Objects.requireNonNull(name, "name");
     StringBuilder sb = new StringBuilder("pkcs11:token=").append(percentEncode(tokenLabel));
     sb.append(";object=").append(percentEncode(name));
-    if (version != null) {
-      sb.append(";id=").append(percentEncode(version));
-    }
-    return KeyReference.parse(sb.toString());
+    KeyReference key = KeyReference.parse(sb.toString());
+    // A version is the id's canonical RFC 7512 text already (%XX for binary bytes).
+    return version == null ? key : key.withVersion(version);
   }
 
   /** Percent-encodes everything but RFC 3986 unreserved characters. */

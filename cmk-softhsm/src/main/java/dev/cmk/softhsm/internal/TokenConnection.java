@@ -1,30 +1,18 @@
 package dev.cmk.softhsm.internal;
 
-import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKS_RO_USER_FUNCTIONS;
-import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKS_RW_USER_FUNCTIONS;
 import static org.xipki.pkcs11.wrapper.PKCS11Constants.CKR_USER_NOT_LOGGED_IN;
 
-import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.KeyReference;
-import dev.cmk.softhsm.PinSource;
+import dev.cmk.api.spi.SecretSource;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.xipki.pkcs11.wrapper.MechanismInfo;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.Session;
@@ -46,11 +34,9 @@ import org.xipki.pkcs11.wrapper.TokenInfo;
  * that was logged out behind the provider's back ({@code C_Logout} by another user of the library
  * in the process, or an HSM ending the login) is a public session that sees no private object.
  *
- * <p>A re-login whose PIN the token refuses ({@link Pkcs11Errors#isPinRefused}) is latched: the same
- * PIN is not offered again until a back-off has passed ({@link #FIRST_LOGIN_BACKOFF}, doubling up
- * to {@link #MAX_LOGIN_BACKOFF}), so that a wrong PIN cannot lock the token's user PIN by being
- * retried on every request. A different PIN from the source (the operator fixed it) is tried at
- * once; a new provider starts without the latch. Logins are serialized.
+ * <p>The sessions are a {@link SessionPool}; re-logins are {@link TokenLogin}'s: a PIN the token refused is not offered again for a
+ * back-off ({@link #FIRST_LOGIN_BACKOFF}, doubling up to {@link #MAX_LOGIN_BACKOFF}). The token is
+ * found by a {@link TokenSelector}.
  *
  * <p>{@link #close()} refuses new calls at once, but releases the library only when no call is
  * inside the token any more ({@code C_Finalize} while another thread is in {@code C_Decrypt}
@@ -60,44 +46,6 @@ import org.xipki.pkcs11.wrapper.TokenInfo;
  * <p><b>Thread safety:</b> safe for concurrent use.
  */
 public final class TokenConnection implements AutoCloseable {
-
-  /**
-   * Which token to use: exactly one of label, serial number or slot id.
-   *
-   * @param label token label, or {@code null}
-   * @param serial token serial number, or {@code null}
-   * @param slotId slot id, or {@code null}
-   */
-  public record Selector(String label, String serial, Long slotId) {
-    /** Checks that exactly one is set. */
-    public Selector {
-      int set = (label == null ? 0 : 1) + (serial == null ? 0 : 1) + (slotId == null ? 0 : 1);
-      if (set != 1) {
-        throw new IllegalStateException(
-            "exactly one of tokenLabel, tokenSerial and slotId must be set, found " + set);
-      }
-    }
-
-    String describe() {
-      if (label != null) {
-        return "label '" + label + "'";
-      }
-      if (serial != null) {
-        return "serial number '" + serial + "'";
-      }
-      return "slot id " + slotId;
-    }
-
-    boolean matches(long slot, TokenInfo info) {
-      if (label != null) {
-        return label.equals(info.getLabel().trim());
-      }
-      if (serial != null) {
-        return serial.equals(info.getSerialNumber().trim());
-      }
-      return slotId == slot;
-    }
-  }
 
   /** Work done with one session; may throw cmk exceptions directly. */
   @FunctionalInterface
@@ -111,29 +59,15 @@ public final class TokenConnection implements AutoCloseable {
   }
 
   /** First wait before a PIN the token refused is offered to it again. */
-  public static final Duration FIRST_LOGIN_BACKOFF = Duration.ofMinutes(1);
+  public static final Duration FIRST_LOGIN_BACKOFF = TokenLogin.FIRST_BACKOFF;
 
   /** Longest wait before a refused PIN is offered again (the back-off doubles up to this). */
-  public static final Duration MAX_LOGIN_BACKOFF = Duration.ofHours(1);
+  public static final Duration MAX_LOGIN_BACKOFF = TokenLogin.MAX_BACKOFF;
 
   /** How long {@link #close()} waits for calls inside the token before it returns. */
   public static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
   private static final System.Logger LOG = System.getLogger(TokenConnection.class.getName());
-
-  /** A login the token refused: the PIN (as an HMAC), the return value and the back-off. */
-  private record RefusedLogin(byte[] pinMac, long code, Instant until, Duration backoff) {}
-
-  /** A session and the generation it was opened in: pooled, or a read-write session's lease. */
-  private static final class Pooled {
-    final Session session;
-    final long generation;
-
-    Pooled(Session session, long generation) {
-      this.session = session;
-      this.generation = generation;
-    }
-  }
 
   private final Pkcs11Library library;
   private final long slotId;
@@ -142,19 +76,8 @@ public final class TokenConnection implements AutoCloseable {
   private final String tokenSerial;
   private final String manufacturer;
   private final String model;
-  private final PinSource pinSource;
-  private final int maxSessions;
-  private final long acquireTimeoutNanos;
-  private final Semaphore permits;
-  private final ConcurrentLinkedDeque<Pooled> idle = new ConcurrentLinkedDeque<>();
-  private final AtomicLong generation = new AtomicLong();
-  private final AtomicInteger openSessions = new AtomicInteger();
-  private final AtomicInteger inUse = new AtomicInteger();
-  private final AtomicInteger peakInUse = new AtomicInteger();
-  private final AtomicInteger loginAttempts = new AtomicInteger();
-  private final Clock clock;
-  private final Object loginLock = new Object();
-  private RefusedLogin refused; // guarded by loginLock
+  private final TokenLogin login;
+  private final SessionPool pool;
   private final Object lifecycle = new Object();
   private int active; // guarded by lifecycle: calls between enter() and exit()
   private volatile boolean closing; // written under lifecycle
@@ -165,7 +88,7 @@ public final class TokenConnection implements AutoCloseable {
       long slotId,
       Token token,
       TokenInfo info,
-      PinSource pinSource,
+      SecretSource pinSource,
       int maxSessions,
       Duration acquireTimeout,
       Clock clock) {
@@ -176,11 +99,8 @@ public final class TokenConnection implements AutoCloseable {
     this.tokenSerial = info.getSerialNumber().trim();
     this.manufacturer = info.getManufacturerID().trim();
     this.model = info.getModel().trim();
-    this.pinSource = pinSource;
-    this.maxSessions = maxSessions;
-    this.acquireTimeoutNanos = acquireTimeout.toNanos();
-    this.permits = new Semaphore(maxSessions, true);
-    this.clock = clock;
+    this.login = new TokenLogin(pinSource, tokenLabel, clock);
+    this.pool = new SessionPool(token, login, maxSessions, acquireTimeout);
   }
 
   /**
@@ -192,8 +112,8 @@ public final class TokenConnection implements AutoCloseable {
    */
   public static TokenConnection open(
       Path libraryPath,
-      Selector selector,
-      PinSource pinSource,
+      TokenSelector selector,
+      SecretSource pinSource,
       int maxSessions,
       Duration acquireTimeout,
       Clock clock) {
@@ -203,7 +123,7 @@ public final class TokenConnection implements AutoCloseable {
     TokenConnection connection = null;
     Session first = null;
     try {
-      Slot slot = findSlot(library, selector);
+      Slot slot = selector.find(library);
       TokenInfo info = slot.getToken().getTokenInfo();
       connection =
           new TokenConnection(
@@ -222,11 +142,10 @@ public final class TokenConnection implements AutoCloseable {
       } finally {
         Arrays.fill(pin, '\0');
       }
-      connection.openSessions.incrementAndGet();
-      connection.idle.add(new Pooled(first, 0));
+      connection.pool.addFirst(first);
       return connection;
     } catch (PKCS11Exception e) {
-      closeQuietly(first);
+      SessionPool.closeQuietly(first);
       library.release();
       long code = e.getErrorCode();
       String token = "PKCS#11 token with " + selector.describe() + " in " + library.path();
@@ -243,34 +162,10 @@ public final class TokenConnection implements AutoCloseable {
       throw new IllegalStateException(
           "cannot open " + token + ": " + Pkcs11Errors.name(code), e);
     } catch (RuntimeException e) {
-      closeQuietly(first);
+      SessionPool.closeQuietly(first);
       library.release();
       throw e;
     }
-  }
-
-  private static Slot findSlot(Pkcs11Library library, Selector selector) throws PKCS11Exception {
-    List<Slot> found = new ArrayList<>();
-    for (Slot slot : library.module().getSlotList(true)) {
-      TokenInfo info = slot.getToken().getTokenInfo();
-      if (info.isTokenInitialized() && selector.matches(slot.getSlotID(), info)) {
-        found.add(slot);
-      }
-    }
-    if (found.isEmpty()) {
-      throw new IllegalStateException(
-          "no initialized PKCS#11 token with " + selector.describe() + " in " + library.path());
-    }
-    if (found.size() > 1) {
-      throw new IllegalStateException(
-          found.size()
-              + " PKCS#11 tokens with "
-              + selector.describe()
-              + " in "
-              + library.path()
-              + "; select the token by serial number");
-    }
-    return found.get(0);
   }
 
   /**
@@ -307,7 +202,8 @@ public final class TokenConnection implements AutoCloseable {
     enter();
     try {
       for (int attempt = 0; ; attempt++) {
-        Pooled lease = readWrite ? openReadWrite(operation, reference) : borrow(operation, reference);
+        SessionPool.Lease lease =
+            readWrite ? pool.openReadWrite(operation, reference) : pool.borrow(operation, reference);
         boolean healthy = true;
         try {
           return work.apply(lease.session);
@@ -318,15 +214,15 @@ public final class TokenConnection implements AutoCloseable {
                 : (KeyNotFoundException) e;
           }
           healthy = false;
-          reset(lease.generation);
+          pool.reset(lease.generation);
           if (attempt > 0) {
             throw lostAgain(e, operation, reference);
           }
         } finally {
           if (readWrite) {
-            closeSession(lease.session);
+            pool.closeSession(lease.session);
           } else {
-            giveBack(lease, healthy);
+            pool.giveBack(lease, healthy);
           }
         }
       }
@@ -373,8 +269,7 @@ public final class TokenConnection implements AutoCloseable {
   }
 
   private static boolean isUserSession(Session session) throws PKCS11Exception {
-    long state = session.getSessionInfo().getState();
-    return state == CKS_RO_USER_FUNCTIONS || state == CKS_RW_USER_FUNCTIONS;
+    return TokenLogin.isUserSession(session);
   }
 
   /** The failure after the retry with a new session and login was lost too: transient. */
@@ -388,15 +283,11 @@ public final class TokenConnection implements AutoCloseable {
         e);
   }
 
-  private static IllegalStateException closedException() {
-    return new IllegalStateException("the PKCS#11 provider is closed");
-  }
-
   /** Counts a call in; refused once {@link #close()} has begun. */
   private void enter() {
     synchronized (lifecycle) {
       if (closing) {
-        throw closedException();
+        throw SessionPool.closedException();
       }
       active++;
     }
@@ -417,202 +308,9 @@ public final class TokenConnection implements AutoCloseable {
   private void releaseLibrary() {
     if (!released) {
       released = true;
-      drainIdle();
+      pool.drainIdle();
       library.unregister(slotId);
       library.release();
-    }
-  }
-
-  private Pooled borrow(String operation, KeyReference reference) {
-    try {
-      if (!permits.tryAcquire(acquireTimeoutNanos, TimeUnit.NANOSECONDS)) {
-        throw new KeyProviderUnavailableException(
-            "all " + maxSessions + " PKCS#11 sessions are busy", reference, null);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new KeyProviderUnavailableException(
-          "interrupted while waiting for a PKCS#11 session", reference, e);
-    }
-    try {
-      if (closing) {
-        throw closedException();
-      }
-      long gen = generation.get();
-      Pooled pooled;
-      while ((pooled = idle.pollFirst()) != null) {
-        if (pooled.generation == gen) {
-          break;
-        }
-        closeSession(pooled.session);
-      }
-      if (pooled == null) {
-        pooled = new Pooled(openSession(false, operation, reference), gen);
-      }
-      int now = inUse.incrementAndGet();
-      peakInUse.accumulateAndGet(now, Math::max);
-      return pooled;
-    } catch (RuntimeException e) {
-      permits.release();
-      throw e;
-    }
-  }
-
-  /** A new read-write session; refused once {@link #close()} has begun (also for a retry). */
-  private Pooled openReadWrite(String operation, KeyReference reference) {
-    if (closing) {
-      throw closedException();
-    }
-    long gen = generation.get();
-    return new Pooled(openSession(true, operation, reference), gen);
-  }
-
-  private void giveBack(Pooled pooled, boolean healthy) {
-    inUse.decrementAndGet();
-    try {
-      if (healthy && !closing && pooled.generation == generation.get()) {
-        idle.addFirst(pooled);
-        if (closing) {
-          drainIdle();
-        }
-      } else {
-        closeSession(pooled.session);
-      }
-    } finally {
-      permits.release();
-    }
-  }
-
-  private Session openSession(boolean readWrite, String operation, KeyReference reference) {
-    Session session;
-    try {
-      session = token.openSession(readWrite);
-    } catch (PKCS11Exception e) {
-      throw Pkcs11Errors.isSessionLost(e.getErrorCode())
-          ? new KeyProviderUnavailableException(
-              "PKCS#11 " + operation + " failed: cannot open a session: " + Pkcs11Errors.name(e.getErrorCode()),
-              reference,
-              e)
-          : Pkcs11Errors.toCmk(e, operation + " (open session)", reference);
-    }
-    openSessions.incrementAndGet();
-    try {
-      ensureLoggedIn(session, reference);
-      return session;
-    } catch (PKCS11Exception e) {
-      closeSession(session);
-      throw Pkcs11Errors.isSessionLost(e.getErrorCode())
-          ? new KeyProviderUnavailableException(
-              "PKCS#11 login failed: " + Pkcs11Errors.name(e.getErrorCode()), reference, e)
-          : Pkcs11Errors.toCmk(e, "login", reference);
-    } catch (RuntimeException e) {
-      closeSession(session);
-      throw e;
-    }
-  }
-
-  private void ensureLoggedIn(Session session, KeyReference reference) throws PKCS11Exception {
-    if (isUserSession(session)) {
-      return;
-    }
-    synchronized (loginLock) {
-      if (isUserSession(session)) {
-        return; // another thread logged the application in meanwhile
-      }
-      char[] pin = readPin(reference);
-      try {
-        byte[] mac = Pkcs11Library.pinMac(pin);
-        Instant now = clock.instant();
-        RefusedLogin last = refused;
-        if (last != null && now.isBefore(last.until()) && MessageDigest.isEqual(last.pinMac(), mac)) {
-          throw new KeyAccessDeniedException(
-              "the PKCS#11 token refused the PIN from "
-                  + pinSource
-                  + " at the last login ("
-                  + Pkcs11Errors.name(last.code())
-                  + "); not trying it again before "
-                  + last.until()
-                  + ", so as not to lock the PIN. Fix the PIN source (a different PIN is tried at"
-                  + " once) or build a new provider",
-              KeyAccessDeniedException.Reason.IDENTITY_NOT_AUTHORIZED,
-              reference);
-        }
-        loginAttempts.incrementAndGet();
-        try {
-          Pkcs11Library.login(session, pin);
-          refused = null;
-        } catch (PKCS11Exception e) {
-          if (Pkcs11Errors.isPinRefused(e.getErrorCode())) {
-            Duration backoff =
-                last == null
-                    ? FIRST_LOGIN_BACKOFF
-                    : min(last.backoff().multipliedBy(2), MAX_LOGIN_BACKOFF);
-            refused = new RefusedLogin(mac, e.getErrorCode(), now.plus(backoff), backoff);
-            LOG.log(
-                System.Logger.Level.WARNING,
-                "PKCS#11 token ''{0}'' refused the PIN from {1} ({2}); it is offered again after"
-                    + " {3} or as soon as the source yields a different PIN",
-                tokenLabel,
-                pinSource,
-                Pkcs11Errors.name(e.getErrorCode()),
-                backoff);
-          }
-          throw e;
-        }
-      } finally {
-        Arrays.fill(pin, '\0');
-      }
-    }
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) <= 0 ? a : b;
-  }
-
-  private char[] readPin(KeyReference reference) {
-    try {
-      return pinSource.read();
-    } catch (RuntimeException e) {
-      // IllegalStateException from the built-in sources; anything a callback throws.
-      throw new KeyAccessDeniedException(
-          "the PKCS#11 PIN could not be read for a new login from " + pinSource,
-          KeyAccessDeniedException.Reason.IDENTITY_NOT_AUTHORIZED,
-          reference,
-          e);
-    }
-  }
-
-  /**
-   * Drops every idle session if {@code seenGeneration} is still current (the first thread to see
-   * a lost session does the work).
-   */
-  private void reset(long seenGeneration) {
-    if (generation.compareAndSet(seenGeneration, seenGeneration + 1)) {
-      drainIdle();
-    }
-  }
-
-  private void drainIdle() {
-    Pooled pooled;
-    while ((pooled = idle.pollFirst()) != null) {
-      closeSession(pooled.session);
-    }
-  }
-
-  private void closeSession(Session session) {
-    if (session != null) {
-      openSessions.decrementAndGet();
-      closeQuietly(session);
-    }
-  }
-
-  private static void closeQuietly(Session session) {
-    if (session != null) {
-      try {
-        session.closeSession();
-      } catch (PKCS11Exception e) {
-        // Already gone (lost session, finalized library): nothing to release.
-      }
     }
   }
 
@@ -638,12 +336,12 @@ public final class TokenConnection implements AutoCloseable {
 
   /** {@code C_Login} calls made for re-logins after the first (diagnostics and tests). */
   public int loginAttempts() {
-    return loginAttempts.get();
+    return login.attempts();
   }
 
   /** Counter bumped whenever sessions (and object handles with them) were found lost. */
   public long generation() {
-    return generation.get();
+    return pool.generation();
   }
 
   /** The token's label. */
@@ -678,17 +376,17 @@ public final class TokenConnection implements AutoCloseable {
 
   /** Sessions open right now (idle and in use, pooled and read-write). */
   public int openSessions() {
-    return openSessions.get();
+    return pool.openSessions();
   }
 
   /** Most pooled sessions ever in use at once. */
   public int peakSessionsInUse() {
-    return peakInUse.get();
+    return pool.peakInUse();
   }
 
   /** The pool's size limit. */
   public int maxSessions() {
-    return maxSessions;
+    return pool.maxSessions();
   }
 
   /**
@@ -704,8 +402,9 @@ public final class TokenConnection implements AutoCloseable {
         return;
       }
       closing = true;
+      pool.markClosing();
     }
-    drainIdle();
+    pool.drainIdle();
     long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
     synchronized (lifecycle) {
       while (active > 0) {

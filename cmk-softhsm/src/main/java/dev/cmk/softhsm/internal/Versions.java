@@ -1,6 +1,6 @@
 package dev.cmk.softhsm.internal;
 
-import java.nio.charset.StandardCharsets;
+import java.io.ByteArrayOutputStream;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Locale;
@@ -10,7 +10,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Key versions as stored in {@code CKA_ID}: the ASCII bytes of the version string.
+ * Key versions as stored in {@code CKA_ID}: a version is the RFC 7512 canonical text of the id's
+ * bytes ({@code [0-9a-zA-Z._-]} as themselves, every other byte {@code %XX}), as {@link
+ * dev.cmk.api.KeyReference#version()} holds it; so the versions this module writes are the ASCII
+ * bytes of their text, and a binary id made by another tool ({@code pkcs11-tool --id 0102}) is
+ * version {@code %01%02}.
  *
  * <p>Versions this module creates are {@code v}, a decimal number of at least four digits, {@code
  * -} and 16 random lowercase hexadecimal digits ({@code v0001-3f0c9a1e77b2d405}, {@code
@@ -20,15 +24,15 @@ import java.util.regex.Pattern;
  * make two distinct versions. Versions made before the random part was added ({@code v0001},
  * {@code v0002}, &hellip;) are read and ordered the same way. Versions are ordered by number, not
  * by text, so {@code v10000-&hellip;} is newer than {@code v9999-&hellip;}; equal numbers are
- * ordered by text. A {@code CKA_ID} made by another tool is listed when it is a valid key-reference
- * version (1&ndash;64 of {@code [0-9a-zA-Z._-]}) and counts as older than every numbered version;
- * among themselves such versions are ordered by text. Other {@code CKA_ID} values (binary ids) are
- * ignored.
+ * ordered by text. A {@code CKA_ID} made by another tool (any 1&ndash;64 bytes, text or binary)
+ * counts as older than every numbered version; among themselves such versions are ordered by their
+ * text. Longer or empty ids cannot be named by a key reference and are not listed.
  *
  * <p><b>Thread safety:</b> stateless.
  */
 public final class Versions {
-  private static final Pattern VALID = Pattern.compile("[0-9a-zA-Z._-]{1,64}");
+  private static final Pattern VALID = Pattern.compile("(?:[0-9a-zA-Z._-]|%[0-9A-F]{2}){1,64}");
+  private static final int MAX_ID_BYTES = 64;
   private static final Pattern NUMBERED = Pattern.compile("v([0-9]{1,18})(?:-[0-9a-f]{16})?");
 
   /** Orders versions oldest first. */
@@ -60,31 +64,53 @@ public final class Versions {
     }
     return format(max + 1, random);
   }
-  /** Whether {@code version} can be a {@code CKA_ID} of this module (see {@link #toId}). */
+
+  /**
+   * Whether {@code version} is the canonical text of a 1&ndash;64 byte {@code CKA_ID} (see {@link
+   * #toId}); every version of a PKCS#11 key reference is.
+   */
   public static boolean isValid(String version) {
-    return VALID.matcher(version).matches();
+    return VALID.matcher(version).matches() && fromId(decode(version)).orElse("").equals(version);
   }
 
-  /** The {@code CKA_ID} bytes of a version. */
+  /** The {@code CKA_ID} bytes of a version: its text with every {@code %XX} decoded. */
   public static byte[] toId(String version) {
     if (!isValid(version)) {
-      throw new IllegalArgumentException("key version must be 1-64 characters of [0-9a-zA-Z._-]");
+      throw new IllegalArgumentException(
+          "key version must be the canonical RFC 7512 text of a 1-64 byte CKA_ID");
     }
-    return version.getBytes(StandardCharsets.US_ASCII);
+    return decode(version);
   }
 
-  /** The version a {@code CKA_ID} holds, if it is a valid version string. */
-  public static Optional<String> fromId(byte[] id) {
-    if (id == null || id.length == 0 || id.length > 64) {
-      return Optional.empty();
-    }
-    for (byte b : id) {
-      if (b < 0x21 || b > 0x7e) {
-        return Optional.empty();
+  private static byte[] decode(String version) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(version.length());
+    for (int i = 0; i < version.length(); i++) {
+      char c = version.charAt(i);
+      if (c == '%') {
+        out.write(Integer.parseInt(version.substring(i + 1, i + 3), 16));
+        i += 2;
+      } else {
+        out.write(c);
       }
     }
-    String s = new String(id, StandardCharsets.US_ASCII);
-    return VALID.matcher(s).matches() ? Optional.of(s) : Optional.empty();
+    return out.toByteArray();
+  }
+
+  /** The version a {@code CKA_ID} holds: its canonical text; empty if it has no or over 64 bytes. */
+  public static Optional<String> fromId(byte[] id) {
+    if (id == null || id.length == 0 || id.length > MAX_ID_BYTES) {
+      return Optional.empty();
+    }
+    StringBuilder sb = new StringBuilder(id.length);
+    for (byte b : id) {
+      int c = b & 0xff;
+      if (c < 0x80 && (Character.isLetterOrDigit(c) || c == '.' || c == '_' || c == '-')) {
+        sb.append((char) c);
+      } else {
+        sb.append('%').append(String.format(Locale.ROOT, "%02X", c));
+      }
+    }
+    return Optional.of(sb.toString());
   }
 
   /** The number of a numbered version, or 0 for any other. */

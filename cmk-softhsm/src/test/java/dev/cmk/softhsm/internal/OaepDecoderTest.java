@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.api.InvalidCiphertextException;
+import dev.cmk.api.SecretBytes;
 import dev.cmk.api.WrapAlgorithm;
+import dev.cmk.api.spi.RsaOaep;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -53,8 +55,8 @@ class OaepDecoderTest {
 
   /** Public checks, raw RSA and decoding, as the provider does it (with a label). */
   private static byte[] decrypt(RSAPrivateKey key, byte[] ct, byte[] label) throws Exception {
-    RsaOaep.checkCiphertext(ct, key.getModulus());
-    int k = RsaOaep.modulusBytes(key.getModulus());
+    RawRsa.checkCiphertext(ct, key.getModulus());
+    int k = RawRsa.modulusBytes(key.getModulus());
     byte[] em = leftPad(rawRsa(key, ct), k);
     return OaepDecoder.decode(em, MessageDigest.getInstance("SHA-256"), label);
   }
@@ -104,48 +106,48 @@ class OaepDecoderTest {
     RSAPublicKey pub = (RSAPublicKey) rsa2048.getPublic();
     RSAPrivateKey priv = (RSAPrivateKey) rsa2048.getPrivate();
     for (WrapAlgorithm alg : WrapAlgorithm.values()) {
-      int max = RsaOaep.maxMessageLength(alg, 256);
+      int max = alg.maxMessageLength(256);
       for (int len : new int[] {1, 16, 32, max - 1, max}) {
         byte[] msg = new byte[len];
         Arrays.fill(msg, (byte) len);
-        byte[] ct = RsaOaep.encrypt(pub, alg, msg);
-        assertArrayEquals(msg, RsaOaep.decodeRaw(rawRsa(priv, ct), 256, alg), alg + " length " + len);
+        byte[] ct = RsaOaep.wrap(pub, alg, SecretBytes.copyOf(msg));
+        assertArrayEquals(msg, RawRsa.decodeRaw(rawRsa(priv, ct), 256, alg), alg + " length " + len);
       }
     }
   }
 
   @Test
   void decodeRaw_sha1CiphertextDecodedAsSha256_invalidCiphertext() throws Exception {
-    byte[] ct = RsaOaep.encrypt((RSAPublicKey) rsa2048.getPublic(), WrapAlgorithm.RSA_OAEP_SHA1, new byte[32]);
+    byte[] ct = RsaOaep.wrap((RSAPublicKey) rsa2048.getPublic(), WrapAlgorithm.RSA_OAEP_SHA1, SecretBytes.copyOf(new byte[32]));
     byte[] raw = rawRsa((RSAPrivateKey) rsa2048.getPrivate(), ct);
     assertThrows(
         InvalidCiphertextException.class,
-        () -> RsaOaep.decodeRaw(raw, 256, WrapAlgorithm.RSA_OAEP_256));
+        () -> RawRsa.decodeRaw(raw, 256, WrapAlgorithm.RSA_OAEP_256));
   }
 
   @Test
   void decodeRaw_outputLongerThanModulus_invalidCiphertext() {
     assertThrows(
         InvalidCiphertextException.class,
-        () -> RsaOaep.decodeRaw(new byte[257], 256, WrapAlgorithm.RSA_OAEP_256));
+        () -> RawRsa.decodeRaw(new byte[257], 256, WrapAlgorithm.RSA_OAEP_256));
   }
 
   @Test
   void decodeRaw_leadingZerosDroppedByToken_stillDecodes() throws Exception {
     RSAPrivateKey priv = (RSAPrivateKey) rsa2048.getPrivate();
     byte[] msg = {1, 2, 3};
-    byte[] raw = rawRsa(priv, RsaOaep.encrypt((RSAPublicKey) rsa2048.getPublic(), WrapAlgorithm.RSA_OAEP_256, msg));
+    byte[] raw = rawRsa(priv, RsaOaep.wrap((RSAPublicKey) rsa2048.getPublic(), WrapAlgorithm.RSA_OAEP_256, SecretBytes.copyOf(msg)));
     assertEquals(0, raw[0], "EM starts with the zero byte Y");
     byte[] stripped = Arrays.copyOfRange(raw, 1, raw.length);
-    assertArrayEquals(msg, RsaOaep.decodeRaw(stripped, 256, WrapAlgorithm.RSA_OAEP_256));
+    assertArrayEquals(msg, RawRsa.decodeRaw(stripped, 256, WrapAlgorithm.RSA_OAEP_256));
   }
 
   @Test
   void decodeRaw_wipesTheRawOutput() throws Exception {
     byte[] raw = rawRsa(
         (RSAPrivateKey) rsa2048.getPrivate(),
-        RsaOaep.encrypt((RSAPublicKey) rsa2048.getPublic(), WrapAlgorithm.RSA_OAEP_256, new byte[] {7}));
-    RsaOaep.decodeRaw(raw, 256, WrapAlgorithm.RSA_OAEP_256);
+        RsaOaep.wrap((RSAPublicKey) rsa2048.getPublic(), WrapAlgorithm.RSA_OAEP_256, SecretBytes.copyOf(new byte[] {7})));
+    RawRsa.decodeRaw(raw, 256, WrapAlgorithm.RSA_OAEP_256);
     assertTrue(Arrays.equals(new byte[raw.length], raw), "raw RSA output is zeroed after decoding");
   }
 
@@ -160,11 +162,11 @@ class OaepDecoderTest {
     BigInteger n = ((RSAPublicKey) rsa2048.getPublic()).getModulus();
     byte[] nBytes = leftPad(toUnsigned(n), 256);
     byte[] nMinusOne = leftPad(toUnsigned(n.subtract(BigInteger.ONE)), 256);
-    RsaOaep.checkCiphertext(nMinusOne, n);
-    RsaOaep.checkCiphertext(new byte[256], n);
-    assertThrows(InvalidCiphertextException.class, () -> RsaOaep.checkCiphertext(nBytes, n));
-    assertThrows(InvalidCiphertextException.class, () -> RsaOaep.checkCiphertext(new byte[255], n));
-    assertThrows(InvalidCiphertextException.class, () -> RsaOaep.checkCiphertext(new byte[257], n));
+    RawRsa.checkCiphertext(nMinusOne, n);
+    RawRsa.checkCiphertext(new byte[256], n);
+    assertThrows(InvalidCiphertextException.class, () -> RawRsa.checkCiphertext(nBytes, n));
+    assertThrows(InvalidCiphertextException.class, () -> RawRsa.checkCiphertext(new byte[255], n));
+    assertThrows(InvalidCiphertextException.class, () -> RawRsa.checkCiphertext(new byte[257], n));
   }
 
   private static byte[] toUnsigned(BigInteger v) {
@@ -178,7 +180,7 @@ class OaepDecoderTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> RsaOaep.encrypt(pub, WrapAlgorithm.RSA_OAEP_256, new byte[191]));
+            () -> RsaOaep.wrap(pub, WrapAlgorithm.RSA_OAEP_256, SecretBytes.copyOf(new byte[191])));
     assertTrue(e.getMessage().contains("at most 190"), e.getMessage());
   }
 }

@@ -27,7 +27,18 @@ class ReferencesTest {
   }
 
   @Test
+  void of_anyLabelAndBinaryVersion_roundTripThroughTheReference() {
+    KeyReference r = References.of("cmk", "HSM admin key_1", "%01%02");
+    assertEquals("pkcs11:token=cmk;object=HSM%20admin%20key_1;id=%01%02", r.toString());
+    assertEquals("HSM admin key_1", r.name());
+    assertEquals("%01%02", r.version().orElseThrow());
+    assertEquals(r, KeyReference.parse(r.toString()));
+  }
+
+  @Test
   void of_invalidName_illegalArgument() {
-    assertThrows(IllegalArgumentException.class, () -> References.of("cmk", "no_underscores", null));
+    assertThrows(IllegalArgumentException.class, () -> References.of("cmk", "line\nbreak", null));
+    assertThrows(IllegalArgumentException.class, () -> References.of("cmk", "", null));
+    assertThrows(IllegalArgumentException.class, () -> References.of("cmk", "k", "a;b"));
   }
 }

@@ -89,18 +89,36 @@ class VersionsTest {
   }
 
   @Test
-  void fromId_binaryOrOversizedIds_areIgnored() {
-    assertTrue(Versions.fromId(new byte[] {1, 2, 3}).isEmpty());
+  void fromId_binaryIds_areCanonicalRfc7512Text() {
+    assertEquals(Optional.of("%01%02%03"), Versions.fromId(new byte[] {1, 2, 3}));
+    assertEquals(Optional.of("a%20b"), Versions.fromId("a b".getBytes(StandardCharsets.US_ASCII)));
+    assertEquals(Optional.of("v1%2F2"), Versions.fromId("v1/2".getBytes(StandardCharsets.US_ASCII)));
+    assertEquals(Optional.of("%FF%80"), Versions.fromId(new byte[] {(byte) 0xff, (byte) 0x80}));
+    assertArrayEquals(new byte[] {1, 2, 3}, Versions.toId("%01%02%03"));
+    assertArrayEquals(new byte[] {(byte) 0xff, 'a'}, Versions.toId("%FFa"));
+    // Every id a pkcs11: reference can name maps to the same text KeyReference gives it.
+    byte[] id = {0x01, 0x02, 'v', '~', (byte) 0xc3};
+    String version = Versions.fromId(id).orElseThrow();
+    assertEquals(
+        dev.cmk.api.KeyReference.parse("pkcs11:object=k;id=%01%02v~%c3").version(),
+        Optional.of(version));
+    assertArrayEquals(id, Versions.toId(version));
+  }
+
+  @Test
+  void fromId_emptyOrOversizedIds_areNotListed() {
     assertTrue(Versions.fromId(new byte[0]).isEmpty());
     assertTrue(Versions.fromId(null).isEmpty());
-    assertTrue(Versions.fromId("a b".getBytes(StandardCharsets.US_ASCII)).isEmpty());
-    assertTrue(Versions.fromId("v1/2".getBytes(StandardCharsets.US_ASCII)).isEmpty());
     assertTrue(Versions.fromId(new byte[65]).isEmpty());
+    assertEquals(64 * 3, Versions.fromId(new byte[64]).orElseThrow().length());
   }
 
   @Test
   void toId_invalidVersion_illegalArgument() {
     assertThrows(IllegalArgumentException.class, () -> Versions.toId("no spaces"));
     assertThrows(IllegalArgumentException.class, () -> Versions.toId(""));
+    assertThrows(IllegalArgumentException.class, () -> Versions.toId("%0a"), "not canonical");
+    assertThrows(IllegalArgumentException.class, () -> Versions.toId("%41"), "not canonical");
+    assertThrows(IllegalArgumentException.class, () -> Versions.toId("%0"));
   }
 }

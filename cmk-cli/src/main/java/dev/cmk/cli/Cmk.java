@@ -52,11 +52,18 @@ public final class Cmk {
             false,
             charset);
     PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, charset);
-    boolean stderrTerminal =
-        Boolean.parseBoolean(System.getProperty("cmk.stderr.tty", String.valueOf(System.console() != null)));
     Context ctx =
         new Context(
-            System.in, out, err, System::getenv, stderrTerminal, charset.newEncoder().canEncode("✓✗"));
+            System.in,
+            out,
+            err,
+            System::getenv,
+            isTerminal("cmk.stdout.tty"),
+            isTerminal("cmk.stderr.tty"),
+            charset.newEncoder().canEncode("✓✗"),
+            java.time.Clock.systemUTC(),
+            ProviderFactories.SERVICE_LOADER);
+    TempFiles.deleteOnSignal();
     int code = run(args, ctx);
     out.flush();
     err.flush();
@@ -159,7 +166,10 @@ public final class Cmk {
     if (ex instanceof IOException || ex instanceof UncheckedIOException) {
       return ExitCode.IO;
     }
-    return ExitCode.USAGE;
+    if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
+      return ExitCode.USAGE;
+    }
+    return ExitCode.INTERNAL;
   }
 
   static String message(Throwable ex) {
@@ -218,6 +228,28 @@ public final class Cmk {
     setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
     if (!verbose) {
       setIfAbsent("AZURE_LOG_LEVEL", "none");
+    }
+  }
+
+  /**
+   * Whether a standard stream is a terminal. The launcher script knows ({@code test -t}) and passes
+   * {@code -Dcmk.stdout.tty} / {@code -Dcmk.stderr.tty}; without it, Java only knows whether the
+   * process has an interactive console (stdin and stdout both terminals).
+   */
+  private static boolean isTerminal(String property) {
+    String told = System.getProperty(property);
+    if (told != null) {
+      return Boolean.parseBoolean(told);
+    }
+    java.io.Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try {
+      // Java 22+ returns a console even when redirected; isTerminal() tells the truth there.
+      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return true; // Java 17-21: a console exists only when interactive
     }
   }
 

@@ -78,9 +78,10 @@ final class DecryptCommand implements Callable<Integer> {
             Io.Output out = Io.Output.open(output, force, ctx)) {
           try (InputStream plain = crypto.decryptingStream(in, associatedData)) {
             plain.transferTo(out.stream());
+          } finally {
+            progress.finish();
           }
           out.commit();
-          progress.finish();
         }
       }
     }

@@ -87,10 +87,11 @@ final class EncryptCommand implements Callable<Integer> {
           // taken back); what was written does not decrypt, and a file output is deleted.
           enc.abort();
           throw e;
+        } finally {
+          progress.finish();
         }
         enc.close();
         out.commit();
-        progress.finish();
       }
     }
     return ExitCode.OK;

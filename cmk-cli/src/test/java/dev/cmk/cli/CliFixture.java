@@ -14,6 +14,9 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -33,8 +36,12 @@ final class CliFixture {
    * Vault; tests of the allow-list: one that fails if it is ever asked to build).
    */
   final Map<String, KeyEncryptionKeyProviderFactory> factoryOverrides = new HashMap<>();
-  /** Ids of the providers the tool built, in order, whichever factory built them. */
+  /** Ids of the providers the overriding factories built, in order. */
   final List<String> built = Collections.synchronizedList(new ArrayList<>());
+  /** Ids whose factory discovery does not find (as if the provider's jar were missing). */
+  final Set<String> undiscoverable = new HashSet<>();
+  /** How often the tool ran discovery. */
+  final AtomicInteger discoveries = new AtomicInteger();
   /** Whether the tool is told its stdout / stderr is a terminal. */
   boolean stdoutTerminal;
   boolean stderrTerminal;
@@ -102,10 +109,17 @@ final class CliFixture {
    * produced.
    */
   private Map<String, KeyEncryptionKeyProviderFactory> factories() {
+    discoveries.incrementAndGet();
     Map<String, KeyEncryptionKeyProviderFactory> out = new TreeMap<>();
     ProviderFactories.SERVICE_LOADER.discover().forEach((id, f) -> out.put(id, environmentAsFiles(f)));
     factoryOverrides.forEach((id, f) -> out.put(id, recording(f)));
+    undiscoverable.forEach(out::remove);
     return out;
+  }
+
+  /** The real discovered factory for {@code id}, reading the fixture's environment map. */
+  KeyEncryptionKeyProviderFactory realFactory(String id) {
+    return environmentAsFiles(ProviderFactories.SERVICE_LOADER.discover().get(id));
   }
 
   private KeyEncryptionKeyProviderFactory environmentAsFiles(KeyEncryptionKeyProviderFactory real) {

@@ -218,8 +218,9 @@ public final class Cmk {
   }
 
   /**
-   * cmk-core and the Azure SDK log through SLF4J (slf4j-simple in the jar): silent by default,
-   * informational with {@code --verbose}. Must run before the first logger is created.
+   * cmk-core and the Azure SDK log through SLF4J (slf4j-simple in the jar), cmk-softhsm through
+   * {@code System.Logger}: silent by default, informational with {@code --verbose}. Must run
+   * before the first logger is created.
    */
   private static void configureLogging(String[] args) {
     boolean verbose = Arrays.stream(args).anyMatch(a -> a.equals("--verbose") || a.equals("-v"));
@@ -228,6 +229,15 @@ public final class Cmk {
     setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
     if (!verbose) {
       setIfAbsent("AZURE_LOG_LEVEL", "none");
+    }
+    // cmk-softhsm logs through System.Logger (java.util.logging here): the same rule, else its
+    // informational lines (e.g. "RSA-OAEP-256 is not supported natively") reach stderr.
+    java.util.logging.Level level =
+        verbose ? java.util.logging.Level.INFO : java.util.logging.Level.OFF;
+    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+    root.setLevel(level);
+    for (java.util.logging.Handler h : root.getHandlers()) {
+      h.setLevel(level);
     }
   }
 

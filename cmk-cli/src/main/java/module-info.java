@@ -10,6 +10,8 @@ module dev.cmk.cli {
   requires dev.cmk.softhsm;
   requires dev.cmk.azure;
   requires info.picocli;
+  requires com.azure.json;
+  requires java.logging;
 
   // picocli reads the command classes' annotations and sets their fields reflectively.
   opens dev.cmk.cli to info.picocli;

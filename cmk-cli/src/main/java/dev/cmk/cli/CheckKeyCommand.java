@@ -43,8 +43,10 @@ final class CheckKeyCommand implements Callable<Integer> {
 
   @Mixin KeyOptions keyOptions;
 
+  @Mixin FormatOptions format;
+
   @Override
-  public Integer call() {
+  public Integer call() throws java.io.IOException {
     keyOptions.refuseSecretsOnCommandLine();
     Context ctx = root.context();
     try (ProviderSession session = new ProviderSession(
@@ -53,27 +55,54 @@ final class CheckKeyCommand implements Callable<Integer> {
       KeyDescription d = provider.describe(key);
       Instant now = Instant.now();
       List<PolicyReport.Line> lines = PolicyReport.lines(policy, d, now);
-      PrintStream out = ctx.out();
-      out.println("Key " + d.reference() + " (provider " + provider.id() + ")");
-      out.println("Policy " + policy.name());
-      int width = lines.stream().mapToInt(l -> l.rule().length()).max().orElse(0);
-      String ok = ctx.unicode() ? "✓" : "[ok]  ";
-      String bad = ctx.unicode() ? "✗" : "[FAIL]";
-      long failed = 0;
-      for (PolicyReport.Line l : lines) {
-        out.printf("  %s %-" + width + "s  %s%n", l.met() ? ok : bad, l.rule(), l.found());
-        if (!l.met()) {
-          failed++;
+      long failed = lines.stream().filter(l -> !l.met()).count();
+      if (format.json()) {
+        try (JsonReport j = JsonReport.start(ctx.out(), "check-key")) {
+          j.string("key", d.reference())
+              .string("provider", provider.id())
+              .string("policy", policy.name())
+              .bool("compliant", failed == 0)
+              .number("requirementsTotal", (long) lines.size())
+              .number("requirementsFailed", failed);
+          com.azure.json.JsonWriter w = j.writer();
+          w.writeStartArray("requirements");
+          for (PolicyReport.Line l : lines) {
+            w.writeStartObject();
+            w.writeStringField("rule", l.rule());
+            w.writeBooleanField("met", l.met());
+            w.writeStringField("found", l.found());
+            w.writeEndObject();
+          }
+          w.writeEndArray();
         }
+      } else {
+        text(ctx, provider, d, lines, failed);
       }
-      if (failed == 0) {
-        out.println("The key meets all " + lines.size() + " requirements of " + policy.name() + ".");
-        return ExitCode.OK;
-      }
+      return failed == 0 ? ExitCode.OK : ExitCode.POLICY_VIOLATION;
+    }
+  }
+
+  private void text(
+      Context ctx,
+      KeyEncryptionKeyProvider provider,
+      KeyDescription d,
+      List<PolicyReport.Line> lines,
+      long failed) {
+    PrintStream out = ctx.out();
+    out.println("Key " + d.reference() + " (provider " + provider.id() + ")");
+    out.println("Policy " + policy.name());
+    int width = lines.stream().mapToInt(l -> l.rule().length()).max().orElse(0);
+    String ok = ctx.unicode() ? "✓" : "[ok]  ";
+    String bad = ctx.unicode() ? "✗" : "[FAIL]";
+    for (PolicyReport.Line l : lines) {
+      out.printf("  %s %-" + width + "s  %s%n", l.met() ? ok : bad, l.rule(), l.found());
+    }
+    if (failed == 0) {
+      out.println("The key meets all " + lines.size() + " requirements of " + policy.name() + ".");
+    } else {
       out.println(
           "The key does not comply: " + failed + " of " + lines.size() + " requirements of "
               + policy.name() + " not met.");
-      return ExitCode.POLICY_VIOLATION;
     }
   }
 }

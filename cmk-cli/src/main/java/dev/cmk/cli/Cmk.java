@@ -52,11 +52,18 @@ public final class Cmk {
             false,
             charset);
     PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, charset);
-    boolean stderrTerminal =
-        Boolean.parseBoolean(System.getProperty("cmk.stderr.tty", String.valueOf(System.console() != null)));
     Context ctx =
         new Context(
-            System.in, out, err, System::getenv, stderrTerminal, charset.newEncoder().canEncode("✓✗"));
+            System.in,
+            out,
+            err,
+            System::getenv,
+            isTerminal("cmk.stdout.tty"),
+            isTerminal("cmk.stderr.tty"),
+            charset.newEncoder().canEncode("✓✗"),
+            java.time.Clock.systemUTC(),
+            ProviderFactories.SERVICE_LOADER);
+    TempFiles.deleteOnSignal();
     int code = run(args, ctx);
     out.flush();
     err.flush();
@@ -159,7 +166,10 @@ public final class Cmk {
     if (ex instanceof IOException || ex instanceof UncheckedIOException) {
       return ExitCode.IO;
     }
-    return ExitCode.USAGE;
+    if (ex instanceof IllegalArgumentException || ex instanceof IllegalStateException) {
+      return ExitCode.USAGE;
+    }
+    return ExitCode.INTERNAL;
   }
 
   static String message(Throwable ex) {
@@ -208,8 +218,9 @@ public final class Cmk {
   }
 
   /**
-   * cmk-core and the Azure SDK log through SLF4J (slf4j-simple in the jar): silent by default,
-   * informational with {@code --verbose}. Must run before the first logger is created.
+   * cmk-core and the Azure SDK log through SLF4J (slf4j-simple in the jar), cmk-softhsm through
+   * {@code System.Logger}: silent by default, informational with {@code --verbose}. Must run
+   * before the first logger is created.
    */
   private static void configureLogging(String[] args) {
     boolean verbose = Arrays.stream(args).anyMatch(a -> a.equals("--verbose") || a.equals("-v"));
@@ -218,6 +229,37 @@ public final class Cmk {
     setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
     if (!verbose) {
       setIfAbsent("AZURE_LOG_LEVEL", "none");
+    }
+    // cmk-softhsm logs through System.Logger (java.util.logging here): the same rule, else its
+    // informational lines (e.g. "RSA-OAEP-256 is not supported natively") reach stderr.
+    java.util.logging.Level level =
+        verbose ? java.util.logging.Level.INFO : java.util.logging.Level.OFF;
+    java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+    root.setLevel(level);
+    for (java.util.logging.Handler h : root.getHandlers()) {
+      h.setLevel(level);
+    }
+  }
+
+  /**
+   * Whether a standard stream is a terminal. The launcher script knows ({@code test -t}) and passes
+   * {@code -Dcmk.stdout.tty} / {@code -Dcmk.stderr.tty}; without it, Java only knows whether the
+   * process has an interactive console (stdin and stdout both terminals).
+   */
+  private static boolean isTerminal(String property) {
+    String told = System.getProperty(property);
+    if (told != null) {
+      return Boolean.parseBoolean(told);
+    }
+    java.io.Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try {
+      // Java 22+ returns a console even when redirected; isTerminal() tells the truth there.
+      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return true; // Java 17-21: a console exists only when interactive
     }
   }
 

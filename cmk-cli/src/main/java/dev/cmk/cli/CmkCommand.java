@@ -30,12 +30,13 @@ import picocli.CommandLine.Spec;
     footerHeading = "%nExit codes:%n",
     footer = {
       "  0  success",
-      "  1  usage error",
-      "  2  invalid ciphertext or format (not an envelope, tampered, wrong --aad)",
+      "  1  internal error (a bug: run with --verbose and report it)",
+      "  2  usage error (also: binary output to a terminal)",
       "  3  key not found, access denied or suspended; vault or token not allowed",
       "  4  key provider unavailable",
       "  5  key policy violation",
-      "  6  I/O error"
+      "  6  I/O error",
+      "  7  invalid ciphertext or format (not an envelope, tampered, wrong --aad)"
     })
 final class CmkCommand implements Runnable {
   private final Context context;

@@ -2,29 +2,35 @@ package dev.cmk.cli;
 
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.time.Clock;
 import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * What a command runs against: standard streams, the environment, and whether stderr is a terminal
- * (for the progress bar). Tests pass in-memory streams and a map as the environment.
+ * What a command runs against: standard streams, the environment, whether stdout and stderr are
+ * terminals, the clock, and where key providers come from. Tests pass in-memory streams, a map as
+ * the environment, pinned terminal flags, a manual clock and substitute provider factories.
  *
  * @param in standard input (binary)
- * @param out standard output: text reports, and binary envelopes or plaintext with {@code -o -}
+ * @param out standard output: reports, and binary envelopes or plaintext with {@code -o -}
  * @param err standard error: one-line errors, progress
  * @param env environment variables
- * @param stderrIsTerminal whether to draw a progress bar on stderr
+ * @param stdoutIsTerminal whether stdout is a terminal (binary output to it is refused)
+ * @param stderrIsTerminal whether to draw progress on stderr
  * @param unicode whether stdout's encoding can show ✓ and ✗
- * @param azureSetup how the Azure provider gets its credential (tests: and a loopback transport)
+ * @param clock time for progress rates and for telling an interrupted run's leftovers
+ * @param factories where the key provider factories come from
  */
 record Context(
     InputStream in,
     PrintStream out,
     PrintStream err,
     Function<String, String> env,
+    boolean stdoutIsTerminal,
     boolean stderrIsTerminal,
     boolean unicode,
-    AzureSetup azureSetup) {
+    Clock clock,
+    ProviderFactories factories) {
 
   /** Validates. */
   Context {
@@ -32,10 +38,14 @@ record Context(
     Objects.requireNonNull(out, "out");
     Objects.requireNonNull(err, "err");
     Objects.requireNonNull(env, "env");
-    Objects.requireNonNull(azureSetup, "azureSetup");
+    Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(factories, "factories");
   }
 
-  /** A context whose Azure credential comes from the options, as in production. */
+  /**
+   * A context with discovered providers and the system clock, stdout not a terminal, as in
+   * production behind a pipe.
+   */
   Context(
       InputStream in,
       PrintStream out,
@@ -43,7 +53,8 @@ record Context(
       Function<String, String> env,
       boolean stderrIsTerminal,
       boolean unicode) {
-    this(in, out, err, env, stderrIsTerminal, unicode, AzureSetup.FROM_OPTIONS);
+    this(in, out, err, env, false, stderrIsTerminal, unicode, Clock.systemUTC(),
+        ProviderFactories.SERVICE_LOADER);
   }
 
   /** An environment variable, or null when unset or empty. */

@@ -24,7 +24,9 @@ import picocli.CommandLine.ParentCommand;
           + " PKCS#11 token must be one you allow (--vault, --pkcs11-token, $CMK_VAULTS,"
           + " $CMK_PKCS11_TOKENS), else nothing is contacted and the exit code is 3. To a file,"
           + " nothing is written unless the whole envelope authenticates; to stdout, segments are"
-          + " released as they authenticate, so a failure can leave a prefix (exit code not 0)."
+          + " released as they authenticate, so a failure can leave a prefix (exit code not 0).",
+      "Refuses to write the plaintext to a terminal (exit 2). Shows bytes, rate and ETA on stderr"
+          + " when it is a terminal and the envelope takes a while."
     })
 final class DecryptCommand implements Callable<Integer> {
   /** Read-ahead kept while the header is inspected (headers are at most 4 KiB). */
@@ -51,14 +53,19 @@ final class DecryptCommand implements Callable<Integer> {
 
   @Mixin AllowOptions allowOptions;
 
+  @Mixin ProgressOptions progressOptions;
+
   @Override
   public Integer call() throws Exception {
     keyOptions.refuseSecretsOnCommandLine();
     Context ctx = root.context();
+    Io.refuseBinaryToTerminal(output, ctx, "the plaintext");
     byte[] associatedData = aad.bytes();
     KeyAllowList allowed = KeyAllowList.of(allowOptions, ctx, Optional.empty());
+    ByteProgress progress = new ByteProgress(
+        ctx.err(), progressOptions.enabled(ctx), ctx.clock(), "decrypt", Io.sizeOf(input));
     try (InputStream raw = Io.openInput(input, ctx);
-        BufferedInputStream in = new BufferedInputStream(raw, HEADER_MARK)) {
+        BufferedInputStream in = new BufferedInputStream(progress.counting(raw), HEADER_MARK)) {
       in.mark(HEADER_MARK);
       EnvelopeInfo info = EnvelopeInfo.read(in);
       in.reset();
@@ -71,6 +78,8 @@ final class DecryptCommand implements Callable<Integer> {
             Io.Output out = Io.Output.open(output, force, ctx)) {
           try (InputStream plain = crypto.decryptingStream(in, associatedData)) {
             plain.transferTo(out.stream());
+          } finally {
+            progress.finish();
           }
           out.commit();
         }

@@ -21,7 +21,9 @@ import picocli.CommandLine.ParentCommand;
     description = {
       "Encrypts INPUT (a file, or - for stdin) into an envelope under the key, written to -o"
           + " (a file, or - for stdout).",
-      "A versionless key follows rotation (the latest version); the key must pass the key policy."
+      "A versionless key follows rotation (the latest version); the key must pass the key policy.",
+      "Refuses to write the envelope to a terminal (exit 2). Shows bytes, rate and ETA on stderr"
+          + " when it is a terminal and the input takes a while."
     })
 final class EncryptCommand implements Callable<Integer> {
   @ParentCommand CmkCommand root;
@@ -60,10 +62,13 @@ final class EncryptCommand implements Callable<Integer> {
 
   @Mixin KeyOptions keyOptions;
 
+  @Mixin ProgressOptions progressOptions;
+
   @Override
   public Integer call() throws Exception {
     keyOptions.refuseSecretsOnCommandLine();
     Context ctx = root.context();
+    Io.refuseBinaryToTerminal(output, ctx, "the envelope");
     byte[] associatedData = aad.bytes();
     try (ProviderSession session = new ProviderSession(
             keyOptions, ctx, KeyAllowList.only(key))) {
@@ -73,13 +78,17 @@ final class EncryptCommand implements Callable<Integer> {
           InputStream in = Io.openInput(input, ctx);
           Io.Output out = Io.Output.open(output, force, ctx)) {
         EnvelopeOutputStream enc = crypto.encryptingStream(out.stream(), associatedData);
+        ByteProgress progress = new ByteProgress(
+            ctx.err(), progressOptions.enabled(ctx), ctx.clock(), "encrypt", Io.sizeOf(input));
         try {
-          in.transferTo(enc);
+          progress.counting(in).transferTo(enc);
         } catch (IOException | RuntimeException e) {
           // Never seal a prefix of the input as a complete envelope (to stdout it could not be
           // taken back); what was written does not decrypt, and a file output is deleted.
           enc.abort();
           throw e;
+        } finally {
+          progress.finish();
         }
         enc.close();
         out.commit();

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -28,6 +29,8 @@ final class InspectCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "INPUT", defaultValue = "-", description = "An envelope file, or - for stdin (default).")
   String input;
 
+  @Mixin FormatOptions format;
+
   @Override
   public Integer call() throws Exception {
     Context ctx = root.context();
@@ -42,7 +45,22 @@ final class InspectCommand implements Callable<Integer> {
       }
     }
     OptionalLong plaintext = plaintextLength(total, info.headerLength(), info.segmentSize());
-    PrintStream out = ctx.out();
+    Long p = plaintext.isPresent() ? plaintext.getAsLong() : null;
+    Long segments = p == null ? null : (p == 0 ? 1 : (p + info.segmentSize() - 1) / info.segmentSize());
+    if (format.json()) {
+      json(ctx.out(), info, total, p, segments);
+    } else {
+      text(ctx.out(), info, total, p, segments);
+    }
+    if (p == null) {
+      throw new CliException(
+          ExitCode.INVALID_CIPHERTEXT,
+          "invalid ciphertext: the envelope's length does not match its segment layout");
+    }
+    return ExitCode.OK;
+  }
+
+  private static void text(PrintStream out, EnvelopeInfo info, long total, Long p, Long segments) {
     field(out, "format version", String.valueOf(info.formatVersion()));
     field(out, "suite", info.suite());
     field(out, "key provider", info.providerId());
@@ -54,19 +72,35 @@ final class InspectCommand implements Callable<Integer> {
     field(out, "header", info.headerLength() + " bytes");
     field(out, "segment size", info.segmentSize() + " bytes");
     field(out, "envelope", total + " bytes");
-    if (plaintext.isEmpty()) {
+    if (p == null) {
       field(out, "plaintext", "(length does not match the segment layout: truncated or extended)");
       out.flush();
-      throw new CliException(
-          ExitCode.INVALID_CIPHERTEXT,
-          "invalid ciphertext: the envelope's length does not match its segment layout");
+      return;
     }
-    long p = plaintext.getAsLong();
-    long segments = p == 0 ? 1 : (p + info.segmentSize() - 1) / info.segmentSize();
     field(out, "plaintext", p + " bytes");
     field(out, "segments", String.valueOf(segments));
     field(out, "overhead", (total - p) + " bytes");
-    return ExitCode.OK;
+  }
+
+  private static void json(PrintStream out, EnvelopeInfo info, long total, Long p, Long segments)
+      throws java.io.IOException {
+    try (JsonReport j = JsonReport.start(out, "inspect")) {
+      j.number("formatVersion", (long) info.formatVersion())
+          .string("suite", info.suite())
+          .string("keyProvider", info.providerId())
+          .string("key", info.keyReference().versionless())
+          .string("keyVersion", info.keyReference().version().orElse(null))
+          .string("keyReference", info.keyReference())
+          .string("wrapAlgorithm", info.wrapAlgorithm().jwaName())
+          .number("wrappedKeyBytes", (long) info.wrappedKeyLength())
+          .number("headerBytes", (long) info.headerLength())
+          .number("segmentSizeBytes", (long) info.segmentSize())
+          .number("envelopeBytes", total)
+          .bool("layoutValid", p != null)
+          .number("plaintextBytes", p)
+          .number("segments", segments)
+          .number("overheadBytes", p == null ? null : total - p);
+    }
   }
 
   private static void field(PrintStream out, String name, String value) {

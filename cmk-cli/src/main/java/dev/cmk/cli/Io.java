@@ -42,6 +42,35 @@ final class Io {
   }
 
   /**
+   * Refuses binary output to a terminal: an envelope or a plaintext file would scramble the
+   * screen (and a plaintext would end up in the terminal's scrollback).
+   *
+   * @param output the {@code -o} value
+   * @param what what would be written, e.g. {@code the envelope}
+   * @throws CliException (usage) when {@code output} is stdout and stdout is a terminal
+   */
+  static void refuseBinaryToTerminal(String output, Context ctx, String what) {
+    if (STDIO.equals(output) && ctx.stdoutIsTerminal()) {
+      throw new CliException(
+          ExitCode.USAGE,
+          "not writing " + what + " (binary) to the terminal: give -o FILE, or send stdout to a"
+              + " pipe or a file (| or > FILE)");
+    }
+  }
+
+  /** The size of input {@code name}, or -1 for stdin or when it cannot be told. */
+  static long sizeOf(String name) {
+    if (STDIO.equals(name)) {
+      return -1;
+    }
+    try {
+      return Files.size(Path.of(name));
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /**
    * An output that is either stdout or a file written atomically: bytes go to a temporary file in
    * the target's directory, {@link #commit()} flushes it to disk and renames it over the target;
    * {@link #close()} without commit deletes it, so a failed command never leaves a partial or
@@ -96,7 +125,13 @@ final class Io {
       if (Files.isDirectory(target)) {
         throw new CliException(ExitCode.IO, name + " is a directory");
       }
-      Path temp = createTempSibling(target, ".cmk-out");
+      Leftovers.Removed removed =
+          Leftovers.remove(java.util.List.of(target), Leftovers.OUTPUT, ctx.clock().instant());
+      if (removed.files() > 0) {
+        ctx.err().println("cmk: removed " + removed.files() + " temporary file(s) an interrupted"
+            + " run left for " + name);
+      }
+      Path temp = createTempSibling(target, Leftovers.OUTPUT);
       FileChannel ch =
           FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
       return new Output(ctx, target, temp, ch, force);
@@ -120,18 +155,21 @@ final class Io {
       channel.close();
       if (replace) {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        TempFiles.release(temp);
       } else {
         // Never replaces: a hard link fails if a file appeared meanwhile. File systems without
         // hard links get an atomic rename instead.
         try {
           Files.createLink(target, temp);
           Files.delete(temp);
+          TempFiles.release(temp);
         } catch (FileAlreadyExistsException e) {
           throw new CliException(
               ExitCode.IO,
               "output file " + target + " appeared while writing (use --force to replace it)");
         } catch (IOException | UnsupportedOperationException e) {
           Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+          TempFiles.release(temp);
         }
       }
       committed = true;
@@ -145,6 +183,7 @@ final class Io {
           channel.close();
         } finally {
           Files.deleteIfExists(temp);
+          TempFiles.release(temp);
         }
       }
     }
@@ -164,15 +203,23 @@ final class Io {
 
   /**
    * Creates an empty, owner-only temporary file next to {@code target} (same directory, so that a
-   * rename is atomic). Its name starts with a dot and ends with {@code suffix + ".tmp"}.
+   * rename is atomic), named {@code .TARGET.KIND.PID.RANDOM.tmp} so that a later run can tell it
+   * belongs to {@code target} and to a process that is gone ({@link Leftovers}). The file is
+   * deleted if this process is interrupted before the caller calls {@link TempFiles#release}.
+   *
+   * @param kind {@link Leftovers#REWRAP} or {@link Leftovers#OUTPUT}
    */
-  static Path createTempSibling(Path target, String suffix) throws IOException {
+  static Path createTempSibling(Path target, String kind) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
-    String prefix = "." + target.getFileName() + ".";
+    String prefix = Leftovers.prefix(target, kind);
+    Path temp;
     if (Files.getFileStore(dir).supportsFileAttributeView(PosixFileAttributeView.class)) {
       Set<PosixFilePermission> perms = PosixFilePermissions.fromString("rw-------");
-      return Files.createTempFile(dir, prefix, suffix + ".tmp", PosixFilePermissions.asFileAttribute(perms));
+      temp = Files.createTempFile(dir, prefix, ".tmp", PosixFilePermissions.asFileAttribute(perms));
+    } else {
+      temp = Files.createTempFile(dir, prefix, ".tmp");
     }
-    return Files.createTempFile(dir, prefix, suffix + ".tmp");
+    TempFiles.register(temp);
+    return temp;
   }
 }

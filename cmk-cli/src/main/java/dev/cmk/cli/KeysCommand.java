@@ -3,6 +3,8 @@ package dev.cmk.cli;
 import dev.cmk.api.DeletedKey;
 import dev.cmk.api.KeyDescription;
 import dev.cmk.api.KeyReference;
+import com.azure.json.JsonWriter;
+import dev.cmk.api.DeletedKey;
 import dev.cmk.api.spi.KeyManager;
 import dev.cmk.keystore.KeystoreKeyProvider;
 import java.io.PrintStream;
@@ -68,15 +70,17 @@ final class KeysCommand implements Runnable {
 
     @Mixin KeyOptions keyOptions;
 
+    @Mixin FormatOptions format;
+
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
       KeyReference ref = local(name);
       if (ref.isVersioned()) {
         throw new CliException(ExitCode.USAGE, "give a key name without a version");
       }
       try (ProviderSession s = new ProviderSession(keyOptions, keys.root.context())) {
         KeyReference v = s.keystore(true).keyManager().orElseThrow().createKey(ref.name(), size);
-        keys.root.context().out().println(v);
+        printReference(keys.root.context(), format, "keys create", v, true);
       }
       return ExitCode.OK;
     }
@@ -93,24 +97,50 @@ final class KeysCommand implements Runnable {
 
     @Mixin KeyOptions keyOptions;
 
+    @Mixin FormatOptions format;
+
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
       try (ProviderSession s = new ProviderSession(keyOptions, keys.root.context())) {
         KeyReference v = s.keystore(false).keyManager().orElseThrow().rotateKey(local(key));
-        keys.root.context().out().println(v);
+        printReference(keys.root.context(), format, "keys rotate", v, true);
       }
       return ExitCode.OK;
     }
   }
 
+  /**
+   * Prints the version a keys command produced or changed: the reference alone (text), or {@code
+   * {"schemaVersion":1,"command":...,"reference":...,"enabled":...}} (json).
+   */
+  private static void printReference(
+      Context ctx, FormatOptions format, String command, KeyReference version, boolean enabled)
+      throws java.io.IOException {
+    if (!format.json()) {
+      ctx.out().println(
+          command.equals("keys enable") || command.equals("keys disable")
+              ? (enabled ? "enabled " : "disabled ") + version
+              : version.toString());
+      return;
+    }
+    try (JsonReport j = JsonReport.start(ctx.out(), command)) {
+      j.string("key", version.versionless())
+          .string("version", version.version().orElse(null))
+          .string("reference", version)
+          .bool("enabled", enabled);
+    }
+  }
+
   /** Shared by disable and enable: a versionless KEY means its latest version. */
   private static KeyReference setEnabled(
-      KeysCommand keys, KeyOptions options, KeyReference key, boolean enabled) {
+      KeysCommand keys, KeyOptions options, FormatOptions format, KeyReference key, boolean enabled)
+      throws java.io.IOException {
     try (ProviderSession s = new ProviderSession(options, keys.root.context())) {
       KeystoreKeyProvider p = s.keystore(false);
       KeyReference version = local(key).isVersioned() ? key : p.resolveLatest(key);
       p.keyManager().orElseThrow().setEnabled(version, enabled);
-      keys.root.context().out().println((enabled ? "enabled " : "disabled ") + version);
+      printReference(
+          keys.root.context(), format, enabled ? "keys enable" : "keys disable", version, enabled);
       return version;
     }
   }
@@ -127,9 +157,11 @@ final class KeysCommand implements Runnable {
 
     @Mixin KeyOptions keyOptions;
 
+    @Mixin FormatOptions format;
+
     @Override
-    public Integer call() {
-      setEnabled(keys, keyOptions, key, false);
+    public Integer call() throws java.io.IOException {
+      setEnabled(keys, keyOptions, format, key, false);
       return ExitCode.OK;
     }
   }
@@ -145,9 +177,11 @@ final class KeysCommand implements Runnable {
 
     @Mixin KeyOptions keyOptions;
 
+    @Mixin FormatOptions format;
+
     @Override
-    public Integer call() {
-      setEnabled(keys, keyOptions, key, true);
+    public Integer call() throws java.io.IOException {
+      setEnabled(keys, keyOptions, format, key, true);
       return ExitCode.OK;
     }
   }
@@ -164,42 +198,112 @@ final class KeysCommand implements Runnable {
 
     @Mixin KeyOptions keyOptions;
 
+    @Mixin FormatOptions format;
+
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
       PrintStream out = keys.root.context().out();
       try (ProviderSession s = new ProviderSession(keyOptions, keys.root.context())) {
         KeystoreKeyProvider p = s.keystore(false);
-        KeyManager m = p.keyManager().orElseThrow();
-        List<KeyReference> names = key == null ? m.listKeys() : List.of(local(key).versionless());
-        for (KeyReference k : names) {
-          out.println(k);
-          List<KeyDescription> versions = m.listVersions(k);
-          for (int i = 0; i < versions.size(); i++) {
-            KeyDescription d = versions.get(i);
-            out.printf(
-                "  %-20s %s %d  %-8s  %s%s%s%n",
-                d.version(),
-                d.keyType().jwkName(),
-                d.sizeBits(),
-                d.enabled() ? "enabled" : "DISABLED",
-                PolicyReport.operations(d.operations()),
-                d.notBeforeTime().map(t -> "  not-before " + t).orElse("")
-                    + d.expiryTime().map(t -> "  expires " + t).orElse(""),
-                i == versions.size() - 1 ? "  (latest)" : "");
-          }
-        }
-        if (key == null) {
-          for (DeletedKey d : m.listDeletedKeys()) {
-            out.println(
-                d.key() + "  DELETED " + d.deletedOn() + ", recoverable until "
-                    + d.scheduledPurge() + " (" + d.versions() + " versions)");
-          }
-        }
-        if (names.isEmpty() && key == null) {
-          out.println("(no keys in " + p.path() + ")");
+        List<KeyReference> names = key == null ? p.keyManager().orElseThrow().listKeys() : List.of(local(key).versionless());
+        List<DeletedKey> deleted = key == null ? p.keyManager().orElseThrow().listDeletedKeys() : List.of();
+        if (format.json()) {
+          json(out, p, names, deleted);
+        } else {
+          text(out, p, names, deleted, key == null);
         }
       }
       return ExitCode.OK;
+    }
+
+    private static void text(
+        PrintStream out,
+        KeystoreKeyProvider p,
+        List<KeyReference> names,
+        List<DeletedKey> deleted,
+        boolean all) {
+      for (KeyReference k : names) {
+        out.println(k);
+        List<KeyDescription> versions = p.keyManager().orElseThrow().listVersions(k);
+        for (int i = 0; i < versions.size(); i++) {
+          KeyDescription d = versions.get(i);
+          out.printf(
+              "  %-20s %s %d  %-8s  %s%s%s%n",
+              d.version(),
+              d.keyType().jwkName(),
+              d.sizeBits(),
+              d.enabled() ? "enabled" : "DISABLED",
+              PolicyReport.operations(d.operations()),
+              d.notBeforeTime().map(t -> "  not-before " + t).orElse("")
+                  + d.expiryTime().map(t -> "  expires " + t).orElse(""),
+              i == versions.size() - 1 ? "  (latest)" : "");
+        }
+      }
+      for (DeletedKey d : deleted) {
+        out.println(
+            d.key() + "  DELETED " + d.deletedOn() + ", recoverable until "
+                + d.scheduledPurge() + " (" + d.versions() + " versions)");
+      }
+      if (names.isEmpty() && all) {
+        out.println("(no keys in " + p.path() + ")");
+      }
+    }
+
+    private static void json(
+        PrintStream out, KeystoreKeyProvider p, List<KeyReference> names, List<DeletedKey> deleted)
+        throws java.io.IOException {
+      try (JsonReport j = JsonReport.start(out, "keys list")) {
+        j.string("keystore", p.path());
+        JsonWriter w = j.writer();
+        w.writeStartArray("keys");
+        for (KeyReference k : names) {
+          w.writeStartObject();
+          w.writeStringField("key", k.toString());
+          w.writeStartArray("versions");
+          List<KeyDescription> versions = p.keyManager().orElseThrow().listVersions(k);
+          for (int i = 0; i < versions.size(); i++) {
+            KeyDescription d = versions.get(i);
+            w.writeStartObject();
+            w.writeStringField("version", d.version());
+            w.writeStringField("reference", d.reference().toString());
+            w.writeStringField("keyType", d.keyType().jwkName());
+            w.writeIntField("sizeBits", d.sizeBits());
+            w.writeBooleanField("enabled", d.enabled());
+            w.writeStartArray("operations");
+            for (String op : PolicyReport.operations(d.operations()).split(", ")) {
+              if (!op.equals("(none)")) {
+                w.writeString(op);
+              }
+            }
+            w.writeEndArray();
+            nullable(w, "notBefore", d.notBeforeTime().map(Object::toString).orElse(null));
+            nullable(w, "expires", d.expiryTime().map(Object::toString).orElse(null));
+            w.writeBooleanField("latest", i == versions.size() - 1);
+            w.writeEndObject();
+          }
+          w.writeEndArray();
+          w.writeEndObject();
+        }
+        w.writeEndArray();
+        w.writeStartArray("deleted");
+        for (DeletedKey d : deleted) {
+          w.writeStartObject();
+          w.writeStringField("key", d.key().toString());
+          w.writeStringField("deletedOn", d.deletedOn().toString());
+          w.writeStringField("scheduledPurge", d.scheduledPurge().toString());
+          w.writeIntField("versions", d.versions());
+          w.writeEndObject();
+        }
+        w.writeEndArray();
+      }
+    }
+
+    private static void nullable(JsonWriter w, String name, String value) throws java.io.IOException {
+      if (value == null) {
+        w.writeNullField(name);
+      } else {
+        w.writeStringField(name, value);
+      }
     }
   }
 }

@@ -2,13 +2,8 @@ package dev.cmk.cli;
 
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
-import dev.cmk.api.spi.SecretSource;
-import dev.cmk.azure.AzureKeyVaultProvider;
-import dev.cmk.azure.AzureKeyVaultProviderBuilder;
+import dev.cmk.api.spi.KeyEncryptionKeyProviderFactory;
 import dev.cmk.keystore.KeystoreKeyProvider;
-import dev.cmk.keystore.KeystoreKeyProviderBuilder;
-import dev.cmk.softhsm.Pkcs11KeyProvider;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -20,21 +15,31 @@ import java.util.Set;
 /**
  * Opens the key providers a command needs, chosen by the key references involved, and closes them
  * at the end. At most one provider per provider id (one keystore, one PKCS#11 token, one Azure
- * provider for every allowed vault), as {@code EnvelopeCrypto} requires.
+ * provider for every allowed vault), as {@code EnvelopeCrypto} requires. Providers are built by
+ * the {@code KeyEncryptionKeyProviderFactory} that {@link ProviderFactories} discovers for their id
+ * ({@code keystore}, {@code pkcs11}, {@code azure-keyvault}), from string settings that name
+ * where a secret is (a file or an environment variable), never the secret itself.
  *
  * <p><b>Security:</b> every reference is checked against the user's {@link KeyAllowList} before
  * any provider is built, so an envelope naming another vault or token fails before a network
  * connection, a token request, a PKCS#11 library load or a PIN read. The Azure provider serves
- * only the allowed vaults (never {@code allowAnyVault}), so the core refuses anything else too.
- * The keystore password and the PIN are read from the file or environment variable named by the
- * options (or the {@code CMK_*} defaults) by the providers themselves, when they need them; this
- * class never holds them.
+ * only the allowed vaults (never {@code "*"}), so the core refuses anything else too; the PKCS#11
+ * provider exactly the one allowed token. Discovery itself runs only once a reference has passed
+ * the allow-list. The keystore password and the PIN are read from the file or environment
+ * variable named by the options (or the {@code CMK_*} defaults) by the providers themselves, when
+ * they need them; this class never holds them.
  */
 final class ProviderSession implements AutoCloseable {
   private final KeyOptions options;
   private final Context ctx;
   private final KeyAllowList allowList;
+  /** Provider id of {@code cmk-softhsm}'s factory. */
+  static final String PKCS11_ID = "pkcs11";
+  /** Provider id of {@code cmk-azure-keyvault}'s factory. */
+  static final String AZURE_ID = "azure-keyvault";
+
   private final Map<String, KeyEncryptionKeyProvider> byId = new LinkedHashMap<>();
+  private Map<String, KeyEncryptionKeyProviderFactory> factories;
 
   /** A session for the keystore commands ({@code local:} keys only). */
   ProviderSession(KeyOptions options, Context ctx) {
@@ -105,26 +110,36 @@ final class ProviderSession implements AutoCloseable {
    */
   KeystoreKeyProvider keystore(boolean create) {
     KeyEncryptionKeyProvider existing = byId.get(KeystoreKeyProvider.ID);
-    if (existing != null) {
-      return (KeystoreKeyProvider) existing;
+    if (existing == null) {
+      existing = create(KeystoreKeyProvider.ID, keystoreSettings(create));
     }
-    Path path = options.keystore;
-    if (path == null && ctx.getenv(KeyOptions.ENV_KEYSTORE) != null) {
-      path = Path.of(ctx.getenv(KeyOptions.ENV_KEYSTORE));
+    if (!(existing instanceof KeystoreKeyProvider)) {
+      throw new CliException(
+          ExitCode.INTERNAL,
+          "the key provider factory for '" + KeystoreKeyProvider.ID + "' built "
+              + existing.getClass().getName() + ", not the keystore provider");
     }
+    return (KeystoreKeyProvider) existing;
+  }
+
+  /** Settings of the {@code keystore} factory: the file, and where its password is (never it). */
+  private Map<String, String> keystoreSettings(boolean create) {
+    String path = options.keystore != null ? options.keystore.toString() : ctx.getenv(KeyOptions.ENV_KEYSTORE);
     if (path == null) {
       throw new CliException(
           ExitCode.USAGE,
           "local: keys live in a keystore: give --keystore FILE (or set $"
               + KeyOptions.ENV_KEYSTORE + ")");
     }
-    KeystoreKeyProviderBuilder b = KeystoreKeyProvider.builder().path(path).create(create);
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("path", path);
+    settings.put("create", String.valueOf(create));
     if (options.keystorePasswordFile != null && options.keystorePasswordEnv != null) {
       throw new CliException(
           ExitCode.USAGE, "give either --keystore-password-file or --keystore-password-env");
     }
     if (options.keystorePasswordFile != null) {
-      b.passwordFile(options.keystorePasswordFile);
+      settings.put("password-file", options.keystorePasswordFile.toString());
     } else {
       String variable =
           options.keystorePasswordEnv != null
@@ -137,22 +152,15 @@ final class ProviderSession implements AutoCloseable {
                 + " --keystore-password-file FILE, --keystore-password-env VAR or $"
                 + KeyOptions.ENV_KEYSTORE_PASSWORD + ")");
       }
-      b.password(() -> ctx.getenv(variable).toCharArray());
+      settings.put("password-env", variable);
     }
-    KeystoreKeyProvider p;
-    try {
-      p = b.build();
-    } catch (IllegalStateException e) {
-      throw new CliException(ExitCode.PROVIDER_UNAVAILABLE, e.getMessage(), e.getCause());
-    }
-    byId.put(p.id(), p);
-    return p;
+    return settings;
   }
 
-  private Pkcs11KeyProvider pkcs11(Set<String> tokens) {
-    KeyEncryptionKeyProvider existing = byId.get(Pkcs11KeyProvider.ID);
+  private KeyEncryptionKeyProvider pkcs11(Set<String> tokens) {
+    KeyEncryptionKeyProvider existing = byId.get(PKCS11_ID);
     if (existing != null) {
-      return (Pkcs11KeyProvider) existing;
+      return existing;
     }
     if (tokens.size() > 1) {
       throw new CliException(
@@ -163,21 +171,23 @@ final class ProviderSession implements AutoCloseable {
       throw new CliException(
           ExitCode.USAGE, "a pkcs11: key reference must name its token (token=...)");
     }
-    Path library = options.pkcs11Library;
-    if (library == null && ctx.getenv(KeyOptions.ENV_PKCS11_LIBRARY) != null) {
-      library = Path.of(ctx.getenv(KeyOptions.ENV_PKCS11_LIBRARY));
-    }
+    String library =
+        options.pkcs11Library != null
+            ? options.pkcs11Library.toString()
+            : ctx.getenv(KeyOptions.ENV_PKCS11_LIBRARY);
     if (library == null) {
       throw new CliException(
           ExitCode.USAGE,
           "pkcs11: keys need --pkcs11-library FILE (or $" + KeyOptions.ENV_PKCS11_LIBRARY + ")");
     }
-    SecretSource pin;
+    Map<String, String> settings = new LinkedHashMap<>();
+    settings.put("library", library);
+    settings.put("token", token);
     if (options.pinFile != null && options.pinEnv != null) {
       throw new CliException(ExitCode.USAGE, "give either --pin-file or --pin-env");
     }
     if (options.pinFile != null) {
-      pin = SecretSource.ofFile(options.pinFile);
+      settings.put("pin-file", options.pinFile.toString());
     } else {
       String variable = options.pinEnv != null ? options.pinEnv : KeyOptions.ENV_PKCS11_PIN;
       if (ctx.getenv(variable) == null) {
@@ -186,36 +196,70 @@ final class ProviderSession implements AutoCloseable {
             "no PKCS#11 PIN: environment variable " + variable + " is not set (use --pin-file"
                 + " FILE, --pin-env VAR or $" + KeyOptions.ENV_PKCS11_PIN + ")");
       }
-      pin = SecretSource.ofCallback(() -> ctx.getenv(variable).toCharArray());
+      settings.put("pin-env", variable);
     }
-    Pkcs11KeyProvider p;
+    return create(PKCS11_ID, settings);
+  }
+
+  private KeyEncryptionKeyProvider azure() {
+    KeyEncryptionKeyProvider existing = byId.get(AZURE_ID);
+    if (existing != null) {
+      return existing;
+    }
+    Map<String, String> settings = new LinkedHashMap<>();
+    // Exactly the allowed vaults, never "*" (any vault).
+    settings.put("vaults", String.join(",", allowList.vaults()));
+    if (options.managedIdentity == null) {
+      settings.put("credential", "default-azure-credential");
+    } else if (options.managedIdentity.isEmpty()) {
+      settings.put("credential", "system-assigned-managed-identity");
+    } else {
+      settings.put("credential", "user-assigned-managed-identity");
+      settings.put("managed-identity-client-id", options.managedIdentity);
+    }
+    return create(AZURE_ID, settings);
+  }
+
+  /**
+   * Builds a provider with the discovered factory for {@code id}. Called only for references the
+   * allow-list passed.
+   */
+  private KeyEncryptionKeyProvider create(String id, Map<String, String> settings) {
+    KeyEncryptionKeyProviderFactory factory = factories().get(id);
+    if (factory == null) {
+      throw new CliException(
+          ExitCode.PROVIDER_UNAVAILABLE,
+          "no key provider '" + id + "' found (ServiceLoader); available: "
+              + factories().keySet() + ". Is its jar on the class path?");
+    }
+    KeyEncryptionKeyProvider p;
     try {
-      p = Pkcs11KeyProvider.builder().library(library).tokenLabel(token).pin(pin).build();
+      p = factory.create(Map.copyOf(settings));
+    } catch (IllegalArgumentException e) {
+      throw new CliException(ExitCode.USAGE, e.getMessage(), e.getCause());
     } catch (IllegalStateException e) {
       throw new CliException(ExitCode.PROVIDER_UNAVAILABLE, e.getMessage(), e.getCause());
     }
-    byId.put(p.id(), p);
+    if (!id.equals(p.id())) {
+      p.close();
+      throw new CliException(
+          ExitCode.INTERNAL,
+          "the key provider factory " + factory.getClass().getName() + " for '" + id
+              + "' built a provider with id '" + p.id() + "'");
+    }
+    byId.put(id, p);
     return p;
   }
 
-  private AzureKeyVaultProvider azure() {
-    KeyEncryptionKeyProvider existing = byId.get(AzureKeyVaultProvider.ID);
-    if (existing != null) {
-      return (AzureKeyVaultProvider) existing;
+  private Map<String, KeyEncryptionKeyProviderFactory> factories() {
+    if (factories == null) {
+      try {
+        factories = ctx.factories().discover();
+      } catch (IllegalStateException | java.util.ServiceConfigurationError e) {
+        throw new CliException(ExitCode.INTERNAL, e.getMessage(), e);
+      }
     }
-    AzureKeyVaultProviderBuilder b = AzureKeyVaultProvider.builder();
-    for (String v : allowList.vaults()) {
-      b.addVault(v);
-    }
-    ctx.azureSetup().configure(b, options);
-    AzureKeyVaultProvider p;
-    try {
-      p = b.build();
-    } catch (IllegalStateException e) {
-      throw new CliException(ExitCode.PROVIDER_UNAVAILABLE, e.getMessage(), e.getCause());
-    }
-    byId.put(p.id(), p);
-    return p;
+    return factories;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.cmk.cli;
 
+import com.azure.json.JsonWriter;
 import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.UnsupportedFormatException;
@@ -8,22 +9,14 @@ import dev.cmk.core.EnvelopeCryptoBuilder;
 import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.KeyPolicy;
 import dev.cmk.core.RewrapItem;
-import dev.cmk.core.RewrapSink;
-import dev.cmk.core.RewrapOutcome;
 import dev.cmk.core.RewrapReport;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFileAttributes;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -53,11 +45,12 @@ import picocli.CommandLine.ParentCommand;
           + " an interrupted run leaves every file either old or new: run it again to resume"
           + " (files already under the current version are skipped). Files that are not"
           + " envelopes are left alone.",
-      "A progress bar is drawn on stderr when it is a terminal; a summary goes to stdout."
+      "A run also removes the temporary files a killed earlier run left next to these files"
+          + " (.NAME.cmk-rewrap.PID.N.tmp of a process that is gone, older than this run).",
+      "Bytes, rate and ETA are shown on stderr when it is a terminal; a summary (--format"
+          + " json: one JSON object) goes to stdout."
     })
 final class RewrapCommand implements Callable<Integer> {
-  private static final String TEMP_SUFFIX = ".cmk-rewrap";
-
   @ParentCommand CmkCommand root;
 
   @Option(
@@ -76,12 +69,6 @@ final class RewrapCommand implements Callable<Integer> {
       description = "Key policy the target key must meet (default: ${DEFAULT-VALUE}).")
   KeyPolicy policy;
 
-  @Option(
-      names = "--progress",
-      negatable = true,
-      description = "Draw the progress bar (default: when stderr is a terminal).")
-  Boolean progress;
-
   @Parameters(index = "0..*", arity = "1..*", paramLabel = "PATH", description = "Envelope files or directories.")
   List<Path> paths;
 
@@ -89,39 +76,53 @@ final class RewrapCommand implements Callable<Integer> {
 
   @Mixin AllowOptions allowOptions;
 
-  /** An envelope found by the scan. */
-  private record Found(Path file, String id, EnvelopeInfo info, long size) {}
+  @Mixin ProgressOptions progressOptions;
 
-  /** A file the scan could not take, and the exit code it stands for. */
-  private record ScanFailure(RewrapReport.Failure failure, int exitCode) {}
+  @Mixin FormatOptions format;
+
+  /** A file that failed, and the exit code it stands for. */
+  private record Failed(RewrapReport.Failure failure, int exitCode) {}
+
+  /** Everything the summary shows. */
+  private record Summary(
+      RewrapReport report,
+      int envelopes,
+      int notEnvelopes,
+      long notAttempted,
+      Leftovers.Removed leftovers,
+      List<Failed> failures) {}
 
   @Override
   public Integer call() throws Exception {
     keyOptions.refuseSecretsOnCommandLine();
     Context ctx = root.context();
+    Instant runStart = ctx.clock().instant();
     KeyAllowList allowed = KeyAllowList.of(allowOptions, ctx, Optional.of(key));
     List<Path> files = collect(paths);
-    List<Found> envelopes = new ArrayList<>();
+    // What a killed earlier run left next to these files (and only that): see Leftovers.
+    Leftovers.Removed leftovers = Leftovers.remove(files, Leftovers.REWRAP, runStart);
+    List<RewrapFileItem.Found> envelopes = new ArrayList<>();
     List<String> notEnvelopes = new ArrayList<>();
-    List<ScanFailure> scanFailures = new ArrayList<>();
+    List<Failed> scanFailures = new ArrayList<>();
     for (Path f : files) {
       try (InputStream in = Files.newInputStream(f)) {
-        Found found = new Found(f, f.toString(), EnvelopeInfo.read(in), Files.size(f));
+        RewrapFileItem.Found found =
+            new RewrapFileItem.Found(f, f.toString(), EnvelopeInfo.read(in), Files.size(f));
         if (allowed.allows(found.info().keyReference())) {
           envelopes.add(found);
         } else {
           // Never handed to a provider: its vault or token is not contacted at all.
-          scanFailures.add(new ScanFailure(
+          scanFailures.add(new Failed(
               new RewrapReport.Failure(f.toString(), allowed.refusal(found.info().keyReference())),
               ExitCode.KEY_ACCESS));
         }
       } catch (InvalidCiphertextException e) {
         notEnvelopes.add(f.toString());
       } catch (UnsupportedFormatException e) {
-        scanFailures.add(new ScanFailure(
+        scanFailures.add(new Failed(
             new RewrapReport.Failure(f.toString(), describe(e)), ExitCode.INVALID_CIPHERTEXT));
       } catch (IOException e) {
-        scanFailures.add(new ScanFailure(new RewrapReport.Failure(f.toString(), describe(e)), ExitCode.IO));
+        scanFailures.add(new Failed(new RewrapReport.Failure(f.toString(), describe(e)), ExitCode.IO));
       }
     }
     Set<KeyReference> references = new LinkedHashSet<>();
@@ -133,59 +134,99 @@ final class RewrapCommand implements Callable<Integer> {
       EnvelopeCryptoBuilder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
       session.open(references).forEach(b::provider);
       try (EnvelopeCrypto crypto = b.build()) {
-        ProgressBar bar =
-            new ProgressBar(
-                ctx.err(),
-                progress != null ? progress : ctx.stderrIsTerminal(),
-                envelopes.size());
-        long[] counts = new long[RewrapOutcome.values().length];
-        List<RewrapItem> items =
-            envelopes.stream().map(FileItem::new).collect(Collectors.toList());
-        report =
-            crypto.rewrapAll(
-                items,
-                (id, outcome, done) -> {
-                  counts[outcome.ordinal()]++;
-                  bar.update(
-                      done,
-                      "re-wrapped " + counts[RewrapOutcome.REWRAPPED.ordinal()]
-                          + ", current " + counts[RewrapOutcome.ALREADY_CURRENT.ordinal()]
-                          + ", failed " + counts[RewrapOutcome.FAILED.ordinal()]);
-                });
-        bar.finish();
+        long totalBytes = envelopes.stream().mapToLong(RewrapFileItem.Found::size).sum();
+        ByteProgress progress = new ByteProgress(
+            ctx.err(), progressOptions.enabled(ctx), ctx.clock(), "rewrap", totalBytes);
+        int count = envelopes.size();
+        progress.status("0/" + count + " files");
+        List<RewrapItem> items = new ArrayList<>();
+        envelopes.forEach(e -> items.add(new RewrapFileItem(e, progress)));
+        try {
+          report = crypto.rewrapAll(
+              items, (id, outcome, done) -> progress.status(done + "/" + count + " files"));
+        } finally {
+          progress.finish();
+        }
       }
     }
-    List<RewrapReport.Failure> failures = new ArrayList<>();
-    scanFailures.forEach(s -> failures.add(s.failure()));
-    failures.addAll(report.failures());
-    printSummary(ctx.out(), report, notEnvelopes.size(), scanFailures.size(), failures.size());
-    for (RewrapReport.Failure f : failures) {
-      ctx.err().println("cmk: failed: " + f.id() + ": " + f.error());
+    List<Failed> failures = new ArrayList<>(scanFailures);
+    for (RewrapReport.Failure f : report.failures()) {
+      failures.add(new Failed(f, exitCodeOf(f)));
     }
-    long skipped = envelopes.size() - report.total();
-    if (skipped > 0) {
+    long notAttempted = envelopes.size() - report.total();
+    Summary summary = new Summary(
+        report, envelopes.size() + scanFailures.size(), notEnvelopes.size(), notAttempted,
+        leftovers, failures);
+    if (format.json()) {
+      json(ctx.out(), summary);
+    } else {
+      text(ctx.out(), summary);
+    }
+    for (Failed f : failures) {
+      ctx.err().println("cmk: failed: " + f.failure().id() + ": " + f.failure().error());
+    }
+    if (notAttempted > 0) {
       ctx.err().println(
-          "cmk: stopped after key access was lost; " + skipped + " envelopes not attempted");
+          "cmk: stopped after key access was lost; " + notAttempted + " envelopes not attempted");
     }
-    if (failures.isEmpty() && skipped == 0) {
-      return ExitCode.OK;
+    if (!failures.isEmpty()) {
+      return failures.get(0).exitCode();
     }
-    return scanFailures.isEmpty() ? exitCodeOf(report.failures()) : scanFailures.get(0).exitCode();
+    return notAttempted > 0 ? ExitCode.KEY_ACCESS : ExitCode.OK;
   }
 
-  private static void printSummary(
-      PrintStream out, RewrapReport r, int notEnvelopes, int scanFailures, int failed) {
+  private static void text(PrintStream out, Summary s) {
+    RewrapReport r = s.report();
     out.println("Re-wrap to " + r.target());
-    row(out, "envelopes", r.total() + scanFailures, "");
+    row(out, "envelopes", s.envelopes(), "");
     StringBuilder from = new StringBuilder();
     for (Map.Entry<KeyReference, Long> e : r.movedFrom().entrySet()) {
       from.append(from.length() == 0 ? "  (from " : ", ").append(e.getKey()).append(": ").append(e.getValue());
     }
     row(out, "re-wrapped", r.rewrapped(), from.length() == 0 ? "" : from + ")");
     row(out, "already current", r.alreadyCurrent(), "");
-    row(out, "failed", failed, "");
-    row(out, "not envelopes", notEnvelopes, notEnvelopes == 0 ? "" : "  (left unchanged)");
+    row(out, "failed", s.failures().size(), "");
+    row(out, "not envelopes", s.notEnvelopes(), s.notEnvelopes() == 0 ? "" : "  (left unchanged)");
+    if (s.notAttempted() > 0) {
+      row(out, "not attempted", s.notAttempted(), "  (key access lost)");
+    }
+    row(out, "stale temp files", s.leftovers().files(), s.leftovers().files() == 0 ? ""
+        : "  (" + ByteProgress.size(s.leftovers().bytes()) + " left by an interrupted run, removed)");
     out.printf("  %-16s %.2f s%n", "elapsed", r.elapsed().toNanos() / 1e9);
+  }
+
+  private static void json(PrintStream out, Summary s) throws IOException {
+    RewrapReport r = s.report();
+    try (JsonReport j = JsonReport.start(out, "rewrap")) {
+      j.string("target", r.target())
+          .number("envelopes", (long) s.envelopes())
+          .number("rewrapped", r.rewrapped())
+          .number("alreadyCurrent", r.alreadyCurrent())
+          .number("failed", (long) s.failures().size())
+          .number("notEnvelopes", (long) s.notEnvelopes())
+          .number("notAttempted", s.notAttempted())
+          .number("staleTempFilesRemoved", (long) s.leftovers().files())
+          .number("staleTempBytesRemoved", s.leftovers().bytes());
+      JsonWriter w = j.writer();
+      w.writeDoubleField("elapsedSeconds", r.elapsed().toMillis() / 1000.0);
+      w.writeStartArray("movedFrom");
+      for (Map.Entry<KeyReference, Long> e : r.movedFrom().entrySet()) {
+        w.writeStartObject();
+        w.writeStringField("key", e.getKey().toString());
+        w.writeLongField("count", e.getValue());
+        w.writeEndObject();
+      }
+      w.writeEndArray();
+      w.writeStartArray("failures");
+      for (Failed f : s.failures()) {
+        w.writeStartObject();
+        w.writeStringField("file", f.failure().id());
+        w.writeStringField("error", f.failure().error());
+        w.writeIntField("exitCode", f.exitCode());
+        w.writeEndObject();
+      }
+      w.writeEndArray();
+    }
   }
 
   private static void row(PrintStream out, String name, long value, String note) {
@@ -196,12 +237,9 @@ final class RewrapCommand implements Callable<Integer> {
     return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
   }
 
-  /** The exit code of the first failure, from the exception class the report names. */
-  private static int exitCodeOf(List<RewrapReport.Failure> failures) {
-    if (failures.isEmpty()) {
-      return ExitCode.KEY_ACCESS; // stopped early: key access lost
-    }
-    String error = failures.get(0).error();
+  /** The exit code of a failure, from the exception class the report names. */
+  private static int exitCodeOf(RewrapReport.Failure failure) {
+    String error = failure.error();
     String type = error.contains(":") ? error.substring(0, error.indexOf(':')) : error;
     switch (type) {
       case "InvalidCiphertextException":
@@ -229,7 +267,7 @@ final class RewrapCommand implements Callable<Integer> {
       } else if (Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
         try (Stream<Path> walk = Files.walk(root)) {
           walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS))
-              .filter(p -> !isTemporary(p))
+              .filter(p -> !Leftovers.isTemporary(p.getFileName().toString()))
               .sorted()
               .forEach(out::add);
         }
@@ -240,119 +278,5 @@ final class RewrapCommand implements Callable<Integer> {
       }
     }
     return List.copyOf(out);
-  }
-
-  private static boolean isTemporary(Path p) {
-    String n = p.getFileName().toString();
-    return n.startsWith(".") && (n.endsWith(TEMP_SUFFIX + ".tmp") || n.endsWith(".cmk-out.tmp"));
-  }
-
-  /**
-   * One envelope file. The sink is a temporary file next to it; closing the sink commits only if
-   * the copy is complete (its body as long as the original's), by an atomic rename over the
-   * original, keeping the original's POSIX permissions. An incomplete copy is deleted and the
-   * original stays as it was.
-   */
-  private static final class FileItem implements RewrapItem {
-    private final Found found;
-
-    FileItem(Found found) {
-      this.found = found;
-    }
-
-    @Override
-    public String id() {
-      return found.id();
-    }
-
-    @Override
-    public InputStream openSource() throws IOException {
-      // Not through a symbolic link swapped in since the scan (the scan skips links).
-      return Files.newInputStream(found.file(), LinkOption.NOFOLLOW_LINKS);
-    }
-
-    @Override
-    public RewrapSink openSink() throws IOException {
-      Path file = found.file();
-      Path temp = Io.createTempSibling(file, TEMP_SUFFIX);
-      FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
-      OutputStream out = Channels.newOutputStream(ch);
-      return new RewrapSink() {
-        private boolean committed;
-
-        @Override
-        public OutputStream stream() {
-          return out;
-        }
-
-        @Override
-        public void commit() throws IOException {
-          ch.force(true);
-          ch.close();
-          verifyComplete(temp);
-          copyOwnershipAndPermissions(file, temp);
-          Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-          committed = true;
-          Io.syncDirectory(file.toAbsolutePath().getParent());
-        }
-
-        @Override
-        public void close() throws IOException {
-          if (!committed) {
-            ch.close();
-            Files.deleteIfExists(temp);
-          }
-        }
-      };
-    }
-
-    private void verifyComplete(Path temp) throws IOException {
-      EnvelopeInfo rewritten;
-      try (InputStream in = Files.newInputStream(temp)) {
-        rewritten = EnvelopeInfo.read(in);
-      } catch (InvalidCiphertextException e) {
-        throw new IOException("re-wrapped copy of " + found.id() + " is incomplete; original kept", e);
-      }
-      long body = found.size() - found.info().headerLength();
-      if (Files.size(temp) - rewritten.headerLength() != body
-          || Files.size(found.file()) != found.size()) {
-        throw new IOException(
-            "re-wrapped copy of " + found.id() + " is incomplete, or the file changed meanwhile;"
-                + " original kept");
-      }
-    }
-
-    /**
-     * Gives the new copy the original's owner, group and permissions, so a service that owns its
-     * files can still read them after an administrator (often root) re-wrapped them. An owner or
-     * group that cannot be kept (not permitted) fails the item: the original is kept rather than
-     * handed to another user.
-     */
-    private void copyOwnershipAndPermissions(Path from, Path to) throws IOException {
-      PosixFileAttributeView source =
-          Files.getFileAttributeView(from, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-      if (source == null) {
-        return;
-      }
-      PosixFileAttributes original = source.readAttributes();
-      PosixFileAttributeView target =
-          Files.getFileAttributeView(to, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-      PosixFileAttributes copy = target.readAttributes();
-      try {
-        if (!copy.group().equals(original.group())) {
-          target.setGroup(original.group());
-        }
-        if (!copy.owner().equals(original.owner())) {
-          target.setOwner(original.owner());
-        }
-      } catch (IOException | SecurityException e) {
-        throw new IOException(
-            "cannot give the re-wrapped copy of " + found.id() + " its owner "
-                + original.owner().getName() + ":" + original.group().getName()
-                + " (run as that user or as root); original kept",
-            e);
-      }
-      target.setPermissions(original.permissions());
-    }
   }
 }

@@ -46,8 +46,10 @@ final class StatusCommand implements Callable<Integer> {
 
   @Mixin KeyOptions keyOptions;
 
+  @Mixin FormatOptions format;
+
   @Override
-  public Integer call() {
+  public Integer call() throws java.io.IOException {
     keyOptions.refuseSecretsOnCommandLine();
     Context ctx = root.context();
     try (ProviderSession session = new ProviderSession(
@@ -57,20 +59,42 @@ final class StatusCommand implements Callable<Integer> {
       try (EnvelopeCrypto crypto = b.build()) {
         crypto.keyAccess().probeIfDue();
         KeyAccessStatus s = crypto.keyAccess().status();
-        PrintStream out = ctx.out();
-        field(out, "key", String.valueOf(s.configuredKey()));
-        field(out, "policy", policy.name());
-        field(out, "state", s.state() + " since " + s.since());
-        field(out, "cause", s.cause().toString());
-        field(out, "current version", s.currentVersionIfKnown().map(String::valueOf).orElse("(not confirmed)"));
-        field(out, "last confirmed", s.lastConfirmed() == null ? "(never)" : s.lastConfirmed().toString());
-        field(out, "grace remaining", human(s.graceRemaining()));
-        field(out, "last error", s.lastErrorMessage().orElse("(none)"));
+        if (format.json()) {
+          json(ctx.out(), s);
+        } else {
+          text(ctx.out(), s);
+        }
         if (s.state() == KeyAccessState.AVAILABLE) {
           return ExitCode.OK;
         }
         return s.cause().isAuthoritative() ? ExitCode.KEY_ACCESS : ExitCode.PROVIDER_UNAVAILABLE;
       }
+    }
+  }
+
+  private void text(PrintStream out, KeyAccessStatus s) {
+    field(out, "key", String.valueOf(s.configuredKey()));
+    field(out, "policy", policy.name());
+    field(out, "state", s.state() + " since " + s.since());
+    field(out, "cause", s.cause().toString());
+    field(out, "current version", s.currentVersionIfKnown().map(String::valueOf).orElse("(not confirmed)"));
+    field(out, "last confirmed", s.lastConfirmed() == null ? "(never)" : s.lastConfirmed().toString());
+    field(out, "grace remaining", human(s.graceRemaining()));
+    field(out, "last error", s.lastErrorMessage().orElse("(none)"));
+  }
+
+  private void json(PrintStream out, KeyAccessStatus s) throws java.io.IOException {
+    try (JsonReport j = JsonReport.start(out, "status")) {
+      j.string("key", s.configuredKey())
+          .string("policy", policy.name())
+          .string("state", s.state())
+          .string("since", JsonReport.time(s.since()))
+          .string("cause", s.cause())
+          .bool("causeAuthoritative", s.cause().isAuthoritative())
+          .string("currentVersion", s.currentVersionIfKnown().orElse(null))
+          .string("lastConfirmed", JsonReport.time(s.lastConfirmed()))
+          .number("graceRemainingSeconds", JsonReport.seconds(s.graceRemaining()))
+          .string("lastError", s.lastErrorMessage().orElse(null));
     }
   }
 

@@ -38,10 +38,10 @@ class CmkAllowListTest {
   /** A fixture whose Azure provider must never be configured. */
   private CliFixture cli(AtomicInteger azureBuilt) {
     CliFixture cli = new CliFixture(dir);
-    cli.azureSetup = (b, options) -> {
+    cli.factoryOverrides.put("azure-keyvault", CliFixture.factory("azure-keyvault", settings -> {
       azureBuilt.incrementAndGet();
       throw new AssertionError("the Azure provider must not be built");
-    };
+    }));
     return cli;
   }
 

@@ -27,10 +27,18 @@ class CmkJarIT {
 
   private record Run(int exitCode, byte[] stdout, String stderr) {}
 
+  private static String launcher() {
+    return System.getProperty("cmk.launcher", "cmk");
+  }
+
   private Run cmk(byte[] stdin, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
-    command.add(System.getProperty("cmk.launcher", "cmk"));
+    command.add(launcher());
     command.addAll(List.of(args));
+    return run(command, stdin);
+  }
+
+  private Run run(List<String> command, byte[] stdin) throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("CMK_JAR", System.getProperty("cmk.jar"));
     pb.environment().put("CMK_KEYSTORE", dir.resolve("keys.p12").toString());
@@ -72,5 +80,32 @@ class CmkJarIT {
     assertEquals(1, wrong.stderr().strip().lines().count(), wrong.stderr());
     assertTrue(wrong.stderr().startsWith("cmk: invalid ciphertext"), wrong.stderr());
     assertFalse(wrong.stderr().contains(PASSWORD));
+  }
+
+  /**
+   * On a real terminal (a pseudo-terminal from util-linux {@code script}), the launcher tells the
+   * tool that stdout is one, and {@code encrypt} to stdout is refused with exit 2, while {@code -o
+   * FILE} works.
+   */
+  @Test
+  void launcher_stdoutIsARealTerminal_binaryRefusedExit2() throws Exception {
+    Path script = Path.of("/usr/bin/script");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(script), "needs util-linux script");
+    assertEquals(0, cmk(new byte[0], "keys", "create", "tty-key", "--size", "2048").exitCode());
+    Path input = dir.resolve("plain.bin");
+    Files.write(input, new byte[] {1, 2, 3});
+    Path output = dir.resolve("out.cmk");
+
+    Run refused = run(List.of(script.toString(), "-qec",
+        "'" + launcher() + "' encrypt -k tty-key '" + input + "'", "/dev/null"), new byte[0]);
+    Run toFile = run(List.of(script.toString(), "-qec",
+        "'" + launcher() + "' encrypt -k tty-key -o '" + output + "' '" + input + "'", "/dev/null"),
+        new byte[0]);
+
+    String terminal = new String(refused.stdout(), StandardCharsets.UTF_8);
+    assertEquals(ExitCode.USAGE, refused.exitCode(), terminal + refused.stderr());
+    assertTrue(terminal.contains("not writing the envelope (binary) to the terminal"), terminal);
+    assertEquals(0, toFile.exitCode(), new String(toFile.stdout(), StandardCharsets.UTF_8));
+    assertTrue(Files.size(output) > 3);
   }
 }

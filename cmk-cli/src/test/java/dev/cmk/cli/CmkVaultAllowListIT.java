@@ -10,6 +10,7 @@ import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import dev.cmk.api.KeyReference;
+import dev.cmk.azure.AzureKeyVaultProvider;
 import dev.cmk.testkit.keyvault.KeyPermission;
 import dev.cmk.testkit.keyvault.LoopbackKeyVault;
 import dev.cmk.testkit.keyvault.LoopbackVault;
@@ -83,7 +84,18 @@ class CmkVaultAllowListIT {
         request -> Mono.just(new AccessToken(
             server.issueToken(identity, request.getScopes().get(0)),
             OffsetDateTime.now().plusMinutes(30)));
-    cli.azureSetup = (b, options) -> b.httpClient(httpClient).credential(credential);
+    // The real provider, built from the settings the tool produced, plus the loopback transport
+    // and a loopback token (which the real factory has no settings for).
+    cli.factoryOverrides.put("azure-keyvault", CliFixture.factory("azure-keyvault", settings -> {
+      assertEquals("default-azure-credential", settings.get("credential"));
+      assertTrue(!settings.get("vaults").contains("*"), "never any vault: " + settings);
+      AzureKeyVaultProvider.Builder b =
+          AzureKeyVaultProvider.builder().httpClient(httpClient).credential(credential);
+      for (String v : settings.get("vaults").split(",")) {
+        b.addVault(v);
+      }
+      return b.build();
+    }));
     return cli;
   }
 

@@ -35,6 +35,10 @@ final class PolicyReport {
           KeyPolicy.RULE_SOFT_DELETE,
           KeyPolicy.RULE_PURGE_PROTECTION,
           KeyPolicy.RULE_RETENTION,
+          KeyPolicy.RULE_TOKEN_PERSISTENT,
+          KeyPolicy.RULE_TOKEN_SENSITIVE,
+          KeyPolicy.RULE_TOKEN_NOT_EXTRACTABLE,
+          KeyPolicy.RULE_TOKEN_NOT_DESTROYABLE,
           KeyPolicy.RULE_NAME_LENGTH);
 
   /**
@@ -56,7 +60,7 @@ final class PolicyReport {
     }
     Set<String> rules = new LinkedHashSet<>();
     for (String r : ORDER) {
-      if (rulesOf(policy, now).contains(r) || broken.containsKey(r)) {
+      if (policy.rulesFor(key.reference()).contains(r) || broken.containsKey(r)) {
         rules.add(r);
       }
     }
@@ -100,6 +104,14 @@ final class PolicyReport {
         return "purge protection on";
       case KeyPolicy.RULE_RETENTION:
         return vp.retentionDays() + " days";
+      case KeyPolicy.RULE_TOKEN_PERSISTENT:
+        return "token object (CKA_TOKEN)";
+      case KeyPolicy.RULE_TOKEN_SENSITIVE:
+        return "sensitive (CKA_SENSITIVE)";
+      case KeyPolicy.RULE_TOKEN_NOT_EXTRACTABLE:
+        return "not extractable (CKA_EXTRACTABLE=false)";
+      case KeyPolicy.RULE_TOKEN_NOT_DESTROYABLE:
+        return "not destroyable (CKA_DESTROYABLE=false)";
       case KeyPolicy.RULE_NAME_LENGTH:
         KeyReference r = key.reference();
         return "vault name + key name = " + (r.vaultName().length() + r.name().length())

@@ -158,7 +158,7 @@ class CmkJsonTest {
     KeyReference weak;
     try (KeystoreKeyProvider p = KeystoreKeyProvider.builder()
         .path(cli.keystore).password(CliFixture.PASSWORD::toCharArray).build()) {
-      weak = p.importKey("legacy", g.generateKeyPair());
+      weak = p.keyManager().orElseThrow().importKey("legacy", g.generateKeyPair());
     }
 
     CliFixture.Result good = cli.run("check-key", "--policy", "fhir", "--format", "json", "fhir-key");

@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -110,10 +109,6 @@ class CmkPkcs11IT {
   }
 
   @Test
-  @Disabled(
-      "needs the KeyPolicy token rules (token-key-persistent, token-key-sensitive,"
-          + " token-key-not-extractable in place of the vault deletion rules for pkcs11: keys);"
-          + " the lead wires them in cmk-core (#11 section 2), then this test is enabled")
   void encrypt_pkcs11ToolKeyUnderBothPresets_roundTrips() {
     for (String policy : new String[] {"dicom", "fhir"}) {
       CliFixture cli = cli();

@@ -11,7 +11,7 @@ import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.KeyPolicy;
-import dev.cmk.softhsm.PinSource;
+import dev.cmk.api.spi.SecretSource;
 import dev.cmk.softhsm.Pkcs11KeyProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -92,8 +92,8 @@ class CmkSoftHsmIT {
     plaintext = new byte[100_000];
     RANDOM.nextBytes(plaintext);
     try (Pkcs11KeyProvider p = Pkcs11KeyProvider.builder().library(library).tokenLabel(label)
-        .pin(PinSource.fromCallback(userPin::toCharArray)).build()) {
-      version = p.keyManager().createKey("cli-kek", 2048);
+        .pin(SecretSource.ofCallback(userPin::toCharArray)).build()) {
+      version = p.manager().createKey("cli-kek", 2048);
       try (EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(p)
           .writeKey(version.versionless()).keyPolicy(waived).build()) {
         envelope = crypto.encrypt(plaintext, "scan/1".getBytes(StandardCharsets.UTF_8));

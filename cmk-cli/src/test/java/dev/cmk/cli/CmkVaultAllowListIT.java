@@ -11,6 +11,7 @@ import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import dev.cmk.api.KeyReference;
 import dev.cmk.azure.AzureKeyVaultProvider;
+import dev.cmk.azure.AzureKeyVaultProviderBuilder;
 import dev.cmk.testkit.keyvault.KeyPermission;
 import dev.cmk.testkit.keyvault.LoopbackKeyVault;
 import dev.cmk.testkit.keyvault.LoopbackVault;
@@ -89,7 +90,7 @@ class CmkVaultAllowListIT {
     cli.factoryOverrides.put("azure-keyvault", CliFixture.factory("azure-keyvault", settings -> {
       assertEquals("default-azure-credential", settings.get("credential"));
       assertTrue(!settings.get("vaults").contains("*"), "never any vault: " + settings);
-      AzureKeyVaultProvider.Builder b =
+      AzureKeyVaultProviderBuilder b =
           AzureKeyVaultProvider.builder().httpClient(httpClient).credential(credential);
       for (String v : settings.get("vaults").split(",")) {
         b.addVault(v);

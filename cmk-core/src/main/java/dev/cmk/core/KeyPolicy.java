@@ -6,6 +6,7 @@ import dev.cmk.api.KeyPolicyViolationException;
 import dev.cmk.api.KeyPolicyViolationException.Violation;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
+import dev.cmk.api.TokenProtection;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -58,12 +59,21 @@ public final class KeyPolicy {
   public static final String RULE_OPERATIONS = "key-operations";
   /** Rule: vault name plus key name length. */
   public static final String RULE_NAME_LENGTH = "vault-and-key-name-length";
+  /** Rule (PKCS#11 keys, in place of the vault rules): the key is a token object (CKA_TOKEN). */
+  public static final String RULE_TOKEN_PERSISTENT = "token-key-persistent";
+  /** Rule (PKCS#11 keys): the private key is sensitive (CKA_SENSITIVE). */
+  public static final String RULE_TOKEN_SENSITIVE = "token-key-sensitive";
+  /** Rule (PKCS#11 keys): the private key cannot be extracted (CKA_EXTRACTABLE false). */
+  public static final String RULE_TOKEN_NOT_EXTRACTABLE = "token-key-not-extractable";
+  /** Rule (PKCS#11 keys, opt-in): the key cannot be destroyed (CKA_DESTROYABLE false). */
+  public static final String RULE_TOKEN_NOT_DESTROYABLE = "token-key-not-destroyable";
 
   private final Set<KeyType> keyTypes;
   private final Set<Integer> keySizes;
   private final boolean requireVersioned;
   private final boolean requireSoftDelete;
   private final boolean requirePurgeProtection;
+  private final boolean requireTokenKeyNotDestroyable;
   private final int minRetentionDays;
   private final boolean requireEnabled;
   private final boolean requireValidityWindow;
@@ -77,6 +87,7 @@ public final class KeyPolicy {
     this.requireVersioned = b.requireVersioned;
     this.requireSoftDelete = b.requireSoftDelete;
     this.requirePurgeProtection = b.requirePurgeProtection;
+    this.requireTokenKeyNotDestroyable = b.requireTokenKeyNotDestroyable;
     this.minRetentionDays = b.minRetentionDays;
     this.requireEnabled = b.requireEnabled;
     this.requireValidityWindow = b.requireValidityWindow;
@@ -152,6 +163,35 @@ public final class KeyPolicy {
     return List.copyOf(r);
   }
 
+  /**
+   * The names of the rules this policy checks for {@code key}'s kind of key, in the order {@link
+   * #check} reports them: for a PKCS#11 key the token rules stand where {@link #rules()} has the
+   * vault rules (soft delete, purge protection, retention).
+   *
+   * @param key a key reference (its kind decides)
+   * @return the rule names
+   */
+  public List<String> rulesFor(KeyReference key) {
+    if (Objects.requireNonNull(key, "key").kind() != KeyReference.Kind.PKCS11) {
+      return rules();
+    }
+    List<String> r = new ArrayList<>(rules());
+    int at = r.indexOf(RULE_SOFT_DELETE) >= 0 ? r.indexOf(RULE_SOFT_DELETE)
+        : r.indexOf(RULE_PURGE_PROTECTION) >= 0 ? r.indexOf(RULE_PURGE_PROTECTION)
+        : r.indexOf(RULE_ENABLED) >= 0 ? r.indexOf(RULE_ENABLED) : r.size();
+    r.removeAll(List.of(RULE_SOFT_DELETE, RULE_PURGE_PROTECTION, RULE_RETENTION));
+    List<String> token = new ArrayList<>();
+    if (requireSoftDelete || requirePurgeProtection) {
+      token.addAll(List.of(RULE_TOKEN_PERSISTENT, RULE_TOKEN_SENSITIVE,
+          RULE_TOKEN_NOT_EXTRACTABLE));
+    }
+    if (requireTokenKeyNotDestroyable) {
+      token.add(RULE_TOKEN_NOT_DESTROYABLE);
+    }
+    r.addAll(Math.min(at, r.size()), token);
+    return List.copyOf(r);
+  }
+
   /** {@return the policy's name (for logs), e.g. {@code fhir-service}} */
   public String name() {
     return name;
@@ -178,19 +218,10 @@ public final class KeyPolicy {
     if (requireVersioned && !key.isVersioned()) {
       v.add(new Violation(RULE_VERSIONED, "key has no version (it cannot be rotated)"));
     }
-    if (requireSoftDelete && !key.vaultProtection().softDeleteEnabled()) {
-      v.add(new Violation(RULE_SOFT_DELETE, "vault soft delete disabled"
-          + recovery(key)));
-    }
-    if (requirePurgeProtection && !key.vaultProtection().purgeProtectionEnabled()) {
-      v.add(new Violation(RULE_PURGE_PROTECTION, "vault purge protection disabled"
-          + recovery(key)));
-    }
-    if (minRetentionDays > 0
-        && key.vaultProtection().softDeleteEnabled()
-        && key.vaultProtection().retentionDays() < minRetentionDays) {
-      v.add(new Violation(RULE_RETENTION, "vault retention "
-          + key.vaultProtection().retentionDays() + " days below " + minRetentionDays));
+    if (key.reference().kind() == KeyReference.Kind.PKCS11) {
+      checkToken(key.tokenProtection(), v);
+    } else {
+      checkVault(key, v);
     }
     if (requireEnabled && !key.enabled()) {
       v.add(new Violation(RULE_ENABLED, "key is disabled"));
@@ -215,6 +246,52 @@ public final class KeyPolicy {
       }
     }
     return List.copyOf(v);
+  }
+
+  /**
+   * The "key cannot be lost or exported" intent for keys in a vault: soft delete, purge protection
+   * and retention.
+   */
+  private void checkVault(KeyDescription key, List<Violation> v) {
+    if (requireSoftDelete && !key.vaultProtection().softDeleteEnabled()) {
+      v.add(new Violation(RULE_SOFT_DELETE, "vault soft delete disabled"
+          + recovery(key)));
+    }
+    if (requirePurgeProtection && !key.vaultProtection().purgeProtectionEnabled()) {
+      v.add(new Violation(RULE_PURGE_PROTECTION, "vault purge protection disabled"
+          + recovery(key)));
+    }
+    if (minRetentionDays > 0
+        && key.vaultProtection().softDeleteEnabled()
+        && key.vaultProtection().retentionDays() < minRetentionDays) {
+      v.add(new Violation(RULE_RETENTION, "vault retention "
+          + key.vaultProtection().retentionDays() + " days below " + minRetentionDays));
+    }
+  }
+
+  /**
+   * The same intent for a PKCS#11 key, as far as a token can prove it: a token object whose
+   * private key is sensitive and not extractable (and, if required, not destroyable). A token has
+   * no soft delete or purge protection, so the vault rules do not apply to its keys.
+   */
+  private void checkToken(TokenProtection t, List<Violation> v) {
+    if (requireSoftDelete || requirePurgeProtection) {
+      if (!t.attests(TokenProtection.Property.PERSISTENT)) {
+        v.add(new Violation(RULE_TOKEN_PERSISTENT, "the key is not a token object (CKA_TOKEN)"));
+      }
+      if (!t.attests(TokenProtection.Property.SENSITIVE)) {
+        v.add(new Violation(RULE_TOKEN_SENSITIVE,
+            "the private key is not sensitive (CKA_SENSITIVE)"));
+      }
+      if (!t.attests(TokenProtection.Property.NOT_EXTRACTABLE)) {
+        v.add(new Violation(RULE_TOKEN_NOT_EXTRACTABLE,
+            "the private key is extractable (CKA_EXTRACTABLE)"));
+      }
+    }
+    if (requireTokenKeyNotDestroyable && !t.attests(TokenProtection.Property.NOT_DESTROYABLE)) {
+      v.add(new Violation(RULE_TOKEN_NOT_DESTROYABLE,
+          "the key can be destroyed (CKA_DESTROYABLE)"));
+    }
   }
 
   /**
@@ -268,6 +345,7 @@ public final class KeyPolicy {
     private boolean requireVersioned = true;
     private boolean requireSoftDelete = true;
     private boolean requirePurgeProtection = true;
+    private boolean requireTokenKeyNotDestroyable;
     private int minRetentionDays;
     private boolean requireEnabled = true;
     private boolean requireValidityWindow = true;
@@ -359,6 +437,18 @@ public final class KeyPolicy {
         throw new IllegalArgumentException("length must not be negative");
       }
       maxVaultAndKeyNameLength = length;
+      return this;
+    }
+
+    /**
+     * For PKCS#11 keys, also requires that the token reports the key as not destroyable
+     * ({@code CKA_DESTROYABLE} false) — the token's analogue of purge protection. Off by default:
+     * keys made by cmk, {@code pkcs11-tool} and SoftHSM2 are destroyable.
+     *
+     * @return this builder
+     */
+    public Builder requireTokenKeyNotDestroyable() {
+      requireTokenKeyNotDestroyable = true;
       return this;
     }
 

@@ -11,6 +11,7 @@ import dev.cmk.api.KeyPolicyViolationException;
 import dev.cmk.api.KeyPolicyViolationException.Violation;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
+import dev.cmk.api.TokenProtection;
 import dev.cmk.api.VaultProtection;
 import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
@@ -223,5 +224,58 @@ class KeyPolicyTest {
     assertTrue(KeyPolicy.fhirService().rules().contains(KeyPolicy.RULE_NAME_LENGTH));
     assertTrue(!KeyPolicy.builder().allowKeysWithoutDeletionProtection().build().rules()
         .contains(KeyPolicy.RULE_PURGE_PROTECTION));
+  }
+
+  // ------------------------------------------------------------------ PKCS#11 keys
+
+  private static KeyDescription tokenKey(KeyType type, Set<TokenProtection.Property> attested) {
+    return new KeyDescription(KeyReference.parse("pkcs11:token=cmk;object=patients;id=%01%02"),
+        type, 2048, true, null, null, WRAP_UNWRAP, VaultProtection.none(),
+        new TokenProtection(attested, Set.of()));
+  }
+
+  private static final Set<TokenProtection.Property> GENERATED_IN_TOKEN = Set.of(
+      TokenProtection.Property.PERSISTENT, TokenProtection.Property.SENSITIVE,
+      TokenProtection.Property.ALWAYS_SENSITIVE, TokenProtection.Property.NOT_EXTRACTABLE,
+      TokenProtection.Property.NEVER_EXTRACTABLE);
+
+  @Test
+  void presets_tokenKeyGeneratedInTheToken_accepted_vaultRulesDoNotApplyToTokens() {
+    assertEquals(List.of(), KeyPolicy.fhirService().check(tokenKey(KeyType.RSA_HSM,
+        GENERATED_IN_TOKEN), NOW));
+    assertEquals(List.of(), KeyPolicy.dicomService().check(tokenKey(KeyType.RSA_HSM,
+        GENERATED_IN_TOKEN), NOW));
+  }
+
+  @Test
+  void presets_tokenKeyExtractableOrNotSensitiveOrSessionObject_refusedNamingEachRule() {
+    assertEquals(Set.of(KeyPolicy.RULE_TOKEN_PERSISTENT, KeyPolicy.RULE_TOKEN_SENSITIVE,
+            KeyPolicy.RULE_TOKEN_NOT_EXTRACTABLE),
+        rules(KeyPolicy.dicomService().check(tokenKey(KeyType.RSA, Set.of()), NOW)));
+    assertEquals(Set.of(KeyPolicy.RULE_TOKEN_NOT_EXTRACTABLE),
+        rules(KeyPolicy.fhirService().check(tokenKey(KeyType.RSA, Set.of(
+            TokenProtection.Property.PERSISTENT, TokenProtection.Property.SENSITIVE)), NOW)));
+  }
+
+  @Test
+  void tokenRules_waivedWithDeletionProtection_notDestroyableOnlyWhenRequired() {
+    KeyPolicy waived = KeyPolicy.builder().allowKeysWithoutDeletionProtection().build();
+    assertEquals(List.of(), waived.check(tokenKey(KeyType.RSA, Set.of()), NOW));
+    KeyPolicy strict = KeyPolicy.builder().requireTokenKeyNotDestroyable().build();
+    assertEquals(Set.of(KeyPolicy.RULE_TOKEN_NOT_DESTROYABLE),
+        rules(strict.check(tokenKey(KeyType.RSA_HSM, GENERATED_IN_TOKEN), NOW)));
+    KeyReference token = KeyReference.parse("pkcs11:token=cmk;object=patients;id=%01%02");
+    assertEquals(List.of(KeyPolicy.RULE_KEY_TYPE, KeyPolicy.RULE_KEY_SIZE, KeyPolicy.RULE_VERSIONED,
+        KeyPolicy.RULE_TOKEN_PERSISTENT, KeyPolicy.RULE_TOKEN_SENSITIVE,
+        KeyPolicy.RULE_TOKEN_NOT_EXTRACTABLE, KeyPolicy.RULE_TOKEN_NOT_DESTROYABLE,
+        KeyPolicy.RULE_ENABLED, KeyPolicy.RULE_VALIDITY, KeyPolicy.RULE_OPERATIONS),
+        strict.rulesFor(token));
+    assertEquals(strict.rules(), strict.rulesFor(valid(KeyType.RSA, 2048).reference()));
+  }
+
+  @Test
+  void vaultKey_tokenRulesNeverApply() {
+    assertEquals(List.of(), KeyPolicy.builder().requireTokenKeyNotDestroyable().build()
+        .check(valid(KeyType.RSA, 2048), NOW));
   }
 }

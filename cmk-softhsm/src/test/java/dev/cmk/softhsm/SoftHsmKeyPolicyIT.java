@@ -23,6 +23,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.ParameterizedTest;
 
 /**
  * Key policies on a real SoftHSM2 key: a bare token has no soft delete and no purge protection
@@ -77,33 +79,32 @@ class SoftHsmKeyPolicyIT {
     assertEquals(0, counted.count(Operation.UNWRAP));
   }
 
-  @Test
-  void build_dicomServicePolicy_rejectsTokenKeyNamingDeletionProtectionRules() {
-    KeyPolicyViolationException e =
-        assertThrows(
-            KeyPolicyViolationException.class,
-            () -> builder().keyPolicy(KeyPolicy.dicomService()).build());
-    assertTrue(e.getMessage().contains("vault soft delete disabled"), e.getMessage());
-    assertTrue(e.getMessage().contains("vault purge protection disabled"), e.getMessage());
-    assertRejected(
-        builder().keyPolicy(KeyPolicy.dicomService()),
-        KeyPolicy.RULE_SOFT_DELETE,
-        KeyPolicy.RULE_PURGE_PROTECTION);
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"dicom", "fhir", "default"})
+  void build_presets_acceptAKeyGeneratedInTheToken_byWhatTheTokenProves(String preset) {
+    EnvelopeCryptoBuilder b = builder();
+    if (!preset.equals("default")) {
+      b.keyPolicy(preset.equals("dicom") ? KeyPolicy.dicomService() : KeyPolicy.fhirService());
+    }
+    try (EnvelopeCrypto crypto = b.build()) {
+      assertEquals(KeyAccessState.AVAILABLE, crypto.keyAccess().status().state());
+      Written.encrypt(crypto, "preset-" + preset, 1000).assertDecrypts(crypto);
+    }
   }
 
   @Test
-  void build_noKeyPolicy_defaultsToDicomServiceAndRejectsTokenKey() {
-    assertRejected(builder(), KeyPolicy.RULE_SOFT_DELETE, KeyPolicy.RULE_PURGE_PROTECTION);
+  void build_presets_tokenRulesStandWhereTheVaultRulesStand() {
+    assertEquals(
+        List.of(KeyPolicy.RULE_TOKEN_PERSISTENT, KeyPolicy.RULE_TOKEN_SENSITIVE,
+            KeyPolicy.RULE_TOKEN_NOT_EXTRACTABLE),
+        KeyPolicy.dicomService().rulesFor(version).stream()
+            .filter(r -> r.startsWith("token-") || r.startsWith("vault-")).toList());
   }
 
   @Test
-  void build_fhirServicePolicy_acceptsTheHsmKeyType_refusesOnlyTheDeletionProtection() {
-    // fhirService() accepts RSA-HSM (Managed HSM keys, #11); what a token cannot show is soft
-    // delete / purge protection.
-    assertRejected(
-        builder().keyPolicy(KeyPolicy.fhirService()),
-        KeyPolicy.RULE_SOFT_DELETE,
-        KeyPolicy.RULE_PURGE_PROTECTION);
+  void build_policyRequiringNotDestroyable_refusesASoftHsmKey_namingTheRule() {
+    assertRejected(builder().keyPolicy(KeyPolicy.builder().requireTokenKeyNotDestroyable().build()),
+        KeyPolicy.RULE_TOKEN_NOT_DESTROYABLE);
   }
 
   @Test

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,10 +74,6 @@ class DicomStorePkcs11IT {
   }
 
   @Test
-  @Disabled(
-      "needs the KeyPolicy token rules (token-key-persistent, token-key-sensitive,"
-          + " token-key-not-extractable in place of the vault deletion rules for pkcs11: keys);"
-          + " the lead wires them in cmk-core (#11 section 2), then this test is enabled")
   void start_pkcs11ToolKeyWithBinaryId_storesAndServes() throws Exception {
     byte[] body = SyntheticDicom.array(3, 100_000);
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

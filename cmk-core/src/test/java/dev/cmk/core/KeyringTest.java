@@ -32,8 +32,10 @@ class KeyringTest {
   private static final String KIND = "vault";
 
   private final ManualClock clock = ManualClock.create();
-  private final InMemoryKeyProvider backendA = InMemoryKeyProvider.builder().clock(clock).build();
-  private final InMemoryKeyProvider backendB = InMemoryKeyProvider.builder().clock(clock).build();
+  private final InMemoryKeyProvider backendA =
+      InMemoryKeyProvider.builder().id(KIND).clock(clock).build();
+  private final InMemoryKeyProvider backendB =
+      InMemoryKeyProvider.builder().id(KIND).clock(clock).build();
   private final Vault vaultA = new Vault(backendA, "a-");
   private final Vault vaultB = new Vault(backendB, "b-");
   private final KeyReference keyA = backendA.createKey("a-patients", 2048).versionless();
@@ -153,8 +155,7 @@ class KeyringTest {
 
     @Override
     public WrappedKey wrap(KeyReference reference, SecretBytes dataKey) {
-      WrappedKey w = backend.wrap(reference, dataKey);
-      return new WrappedKey(KIND, w.keyReference(), w.algorithm(), w.ciphertext());
+      return backend.wrap(reference, dataKey);
     }
 
     @Override

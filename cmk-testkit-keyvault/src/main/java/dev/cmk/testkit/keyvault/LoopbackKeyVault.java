@@ -62,8 +62,8 @@ import javax.net.ssl.SSLContext;
  * skew allowed) and their audience matches. Every identity starts with no permissions; {@link
  * LoopbackVault#grant} gives some.
  *
- * <p><b>Managed identity.</b> With {@link Builder#managedIdentityEndpoint(URI, String)} (or {@link
- * Builder#managedIdentityEndpointFromEnvironment()}) the server also answers the App Service token
+ * <p><b>Managed identity.</b> With {@link LoopbackKeyVaultBuilder#managedIdentityEndpoint(URI, String)} (or {@link
+ * LoopbackKeyVaultBuilder#managedIdentityEndpointFromEnvironment()}) the server also answers the App Service token
  * protocol on plain HTTP at that loopback address. Azure Identity (MSAL) reads {@code
  * IDENTITY_ENDPOINT} / {@code IDENTITY_HEADER} from the process environment itself, so set them in
  * the test JVM's environment (e.g. Failsafe's {@code <environmentVariables>}). MSAL caches

@@ -178,7 +178,7 @@ public final class LoopbackKeyVaultBuilder {
    *
    * @return the running server
    * @throws IllegalStateException if no vault was added
-   * @throws UncheckedIOException if a port cannot be bound
+   * @throws java.io.UncheckedIOException if a port cannot be bound
    */
   public LoopbackKeyVault build() {
     if (vaults.isEmpty()) {

@@ -47,7 +47,7 @@ class CmkProviderDiscoveryTest {
             found.get("keystore").getClass().getName()),
         () -> assertEquals("dev.cmk.softhsm.internal.Pkcs11KeyProviderFactory",
             found.get("pkcs11").getClass().getName()),
-        () -> assertEquals("dev.cmk.azure.AzureKeyVaultProviderFactory",
+        () -> assertEquals("dev.cmk.azure.internal.AzureKeyVaultProviderFactory",
             found.get("azure-keyvault").getClass().getName()));
   }
 

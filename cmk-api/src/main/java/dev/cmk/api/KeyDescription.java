@@ -37,7 +37,19 @@ public record KeyDescription(
     VaultProtection vaultProtection,
     TokenProtection tokenProtection) {
 
-  /** Validates and copies. */
+  /**
+   * Validates and copies.
+   *
+   * @param reference see {@link #reference()}
+   * @param keyType see {@link #keyType()}
+   * @param sizeBits see {@link #sizeBits()}
+   * @param enabled see {@link #enabled()}
+   * @param notBefore see {@link #notBefore()}
+   * @param expiresOn see {@link #expiresOn()}
+   * @param operations see {@link #operations()}
+   * @param vaultProtection see {@link #vaultProtection()}
+   * @param tokenProtection see {@link #tokenProtection()}
+   */
   public KeyDescription {
     Objects.requireNonNull(tokenProtection, "tokenProtection");
     Objects.requireNonNull(reference, "reference");

@@ -49,12 +49,15 @@ public record TokenProtection(Set<Property> attested, Set<Property> unreported) 
       this.value = value;
     }
 
-    /** The PKCS#11 attribute, e.g. {@code CKA_EXTRACTABLE}. */
+    /** {@return the PKCS#11 attribute, e.g. {@code CKA_EXTRACTABLE}} */
     public String attribute() {
       return attribute;
     }
 
-    /** The attribute value that makes the property hold, e.g. {@code false} for {@link #NOT_EXTRACTABLE}. */
+    /**
+     * {@return the attribute value that makes the property hold, e.g. {@code false} for {@link
+     * #NOT_EXTRACTABLE}}
+     */
     public boolean value() {
       return value;
     }
@@ -66,7 +69,12 @@ public record TokenProtection(Set<Property> attested, Set<Property> unreported) 
     }
   }
 
-  /** Validates and copies. */
+  /**
+   * Validates and copies.
+   *
+   * @param attested see {@link #attested()}
+   * @param unreported see {@link #unreported()}
+   */
   public TokenProtection {
     Objects.requireNonNull(attested, "attested");
     Objects.requireNonNull(unreported, "unreported");
@@ -83,7 +91,7 @@ public record TokenProtection(Set<Property> attested, Set<Property> unreported) 
     return s.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(s));
   }
 
-  /** Nothing attested: what providers that are not PKCS#11 tokens report. */
+  /** {@return nothing attested: what providers that are not PKCS#11 tokens report} */
   public static TokenProtection none() {
     return new TokenProtection(Set.of(), Set.of());
   }

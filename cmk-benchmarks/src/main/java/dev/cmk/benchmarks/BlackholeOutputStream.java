@@ -4,11 +4,16 @@ import java.io.OutputStream;
 import org.openjdk.jmh.infra.Blackhole;
 
 /** A sink that keeps nothing: every write is handed to a JMH {@link Blackhole} and dropped. */
-final class BlackholeOutputStream extends OutputStream {
+public final class BlackholeOutputStream extends OutputStream {
   private final Blackhole blackhole;
   private long written;
 
-  BlackholeOutputStream(Blackhole blackhole) {
+  /**
+   * Drops into {@code blackhole}.
+   *
+   * @param blackhole JMH's blackhole of the benchmark method
+   */
+  public BlackholeOutputStream(Blackhole blackhole) {
     this.blackhole = blackhole;
   }
 
@@ -25,7 +30,7 @@ final class BlackholeOutputStream extends OutputStream {
   }
 
   /** Bytes written so far. */
-  long written() {
+  public long written() {
     return written;
   }
 }

@@ -13,8 +13,9 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The baseline: what a careful application writes with the JDK's {@code AES/GCM/NoPadding} and
- * one AES-256 key, with no envelope, no key wrapping and no key derivation.
+ * The baseline (the ceiling of the {@code peers} benchmarks): what a careful application writes
+ * with the JDK's {@code AES/GCM/NoPadding} and one AES-256 key, with no envelope, no key wrapping
+ * and no key derivation.
  *
  * <ul>
  *   <li>One-shot messages are {@code nonce(12) || ciphertext || tag(16)}: a fresh random nonce from
@@ -34,7 +35,7 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>Not thread-safe: one instance per benchmark thread.
  */
-final class RawGcm {
+public final class RawGcm {
   static final int NONCE_LENGTH = 12;
   static final int PREFIX_LENGTH = 7;
   static final int TAG_LENGTH = 16;
@@ -44,7 +45,12 @@ final class RawGcm {
   private final Cipher cipher;
   private final SecureRandom random;
 
-  RawGcm(SecureRandom random) throws GeneralSecurityException {
+  /**
+   * Makes a fresh random AES-256 key.
+   *
+   * @param random the source of the key and of every nonce
+   */
+  public RawGcm(SecureRandom random) throws GeneralSecurityException {
     byte[] raw = new byte[32];
     random.nextBytes(raw);
     this.key = new SecretKeySpec(raw, "AES");
@@ -54,7 +60,7 @@ final class RawGcm {
   }
 
   /** Encrypts one message: {@code nonce || ciphertext || tag}. */
-  byte[] seal(byte[] plaintext, byte[] aad) throws GeneralSecurityException {
+  public byte[] seal(byte[] plaintext, byte[] aad) throws GeneralSecurityException {
     byte[] nonce = new byte[NONCE_LENGTH];
     random.nextBytes(nonce);
     byte[] out = new byte[NONCE_LENGTH + plaintext.length + TAG_LENGTH];
@@ -70,7 +76,7 @@ final class RawGcm {
    *
    * @throws AEADBadTagException if it does not authenticate
    */
-  byte[] open(byte[] message, byte[] aad) throws GeneralSecurityException {
+  public byte[] open(byte[] message, byte[] aad) throws GeneralSecurityException {
     if (message.length < NONCE_LENGTH + TAG_LENGTH) {
       throw new AEADBadTagException("message too short");
     }
@@ -83,7 +89,7 @@ final class RawGcm {
   }
 
   /** Encrypts {@code plaintext} segment by segment into {@code sink}, then closes it. */
-  void sealSegments(byte[] plaintext, int segmentSize, OutputStream sink)
+  public void sealSegments(byte[] plaintext, int segmentSize, OutputStream sink)
       throws GeneralSecurityException, IOException {
     byte[] nonce = new byte[NONCE_LENGTH];
     random.nextBytes(nonce);
@@ -111,7 +117,7 @@ final class RawGcm {
    * @return plaintext bytes
    * @throws AEADBadTagException if a segment does not authenticate or the message is truncated
    */
-  long openSegments(InputStream source, int segmentSize, SegmentConsumer consumer)
+  public long openSegments(InputStream source, int segmentSize, SegmentConsumer consumer)
       throws GeneralSecurityException, IOException {
     byte[] nonce = new byte[NONCE_LENGTH];
     if (source.readNBytes(nonce, 0, PREFIX_LENGTH) != PREFIX_LENGTH) {
@@ -153,7 +159,8 @@ final class RawGcm {
 
   /** Receives each authenticated segment's plaintext ({@code length} bytes at offset 0). */
   @FunctionalInterface
-  interface SegmentConsumer {
+  public interface SegmentConsumer {
+    /** Takes {@code length} bytes of plaintext at offset 0 (the array is reused). */
     void accept(byte[] plaintext, int length);
   }
 }

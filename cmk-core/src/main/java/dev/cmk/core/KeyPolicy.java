@@ -337,7 +337,8 @@ public final class KeyPolicy {
 
   /**
    * Builds a {@link KeyPolicy}, starting from the DICOM preset. Weakening a requirement needs a
-   * method whose name says so.
+   * method whose name says so. Each setting may be made once; making it again throws {@link
+   * IllegalStateException} naming the setting.
    */
   public static final class Builder {
     private Set<KeyType> keyTypes = EnumSet.of(KeyType.RSA, KeyType.RSA_HSM);
@@ -352,8 +353,15 @@ public final class KeyPolicy {
     private Set<KeyOperation> operations = EnumSet.of(KeyOperation.WRAP_KEY, KeyOperation.UNWRAP_KEY);
     private int maxVaultAndKeyNameLength;
     private String name = "custom";
+    private final Set<String> set = new java.util.HashSet<>();
 
     private Builder() {}
+
+    private void once(String setting) {
+      if (!set.add(setting)) {
+        throw new IllegalStateException(setting + " was already set");
+      }
+    }
 
     /**
      * Sets the name shown in logs.
@@ -362,6 +370,7 @@ public final class KeyPolicy {
      * @return this builder
      */
     public Builder name(String name) {
+      once("name");
       this.name = Objects.requireNonNull(name, "name");
       return this;
     }
@@ -374,6 +383,7 @@ public final class KeyPolicy {
      * @throws IllegalArgumentException if none is given, or one is not an RSA type
      */
     public Builder keyTypes(KeyType... types) {
+      once("keyTypes");
       Objects.requireNonNull(types, "types");
       if (types.length == 0) {
         throw new IllegalArgumentException("at least one key type is required");
@@ -397,6 +407,7 @@ public final class KeyPolicy {
      * @throws IllegalArgumentException if none is given, or one is below 2048
      */
     public Builder keySizes(Integer... bits) {
+      once("keySizes");
       Objects.requireNonNull(bits, "bits");
       if (bits.length == 0) {
         throw new IllegalArgumentException("at least one key size is required");
@@ -418,6 +429,7 @@ public final class KeyPolicy {
      * @throws IllegalArgumentException if {@code days} is negative
      */
     public Builder minRetentionDays(int days) {
+      once("minRetentionDays");
       if (days < 0) {
         throw new IllegalArgumentException("days must not be negative");
       }
@@ -433,6 +445,7 @@ public final class KeyPolicy {
      * @throws IllegalArgumentException if {@code length} is negative
      */
     public Builder maxVaultAndKeyNameLength(int length) {
+      once("maxVaultAndKeyNameLength");
       if (length < 0) {
         throw new IllegalArgumentException("length must not be negative");
       }
@@ -448,6 +461,7 @@ public final class KeyPolicy {
      * @return this builder
      */
     public Builder requireTokenKeyNotDestroyable() {
+      once("requireTokenKeyNotDestroyable");
       requireTokenKeyNotDestroyable = true;
       return this;
     }
@@ -459,6 +473,7 @@ public final class KeyPolicy {
      * @return this builder
      */
     public Builder allowKeysWithoutDeletionProtection() {
+      once("allowKeysWithoutDeletionProtection");
       requireSoftDelete = false;
       requirePurgeProtection = false;
       return this;
@@ -470,6 +485,7 @@ public final class KeyPolicy {
      * @return this builder
      */
     public Builder allowUnversionedKeys() {
+      once("allowUnversionedKeys");
       requireVersioned = false;
       return this;
     }

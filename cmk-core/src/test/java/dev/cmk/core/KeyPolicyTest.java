@@ -172,6 +172,24 @@ class KeyPolicyTest {
   }
 
   @Test
+  void builder_settingTwice_rejected() {
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> KeyPolicy.builder().keySizes(2048).keySizes(3072));
+    assertEquals("keySizes was already set", e.getMessage());
+    e = assertThrows(IllegalStateException.class,
+        () -> KeyPolicy.builder().name("a").name("a"));
+    assertEquals("name was already set", e.getMessage());
+    e = assertThrows(IllegalStateException.class,
+        () -> KeyPolicy.builder().allowUnversionedKeys().allowUnversionedKeys());
+    assertEquals("allowUnversionedKeys was already set", e.getMessage());
+    // distinct settings, each once, still combine
+    KeyPolicy p = KeyPolicy.builder().name("x").keyTypes(KeyType.RSA_HSM).keySizes(3072)
+        .minRetentionDays(7).maxVaultAndKeyNameLength(50).requireTokenKeyNotDestroyable()
+        .allowKeysWithoutDeletionProtection().allowUnversionedKeys().build();
+    assertEquals("x", p.name());
+  }
+
+  @Test
   void builder_weakSizesAndNonRsaTypes_refused() {
     assertThrows(IllegalArgumentException.class, () -> KeyPolicy.builder().keySizes(1024));
     assertThrows(IllegalArgumentException.class, () -> KeyPolicy.builder().keyTypes(KeyType.EC));

@@ -4,9 +4,11 @@ import com.amazonaws.encryptionsdk.AwsCrypto;
 import com.amazonaws.encryptionsdk.CryptoMaterialsManager;
 import com.amazonaws.encryptionsdk.jce.JceMasterKey;
 import com.google.crypto.tink.Aead;
+import dev.cmk.benchmarks.RawGcm;
 import dev.cmk.core.EnvelopeCrypto;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -45,7 +47,7 @@ public class PeerOneShotBenchmark {
 
   private byte[] plaintext;
   private EnvelopeCrypto cmk;
-  private JdkGcm jdk;
+  private RawGcm jdk;
   private Aead tinkKeyset;
   private Aead tinkEnvelope;
   private AwsCrypto aws;
@@ -65,7 +67,7 @@ public class PeerOneShotBenchmark {
     Peers.warmJdkGcm(size);
     plaintext = Peers.plaintext(size);
     cmk = Peers.cmk();
-    jdk = new JdkGcm();
+    jdk = new RawGcm(new SecureRandom());
     tinkKeyset = Peers.tinkKeysetAead();
     KeyPair tinkKek = Peers.rsaKeyPair();
     tinkEnvelope = Peers.tinkEnvelope(new RsaOaepKek(tinkKek));

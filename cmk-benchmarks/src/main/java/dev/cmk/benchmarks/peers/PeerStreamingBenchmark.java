@@ -3,6 +3,8 @@ package dev.cmk.benchmarks.peers;
 import com.amazonaws.encryptionsdk.AwsCrypto;
 import com.amazonaws.encryptionsdk.jce.JceMasterKey;
 import com.google.crypto.tink.StreamingAead;
+import dev.cmk.benchmarks.BlackholeOutputStream;
+import dev.cmk.benchmarks.RawGcm;
 import dev.cmk.core.EnvelopeCrypto;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -10,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -31,7 +34,7 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <p>Each library with its default stream layout: cmk 64 KiB segments, Tink AES256_GCM_HKDF_1MB
  * (1 MiB segments), the ESDK's framed format with its default 4 KiB frames and signing suite, and
- * the JDK ceiling over 64 KiB segments ({@link JdkGcm#sealSegments}). The application writes and
+ * the JDK ceiling over 64 KiB segments ({@link RawGcm#sealSegments}). The application writes and
  * reads in {@value #CHUNK}-byte chunks; output goes to a sink that drops it. One operation is one
  * whole 256 MiB message (ops/s × 256 MiB = bytes per second).
  */
@@ -53,7 +56,7 @@ public class PeerStreamingBenchmark {
   private byte[] plaintext;
   private final byte[] buffer = new byte[CHUNK];
   private EnvelopeCrypto cmk;
-  private JdkGcm jdk;
+  private RawGcm jdk;
   private StreamingAead tink;
   private AwsCrypto aws;
   private JceMasterKey awsKey;
@@ -68,7 +71,7 @@ public class PeerStreamingBenchmark {
     Peers.warmJdkGcm(JDK_SEGMENT, 1 << 20, 4096);
     plaintext = Peers.plaintext(MESSAGE_SIZE);
     cmk = Peers.cmk();
-    jdk = new JdkGcm();
+    jdk = new RawGcm(new SecureRandom());
     tink = Peers.tinkStreaming();
     aws = Peers.awsCrypto();
     awsKey = Peers.awsMasterKey(Peers.rsaKeyPair());
@@ -97,7 +100,8 @@ public class PeerStreamingBenchmark {
       in.transferTo(out);
     }
     check(out);
-    jdk.openSegments(new ByteArrayInputStream(jdkMessage), JDK_SEGMENT, out);
+    jdk.openSegments(
+        new ByteArrayInputStream(jdkMessage), JDK_SEGMENT, (p, n) -> out.write(p, 0, n));
     check(out);
     try (InputStream in = tink.newDecryptingStream(new ByteArrayInputStream(tinkMessage), Peers.AAD)) {
       in.transferTo(out);
@@ -140,7 +144,7 @@ public class PeerStreamingBenchmark {
 
   @Benchmark
   public long cmkStreamEncrypt(Blackhole bh) throws IOException {
-    NullSink sink = new NullSink(bh);
+    BlackholeOutputStream sink = new BlackholeOutputStream(bh);
     try (OutputStream out = cmk.encryptingStream(sink, Peers.AAD)) {
       writeChunked(out);
     }
@@ -156,19 +160,21 @@ public class PeerStreamingBenchmark {
 
   @Benchmark
   public long jdkStreamEncrypt(Blackhole bh) throws GeneralSecurityException, IOException {
-    NullSink sink = new NullSink(bh);
+    BlackholeOutputStream sink = new BlackholeOutputStream(bh);
     jdk.sealSegments(plaintext, JDK_SEGMENT, sink);
     return sink.written();
   }
 
   @Benchmark
   public long jdkStreamDecrypt(Blackhole bh) throws GeneralSecurityException, IOException {
-    return jdk.openSegments(new ByteArrayInputStream(jdkMessage), JDK_SEGMENT, new NullSink(bh));
+    BlackholeOutputStream sink = new BlackholeOutputStream(bh);
+    return jdk.openSegments(
+        new ByteArrayInputStream(jdkMessage), JDK_SEGMENT, (p, n) -> sink.write(p, 0, n));
   }
 
   @Benchmark
   public long tinkStreamEncrypt(Blackhole bh) throws GeneralSecurityException, IOException {
-    NullSink sink = new NullSink(bh);
+    BlackholeOutputStream sink = new BlackholeOutputStream(bh);
     try (OutputStream out = tink.newEncryptingStream(sink, Peers.AAD)) {
       writeChunked(out);
     }
@@ -185,7 +191,7 @@ public class PeerStreamingBenchmark {
 
   @Benchmark
   public long awsStreamEncrypt(Blackhole bh) throws IOException {
-    NullSink sink = new NullSink(bh);
+    BlackholeOutputStream sink = new BlackholeOutputStream(bh);
     try (OutputStream out = aws.createEncryptingStream(awsKey, sink, Peers.CONTEXT)) {
       writeChunked(out);
     }

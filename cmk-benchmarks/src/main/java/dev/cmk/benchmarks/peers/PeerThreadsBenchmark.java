@@ -3,8 +3,10 @@ package dev.cmk.benchmarks.peers;
 import com.amazonaws.encryptionsdk.AwsCrypto;
 import com.amazonaws.encryptionsdk.CryptoMaterialsManager;
 import com.google.crypto.tink.Aead;
+import dev.cmk.benchmarks.RawGcm;
 import dev.cmk.core.EnvelopeCrypto;
 import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -57,7 +59,7 @@ public class PeerThreadsBenchmark {
               tinkKeyset.decrypt(tinkKeyset.encrypt(PLAINTEXT, Peers.AAD), Peers.AAD), PLAINTEXT)) {
         throw new IllegalStateException("set-up round trip failed");
       }
-      JdkGcm jdk = new JdkGcm();
+      RawGcm jdk = new RawGcm(new SecureRandom());
       Peers.warm(Peers.FAST_WARM_UP, () -> cmk.decrypt(cmk.encrypt(PLAINTEXT, Peers.AAD), Peers.AAD));
       Peers.warm(Peers.FAST_WARM_UP, () -> jdk.open(jdk.seal(PLAINTEXT, Peers.AAD), Peers.AAD));
       Peers.warm(
@@ -80,12 +82,12 @@ public class PeerThreadsBenchmark {
   /** The JDK ceiling, one per thread. */
   @State(Scope.Thread)
   public static class PerThread {
-    JdkGcm jdk;
+    RawGcm jdk;
 
     /** Builds it. */
     @Setup(Level.Trial)
     public void setUp() throws GeneralSecurityException {
-      jdk = new JdkGcm();
+      jdk = new RawGcm(new SecureRandom());
     }
   }
 

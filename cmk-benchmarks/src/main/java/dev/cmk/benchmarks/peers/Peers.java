@@ -53,7 +53,7 @@ import javax.crypto.spec.SecretKeySpec;
  *       JceMasterKey} RSA-OAEP-256 master key; with the default materials manager (one RSA call
  *       per message) or a {@link CachingCryptoMaterialsManager} over a {@link
  *       LocalCryptoMaterialsCache}. The associated data goes in as the encryption context.
- *   <li><b>JDK</b>: {@link JdkGcm}, one AES-256 key, no envelope — the ceiling.
+ *   <li><b>JDK</b>: {@link dev.cmk.benchmarks.RawGcm}, one AES-256 key, no envelope — the ceiling.
  * </ul>
  */
 final class Peers {

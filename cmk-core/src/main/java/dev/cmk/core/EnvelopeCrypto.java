@@ -187,8 +187,8 @@ public final class EnvelopeCrypto implements AutoCloseable {
     Objects.requireNonNull(envelope, "envelope");
     Objects.requireNonNull(associatedData, "associatedData");
     EnvelopeHeader header = EnvelopeHeader.of(envelope);
-    OneShot.plaintextLength(envelope, header); // a malformed length costs no unwrap
-    return OneShot.open(envelope, header, readKeys.open(header, associatedData));
+    long plaintextLength = OneShot.plaintextLength(envelope, header); // checked before any unwrap
+    return OneShot.open(envelope, header, plaintextLength, readKeys.open(header, associatedData));
   }
 
   // ---------------------------------------------------------------- streaming

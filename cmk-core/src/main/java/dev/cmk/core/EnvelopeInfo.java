@@ -1,6 +1,5 @@
 package dev.cmk.core;
 
-import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.core.internal.BodyLayout;
@@ -138,15 +137,7 @@ public record EnvelopeInfo(
 
   /** What {@code header} says, with the lengths when the envelope's length is known. */
   static EnvelopeInfo from(EnvelopeHeader header, OptionalLong envelopeLength) {
-    KeyReference ref;
-    try {
-      ref = KeyReference.parse(header.keyReferenceText());
-    } catch (IllegalArgumentException e) {
-      throw new InvalidCiphertextException();
-    }
-    if (!ref.isVersioned()) {
-      throw new InvalidCiphertextException();
-    }
+    KeyReference ref = header.keyReference();
     OptionalLong plaintext = envelopeLength.isPresent()
         ? OptionalLong.of(plaintextLength(envelopeLength.getAsLong(), header.length(),
             header.segmentSize()))

@@ -67,7 +67,7 @@ public final class KeyAccessGuard {
   private static final Logger LOG = LoggerFactory.getLogger(KeyAccessGuard.class);
   private static final Duration MIN_TRIGGERED_PROBE_SPACING = Duration.ofSeconds(5);
   /** How late after the grace deadline the deadline probe may still run (see expireGrace). */
-  static final Duration DEADLINE_PROBE_TOLERANCE = Duration.ofSeconds(1);
+  private static final Duration DEADLINE_PROBE_TOLERANCE = Duration.ofSeconds(1);
 
   private final Clock clock;
   private final KeyAccessSettings settings;

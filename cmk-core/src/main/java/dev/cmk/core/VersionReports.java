@@ -1,6 +1,8 @@
 package dev.cmk.core;
 
+import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyDescription;
+import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
@@ -9,6 +11,7 @@ import dev.cmk.core.internal.KeyVersionId;
 import dev.cmk.core.internal.VersionWatch;
 import java.time.Instant;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,11 +59,11 @@ final class VersionReports implements VersionWatch.Observer {
       KeyVersionId id = new KeyVersionId(provider.id(), u.version().toString());
       try {
         KeyDescription d = provider.describe(u.version());
-        KeyProviderException unusable = VersionWatch.unusable(d, now);
-        if (unusable == null) {
+        Optional<KeyAccessDeniedException> unusable = d.refusal(KeyOperation.UNWRAP_KEY, now);
+        if (unusable.isEmpty()) {
           forget(u.version().toString());
         } else {
-          pending.after(() -> watch.foundUnusable(id, unusable));
+          pending.after(() -> watch.foundUnusable(id, unusable.get()));
         }
       } catch (KeyProviderException e) {
         if (e.isAuthoritative()) {

@@ -6,14 +6,9 @@ import dev.cmk.api.SecretBytes;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
-import java.security.GeneralSecurityException;
+import dev.cmk.api.spi.RsaOaep;
 import java.security.PublicKey;
-import java.security.spec.MGF1ParameterSpec;
-import java.util.Arrays;
 import java.util.Optional;
-import javax.crypto.Cipher;
-import javax.crypto.spec.OAEPParameterSpec;
-import javax.crypto.spec.PSource;
 
 /**
  * A provider that wraps locally with the version's public key and never asks the vault (as the
@@ -22,9 +17,6 @@ import javax.crypto.spec.PSource;
  * bounds cannot pass because the vault refused the wrap.
  */
 final class LocalWrapProvider implements KeyEncryptionKeyProvider {
-  private static final OAEPParameterSpec OAEP = new OAEPParameterSpec(
-      "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
-
   private final KeyEncryptionKeyProvider vault;
 
   LocalWrapProvider(KeyEncryptionKeyProvider vault) {
@@ -49,16 +41,8 @@ final class LocalWrapProvider implements KeyEncryptionKeyProvider {
   @Override
   public WrappedKey wrap(KeyReference reference, SecretBytes dataKey) {
     PublicKey key = vault.publicKey(reference).orElseThrow();
-    byte[] plain = dataKey.copy();
-    try {
-      Cipher c = Cipher.getInstance("RSA/ECB/OAEPPadding");
-      c.init(Cipher.ENCRYPT_MODE, key, OAEP);
-      return new WrappedKey(id(), reference, WrapAlgorithm.RSA_OAEP_256, c.doFinal(plain));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    } finally {
-      Arrays.fill(plain, (byte) 0);
-    }
+    return new WrappedKey(id(), reference, WrapAlgorithm.RSA_OAEP_256,
+        RsaOaep.wrap(key, WrapAlgorithm.RSA_OAEP_256, dataKey));
   }
 
   @Override

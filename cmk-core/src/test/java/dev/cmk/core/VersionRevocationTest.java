@@ -65,6 +65,25 @@ class VersionRevocationTest {
     throw new AssertionError("still decrypting " + limit + " later");
   }
 
+  /**
+   * After a re-enable: reads every second until the envelope decrypts, which must happen within
+   * probeBackoffMax (30 s), without a refresh.
+   */
+  private void assertReadableAgainWithin30s(EnvelopeCrypto crypto, byte[] envelope) {
+    Instant enabled = clock.instant();
+    byte[] back = null;
+    while (back == null) {
+      clock.advance(ONE_SECOND);
+      try {
+        back = crypto.decrypt(envelope, AAD);
+      } catch (KeyAccessDeniedException stillWaitingForRecheck) {
+        assertTrue(clock.instant().isBefore(enabled.plus(Duration.ofSeconds(31))),
+            "re-enabled version readable again within probeBackoffMax, without refresh");
+      }
+    }
+    assertArrayEquals(DATA, back);
+  }
+
   @ParameterizedTest(name = "disabled {0} s after the last confirmation")
   @ValueSource(ints = {0, 30, 59})
   void decryptOnlyInstance_disabledVersion_refusedWithinOneProbeInterval(int offsetSeconds) {
@@ -126,17 +145,7 @@ class VersionRevocationTest {
         "a known-unusable version fails fast, without provider calls");
 
     provider.setEnabled(v1, true);
-    Instant enabled = clock.instant();
-    byte[] back = null;
-    while (back == null) {
-      clock.advance(ONE_SECOND);
-      try {
-        back = reader.decrypt(envelope, AAD);
-      } catch (KeyAccessDeniedException stillWaitingForRecheck) {
-        assertTrue(clock.instant().isBefore(enabled.plus(Duration.ofSeconds(31))));
-      }
-    }
-    assertArrayEquals(DATA, back);
+    assertReadableAgainWithin30s(reader, envelope);
   }
 
   @Test
@@ -191,18 +200,7 @@ class VersionRevocationTest {
     assertEquals(LossCause.KEY_DISABLED, warning.cause());
 
     provider.setEnabled(v1, true);
-    Instant enabled = clock.instant();
-    byte[] back = null;
-    while (back == null) {
-      clock.advance(ONE_SECOND);
-      try {
-        back = crypto.decrypt(old, AAD);
-      } catch (KeyAccessDeniedException stillWaitingForRecheck) {
-        assertTrue(clock.instant().isBefore(enabled.plus(Duration.ofSeconds(31))),
-            "re-enabled version readable again within probeBackoffMax, without refresh");
-      }
-    }
-    assertArrayEquals(DATA, back);
+    assertReadableAgainWithin30s(crypto, old);
     assertEquals(KeyAccessState.AVAILABLE, crypto.keyAccess().status().state());
   }
 

@@ -1,6 +1,7 @@
 package dev.cmk.core.internal;
 
 import dev.cmk.api.InvalidCiphertextException;
+import dev.cmk.api.KeyReference;
 import dev.cmk.api.ProviderIds;
 import dev.cmk.api.UnsupportedFormatException;
 import dev.cmk.api.WrapAlgorithm;
@@ -67,6 +68,8 @@ public final class EnvelopeHeader {
   private final WrapAlgorithm wrapAlgorithm;
   private final int wrappedKeyOffset;
   private final int wrappedKeyLength;
+  private KeyReference parsedReference; // lazily, see keyReference()
+  private KeyVersionId versionId; // lazily, see versionId()
 
   private EnvelopeHeader(
       byte[] bytes,
@@ -358,6 +361,38 @@ public final class EnvelopeHeader {
 
   public String keyReferenceText() {
     return keyReference;
+  }
+
+  /**
+   * The key reference, parsed once per header (a benign race may parse it twice: the value is
+   * immutable).
+   *
+   * @throws InvalidCiphertextException if it is malformed or names no version
+   */
+  public KeyReference keyReference() {
+    KeyReference r = parsedReference;
+    if (r == null) {
+      try {
+        r = KeyReference.parse(keyReference);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidCiphertextException();
+      }
+      if (!r.isVersioned()) {
+        throw new InvalidCiphertextException();
+      }
+      parsedReference = r;
+    }
+    return r;
+  }
+
+  /** The key version this header names, one instance per header (for cache and guard lookups). */
+  public KeyVersionId versionId() {
+    KeyVersionId v = versionId;
+    if (v == null) {
+      v = new KeyVersionId(providerId, keyReference);
+      versionId = v;
+    }
+    return v;
   }
 
   public WrapAlgorithm wrapAlgorithm() {

@@ -20,7 +20,7 @@ public record KeyVersionId(String providerId, String reference) {
 
   /** The version named by {@code header}. */
   public static KeyVersionId of(EnvelopeHeader header) {
-    return new KeyVersionId(header.providerId(), header.keyReferenceText());
+    return header.versionId();
   }
 
   /** The version that wrapped {@code wrapped}, as its envelope header will name it. */

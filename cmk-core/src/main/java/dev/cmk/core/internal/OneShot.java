@@ -38,14 +38,14 @@ public final class OneShot {
   }
 
   /**
-   * The plaintext of {@code envelope}, whose {@code header} was parsed and whose {@code crypto}
-   * verified the header.
+   * The plaintext of {@code envelope}, whose {@code header} was parsed, whose length was checked
+   * ({@link #plaintextLength}) and whose {@code crypto} verified the header.
    *
-   * @throws InvalidCiphertextException if a segment does not verify or the length is impossible
+   * @throws InvalidCiphertextException if a segment does not verify
    */
-  public static byte[] open(byte[] envelope, EnvelopeHeader header, MessageCrypto crypto) {
+  public static byte[] open(byte[] envelope, EnvelopeHeader header, long plaintextLength,
+      MessageCrypto crypto) {
     int s = header.segmentSize();
-    long plaintextLength = plaintextLength(envelope, header);
     byte[] out = new byte[(int) plaintextLength];
     int in = header.length();
     int o = 0;

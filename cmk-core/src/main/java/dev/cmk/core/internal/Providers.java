@@ -147,11 +147,6 @@ public final class Providers {
     return Set.copyOf(out);
   }
 
-  /** Whether {@code key} (any version) is retired. */
-  public boolean isRetired(KeyReference key) {
-    return !retired.isEmpty() && retired.contains(key.versionless().toString());
-  }
-
   /** The retired keys (versionless). */
   public Set<KeyReference> retired() {
     Set<KeyReference> out = new java.util.LinkedHashSet<>();
@@ -169,15 +164,7 @@ public final class Providers {
    * @throws KeyNotFoundException if no configured provider serves it, or it is retired
    */
   public WrappedKey wrappedKeyOf(EnvelopeHeader header) {
-    KeyReference ref;
-    try {
-      ref = KeyReference.parse(header.keyReferenceText());
-    } catch (IllegalArgumentException e) {
-      throw new InvalidCiphertextException();
-    }
-    if (!ref.isVersioned()) {
-      throw new InvalidCiphertextException();
-    }
+    KeyReference ref = header.keyReference();
     KeyEncryptionKeyProvider p = serving(header.providerId(), ref);
     return new WrappedKey(p.id(), ref, header.wrapAlgorithm(), header.wrappedKeyBytes());
   }

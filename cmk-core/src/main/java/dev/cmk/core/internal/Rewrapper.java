@@ -89,7 +89,7 @@ public final class Rewrapper {
         out.flush();
         sink.commit();
       }
-      movedFrom.merge(KeyReference.parse(header.keyReferenceText()), 1L, Long::sum);
+      movedFrom.merge(header.keyReference(), 1L, Long::sum);
       return RewrapOutcome.REWRAPPED;
     }
   }

@@ -4,9 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyAccessDeniedException;
-import dev.cmk.api.KeyDescription;
 import dev.cmk.api.KeyNotFoundException;
-import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.SecretBytes;
@@ -155,11 +153,7 @@ public final class VersionWatch {
     if (e.denial == null && now.isBefore(e.confirmedAt.plus(settings.reconfirmAfter()))) {
       return;
     }
-    Transition t;
-    synchronized (e) {
-      t = recheck(version, e, now);
-    }
-    t.finish(version, now);
+    onEntry(version, (entry, at) -> recheck(version, entry, at));
   }
 
   /**
@@ -216,19 +210,9 @@ public final class VersionWatch {
    * provider call; never call it under a lock or inside the cache's loader.
    */
   public void suspect(KeyVersionId version) {
-    Entry e = confirmed.get(version);
-    if (e == null) {
-      return;
-    }
-    Instant now = clock.instant();
-    Transition t;
-    synchronized (e) {
-      if (e.denial != null || now.isBefore(e.confirmedAt.plus(MIN_SUSPECT_SPACING))) {
-        return;
-      }
-      t = unwrapSample(version, e, now, false);
-    }
-    t.finish(version, now);
+    onEntry(version, (e, now) -> e.denial != null
+        || now.isBefore(e.confirmedAt.plus(MIN_SUSPECT_SPACING))
+        ? null : unwrapSample(version, e, now, false));
   }
 
   /**
@@ -236,6 +220,15 @@ public final class VersionWatch {
    * cached data keys and refuses its reads until a re-check succeeds.
    */
   public void foundUnusable(KeyVersionId version, KeyProviderException why) {
+    onEntry(version, (e, now) -> markUnusable(e, why, now, null));
+  }
+
+  /**
+   * Runs {@code step} on {@code version}'s entry (if watched) under the entry's lock, then its
+   * transition (purge, observer, refusal) outside it; a null transition does nothing.
+   */
+  private void onEntry(KeyVersionId version,
+      java.util.function.BiFunction<Entry, Instant, Transition> step) {
     Entry e = confirmed.get(version);
     if (e == null) {
       return;
@@ -243,15 +236,11 @@ public final class VersionWatch {
     Instant now = clock.instant();
     Transition t;
     synchronized (e) {
-      t = markUnusable(e, why, now, null);
+      t = step.apply(e, now);
     }
-    t.finish(version, now);
-  }
-
-  /** Whether {@code version} is currently known unusable (diagnostics and tests). */
-  public boolean isKnownUnusable(KeyVersionId version) {
-    Entry e = confirmed.get(version);
-    return e != null && e.denial != null;
+    if (t != null) {
+      t.finish(version, now);
+    }
   }
 
   // ------------------------------------------------------------------ transitions (entry lock)
@@ -371,22 +360,5 @@ public final class VersionWatch {
     return new KeyProviderUnavailableException("the state of key version " + version.reference()
         + " could not be confirmed since " + e.confirmedAt + "; refusing to use its cached data"
         + " keys", null, null);
-  }
-
-  /** Why a described version cannot unwrap now, or null when it can. */
-  public static KeyAccessDeniedException unusable(KeyDescription d, Instant now) {
-    if (!d.enabled()) {
-      return new KeyAccessDeniedException("key version is disabled",
-          KeyAccessDeniedException.Reason.KEY_DISABLED, d.reference());
-    }
-    if (!d.isValidAt(now)) {
-      return new KeyAccessDeniedException("key version is outside its validity window",
-          KeyAccessDeniedException.Reason.KEY_NOT_VALID_NOW, d.reference());
-    }
-    if (!d.operations().contains(KeyOperation.UNWRAP_KEY)) {
-      return new KeyAccessDeniedException("key version does not permit unwrapKey",
-          KeyAccessDeniedException.Reason.OPERATION_NOT_PERMITTED, d.reference());
-    }
-    return null;
   }
 }

@@ -4,6 +4,8 @@ import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpPipeline;
 import com.azure.core.http.policy.RetryOptions;
+import com.azure.core.client.traits.HttpTrait;
+import com.azure.core.client.traits.TokenCredentialTrait;
 import com.azure.core.util.ClientOptions;
 import com.azure.security.keyvault.keys.KeyClient;
 import com.azure.security.keyvault.keys.KeyClientBuilder;
@@ -66,24 +68,33 @@ final class VaultClients {
 
   private KeyClient newKeyClient(String vaultUrl) {
     KeyClientBuilder b = new KeyClientBuilder().vaultUrl(vaultUrl);
-    if (pipeline != null) {
-      b.pipeline(pipeline);
-    } else {
-      b.credential(credential).clientOptions(new ClientOptions().setApplicationId("cmk"));
-      if (httpClient != null) {
-        b.httpClient(httpClient);
-      }
-      if (retryOptions != null) {
-        b.retryOptions(retryOptions);
-      }
-      if (disableChallengeResourceVerification) {
-        b.disableChallengeResourceVerification();
-      }
-    }
+    configure(b, b::disableChallengeResourceVerification);
     if (serviceVersion != null) {
       b.serviceVersion(serviceVersion);
     }
     return b.buildClient();
+  }
+
+  /**
+   * The settings both clients share: the caller's pipeline as given, or credential, cmk's
+   * application id, HTTP client, retry options and challenge verification.
+   */
+  private <B extends HttpTrait<B> & TokenCredentialTrait<B>> void configure(B b,
+      Runnable disableChallengeResourceVerification) {
+    if (pipeline != null) {
+      b.pipeline(pipeline);
+      return;
+    }
+    b.credential(credential).clientOptions(new ClientOptions().setApplicationId("cmk"));
+    if (httpClient != null) {
+      b.httpClient(httpClient);
+    }
+    if (retryOptions != null) {
+      b.retryOptions(retryOptions);
+    }
+    if (this.disableChallengeResourceVerification) {
+      disableChallengeResourceVerification.run();
+    }
   }
 
   CryptographyClient cryptographyClient(KeyReference reference) {
@@ -93,20 +104,7 @@ final class VaultClients {
   private CryptographyClient newCryptographyClient(KeyReference reference) {
     CryptographyClientBuilder b =
         new CryptographyClientBuilder().keyIdentifier(reference.toString()).disableKeyCaching();
-    if (pipeline != null) {
-      b.pipeline(pipeline);
-    } else {
-      b.credential(credential).clientOptions(new ClientOptions().setApplicationId("cmk"));
-      if (httpClient != null) {
-        b.httpClient(httpClient);
-      }
-      if (retryOptions != null) {
-        b.retryOptions(retryOptions);
-      }
-      if (disableChallengeResourceVerification) {
-        b.disableChallengeResourceVerification();
-      }
-    }
+    configure(b, b::disableChallengeResourceVerification);
     if (serviceVersion != null) {
       b.serviceVersion(CryptographyServiceVersion.valueOf(serviceVersion.name()));
     }

@@ -11,6 +11,7 @@ import dev.cmk.api.spi.SecretSource;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.KeyPolicy;
 import dev.cmk.softhsm.Pkcs11KeyProvider;
+import dev.cmk.testkit.SoftHsmToken;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -28,24 +29,24 @@ class CmkPkcs11IT {
   private static final String RSA_OBJECT = "object=HSM%20admin%20key%20%231;id=%01%02";
 
   @TempDir static Path dir;
-  private static Pkcs11Token token;
+  private static SoftHsmToken token;
 
   @BeforeAll
   static void setUp() {
-    token = Pkcs11Token.create("cli-it");
+    token = SoftHsmToken.create("cli-it");
     token.keypairgen("rsa:2048", "0102", "HSM admin key #1");
     token.keypairgen("EC:prime256v1", "ec01", "ec-key");
     token.keypairgen("rsa:1024", "01", "small-key");
   }
 
   private static String ref(String attributes) {
-    return "pkcs11:token=" + token.label + ";" + attributes;
+    return "pkcs11:token=" + token.label() + ";" + attributes;
   }
 
   private static CliFixture cli() {
     CliFixture cli = new CliFixture(dir);
-    cli.env.put("CMK_PKCS11_LIBRARY", Pkcs11Token.library().toString());
-    cli.env.put("CMK_PKCS11_PIN", token.pin);
+    cli.env.put("CMK_PKCS11_LIBRARY", SoftHsmToken.library().toString());
+    cli.env.put("CMK_PKCS11_PIN", token.pin());
     return cli;
   }
 
@@ -63,9 +64,9 @@ class CmkPkcs11IT {
     // not depend on how the presets judge token keys (see the disabled test below).
     try (Pkcs11KeyProvider p =
             Pkcs11KeyProvider.builder()
-                .library(Pkcs11Token.library())
-                .tokenLabel(token.label)
-                .pin(SecretSource.ofCallback(token.pin::toCharArray))
+                .library(SoftHsmToken.library())
+                .tokenLabel(token.label())
+                .pin(SecretSource.ofCallback(token.pin()::toCharArray))
                 .build();
         EnvelopeCrypto crypto =
             EnvelopeCrypto.builder()
@@ -82,7 +83,7 @@ class CmkPkcs11IT {
 
     CliFixture.Result dec =
         cli.runWithInput(
-            envelope, "decrypt", "--aad", "Patient/7", "--pkcs11-token", token.label, "-");
+            envelope, "decrypt", "--aad", "Patient/7", "--pkcs11-token", token.label(), "-");
     assertEquals(0, dec.exitCode(), dec.toString());
     assertArrayEquals(plaintext, dec.stdout());
   }
@@ -127,7 +128,7 @@ class CmkPkcs11IT {
       assertEquals(0, enc.exitCode(), policy + ": " + enc);
       CliFixture.Result dec =
           cli.runWithInput(
-              enc.stdout(), "decrypt", "--aad", "Study/1", "--pkcs11-token", token.label, "-");
+              enc.stdout(), "decrypt", "--aad", "Study/1", "--pkcs11-token", token.label(), "-");
       assertEquals(0, dec.exitCode(), policy + ": " + dec);
       assertArrayEquals(plaintext, dec.stdout());
     }

@@ -106,7 +106,6 @@ public final class KeystoreKeyProviderBuilder {
    */
   public KeystoreKeyProviderBuilder passwordEnvironment(String variable) {
     Objects.requireNonNull(variable, "variable");
-    once(this.password, "password source");
     return password(SecretSource.ofEnvironment(variable));
   }
 

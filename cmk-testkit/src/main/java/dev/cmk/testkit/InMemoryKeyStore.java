@@ -6,14 +6,13 @@ import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
+import dev.cmk.api.spi.KeyManager;
 import dev.cmk.api.VaultProtection;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
-import java.security.interfaces.RSAPrivateKey;
-import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,7 +37,6 @@ import java.util.function.UnaryOperator;
 final class InMemoryKeyStore {
   static final List<Integer> RSA_SIZES_OFFERED = List.of(1024, 2048, 3072, 4096);
 
-  private static final List<Integer> RSA_SIZES = RSA_SIZES_OFFERED;
   private static final Map<Integer, String> EC_CURVES =
       Map.of(256, "secp256r1", 384, "secp384r1", 521, "secp521r1");
   private static final Set<KeyOperation> RSA_OPERATIONS =
@@ -157,20 +155,7 @@ final class InMemoryKeyStore {
 
   KeyReference importKey(String name, KeyPair keyPair) {
     KeyReference key = KeyReference.local(Objects.requireNonNull(name, "name"), null);
-    Objects.requireNonNull(keyPair, "keyPair");
-    if (!(keyPair.getPublic() instanceof RSAPublicKey)
-        || !(keyPair.getPrivate() instanceof RSAPrivateKey)) {
-      throw new IllegalArgumentException("keyPair must be an RSA key pair");
-    }
-    RSAPublicKey pub = (RSAPublicKey) keyPair.getPublic();
-    RSAPrivateKey priv = (RSAPrivateKey) keyPair.getPrivate();
-    if (!pub.getModulus().equals(priv.getModulus())) {
-      throw new IllegalArgumentException("keyPair's public and private keys do not match");
-    }
-    int size = pub.getModulus().bitLength();
-    if (size < 1024 || size > 8192) {
-      throw new IllegalArgumentException("RSA key size must be 1024-8192 bits, found " + size);
-    }
+    int size = KeyManager.requireRsaKeyPair(keyPair, 1024, 8192);
     return addFirstVersion(key, KeyType.RSA, size, keyPair);
   }
 
@@ -395,9 +380,9 @@ final class InMemoryKeyStore {
       switch (type) {
         case RSA:
         case RSA_HSM:
-          if (!RSA_SIZES.contains(sizeBits)) {
+          if (!RSA_SIZES_OFFERED.contains(sizeBits)) {
             throw new IllegalArgumentException(
-                "RSA key size must be one of " + RSA_SIZES + ", found " + sizeBits);
+                "RSA key size must be one of " + RSA_SIZES_OFFERED + ", found " + sizeBits);
           }
           KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
           rsa.initialize(sizeBits, random);

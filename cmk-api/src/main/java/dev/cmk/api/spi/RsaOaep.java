@@ -35,6 +35,9 @@ import javax.crypto.NoSuchPaddingException;
  * use.
  */
 public final class RsaOaep {
+  /** One shared source for OAEP seeds (SecureRandom is thread-safe; seeding one per wrap is waste). */
+  private static final SecureRandom RANDOM = new SecureRandom();
+
   private static final String TRANSFORMATION = "RSA/ECB/OAEPPadding";
 
   private RsaOaep() {}
@@ -52,7 +55,7 @@ public final class RsaOaep {
    * @throws IllegalStateException if {@code dataKey} is destroyed, or the JDK lacks RSA-OAEP
    */
   public static byte[] wrap(PublicKey key, WrapAlgorithm algorithm, SecretBytes dataKey) {
-    return wrap(key, algorithm, dataKey, new SecureRandom());
+    return wrap(key, algorithm, dataKey, RANDOM);
   }
 
   /**

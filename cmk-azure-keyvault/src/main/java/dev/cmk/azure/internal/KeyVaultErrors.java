@@ -298,12 +298,8 @@ public final class KeyVaultErrors {
   }
 
   /** Parses a JSON object; {@code null} when the bytes are empty or not an object. */
-  static Map<String, Object> parseObject(byte[] json) throws IOException {
-    return parse(json);
-  }
-
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> parse(byte[] json) throws IOException {
+  static Map<String, Object> parse(byte[] json) throws IOException {
     if (json == null || json.length == 0) {
       return null;
     }

@@ -86,27 +86,14 @@ public final class KeyVaultKeys {
     return type;
   }
 
+  /** The operation Key Vault names {@code azureName} (its JWK name), or null for others. */
   public static KeyOperation keyOperation(String azureName) {
-    switch (azureName) {
-      case "encrypt":
-        return KeyOperation.ENCRYPT;
-      case "decrypt":
-        return KeyOperation.DECRYPT;
-      case "sign":
-        return KeyOperation.SIGN;
-      case "verify":
-        return KeyOperation.VERIFY;
-      case "wrapKey":
-        return KeyOperation.WRAP_KEY;
-      case "unwrapKey":
-        return KeyOperation.UNWRAP_KEY;
-      case "import":
-        return KeyOperation.IMPORT;
-      case "export":
-        return KeyOperation.EXPORT;
-      default:
-        return null;
+    for (KeyOperation op : KeyOperation.values()) {
+      if (op.jwkName().equals(azureName)) {
+        return op;
+      }
     }
+    return null;
   }
 
   public static VaultProtection protection(KeyProperties p) {

@@ -96,13 +96,13 @@ public final class ManagedIdentityRefusalPolicy implements HttpPipelinePolicy {
     String code = null;
     try {
       java.util.Map<String, Object> parsed =
-          KeyVaultErrors.parseObject(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          KeyVaultErrors.parse(body.getBytes(java.nio.charset.StandardCharsets.UTF_8));
       Object error = parsed == null ? null : parsed.get("error");
       if (error instanceof String && OAUTH_ERROR.matcher(((String) error).toLowerCase(Locale.ROOT)).matches()) {
         code = ((String) error).toLowerCase(Locale.ROOT);
       }
-    } catch (java.io.IOException | RuntimeException e) {
-      code = null;
+    } catch (java.io.IOException | RuntimeException notJson) {
+      // no OAuth error code to name
     }
     return new Refused(
         "the managed-identity endpoint answered HTTP " + status + (code == null ? "" : " " + code));

@@ -197,7 +197,7 @@ public final class KeystoreStore {
                         new KeystoreChange(c.keyStore(), c.metadata(), pw, clock.instant(), random);
                     T result = change.apply(w);
                     for (KeyEntry k : List.copyOf(w.metadata().keys().values())) {
-                      if (k.deleted() && retentionOver(w.metadata(), k)) {
+                      if (retentionOver(w.metadata(), k)) {
                         w.remove(k); // retention over: the scheduled purge
                       }
                     }
@@ -313,7 +313,7 @@ public final class KeystoreStore {
    */
   public KeyEntry existingKey(KeystoreMetadata m, KeyReference reference) {
     KeyEntry k = m.keys().get(reference.name());
-    if (k == null || (k.deleted() && retentionOver(m, k))) {
+    if (k == null || retentionOver(m, k)) {
       throw new KeyNotFoundException("no such key in the keystore", reference.versionless());
     }
     return k;

@@ -2,10 +2,12 @@ package dev.cmk.examples.dicom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.api.KeyPolicyViolationException;
+import dev.cmk.testkit.SoftHsmToken;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -31,23 +33,23 @@ class DicomStorePkcs11IT {
   private static final String INSTANCE = TestServer.instancePath("1.2.3", "1.2.3.4", "1.2.3.4.6");
 
   @TempDir static Path dir;
-  private static Pkcs11Token token;
+  private static SoftHsmToken token;
   private static Path pinFile;
 
   @BeforeAll
   static void setUp() throws Exception {
-    token = Pkcs11Token.create("dicom-it");
+    token = SoftHsmToken.create("dicom-it");
     token.keypairgen("rsa:2048", "0102", "dicom kek");
     token.keypairgen("EC:prime256v1", "ec01", "ec-key");
     token.keypairgen("rsa:1024", "01", "small-key");
-    pinFile = Files.writeString(dir.resolve("pin"), token.pin + "\n", StandardCharsets.UTF_8);
+    pinFile = Files.writeString(dir.resolve("pin"), token.pin() + "\n", StandardCharsets.UTF_8);
   }
 
   private static DicomStoreMain.Options options(String object) {
     return DicomStoreMain.Options.parse(
         "--data-dir", dir.resolve("data").toString(),
-        "--key", "pkcs11:token=" + token.label + ";object=" + object,
-        "--provider-setting", "library=" + Pkcs11Token.library(),
+        "--key", "pkcs11:token=" + token.label() + ";object=" + object,
+        "--provider-setting", "library=" + SoftHsmToken.library(),
         "--provider-setting", "pin-file=" + pinFile,
         "--port", "0");
   }
@@ -57,7 +59,7 @@ class DicomStorePkcs11IT {
         assertThrows(
             KeyPolicyViolationException.class,
             () -> DicomStoreMain.start(options(object), new PrintStream(new ByteArrayOutputStream())));
-    assertTrue(!e.getMessage().contains("not found"), e.getMessage());
+    assertFalse(e.getMessage().contains("not found"), e.getMessage());
     return e.violations().stream()
         .map(KeyPolicyViolationException.Violation::rule)
         .collect(Collectors.toList());

@@ -1,4 +1,4 @@
-package dev.cmk.examples.dicom;
+package dev.cmk.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -15,25 +15,44 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * A throw-away SoftHSM2 token set up the way an HSM administrator does it, with SoftHSM2's {@code
- * softhsm2-util --init-token} and OpenSC's {@code pkcs11-tool --keypairgen}, as child processes.
- * The build sets {@code SOFTHSM2_CONF} for the integration-test JVM (the library and the tools read
- * it); the first token of a JVM writes that file with a fresh token directory. Without SoftHSM2 or
- * OpenSC the tests are skipped, or fail when {@code CI=true} ({@code test.sh} installs both).
+ * softhsm2-util --init-token} and OpenSC's {@code pkcs11-tool --keypairgen}, as child processes,
+ * for integration tests of anything that reaches keys through PKCS#11. The build sets {@code
+ * SOFTHSM2_CONF} for the integration-test JVM (the library and the tools read it); the first token
+ * of a JVM writes that file with a fresh token directory, so each test JVM needs its own (Failsafe
+ * {@code reuseForks=false} when several classes use it). Without SoftHSM2 or OpenSC the tests are
+ * skipped, or fail when {@code CI=true} ({@code test.sh} installs both). A tool that does not
+ * finish within 60 seconds fails the test.
+ *
+ * <p><b>Thread safety:</b> {@link #create} is synchronized; a token is used by one test class.
  */
-final class Pkcs11Token {
+public final class SoftHsmToken {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static boolean configured;
 
-  final String label;
-  final String pin;
+  private final String label;
+  private final String pin;
 
-  private Pkcs11Token(String label, String pin) {
+  private SoftHsmToken(String label, String pin) {
     this.label = label;
     this.pin = pin;
   }
 
-  /** The SoftHSM2 library. */
-  static Path library() {
+  /** {@return the token's label} */
+  public String label() {
+    return label;
+  }
+
+  /** {@return the token's user PIN (a random test value)} */
+  public String pin() {
+    return pin;
+  }
+
+  /**
+   * The SoftHSM2 library ({@code cmk.softhsm.library}, default the Debian path).
+   *
+   * @return its path
+   */
+  public static Path library() {
     Path lib =
         Path.of(System.getProperty("cmk.softhsm.library", "/usr/lib/softhsm/libsofthsm2.so"));
     if (!Files.exists(lib)) {
@@ -49,22 +68,31 @@ final class Pkcs11Token {
     Assumptions.abort(why);
   }
 
-  /** Initializes a new token labelled {@code prefix-<random>} with a random user PIN. */
-  static synchronized Pkcs11Token create(String prefix) {
+  /**
+   * Initializes a new token labelled {@code prefix-<random>} with a random user PIN.
+   *
+   * @param prefix the label's prefix
+   * @return the token
+   */
+  public static synchronized SoftHsmToken create(String prefix) {
     library();
     configure();
     String label = prefix + "-" + hex(4);
     String pin = hex(8);
     run(tool("softhsm2-util"), "--init-token", "--free", "--label", label, "--so-pin", hex(8),
         "--pin", pin);
-    return new Pkcs11Token(label, pin);
+    return new SoftHsmToken(label, pin);
   }
 
   /**
    * {@code pkcs11-tool --keypairgen} on this token: {@code keyType} ({@code rsa:2048}, {@code
    * rsa:1024}, {@code EC:prime256v1}) with CKA_ID {@code idHex} and CKA_LABEL {@code keyLabel}.
+   *
+   * @param keyType the key type in pkcs11-tool's syntax
+   * @param idHex the CKA_ID in hex
+   * @param keyLabel the CKA_LABEL
    */
-  void keypairgen(String keyType, String idHex, String keyLabel) {
+  public void keypairgen(String keyType, String idHex, String keyLabel) {
     run(tool("pkcs11-tool"), "--module", library().toString(), "--token-label", label, "--login",
         "--pin", pin, "--keypairgen", "--key-type", keyType, "--id", idHex, "--label", keyLabel);
   }
@@ -108,24 +136,33 @@ final class Pkcs11Token {
     throw new AssertionError("unreachable");
   }
 
+  /** Runs a tool; output goes to a file, so the 60-second limit holds even if it blocks. */
   private static void run(String... command) {
-    ProcessBuilder pb = new ProcessBuilder(List.of(command)).redirectErrorStream(true);
+    Path output = null;
     try {
-      Process p = pb.start();
-      byte[] output = p.getInputStream().readAllBytes();
+      output = Files.createTempFile("cmk-softhsm-tool", ".log");
+      Process p = new ProcessBuilder(List.of(command)).redirectErrorStream(true)
+          .redirectOutput(output.toFile()).start();
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        fail(command[0] + " did not finish");
+        fail(command[0] + " did not finish within 60 s");
       }
-      assertEquals(
-          0,
-          p.exitValue(),
-          () -> Path.of(command[0]).getFileName() + " failed:\n" + new String(output, StandardCharsets.UTF_8));
+      String text = Files.readString(output, StandardCharsets.UTF_8);
+      assertEquals(0, p.exitValue(),
+          () -> Path.of(command[0]).getFileName() + " failed:\n" + text);
     } catch (IOException e) {
       throw new AssertionError("cannot run " + command[0], e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
+    } finally {
+      if (output != null) {
+        try {
+          Files.deleteIfExists(output);
+        } catch (IOException ignored) {
+          // a temporary file of a test run
+        }
+      }
     }
   }
 }

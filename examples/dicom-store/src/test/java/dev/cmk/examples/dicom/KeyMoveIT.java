@@ -50,8 +50,8 @@ import reactor.core.publisher.Mono;
  * restart on B that does not list A answers 500 for A's instances without contacting A.
  *
  * <p>Real server over HTTP, configured exactly as {@link DicomStoreMain} configures it; vault to
- * vault through the real Azure SDK over HTTPS to two loopback vaults (only the transport and
- * credential are the test's), keystore to PKCS#11 with a key an HSM admin made on a real SoftHSM2
+ * vault and Key Vault to Managed HSM through the real Azure SDK over HTTPS to loopback vaults
+ * (only the transport and credential are the test's), keystore to PKCS#11 with a key an HSM admin made on a real SoftHSM2
  * token, both providers found by {@code ServiceLoader}.
  */
 @Timeout(180)
@@ -64,6 +64,7 @@ class KeyMoveIT {
   private LoopbackKeyVault server;
   private LoopbackVault oldVault;
   private LoopbackVault newVault;
+  private LoopbackVault hsm;
   private HttpClient azureHttp;
   private TokenCredential credential;
   private final List<Map<String, String>> azureSettings = new ArrayList<>();
@@ -73,11 +74,13 @@ class KeyMoveIT {
   @BeforeEach
   void vaults() {
     data = dir.resolve("data");
-    server = LoopbackKeyVault.builder().keyVault("dicomold").keyVault("dicomnew").build();
+    server = LoopbackKeyVault.builder()
+        .keyVault("dicomold").keyVault("dicomnew").managedHsm("dicomhsm").build();
     oldVault = server.vault("dicomold");
     newVault = server.vault("dicomnew");
+    hsm = server.vault("dicomhsm");
     VaultIdentity identity = server.createApplication("dicom-store");
-    for (LoopbackVault v : new LoopbackVault[] {oldVault, newVault}) {
+    for (LoopbackVault v : new LoopbackVault[] {oldVault, newVault, hsm}) {
       v.setPurgeProtection(true);
       v.grant(identity, KeyPermission.cryptoServiceEncryptionUser());
     }
@@ -98,8 +101,20 @@ class KeyMoveIT {
   @Test
   void restart_keyMovedToAnotherVault_previousKeyDecryptOnly_everyInstanceServedNewOnesUnderNew()
       throws Exception {
-    KeyReference oldKey = oldVault.createRsaKey("dicom-kek", 2048).versionless();
-    KeyReference newKey = newVault.createRsaKey("dicom-kek", 3072).versionless();
+    moveBetweenVaults(oldVault.createRsaKey("dicom-kek", 2048).versionless(),
+        newVault, newVault.createRsaKey("dicom-kek", 3072).versionless());
+  }
+
+  @Test
+  void restart_keyMovedFromKeyVaultToManagedHsm_previousKeyDecryptOnly_everyInstanceServed()
+      throws Exception {
+    moveBetweenVaults(oldVault.createRsaKey("dicom-kek", 3072).versionless(),
+        hsm, hsm.createRsaHsmKey("dicom-kek", 3072).versionless());
+  }
+
+  /** Stores under {@code oldKey} (in the old vault), then restarts on {@code newKey}. */
+  private void moveBetweenVaults(KeyReference oldKey, LoopbackVault to, KeyReference newKey)
+      throws Exception {
     Map<String, byte[]> stored;
     try (DicomStoreMain.Running store = startAzure("--key", oldKey.toString())) {
       stored = putInstances(store.server().uri(), 4);
@@ -122,7 +137,7 @@ class KeyMoveIT {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (DicomStoreMain.Running store = startAzure(out,
         "--key", newKey.toString(), "--decrypt-only-key", oldKey.toString())) {
-      assertEquals(newVault.vaultUrl() + "," + oldVault.vaultUrl(),
+      assertEquals(to.vaultUrl() + "," + oldVault.vaultUrl(),
           azureSettings.get(azureSettings.size() - 1).get("vaults"),
           "one provider, the vaults of --key and --decrypt-only-key");
       oldVault.clearRequests();

@@ -25,7 +25,8 @@ import java.util.function.BiFunction;
 
 /**
  * Runs the DICOM store from the command line with any key provider on the class or module path
- * (discovered with {@link ProviderDiscovery}, configured with {@code --provider-setting}).
+ * (discovered with {@link dev.cmk.api.spi.ProviderDiscovery}, configured with {@code
+ * --provider-setting}).
  *
  * <pre>
  * dicom-store --data-dir DIR --key REFERENCE [--provider ID] [--provider-setting [ID:]NAME=VALUE]...

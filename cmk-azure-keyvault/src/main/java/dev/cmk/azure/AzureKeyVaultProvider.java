@@ -96,8 +96,22 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
   private static final System.Logger LOG = System.getLogger(AzureKeyVaultProvider.class.getName());
   private static final int MAX_CACHED_VERSIONS = 1024;
 
-  /** What is known about one key version, and when it was read from Key Vault. */
-  private record CachedVersion(KeyDescription description, RSAPublicKey publicKey, Instant readAt) {}
+  /**
+   * What is known about one key version, and when it was read from Key Vault.
+   *
+   * @param publicKey the RSA public key, or null (not an RSA key, or not known: see {@code
+   *     fromListing})
+   * @param fromListing whether the entry came from the version listing of a disabled version
+   *     (Key Vault refuses its {@code get}), so it holds no key material of its own
+   */
+  private record CachedVersion(
+      KeyDescription description, RSAPublicKey publicKey, Instant readAt, boolean fromListing) {
+
+    /** Whether the public key must be read again: known missing only because of the listing. */
+    boolean lacksKeyMaterial() {
+      return fromListing && publicKey == null;
+    }
+  }
 
   private final Set<String> allowedVaults;
   private final boolean anyVault;
@@ -267,7 +281,9 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
   }
 
   /**
-   * The public key of a version (read once per version; key material never changes).
+   * The public key of a version (read once per version; key material never changes). A version
+   * known only from the listing of a disabled version is read again, since the listing carries
+   * no key material; a non-RSA version is not.
    *
    * @param reference the key version (must be versioned)
    * @return the RSA public key, or empty for non-RSA keys
@@ -284,7 +300,7 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
     KeyReference.requireVersioned(reference, "reference");
     checkServed(reference);
     CachedVersion cached = versions.get(reference);
-    if (cached == null || cached.publicKey() == null) {
+    if (cached == null || cached.lacksKeyMaterial()) {
       cached = read(reference);
     }
     return Optional.ofNullable(cached.publicKey());
@@ -375,7 +391,7 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
             KeyVaultKeys.instant(match.getExpiresOn()),
             ops,
             KeyVaultKeys.protection(match));
-    CachedVersion cached = new CachedVersion(description, publicKey, clock.instant());
+    CachedVersion cached = new CachedVersion(description, publicKey, clock.instant(), true);
     versions.put(versioned, cached);
     return cached;
   }
@@ -425,7 +441,7 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
             KeyVaultKeys.instant(p.getExpiresOn()),
             ops,
             KeyVaultKeys.protection(p));
-    return new CachedVersion(description, publicKey, clock.instant());
+    return new CachedVersion(description, publicKey, clock.instant(), false);
   }
 
   // ---------------------------------------------------------------- clients and budget

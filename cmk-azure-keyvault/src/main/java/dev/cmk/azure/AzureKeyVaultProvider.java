@@ -37,6 +37,8 @@ import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Key-encryption keys in Azure Key Vault and Azure Key Vault Managed HSM, used through the Azure
@@ -93,7 +95,7 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
   /** Default enabled-state TTL, in seconds. */
   public static final long DEFAULT_ENABLED_STATE_TTL_SECONDS = 30;
 
-  private static final System.Logger LOG = System.getLogger(AzureKeyVaultProvider.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(AzureKeyVaultProvider.class);
   private static final int MAX_CACHED_VERSIONS = 1024;
 
   /**
@@ -239,7 +241,8 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
    * @throws KeyNotFoundException if the wrapped key was made by another provider ({@link
    *     ServedKeys#requireOwn})
    * @throws InvalidCiphertextException if Key Vault rejects the wrapped bytes (HTTP 400), or
-   *     answers without a key; it carries no cause (the SDK error is logged at debug level, as
+   *     answers without a key; it carries no cause (the SDK error is logged at debug level as the
+   *     SLF4J event {@code cmk.azure.unwrap-rejected} with the key reference and the answer's
    *     status and Key Vault error codes only), so it cannot tell an RSA-OAEP rejection apart
    *     from an envelope tag failure
    * @throws KeyNotFoundException if the version does not exist, or the vault is not allowed
@@ -265,10 +268,11 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
       if (KeyVaultErrors.isBadRequest(e)) {
         // No cause: a vendor exception behind InvalidCiphertextException would tell an OAEP
         // rejection from a tag failure to anyone who logs causes. Status and codes only, at debug.
-        if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
-          LOG.log(System.Logger.Level.DEBUG, "unwrapKey of {0}: Key Vault rejected the wrapped bytes ({1})",
-              reference, KeyVaultErrors.describe(e));
-        }
+        LOG.atDebug()
+            .setMessage("cmk.azure.unwrap-rejected")
+            .addKeyValue("key", reference)
+            .addKeyValue("answer", () -> KeyVaultErrors.describe(e))
+            .log();
         throw new InvalidCiphertextException();
       }
       throw KeyVaultErrors.classify(e, reference, "unwrapKey");

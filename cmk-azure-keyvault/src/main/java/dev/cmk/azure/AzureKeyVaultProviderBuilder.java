@@ -8,8 +8,6 @@ import com.azure.core.http.policy.HttpPipelinePolicy;
 import com.azure.core.http.policy.RetryOptions;
 import com.azure.core.util.ClientOptions;
 import com.azure.security.keyvault.keys.KeyServiceVersion;
-import dev.cmk.api.KeyReference;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -280,19 +278,7 @@ public final class AzureKeyVaultProviderBuilder {
    * @throws IllegalArgumentException if it is not a Key Vault or Managed HSM URL
    */
   public AzureKeyVaultProviderBuilder addVault(String vaultUrl) {
-    Objects.requireNonNull(vaultUrl, "vaultUrl");
-    URI uri;
-    try {
-      uri = URI.create(vaultUrl.trim());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("not a vault URL: " + vaultUrl, e);
-    }
-    String authority = uri.getRawAuthority();
-    if (!"https".equalsIgnoreCase(uri.getScheme()) || authority == null) {
-      throw new IllegalArgumentException("a vault URL must be https://{vault-host}: " + vaultUrl);
-    }
-    KeyReference probe = KeyReference.parse("https://" + authority + "/keys/probe");
-    vaults.add(probe.vaultUrl().orElseThrow());
+    vaults.add(VaultAllowList.normalize(vaultUrl));
     return this;
   }
 

@@ -187,7 +187,15 @@ class AzureKeyVaultProviderBuilderTest {
     try (var p = f.create(Map.of("vaults", VAULT, "credential", "system-assigned-managed-identity", "rate-budget-per-10s", "0"))) {
       assertTrue(p.serves(KeyReference.parse(VAULT + "/keys/k")));
     }
-    f.create(Map.of("vaults", "*", "credential", "user-assigned-managed-identity", "managed-identity-client-id", "abc")).close();
+    f.create(Map.of("vaults", VAULT, "credential", "user-assigned-managed-identity", "managed-identity-client-id", "abc")).close();
+    for (String anyVault : new String[] {"*", VAULT + ", *", "https://*.vault.azure.net"}) {
+      IllegalArgumentException refused =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> f.create(Map.of("vaults", anyVault, "credential", "system-assigned-managed-identity")));
+      assertTrue(refused.getMessage().contains("'vaults'") && refused.getMessage().contains("vaults=* is refused"),
+          refused.getMessage());
+    }
     assertMessageNames("credential", () -> f.create(Map.of("vaults", VAULT)));
     assertMessageNames("credential", () -> f.create(Map.of("vaults", VAULT, "credential", "password")));
     assertMessageNames("managed-identity-client-id", () -> f.create(Map.of("vaults", VAULT, "credential", "user-assigned-managed-identity")));

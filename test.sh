@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine: installs what the tests need (SoftHSM2,
-# OpenSC's pkcs11-tool, Maven), then Maven:
+# OpenSC's pkcs11-tool, Maven, node and npm), then Maven:
 # every module's unit and integration tests (with the coverage gate) on the default JDK (17, the
 # baseline), then the unit tests of cmk-api, cmk-testkit and cmk-core again on the newest JDK
 # installed under /usr/lib/jvm, if that is a newer one (skipped with a message otherwise; set
@@ -13,6 +13,11 @@ command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
 # OpenSC's pkcs11-tool: the PKCS#11 tests make keys the way an HSM admin does (binary CKA_IDs).
 command -v pkcs11-tool >/dev/null 2>&1 || need+=(opensc)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
+# >>> cmk-azure-keyvault JsSdkInteropIT: node (20+) and npm run Azure's JavaScript SDK
+# (@azure/keyvault-keys) against the loopback Key Vault; the test fails in CI without them.
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+# <<< cmk-azure-keyvault JsSdkInteropIT
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)

@@ -10,6 +10,7 @@ module dev.cmk.azure {
   requires com.azure.identity;
   requires com.microsoft.aad.msal4j;
   requires com.azure.json;
+  requires org.slf4j;
 
   exports dev.cmk.azure;
 

@@ -1,20 +1,15 @@
 package dev.cmk.azure;
 
 import com.azure.core.http.HttpPipeline;
-import com.azure.security.keyvault.keys.KeyClient;
 import com.azure.security.keyvault.keys.cryptography.CryptographyClient;
 import com.azure.security.keyvault.keys.cryptography.models.KeyWrapAlgorithm;
 import com.azure.security.keyvault.keys.cryptography.models.UnwrapResult;
-import com.azure.security.keyvault.keys.models.JsonWebKey;
-import com.azure.security.keyvault.keys.models.KeyProperties;
-import com.azure.security.keyvault.keys.models.KeyVaultKey;
 import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyAccessDeniedException.Reason;
 import dev.cmk.api.KeyDescription;
 import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyOperation;
-import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
@@ -22,21 +17,18 @@ import dev.cmk.api.SecretBytes;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
-import dev.cmk.azure.internal.BoundedCache;
 import dev.cmk.azure.internal.KeyVaultErrors;
 import dev.cmk.api.spi.RsaOaep;
 import dev.cmk.api.spi.ServedKeys;
-import dev.cmk.azure.internal.KeyVaultKeys;
-import java.math.BigInteger;
 import java.security.PublicKey;
-import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Key-encryption keys in Azure Key Vault and Azure Key Vault Managed HSM, used through the Azure
@@ -93,29 +85,24 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
   /** Default enabled-state TTL, in seconds. */
   public static final long DEFAULT_ENABLED_STATE_TTL_SECONDS = 30;
 
-  private static final System.Logger LOG = System.getLogger(AzureKeyVaultProvider.class.getName());
-  private static final int MAX_CACHED_VERSIONS = 1024;
-
-  /** What is known about one key version, and when it was read from Key Vault. */
-  private record CachedVersion(KeyDescription description, RSAPublicKey publicKey, Instant readAt) {}
+  private static final Logger LOG = LoggerFactory.getLogger(AzureKeyVaultProvider.class);
 
   private final Set<String> allowedVaults;
   private final boolean anyVault;
   private final Clock clock;
-  private final Duration enabledStateTtl;
 
   private final VaultClients clients;
-  private final BoundedCache<KeyReference, CachedVersion> versions =
-      new BoundedCache<>(MAX_CACHED_VERSIONS);
+  private final KeyVersions versions;
   private volatile boolean closed;
 
   AzureKeyVaultProvider(AzureKeyVaultProviderBuilder b) {
     this.allowedVaults = Set.copyOf(b.vaults);
     this.anyVault = b.anyVault;
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
-    this.enabledStateTtl =
+    Duration enabledStateTtl =
         b.enabledStateTtl != null ? b.enabledStateTtl : Duration.ofSeconds(DEFAULT_ENABLED_STATE_TTL_SECONDS);
     this.clients = new VaultClients(b);
+    this.versions = new KeyVersions(clients, clock, enabledStateTtl);
   }
 
   /**
@@ -173,7 +160,7 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
   public KeyDescription describe(KeyReference reference) {
     Objects.requireNonNull(reference, "reference");
     checkServed(reference);
-    return read(reference).description();
+    return versions.read(reference).description();
   }
 
   /**
@@ -198,9 +185,9 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
     KeyReference.requireVersioned(reference, "reference");
     checkServed(reference);
     Instant now = clock.instant();
-    CachedVersion cached = versions.get(reference);
-    if (cached == null || isStale(cached, now)) {
-      cached = read(reference);
+    KeyVersions.CachedVersion cached = versions.cached(reference);
+    if (cached == null || versions.isStale(cached, now)) {
+      cached = versions.read(reference);
     }
     cached.description().checkUsable(KeyOperation.WRAP_KEY, now);
     if (cached.publicKey() == null) {
@@ -225,7 +212,8 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
    * @throws KeyNotFoundException if the wrapped key was made by another provider ({@link
    *     ServedKeys#requireOwn})
    * @throws InvalidCiphertextException if Key Vault rejects the wrapped bytes (HTTP 400), or
-   *     answers without a key; it carries no cause (the SDK error is logged at debug level, as
+   *     answers without a key; it carries no cause (the SDK error is logged at debug level as the
+   *     SLF4J event {@code cmk.azure.unwrap-rejected} with the key reference and the answer's
    *     status and Key Vault error codes only), so it cannot tell an RSA-OAEP rejection apart
    *     from an envelope tag failure
    * @throws KeyNotFoundException if the version does not exist, or the vault is not allowed
@@ -251,10 +239,11 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
       if (KeyVaultErrors.isBadRequest(e)) {
         // No cause: a vendor exception behind InvalidCiphertextException would tell an OAEP
         // rejection from a tag failure to anyone who logs causes. Status and codes only, at debug.
-        if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
-          LOG.log(System.Logger.Level.DEBUG, "unwrapKey of {0}: Key Vault rejected the wrapped bytes ({1})",
-              reference, KeyVaultErrors.describe(e));
-        }
+        LOG.atDebug()
+            .setMessage("cmk.azure.unwrap-rejected")
+            .addKeyValue("key", reference)
+            .addKeyValue("answer", () -> KeyVaultErrors.describe(e))
+            .log();
         throw new InvalidCiphertextException();
       }
       throw KeyVaultErrors.classify(e, reference, "unwrapKey");
@@ -267,7 +256,9 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
   }
 
   /**
-   * The public key of a version (read once per version; key material never changes).
+   * The public key of a version (read once per version; key material never changes). A version
+   * known only from the listing of a disabled version is read again, since the listing carries
+   * no key material; a non-RSA version is not.
    *
    * @param reference the key version (must be versioned)
    * @return the RSA public key, or empty for non-RSA keys
@@ -283,9 +274,9 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
     Objects.requireNonNull(reference, "reference");
     KeyReference.requireVersioned(reference, "reference");
     checkServed(reference);
-    CachedVersion cached = versions.get(reference);
-    if (cached == null || cached.publicKey() == null) {
-      cached = read(reference);
+    KeyVersions.CachedVersion cached = versions.cached(reference);
+    if (cached == null || cached.lacksKeyMaterial()) {
+      cached = versions.read(reference);
     }
     return Optional.ofNullable(cached.publicKey());
   }
@@ -301,131 +292,6 @@ public final class AzureKeyVaultProvider implements KeyEncryptionKeyProvider {
   @Override
   public String toString() {
     return "AzureKeyVaultProvider[vaults=" + (anyVault ? "*" : allowedVaults) + "]";
-  }
-
-  // ---------------------------------------------------------------- reading keys
-
-  private boolean isStale(CachedVersion cached, Instant now) {
-    return now.isBefore(cached.readAt()) || !now.isBefore(cached.readAt().plus(enabledStateTtl));
-  }
-
-  private CachedVersion read(KeyReference reference) {
-    KeyClient client = clients.keyClient(reference);
-    clients.acquire(reference, "getKey");
-    KeyVaultKey key;
-    try {
-      key = client.getKey(reference.name(), reference.version().orElse(null));
-    } catch (RuntimeException e) {
-      KeyProviderException classified = KeyVaultErrors.classify(e, reference, "getKey");
-      if (classified instanceof KeyAccessDeniedException
-          && ((KeyAccessDeniedException) classified).reason() == Reason.KEY_DISABLED) {
-        return readDisabled(reference, client, (KeyAccessDeniedException) classified);
-      }
-      throw classified;
-    }
-    CachedVersion cached = toCached(reference, key);
-    versions.put(cached.description().reference(), cached);
-    return cached;
-  }
-
-  /** Key Vault refused {@code get} because the version is disabled: describe it from the listing. */
-  private CachedVersion readDisabled(
-      KeyReference reference, KeyClient client, KeyAccessDeniedException disabled) {
-    KeyProperties match = null;
-    try {
-      clients.acquire(reference, "listKeyVersions");
-      for (KeyProperties p : client.listPropertiesOfKeyVersions(reference.name())) {
-        if (reference.isVersioned()) {
-          if (reference.version().orElseThrow().equalsIgnoreCase(p.getVersion())) {
-            match = p;
-          }
-        } else if (match == null
-            || (p.getCreatedOn() != null
-                && match.getCreatedOn() != null
-                && !p.getCreatedOn().isBefore(match.getCreatedOn()))) {
-          match = p;
-        }
-      }
-    } catch (RuntimeException e) {
-      disabled.addSuppressed(KeyVaultErrors.classify(e, reference, "listKeyVersions"));
-      throw disabled;
-    }
-    if (match == null || match.getVersion() == null || !Boolean.FALSE.equals(match.isEnabled())) {
-      throw disabled;
-    }
-    KeyReference versioned = reference.withVersion(match.getVersion());
-    CachedVersion earlier = versions.get(versioned);
-    KeyType type = KeyType.OTHER;
-    int size = 0;
-    Set<KeyOperation> ops = Set.of();
-    RSAPublicKey publicKey = null;
-    if (earlier != null) {
-      type = earlier.description().keyType();
-      size = earlier.description().sizeBits();
-      ops = earlier.description().operations();
-      publicKey = earlier.publicKey();
-    }
-    KeyDescription description =
-        new KeyDescription(
-            versioned,
-            type,
-            size,
-            false,
-            KeyVaultKeys.instant(match.getNotBefore()),
-            KeyVaultKeys.instant(match.getExpiresOn()),
-            ops,
-            KeyVaultKeys.protection(match));
-    CachedVersion cached = new CachedVersion(description, publicKey, clock.instant());
-    versions.put(versioned, cached);
-    return cached;
-  }
-
-  private CachedVersion toCached(KeyReference reference, KeyVaultKey key) {
-    KeyProperties p = key.getProperties();
-    JsonWebKey jwk = key.getKey();
-    if (p == null || jwk == null || p.getVersion() == null || p.getName() == null
-        || !p.getName().equalsIgnoreCase(reference.name())) {
-      throw new KeyProviderUnavailableException(
-          "getKey failed: Key Vault answered with an unexpected key identifier", reference, null);
-    }
-    KeyReference versioned = reference.withVersion(p.getVersion());
-    if (reference.isVersioned() && !versioned.equals(reference)) {
-      throw new KeyProviderUnavailableException(
-          "getKey failed: Key Vault answered with another version", reference, null);
-    }
-    boolean managedHsm = reference.kind() == KeyReference.Kind.AZURE_MANAGED_HSM;
-    KeyType type = KeyVaultKeys.keyType(jwk.getKeyType() == null ? null : jwk.getKeyType().toString(), managedHsm);
-    RSAPublicKey publicKey = null;
-    int size = 0;
-    if (type.isRsa()) {
-      try {
-        publicKey = KeyVaultKeys.rsaPublicKey(jwk.getN(), jwk.getE());
-      } catch (IllegalArgumentException e) {
-        throw new KeyProviderUnavailableException(
-            "getKey failed: Key Vault answered with an invalid RSA key", reference, e);
-      }
-      size = new BigInteger(1, jwk.getN()).bitLength();
-    }
-    Set<KeyOperation> ops = EnumSet.noneOf(KeyOperation.class);
-    if (jwk.getKeyOps() != null) {
-      for (com.azure.security.keyvault.keys.models.KeyOperation op : jwk.getKeyOps()) {
-        KeyOperation mapped = KeyVaultKeys.keyOperation(op.toString());
-        if (mapped != null) {
-          ops.add(mapped);
-        }
-      }
-    }
-    KeyDescription description =
-        new KeyDescription(
-            versioned,
-            type,
-            size,
-            !Boolean.FALSE.equals(p.isEnabled()),
-            KeyVaultKeys.instant(p.getNotBefore()),
-            KeyVaultKeys.instant(p.getExpiresOn()),
-            ops,
-            KeyVaultKeys.protection(p));
-    return new CachedVersion(description, publicKey, clock.instant());
   }
 
   // ---------------------------------------------------------------- clients and budget

@@ -3,16 +3,16 @@ package dev.cmk.azure;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpPipeline;
+import com.azure.core.http.policy.HttpLogOptions;
+import com.azure.core.http.policy.HttpPipelinePolicy;
 import com.azure.core.http.policy.RetryOptions;
-import com.azure.identity.DefaultAzureCredentialBuilder;
-import com.azure.identity.ManagedIdentityCredentialBuilder;
+import com.azure.core.util.ClientOptions;
 import com.azure.security.keyvault.keys.KeyServiceVersion;
-import dev.cmk.api.KeyReference;
-import dev.cmk.azure.internal.ManagedIdentityRefusalPolicy;
-import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -25,23 +25,24 @@ import java.util.Set;
  * complete {@link #pipeline(HttpPipeline)} (which then also replaces the HTTP client, retry and
  * challenge settings). At least one {@link #addVault(String) vault} is required unless {@link
  * #allowAnyVault()} is called. Single-valued settings may be set once; setting one twice is an
- * {@link IllegalStateException}.
+ * {@link IllegalStateException} ({@link #addPolicy} and {@link #addVault} add, and may be called
+ * repeatedly).
+ *
+ * <p>The usual Azure SDK client knobs ({@link #clientOptions}, {@link #httpLogOptions}, {@link
+ * #retryOptions}, {@link #addPolicy}, {@link #httpClient}) are passed to every {@code KeyClient}
+ * and {@code CryptographyClient} the provider builds, as the SDK's own builders take them; a
+ * complete {@link #pipeline} excludes them all.
+ *
+ * <p><b>Thread safety:</b> not thread-safe; build on one thread, then share the provider.
  */
 public final class AzureKeyVaultProviderBuilder {
-  private enum CredentialKind {
-    TOKEN_CREDENTIAL,
-    SYSTEM_ASSIGNED,
-    USER_ASSIGNED_CLIENT_ID,
-    USER_ASSIGNED_RESOURCE_ID,
-    DEFAULT_AZURE_CREDENTIAL
-  }
-
-  private CredentialKind credentialKind;
-  private TokenCredential tokenCredential;
-  private String managedIdentityId;
+  CredentialChoice credential;
   HttpPipeline pipeline;
   HttpClient httpClient;
   RetryOptions retryOptions;
+  ClientOptions clientOptions;
+  HttpLogOptions httpLogOptions;
+  final List<HttpPipelinePolicy> policies = new ArrayList<>();
   KeyServiceVersion serviceVersion;
   boolean disableChallengeResourceVerification;
   final Set<String> vaults = new LinkedHashSet<>();
@@ -53,12 +54,13 @@ public final class AzureKeyVaultProviderBuilder {
 
   AzureKeyVaultProviderBuilder() {}
 
-  private void setCredential(CredentialKind kind) {
-    if (credentialKind != null) {
+  private AzureKeyVaultProviderBuilder choose(CredentialChoice choice) {
+    if (credential != null) {
       throw new IllegalStateException(
-          "a credential was already chosen (" + credentialKind + "); choose exactly one");
+          "a credential was already chosen (" + credential.kind() + "); choose exactly one");
     }
-    credentialKind = kind;
+    credential = choice;
+    return this;
   }
 
   /**
@@ -70,9 +72,7 @@ public final class AzureKeyVaultProviderBuilder {
    */
   public AzureKeyVaultProviderBuilder credential(TokenCredential credential) {
     Objects.requireNonNull(credential, "credential");
-    setCredential(CredentialKind.TOKEN_CREDENTIAL);
-    this.tokenCredential = credential;
-    return this;
+    return choose(new CredentialChoice(CredentialChoice.Kind.TOKEN_CREDENTIAL, credential, null));
   }
 
   /**
@@ -81,8 +81,7 @@ public final class AzureKeyVaultProviderBuilder {
    * @return this builder
    */
   public AzureKeyVaultProviderBuilder systemAssignedManagedIdentity() {
-    setCredential(CredentialKind.SYSTEM_ASSIGNED);
-    return this;
+    return choose(CredentialChoice.of(CredentialChoice.Kind.SYSTEM_ASSIGNED));
   }
 
   /**
@@ -96,9 +95,8 @@ public final class AzureKeyVaultProviderBuilder {
     if (clientId.isBlank()) {
       throw new IllegalArgumentException("clientId must not be blank");
     }
-    setCredential(CredentialKind.USER_ASSIGNED_CLIENT_ID);
-    this.managedIdentityId = clientId;
-    return this;
+    return choose(
+        new CredentialChoice(CredentialChoice.Kind.USER_ASSIGNED_CLIENT_ID, null, clientId));
   }
 
   /**
@@ -113,9 +111,8 @@ public final class AzureKeyVaultProviderBuilder {
     if (!resourceId.startsWith("/subscriptions/")) {
       throw new IllegalArgumentException("resourceId must be an ARM resource id (/subscriptions/...)");
     }
-    setCredential(CredentialKind.USER_ASSIGNED_RESOURCE_ID);
-    this.managedIdentityId = resourceId;
-    return this;
+    return choose(
+        new CredentialChoice(CredentialChoice.Kind.USER_ASSIGNED_RESOURCE_ID, null, resourceId));
   }
 
   /**
@@ -126,8 +123,7 @@ public final class AzureKeyVaultProviderBuilder {
    * @return this builder
    */
   public AzureKeyVaultProviderBuilder defaultAzureCredential() {
-    setCredential(CredentialKind.DEFAULT_AZURE_CREDENTIAL);
-    return this;
+    return choose(CredentialChoice.of(CredentialChoice.Kind.DEFAULT_AZURE_CREDENTIAL));
   }
 
   /**
@@ -149,10 +145,14 @@ public final class AzureKeyVaultProviderBuilder {
 
   /**
    * The azure-core HTTP client for Key Vault and for managed-identity token requests (e.g. a JDK
-   * {@code HttpClient} with a custom {@code SSLContext} or timeouts). Default: the SDK's.
+   * {@code HttpClient} with a custom {@code SSLContext} or timeouts, or a proxy). Every request
+   * the provider sends goes through it. Default: the SDK's (the first {@code HttpClientProvider}
+   * on the class path).
    *
    * @param httpClient the client
    * @return this builder
+   * @throws NullPointerException if {@code httpClient} is null
+   * @throws IllegalStateException if already set
    */
   public AzureKeyVaultProviderBuilder httpClient(HttpClient httpClient) {
     Objects.requireNonNull(httpClient, "httpClient");
@@ -169,8 +169,11 @@ public final class AzureKeyVaultProviderBuilder {
    * Retry-After}; 429 and 5xx are retried, 401/403/404 not). MSAL adds its own retries of
    * managed-identity token requests (3, one second apart).
    *
-   * @param retryOptions the options
+   * @param retryOptions the options, e.g. {@code new RetryOptions(new FixedDelayOptions(2,
+   *     Duration.ofMillis(200)))}
    * @return this builder
+   * @throws NullPointerException if {@code retryOptions} is null
+   * @throws IllegalStateException if already set
    */
   public AzureKeyVaultProviderBuilder retryOptions(RetryOptions retryOptions) {
     Objects.requireNonNull(retryOptions, "retryOptions");
@@ -178,6 +181,63 @@ public final class AzureKeyVaultProviderBuilder {
       throw new IllegalStateException("retryOptions was already set");
     }
     this.retryOptions = retryOptions;
+    return this;
+  }
+
+  /**
+   * The SDK's client options for Key Vault calls: application id (sent in {@code User-Agent}),
+   * extra headers, tracing and metrics options. The caller's application id is never replaced:
+   * with these options the {@code User-Agent} Key Vault sees carries the caller's application id
+   * (or none, if they set none); without them it carries {@code cmk}. The options object is
+   * passed as given, not copied, so it must not be changed after {@link #build()}.
+   *
+   * @param clientOptions the options
+   * @return this builder
+   * @throws NullPointerException if {@code clientOptions} is null
+   * @throws IllegalStateException if already set
+   */
+  public AzureKeyVaultProviderBuilder clientOptions(ClientOptions clientOptions) {
+    Objects.requireNonNull(clientOptions, "clientOptions");
+    if (this.clientOptions != null) {
+      throw new IllegalStateException("clientOptions was already set");
+    }
+    this.clientOptions = clientOptions;
+    return this;
+  }
+
+  /**
+   * The SDK's HTTP logging options for Key Vault calls (log level, allowed headers and query
+   * parameters). Default: the SDK's (nothing logged unless {@code AZURE_HTTP_LOG_DETAIL_LEVEL} is
+   * set). The SDK redacts the {@code Authorization} header at every level; bodies logged at
+   * {@code BODY} level carry wrapped (never plaintext) data keys.
+   *
+   * @param httpLogOptions the options
+   * @return this builder
+   * @throws NullPointerException if {@code httpLogOptions} is null
+   * @throws IllegalStateException if already set
+   */
+  public AzureKeyVaultProviderBuilder httpLogOptions(HttpLogOptions httpLogOptions) {
+    Objects.requireNonNull(httpLogOptions, "httpLogOptions");
+    if (this.httpLogOptions != null) {
+      throw new IllegalStateException("httpLogOptions was already set");
+    }
+    this.httpLogOptions = httpLogOptions;
+    return this;
+  }
+
+  /**
+   * Adds a policy to the SDK pipeline of every Key Vault client (after the SDK's retry policy,
+   * as the SDK's own {@code addPolicy} places per-retry policies: the policy sees every attempt,
+   * including the authentication challenge). May be called repeatedly; policies run in the order
+   * added. Not applied to the token requests of the credentials this builder creates.
+   *
+   * @param policy the policy
+   * @return this builder
+   * @throws NullPointerException if {@code policy} is null
+   */
+  public AzureKeyVaultProviderBuilder addPolicy(HttpPipelinePolicy policy) {
+    Objects.requireNonNull(policy, "policy");
+    policies.add(policy);
     return this;
   }
 
@@ -218,19 +278,7 @@ public final class AzureKeyVaultProviderBuilder {
    * @throws IllegalArgumentException if it is not a Key Vault or Managed HSM URL
    */
   public AzureKeyVaultProviderBuilder addVault(String vaultUrl) {
-    Objects.requireNonNull(vaultUrl, "vaultUrl");
-    URI uri;
-    try {
-      uri = URI.create(vaultUrl.trim());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("not a vault URL: " + vaultUrl, e);
-    }
-    String authority = uri.getRawAuthority();
-    if (!"https".equalsIgnoreCase(uri.getScheme()) || authority == null) {
-      throw new IllegalArgumentException("a vault URL must be https://{vault-host}: " + vaultUrl);
-    }
-    KeyReference probe = KeyReference.parse("https://" + authority + "/keys/probe");
-    vaults.add(probe.vaultUrl().orElseThrow());
+    vaults.add(VaultAllowList.normalize(vaultUrl));
     return this;
   }
 
@@ -315,19 +363,24 @@ public final class AzureKeyVaultProviderBuilder {
    *
    * @return the provider
    * @throws IllegalStateException if no or several credentials were chosen, a pipeline is
-   *     combined with client settings, or no vault was allowed
+   *     combined with client settings (credential, HTTP client, retry, client or log options,
+   *     policies, challenge verification), or no vault was allowed
    */
   public AzureKeyVaultProvider build() {
     if (pipeline != null) {
-      if (credentialKind != null
+      if (credential != null
           || httpClient != null
           || retryOptions != null
+          || clientOptions != null
+          || httpLogOptions != null
+          || !policies.isEmpty()
           || disableChallengeResourceVerification) {
         throw new IllegalStateException(
-            "a pipeline replaces the credential, httpClient, retryOptions and challenge settings;"
-                + " set them on the pipeline instead");
+            "a pipeline replaces the credential, httpClient, retryOptions, clientOptions,"
+                + " httpLogOptions, policies and challenge settings; set them on the pipeline"
+                + " instead");
       }
-    } else if (credentialKind == null) {
+    } else if (credential == null) {
       throw new IllegalStateException(
           "choose a credential: credential(...), systemAssignedManagedIdentity(),"
               + " userAssignedManagedIdentityClientId(...),"
@@ -338,43 +391,5 @@ public final class AzureKeyVaultProviderBuilder {
       throw new IllegalStateException("allow at least one vault with addVault(...), or allowAnyVault()");
     }
     return new AzureKeyVaultProvider(this);
-  }
-
-  TokenCredential createCredential() {
-    switch (credentialKind) {
-      case TOKEN_CREDENTIAL:
-        return tokenCredential;
-      case SYSTEM_ASSIGNED:
-        return managedIdentity().build();
-      case USER_ASSIGNED_CLIENT_ID:
-        return managedIdentity().clientId(managedIdentityId).build();
-      case USER_ASSIGNED_RESOURCE_ID:
-        return managedIdentity().resourceId(managedIdentityId).build();
-      case DEFAULT_AZURE_CREDENTIAL:
-        DefaultAzureCredentialBuilder d = new DefaultAzureCredentialBuilder();
-        if (httpClient != null) {
-          d.httpClient(httpClient);
-        }
-        if (retryOptions != null) {
-          d.retryOptions(retryOptions);
-        }
-        return d.build();
-      default:
-        throw new AssertionError(credentialKind);
-    }
-  }
-
-  private ManagedIdentityCredentialBuilder managedIdentity() {
-    // Sees the endpoint's HTTP 400 that MSAL drops, so that a deleted, disabled or unassigned
-    // identity is classified IDENTITY_NOT_AUTHORIZED whatever the endpoint's wording.
-    ManagedIdentityCredentialBuilder m =
-        new ManagedIdentityCredentialBuilder().addPolicy(new ManagedIdentityRefusalPolicy());
-    if (httpClient != null) {
-      m.httpClient(httpClient);
-    }
-    if (retryOptions != null) {
-      m.retryOptions(retryOptions);
-    }
-    return m;
   }
 }

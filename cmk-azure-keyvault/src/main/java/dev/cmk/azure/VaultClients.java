@@ -3,6 +3,8 @@ package dev.cmk.azure;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpPipeline;
+import com.azure.core.http.policy.HttpLogOptions;
+import com.azure.core.http.policy.HttpPipelinePolicy;
 import com.azure.core.http.policy.RetryOptions;
 import com.azure.core.client.traits.HttpTrait;
 import com.azure.core.client.traits.TokenCredentialTrait;
@@ -17,23 +19,29 @@ import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.azure.internal.BoundedCache;
 import dev.cmk.azure.internal.SlidingWindowBudget;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Azure SDK clients of one {@link AzureKeyVaultProvider}: a {@code KeyClient} per vault and a
  * {@code CryptographyClient} per key version (bounded), all built with the provider's credential
- * or pipeline, HTTP client, retry and challenge settings, and the client-side rate budget per
+ * or pipeline, HTTP client, client / log / retry options, added policies and challenge settings, and the client-side rate budget per
  * vault.
  *
  * <p><b>Thread safety:</b> safe for concurrent use.
  */
 final class VaultClients {
   private static final int MAX_CRYPTO_CLIENTS = 256;
+  /** cmk's application id in {@code User-Agent}, used only when the caller gave no options. */
+  private static final ClientOptions CMK_CLIENT_OPTIONS = new ClientOptions().setApplicationId("cmk");
 
   private final TokenCredential credential;
   private final HttpPipeline pipeline;
   private final HttpClient httpClient;
   private final RetryOptions retryOptions;
+  private final ClientOptions clientOptions;
+  private final HttpLogOptions httpLogOptions;
+  private final List<HttpPipelinePolicy> policies;
   private final KeyServiceVersion serviceVersion;
   private final boolean disableChallengeResourceVerification;
   private final RateBudget rateBudget;
@@ -46,13 +54,16 @@ final class VaultClients {
     this.pipeline = b.pipeline;
     this.httpClient = b.httpClient;
     this.retryOptions = b.retryOptions;
+    this.clientOptions = b.clientOptions != null ? b.clientOptions : CMK_CLIENT_OPTIONS;
+    this.httpLogOptions = b.httpLogOptions;
+    this.policies = List.copyOf(b.policies);
     this.serviceVersion = b.serviceVersion;
     this.disableChallengeResourceVerification = b.disableChallengeResourceVerification;
     this.rateBudget =
         b.rateBudgetDisabled
             ? null
             : (b.rateBudget != null ? b.rateBudget : RateBudget.defaultBudget());
-    this.credential = b.pipeline != null ? null : b.createCredential();
+    this.credential = b.pipeline != null ? null : b.credential.create(b.httpClient, b.retryOptions);
   }
 
   /** Drops every client. */
@@ -76,8 +87,9 @@ final class VaultClients {
   }
 
   /**
-   * The settings both clients share: the caller's pipeline as given, or credential, cmk's
-   * application id, HTTP client, retry options and challenge verification.
+   * The settings both clients share: the caller's pipeline as given, or credential, client
+   * options (the caller's, or cmk's application id), HTTP client, log options, retry options,
+   * added policies and challenge verification.
    */
   private <B extends HttpTrait<B> & TokenCredentialTrait<B>> void configure(B b,
       Runnable disableChallengeResourceVerification) {
@@ -85,9 +97,15 @@ final class VaultClients {
       b.pipeline(pipeline);
       return;
     }
-    b.credential(credential).clientOptions(new ClientOptions().setApplicationId("cmk"));
+    b.credential(credential).clientOptions(clientOptions);
     if (httpClient != null) {
       b.httpClient(httpClient);
+    }
+    if (httpLogOptions != null) {
+      b.httpLogOptions(httpLogOptions);
+    }
+    for (HttpPipelinePolicy policy : policies) {
+      b.addPolicy(policy);
     }
     if (retryOptions != null) {
       b.retryOptions(retryOptions);

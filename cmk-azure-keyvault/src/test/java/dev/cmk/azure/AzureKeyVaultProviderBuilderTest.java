@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpPipelineBuilder;
+import com.azure.core.http.policy.FixedDelayOptions;
+import com.azure.core.http.policy.HttpLogOptions;
+import com.azure.core.http.policy.HttpPipelinePolicy;
+import com.azure.core.http.policy.RetryOptions;
+import com.azure.core.util.ClientOptions;
 import dev.cmk.azure.internal.AzureKeyVaultProviderFactory;
 import dev.cmk.testkit.ModuleDescriptors;
 import dev.cmk.azure.internal.KeyVaultKeys;
@@ -22,6 +27,7 @@ import dev.cmk.api.spi.KeyEncryptionKeyProviderFactory;
 import dev.cmk.api.spi.ProviderDiscovery;
 import java.lang.module.ModuleDescriptor;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -64,6 +70,32 @@ class AzureKeyVaultProviderBuilderTest {
                 .addVault(VAULT)
                 .build());
     AzureKeyVaultProvider.builder().pipeline(new HttpPipelineBuilder().build()).addVault(VAULT).build().close();
+  }
+
+  @Test
+  void sdkKnobs_nullTwiceOrBesideAPipeline_areRejected() {
+    assertEquals("clientOptions", assertThrows(NullPointerException.class, () -> AzureKeyVaultProvider.builder().clientOptions(null)).getMessage());
+    assertEquals("httpLogOptions", assertThrows(NullPointerException.class, () -> AzureKeyVaultProvider.builder().httpLogOptions(null)).getMessage());
+    assertEquals("policy", assertThrows(NullPointerException.class, () -> AzureKeyVaultProvider.builder().addPolicy(null)).getMessage());
+    assertEquals("retryOptions", assertThrows(NullPointerException.class, () -> AzureKeyVaultProvider.builder().retryOptions(null)).getMessage());
+    assertEquals("httpClient", assertThrows(NullPointerException.class, () -> AzureKeyVaultProvider.builder().httpClient(null)).getMessage());
+    ClientOptions options = new ClientOptions();
+    assertThrows(IllegalStateException.class, () -> AzureKeyVaultProvider.builder().clientOptions(options).clientOptions(options));
+    HttpLogOptions log = new HttpLogOptions();
+    assertThrows(IllegalStateException.class, () -> AzureKeyVaultProvider.builder().httpLogOptions(log).httpLogOptions(log));
+    RetryOptions retry = new RetryOptions(new FixedDelayOptions(1, Duration.ofMillis(1)));
+    assertThrows(IllegalStateException.class, () -> AzureKeyVaultProvider.builder().retryOptions(retry).retryOptions(retry));
+    HttpPipelinePolicy policy = (context, next) -> next.process();
+    AzureKeyVaultProvider.builder().addPolicy(policy).addPolicy(policy).credential(NO_TOKEN).addVault(VAULT).build().close();
+    for (java.util.function.UnaryOperator<AzureKeyVaultProviderBuilder> knob :
+        List.<java.util.function.UnaryOperator<AzureKeyVaultProviderBuilder>>of(
+            b -> b.clientOptions(options), b -> b.httpLogOptions(log), b -> b.addPolicy(policy), b -> b.retryOptions(retry))) {
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () -> knob.apply(AzureKeyVaultProvider.builder().pipeline(new HttpPipelineBuilder().build()).addVault(VAULT)).build());
+      assertTrue(e.getMessage().contains("a pipeline replaces"), e.getMessage());
+    }
   }
 
   @Test
@@ -155,7 +187,15 @@ class AzureKeyVaultProviderBuilderTest {
     try (var p = f.create(Map.of("vaults", VAULT, "credential", "system-assigned-managed-identity", "rate-budget-per-10s", "0"))) {
       assertTrue(p.serves(KeyReference.parse(VAULT + "/keys/k")));
     }
-    f.create(Map.of("vaults", "*", "credential", "user-assigned-managed-identity", "managed-identity-client-id", "abc")).close();
+    f.create(Map.of("vaults", VAULT, "credential", "user-assigned-managed-identity", "managed-identity-client-id", "abc")).close();
+    for (String anyVault : new String[] {"*", VAULT + ", *", "https://*.vault.azure.net"}) {
+      IllegalArgumentException refused =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> f.create(Map.of("vaults", anyVault, "credential", "system-assigned-managed-identity")));
+      assertTrue(refused.getMessage().contains("'vaults'") && refused.getMessage().contains("vaults=* is refused"),
+          refused.getMessage());
+    }
     assertMessageNames("credential", () -> f.create(Map.of("vaults", VAULT)));
     assertMessageNames("credential", () -> f.create(Map.of("vaults", VAULT, "credential", "password")));
     assertMessageNames("managed-identity-client-id", () -> f.create(Map.of("vaults", VAULT, "credential", "user-assigned-managed-identity")));

@@ -48,7 +48,7 @@ class AzureKeyVaultProviderContractIT extends KeyEncryptionKeyProviderContract {
 
   @Override
   protected void setEnabled(KeyReference version, boolean enabled) {
-    VAULT.setEnabled(version, enabled);
+    VAULT.keyManager().setEnabled(version, enabled);
   }
 
   @Override

@@ -144,9 +144,9 @@ class AzureKeyVaultProviderIT {
     KeyReference version = protectedVault.createRsaHsmKey(keyName, 3072);
     Instant nbf = Instant.now().minus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
     Instant exp = Instant.now().plus(365, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS);
-    protectedVault.setNotBefore(version, nbf);
-    protectedVault.setExpiresOn(version, exp);
-    protectedVault.setKeyOperations(version, EnumSet.of(KeyOperation.WRAP_KEY, KeyOperation.UNWRAP_KEY, KeyOperation.VERIFY));
+    protectedVault.keyManager().setNotBefore(version, nbf);
+    protectedVault.keyManager().setExpiry(version, exp);
+    protectedVault.keyManager().setOperations(version, EnumSet.of(KeyOperation.WRAP_KEY, KeyOperation.UNWRAP_KEY, KeyOperation.VERIFY));
     try (AzureKeyVaultProvider p = provider()) {
       KeyDescription d = p.describe(version.versionless());
       assertEquals(version, d.reference());
@@ -207,14 +207,14 @@ class AzureKeyVaultProviderIT {
     KeyReference v2 = vault.rotateKey(v1.name());
     try (AzureKeyVaultProvider p = provider()) {
       p.describe(v1);
-      vault.setEnabled(v1, false);
+      vault.keyManager().setEnabled(v1, false);
       KeyDescription d = p.describe(v1);
       assertFalse(d.enabled());
       assertEquals(v1, d.reference());
       assertEquals(KeyType.RSA, d.keyType());
       assertEquals(3072, d.sizeBits());
       assertFalse(d.isUsableAt(Instant.now()));
-      vault.setEnabled(v2, false);
+      vault.keyManager().setEnabled(v2, false);
       KeyDescription latest = p.describe(v1.versionless());
       assertEquals(v2, latest.reference(), "a disabled latest version is still the latest");
       assertFalse(latest.enabled());
@@ -227,7 +227,7 @@ class AzureKeyVaultProviderIT {
     VaultIdentity noList = server.createApplication("no-list");
     vault.grant(noList, KeyPermission.GET, KeyPermission.UNWRAP_KEY);
     KeyReference version = vault.createRsaKey(name("no-list"), 2048);
-    vault.setEnabled(version, false);
+    vault.keyManager().setEnabled(version, false);
     try (AzureKeyVaultProvider p =
         LoopbackFixture.providerBuilder().credential(LoopbackFixture.staticCredential(noList)).build()) {
       KeyAccessDeniedException e = assertThrows(KeyAccessDeniedException.class, () -> p.describe(version));
@@ -289,14 +289,14 @@ class AzureKeyVaultProviderIT {
             .enabledStateTtl(Duration.ofSeconds(30))
             .build()) {
       p.wrap(version, dataKey());
-      vault.setEnabled(version, false);
+      vault.keyManager().setEnabled(version, false);
       clock.advance(Duration.ofSeconds(29));
       p.wrap(version, dataKey()); // within the TTL: documented window, Key Vault allows it too
       clock.advance(Duration.ofSeconds(2));
       KeyAccessDeniedException e = assertThrows(KeyAccessDeniedException.class, () -> p.wrap(version, dataKey()));
       assertEquals(Reason.KEY_DISABLED, e.reason());
       assertThrows(KeyAccessDeniedException.class, () -> p.wrap(version, dataKey()), "known disabled: refused");
-      vault.setEnabled(version, true);
+      vault.keyManager().setEnabled(version, true);
       clock.advance(Duration.ofSeconds(31));
       p.wrap(version, dataKey());
     }
@@ -306,7 +306,7 @@ class AzureKeyVaultProviderIT {
   void wrap_expiredByClock_throwsKeyNotValidNow() {
     ManualClock clock = ManualClock.startingAt(Instant.now());
     KeyReference version = vault.createRsaKey(name("expiry"), 2048);
-    vault.setExpiresOn(version, Instant.now().plus(1, ChronoUnit.HOURS));
+    vault.keyManager().setExpiry(version, Instant.now().plus(1, ChronoUnit.HOURS));
     try (AzureKeyVaultProvider p =
         LoopbackFixture.providerBuilder()
             .credential(LoopbackFixture.staticCredential(app))
@@ -322,7 +322,7 @@ class AzureKeyVaultProviderIT {
   @Test
   void wrap_keyWithoutWrapKeyOperation_throwsOperationNotPermitted() {
     KeyReference version = vault.createRsaKey(name("nowrap"), 2048);
-    vault.setKeyOperations(version, EnumSet.of(KeyOperation.UNWRAP_KEY));
+    vault.keyManager().setOperations(version, EnumSet.of(KeyOperation.UNWRAP_KEY));
     try (AzureKeyVaultProvider p = provider()) {
       KeyAccessDeniedException e = assertThrows(KeyAccessDeniedException.class, () -> p.wrap(version, dataKey()));
       assertEquals(Reason.OPERATION_NOT_PERMITTED, e.reason());

@@ -16,18 +16,16 @@ import dev.cmk.testkit.keyvault.KeyPermission;
 import dev.cmk.testkit.keyvault.LoopbackKeyVault;
 import dev.cmk.testkit.keyvault.LoopbackVault;
 import dev.cmk.testkit.keyvault.VaultIdentity;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,24 +49,9 @@ class InvalidCiphertextIT {
   private static LoopbackVault vault;
   private static VaultIdentity app;
 
-  private final Logger julLogger = Logger.getLogger(AzureKeyVaultProvider.class.getName());
-  private final List<LogRecord> logged = new ArrayList<>();
-  private final Handler capture =
-      new Handler() {
-        @Override
-        public void publish(LogRecord r) {
-          synchronized (logged) {
-            logged.add(r);
-          }
-        }
-
-        @Override
-        public void flush() {}
-
-        @Override
-        public void close() {}
-      };
-  private Level previousLevel;
+  /** What the provider logs: slf4j-simple writes to the current System.err (not cached). */
+  private final ByteArrayOutputStream logged = new ByteArrayOutputStream();
+  private PrintStream previousErr;
 
   @BeforeAll
   static void setUp() {
@@ -80,16 +63,46 @@ class InvalidCiphertextIT {
 
   @BeforeEach
   void captureDebugLog() {
-    previousLevel = julLogger.getLevel();
-    julLogger.setLevel(Level.ALL);
-    capture.setLevel(Level.ALL);
-    julLogger.addHandler(capture);
+    previousErr = System.err;
+    System.setErr(new PrintStream(new TeeOutputStream(previousErr, logged), true, StandardCharsets.UTF_8));
   }
 
   @AfterEach
   void restoreLog() {
-    julLogger.removeHandler(capture);
-    julLogger.setLevel(previousLevel);
+    System.setErr(previousErr);
+  }
+
+  /** Writes to the original stream and the capture. */
+  private static final class TeeOutputStream extends java.io.OutputStream {
+    private final java.io.OutputStream first;
+    private final ByteArrayOutputStream second;
+
+    TeeOutputStream(java.io.OutputStream first, ByteArrayOutputStream second) {
+      this.first = first;
+      this.second = second;
+    }
+
+    @Override
+    public void write(int b) throws java.io.IOException {
+      first.write(b);
+      synchronized (second) {
+        second.write(b);
+      }
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws java.io.IOException {
+      first.write(b, off, len);
+      synchronized (second) {
+        second.write(b, off, len);
+      }
+    }
+  }
+
+  private List<String> loggedLines() {
+    synchronized (logged) {
+      return logged.toString(StandardCharsets.UTF_8).lines().toList();
+    }
   }
 
   static Stream<Arguments> corruptions() {
@@ -135,22 +148,17 @@ class InvalidCiphertextIT {
       assertTrue(
           vault.requests().stream().anyMatch(r -> r.path().endsWith("/unwrapkey") && r.status() == 400),
           "Key Vault itself rejected the bytes: " + vault.requests());
-      List<LogRecord> debug;
-      synchronized (logged) {
-        debug = new ArrayList<>(logged);
-      }
+      List<String> debug =
+          loggedLines().stream().filter(l -> l.contains("cmk.azure.unwrap-rejected")).toList();
       assertTrue(
-          debug.stream().anyMatch(r -> r.getLevel().intValue() <= Level.FINE.intValue()
-              && format(r).contains("HTTP 400 BadParameter")),
-          "the SDK error is logged at debug: " + debug.stream().map(InvalidCiphertextIT::format).toList());
+          debug.stream().anyMatch(l -> l.contains("DEBUG")
+              && l.contains("key=" + key)
+              && l.contains("answer=HTTP 400 BadParameter")),
+          "the SDK error is logged at debug as an event with key-values: " + loggedLines());
       String encoded = Base64.getUrlEncoder().withoutPadding().encodeToString(bad);
       assertFalse(
-          debug.stream().anyMatch(r -> format(r).contains(encoded.substring(0, 16))),
+          loggedLines().stream().anyMatch(l -> l.contains(encoded.substring(0, 16))),
           "no wrapped bytes in the log");
     }
-  }
-
-  private static String format(LogRecord r) {
-    return new java.util.logging.SimpleFormatter().formatMessage(r);
   }
 }

@@ -58,7 +58,7 @@ class KeyAccessGuardIT {
 
   @AfterEach
   void tearDown() {
-    vault.clearFaults();
+    vault.faults().clear();
     if (crypto != null) {
       crypto.close();
     }
@@ -123,12 +123,12 @@ class KeyAccessGuardIT {
     KeyReference key = newKey();
     crypto(provider(identity("guard-heal")), key);
     byte[] envelope = crypto.encrypt(DATA, AAD);
-    vault.setEnabled(key, false);
+    vault.keyManager().setEnabled(key, false);
     Instant tripped = trip(envelope, LossCause.KEY_DISABLED);
     assertThrows(KeyAccessSuspendedException.class, () -> crypto.encrypt(DATA, AAD));
 
     clock.set(tripped.plus(Duration.ofMinutes(20)));
-    vault.setEnabled(key, true);
+    vault.keyManager().setEnabled(key, true);
     assertArrayEquals(DATA, decryptOnceProbed(envelope));
     assertEquals(KeyAccessState.AVAILABLE, crypto.keyAccess().status().state());
     assertArrayEquals(DATA, crypto.decrypt(crypto.encrypt(DATA, AAD), AAD));
@@ -139,11 +139,11 @@ class KeyAccessGuardIT {
     KeyReference key = newKey();
     crypto(provider(identity("guard-refresh")), key);
     byte[] envelope = crypto.encrypt(DATA, AAD);
-    vault.setEnabled(key, false);
+    vault.keyManager().setEnabled(key, false);
     Instant tripped = trip(envelope, LossCause.KEY_DISABLED);
 
     clock.set(tripped.plus(Duration.ofMinutes(40)));
-    vault.setEnabled(key, true);
+    vault.keyManager().setEnabled(key, true);
     KeyAccessSuspendedException locked =
         assertThrows(KeyAccessSuspendedException.class, () -> crypto.decrypt(envelope, AAD));
     assertTrue(locked.refreshRequired());
@@ -200,9 +200,9 @@ class KeyAccessGuardIT {
     clock.advance(Duration.ofSeconds(61));
     vault.clearRequests();
     if (status == 429) {
-      vault.throttleNext(2);
+      vault.faults().throttleNext(2);
     } else {
-      vault.failNext(2, 503);
+      vault.faults().failNext(2, 503);
     }
     assertArrayEquals(DATA, crypto.decrypt(envelope, AAD), "the guard's retries ride out the burst");
     assertEquals(2, vault.requests().stream().filter(r -> r.status() == status).count(), "the burst happened");

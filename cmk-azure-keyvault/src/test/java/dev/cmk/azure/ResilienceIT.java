@@ -57,7 +57,7 @@ class ResilienceIT {
 
   @AfterEach
   void clearFaults() {
-    vault.clearFaults();
+    vault.faults().clear();
   }
 
   private static AzureKeyVaultProviderBuilder builder() {
@@ -110,7 +110,7 @@ class ResilienceIT {
             .build()) {
       WrappedKey wrapped = p.wrap(key, dataKey());
       p.unwrap(wrapped);
-      vault.setRequestLimit(20, Duration.ofSeconds(1));
+      vault.faults().setRequestLimit(20, Duration.ofSeconds(1));
       vault.clearRequests();
       long start = System.nanoTime();
       List<Throwable> failures = burst(p, wrapped, 60);
@@ -128,7 +128,7 @@ class ResilienceIT {
     try (AzureKeyVaultProvider p = builder().retryOptions(NO_SDK_RETRIES).disableRateBudget().build()) {
       WrappedKey wrapped = p.wrap(key, dataKey());
       p.unwrap(wrapped);
-      vault.setRequestLimit(20, Duration.ofSeconds(1));
+      vault.faults().setRequestLimit(20, Duration.ofSeconds(1));
       List<Throwable> failures = burst(p, wrapped, 60);
       assertFalse(failures.isEmpty(), "without a budget the burst trips the vault's limit");
       assertTrue(vault.throttledCount() > 0);
@@ -146,7 +146,7 @@ class ResilienceIT {
     KeyReference key = newKey("retry-after");
     try (AzureKeyVaultProvider p = builder().retryOptions(NO_SDK_RETRIES).build()) {
       WrappedKey wrapped = p.wrap(key, dataKey());
-      vault.throttleNext(1, Duration.ofSeconds(7));
+      vault.faults().throttleNext(1, Duration.ofSeconds(7));
       KeyProviderUnavailableException e =
           assertThrows(KeyProviderUnavailableException.class, () -> p.unwrap(wrapped));
       assertEquals(Duration.ofSeconds(7), e.retryAfter().orElseThrow());
@@ -160,7 +160,7 @@ class ResilienceIT {
     try (AzureKeyVaultProvider p = builder().retryOptions(NO_SDK_RETRIES).build()) {
       SecretBytes dataKey = dataKey();
       WrappedKey wrapped = p.wrap(key, dataKey);
-      vault.failNext(2, 503);
+      vault.faults().failNext(2, 503);
       for (int i = 0; i < 2; i++) {
         KeyProviderUnavailableException e =
             assertThrows(KeyProviderUnavailableException.class, () -> p.unwrap(wrapped));
@@ -180,7 +180,7 @@ class ResilienceIT {
       WrappedKey wrapped = p.wrap(key, dataKey);
       p.unwrap(wrapped);
       vault.clearRequests();
-      vault.failNext(2, 500);
+      vault.faults().failNext(2, 500);
       assertArrayEquals(dataKey.copy(), p.unwrap(wrapped).copy());
       assertEquals(3, authenticated(), "two failures and the successful retry");
     }
@@ -201,7 +201,7 @@ class ResilienceIT {
             .addVault(vault.vaultUrl())
             .build()) {
       WrappedKey wrapped = p.wrap(key, dataKey());
-      vault.setLatency(Duration.ofMillis(1500));
+      vault.faults().setLatency(Duration.ofMillis(1500));
       KeyProviderUnavailableException e =
           assertThrows(KeyProviderUnavailableException.class, () -> p.unwrap(wrapped));
       assertFalse(e.isAuthoritative());

@@ -6,7 +6,9 @@ import dev.cmk.api.spi.ProviderSettings;
 import dev.cmk.azure.AzureKeyVaultProvider;
 import dev.cmk.azure.AzureKeyVaultProviderBuilder;
 import dev.cmk.azure.RateBudget;
+import dev.cmk.azure.VaultAllowList;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -18,7 +20,9 @@ import java.util.Set;
  * <p>Settings (unknown ones are rejected):
  *
  * <ul>
- *   <li>{@code vaults} (required): comma-separated vault URLs, or {@code *} for any vault.
+ *   <li>{@code vaults} (required): comma-separated vault URLs, parsed by {@link
+ *       VaultAllowList#parse}: never {@code *} (any vault), alone or in the list. Tools that build
+ *       this setting check their input with the same method.
  *   <li>{@code credential} (required): {@code system-assigned-managed-identity}, {@code
  *       user-assigned-managed-identity} (with exactly one of {@code managed-identity-client-id} and
  *       {@code managed-identity-resource-id}), or {@code default-azure-credential}.
@@ -73,16 +77,13 @@ public final class AzureKeyVaultProviderFactory implements KeyEncryptionKeyProvi
   public KeyEncryptionKeyProvider create(Map<String, String> settings) {
     ProviderSettings s = ProviderSettings.of(AzureKeyVaultProvider.ID, settings, KNOWN);
     AzureKeyVaultProviderBuilder b = AzureKeyVaultProvider.builder();
-    String vaults = s.required("vaults");
-    if (vaults.equals("*")) {
-      b.allowAnyVault();
-    } else {
-      for (String v : vaults.split(",")) {
-        if (!v.isBlank()) {
-          b.addVault(v.trim());
-        }
-      }
+    List<String> vaults;
+    try {
+      vaults = VaultAllowList.parse(s.required("vaults"));
+    } catch (IllegalArgumentException e) {
+      throw s.invalid("vaults", "is invalid: " + e.getMessage());
     }
+    vaults.forEach(b::addVault);
     s.required("credential");
     Credential credential = s.optionalChoice("credential", CREDENTIALS).orElseThrow();
     switch (credential) {

@@ -18,8 +18,7 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>Entra ID (client secret / certificate / workload identity): the exception carries the
- *       status and the OAuth {@code error}; HTTP 400 or 401 with {@code invalid_request}, {@code
- *       invalid_client} or {@code unauthorized_client} is a refusal (a deleted or disabled
+ *       status and the OAuth {@code error}, judged by {@link #isRefusal} (a deleted or disabled
  *       application answers {@code unauthorized_client}, a revoked secret {@code invalid_client}).
  *   <li>IMDS: a 400 ("Identity not found": the identity is not, or no longer, assigned to the
  *       machine) becomes MSAL's message "The requested identity has not been assigned to this
@@ -83,22 +82,40 @@ public final class IdentityRefusal {
   }
 
   /**
-   * Whether a token endpoint's answer, when the credential kept it, refuses the identity: HTTP 400,
-   * or 401 / 403 with an OAuth {@code error} of {@code invalid_request}, {@code invalid_client} or
-   * {@code unauthorized_client}.
+   * The one rule for a token endpoint's HTTP answer, wherever it is seen (the credential's
+   * response, MSAL's exception, {@link ManagedIdentityRefusalPolicy}): the identity is refused
+   * when the endpoint answers HTTP 400 without an OAuth {@code error} (the managed-identity
+   * endpoints' "identity not found"), or HTTP 400, 401 or 403 with the {@code error} {@code
+   * invalid_request}, {@code invalid_client} or {@code unauthorized_client} (case-insensitive).
+   * Anything else (other codes such as {@code invalid_scope}, 401 / 403 without a code as in
+   * Azure Arc's challenge, 404, 408, 429, 5xx) is not a refusal.
+   *
+   * @param status the token endpoint's HTTP status
+   * @param oauthError the body's {@code error} string, or {@code null} (or empty) when none
+   * @return whether the answer refuses the identity
+   */
+  public static boolean isRefusal(int status, String oauthError) {
+    if (oauthError == null || oauthError.isEmpty()) {
+      return status == 400;
+    }
+    return (status == 400 || status == 401 || status == 403)
+        && REFUSING_OAUTH_ERRORS.contains(oauthError.toLowerCase(Locale.ROOT));
+  }
+
+  /**
+   * Whether a token endpoint's answer, when the credential kept it, refuses the identity ({@link
+   * #isRefusal}).
    *
    * @param status the token endpoint's HTTP status
    * @param oauthError the body's {@code error} string, or {@code null}
    * @return a short description of the signal, or empty
    */
   public static Optional<String> ofAnswer(int status, String oauthError) {
-    boolean refusingCode =
-        oauthError != null && REFUSING_OAUTH_ERRORS.contains(oauthError.toLowerCase(Locale.ROOT));
-    if (status == 400 || ((status == 401 || status == 403) && refusingCode)) {
-      return Optional.of("the token endpoint answered HTTP " + status
-          + (refusingCode ? " " + oauthError.toLowerCase(Locale.ROOT) : ""));
+    if (!isRefusal(status, oauthError)) {
+      return Optional.empty();
     }
-    return Optional.empty();
+    return Optional.of("the token endpoint answered HTTP " + status
+        + (oauthError == null || oauthError.isEmpty() ? "" : " " + oauthError.toLowerCase(Locale.ROOT)));
   }
 
   private static Optional<String> check(Throwable t) {
@@ -113,8 +130,8 @@ public final class IdentityRefusal {
     Integer status = e.statusCode();
     if (status != null) {
       // Entra ID's token endpoint: an OAuth error response with its status.
-      if ((status == 400 || status == 401) && REFUSING_OAUTH_ERRORS.contains(code)) {
-        return Optional.of("Entra ID answered HTTP " + status + " " + code);
+      if (isRefusal(status, code)) {
+        return Optional.of("Entra ID answered HTTP " + status + (code.isEmpty() ? "" : " " + code));
       }
       return Optional.empty();
     }

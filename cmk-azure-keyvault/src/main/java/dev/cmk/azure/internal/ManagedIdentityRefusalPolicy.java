@@ -14,15 +14,16 @@ import reactor.core.publisher.Mono;
 
 /**
  * A policy for the HTTP pipeline of the managed-identity credentials the provider builds: it sees
- * the managed-identity endpoint's status, which MSAL does not keep, and turns an HTTP 400 (IMDS
- * "Identity not found", App Service "No User Assigned or Delegated Managed Identity found", any
- * other refusal of the request as made) into a {@link Refused} exception. MSAL and azure-identity
+ * the managed-identity endpoint's status, which MSAL does not keep, and turns an answer that
+ * refuses the identity by {@link IdentityRefusal#isRefusal} (an HTTP 400 such as IMDS "Identity
+ * not found" or App Service "No User Assigned or Delegated Managed Identity found"; 400/401/403
+ * with a refusing OAuth error) into a {@link Refused} exception. MSAL and azure-identity
  * carry it as the cause of the credential's exception, where {@link IdentityRefusal#of} finds it.
  *
  * <p>Only requests to a managed-identity endpoint are looked at (they carry {@code
  * X-IDENTITY-HEADER}, {@code Metadata} or Service Fabric's {@code secret} header); Entra ID token
- * requests of the workload-identity path pass unchanged. Other statuses (Azure Arc's 401
- * challenge, 404, 429, 5xx) pass unchanged to MSAL, which retries them.
+ * requests of the workload-identity path pass unchanged. Other answers (Azure Arc's 401
+ * challenge, 404, 429, 5xx) pass unchanged (buffered) to MSAL, which retries them.
  *
  * <p>Not for {@code DefaultAzureCredential}: there an IMDS 400 must let the chain try the next
  * credential.
@@ -35,7 +36,7 @@ public final class ManagedIdentityRefusalPolicy implements HttpPipelinePolicy {
   private static final HttpHeaderName SERVICE_FABRIC_SECRET = HttpHeaderName.fromString("secret");
   private static final Pattern OAUTH_ERROR = Pattern.compile("[a-z_]{1,40}");
 
-  /** The managed-identity endpoint refused the token request with HTTP 400. */
+  /** The managed-identity endpoint refused the identity ({@link IdentityRefusal#isRefusal}). */
   public static final class Refused extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
@@ -48,13 +49,17 @@ public final class ManagedIdentityRefusalPolicy implements HttpPipelinePolicy {
   public Mono<HttpResponse> process(HttpPipelineCallContext context, HttpPipelineNextPolicy next) {
     HttpRequest request = context.getHttpRequest();
     return next.process().flatMap(response -> {
-      if (!refuses(request, response)) {
+      if (!mayRefuse(request, response)) {
         return Mono.just(response);
       }
-      return response.getBodyAsString()
+      HttpResponse buffered = response.buffer();
+      return buffered.getBodyAsString()
           .defaultIfEmpty("")
           .onErrorReturn("")
-          .flatMap(body -> Mono.error(refused(response.getStatusCode(), body)));
+          .flatMap(body -> {
+            Refused refused = refused(buffered.getStatusCode(), body);
+            return refused == null ? Mono.just(buffered) : Mono.<HttpResponse>error(refused);
+          });
     });
   }
 
@@ -62,18 +67,22 @@ public final class ManagedIdentityRefusalPolicy implements HttpPipelinePolicy {
   public HttpResponse processSync(HttpPipelineCallContext context, HttpPipelineNextSyncPolicy next) {
     HttpRequest request = context.getHttpRequest();
     HttpResponse response = next.processSync();
-    if (!refuses(request, response)) {
+    if (!mayRefuse(request, response)) {
       return response;
     }
+    HttpResponse buffered = response.buffer();
     String body;
     try {
-      body = response.getBodyAsBinaryData().toString();
+      body = buffered.getBodyAsBinaryData().toString();
     } catch (RuntimeException e) {
       body = "";
-    } finally {
-      response.close();
     }
-    throw refused(response.getStatusCode(), body);
+    Refused refused = refused(buffered.getStatusCode(), body);
+    if (refused == null) {
+      return buffered;
+    }
+    buffered.close();
+    throw refused;
   }
 
   @Override
@@ -81,8 +90,9 @@ public final class ManagedIdentityRefusalPolicy implements HttpPipelinePolicy {
     return HttpPipelinePosition.PER_CALL;
   }
 
-  private static boolean refuses(HttpRequest request, HttpResponse response) {
-    return response.getStatusCode() == 400 && isManagedIdentityRequest(request);
+  private static boolean mayRefuse(HttpRequest request, HttpResponse response) {
+    int status = response.getStatusCode();
+    return (status == 400 || status == 401 || status == 403) && isManagedIdentityRequest(request);
   }
 
   static boolean isManagedIdentityRequest(HttpRequest request) {
@@ -91,7 +101,10 @@ public final class ManagedIdentityRefusalPolicy implements HttpPipelinePolicy {
         || request.getHeaders().getValue(SERVICE_FABRIC_SECRET) != null;
   }
 
-  /** The exception, naming the status and the OAuth {@code error} when it is a plain code. */
+  /**
+   * The exception when {@link IdentityRefusal#isRefusal} says the answer refuses the identity,
+   * naming the status and the OAuth {@code error} when it is a plain code; null otherwise.
+   */
   static Refused refused(int status, String body) {
     String code = null;
     try {
@@ -103,6 +116,9 @@ public final class ManagedIdentityRefusalPolicy implements HttpPipelinePolicy {
       }
     } catch (java.io.IOException | RuntimeException notJson) {
       // no OAuth error code to name
+    }
+    if (!IdentityRefusal.isRefusal(status, code)) {
+      return null;
     }
     return new Refused(
         "the managed-identity endpoint answered HTTP " + status + (code == null ? "" : " " + code));

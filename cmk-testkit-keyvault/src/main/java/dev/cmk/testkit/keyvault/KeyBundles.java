@@ -4,7 +4,6 @@ import java.math.BigInteger;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -74,14 +73,6 @@ final class KeyBundles {
     target.put("recoveryId", baseUrl + "/deletedkeys/" + key.name);
     target.put("deletedDate", key.deletedDate);
     target.put("scheduledPurgeDate", key.scheduledPurgeDate);
-  }
-
-  /** One page of a list answer (always the last: {@code nextLink} null). */
-  static Map<String, Object> page(List<Object> items) {
-    Map<String, Object> page = new LinkedHashMap<>();
-    page.put("value", items);
-    page.put("nextLink", null);
-    return page;
   }
 
   /** The big-endian magnitude without a sign byte, as JWK wants it. */

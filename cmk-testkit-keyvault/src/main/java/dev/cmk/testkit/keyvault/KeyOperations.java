@@ -1,25 +1,20 @@
 package dev.cmk.testkit.keyvault;
 
-import dev.cmk.api.InvalidCiphertextException;
-import dev.cmk.api.SecretBytes;
-import dev.cmk.api.WrapAlgorithm;
-import dev.cmk.api.spi.RsaOaep;
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import javax.crypto.BadPaddingException;
-import javax.crypto.Cipher;
-import javax.crypto.IllegalBlockSizeException;
 
 /**
  * The Key Vault keys data-plane operations of one loopback vault, after routing and authorization:
- * list, get, create, rotate, update, delete, deleted keys (get, purge, recover) and the RSA
- * operations (wrap/unwrap, encrypt/decrypt). Each returns the JSON body of a 200 answer or throws
+ * list (paged), get, create, rotate, update, delete and deleted keys (get, purge, recover); the RSA
+ * operations are {@link KeyCrypto}'s, the sub-resources {@link KeySubResources}'. Each returns the JSON body of a 200 answer or throws
  * a {@link KeyVaultError}. State is read and changed under the vault's lock; RSA key generation and
  * private-key operations run outside it.
  */
@@ -40,40 +35,47 @@ final class KeyOperations {
 
   // ---------------------------------------------------------------- lists
 
-  Object listKeys(String baseUrl) {
+  Object listKeys(String baseUrl, Paging paging) {
     synchronized (vault.lock) {
       List<Object> items = new ArrayList<>();
-      for (StoredKey key : store.active()) {
+      for (StoredKey key : byName(store.active())) {
         items.add(bundles.item(baseUrl + "/keys/" + key.name, key.latest()));
       }
-      return KeyBundles.page(items);
+      return paging.page(items, baseUrl + "/keys");
     }
   }
 
-  Object listVersions(String keyName, String baseUrl) {
+  Object listVersions(String keyName, String baseUrl, Paging paging) {
     synchronized (vault.lock) {
       StoredKey key = store.activeKey(keyName);
       List<Object> items = new ArrayList<>();
       for (StoredVersion v : key.versions) {
         items.add(bundles.item(KeyBundles.kid(baseUrl, key, v), v));
       }
-      return KeyBundles.page(items);
+      return paging.page(items, baseUrl + "/keys/" + key.name + "/versions");
     }
   }
 
-  Object listDeletedKeys(String baseUrl) {
+  Object listDeletedKeys(String baseUrl, Paging paging) {
     synchronized (vault.lock) {
       if (!store.softDelete()) {
         throw KeyVaultError.notEnabledForVault("listDeleted");
       }
       List<Object> items = new ArrayList<>();
-      for (StoredKey key : store.deleted()) {
+      for (StoredKey key : byName(store.deleted())) {
         Map<String, Object> item = bundles.item(baseUrl + "/keys/" + key.name, key.latest());
         KeyBundles.putDeletion(item, key, baseUrl);
         items.add(item);
       }
-      return KeyBundles.page(items);
+      return paging.page(items, baseUrl + "/deletedkeys");
     }
+  }
+
+  /** Keys in a stable order (by name), so that skip tokens stay meaningful between pages. */
+  private static List<StoredKey> byName(Collection<StoredKey> keys) {
+    List<StoredKey> sorted = new ArrayList<>(keys);
+    sorted.sort(Comparator.comparing(k -> k.name.toLowerCase(Locale.ROOT)));
+    return sorted;
   }
 
   // ---------------------------------------------------------------- keys
@@ -229,12 +231,16 @@ final class KeyOperations {
 
   void purgeDeletedKey(String keyName) {
     synchronized (vault.lock) {
-      if (!store.softDelete() || store.purgeProtection()) {
+      if (!store.softDelete()) {
         throw KeyVaultError.notEnabledForVault("purge");
       }
-      if (!store.purge(keyName)) {
+      if (store.deletedKey(keyName) == null) {
         throw KeyVaultError.deletedKeyNotFound(keyName);
       }
+      if (store.purgeProtection()) {
+        throw KeyVaultError.purgeProtected(vault.name);
+      }
+      store.purge(keyName);
     }
   }
 
@@ -249,125 +255,6 @@ final class KeyOperations {
       }
       return bundles.bundle(baseUrl, key, key.latest());
     }
-  }
-
-  // ---------------------------------------------------------------- RSA operations
-
-  /**
-   * wrapKey / unwrapKey / encrypt / decrypt: checks the version is enabled, permits the operation,
-   * and (for the public-key direction) is inside its validity window, then runs RSA.
-   */
-  Object crypt(
-      String keyName,
-      String version,
-      String operation,
-      boolean encrypting,
-      Map<String, Object> request,
-      String baseUrl) {
-    String alg = Json.string(request, "alg");
-    String value = Json.string(request, "value");
-    if (alg == null || value == null) {
-      throw KeyVaultError.badParameter("The properties 'alg' and 'value' are required.");
-    }
-    byte[] input = Json.fromBase64Url(value, "value");
-    StoredKey key;
-    StoredVersion v;
-    synchronized (vault.lock) {
-      key = store.activeKey(keyName);
-      v = VaultKeys.version(key, version);
-      checkUsable(v, operation, encrypting);
-    }
-    byte[] output = rsa(alg, encrypting, v.keyPair, input);
-    Map<String, Object> answer = new LinkedHashMap<>();
-    synchronized (vault.lock) {
-      answer.put("kid", KeyBundles.kid(baseUrl, key, v));
-    }
-    answer.put("value", Json.base64Url(output));
-    return answer;
-  }
-
-  private void checkUsable(StoredVersion v, String operation, boolean encrypting) {
-    if (!v.enabled) {
-      throw KeyVaultError.keyDisabled(operation);
-    }
-    if (!v.keyOps.contains(operation)) {
-      throw new KeyVaultError(
-          403,
-          "Forbidden",
-          "Operation " + operation + " is not permitted on this key.",
-          "KeyOperationForbidden",
-          null);
-    }
-    if (encrypting) {
-      long now = store.now();
-      if (v.expires != null && now >= v.expires) {
-        throw new KeyVaultError(
-            403,
-            "Forbidden",
-            "Operation " + operation + " is not allowed on an expired key.",
-            "KeyExpired",
-            null);
-      }
-      if (v.notBefore != null && now < v.notBefore) {
-        throw new KeyVaultError(
-            403,
-            "Forbidden",
-            "Operation " + operation + " is not allowed on a key that is not yet valid.",
-            "KeyNotYetValid",
-            null);
-      }
-    }
-  }
-
-  /**
-   * The RSA operation of {@code alg}: RSA-OAEP-256 and RSA-OAEP through cmk-api's {@link RsaOaep}
-   * (the one RSA-OAEP of cmk), RSA1_5 through the JDK; any failure is Key Vault's 400.
-   */
-  static byte[] rsa(String alg, boolean encrypting, KeyPair pair, byte[] input) {
-    WrapAlgorithm oaep = oaep(alg);
-    if (oaep != null) {
-      try {
-        if (encrypting) {
-          return RsaOaep.wrap(pair.getPublic(), oaep, SecretBytes.copyOf(input));
-        }
-        SecretBytes plain = RsaOaep.unwrap(pair.getPrivate(), oaep, input);
-        try {
-          return plain.copy();
-        } finally {
-          plain.destroy();
-        }
-      } catch (IllegalArgumentException | InvalidCiphertextException e) {
-        throw cannotProcess();
-      }
-    }
-    if (!alg.equals("RSA1_5")) {
-      throw KeyVaultError.badParameter("Algorithm " + alg + " is not supported for RSA keys.");
-    }
-    try {
-      Cipher cipher = Cipher.getInstance("RSA/ECB/PKCS1Padding");
-      cipher.init(
-          encrypting ? Cipher.ENCRYPT_MODE : Cipher.DECRYPT_MODE,
-          encrypting ? pair.getPublic() : pair.getPrivate());
-      return cipher.doFinal(input);
-    } catch (BadPaddingException | IllegalBlockSizeException e) {
-      throw cannotProcess();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("RSA cipher unavailable", e);
-    }
-  }
-
-  private static WrapAlgorithm oaep(String alg) {
-    for (WrapAlgorithm a : WrapAlgorithm.values()) {
-      if (a.jwaName().equals(alg)) {
-        return a;
-      }
-    }
-    return null;
-  }
-
-  private static KeyVaultError cannotProcess() {
-    return KeyVaultError.badParameter(
-        "The parameter is incorrect: the value cannot be processed with this key and algorithm.");
   }
 
   // ---------------------------------------------------------------- request checks

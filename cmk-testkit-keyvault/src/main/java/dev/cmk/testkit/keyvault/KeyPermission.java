@@ -34,7 +34,21 @@ public enum KeyPermission {
   /** {@code encrypt}. */
   ENCRYPT,
   /** {@code decrypt}. */
-  DECRYPT;
+  DECRYPT,
+  /** {@code sign}. */
+  SIGN,
+  /** {@code verify}. */
+  VERIFY,
+  /** {@code backup}: download a key's protected backup. */
+  BACKUP,
+  /** {@code restore}: restore a key from a backup. */
+  RESTORE,
+  /** {@code getrotationpolicy}: read a key's rotation policy. */
+  GET_ROTATION_POLICY,
+  /** {@code setrotationpolicy}: set a key's rotation policy. */
+  SET_ROTATION_POLICY,
+  /** {@code release}: release an exportable key to an attested environment. */
+  RELEASE;
 
   /** Every permission (the "Key Vault Crypto Officer" set). */
   public static Set<KeyPermission> all() {
@@ -56,6 +70,10 @@ public enum KeyPermission {
         return "wrapKey";
       case UNWRAP_KEY:
         return "unwrapKey";
+      case GET_ROTATION_POLICY:
+        return "getrotationpolicy";
+      case SET_ROTATION_POLICY:
+        return "setrotationpolicy";
       default:
         return name().toLowerCase(Locale.ROOT);
     }

@@ -58,6 +58,19 @@ final class KeyVaultError extends RuntimeException {
         400, "NotSupported", "Operation \"" + operation + "\" is not enabled for this vault.");
   }
 
+  /**
+   * Purge refused under purge protection: 403 {@code Forbidden}, as Key Vault answers it (the key
+   * stays recoverable until its scheduled purge date).
+   */
+  static KeyVaultError purgeProtected(String vaultName) {
+    return new KeyVaultError(
+        403,
+        "Forbidden",
+        "Operation \"purge\" is not allowed because purge protection is enabled for this vault."
+            + " Key Vault service will automatically purge it after the retention period has"
+            + " passed.\r\nVault: " + vaultName + ";location=loopback");
+  }
+
   static KeyVaultError keyDisabled(String operation) {
     return new KeyVaultError(
         403,

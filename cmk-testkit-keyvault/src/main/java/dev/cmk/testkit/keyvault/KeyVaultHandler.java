@@ -20,7 +20,17 @@ import java.util.regex.Pattern;
 
 /** Serves the Key Vault keys data plane over HTTPS for every vault of a {@link LoopbackKeyVault}. */
 final class KeyVaultHandler implements HttpHandler {
-  private static final Pattern API_VERSION = Pattern.compile("7\\.[0-6](-preview(\\.[0-9]+)?)?");
+  /**
+   * The keys data-plane api-versions Key Vault serves and the loopback answers: 7.0&ndash;7.6
+   * (with their previews) and the date-named {@value #LATEST_API_VERSION} the current SDKs send by
+   * default. Anything else is refused as Key Vault refuses it (400 {@code BadParameter}, "The
+   * specified version (...) is not recognized").
+   */
+  private static final Pattern API_VERSION =
+      Pattern.compile("7\\.[0-6](-preview(\\.[0-9]+)?)?|2025-07-01");
+
+  /** The newest api-version, named in the refusal of an unknown one. */
+  static final String LATEST_API_VERSION = "2025-07-01";
   private static final int MAX_BODY = 64 * 1024;
 
   private final LoopbackKeyVault server;
@@ -85,12 +95,14 @@ final class KeyVaultHandler implements HttpHandler {
       if (!API_VERSION.matcher(apiVersion).matches()) {
         throw KeyVaultError.badParameter(
             "The specified version (" + apiVersion + ") is not recognized. Consider using the"
-                + " latest supported version (7.6).");
+                + " latest supported version (" + LATEST_API_VERSION + ").");
       }
       vault.faults.apply();
       byte[] requestBody = checkedBody(rawBody);
       VaultState.Result result =
-          vault.routes.dispatch(method, segments(path), requestBody, identity, "https://" + authority);
+          vault.routes.dispatch(
+              new VaultRoutes.Call(
+                  method, segments(path), query, requestBody, identity, "https://" + authority));
       status = result.status();
       body = result.body();
     } catch (KeyVaultError e) {
@@ -107,7 +119,8 @@ final class KeyVaultHandler implements HttpHandler {
             token,
             identityName,
             status,
-            error == null ? null : error.effectiveCode()));
+            error == null ? null : error.effectiveCode(),
+            RecordedRequest.recordable(exchange.getRequestHeaders())));
     String challenge =
         status == 401
             ? "Bearer authorization=\"https://login.microsoftonline.com/"

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The {@link KeyManager} of one loopback vault ({@link LoopbackVault#keyManager()}): cmk-api's
@@ -80,14 +81,18 @@ final class LoopbackKeyManager implements KeyManager {
     return add(name, keyPair);
   }
 
+  /** A new version of the latest version's type ({@code RSA} or {@code RSA-HSM}) and size. */
   @Override
   public KeyReference rotateKey(KeyReference key) {
     String name = served(key).name();
     int bits;
+    String kty;
     synchronized (state.lock) {
-      bits = active(key).latest().sizeBits();
+      StoredVersion latest = active(key).latest();
+      bits = latest.sizeBits();
+      kty = latest.kty;
     }
-    return add(name, state.keys.generateRsa(bits));
+    return add(name, kty, state.keys.generateRsa(bits));
   }
 
   @Override
@@ -235,7 +240,10 @@ final class LoopbackKeyManager implements KeyManager {
   }
 
   private KeyReference add(String name, KeyPair pair) {
-    String kty = state.kind == VaultState.Kind.MANAGED_HSM ? "RSA-HSM" : "RSA";
+    return add(name, state.kind == VaultState.Kind.MANAGED_HSM ? "RSA-HSM" : "RSA", pair);
+  }
+
+  private KeyReference add(String name, String kty, KeyPair pair) {
     String version = state.keys.addVersion(name, kty, pair);
     return KeyReference.parse(
         vault.vaultUrl() + "/keys/" + state.keys.canonicalName(name) + "/" + version);
@@ -254,7 +262,28 @@ final class LoopbackKeyManager implements KeyManager {
     }
   }
 
+  /**
+   * The one way to change a version (here and through {@link LoopbackVault}): the version of an
+   * active key of this vault, changed under the lock, its {@code updated} time set.
+   */
   private void update(KeyReference version, Consumer<StoredVersion> change) {
+    onVersion(
+        version,
+        v -> {
+          change.accept(v);
+          v.updated = state.keys.now();
+          return null;
+        });
+  }
+
+  /**
+   * Runs {@code action} on a version of an active key of this vault, under the lock.
+   *
+   * @throws IllegalArgumentException if {@code version} is not versioned
+   * @throws KeyNotFoundException if the reference is another vault's, or the key does not exist,
+   *     is soft-deleted, or has no such version
+   */
+  <T> T onVersion(KeyReference version, Function<StoredVersion, T> action) {
     KeyReference.requireVersioned(version, "version");
     served(version);
     synchronized (state.lock) {
@@ -262,8 +291,23 @@ final class LoopbackKeyManager implements KeyManager {
       if (v == null) {
         throw new KeyNotFoundException("key version not found", version);
       }
-      change.accept(v);
-      v.updated = state.keys.now();
+      return action.apply(v);
+    }
+  }
+
+  /**
+   * The version ids of an active key of this vault, oldest first.
+   *
+   * @throws KeyNotFoundException if the key does not exist or is soft-deleted
+   */
+  List<String> versionIds(KeyReference key) {
+    served(key);
+    synchronized (state.lock) {
+      List<String> ids = new ArrayList<>();
+      for (StoredVersion v : active(key).versions) {
+        ids.add(v.version);
+      }
+      return List.copyOf(ids);
     }
   }
 

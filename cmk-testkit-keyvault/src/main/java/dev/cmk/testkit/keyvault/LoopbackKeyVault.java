@@ -30,7 +30,7 @@ import javax.net.ssl.SSLContext;
 
 /**
  * A loopback Azure Key Vault / Managed HSM for tests: the Key Vault <em>keys</em> data plane
- * (REST api-version 7.0&ndash;7.6) over HTTPS on 127.0.0.1, with Entra-style bearer-token checks,
+ * (REST api-version 7.0&ndash;7.6 and 2025-07-01) over HTTPS on 127.0.0.1, with Entra-style bearer-token checks,
  * per-identity permissions, fault injection, and optionally an App Service style managed-identity
  * token endpoint. Real Azure SDK clients ({@code KeyClient}, {@code CryptographyClient}, {@code
  * ManagedIdentityCredential}) talk to it unchanged.
@@ -79,6 +79,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
   private final String tenantId;
   private final Clock clock;
   private final TokenService tokens;
+  private final BackupSeal backupSeal;
   private final TlsMaterial tls;
   private final ExecutorService executor;
   private final HttpsServer https;
@@ -99,6 +100,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
     this.tenantId = b.tenantId != null ? b.tenantId : "72f988bf-86f1-41af-91ab-2d7cd011db47";
     this.clock = b.clock != null ? b.clock : Clock.systemUTC();
     this.tokens = new TokenService(tenantId, random);
+    this.backupSeal = new BackupSeal(random);
     this.identities = new IdentityDirectory(tenantId);
     List<String> hosts = new ArrayList<>();
     for (Map.Entry<String, VaultState.Kind> e : b.vaults.entrySet()) {
@@ -404,6 +406,10 @@ public final class LoopbackKeyVault implements AutoCloseable {
 
   TokenService tokens() {
     return tokens;
+  }
+
+  BackupSeal backupSeal() {
+    return backupSeal;
   }
 
   VaultState vaultForHost(String host) {

@@ -1,15 +1,12 @@
 package dev.cmk.testkit.keyvault;
 
-import dev.cmk.api.KeyOperation;
+import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.KeyManager;
 import java.security.KeyPair;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPublicKey;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,8 +14,13 @@ import java.util.Set;
 
 /**
  * Administration of one vault of a {@link LoopbackKeyVault}: keys, vault settings, access grants,
- * fault injection and the request log. Admin calls act directly on the vault's state (no HTTP, no
- * authentication, no faults, not recorded), like an operator using the portal.
+ * fault injection ({@link #faults()}) and the request log. Admin calls act directly on the vault's
+ * state (no HTTP, no authentication, no faults, not recorded), like an operator using the portal.
+ *
+ * <p>Versions are changed (enabled, validity, operations) through {@link #keyManager()}, the one
+ * path for changing keys; the reads here ({@link #isEnabled}, {@link #publicKey}, {@link
+ * #exportPrivateKey}) find versions the same way. A reference to a key or version that does not
+ * exist, is soft-deleted, or is in another vault is a {@link KeyNotFoundException}.
  *
  * <p><b>Thread safety:</b> safe for concurrent use, also while the vault serves requests.
  */
@@ -26,17 +28,20 @@ public final class LoopbackVault {
   private final LoopbackKeyVault server;
   private final VaultState state;
   private final LoopbackKeyManager keyManager;
+  private final LoopbackVaultFaults faults;
 
   LoopbackVault(LoopbackKeyVault server, VaultState state) {
     this.server = server;
     this.state = state;
     this.keyManager = new LoopbackKeyManager(this, state);
+    this.faults = new LoopbackVaultFaults(state.faults);
   }
 
   /**
    * This vault's keys through cmk-api's {@link KeyManager} vocabulary (create, rotate, enable,
    * validity, operations, import, delete, recover, purge, list), acting directly on the vault's
-   * state like the methods below. References to other vaults are not found.
+   * state like the methods below; the way to change a version's state, e.g. {@code
+   * vault.keyManager().setEnabled(version, false)}. References to other vaults are not found.
    *
    * @return the key manager of this vault
    */
@@ -94,11 +99,10 @@ public final class LoopbackVault {
 
   private KeyReference create(String keyName, int sizeBits, String kty) {
     Objects.requireNonNull(keyName, "keyName");
-    if (sizeBits != 2048 && sizeBits != 3072 && sizeBits != 4096) {
-      throw new IllegalArgumentException("sizeBits must be 2048, 3072 or 4096");
+    if (!keyManager.keySizes().contains(sizeBits)) {
+      throw new IllegalArgumentException("sizeBits must be one of " + keyManager.keySizes());
     }
-    KeyPair pair = state.keys.generateRsa(sizeBits);
-    return reference(keyName, state.keys.addVersion(keyName, kty, pair));
+    return reference(keyName, state.keys.addVersion(keyName, kty, state.keys.generateRsa(sizeBits)));
   }
 
   /**
@@ -112,14 +116,7 @@ public final class LoopbackVault {
    */
   public KeyReference importRsaKey(String keyName, KeyPair keyPair, boolean hsm) {
     Objects.requireNonNull(keyName, "keyName");
-    Objects.requireNonNull(keyPair, "keyPair");
-    if (!(keyPair.getPublic() instanceof RSAPublicKey)) {
-      throw new IllegalArgumentException("keyPair must be an RSA key pair");
-    }
-    int bits = ((RSAPublicKey) keyPair.getPublic()).getModulus().bitLength();
-    if (bits < 2048 || bits > 4096) {
-      throw new IllegalArgumentException("RSA keys must be 2048-4096 bits");
-    }
+    KeyManager.requireRsaKeyPair(keyPair, 2048, 4096);
     return reference(keyName, state.keys.addVersion(keyName, hsm ? "RSA-HSM" : "RSA", keyPair));
   }
 
@@ -128,15 +125,10 @@ public final class LoopbackVault {
    *
    * @param keyName the key
    * @return the new version's reference
-   * @throws IllegalArgumentException if there is no such active key
+   * @throws KeyNotFoundException if there is no such active key
    */
   public KeyReference rotateKey(String keyName) {
-    Objects.requireNonNull(keyName, "keyName");
-    String latest = latestVersion(keyName).version().orElseThrow();
-    int bits = state.keys.withVersion(keyName, latest, StoredVersion::sizeBits);
-    String kty = state.keys.withVersion(keyName, latest, v -> v.kty);
-    KeyPair pair = state.keys.generateRsa(bits);
-    return reference(keyName, state.keys.addVersion(keyName, kty, pair));
+    return keyManager.rotateKey(keyManager.keyReference(keyName));
   }
 
   /**
@@ -144,11 +136,11 @@ public final class LoopbackVault {
    *
    * @param keyName the key
    * @return the latest version's reference
-   * @throws IllegalArgumentException if there is no such active key
+   * @throws KeyNotFoundException if there is no such active key
    */
   public KeyReference latestVersion(String keyName) {
-    List<String> ids = state.keys.versionIds(Objects.requireNonNull(keyName, "keyName"));
-    return reference(keyName, ids.get(ids.size() - 1));
+    List<KeyReference> all = versions(keyName);
+    return all.get(all.size() - 1);
   }
 
   /**
@@ -156,89 +148,25 @@ public final class LoopbackVault {
    *
    * @param keyName the key
    * @return the versions
-   * @throws IllegalArgumentException if there is no such active key
+   * @throws KeyNotFoundException if there is no such active key
    */
   public List<KeyReference> versions(String keyName) {
     List<KeyReference> out = new ArrayList<>();
-    for (String id : state.keys.versionIds(Objects.requireNonNull(keyName, "keyName"))) {
+    for (String id : keyManager.versionIds(keyManager.keyReference(keyName))) {
       out.add(reference(keyName, id));
     }
     return List.copyOf(out);
   }
 
   /**
-   * Enables or disables one version (Key Vault refuses every operation on a disabled version,
-   * including {@code get}).
-   *
-   * @param version a versioned reference of a key in this vault
-   * @param enabled the new state
-   * @throws IllegalArgumentException if the version does not exist here
-   */
-  public void setEnabled(KeyReference version, boolean enabled) {
-    onVersion(version, v -> {
-      v.enabled = enabled;
-      return null;
-    });
-  }
-
-  /**
-   * Whether a version is enabled.
+   * Whether a version is enabled (change it with {@code keyManager().setEnabled}).
    *
    * @param version a versioned reference of a key in this vault
    * @return the state
-   * @throws IllegalArgumentException if the version does not exist here
+   * @throws KeyNotFoundException if the version does not exist here
    */
   public boolean isEnabled(KeyReference version) {
-    return onVersion(version, v -> v.enabled);
-  }
-
-  /**
-   * Sets or clears a version's expiry ({@code exp}).
-   *
-   * @param version a versioned reference of a key in this vault
-   * @param expiresOn the expiry, or {@code null} for none
-   * @throws IllegalArgumentException if the version does not exist here
-   */
-  public void setExpiresOn(KeyReference version, Instant expiresOn) {
-    onVersion(version, v -> {
-      v.expires = expiresOn == null ? null : expiresOn.getEpochSecond();
-      return null;
-    });
-  }
-
-  /**
-   * Sets or clears a version's not-before time ({@code nbf}).
-   *
-   * @param version a versioned reference of a key in this vault
-   * @param notBefore the start of validity, or {@code null} for none
-   * @throws IllegalArgumentException if the version does not exist here
-   */
-  public void setNotBefore(KeyReference version, Instant notBefore) {
-    onVersion(version, v -> {
-      v.notBefore = notBefore == null ? null : notBefore.getEpochSecond();
-      return null;
-    });
-  }
-
-  /**
-   * Sets the operations a version permits ({@code key_ops}).
-   *
-   * @param version a versioned reference of a key in this vault
-   * @param operations the permitted operations
-   * @throws IllegalArgumentException if the version does not exist here
-   */
-  public void setKeyOperations(KeyReference version, Set<KeyOperation> operations) {
-    Objects.requireNonNull(operations, "operations");
-    EnumSet<KeyOperation> ordered = EnumSet.noneOf(KeyOperation.class);
-    ordered.addAll(operations);
-    List<String> ops = new ArrayList<>();
-    for (KeyOperation op : ordered) {
-      ops.add(op.jwkName());
-    }
-    onVersion(version, v -> {
-      v.keyOps = List.copyOf(ops);
-      return null;
-    });
+    return keyManager.onVersion(version, v -> v.enabled);
   }
 
   /**
@@ -246,10 +174,10 @@ public final class LoopbackVault {
    *
    * @param version a versioned reference of a key in this vault
    * @return the public key
-   * @throws IllegalArgumentException if the version does not exist here
+   * @throws KeyNotFoundException if the version does not exist here
    */
   public RSAPublicKey publicKey(KeyReference version) {
-    return onVersion(version, v -> (RSAPublicKey) v.keyPair.getPublic());
+    return keyManager.onVersion(version, v -> (RSAPublicKey) v.keyPair.getPublic());
   }
 
   /**
@@ -258,49 +186,47 @@ public final class LoopbackVault {
    *
    * @param version a versioned reference of a key in this vault
    * @return the private key
-   * @throws IllegalArgumentException if the version does not exist here
+   * @throws KeyNotFoundException if the version does not exist here
    */
   public RSAPrivateCrtKey exportPrivateKey(KeyReference version) {
-    return onVersion(version, v -> (RSAPrivateCrtKey) v.keyPair.getPrivate());
+    return keyManager.onVersion(version, v -> (RSAPrivateCrtKey) v.keyPair.getPrivate());
   }
 
   /**
    * Deletes a key: soft-deletes it when soft delete is on, removes it otherwise.
    *
    * @param keyName the key
-   * @throws IllegalArgumentException if there is no such active key
+   * @throws KeyNotFoundException if there is no such active key
    */
   public void deleteKey(String keyName) {
-    state.keys.adminDelete(Objects.requireNonNull(keyName, "keyName"));
+    keyManager.deleteKey(keyManager.keyReference(keyName));
   }
 
   /**
    * Purges a soft-deleted key.
    *
    * @param keyName the key
-   * @throws IllegalStateException if purge protection is on
-   * @throws IllegalArgumentException if there is no such deleted key
+   * @throws IllegalStateException if purge protection is on, or the key is not deleted
+   * @throws KeyNotFoundException if there is no such deleted key
+   * @throws UnsupportedOperationException if soft delete is off
    */
   public void purgeDeletedKey(String keyName) {
-    state.keys.adminPurge(Objects.requireNonNull(keyName, "keyName"));
+    keyManager.purgeKey(keyManager.keyReference(keyName));
   }
 
   /**
    * Recovers a soft-deleted key.
    *
    * @param keyName the key
-   * @throws IllegalArgumentException if there is no such deleted key
+   * @throws IllegalStateException if the key is not deleted
+   * @throws KeyNotFoundException if there is no such deleted key
+   * @throws UnsupportedOperationException if soft delete is off
    */
   public void recoverDeletedKey(String keyName) {
-    state.keys.adminRecover(Objects.requireNonNull(keyName, "keyName"));
+    keyManager.recoverKey(keyManager.keyReference(keyName));
   }
 
-  /**
-   * Whether a key is soft-deleted (and not yet purged).
-   *
-   * @param keyName the key
-   * @return whether it is in the deleted state
-   */
+  /** Whether the key named {@code keyName} is soft-deleted (and not yet purged). */
   public boolean isDeleted(String keyName) {
     return state.keys.isDeleted(Objects.requireNonNull(keyName, "keyName"));
   }
@@ -332,12 +258,7 @@ public final class LoopbackVault {
     state.keys.setPurgeProtection(enabled);
   }
 
-  /**
-   * Marks the subscription as protected against cancellation ({@code +ProtectedSubscription} in
-   * the recovery level when purge protection is on).
-   *
-   * @param enabled whether the subscription is protected
-   */
+  /** Marks the subscription protected ({@code +ProtectedSubscription} with purge protection). */
   public void setProtectedSubscription(boolean enabled) {
     state.keys.setProtectedSubscription(enabled);
   }
@@ -433,75 +354,9 @@ public final class LoopbackVault {
 
   // ---------------------------------------------------------------- faults
 
-  /**
-   * Answers the next {@code count} authenticated requests with 429 {@code Throttled} and {@code
-   * Retry-After: 1}.
-   *
-   * @param count how many, not negative
-   */
-  public void throttleNext(int count) {
-    throttleNext(count, Duration.ofSeconds(1));
-  }
-
-  /**
-   * Answers the next {@code count} authenticated requests with 429 {@code Throttled}.
-   *
-   * @param count how many, not negative
-   * @param retryAfter the {@code Retry-After} to send, whole seconds, at least one second
-   */
-  public void throttleNext(int count, Duration retryAfter) {
-    Objects.requireNonNull(retryAfter, "retryAfter");
-    if (count < 0 || retryAfter.getSeconds() < 1) {
-      throw new IllegalArgumentException("count must be >= 0 and retryAfter >= 1 s");
-    }
-    state.faults.throttleNext(count, retryAfter.getSeconds());
-  }
-
-  /**
-   * Answers the next {@code count} authenticated requests with a server error.
-   *
-   * @param count how many, not negative
-   * @param status 500-599 (503 answers {@code ServiceUnavailable})
-   */
-  public void failNext(int count, int status) {
-    if (count < 0 || status < 500 || status > 599) {
-      throw new IllegalArgumentException("count must be >= 0 and status 500-599");
-    }
-    state.faults.failNext(count, status);
-  }
-
-  /**
-   * Delays every answer (including challenges) by {@code latency}.
-   *
-   * @param latency the delay, not negative
-   */
-  public void setLatency(Duration latency) {
-    Objects.requireNonNull(latency, "latency");
-    if (latency.isNegative()) {
-      throw new IllegalArgumentException("latency must not be negative");
-    }
-    state.faults.setLatency(latency);
-  }
-
-  /**
-   * Enforces a service limit like Key Vault's per-vault transaction limits: authenticated
-   * requests beyond {@code requests} in any sliding {@code window} get 429 {@code Throttled} with
-   * a {@code Retry-After} until the window frees up. Measured in real time.
-   *
-   * @param requests requests allowed per window, at least 1
-   * @param window the window, e.g. 10 s as in Key Vault
-   */
-  public void setRequestLimit(int requests, Duration window) {
-    Objects.requireNonNull(window, "window");
-    if (requests < 1 || window.isNegative() || window.isZero()) {
-      throw new IllegalArgumentException("requests must be >= 1 and window positive");
-    }
-    state.faults.setRequestLimit(requests, window);
-  }
-
-  /** Removes every injected fault, latency and request limit. */
-  public void clearFaults() {
-    state.faults.clearFaults();
+  /** Fault injection for this vault's HTTP answers (throttling, errors, latency, a limit). */
+  public LoopbackVaultFaults faults() {
+    return faults;
   }
 
   // ---------------------------------------------------------------- records
@@ -527,17 +382,6 @@ public final class LoopbackVault {
   }
 
   // ---------------------------------------------------------------- helpers
-
-  private <T> T onVersion(KeyReference version, java.util.function.Function<StoredVersion, T> f) {
-    Objects.requireNonNull(version, "version");
-    if (!version.isVersioned()) {
-      throw new IllegalArgumentException("a versioned key reference is required");
-    }
-    if (!KeyVaultHandler.hostOf(version.authority()).equals(state.host)) {
-      throw new IllegalArgumentException("key " + version + " is not in vault " + state.host);
-    }
-    return state.keys.withVersion(version.name(), version.version().orElseThrow(), f);
-  }
 
   private KeyReference reference(String keyName, String version) {
     return KeyReference.parse(vaultUrl() + "/keys/" + state.keys.canonicalName(keyName) + "/" + version);

@@ -2,6 +2,7 @@ package dev.cmk.testkit.keyvault;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** A key: its versions in creation order, and its deletion state (guarded by the vault's lock). */
 final class StoredKey {
@@ -9,6 +10,9 @@ final class StoredKey {
   final List<StoredVersion> versions = new ArrayList<>();
   long deletedDate;
   long scheduledPurgeDate;
+  /** The rotation policy set with PUT (its JSON, without {@code id}); null for the default. */
+  Map<String, Object> rotationPolicy;
+  Long rotationPolicyCreated;
 
   StoredKey(String name) {
     this.name = name;

@@ -7,15 +7,12 @@ import java.security.SecureRandom;
 import java.security.spec.RSAKeyGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Function;
 
 /**
  * The key store of one loopback vault: active and soft-deleted keys by (case-insensitive) name,
@@ -175,6 +172,11 @@ final class VaultKeys {
     return key;
   }
 
+  /** Adds a restored key under its name; the caller checked the name is free. Caller holds the lock. */
+  void restore(StoredKey key) {
+    keys.put(key.name.toLowerCase(Locale.ROOT), key);
+  }
+
   /** Drops soft-deleted keys whose scheduled purge date has passed. */
   void purgeExpiredDeletedKeys() {
     synchronized (vault.lock) {
@@ -236,61 +238,6 @@ final class VaultKeys {
     }
   }
 
-  /** Runs {@code action} on a version under the lock; throws IllegalArgumentException if absent. */
-  <T> T withVersion(String keyName, String version, Function<StoredVersion, T> action) {
-    synchronized (vault.lock) {
-      StoredKey key = anyKey(keyName);
-      StoredVersion v = version == null ? key.latest() : key.version(version);
-      if (v == null) {
-        throw new IllegalArgumentException("no version " + version + " of key " + keyName);
-      }
-      T result = action.apply(v);
-      v.updated = now();
-      return result;
-    }
-  }
-
-  List<String> versionIds(String keyName) {
-    synchronized (vault.lock) {
-      StoredKey key = keys.get(keyName.toLowerCase(Locale.ROOT));
-      if (key == null) {
-        throw new IllegalArgumentException("no active key " + keyName + " in vault " + vault.name);
-      }
-      List<String> ids = new ArrayList<>();
-      for (StoredVersion v : key.versions) {
-        ids.add(v.version);
-      }
-      return Collections.unmodifiableList(ids);
-    }
-  }
-
-  void adminDelete(String keyName) {
-    synchronized (vault.lock) {
-      if (remove(keyName) == null) {
-        throw new IllegalArgumentException("no active key " + keyName + " in vault " + vault.name);
-      }
-    }
-  }
-
-  void adminPurge(String keyName) {
-    synchronized (vault.lock) {
-      if (purgeProtection) {
-        throw new IllegalStateException("purge protection is on: deleted keys cannot be purged");
-      }
-      if (!purge(keyName)) {
-        throw new IllegalArgumentException("no deleted key " + keyName + " in vault " + vault.name);
-      }
-    }
-  }
-
-  void adminRecover(String keyName) {
-    synchronized (vault.lock) {
-      if (recover(keyName) == null) {
-        throw new IllegalArgumentException("no deleted key " + keyName + " in vault " + vault.name);
-      }
-    }
-  }
-
   boolean isDeleted(String keyName) {
     synchronized (vault.lock) {
       purgeExpiredDeletedKeys();
@@ -298,20 +245,11 @@ final class VaultKeys {
     }
   }
 
+  /** The stored spelling of an active key's name ({@code keyName} when there is none). */
   String canonicalName(String keyName) {
     synchronized (vault.lock) {
-      return anyKey(keyName).name;
+      StoredKey key = keys.get(keyName.toLowerCase(Locale.ROOT));
+      return key == null ? keyName : key.name;
     }
-  }
-
-  private StoredKey anyKey(String keyName) {
-    StoredKey key = keys.get(keyName.toLowerCase(Locale.ROOT));
-    if (key == null) {
-      key = deleted.get(keyName.toLowerCase(Locale.ROOT));
-    }
-    if (key == null) {
-      throw new IllegalArgumentException("no key " + keyName + " in vault " + vault.name);
-    }
-    return key;
   }
 }

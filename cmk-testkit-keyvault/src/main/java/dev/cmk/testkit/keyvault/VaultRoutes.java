@@ -1,141 +1,200 @@
 package dev.cmk.testkit.keyvault;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * REST routing of the keys data plane: maps method and path ({@code /keys/...},
  * {@code /deletedkeys/...}) to the permission it needs ({@link VaultAccessControl}) and the
- * operation that answers it ({@link KeyOperations}); unknown routes are 404, wrong methods 405,
- * malformed key names and versions 400, as Key Vault answers them.
+ * operation that answers it ({@link KeyOperations}, {@link KeyCrypto}, {@link KeySubResources});
+ * unknown routes are 404, wrong methods 405, malformed key names and versions 400, as Key Vault
+ * answers them.
+ *
+ * <p>The third path segment is a version only when it is not one of Key Vault's sub-resources of
+ * a key ({@code create}, {@code rotate}, {@code versions}, {@code rotationpolicy}, {@code
+ * backup}), and {@code POST /keys/restore} restores a backup rather than naming a key.
  */
 final class VaultRoutes {
+
+  /**
+   * One authenticated request.
+   *
+   * @param segments path segments after the leading slash (empty segments kept)
+   * @param query decoded query parameters
+   * @param baseUrl {@code https://authority} used to build key identifiers in answers
+   */
+  record Call(
+      String method,
+      List<String> segments,
+      Map<String, String> query,
+      byte[] body,
+      VaultIdentity identity,
+      String baseUrl) {
+
+    Map<String, Object> json() {
+      return Json.parseObject(body);
+    }
+
+    Paging paging() {
+      return Paging.of(query);
+    }
+  }
+
   private final VaultKeys store;
   private final VaultAccessControl access;
   private final KeyOperations ops;
+  private final KeyCrypto crypto;
+  private final KeySubResources sub;
 
-  VaultRoutes(VaultKeys store, VaultAccessControl access, KeyOperations ops) {
+  VaultRoutes(
+      VaultKeys store,
+      VaultAccessControl access,
+      KeyOperations ops,
+      KeyCrypto crypto,
+      KeySubResources sub) {
     this.store = store;
     this.access = access;
     this.ops = ops;
+    this.crypto = crypto;
+    this.sub = sub;
   }
 
-  /**
-   * Routes one authenticated request of the keys data plane.
-   *
-   * @param segments path segments after the leading slash (empty segments kept)
-   * @param baseUrl {@code https://authority} used to build key identifiers in answers
-   */
-  VaultState.Result dispatch(
-      String method, List<String> segments, byte[] body, VaultIdentity identity, String baseUrl) {
+  /** Routes one authenticated request of the keys data plane. */
+  VaultState.Result dispatch(Call call) {
     store.purgeExpiredDeletedKeys();
-    String collection = segments.get(0);
+    String collection = call.segments().get(0);
     if ("keys".equals(collection)) {
-      return keys(method, segments, body, identity, baseUrl);
+      return keys(call);
     }
     if ("deletedkeys".equals(collection)) {
-      return deletedKeys(method, segments, identity, baseUrl);
+      return deletedKeys(call);
     }
     throw notFoundRoute();
   }
 
-  private VaultState.Result keys(
-      String method, List<String> segments, byte[] body, VaultIdentity identity, String baseUrl) {
+  private VaultState.Result keys(Call call) {
+    List<String> segments = call.segments();
+    String method = call.method();
     int n = segments.size();
     if (n == 1 || (n == 2 && segments.get(1).isEmpty())) {
       requireMethod(method, "GET");
-      access.authorize(identity, KeyPermission.LIST, null);
-      return ok(ops.listKeys(baseUrl));
+      access.authorize(call.identity(), KeyPermission.LIST, null);
+      return ok(ops.listKeys(call.baseUrl(), call.paging()));
     }
     String keyName = checkName(segments.get(1));
     if (n == 2) {
       switch (method) {
         case "GET":
-          access.authorize(identity, KeyPermission.GET, keyName);
-          return ok(ops.getKey(keyName, "", baseUrl));
+          authorize(call, KeyPermission.GET, keyName);
+          return ok(ops.getKey(keyName, "", call.baseUrl()));
         case "DELETE":
-          access.authorize(identity, KeyPermission.DELETE, keyName);
-          return ok(ops.deleteKey(keyName, baseUrl));
+          authorize(call, KeyPermission.DELETE, keyName);
+          return ok(ops.deleteKey(keyName, call.baseUrl()));
+        case "POST":
+          if (keyName.equals("restore")) {
+            authorize(call, KeyPermission.RESTORE, null);
+            return ok(sub.restore(call.json(), call.baseUrl()));
+          }
+          throw methodNotAllowed();
+        case "PUT":
+          throw KeyVaultError.badParameter(
+              "Key import is not supported by the loopback Key Vault; create the key, or use"
+                  + " LoopbackVault.importRsaKey.");
         default:
           throw methodNotAllowed();
       }
     }
     String third = segments.get(2);
     if (n == 3) {
-      if (third.equals("create")) {
-        requireMethod(method, "POST");
-        access.authorize(identity, KeyPermission.CREATE, keyName);
-        return ok(ops.createKey(keyName, Json.parseObject(body), baseUrl));
-      }
-      if (third.equals("rotate")) {
-        requireMethod(method, "POST");
-        access.authorize(identity, KeyPermission.ROTATE, keyName);
-        return ok(ops.rotateKey(keyName, baseUrl));
-      }
-      if (third.equals("versions")) {
-        requireMethod(method, "GET");
-        access.authorize(identity, KeyPermission.LIST, keyName);
-        return ok(ops.listVersions(keyName, baseUrl));
-      }
-      String version = checkVersion(third);
-      switch (method) {
-        case "GET":
-          access.authorize(identity, KeyPermission.GET, keyName);
-          return ok(ops.getKey(keyName, version, baseUrl));
-        case "PATCH":
-          access.authorize(identity, KeyPermission.UPDATE, keyName);
-          return ok(ops.updateKey(keyName, version, Json.parseObject(body), baseUrl));
-        default:
-          throw methodNotAllowed();
-      }
+      return keySubResource(call, keyName, third);
     }
     if (n == 4) {
       String version = checkVersion(third);
-      requireMethod(method, "POST");
-      switch (segments.get(3)) {
-        case "wrapkey":
-          return crypt(identity, KeyPermission.WRAP_KEY, keyName, version, "wrapKey", true, body, baseUrl);
-        case "unwrapkey":
-          return crypt(identity, KeyPermission.UNWRAP_KEY, keyName, version, "unwrapKey", false, body, baseUrl);
-        case "encrypt":
-          return crypt(identity, KeyPermission.ENCRYPT, keyName, version, "encrypt", true, body, baseUrl);
-        case "decrypt":
-          return crypt(identity, KeyPermission.DECRYPT, keyName, version, "decrypt", false, body, baseUrl);
-        default:
-          throw notFoundRoute();
-      }
+      return versionOperation(call, keyName, version, segments.get(3));
     }
     throw notFoundRoute();
   }
 
-  private VaultState.Result crypt(
-      VaultIdentity identity,
-      KeyPermission permission,
-      String keyName,
-      String version,
-      String operation,
-      boolean encrypting,
-      byte[] body,
-      String baseUrl) {
-    access.authorize(identity, permission, keyName);
-    return ok(ops.crypt(keyName, version, operation, encrypting, Json.parseObject(body), baseUrl));
+  private VaultState.Result keySubResource(Call call, String keyName, String third) {
+    String method = call.method();
+    switch (third) {
+      case "create":
+        requireMethod(method, "POST");
+        authorize(call, KeyPermission.CREATE, keyName);
+        return ok(ops.createKey(keyName, call.json(), call.baseUrl()));
+      case "rotate":
+        requireMethod(method, "POST");
+        authorize(call, KeyPermission.ROTATE, keyName);
+        return ok(ops.rotateKey(keyName, call.baseUrl()));
+      case "versions":
+        requireMethod(method, "GET");
+        authorize(call, KeyPermission.LIST, keyName);
+        return ok(ops.listVersions(keyName, call.baseUrl(), call.paging()));
+      case "rotationpolicy":
+        if (method.equals("GET")) {
+          authorize(call, KeyPermission.GET_ROTATION_POLICY, keyName);
+          return ok(sub.rotationPolicy(keyName, call.baseUrl()));
+        }
+        requireMethod(method, "PUT");
+        authorize(call, KeyPermission.SET_ROTATION_POLICY, keyName);
+        return ok(sub.setRotationPolicy(keyName, call.json(), call.baseUrl()));
+      case "backup":
+        requireMethod(method, "POST");
+        authorize(call, KeyPermission.BACKUP, keyName);
+        return ok(sub.backup(keyName));
+      default:
+        break;
+    }
+    String version = checkVersion(third);
+    switch (method) {
+      case "GET":
+        authorize(call, KeyPermission.GET, keyName);
+        return ok(ops.getKey(keyName, version, call.baseUrl()));
+      case "PATCH":
+        authorize(call, KeyPermission.UPDATE, keyName);
+        return ok(ops.updateKey(keyName, version, call.json(), call.baseUrl()));
+      default:
+        throw methodNotAllowed();
+    }
   }
 
-  private VaultState.Result deletedKeys(
-      String method, List<String> segments, VaultIdentity identity, String baseUrl) {
+  private VaultState.Result versionOperation(
+      Call call, String keyName, String version, String operation) {
+    if (operation.equals("attestation")) {
+      requireMethod(call.method(), "GET");
+      authorize(call, KeyPermission.GET, keyName);
+      throw sub.noAttestation(keyName, version);
+    }
+    requireMethod(call.method(), "POST");
+    KeyCrypto.Operation op = KeyCrypto.Operation.ofPathSegment(operation);
+    if (op != null) {
+      authorize(call, op.permission, keyName);
+      return ok(crypto.apply(op, keyName, version, call.json(), call.baseUrl()));
+    }
+    if (operation.equals("release")) {
+      authorize(call, KeyPermission.RELEASE, keyName);
+      throw sub.release(keyName, version, call.json());
+    }
+    throw notFoundRoute();
+  }
+
+  private VaultState.Result deletedKeys(Call call) {
+    List<String> segments = call.segments();
+    String method = call.method();
     int n = segments.size();
     if (n == 1 || (n == 2 && segments.get(1).isEmpty())) {
       requireMethod(method, "GET");
-      access.authorize(identity, KeyPermission.LIST, null);
-      return ok(ops.listDeletedKeys(baseUrl));
+      access.authorize(call.identity(), KeyPermission.LIST, null);
+      return ok(ops.listDeletedKeys(call.baseUrl(), call.paging()));
     }
     String keyName = checkName(segments.get(1));
     if (n == 2) {
       switch (method) {
         case "GET":
-          access.authorize(identity, KeyPermission.GET, keyName);
-          return ok(ops.getDeletedKey(keyName, baseUrl));
+          authorize(call, KeyPermission.GET, keyName);
+          return ok(ops.getDeletedKey(keyName, call.baseUrl()));
         case "DELETE":
-          access.authorize(identity, KeyPermission.PURGE, keyName);
+          authorize(call, KeyPermission.PURGE, keyName);
           ops.purgeDeletedKey(keyName);
           return new VaultState.Result(204, null);
         default:
@@ -144,10 +203,14 @@ final class VaultRoutes {
     }
     if (n == 3 && segments.get(2).equals("recover")) {
       requireMethod(method, "POST");
-      access.authorize(identity, KeyPermission.RECOVER, keyName);
-      return ok(ops.recoverDeletedKey(keyName, baseUrl));
+      authorize(call, KeyPermission.RECOVER, keyName);
+      return ok(ops.recoverDeletedKey(keyName, call.baseUrl()));
     }
     throw notFoundRoute();
+  }
+
+  private void authorize(Call call, KeyPermission permission, String keyName) {
+    access.authorize(call.identity(), permission, keyName);
   }
 
   private static VaultState.Result ok(Object body) {

@@ -14,7 +14,8 @@ import java.time.Clock;
  *   <li>{@link #faults}: injected faults, the request limit and the request log ({@link
  *       VaultFaults});
  *   <li>{@link #routes}: REST routing to the operations ({@link VaultRoutes}, {@link
- *       KeyOperations}), whose answers {@link KeyBundles} shapes as JSON.
+ *       KeyOperations}, {@link KeyCrypto}, {@link KeySubResources}), whose answers {@link
+ *       KeyBundles} and {@link Paging} shape as JSON.
  * </ul>
  */
 final class VaultState {
@@ -39,13 +40,20 @@ final class VaultState {
 
   VaultState(
       String name, Kind kind, String host, LoopbackKeyVault server, Clock clock, SecureRandom random) {
+    // server: its tenant (access answers) and its backup seal; not yet serving when called.
     this.name = name;
     this.kind = kind;
     this.host = host;
     this.keys = new VaultKeys(this, clock, random);
     this.access = new VaultAccessControl(this, server);
     this.faults = new VaultFaults(lock);
-    KeyOperations operations = new KeyOperations(this, keys, new KeyBundles(keys));
-    this.routes = new VaultRoutes(keys, access, operations);
+    KeyBundles bundles = new KeyBundles(keys);
+    this.routes =
+        new VaultRoutes(
+            keys,
+            access,
+            new KeyOperations(this, keys, bundles),
+            new KeyCrypto(this, keys),
+            new KeySubResources(this, keys, bundles, server.backupSeal()));
   }
 }

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.azure.json.JsonProviders;
 import com.azure.json.JsonReader;
+import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyReference;
 import java.io.ByteArrayOutputStream;
@@ -289,7 +290,7 @@ class LoopbackKeyVaultTest {
   void disabledVersion_refusesGetAndUnwrapWithKeyDisabled_butListsIt() throws Exception {
     KeyReference v = vault.createRsaKey("disabled", 2048);
     byte[] wrapped = oaep256(Cipher.ENCRYPT_MODE, vault.publicKey(v), new byte[32]);
-    vault.setEnabled(v, false);
+    vault.keyManager().setEnabled(v, false);
     Answer get = call("GET", "/keys/disabled/" + v.version().orElseThrow() + API, token, null);
     assertEquals(403, get.status());
     assertEquals("KeyDisabled", get.innerCode());
@@ -302,7 +303,7 @@ class LoopbackKeyVaultTest {
     assertEquals(403, unwrap.status());
     assertEquals("KeyDisabled", unwrap.innerCode());
     assertEquals(200, call("GET", "/keys/disabled/versions" + API, token, null).status());
-    vault.setEnabled(v, true);
+    vault.keyManager().setEnabled(v, true);
     assertEquals(200, call("GET", "/keys/disabled/" + API, token, null).status());
   }
 
@@ -336,7 +337,7 @@ class LoopbackKeyVaultTest {
   @Test
   void keyOps_withoutWrapKey_answers403KeyOperationForbidden() throws IOException {
     KeyReference v = vault.createRsaKey("no-wrap", 2048);
-    vault.setKeyOperations(v, Set.of(KeyOperation.UNWRAP_KEY));
+    vault.keyManager().setOperations(v, Set.of(KeyOperation.UNWRAP_KEY));
     Answer a = call("POST", "/keys/no-wrap//wrapkey" + API, token, "{\"alg\":\"RSA-OAEP-256\",\"value\":\"AAAA\"}");
     assertEquals(403, a.status());
     assertEquals("KeyOperationForbidden", a.innerCode());
@@ -346,7 +347,7 @@ class LoopbackKeyVaultTest {
   void expiredKey_refusesWrapButUnwraps() throws Exception {
     KeyReference v = vault.createRsaKey("expired", 2048);
     byte[] wrapped = oaep256(Cipher.ENCRYPT_MODE, vault.publicKey(v), new byte[32]);
-    vault.setExpiresOn(v, CLOCK.instant().minusSeconds(1));
+    vault.keyManager().setExpiry(v, CLOCK.instant().minusSeconds(1));
     Answer wrap = call("POST", "/keys/expired//wrapkey" + API, token, "{\"alg\":\"RSA-OAEP-256\",\"value\":\"AAAA\"}");
     assertEquals(403, wrap.status());
     assertEquals("KeyExpired", wrap.innerCode());
@@ -358,7 +359,7 @@ class LoopbackKeyVaultTest {
   void updateKey_patchesAttributes() throws IOException {
     // HttpURLConnection cannot send PATCH; the admin API and the SDK tests cover updates.
     KeyReference v = vault.createRsaKey("updated", 2048);
-    vault.setNotBefore(v, Instant.parse("2030-01-01T00:00:00Z"));
+    vault.keyManager().setNotBefore(v, Instant.parse("2030-01-01T00:00:00Z"));
     Answer a = call("GET", "/keys/updated/" + API, token, null);
     assertEquals(1893456000L, ((Number) a.object("attributes").get("nbf")).longValue());
   }
@@ -385,14 +386,19 @@ class LoopbackKeyVaultTest {
   }
 
   @Test
-  void purge_withPurgeProtection_answers400AndKeyStaysRecoverable() throws IOException {
+  void purge_withPurgeProtection_answers403ForbiddenAndKeyStaysRecoverable() throws IOException {
     vault.setPurgeProtection(true);
     try {
       vault.createRsaKey("protected", 2048);
       assertEquals("Recoverable", call("GET", "/keys/protected/" + API, token, null).object("attributes").get("recoveryLevel"));
       call("DELETE", "/keys/protected" + API, token, null);
       Answer purge = call("DELETE", "/deletedkeys/protected" + API, token, null);
-      assertEquals(400, purge.status());
+      assertEquals(403, purge.status());
+      assertEquals("Forbidden", purge.errorCode());
+      assertTrue(
+          ((String) purge.object("error").get("message"))
+              .startsWith("Operation \"purge\" is not allowed because purge protection is enabled"),
+          purge.body().toString());
       assertTrue(vault.isDeleted("protected"));
       assertThrows(IllegalStateException.class, () -> vault.purgeDeletedKey("protected"));
       vault.recoverDeletedKey("protected");
@@ -442,7 +448,7 @@ class LoopbackKeyVaultTest {
       Map<String, Object> body = parse(c.getInputStream().readAllBytes());
       assertNull(body.get("recoveryId"));
       assertFalse(v.isDeleted("gone"));
-      assertThrows(IllegalArgumentException.class, () -> v.latestVersion("gone"));
+      assertThrows(KeyNotFoundException.class, () -> v.latestVersion("gone"));
     } finally {
       s.close();
     }
@@ -453,7 +459,7 @@ class LoopbackKeyVaultTest {
   @Test
   void throttleNext_answers429WithRetryAfterThenRecovers() throws IOException {
     vault.createRsaKey("throttled", 2048);
-    vault.throttleNext(1, Duration.ofSeconds(3));
+    vault.faults().throttleNext(1, Duration.ofSeconds(3));
     Answer a = call("GET", "/keys/throttled/" + API, token, null);
     assertEquals(429, a.status());
     assertEquals("Throttled", a.errorCode());
@@ -464,7 +470,7 @@ class LoopbackKeyVaultTest {
   @Test
   void failNext_answersServerErrorsThenRecovers() throws IOException {
     vault.createRsaKey("failing", 2048);
-    vault.failNext(2, 503);
+    vault.faults().failNext(2, 503);
     assertEquals(503, call("GET", "/keys/failing/" + API, token, null).status());
     assertEquals(503, call("GET", "/keys/failing/" + API, token, null).status());
     assertEquals(200, call("GET", "/keys/failing/" + API, token, null).status());
@@ -478,7 +484,7 @@ class LoopbackKeyVaultTest {
       VaultIdentity id = s.createApplication("client");
       v.grant(id, KeyPermission.all());
       v.createRsaKey("k", 2048);
-      v.setRequestLimit(3, Duration.ofSeconds(30));
+      v.faults().setRequestLimit(3, Duration.ofSeconds(30));
       String t = s.issueToken(id);
       int ok = 0;
       int throttled = 0;

@@ -121,6 +121,9 @@ public final class BlobFleetStateStore implements FleetStateStore {
       if (e.getStatusCode() == 404 && BlobErrorCode.BLOB_NOT_FOUND.equals(e.getErrorCode())) {
         return Optional.empty();
       }
+      if (e.getStatusCode() == 416) {
+        throw malformed(name, keyId, "empty");  // a range of an empty blob
+      }
       throw unavailable("read", keyId, e);
     } catch (RuntimeException e) {
       throw unavailable("read", keyId, e);
@@ -134,9 +137,13 @@ public final class BlobFleetStateStore implements FleetStateStore {
       FleetKeyState state = FleetStateJson.decode(response.getValue().toBytes(), keyId);
       return Optional.of(new FleetRecord(state, etag));
     } catch (FleetStateJson.MalformedStateException e) {
-      throw new FleetStateUnavailableException(where + ": blob " + name + " is not a state of key "
-          + keyId + " (" + e.getMessage() + "); delete it to reset the key's fleet state", null);
+      throw malformed(name, keyId, e.getMessage());
     }
+  }
+
+  private FleetStateUnavailableException malformed(String name, String keyId, String why) {
+    return new FleetStateUnavailableException(where + ": blob " + name + " is not a state of key "
+        + keyId + " (" + why + "); delete it to reset the key's fleet state", null);
   }
 
   @Override

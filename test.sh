@@ -13,6 +13,11 @@ command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
 # OpenSC's pkcs11-tool: the PKCS#11 tests make keys the way an HSM admin does (binary CKA_IDs).
 command -v pkcs11-tool >/dev/null 2>&1 || need+=(opensc)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
+# --- cmk-state-azure-blob (and the DICOM example's replica test): Azurite runs on Node.js with
+# npm; the tests install the pinned Azurite themselves and fail without Node.js when CI=true.
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+# --- end cmk-state-azure-blob
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)

@@ -1,4 +1,4 @@
-package dev.cmk.state.azureblob;
+package dev.cmk.state.azureblob.azurite;
 
 import com.azure.core.http.HttpClient;
 import com.azure.core.util.HttpClientOptions;
@@ -234,7 +234,7 @@ public final class Azurite implements AutoCloseable {
   }
 
   /** Installs the pinned Azurite once per lock file; returns the directory. */
-  static synchronized Path install() {
+  public static synchronized Path install() {
     node();
     byte[] packageJson = resource("package.json");
     byte[] lock = resource("package-lock.json");

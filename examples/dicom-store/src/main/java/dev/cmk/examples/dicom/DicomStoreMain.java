@@ -220,8 +220,9 @@ public final class DicomStoreMain {
               + (options.decryptOnlyKeys().isEmpty()
                   ? ""
                   : ", decrypt-only " + crypto.keyring().decryptOnlyKeys())
-              + ", key state shared via " + options.keyState().spec().split(":", 2)[0]
-              + " as " + options.keyState().replica()
+              + (options.keyState().spec().equals("memory")
+                  ? ", key state in this process only"
+                  : ", key state shared via azure-blob as " + options.keyState().replica())
               + (clock == null ? "" : ", demo clock: POST /$demo-clock?advance=PT31M")
               + ")");
       return new Running(server, crypto, probe, List.copyOf(providers.values()));

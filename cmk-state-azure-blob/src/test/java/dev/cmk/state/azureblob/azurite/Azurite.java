@@ -204,7 +204,18 @@ public final class Azurite implements AutoCloseable {
 
   /** {@return the node executable, after checking it runs and is 20 or newer} */
   private static String node() {
-    String node = "node";
+    return node("node");
+  }
+
+  /**
+   * Checks that {@code node} runs and is Node.js 20 or newer.
+   *
+   * @param node the executable to check
+   * @return {@code node}
+   * @throws IllegalStateException if not, and the environment has {@code CI=true}
+   * @throws org.opentest4j.TestAbortedException if not, outside CI (the test is skipped)
+   */
+  public static String node(String node) {
     String version;
     try {
       Process p = new ProcessBuilder(node, "--version").redirectErrorStream(true).start();

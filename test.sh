@@ -13,11 +13,11 @@ command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
 # OpenSC's pkcs11-tool: the PKCS#11 tests make keys the way an HSM admin does (binary CKA_IDs).
 command -v pkcs11-tool >/dev/null 2>&1 || need+=(opensc)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
-# >>> cmk-azure-keyvault JsSdkInteropIT: node (20+) and npm run Azure's JavaScript SDK
-# (@azure/keyvault-keys) against the loopback Key Vault; the test fails in CI without them.
+# Node.js 20+ and npm: Azure's JavaScript SDK against the loopback Key Vault (JsSdkInteropIT) and
+# Azurite (cmk-state-azure-blob, the DICOM replica test). The machine image ships Node 20; Debian's
+# own nodejs (18 on bookworm) is only a fallback. The tests fail without Node when CI=true.
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
-# <<< cmk-azure-keyvault JsSdkInteropIT
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)

@@ -7,6 +7,8 @@
 module dev.cmk.examples.dicom {
   requires transitive dev.cmk.core;
   requires dev.cmk.keystore;
+  requires dev.cmk.state.azureblob;
+  requires com.azure.storage.common;
   requires org.eclipse.jetty.server;
   requires org.slf4j;
 

@@ -9,6 +9,7 @@ import dev.cmk.api.KeyReference;
 import dev.cmk.api.UnsupportedFormatException;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.KeyAccessStatus;
+import dev.cmk.core.fleet.FleetView;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -42,8 +43,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET} of the same path, with an optional single {@code Range}: 200, 206 or 416;
  *       {@code HEAD}: the headers of a GET without {@code Range} (200), as RFC 9110 requires.
  *   <li>{@code DELETE} of the same path: 204 or 404.
- *   <li>{@code GET /$cmk-status}, {@code POST /$cmk-refresh}: the customer-managed key's state, and
- *       the explicit refresh needed after the 30-minute grace window.
+ *   <li>{@code GET /$cmk-status}, {@code POST /$cmk-refresh}: the customer-managed key's state
+ *       (with the replicas' shared view, {@code fleet}), and the explicit refresh needed after the
+ *       30-minute grace window.
+ *   <li>{@code POST /$demo-clock?advance=PT31M}: only with a {@link DemoClock}, moves it forward
+ *       and runs the guard's due probes.
  * </ul>
  *
  * <p>While the customer-managed key is not accessible every request that needs it answers 500
@@ -66,6 +70,7 @@ final class DicomStoreHandler extends Handler.Abstract {
   static final String DICOM = "application/dicom";
   static final String STATUS_PATH = "/$cmk-status";
   static final String REFRESH_PATH = "/$cmk-refresh";
+  static final String DEMO_CLOCK_PATH = "/$demo-clock";
   static final int DISCARD_LIMIT = 2 << 20;
   private static final String JSON = "application/json; charset=utf-8";
   private static final int COPY_BUFFER = 64 * 1024;
@@ -73,11 +78,14 @@ final class DicomStoreHandler extends Handler.Abstract {
   private final InstanceStore store;
   private final EnvelopeCrypto crypto;
   private final long maxInstanceSize;
+  private final DemoClock demoClock; // null unless demonstrating
 
-  DicomStoreHandler(InstanceStore store, EnvelopeCrypto crypto, long maxInstanceSize) {
+  DicomStoreHandler(InstanceStore store, EnvelopeCrypto crypto, long maxInstanceSize,
+      DemoClock demoClock) {
     this.store = store;
     this.crypto = crypto;
     this.maxInstanceSize = maxInstanceSize;
+    this.demoClock = demoClock;
   }
 
   @Override
@@ -132,6 +140,14 @@ final class DicomStoreHandler extends Handler.Abstract {
         send(x, 200, statusFields(crypto.keyAccess().status(), crypto));
       } else {
         methodNotAllowed(x, "GET, HEAD");
+      }
+      return;
+    }
+    if (DEMO_CLOCK_PATH.equals(decoded) && demoClock != null) {
+      if (method.equals("POST")) {
+        advanceDemoClock(x);
+      } else {
+        methodNotAllowed(x, "POST");
       }
       return;
     }
@@ -339,6 +355,22 @@ final class DicomStoreHandler extends Handler.Abstract {
     send(x, 200, statusFields(status, crypto));
   }
 
+  private void advanceDemoClock(Exchange x) {
+    String advance = Request.extractQueryParameters(x.request).getValue("advance");
+    try {
+      demoClock.advance(Duration.parse(advance == null ? "" : advance));
+    } catch (RuntimeException e) {
+      sendError(x, 400, "invalid-advance", "advance must be an ISO-8601 duration of more than"
+          + " 0 and at most 1 day, e.g. PT31M");
+      return;
+    }
+    crypto.keyAccess().probeIfDue();
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("now", demoClock.instant().toString());
+    fields.put("aheadBy", demoClock.offset().toString());
+    send(x, 200, fields);
+  }
+
   private static Map<String, Object> statusFields(KeyAccessStatus s, EnvelopeCrypto crypto) {
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("state", s.state().name());
@@ -352,6 +384,20 @@ final class DicomStoreHandler extends Handler.Abstract {
     fields.put("lastConfirmed", s.lastConfirmed() == null ? null : s.lastConfirmed().toString());
     fields.put("decryptOnlyKeys", sorted(crypto.keyring().decryptOnlyKeys()));
     fields.put("retiredKeys", sorted(crypto.keyring().retiredKeys()));
+    fields.put("fleet", crypto.keyAccess().fleetView().map(DicomStoreHandler::fleetFields)
+        .orElse(null));
+    return fields;
+  }
+
+  /** The shared key-access state as this replica knows it (see {@code FleetView}). */
+  private static Map<String, Object> fleetFields(FleetView v) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("keyId", v.keyId());
+    fields.put("generation", v.generation());
+    fields.put("known", v.known());
+    fields.put("unrecordedChange", v.unrecordedChange());
+    fields.put("storeReads", v.reads());
+    fields.put("storeWrites", v.writes());
     return fields;
   }
 

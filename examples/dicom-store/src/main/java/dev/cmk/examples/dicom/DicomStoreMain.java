@@ -32,7 +32,13 @@ import java.util.function.BiFunction;
  * dicom-store --data-dir DIR --key REFERENCE [--provider ID] [--provider-setting [ID:]NAME=VALUE]...
  *             [--decrypt-only-key REFERENCE]... [--host ADDRESS] [--port N]
  *             [--max-instance-size BYTES] [--create-key-if-missing]
+ *             [--key-state memory|azure-blob:URL] [--key-state-setting NAME=VALUE]...
+ *             [--replica-name NAME] [--demo-clock]
  * </pre>
+ *
+ * <p>Several replicas: {@code --key-state azure-blob:<container URL>} shares the key's
+ * loss-of-access state through a blob container (see {@link KeyStateStores}), so a replica that
+ * restarts keeps "refresh required" and one {@code POST /$cmk-refresh} is followed by all.
  *
  * <p>Moving the key (another key, vault or HSM): restart with {@code --key} naming the new key and
  * the previous one as {@code --decrypt-only-key}; instances stored under it stay readable, new
@@ -66,6 +72,16 @@ public final class DicomStoreMain {
           "  --max-instance-size BYTES   largest accepted instance (default 32 GiB)",
           "  --create-key-if-missing     development only, keystore provider only: create a",
           "                              3072-bit RSA key in the local keystore if it is missing",
+          "  --key-state SPEC            where replicas share the key's loss-of-access state:",
+          "                              memory (default: this process only) or",
+          "                              azure-blob:https://{account}.blob.core.windows.net/{c}",
+          "  --key-state-setting N=V     azure-blob: connection-string-env=VAR, connection-",
+          "                              string-file=PATH, sas-token-env=VAR or sas-token-file=",
+          "                              PATH (exactly one; never the secret itself); prefix=P",
+          "  --replica-name NAME         this replica's name in the shared state (default:",
+          "                              host name and process id)",
+          "  --demo-clock                demonstrations and tests only: a clock that",
+          "                              POST /$demo-clock?advance=PT31M moves forward",
           "  --help                      this text");
 
   private DicomStoreMain() {}
@@ -156,6 +172,12 @@ public final class DicomStoreMain {
       if (!options.decryptOnlyKeys().isEmpty()) {
         builder.decryptOnlyKeys(options.decryptOnlyKeys());
       }
+      builder.fleetState(KeyStateStores.create(options.keyState(), System::getenv),
+          options.keyState().replica());
+      DemoClock clock = options.demoClock() ? DemoClock.systemUtc() : null;
+      if (clock != null) {
+        builder.clock(clock);
+      }
       probe =
           Executors.newSingleThreadScheduledExecutor(
               r -> {
@@ -169,8 +191,12 @@ public final class DicomStoreMain {
               .keyPolicy(KeyPolicy.dicomService())
               .backgroundProbe(probe)
               .build();
+      DicomStoreServer.Builder serverBuilder = DicomStoreServer.builder();
+      if (clock != null) {
+        serverBuilder.demoClock(clock);
+      }
       DicomStoreServer server =
-          DicomStoreServer.builder()
+          serverBuilder
               .crypto(crypto)
               .dataDirectory(options.dataDirectory())
               .host(options.host())
@@ -194,6 +220,10 @@ public final class DicomStoreMain {
               + (options.decryptOnlyKeys().isEmpty()
                   ? ""
                   : ", decrypt-only " + crypto.keyring().decryptOnlyKeys())
+              + (options.keyState().spec().equals("memory")
+                  ? ", key state in this process only"
+                  : ", key state shared via azure-blob as " + options.keyState().replica())
+              + (clock == null ? "" : ", demo clock: POST /$demo-clock?advance=PT31M")
               + ")");
       return new Running(server, crypto, probe, List.copyOf(providers.values()));
     } catch (IOException | RuntimeException e) {
@@ -260,6 +290,8 @@ public final class DicomStoreMain {
    * @param port {@code --port}
    * @param maxInstanceSize {@code --max-instance-size}
    * @param createKeyIfMissing {@code --create-key-if-missing}
+   * @param keyState {@code --key-state}, {@code --key-state-setting}s, {@code --replica-name}
+   * @param demoClock {@code --demo-clock}
    * @param help {@code --help}
    */
   record Options(
@@ -272,6 +304,8 @@ public final class DicomStoreMain {
       int port,
       long maxInstanceSize,
       boolean createKeyIfMissing,
+      KeyStateStores.Options keyState,
+      boolean demoClock,
       boolean help) {
 
     /** Copies the settings and keys. */
@@ -298,15 +332,40 @@ public final class DicomStoreMain {
       Integer port = null;
       Long maxInstanceSize = null;
       boolean createKey = false;
+      String keyState = null;
+      Map<String, String> keyStateSettings = new LinkedHashMap<>();
+      String replicaName = null;
+      boolean demoClock = false;
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
         switch (arg) {
           case "--help":
           case "-h":
             return new Options(null, null, Optional.empty(), Map.of(), List.of(), "127.0.0.1", 8080,
-                DicomStoreServer.DEFAULT_MAX_INSTANCE_SIZE, false, true);
+                DicomStoreServer.DEFAULT_MAX_INSTANCE_SIZE, false, KeyStateStores.Options.DEFAULT,
+                false, true);
           case "--create-key-if-missing":
             createKey = true;
+            break;
+          case "--demo-clock":
+            demoClock = true;
+            break;
+          case "--key-state":
+            once(keyState, arg);
+            keyState = value(args, ++i, arg);
+            break;
+          case "--key-state-setting":
+            String kv = value(args, ++i, arg);
+            int at = kv.indexOf('=');
+            if (at <= 0 || keyStateSettings.putIfAbsent(kv.substring(0, at), kv.substring(at + 1))
+                != null) {
+              throw new IllegalArgumentException(
+                  "--key-state-setting needs NAME=VALUE, each NAME once");
+            }
+            break;
+          case "--replica-name":
+            once(replicaName, arg);
+            replicaName = value(args, ++i, arg);
             break;
           case "--data-dir":
             once(dataDirectory, arg);
@@ -377,6 +436,9 @@ public final class DicomStoreMain {
           port != null ? port : 8080,
           maxInstanceSize != null ? maxInstanceSize : DicomStoreServer.DEFAULT_MAX_INSTANCE_SIZE,
           createKey,
+          new KeyStateStores.Options(keyState != null ? keyState : "memory", keyStateSettings,
+              Optional.ofNullable(replicaName)),
+          demoClock,
           false);
     }
 

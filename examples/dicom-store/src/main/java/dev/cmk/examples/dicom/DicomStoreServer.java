@@ -55,6 +55,7 @@ public final class DicomStoreServer implements AutoCloseable {
   private final int maxThreads;
   private final long maxInstanceSize;
   private final Duration stopTimeout;
+  private final DemoClock demoClock; // null unless demonstrating
   private Server jetty; // guarded by this
   private ServerConnector connector; // guarded by this
 
@@ -66,6 +67,7 @@ public final class DicomStoreServer implements AutoCloseable {
     this.maxThreads = b.maxThreads != null ? b.maxThreads : DEFAULT_MAX_THREADS;
     this.maxInstanceSize = b.maxInstanceSize != null ? b.maxInstanceSize : DEFAULT_MAX_INSTANCE_SIZE;
     this.stopTimeout = b.stopTimeout != null ? b.stopTimeout : DEFAULT_STOP_TIMEOUT;
+    this.demoClock = b.demoClock;
   }
 
   /** A new builder. */
@@ -95,7 +97,7 @@ public final class DicomStoreServer implements AutoCloseable {
     c.setHost(host);
     c.setPort(port);
     server.addConnector(c);
-    server.setHandler(new DicomStoreHandler(store, crypto, maxInstanceSize));
+    server.setHandler(new DicomStoreHandler(store, crypto, maxInstanceSize, demoClock));
     server.setStopTimeout(stopTimeout.toMillis());
     try {
       server.start();
@@ -197,6 +199,7 @@ public final class DicomStoreServer implements AutoCloseable {
     private Integer maxThreads;
     private Long maxInstanceSize;
     private Duration stopTimeout;
+    private DemoClock demoClock;
 
     private Builder() {}
 
@@ -319,6 +322,22 @@ public final class DicomStoreServer implements AutoCloseable {
         throw new IllegalArgumentException("stopTimeout must not be negative");
       }
       this.stopTimeout = stopTimeout;
+      return this;
+    }
+
+    /**
+     * Demonstrations and tests only: serves {@code POST /$demo-clock?advance=PT31M}, which moves
+     * {@code clock} forward. The crypto must run on the same clock ({@code
+     * EnvelopeCryptoBuilder.clock}) for the jump to reach the key-access guard.
+     *
+     * @param clock the demo clock
+     * @return this builder
+     * @throws NullPointerException if {@code clock} is null
+     * @throws IllegalStateException if already set
+     */
+    public Builder demoClock(DemoClock clock) {
+      once(this.demoClock, "demoClock");
+      this.demoClock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 

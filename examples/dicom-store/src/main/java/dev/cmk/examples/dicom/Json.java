@@ -11,7 +11,8 @@ final class Json {
    * Renders {@code fields} in iteration order.
    *
    * @param fields names to values ({@link String}, {@link Number}, {@link Boolean}, a {@link
-   *     Collection} (an array of its elements' {@code toString()}s) or null; other values are
+   *     Collection} (an array of its elements' {@code toString()}s), a {@link Map} with string
+   *     keys (a nested object) or null; other values are
    *     written with {@code toString()} as strings)
    * @return the JSON text
    */
@@ -30,6 +31,10 @@ final class Json {
         sb.append("null");
       } else if (v instanceof Number || v instanceof Boolean) {
         sb.append(v);
+      } else if (v instanceof Map) {
+        @SuppressWarnings("unchecked")
+        Map<String, ?> nested = (Map<String, ?>) v;
+        sb.append(object(nested));
       } else if (v instanceof Collection) {
         sb.append('[');
         boolean firstElement = true;

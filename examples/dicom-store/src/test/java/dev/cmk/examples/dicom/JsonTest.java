@@ -35,4 +35,17 @@ class JsonTest {
   void object_empty() {
     assertEquals("{}", Json.object(Map.of()));
   }
+
+  @Test
+  void object_nestedMap_anObject() {
+    Map<String, Object> fleet = new LinkedHashMap<>();
+    fleet.put("keyId", "local:k");
+    fleet.put("generation", 3L);
+    fleet.put("known", true);
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("state", "AVAILABLE");
+    fields.put("fleet", fleet);
+    assertEquals("{\"state\":\"AVAILABLE\",\"fleet\":{\"keyId\":\"local:k\",\"generation\":3,"
+        + "\"known\":true}}", Json.object(fields));
+  }
 }

@@ -14,7 +14,10 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** Pins the module: one exported package whose only public types are the server and the main. */
+/**
+ * Pins the module: one exported package whose only public types are the server, the main and the
+ * demo clock (a parameter of the server's builder).
+ */
 class ModuleDescriptorTest {
 
   private static Path classes() throws Exception {
@@ -34,7 +37,7 @@ class ModuleDescriptorTest {
   }
 
   @Test
-  void exportedPackage_publicTypesAreServerAndMainOnly() throws Exception {
+  void exportedPackage_publicTypesAreServerMainAndDemoClockOnly() throws Exception {
     Set<String> publicTypes;
     try (Stream<Path> files = Files.list(classes().resolve("dev/cmk/examples/dicom"))) {
       publicTypes = files
@@ -51,6 +54,6 @@ class ModuleDescriptorTest {
           .collect(Collectors.toSet());
     }
     assertEquals(Set.of("dev.cmk.examples.dicom.DicomStoreServer",
-        "dev.cmk.examples.dicom.DicomStoreMain"), publicTypes);
+        "dev.cmk.examples.dicom.DicomStoreMain", "dev.cmk.examples.dicom.DemoClock"), publicTypes);
   }
 }

@@ -1,0 +1,303 @@
+package dev.cmk.state.azureblob;
+
+import com.azure.core.util.BinaryData;
+import com.azure.core.util.Context;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.models.BlobDownloadContentResponse;
+import com.azure.storage.blob.models.BlobErrorCode;
+import com.azure.storage.blob.models.BlobHttpHeaders;
+import com.azure.storage.blob.models.BlobRange;
+import com.azure.storage.blob.models.BlobRequestConditions;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.BlockBlobItem;
+import com.azure.storage.blob.models.DownloadRetryOptions;
+import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
+import dev.cmk.core.fleet.FleetKeyState;
+import dev.cmk.core.fleet.FleetRecord;
+import dev.cmk.core.fleet.FleetStateStore;
+import dev.cmk.core.fleet.FleetStateUnavailableException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A {@link FleetStateStore} in an Azure Storage blob container: one small JSON blob per key,
+ * changed only by ETag-conditional writes, for services that have a storage account but no
+ * database.
+ *
+ * <p>The blob of a key is named {@code <prefix><SHA-256 of the key id, lowercase hex>.json}, so
+ * any key id maps to a valid blob name and distinct key ids to distinct names; the blob keeps the
+ * key id itself, and a blob holding another key id is refused. The revision of a record is the
+ * blob's ETag.
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li><b>Conditional writes.</b> {@link #replace} uploads with {@code If-Match: <revision>}, or
+ *       {@code If-None-Match: *} when there is no record yet, in one Put Blob request; Azure Storage
+ *       evaluates the condition and the write atomically, so of two replicas replacing the same
+ *       revision exactly one succeeds. A refused condition (412, or 409 {@code BlobAlreadyExists},
+ *       or 404 {@code BlobNotFound} because the blob was deleted since it was read) is "another
+ *       replica wrote first": the result is empty.
+ *   <li><b>Strong reads.</b> Blob Storage is strongly consistent: a read after a successful write,
+ *       by any client, returns that write or a later one.
+ *   <li><b>Nothing is guessed.</b> Everything else — a missing container (which is not "no state":
+ *       a deleted or misnamed container must not turn "refresh required" into "available"), an
+ *       authentication or authorization failure, throttling, a timeout, an unreachable endpoint,
+ *       a blob that is not a state of this key (malformed, another format, another key id, larger
+ *       than 16 KiB) — throws {@link FleetStateUnavailableException}. Its message names the
+ *       operation, the account and container names, the HTTP status and the storage error code,
+ *       never the connection string, account key or SAS token. The SDK's exception is its cause.
+ *   <li><b>Bounded calls.</b> Each call waits at most the configured timeout (default 10 s), on
+ *       top of which the container client's own retry options apply; configure them short
+ *       ({@code RequestRetryOptions}), because the guard retries at its next probe anyway.
+ * </ul>
+ *
+ * <p>Deleting a key's blob (or the whole container and creating it again) is an explicit reset of
+ * the fleet's state of that key — the equivalent of a refresh — and is left to operators.
+ *
+ * <h2>Thread safety</h2>
+ * Immutable and safe for concurrent use (the SDK's {@code BlobContainerClient} is).
+ */
+public final class BlobFleetStateStore implements FleetStateStore {
+  /** The default blob name prefix. */
+  public static final String DEFAULT_PREFIX = "cmk-fleet-state/";
+
+  /** The default timeout of one store call. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+  private static final Pattern PREFIX = Pattern.compile("|[A-Za-z0-9][A-Za-z0-9._/-]{0,199}");
+  private static final HexFormat HEX = HexFormat.of();
+
+  private final BlobContainerClient container;
+  private final String prefix;
+  private final Duration timeout;
+  private final String where;
+
+  private BlobFleetStateStore(Builder b) {
+    this.container = b.container;
+    this.prefix = b.prefix == null ? DEFAULT_PREFIX : b.prefix;
+    this.timeout = b.timeout == null ? DEFAULT_TIMEOUT : b.timeout;
+    this.where = "Azure Blob container " + container.getAccountName() + "/"
+        + container.getBlobContainerName();
+  }
+
+  /** {@return a new builder} */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The name of the blob that holds a key's state.
+   *
+   * @param keyId the key id
+   * @return {@code <prefix><sha-256 hex of the key id's UTF-8>.json}
+   * @throws IllegalArgumentException if the key id is outside the store contract's limits
+   */
+  public String blobName(String keyId) {
+    FleetStateStore.checkKeyId(keyId);
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256")
+          .digest(keyId.getBytes(StandardCharsets.UTF_8));
+      return prefix + HEX.formatHex(digest) + ".json";
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  @Override
+  public Optional<FleetRecord> read(String keyId) {
+    String name = blobName(keyId);
+    BlobDownloadContentResponse response;
+    try {
+      response = container.getBlobClient(name).downloadContentWithResponse(
+          new DownloadRetryOptions().setMaxRetryRequests(0), null,
+          new BlobRange(0, (long) FleetStateJson.MAX_BYTES), false, timeout, Context.NONE);
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 404 && BlobErrorCode.BLOB_NOT_FOUND.equals(e.getErrorCode())) {
+        return Optional.empty();
+      }
+      if (e.getStatusCode() == 416) {
+        throw malformed(name, keyId, "empty");  // a range of an empty blob
+      }
+      throw unavailable("read", keyId, e);
+    } catch (RuntimeException e) {
+      throw unavailable("read", keyId, e);
+    }
+    String etag = response.getDeserializedHeaders().getETag();
+    if (etag == null || etag.isEmpty()) {
+      throw new FleetStateUnavailableException(
+          where + " answered the read of key " + keyId + " without an ETag", null);
+    }
+    try {
+      FleetKeyState state = FleetStateJson.decode(response.getValue().toBytes(), keyId);
+      return Optional.of(new FleetRecord(state, etag));
+    } catch (FleetStateJson.MalformedStateException e) {
+      throw malformed(name, keyId, e.getMessage());
+    }
+  }
+
+  private FleetStateUnavailableException malformed(String name, String keyId, String why) {
+    return new FleetStateUnavailableException(where + ": blob " + name + " is not a state of key "
+        + keyId + " (" + why + "); delete it to reset the key's fleet state", null);
+  }
+
+  @Override
+  public Optional<FleetRecord> replace(String keyId, String expectedRevision,
+      FleetKeyState next) {
+    Objects.requireNonNull(next, "next");
+    String name = blobName(keyId);
+    if (expectedRevision != null && expectedRevision.isEmpty()) {
+      throw new IllegalArgumentException("expectedRevision must not be empty");
+    }
+    BlobRequestConditions conditions = expectedRevision == null
+        ? new BlobRequestConditions().setIfNoneMatch("*")
+        : new BlobRequestConditions().setIfMatch(expectedRevision);
+    BlockBlobSimpleUploadOptions upload =
+        new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(FleetStateJson.encode(keyId, next)))
+            .setHeaders(new BlobHttpHeaders().setContentType("application/json"))
+            .setRequestConditions(conditions);
+    BlockBlobItem written;
+    try {
+      written = container.getBlobClient(name).getBlockBlobClient()
+          .uploadWithResponse(upload, timeout, Context.NONE).getValue();
+    } catch (BlobStorageException e) {
+      if (lostTheRace(e, expectedRevision == null)) {
+        return Optional.empty();
+      }
+      throw unavailable("write", keyId, e);
+    } catch (RuntimeException e) {
+      throw unavailable("write", keyId, e);
+    }
+    if (written == null || written.getETag() == null || written.getETag().isEmpty()) {
+      throw new FleetStateUnavailableException(
+          where + " answered the write of key " + keyId + " without an ETag", null);
+    }
+    return Optional.of(new FleetRecord(next, written.getETag()));
+  }
+
+  /** A refused condition: another writer changed (or deleted) the blob since it was read. */
+  private static boolean lostTheRace(BlobStorageException e, boolean creating) {
+    BlobErrorCode code = e.getErrorCode();
+    return switch (e.getStatusCode()) {
+      case 412 -> true;
+      case 409 -> creating && BlobErrorCode.BLOB_ALREADY_EXISTS.equals(code);
+      case 404 -> !creating && BlobErrorCode.BLOB_NOT_FOUND.equals(code);
+      default -> false;
+    };
+  }
+
+  private FleetStateUnavailableException unavailable(String operation, String keyId,
+      RuntimeException e) {
+    String why;
+    if (e instanceof BlobStorageException s) {
+      why = "HTTP " + s.getStatusCode()
+          + (s.getErrorCode() == null ? "" : " " + s.getErrorCode());
+    } else {
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      why = root == e ? e.getClass().getSimpleName()
+          : e.getClass().getSimpleName() + " (" + root.getClass().getSimpleName() + ")";
+    }
+    return new FleetStateUnavailableException(
+        where + ": could not " + operation + " the state of key " + keyId + ": " + why, e);
+  }
+
+  @Override
+  public String toString() {
+    return "BlobFleetStateStore[" + where + ", prefix " + prefix + "]";
+  }
+
+  /**
+   * Builds a {@link BlobFleetStateStore}; every setting may be set once.
+   *
+   * <p>Not thread-safe; the store it builds is.
+   */
+  public static final class Builder {
+    private BlobContainerClient container;
+    private String prefix;
+    private Duration timeout;
+
+    private Builder() {}
+
+    /**
+     * The container that holds the state blobs (required). It must exist: the store never
+     * creates it, and reports a missing container as unavailable. The client's credential needs
+     * to read and write blobs (RBAC: Storage Blob Data Contributor on the container).
+     *
+     * @param client the container client, with its credential, HTTP client and retry options
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder containerClient(BlobContainerClient client) {
+      Objects.requireNonNull(client, "client");
+      if (container != null) {
+        throw new IllegalStateException("containerClient is already set");
+      }
+      container = client;
+      return this;
+    }
+
+    /**
+     * The blob name prefix (default {@value BlobFleetStateStore#DEFAULT_PREFIX}). Services that
+     * share a container need one prefix each: replicas with the same prefix are one fleet.
+     *
+     * @param blobPrefix empty, or up to 200 characters of {@code A-Z a-z 0-9 . _ / -} starting
+     *     with a letter or digit
+     * @return this builder
+     * @throws IllegalArgumentException if the prefix is not of that form
+     * @throws IllegalStateException if already set
+     */
+    public Builder blobPrefix(String blobPrefix) {
+      Objects.requireNonNull(blobPrefix, "blobPrefix");
+      if (!PREFIX.matcher(blobPrefix).matches() || blobPrefix.contains("//")) {
+        throw new IllegalArgumentException("blobPrefix must be empty or up to 200 characters of"
+            + " A-Z a-z 0-9 . _ / - starting with a letter or digit, without '//'");
+      }
+      if (prefix != null) {
+        throw new IllegalStateException("blobPrefix is already set");
+      }
+      prefix = blobPrefix;
+      return this;
+    }
+
+    /**
+     * The longest one store call may take (default 10 s).
+     *
+     * @param callTimeout positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder timeout(Duration callTimeout) {
+      Objects.requireNonNull(callTimeout, "callTimeout");
+      if (callTimeout.isNegative() || callTimeout.isZero()) {
+        throw new IllegalArgumentException("callTimeout must be positive");
+      }
+      if (timeout != null) {
+        throw new IllegalStateException("timeout is already set");
+      }
+      timeout = callTimeout;
+      return this;
+    }
+
+    /**
+     * Builds the store; makes no network call.
+     *
+     * @return the store
+     * @throws IllegalStateException if no container client was set
+     */
+    public BlobFleetStateStore build() {
+      if (container == null) {
+        throw new IllegalStateException("containerClient is required");
+      }
+      return new BlobFleetStateStore(this);
+    }
+  }
+}

@@ -117,9 +117,33 @@ final class FleetTable {
           + " must hold " + FleetStateStore.MAX_KEY_ID_LENGTH + " characters and recorded_by "
           + FleetKeyState.MAX_RECORDED_BY);
     }
+    checkDurable(c);
     if (!keyIdIsPrimaryKey(c)) {
       throw new IllegalStateException("fleet-state table " + name + " has the wrong shape: key_id"
           + " must be its primary key");
+    }
+  }
+
+  /**
+   * H2 writes committed transactions to its file only every {@code WRITE_DELAY} ms (default 500):
+   * a write reported done could be lost in a crash, turning "refresh required" back into
+   * "available" on restart. Refused unless the delay is 0 (the store writes only when a key's
+   * state changes, so H2's per-commit file growth does not matter here).
+   */
+  private static void checkDurable(Connection c) throws SQLException {
+    if (!"H2".equals(c.getMetaData().getDatabaseProductName())) {
+      return;
+    }
+    try (Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS"
+            + " WHERE SETTING_NAME = 'WRITE_DELAY'")) {
+      String delay = rs.next() ? rs.getString(1) : "0";
+      commitIfNeeded(c);
+      if (!"0".equals(delay.trim())) {
+        throw new IllegalStateException("H2 database with WRITE_DELAY " + delay + " ms: a write"
+            + " could be lost in a crash after the store reported it done; add ;WRITE_DELAY=0 to"
+            + " the database URL (the store writes only when a key's state changes)");
+      }
     }
   }
 

@@ -10,6 +10,7 @@ import dev.cmk.core.fleet.FleetKeyState;
 import dev.cmk.core.fleet.FleetRecord;
 import dev.cmk.core.fleet.FleetStateUnavailableException;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -18,6 +19,7 @@ import java.util.Optional;
 import javax.sql.DataSource;
 import org.h2.tools.Server;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The store's own behaviour on embedded H2: names, schema, precision, failures. */
 class JdbcFleetStateStoreTest {
@@ -101,6 +103,18 @@ class JdbcFleetStateStoreTest {
           e.getMessage());
       assertTrue(e.getMessage().contains(t[1]), e.getMessage());
     }
+  }
+
+  @Test
+  void build_h2FileWithDelayedWrite_isRefusedAndWriteDelayZeroAccepted(@TempDir Path dir) {
+    String url = "jdbc:h2:file:" + dir.resolve("fleet");
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> JdbcFleetStateStore.builder().dataSource(TestDatabases.dataSource(url, "sa", ""))
+            .build());
+    assertTrue(e.getMessage().contains("add ;WRITE_DELAY=0"), e.getMessage());
+    JdbcFleetStateStore store = JdbcFleetStateStore.builder()
+        .dataSource(TestDatabases.dataSource(url + ";WRITE_DELAY=0", "sa", "")).build();
+    store.replace(KEY, null, FleetKeyState.available(0, NOW, "a")).orElseThrow();
   }
 
   @Test

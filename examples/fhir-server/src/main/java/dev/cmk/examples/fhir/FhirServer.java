@@ -12,6 +12,7 @@ import dev.cmk.core.KeyAccessSettings;
 import dev.cmk.core.KeyConfiguration;
 import dev.cmk.core.KeyPolicy;
 import dev.cmk.examples.fhir.internal.CmkAdminOperations;
+import dev.cmk.examples.fhir.internal.Database;
 import dev.cmk.examples.fhir.internal.EncryptedResourceProvider;
 import dev.cmk.examples.fhir.internal.KeyAccessGate;
 import dev.cmk.examples.fhir.internal.ResourceStore;
@@ -29,7 +30,6 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.h2.jdbcx.JdbcConnectionPool;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Observation;
@@ -45,7 +45,7 @@ import org.hl7.fhir.r4.model.Resource;
  * <pre>{@code
  * try (FhirServer server = FhirServer.builder()
  *     .port(8080)
- *     .jdbcUrl("jdbc:h2:file:./fhir-data/fhir")
+ *     .jdbcUrl("jdbc:hsqldb:file:./fhir-data/fhir")
  *     .keySettings(() -> KeySettings.builder()
  *         .keyEncryptionKeyUrl(KeyReference.parse("https://contoso.vault.azure.net/keys/fhir-cmk"))
  *         .identityType(KeySettings.IdentityType.SYSTEM_ASSIGNED)
@@ -77,13 +77,16 @@ public final class FhirServer implements AutoCloseable {
       List.of(Patient.class, Practitioner.class, Observation.class, Encounter.class,
           Condition.class);
 
-  /** The default JDBC URL: an H2 database file under {@code ./fhir-data}. */
-  public static final String DEFAULT_JDBC_URL = "jdbc:h2:file:./fhir-data/fhir";
+  /**
+   * The default JDBC URL: an embedded HSQLDB database under {@code ./fhir-data}, which syncs
+   * every commit to its log before the request is answered (see the README, "Durability").
+   */
+  public static final String DEFAULT_JDBC_URL = "jdbc:hsqldb:file:./fhir-data/fhir";
 
   private final String host;
   private final int requestedPort;
   private final EnvelopeCrypto crypto;
-  private final JdbcConnectionPool ownedPool;
+  private final Database ownedDatabase;
   private final SettingsKeyConfiguration ownedConfiguration;
   private final ScheduledExecutorService probeScheduler;
   private final Server jetty;
@@ -119,21 +122,22 @@ public final class FhirServer implements AutoCloseable {
     if (probeScheduler != null) {
       cb.backgroundProbe(probeScheduler);
     }
-    JdbcConnectionPool pool = null;
+    Database database = null;
     try {
       this.crypto = cb.build();
       DataSource dataSource = b.dataSource;
       if (dataSource == null) {
-        pool = JdbcConnectionPool.create(b.jdbcUrl != null ? b.jdbcUrl : DEFAULT_JDBC_URL, "sa", "");
-        dataSource = pool;
+        database = Database.open(b.jdbcUrl != null ? b.jdbcUrl : DEFAULT_JDBC_URL,
+            "resource database");
+        dataSource = database.dataSource();
       }
-      this.ownedPool = pool;
+      this.ownedDatabase = database;
       ResourceStore store = new ResourceStore(dataSource, crypto);
       store.createSchema();
       this.jetty = jetty(b, store, crypto.keyAccess(), policy, clock);
     } catch (RuntimeException e) {
-      if (pool != null) {
-        pool.dispose();
+      if (database != null) {
+        database.close();
       }
       shutdownOwned();
       throw e;
@@ -251,8 +255,8 @@ public final class FhirServer implements AutoCloseable {
       throw new IllegalStateException("stopping the HTTP server failed", e);
     } finally {
       crypto.close();
-      if (ownedPool != null) {
-        ownedPool.dispose();
+      if (ownedDatabase != null) {
+        ownedDatabase.close();
       }
       shutdownOwned();
     }
@@ -329,9 +333,11 @@ public final class FhirServer implements AutoCloseable {
     }
 
     /**
-     * The database, as an H2 JDBC URL (the server owns the connection pool).
+     * The database, as a JDBC URL (the server owns the connection pool): HSQLDB (the embedded
+     * default), H2 or PostgreSQL, each opened so that answered writes survive a crash.
      *
-     * @param jdbcUrl e.g. {@code jdbc:h2:file:/var/lib/fhir/fhir} or {@code jdbc:h2:mem:test}
+     * @param jdbcUrl e.g. {@code jdbc:hsqldb:file:/var/lib/fhir/fhir}, {@code
+     *     jdbc:postgresql://db/fhir?user=fhir} or {@code jdbc:h2:mem:test}
      * @return this builder
      */
     public Builder jdbcUrl(String jdbcUrl) {
@@ -342,7 +348,7 @@ public final class FhirServer implements AutoCloseable {
 
     /**
      * The database, as an application-owned data source (not closed by the server). The schema
-     * is written for H2.
+     * is written for HSQLDB, H2 and PostgreSQL.
      *
      * @param dataSource the data source
      * @return this builder

@@ -36,7 +36,8 @@ public record ServerOptions(
           new String[] {"--port", "FHIR_PORT", "port to listen on (default 8080; 0 = any free port)"},
           new String[] {"--host", "FHIR_HOST", "address to listen on (default 127.0.0.1)"},
           new String[] {"--jdbc-url", "FHIR_JDBC_URL",
-              "H2 database (default " + FhirServer.DEFAULT_JDBC_URL + ")"},
+              "database: jdbc:hsqldb:, jdbc:h2: or jdbc:postgresql: (default "
+                  + FhirServer.DEFAULT_JDBC_URL + ")"},
           new String[] {"--key-encryption-key-url", "CMK_KEY_ENCRYPTION_KEY_URL",
               "https://{vault}.vault.azure.net/keys/{name}[/{version}] or local:{name}[/{version}]"},
           new String[] {"--identity", "CMK_IDENTITY_TYPE",

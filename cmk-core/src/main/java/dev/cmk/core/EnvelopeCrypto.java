@@ -110,7 +110,7 @@ public final class EnvelopeCrypto implements AutoCloseable {
     this.guard = new KeyAccessGuard(clock, accessSettings, configuration, providers,
         this::purgeDataKeys, b.listeners, inventory, calls,
         new KeyConfirmation(b.policy != null ? b.policy : KeyPolicy.dicomService(), calls, random),
-        watch);
+        watch, b.fleetStore, b.replicaName);
     this.access = guard.access();
     this.writeKeys = new WriteDataKeys(access,
         b.dataKeyLimits != null ? b.dataKeyLimits : DataKeyLimits.DEFAULT, clock, random,

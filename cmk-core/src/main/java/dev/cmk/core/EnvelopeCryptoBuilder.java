@@ -4,6 +4,8 @@ import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.core.internal.EnvelopeHeader;
 import java.security.SecureRandom;
+import dev.cmk.core.fleet.FleetKeyState;
+import dev.cmk.core.fleet.FleetStateStore;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +34,8 @@ public final class EnvelopeCryptoBuilder {
   Sleeper sleeper;
   ScheduledExecutorService probeScheduler;
   List<KeyReference> decryptOnlyKeys;
+  FleetStateStore fleetStore;
+  String replicaName;
 
   EnvelopeCryptoBuilder() {}
 
@@ -214,6 +218,31 @@ public final class EnvelopeCryptoBuilder {
   public EnvelopeCryptoBuilder sleeper(Sleeper sleeper) {
     once(this.sleeper, "sleeper");
     this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+    return this;
+  }
+
+  /**
+   * Shares the loss-of-access state of the configured key with the service's other replicas
+   * through {@code store} (default: none, the state is this instance's alone). With it, a loss,
+   * its start, "refresh required" and every explicit refresh are the service's: a replica that
+   * restarts, or a new one, starts in the fleet's state (refresh required: without calling the
+   * provider), and one {@link KeyAccessGuard#refresh()} on any replica is followed by all
+   * within one probe interval. The store is read at most once per probe interval and written
+   * once per state change. See README "Running several replicas" for the semantics under
+   * outages and clock skew.
+   *
+   * @param store the shared store, e.g. {@code JdbcFleetStateStore} or {@code
+   *     BlobFleetStateStore}; {@link dev.cmk.core.fleet.InMemoryFleetStateStore} for instances
+   *     in one process
+   * @param replicaName this instance's name as recorded for operators (1–128 printable ASCII
+   *     characters, e.g. the host name); not trusted for anything
+   * @return this builder
+   */
+  public EnvelopeCryptoBuilder fleetState(FleetStateStore store, String replicaName) {
+    once(fleetStore, "fleetState");
+    fleetStore = Objects.requireNonNull(store, "store");
+    this.replicaName = FleetKeyState.checkReplicaName(
+        Objects.requireNonNull(replicaName, "replicaName"));
     return this;
   }
 

@@ -54,6 +54,17 @@ record GuardState(
         transientSince, now);
   }
 
+  /**
+   * The fleet's record says access has been lost since {@code lostSince}: adopt its loss start
+   * and cause (and, with {@code refresh}, its "refresh required").
+   */
+  GuardState adopted(KeyAccessState kind, Instant lostSince, LossCause why, Instant now,
+      KeyAccessSettings settings) {
+    return new GuardState(kind, lostSince, why, lastError, currentVersion, confirmedAt,
+        kind == this.kind ? nextProbeAt : now.plus(settings.probeBackoffMin()),
+        kind == this.kind ? backoff : settings.probeBackoffMin(), null, lastProbeAt);
+  }
+
   /** The grace period ended and the deadline probe failed. */
   GuardState refreshRequired() {
     return new GuardState(KeyAccessState.REFRESH_REQUIRED, since, cause, lastError,

@@ -1,7 +1,6 @@
 package dev.cmk.core;
 
 import dev.cmk.api.KeyAccessSuspendedException;
-import dev.cmk.api.KeyPolicyViolationException;
 import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.KeyReference;
@@ -12,14 +11,14 @@ import dev.cmk.core.internal.KeyVersionId;
 import dev.cmk.core.internal.ProviderCalls;
 import dev.cmk.core.internal.Providers;
 import dev.cmk.core.internal.VersionWatch;
+import dev.cmk.core.fleet.FleetStateStore;
+import dev.cmk.core.fleet.FleetView;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The loss-of-access guard: decides whether the customer-managed key may be used right now, and
@@ -57,6 +56,15 @@ import org.slf4j.LoggerFactory;
  * the configured key is re-checked by a probe (at most every 5 seconds) and only its own refusal
  * trips the guard.
  *
+ * <p><b>Replicas and restarts:</b> with a {@link FleetStateStore} (see {@link
+ * EnvelopeCryptoBuilder#fleetState}) the state is the service's, not the process's: a loss is
+ * recorded with its start (replicas agree on the first recorded start), "refresh required" and
+ * every explicit refresh (a new generation) are recorded, and each instance reads the record at
+ * most once per probe interval and adopts a stricter state or a newer generation. An instance
+ * started while the fleet requires a refresh starts so, without a provider call; one that
+ * cannot read the store at start refuses requests until it can. A store outage never makes a
+ * key available; an explicit refresh fails if it cannot be recorded.
+ *
  * <p><b>Security guarantees:</b> no key bytes or plaintext appear in events, logs or exception
  * messages produced here; error texts are the providers' (which carry none either).
  *
@@ -64,27 +72,17 @@ import org.slf4j.LoggerFactory;
  * single-flight, and cached data keys are destroyed outside the guard's lock.
  */
 public final class KeyAccessGuard {
-  private static final Logger LOG = LoggerFactory.getLogger(KeyAccessGuard.class);
   private static final Duration MIN_TRIGGERED_PROBE_SPACING = Duration.ofSeconds(5);
-  /** How late after the grace deadline the deadline probe may still run (see expireGrace). */
-  private static final Duration DEADLINE_PROBE_TOLERANCE = Duration.ofSeconds(1);
 
   private final Clock clock;
   private final KeyAccessSettings settings;
   private final Supplier<KeyConfiguration> configuration;
   private final Providers providers;
   private final GuardEvents events;
-  private final ProviderCalls calls;
-  private final KeyConfirmation confirmation;
   private final VersionWatch watch;
-  private final VersionReports reports;
+  private final GuardMachine machine;
   private final GuardedAccess access;
-
-  private volatile GuardState state;
-  private volatile KeyConfiguration config; // written under the lock
   private Instant lastTriggeredCheck; // guarded by this: re-check after another key's denial
-  private KeyConfirmation.Canary canary; // guarded by this: unwrapped by every probe
-  private Instant deadlineRetryOf; // guarded by this: the loss whose deadline probe failed transiently
 
   KeyAccessGuard(
       Clock clock,
@@ -96,18 +94,19 @@ public final class KeyAccessGuard {
       KeyVersionInventory inventory,
       ProviderCalls calls,
       KeyConfirmation confirmation,
-      VersionWatch watch) {
+      VersionWatch watch,
+      FleetStateStore fleetStore,
+      String replicaName) {
     this.clock = clock;
     this.settings = settings;
     this.configuration = configuration;
     this.providers = providers;
     this.events = new GuardEvents(listeners, purgeDataKeys);
-    this.calls = calls;
-    this.confirmation = confirmation;
     this.watch = watch;
-    this.state = GuardState.initial(clock.instant(), settings);
-    this.reports = new VersionReports(settings, inventory, watch, events);
+    VersionReports reports = new VersionReports(settings, inventory, watch, events);
     watch.observer(reports);
+    this.machine = new GuardMachine(settings, calls, confirmation, reports,
+        new FleetSync(fleetStore, replicaName, settings), clock.instant());
     this.access = new GuardedAccess(this, clock, settings, providers, calls, watch, inventory);
   }
 
@@ -120,12 +119,7 @@ public final class KeyAccessGuard {
    * @return the status
    */
   public KeyAccessStatus status() {
-    GuardEvents.Pending pending = new GuardEvents.Pending();
-    GuardState s;
-    synchronized (this) {
-      s = expireGrace(clock.instant(), pending);
-    }
-    events.publish(pending);
+    GuardState s = locked(machine::expireGrace);
     return s.toStatus(clock.instant(), settings, configuredKeyOrNull());
   }
 
@@ -133,75 +127,51 @@ public final class KeyAccessGuard {
    * Re-reads the key configuration (key reference and provider, i.e. identity), checks the key
    * against the policy, proves access with a trial wrap and unwrap, and reopens the guard. This
    * is the explicit step needed after the grace period; it is also how a configuration change
-   * takes effect.
+   * takes effect. With a fleet store the refresh is recorded as a new generation, which every
+   * replica follows within one probe interval.
    *
    * @return the status after the refresh
    * @throws IllegalStateException if the instance has no write key (nothing to refresh)
-   * @throws KeyPolicyViolationException if the key breaks the policy (the guard stays as it was)
+   * @throws dev.cmk.api.KeyPolicyViolationException if the key breaks the policy (the guard stays as it was)
    * @throws KeyProviderException if the key is still not accessible (the guard stays closed)
+   * @throws dev.cmk.core.fleet.FleetStateUnavailableException if the fleet store cannot record
+   *     the refresh (the guard stays as it was)
    */
   public KeyAccessStatus refresh() {
-    GuardEvents.Pending pending = new GuardEvents.Pending();
-    try {
-      synchronized (this) {
-        Instant now = clock.instant();
-        KeyConfiguration next = configuration == null ? config : configuration.get();
-        if (next == null) {
-          throw new IllegalStateException("no write key configured: nothing to refresh");
-        }
-        providers.add(next.provider());
-        providers.restore(next.key()); // the write key is never retired
-        if (config != null && !config.key().sameKeyAs(next.key())) {
-          providers.keepReadable(config.key()); // old envelopes stay readable until retired
-        }
-        config = next;
-        GuardState s = state;
-        KeyReference version;
-        try {
-          version = confirmation.confirm(next, s.currentVersion(), now, pending.events);
-          canary = confirmation.trialRoundTrip(next.provider(), version);
-        } catch (KeyProviderException e) {
-          if (s.kind() == KeyAccessState.AVAILABLE) {
-            trip(causeOf(e), e.getMessage(), now, now, pending);
-          }
-          throw e;
-        }
-        setAvailable(version, now, pending);
-        LOG.info("event=cmk.key.refreshed key={} version={}", next.key(), version);
-      }
-    } finally {
-      events.publish(pending);
-    }
+    locked((now, pending) -> {
+      machine.refresh(reload(), now, pending);
+      return null;
+    });
     return status();
   }
 
   /**
    * Runs a probe if one is due: while available, when the last confirmation is older than the
    * probe interval; while unavailable, when the backoff says so, and always at the end of the
-   * grace period. Call it from a scheduler to keep confirmations fresh without making requests
-   * wait.
+   * grace period. With a fleet store it also reads the fleet's record when due. Call it from a
+   * scheduler to keep confirmations fresh without making requests wait.
    */
   public void probeIfDue() {
-    GuardEvents.Pending pending = new GuardEvents.Pending();
-    try {
-      synchronized (this) {
-        Instant now = clock.instant();
-        GuardState s = expireGrace(now, pending);
-        if (config == null || s.kind() == KeyAccessState.REFRESH_REQUIRED) {
-          return;
-        }
-        if (s.probeDue(now, settings)) {
-          probe(now, pending);
-        }
-      }
-    } finally {
-      events.publish(pending);
-    }
+    locked((now, pending) -> {
+      advance(now, pending);
+      return null;
+    });
   }
 
   /** {@return the configured key reference, when this instance writes} */
-  public synchronized Optional<KeyReference> configuredKey() {
-    return Optional.ofNullable(config).map(KeyConfiguration::key);
+  public Optional<KeyReference> configuredKey() {
+    return Optional.ofNullable(configuredKeyOrNull());
+  }
+
+  /**
+   * What this instance knows of the fleet's shared state, when a {@link FleetStateStore} is
+   * configured and this instance writes.
+   *
+   * @return the view, or empty without a fleet store
+   */
+  public synchronized Optional<FleetView> fleetView() {
+    FleetSync f = machine.fleet();
+    return f.enabled() && machine.config() != null ? Optional.of(f.view()) : Optional.empty();
   }
 
   // ------------------------------------------------------------------ lifecycle (package)
@@ -214,23 +184,12 @@ public final class KeyAccessGuard {
     if (configuration == null) {
       return;
     }
-    GuardEvents.Pending pending = new GuardEvents.Pending();
-    try {
-      synchronized (this) {
-        config = configuration.get();
-        providers.add(config.provider());
-        Instant now = clock.instant();
-        try {
-          KeyReference version = confirmation.confirm(config, null, now, pending.events);
-          canary = confirmation.trialRoundTrip(config.provider(), version);
-          setAvailable(version, now, pending);
-        } catch (KeyProviderException e) {
-          trip(causeOf(e), e.getMessage(), now, now, pending);
-        }
-      }
-    } finally {
-      events.publish(pending);
-    }
+    locked((now, pending) -> {
+      KeyConfiguration c = configuration.get();
+      providers.add(c.provider());
+      machine.start(c, now, pending);
+      return null;
+    });
   }
 
   KeyAccess access() {
@@ -244,7 +203,7 @@ public final class KeyAccessGuard {
 
   /** The provider writes go through (after the last refresh). */
   KeyEncryptionKeyProvider configuredProvider() {
-    KeyConfiguration c = config;
+    KeyConfiguration c = machine.config();
     if (c == null) {
       throw new IllegalStateException("no write key configured: this instance only decrypts");
     }
@@ -252,160 +211,58 @@ public final class KeyAccessGuard {
   }
 
   private KeyReference configuredKeyOrNull() {
-    KeyConfiguration c = config;
+    KeyConfiguration c = machine.config();
     return c == null ? null : c.key();
   }
 
-  // ------------------------------------------------------------------ state machine (under lock)
+  /** Re-reads the configuration and makes its provider and key reachable (under the lock). */
+  private KeyConfiguration reload() {
+    KeyConfiguration current = machine.config();
+    KeyConfiguration next = configuration == null ? current : configuration.get();
+    if (next == null) {
+      throw new IllegalStateException("no write key configured: nothing to refresh");
+    }
+    providers.add(next.provider());
+    providers.restore(next.key()); // the write key is never retired
+    if (current != null && !current.key().sameKeyAs(next.key())) {
+      providers.keepReadable(current.key()); // old envelopes stay readable until retired
+    }
+    return next;
+  }
 
-  /**
-   * At the end of the grace period: one more probe, whatever the backoff says; only if it is
-   * refused does the guard require a refresh. A transient failure of that probe is retried (every
-   * {@link KeyAccessSettings#probeBackoffMin()}) until {@link KeyAccessSettings#probeBackoffMax()}
-   * after the deadline, so a blip of the vault at the deadline cannot lock a key restored in time.
-   */
-  private GuardState expireGrace(Instant now, GuardEvents.Pending pending) {
-    GuardState s = state;
-    if (s.kind() != KeyAccessState.UNAVAILABLE || s.withinGrace(now, settings)) {
+  /** One step of the machine: start retry, fleet read, deadline, due probe (under the lock). */
+  private GuardState advance(Instant now, GuardEvents.Pending pending) {
+    machine.retryStartIfDue(now, pending);
+    if (machine.config() == null) {
+      return machine.state();
+    }
+    machine.syncIfDue(now, pending, this::reload);
+    GuardState s = machine.expireGrace(now, pending);
+    if (s.kind() == KeyAccessState.REFRESH_REQUIRED
+        || s.cause() == LossCause.FLEET_STATE_UNKNOWN) {
       return s;
     }
-    Instant deadline = s.since().plus(settings.gracePeriod());
-    boolean retrying = s.since().equals(deadlineRetryOf)
-        && now.isBefore(deadline.plus(settings.probeBackoffMax()));
-    // The deadline probe counts only when it runs at the deadline: a probe long after it could
-    // not tell whether access came back in time, so the stricter answer stands.
-    boolean first = !s.since().equals(deadlineRetryOf)
-        && now.isBefore(deadline.plus(DEADLINE_PROBE_TOLERANCE));
-    if (config != null && (first || retrying)) {
-      if (retrying && now.isBefore(s.lastProbeAt().plus(settings.probeBackoffMin()))) {
-        return s; // wait for the next retry
-      }
-      Outcome outcome = probe(now, pending);
-      if (outcome == Outcome.CONFIRMED) {
-        LOG.info("event=cmk.key.recovered-at-deadline key={} lostSince={}", configKeyText(),
-            s.since());
-        return state;
-      }
-      if (outcome == Outcome.TRANSIENT
-          && now.isBefore(deadline.plus(settings.probeBackoffMax()))) {
-        deadlineRetryOf = s.since();
-        return state;
-      }
-      s = state;
+    machine.tripIfTransientTooLong(now, pending);
+    if (machine.state().probeDue(now, settings)) {
+      machine.probe(now, pending);
     }
-    GuardState locked = s.refreshRequired();
-    transition(s, locked, now, pending);
-    LOG.error("event=cmk.key.refresh-required key={} cause={} since={}",
-        configKeyText(), s.cause(), s.since());
-    return locked;
+    return machine.expireGrace(now, pending);
   }
 
-  /** What a probe found. */
-  private enum Outcome { CONFIRMED, DENIED, TRANSIENT }
+  /** A step under the lock, its events published after the lock is released. */
+  private interface Step<T> {
+    T run(Instant now, GuardEvents.Pending pending);
+  }
 
-  /**
-   * Probe: describes the configured key (policy, rotation) and unwraps the canary under the write
-   * version (a new canary after a rotation or while unavailable), so a confirmation proves the
-   * identity may still unwrap; recovers if unavailable.
-   */
-  private Outcome probe(Instant now, GuardEvents.Pending pending) {
-    GuardState s = state;
+  private <T> T locked(Step<T> step) {
+    GuardEvents.Pending pending = new GuardEvents.Pending();
     try {
-      KeyReference version =
-          confirmation.confirm(config, s.currentVersion(), now, pending.events);
-      KeyConfirmation.Canary c = canary;
-      if (s.kind() != KeyAccessState.AVAILABLE || c == null || !c.version().equals(version)) {
-        canary = confirmation.trialRoundTrip(config.provider(), version);
-      } else {
-        confirmation.check(config.provider(), c);
+      synchronized (this) {
+        return step.run(clock.instant(), pending);
       }
-      setAvailable(version, now, pending);
-      reports.checkRecentlyUsed(config, version, now, pending);
-      return Outcome.CONFIRMED;
-    } catch (KeyProviderException e) {
-      if (!e.isAuthoritative()) {
-        transientFailure(e, now, pending);
-        return Outcome.TRANSIENT;
-      } else if (s.kind() == KeyAccessState.AVAILABLE) {
-        trip(causeOf(e), e.getMessage(), now, now, pending);
-      } else {
-        state = s.backedOff(causeOf(e), e.getMessage(), now, settings);
-      }
-      return Outcome.DENIED;
+    } finally {
+      events.publish(pending);
     }
-  }
-
-  private void setAvailable(KeyReference version, Instant now, GuardEvents.Pending pending) {
-    GuardState s = state;
-    if (s.currentVersion() == null || !s.currentVersion().equals(version)) {
-      pending.add(new KeyAccessEvent.RotationPickedUp(now, s.currentVersion(), version));
-      LOG.info("event=cmk.key.rotation-picked-up key={} from={} to={}", configKeyText(),
-          s.currentVersion(), version);
-    }
-    transition(s, s.confirmed(version, now, settings), now, pending);
-  }
-
-  private static LossCause causeOf(KeyProviderException e) {
-    return e.getCause() instanceof KeyPolicyViolationException
-        ? LossCause.POLICY_VIOLATION
-        : LossCause.of(e);
-  }
-
-  private void trip(LossCause cause, String error, Instant since, Instant now, GuardEvents.Pending pending) {
-    GuardState s = state;
-    transition(s, s.lost(cause, error, since, now, settings), now, pending);
-    LOG.error("event=cmk.key.unavailable key={} cause={} error=\"{}\"", configKeyText(), cause,
-        error);
-    if (cause.isAuthoritative()) {
-      // The purge itself runs in publish(), outside this lock (lock ordering with the data-key
-      // holders); the state is already UNAVAILABLE, so no read can use a cached key meanwhile.
-      pending.add(new KeyAccessEvent.DataKeysPurged(now, cause));
-    }
-  }
-
-  private void transientFailure(KeyProviderException e, Instant now, GuardEvents.Pending pending) {
-    GuardState s = state;
-    if (s.kind() != KeyAccessState.AVAILABLE) {
-      state = s.backedOff(LossCause.PROVIDER_UNAVAILABLE, e.getMessage(), now, settings);
-      return;
-    }
-    GuardState streak = s.transientStreak(e.getMessage(), now,
-        now.plus(calls.nextProbeDelay(e, settings.probeBackoffMin())));
-    LOG.warn("event=cmk.key.transient-failure key={} since={} error=\"{}\"", configKeyText(),
-        streak.transientSince(), e.getMessage());
-    state = streak;
-    tripIfTransientTooLong(now, pending);
-  }
-
-  /**
-   * Trips when transient failures have kept the key unconfirmed for longer than probe interval +
-   * trip threshold; checked on every operation, so throttling cannot postpone it.
-   */
-  private void tripIfTransientTooLong(Instant now, GuardEvents.Pending pending) {
-    GuardState s = state;
-    if (config != null && s.unconfirmedTooLong(now, settings)) {
-      trip(LossCause.PROVIDER_UNAVAILABLE, s.lastError(), s.transientSince(), now, pending);
-    }
-  }
-
-  private void transition(GuardState from, GuardState to, Instant now, GuardEvents.Pending pending) {
-    state = to;
-    if (from.kind() != to.kind()) {
-      KeyReference key = configuredKeyOrNull();
-      pending.add(new KeyAccessEvent.StateChanged(now,
-          from.toStatus(now, settings, key), to.toStatus(now, settings, key)));
-      LOG.info("event=cmk.key.state-changed key={} from={} to={} cause={}", configKeyText(),
-          from.kind(), to.kind(), to.cause());
-    }
-  }
-
-  private String configKeyText() {
-    KeyConfiguration c = config;
-    return c == null ? "-" : c.key().toString();
-  }
-
-  private KeyAccessSuspendedException suspended(GuardState s, Throwable cause) {
-    return s.suspended(configKeyText(), settings, cause);
   }
 
   // ------------------------------------------------------------------ the engine's view
@@ -416,38 +273,25 @@ public final class KeyAccessGuard {
    * writes (a fresh confirmation is required).
    */
   GuardState ensureAvailable(boolean forWrite) {
-    Instant now = clock.instant();
-    GuardState s = state;
+    GuardState s = machine.state();
     if (s.kind() == KeyAccessState.AVAILABLE
-        && (config == null || !s.confirmationStale(now, settings))) {
+        && (machine.config() == null || !s.confirmationStale(clock.instant(), settings))) {
       return s;
     }
-    GuardEvents.Pending pending = new GuardEvents.Pending();
-    try {
-      synchronized (this) {
-        now = clock.instant();
-        s = expireGrace(now, pending);
-        if (config != null) {
-          tripIfTransientTooLong(now, pending);
-          if (state.probeDue(now, settings)) {
-            probe(now, pending);
-          }
-          s = expireGrace(now, pending);
-        }
-        if (s.kind() != KeyAccessState.AVAILABLE) {
-          throw suspended(s, null);
-        }
-        if (forWrite && s.confirmationStale(now, settings)) {
-          throw new KeyProviderUnavailableException(
-              "the key's enabled state could not be confirmed within the probe interval; "
-                  + "refusing to write" + (s.lastError() == null ? "" : " (" + s.lastError() + ")"),
-              config.key(), null);
-        }
-        return s;
+    return locked((now, pending) -> {
+      GuardState after = advance(now, pending);
+      if (after.kind() != KeyAccessState.AVAILABLE) {
+        throw machine.suspended(after, null);
       }
-    } finally {
-      events.publish(pending);
-    }
+      if (forWrite && after.confirmationStale(now, settings)) {
+        throw new KeyProviderUnavailableException(
+            "the key's enabled state could not be confirmed within the probe interval; "
+                + "refusing to write"
+                + (after.lastError() == null ? "" : " (" + after.lastError() + ")"),
+            machine.config().key(), null);
+      }
+      return after;
+    });
   }
 
   /**
@@ -455,64 +299,47 @@ public final class KeyAccessGuard {
    * leaves UNAVAILABLE or REFRESH_REQUIRED by itself (only probes and refresh() do).
    */
   KeyReference confirmNow() {
-    GuardEvents.Pending pending = new GuardEvents.Pending();
-    try {
-      synchronized (this) {
-        Instant now = clock.instant();
-        GuardState s = expireGrace(now, pending);
-        if (s.kind() != KeyAccessState.AVAILABLE) {
-          throw suspended(s, null);
-        }
-        if (probe(now, pending) != Outcome.CONFIRMED) {
-          GuardState after = state;
-          throw after.kind() != KeyAccessState.AVAILABLE ? suspended(after, null)
-              : new KeyProviderUnavailableException("strict writes: the key's enabled state "
-                  + "could not be confirmed now" + (after.lastError() == null ? "" : " ("
-                  + after.lastError() + ")"), config.key(), null);
-        }
-        return state.currentVersion();
+    return locked((now, pending) -> {
+      GuardState s = machine.expireGrace(now, pending);
+      if (s.kind() != KeyAccessState.AVAILABLE) {
+        throw machine.suspended(s, null);
       }
-    } finally {
-      events.publish(pending);
-    }
+      if (machine.probe(now, pending) != GuardMachine.Outcome.CONFIRMED) {
+        GuardState after = machine.state();
+        throw after.kind() != KeyAccessState.AVAILABLE ? machine.suspended(after, null)
+            : new KeyProviderUnavailableException("strict writes: the key's enabled state "
+                + "could not be confirmed now" + (after.lastError() == null ? "" : " ("
+                + after.lastError() + ")"), machine.config().key(), null);
+      }
+      return machine.state().currentVersion();
+    });
   }
 
   boolean isCurrentWriteVersion(KeyVersionId version, GuardState s) {
-    KeyConfiguration c = config;
-    return c != null && s.currentVersion() != null
-        && version.providerId().equals(c.provider().id())
-        && version.reference().equals(s.currentVersion().toString());
+    return machine.isCurrentWriteVersion(version, s);
   }
 
   /** A successful unwrap under {@code version}: ends a transient streak if it is the write version. */
   void unwrapSucceeded(KeyVersionId version) {
-    if (state.transientSince() != null && isCurrentWriteVersion(version, state)) {
+    GuardState s = machine.state();
+    if (s.transientSince() != null && isCurrentWriteVersion(version, s)) {
       synchronized (this) {
-        GuardState s = state;
-        if (s.transientSince() != null) {
-          state = s.streakCleared();
-        }
+        machine.clearStreak();
       }
     }
   }
 
   /** A wrap failed: it always concerns the configured key. */
   RuntimeException writeFailed(KeyProviderException e) {
-    GuardEvents.Pending pending = new GuardEvents.Pending();
-    try {
-      synchronized (this) {
-        Instant now = clock.instant();
-        if (!e.isAuthoritative()) {
-          transientFailure(e, now, pending);
-        } else if (state.kind() == KeyAccessState.AVAILABLE) {
-          trip(causeOf(e), e.getMessage(), now, now, pending);
-        }
-        GuardState after = state;
-        return after.kind() == KeyAccessState.AVAILABLE ? e : suspended(after, e);
+    return locked((now, pending) -> {
+      if (!e.isAuthoritative()) {
+        machine.transientFailure(e, now, pending);
+      } else if (machine.state().kind() == KeyAccessState.AVAILABLE) {
+        machine.trip(GuardMachine.causeOf(e), e.getMessage(), now, now, pending);
       }
-    } finally {
-      events.publish(pending);
-    }
+      GuardState after = machine.state();
+      return after.kind() == KeyAccessState.AVAILABLE ? e : machine.suspended(after, e);
+    });
   }
 
   /**
@@ -524,40 +351,35 @@ public final class KeyAccessGuard {
    * trip the guard or make a version unusable.
    */
   RuntimeException readFailed(WrappedKey wrapped, KeyProviderException e) {
-    GuardEvents.Pending pending = new GuardEvents.Pending();
-    try {
-      synchronized (this) {
-        Instant now = clock.instant();
-        GuardState s = state;
-        if (!e.isAuthoritative()) {
-          if (config != null) {
-            transientFailure(e, now, pending);
-          }
-        } else {
-          if (wrapped != null) {
-            KeyVersionId version = KeyVersionId.of(wrapped);
-            pending.after(() -> watch.refusedEnvelope(wrapped, e));
-            if (!isCurrentWriteVersion(version, s)) {
-              pending.after(() -> watch.suspect(version));
-            }
-          }
-          if (config != null && s.kind() == KeyAccessState.AVAILABLE && (lastTriggeredCheck == null
-              || !now.isBefore(lastTriggeredCheck.plus(MIN_TRIGGERED_PROBE_SPACING)))) {
-            lastTriggeredCheck = now;
-            probe(now, pending); // does the denial concern the configured key?
+    return locked((now, pending) -> {
+      GuardState s = machine.state();
+      boolean writes = machine.config() != null;
+      if (!e.isAuthoritative()) {
+        if (writes) {
+          machine.transientFailure(e, now, pending);
+        }
+      } else {
+        if (wrapped != null) {
+          KeyVersionId version = KeyVersionId.of(wrapped);
+          pending.after(() -> watch.refusedEnvelope(wrapped, e));
+          if (!isCurrentWriteVersion(version, s)) {
+            pending.after(() -> watch.suspect(version));
           }
         }
-        GuardState after = state;
-        return after.kind() == KeyAccessState.AVAILABLE ? e : suspended(after, e);
+        if (writes && s.kind() == KeyAccessState.AVAILABLE && (lastTriggeredCheck == null
+            || !now.isBefore(lastTriggeredCheck.plus(MIN_TRIGGERED_PROBE_SPACING)))) {
+          lastTriggeredCheck = now;
+          machine.probe(now, pending); // does the denial concern the configured key?
+        }
       }
-    } finally {
-      events.publish(pending);
-    }
+      GuardState after = machine.state();
+      return after.kind() == KeyAccessState.AVAILABLE ? e : machine.suspended(after, e);
+    });
   }
 
   @Override
   public String toString() {
-    GuardState s = state;
+    GuardState s = machine.state();
     return "KeyAccessGuard[" + s.kind() + " since " + s.since() + ", cause " + s.cause() + "]";
   }
 }

@@ -23,7 +23,13 @@ public enum LossCause {
   /** The key no longer meets the key policy. */
   POLICY_VIOLATION(true),
   /** Timeouts, throttling, 5xx, lost sessions that persisted past the trip threshold. */
-  PROVIDER_UNAVAILABLE(false);
+  PROVIDER_UNAVAILABLE(false),
+  /**
+   * The instance started with a shared key-access state store it could not read yet, so it does
+   * not know whether the fleet requires a refresh: it refuses requests until the store answers.
+   * Never recorded in the store.
+   */
+  FLEET_STATE_UNKNOWN(false);
 
   private final boolean authoritative;
 

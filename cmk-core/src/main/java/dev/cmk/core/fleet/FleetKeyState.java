@@ -60,11 +60,23 @@ public record FleetKeyState(
     } else if (lostSince == null || cause == LossCause.NONE) {
       throw new IllegalArgumentException(state + " needs a loss start and a cause");
     }
-    if (recordedBy.isEmpty() || recordedBy.length() > MAX_RECORDED_BY
-        || !recordedBy.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+    checkReplicaName(recordedBy);
+  }
+
+  /**
+   * Checks a replica name: 1–128 printable ASCII characters.
+   *
+   * @param name the name
+   * @return {@code name}
+   * @throws IllegalArgumentException if it is not such a name
+   */
+  public static String checkReplicaName(String name) {
+    if (name.isEmpty() || name.length() > MAX_RECORDED_BY
+        || !name.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
       throw new IllegalArgumentException(
-          "recordedBy must be 1-" + MAX_RECORDED_BY + " printable ASCII characters");
+          "a replica name must be 1-" + MAX_RECORDED_BY + " printable ASCII characters");
     }
+    return name;
   }
 
   /**

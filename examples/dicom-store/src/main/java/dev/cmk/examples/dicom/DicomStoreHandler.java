@@ -5,6 +5,7 @@ import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyPolicyViolationException;
 import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyProviderUnavailableException;
+import dev.cmk.api.KeyReference;
 import dev.cmk.api.UnsupportedFormatException;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.KeyAccessStatus;
@@ -16,9 +17,12 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
@@ -125,7 +129,7 @@ final class DicomStoreHandler extends Handler.Abstract {
     String decoded = x.request.getHttpURI().getDecodedPath();
     if (STATUS_PATH.equals(decoded)) {
       if (method.equals("GET") || method.equals("HEAD")) {
-        send(x, 200, statusFields(crypto.keyAccess().status()));
+        send(x, 200, statusFields(crypto.keyAccess().status(), crypto));
       } else {
         methodNotAllowed(x, "GET, HEAD");
       }
@@ -332,10 +336,10 @@ final class DicomStoreHandler extends Handler.Abstract {
     }
     LOG.info("event=dicom.cmk-refreshed state={} version={}", status.state(),
         status.currentVersion());
-    send(x, 200, statusFields(status));
+    send(x, 200, statusFields(status, crypto));
   }
 
-  private static Map<String, Object> statusFields(KeyAccessStatus s) {
+  private static Map<String, Object> statusFields(KeyAccessStatus s, EnvelopeCrypto crypto) {
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("state", s.state().name());
     fields.put("since", s.since().toString());
@@ -346,7 +350,13 @@ final class DicomStoreHandler extends Handler.Abstract {
     fields.put("currentVersion",
         s.currentVersion() == null ? null : s.currentVersion().toString());
     fields.put("lastConfirmed", s.lastConfirmed() == null ? null : s.lastConfirmed().toString());
+    fields.put("decryptOnlyKeys", sorted(crypto.keyring().decryptOnlyKeys()));
+    fields.put("retiredKeys", sorted(crypto.keyring().retiredKeys()));
     return fields;
+  }
+
+  private static List<String> sorted(Set<KeyReference> keys) {
+    return keys.stream().map(KeyReference::toString).sorted().collect(Collectors.toList());
   }
 
   // ------------------------------------------------------------------ errors

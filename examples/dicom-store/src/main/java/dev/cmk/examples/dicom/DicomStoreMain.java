@@ -3,9 +3,8 @@ package dev.cmk.examples.dicom;
 import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
-import dev.cmk.api.spi.KeyEncryptionKeyProviderFactory;
-import dev.cmk.api.spi.ProviderDiscovery;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeCryptoBuilder;
 import dev.cmk.core.KeyAccessStatus;
 import dev.cmk.core.KeyConfiguration;
 import dev.cmk.core.KeyPolicy;
@@ -13,23 +12,31 @@ import dev.cmk.keystore.KeystoreKeyProvider;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.BiFunction;
 
 /**
  * Runs the DICOM store from the command line with any key provider on the class or module path
- * (discovered with {@link ProviderDiscovery}, configured with {@code --provider-setting}).
+ * (discovered with {@link dev.cmk.api.spi.ProviderDiscovery}, configured with {@code
+ * --provider-setting}).
  *
  * <pre>
- * dicom-store --data-dir DIR --key REFERENCE [--provider ID] [--provider-setting NAME=VALUE]...
- *             [--host ADDRESS] [--port N] [--max-instance-size BYTES] [--create-key-if-missing]
+ * dicom-store --data-dir DIR --key REFERENCE [--provider ID] [--provider-setting [ID:]NAME=VALUE]...
+ *             [--decrypt-only-key REFERENCE]... [--host ADDRESS] [--port N]
+ *             [--max-instance-size BYTES] [--create-key-if-missing]
  * </pre>
+ *
+ * <p>Moving the key (another key, vault or HSM): restart with {@code --key} naming the new key and
+ * the previous one as {@code --decrypt-only-key}; instances stored under it stay readable, new
+ * ones are written under the new key. See {@link StoreProviders} for which providers that creates.
  *
  * <p>Exit status: 0 after a clean shutdown, 1 if the server could not start (one line on standard
  * error says why), 2 for a usage error.
@@ -47,8 +54,13 @@ public final class DicomStoreMain {
           "                              pkcs11 or keystore)",
           "  --provider-setting N=V      a provider setting, repeatable (names a file or variable",
           "                              holding a secret, never the secret itself); the store",
-          "                              serves only the key's vault or token unless vaults=",
+          "                              serves only its keys' vaults or token unless vaults=",
           "                              lists more (vaults=* is refused)",
+          "  --provider-setting ID:N=V   a setting of provider ID, for a --decrypt-only-key of",
+          "                              another kind (e.g. keystore:path=keys.p12)",
+          "  --decrypt-only-key REFERENCE  a key the store still reads but no longer writes",
+          "                              under, repeatable: the previous --key after a move",
+          "                              (instances stored under it stay readable)",
           "  --host ADDRESS              listen address (default 127.0.0.1; no authentication!)",
           "  --port N                    listen port (default 8080; 0 = any free port)",
           "  --max-instance-size BYTES   largest accepted instance (default 32 GiB)",
@@ -101,26 +113,33 @@ public final class DicomStoreMain {
    * @param out where the one-line start-up message goes
    * @return the running server and what it owns
    * @throws IOException if the data directory or port cannot be used
-   * @throws IllegalArgumentException if the provider is unknown or its settings are wrong
+   * @throws IllegalArgumentException if a provider is unknown, its settings are wrong, or it does
+   *     not serve a {@code --decrypt-only-key}
    * @throws dev.cmk.api.KeyPolicyViolationException if the key breaks the DICOM key policy
    */
   static Running start(Options options, PrintStream out) throws IOException {
-    return start(options, out, createProvider(options));
+    return start(options, out, StoreProviders.discovered());
   }
 
   /**
-   * As {@link #start(Options, PrintStream)}, with the provider already built (tests give it a
-   * transport to a loopback vault); the returned {@link Running} owns and closes it, and so does a
-   * failed start.
+   * As {@link #start(Options, PrintStream)}, with providers made by {@code factory} from the
+   * provider id and the settings {@link StoreProviders#settings} derives (tests give them a
+   * transport to a loopback vault); the returned {@link Running} owns and closes them, and so
+   * does a failed start.
    *
    * @param options parsed options
    * @param out where the one-line start-up message goes
-   * @param provider the key provider, serving {@code options.key()}
+   * @param factory makes a provider from its id and settings
    * @return the running server and what it owns
    * @throws IOException if the data directory or port cannot be used
    */
-  static Running start(Options options, PrintStream out, KeyEncryptionKeyProvider provider)
+  static Running start(
+      Options options,
+      PrintStream out,
+      BiFunction<String, Map<String, String>, KeyEncryptionKeyProvider> factory)
       throws IOException {
+    Map<String, KeyEncryptionKeyProvider> providers = StoreProviders.create(options, factory);
+    KeyEncryptionKeyProvider provider = providers.get(StoreProviders.writeProviderId(options));
     ScheduledExecutorService probe = null;
     EnvelopeCrypto crypto = null;
     try {
@@ -128,6 +147,15 @@ public final class DicomStoreMain {
         createKeyIfMissing(provider, options.key());
       }
       KeyConfiguration configuration = new KeyConfiguration(provider, options.key());
+      EnvelopeCryptoBuilder builder = EnvelopeCrypto.builder();
+      for (KeyEncryptionKeyProvider p : providers.values()) {
+        if (p != provider) {
+          builder.provider(p); // decrypt-only keys of another kind
+        }
+      }
+      if (!options.decryptOnlyKeys().isEmpty()) {
+        builder.decryptOnlyKeys(options.decryptOnlyKeys());
+      }
       probe =
           Executors.newSingleThreadScheduledExecutor(
               r -> {
@@ -136,7 +164,7 @@ public final class DicomStoreMain {
                 return t;
               });
       crypto =
-          EnvelopeCrypto.builder()
+          builder
               .keyConfiguration(() -> configuration)
               .keyPolicy(KeyPolicy.dicomService())
               .backgroundProbe(probe)
@@ -163,8 +191,11 @@ public final class DicomStoreMain {
               + ", key state "
               + status.state()
               + (status.currentVersion() == null ? "" : ", version " + status.currentVersion())
+              + (options.decryptOnlyKeys().isEmpty()
+                  ? ""
+                  : ", decrypt-only " + crypto.keyring().decryptOnlyKeys())
               + ")");
-      return new Running(server, crypto, probe, provider);
+      return new Running(server, crypto, probe, List.copyOf(providers.values()));
     } catch (IOException | RuntimeException e) {
       if (crypto != null) {
         crypto.close();
@@ -172,72 +203,8 @@ public final class DicomStoreMain {
       if (probe != null) {
         probe.shutdownNow();
       }
-      provider.close();
+      providers.values().forEach(KeyEncryptionKeyProvider::close);
       throw e;
-    }
-  }
-
-  private static KeyEncryptionKeyProvider createProvider(Options options) {
-    String id = options.providerId().orElseGet(() -> defaultProviderId(options.key()));
-    Map<String, KeyEncryptionKeyProviderFactory> factories = ProviderDiscovery.discover();
-    KeyEncryptionKeyProviderFactory factory = factories.get(id);
-    if (factory == null) {
-      throw new IllegalArgumentException(
-          "no key provider '" + id + "' on the class path; found " + factories.keySet());
-    }
-    return factory.create(providerSettings(id, options));
-  }
-
-  /**
-   * The settings the provider is created with: the {@code --provider-setting}s, where the store
-   * is pinned to the key the operator configured. Decryption resolves only among the vaults or
-   * the token named here, so a stored instance whose header names another vault or token is
-   * refused ({@code KeyNotFoundException}, HTTP 500) before anything is contacted or a PIN used.
-   *
-   * <ul>
-   *   <li>{@code azure-keyvault}: {@code vaults} defaults to the {@code --key}'s vault; {@code
-   *       vaults=*} (any vault a header names) is refused.
-   *   <li>{@code pkcs11}: without {@code token}, {@code token-serial} or {@code slot-id}, the
-   *       {@code --key}'s token label.
-   * </ul>
-   *
-   * @param providerId the provider's id
-   * @param options parsed options
-   * @return the settings for the provider factory
-   * @throws IllegalArgumentException for {@code vaults=*}
-   */
-  static Map<String, String> providerSettings(String providerId, Options options) {
-    Map<String, String> settings = new LinkedHashMap<>(options.providerSettings());
-    KeyReference key = options.key();
-    if (providerId.equals("azure-keyvault")) {
-      String vaults = settings.get("vaults");
-      if (vaults == null || vaults.isBlank()) {
-        key.vaultUrl().ifPresent(v -> settings.put("vaults", v));
-      } else if (Arrays.stream(vaults.split(",")).anyMatch(v -> v.trim().equals("*"))) {
-        throw new IllegalArgumentException(
-            "--provider-setting vaults=* is refused: the store would call any vault a stored"
-                + " instance's header names; list the vaults (default: the --key's vault)");
-      }
-    } else if (providerId.equals("pkcs11")
-        && key.kind() == KeyReference.Kind.PKCS11
-        && !key.authority().isEmpty()
-        && !settings.containsKey("token")
-        && !settings.containsKey("token-serial")
-        && !settings.containsKey("slot-id")) {
-      settings.put("token", key.authority());
-    }
-    return settings;
-  }
-
-  private static String defaultProviderId(KeyReference key) {
-    switch (key.kind()) {
-      case AZURE_KEY_VAULT:
-      case AZURE_MANAGED_HSM:
-        return "azure-keyvault";
-      case PKCS11:
-        return "pkcs11";
-      default:
-        return KeystoreKeyProvider.ID;
     }
   }
 
@@ -261,13 +228,13 @@ public final class DicomStoreMain {
    * @param server the server
    * @param crypto its crypto
    * @param probe the background probe scheduler
-   * @param provider the key provider
+   * @param providers the key providers, the write key's first
    */
   record Running(
       DicomStoreServer server,
       EnvelopeCrypto crypto,
       ScheduledExecutorService probe,
-      KeyEncryptionKeyProvider provider)
+      List<KeyEncryptionKeyProvider> providers)
       implements AutoCloseable {
     @Override
     public void close() {
@@ -276,7 +243,7 @@ public final class DicomStoreMain {
       } finally {
         crypto.close();
         probe.shutdownNow();
-        provider.close();
+        providers.forEach(KeyEncryptionKeyProvider::close);
       }
     }
   }
@@ -287,7 +254,8 @@ public final class DicomStoreMain {
    * @param dataDirectory {@code --data-dir}
    * @param key {@code --key}
    * @param providerId {@code --provider}, if given
-   * @param providerSettings {@code --provider-setting}s
+   * @param providerSettings {@code --provider-setting}s ({@code ID:NAME} for provider {@code ID})
+   * @param decryptOnlyKeys {@code --decrypt-only-key}s
    * @param host {@code --host}
    * @param port {@code --port}
    * @param maxInstanceSize {@code --max-instance-size}
@@ -299,15 +267,17 @@ public final class DicomStoreMain {
       KeyReference key,
       Optional<String> providerId,
       Map<String, String> providerSettings,
+      List<KeyReference> decryptOnlyKeys,
       String host,
       int port,
       long maxInstanceSize,
       boolean createKeyIfMissing,
       boolean help) {
 
-    /** Copies the settings. */
+    /** Copies the settings and keys. */
     Options {
       providerSettings = Collections.unmodifiableMap(new LinkedHashMap<>(providerSettings));
+      decryptOnlyKeys = List.copyOf(decryptOnlyKeys);
     }
 
     /**
@@ -323,6 +293,7 @@ public final class DicomStoreMain {
       KeyReference key = null;
       String providerId = null;
       Map<String, String> settings = new LinkedHashMap<>();
+      List<KeyReference> decryptOnly = new ArrayList<>();
       String host = null;
       Integer port = null;
       Long maxInstanceSize = null;
@@ -332,7 +303,7 @@ public final class DicomStoreMain {
         switch (arg) {
           case "--help":
           case "-h":
-            return new Options(null, null, Optional.empty(), Map.of(), "127.0.0.1", 8080,
+            return new Options(null, null, Optional.empty(), Map.of(), List.of(), "127.0.0.1", 8080,
                 DicomStoreServer.DEFAULT_MAX_INSTANCE_SIZE, false, true);
           case "--create-key-if-missing":
             createKey = true;
@@ -361,6 +332,13 @@ public final class DicomStoreMain {
                   "provider setting '" + setting.substring(0, eq) + "' given twice");
             }
             break;
+          case "--decrypt-only-key":
+            KeyReference old = KeyReference.parse(value(args, ++i, arg));
+            if (decryptOnly.stream().anyMatch(old::sameKeyAs)) {
+              throw new IllegalArgumentException("--decrypt-only-key " + old + " given twice");
+            }
+            decryptOnly.add(old);
+            break;
           case "--host":
             once(host, arg);
             host = value(args, ++i, arg);
@@ -383,11 +361,18 @@ public final class DicomStoreMain {
       if (key == null) {
         throw new IllegalArgumentException("--key is required");
       }
+      for (KeyReference old : decryptOnly) {
+        if (old.sameKeyAs(key)) {
+          throw new IllegalArgumentException(
+              "--decrypt-only-key " + old + " is the --key (it is read anyway)");
+        }
+      }
       return new Options(
           dataDirectory,
           key,
           Optional.ofNullable(providerId),
           settings,
+          decryptOnly,
           host != null ? host : "127.0.0.1",
           port != null ? port : 8080,
           maxInstanceSize != null ? maxInstanceSize : DicomStoreServer.DEFAULT_MAX_INSTANCE_SIZE,

@@ -1,5 +1,6 @@
 package dev.cmk.examples.dicom;
 
+import java.util.Collection;
 import java.util.Map;
 
 /** Writes flat JSON objects of strings, numbers, booleans and nulls (all this server returns). */
@@ -9,8 +10,9 @@ final class Json {
   /**
    * Renders {@code fields} in iteration order.
    *
-   * @param fields names to values ({@link String}, {@link Number}, {@link Boolean} or null; other
-   *     values are written with {@code toString()} as strings)
+   * @param fields names to values ({@link String}, {@link Number}, {@link Boolean}, a {@link
+   *     Collection} (an array of its elements' {@code toString()}s) or null; other values are
+   *     written with {@code toString()} as strings)
    * @return the JSON text
    */
   static String object(Map<String, ?> fields) {
@@ -28,6 +30,17 @@ final class Json {
         sb.append("null");
       } else if (v instanceof Number || v instanceof Boolean) {
         sb.append(v);
+      } else if (v instanceof Collection) {
+        sb.append('[');
+        boolean firstElement = true;
+        for (Object element : (Collection<?>) v) {
+          if (!firstElement) {
+            sb.append(',');
+          }
+          firstElement = false;
+          string(sb, String.valueOf(element));
+        }
+        sb.append(']');
       } else {
         string(sb, v.toString());
       }

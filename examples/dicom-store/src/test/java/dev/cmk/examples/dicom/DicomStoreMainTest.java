@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.api.KeyReference;
+import dev.cmk.testkit.InMemoryKeyProvider;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -22,6 +24,7 @@ class DicomStoreMainTest {
     assertEquals(KeyReference.parse("local:dicom-kek"), o.key());
     assertEquals(Optional.empty(), o.providerId());
     assertEquals(Map.of(), o.providerSettings());
+    assertEquals(List.of(), o.decryptOnlyKeys());
     assertEquals("127.0.0.1", o.host());
     assertEquals(8080, o.port());
     assertEquals(DicomStoreServer.DEFAULT_MAX_INSTANCE_SIZE, o.maxInstanceSize());
@@ -91,7 +94,7 @@ class DicomStoreMainTest {
     assertEquals(
         Map.of("vaults", "https://contoso.vault.azure.net",
             "credential", "system-assigned-managed-identity"),
-        DicomStoreMain.providerSettings("azure-keyvault", o));
+        StoreProviders.settings(o).get("azure-keyvault"));
   }
 
   @Test
@@ -103,7 +106,7 @@ class DicomStoreMainTest {
           "--provider-setting", "credential=system-assigned-managed-identity");
 
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> DicomStoreMain.providerSettings("azure-keyvault", o));
+          () -> StoreProviders.settings(o).get("azure-keyvault"));
       assertTrue(e.getMessage().startsWith("--provider-setting vaults=* is refused: the store would"
           + " call any vault a stored instance's header names"), e.getMessage());
     }
@@ -122,9 +125,99 @@ class DicomStoreMainTest {
         "--provider-setting", "token-serial=1234");
 
     assertEquals("https://contoso.vault.azure.net,https://old.vault.azure.net",
-        DicomStoreMain.providerSettings("azure-keyvault", azure).get("vaults"));
-    assertEquals("dicom-hsm", DicomStoreMain.providerSettings("pkcs11", pkcs11).get("token"));
-    assertEquals(Map.of("token-serial", "1234"), DicomStoreMain.providerSettings("pkcs11", bySerial));
+        StoreProviders.settings(azure).get("azure-keyvault").get("vaults"));
+    assertEquals("dicom-hsm", StoreProviders.settings(pkcs11).get("pkcs11").get("token"));
+    assertEquals(Map.of("token-serial", "1234"), StoreProviders.settings(bySerial).get("pkcs11"));
+  }
+
+  @Test
+  void parse_decryptOnlyKeys_repeatableInOrder() {
+    DicomStoreMain.Options o = DicomStoreMain.Options.parse(
+        "--data-dir", "d", "--key", "https://new.vault.azure.net/keys/dicom-kek",
+        "--decrypt-only-key", "https://old.vault.azure.net/keys/dicom-kek",
+        "--decrypt-only-key", "local:dicom-kek");
+
+    assertEquals(List.of(KeyReference.parse("https://old.vault.azure.net/keys/dicom-kek"),
+        KeyReference.parse("local:dicom-kek")), o.decryptOnlyKeys());
+    assertEquals(List.of(), DicomStoreMain.Options.parse(
+        "--data-dir", "d", "--key", "local:k").decryptOnlyKeys());
+  }
+
+  @Test
+  void parse_decryptOnlyKeyTwiceOrSameAsKey_refused() {
+    assertEquals("--decrypt-only-key local:old given twice", error("--data-dir", "d",
+        "--key", "local:k", "--decrypt-only-key", "local:old", "--decrypt-only-key", "local:old"));
+    assertEquals("--decrypt-only-key local:k/00000001-aa is the --key (it is read anyway)",
+        error("--data-dir", "d", "--key", "local:k", "--decrypt-only-key", "local:k/00000001-aa"));
+    assertEquals("--decrypt-only-key needs a value",
+        error("--data-dir", "d", "--key", "local:k", "--decrypt-only-key"));
+  }
+
+  @Test
+  void settings_decryptOnlyKeyInAnotherVault_oneAzureProviderServingBothVaults() {
+    DicomStoreMain.Options o = DicomStoreMain.Options.parse(
+        "--data-dir", "d", "--key", "https://new.vault.azure.net/keys/dicom-kek",
+        "--decrypt-only-key", "https://old.vault.azure.net/keys/dicom-kek/0123456789abcdef0123456789abcdef",
+        "--provider-setting", "credential=system-assigned-managed-identity");
+
+    assertEquals(Map.of("azure-keyvault", Map.of(
+            "vaults", "https://new.vault.azure.net,https://old.vault.azure.net",
+            "credential", "system-assigned-managed-identity")),
+        StoreProviders.settings(o));
+  }
+
+  @Test
+  void settings_decryptOnlyKeyOfAnotherKind_itsProviderTakesThePrefixedSettings() {
+    DicomStoreMain.Options o = DicomStoreMain.Options.parse(
+        "--data-dir", "d", "--key", "pkcs11:token=dicom-hsm;object=kek",
+        "--provider-setting", "library=/usr/lib/softhsm/libsofthsm2.so",
+        "--provider-setting", "pin-file=pin",
+        "--decrypt-only-key", "local:dicom-kek",
+        "--provider-setting", "keystore:path=keys.p12",
+        "--provider-setting", "keystore:password-file=keystore-password");
+
+    Map<String, Map<String, String>> settings = StoreProviders.settings(o);
+
+    assertEquals(List.of("pkcs11", "keystore"), List.copyOf(settings.keySet()), "write key's first");
+    assertEquals(Map.of("library", "/usr/lib/softhsm/libsofthsm2.so", "pin-file", "pin",
+        "token", "dicom-hsm"), settings.get("pkcs11"));
+    assertEquals(Map.of("path", "keys.p12", "password-file", "keystore-password"),
+        settings.get("keystore"));
+  }
+
+  @Test
+  void settings_prefixForAnUnusedProviderOrASettingGivenTwice_refused() {
+    IllegalArgumentException unused = assertThrows(IllegalArgumentException.class,
+        () -> StoreProviders.settings(DicomStoreMain.Options.parse("--data-dir", "d",
+            "--key", "local:k", "--provider-setting", "pkcs11:library=/x.so")));
+    assertEquals("--provider-setting pkcs11:library: no --key or --decrypt-only-key uses"
+        + " provider 'pkcs11' (keys use [keystore])", unused.getMessage());
+
+    IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
+        () -> StoreProviders.settings(DicomStoreMain.Options.parse("--data-dir", "d",
+            "--key", "local:k", "--provider-setting", "path=a",
+            "--provider-setting", "keystore:path=b")));
+    assertEquals("provider setting 'path' of 'keystore' given twice", twice.getMessage());
+  }
+
+  @Test
+  void create_decryptOnlyKeyItsProviderDoesNotServe_refusedNamingTheKey() {
+    DicomStoreMain.Options o = DicomStoreMain.Options.parse(
+        "--data-dir", "d", "--key", "local:k",
+        "--decrypt-only-key", "https://old.vault.azure.net/keys/dicom-kek");
+    List<String> made = new java.util.ArrayList<>();
+
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> StoreProviders.create(o, (id, settings) -> {
+          made.add(id + settings);
+          // An in-memory provider serves local: keys only, so not the Azure key.
+          return InMemoryKeyProvider.builder().id(id).build();
+        }));
+
+    assertEquals(List.of("keystore{}", "azure-keyvault{vaults=https://old.vault.azure.net}"), made);
+    assertEquals("--decrypt-only-key https://old.vault.azure.net/keys/dicom-kek is not served by"
+        + " the 'azure-keyvault' provider as configured (its vaults= or token= leave it out)",
+        e.getMessage());
   }
 
   private static String error(String... args) {

@@ -98,12 +98,12 @@ class ForeignVaultIT {
     DicomStoreMain.Options options = DicomStoreMain.Options.parse(
         "--data-dir", data.toString(), "--key", ownKey.toString(),
         "--provider-setting", "credential=system-assigned-managed-identity", "--port", "0");
-    Map<String, String> settings = DicomStoreMain.providerSettings("azure-keyvault", options);
+    Map<String, String> settings = StoreProviders.settings(options).get("azure-keyvault");
     assertEquals(own.vaultUrl(), settings.get("vaults"), "only the --key's vault by default");
     byte[] ownBody = SyntheticDicom.array(10, 20_000);
     try (DicomStoreMain.Running store = DicomStoreMain.start(options,
         new PrintStream(new ByteArrayOutputStream()),
-        loopbackProvider(settings.get("vaults").split(",")))) {
+        (id, derived) -> loopbackProvider(derived.get("vaults").split(",")))) {
       URI base = store.server().uri();
       assertEquals(201, put(base, OWN, ownBody).statusCode());
       HttpResponse<byte[]> ownGet = get(base, OWN);

@@ -23,6 +23,15 @@ class JsonTest {
   }
 
   @Test
+  void object_collection_anArrayOfEscapedStrings() {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("keys", java.util.List.of("local:a", "x\"y"));
+    fields.put("none", java.util.List.of());
+
+    assertEquals("{\"keys\":[\"local:a\",\"x\\\"y\"],\"none\":[]}", Json.object(fields));
+  }
+
+  @Test
   void object_empty() {
     assertEquals("{}", Json.object(Map.of()));
   }

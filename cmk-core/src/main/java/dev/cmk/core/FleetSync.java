@@ -1,0 +1,180 @@
+package dev.cmk.core;
+
+import dev.cmk.core.fleet.FleetKeyState;
+import dev.cmk.core.fleet.FleetRecord;
+import dev.cmk.core.fleet.FleetStateStore;
+import dev.cmk.core.fleet.FleetStateUnavailableException;
+import dev.cmk.core.fleet.FleetView;
+import java.time.Instant;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The guard's link to the fleet's shared key-access state: what it last read or wrote, the
+ * refresh generation it is at, whether a local change still has to be recorded, and when the next
+ * read is due. It reads at most once per {@link KeyAccessSettings#reconfirmAfter()} and writes
+ * once per local state change (plus a retry after a lost race or an outage); never per request.
+ * The decisions are {@link GuardMachine}'s. Not thread-safe: used under the guard's lock.
+ */
+final class FleetSync {
+  private static final Logger LOG = LoggerFactory.getLogger(KeyAccessGuard.class);
+
+  private final FleetStateStore store; // null: no fleet (single instance)
+  private final String replica;
+  private final KeyAccessSettings settings;
+
+  private String keyId;
+  private String revision; // of the last record read or written, null if none
+  private long generation;
+  private boolean known; // the store has answered since the start
+  private boolean unrecorded; // a local change the store has not taken yet
+  private Instant nextReadAt = Instant.MIN;
+  private long reads;
+  private long writes;
+
+  FleetSync(FleetStateStore store, String replica, KeyAccessSettings settings) {
+    this.store = store;
+    this.replica = replica;
+    this.settings = settings;
+  }
+
+  boolean enabled() {
+    return store != null;
+  }
+
+  /** Binds to the configured key (its versionless reference is the record's id). */
+  void bind(KeyConfiguration config) {
+    String id = config.key().versionless().toString();
+    if (!id.equals(keyId)) {
+      keyId = FleetStateStore.checkKeyId(id);
+      revision = null;
+      known = false;
+      nextReadAt = Instant.MIN;
+    }
+  }
+
+  boolean known() {
+    return known;
+  }
+
+  long generation() {
+    return generation;
+  }
+
+  void generation(long g) {
+    generation = g;
+  }
+
+  boolean unrecorded() {
+    return unrecorded;
+  }
+
+  void changedLocally() {
+    unrecorded = true;
+  }
+
+  /** The fleet already knows (or overrules) the local state. */
+  void settled() {
+    unrecorded = false;
+  }
+
+  boolean readDue(Instant now) {
+    return enabled() && keyId != null && !now.isBefore(nextReadAt);
+  }
+
+  /**
+   * Reads the record now.
+   *
+   * @return the record, empty if none
+   * @throws FleetStateUnavailableException if the store cannot answer (the next read is then
+   *     due after the minimum probe backoff)
+   */
+  Optional<FleetRecord> read(Instant now) {
+    try {
+      reads++;
+      Optional<FleetRecord> r = store.read(keyId);
+      known = true;
+      revision = r.map(FleetRecord::revision).orElse(null);
+      nextReadAt = now.plus(settings.reconfirmAfter());
+      return r;
+    } catch (FleetStateUnavailableException e) {
+      nextReadAt = now.plus(settings.probeBackoffMin());
+      LOG.atWarn().setMessage("cmk.fleet.read-failed").addKeyValue("key", keyId)
+          .addKeyValue("error", e.getMessage()).log();
+      throw e;
+    }
+  }
+
+  /**
+   * Writes the local state over the revision last seen.
+   *
+   * @return true if written; false if another replica wrote first (read again and decide)
+   * @throws FleetStateUnavailableException if the store cannot answer (the change stays
+   *     unrecorded and is retried at the next read)
+   */
+  boolean write(GuardState local, Instant now) {
+    FleetKeyState next = switch (local.kind()) {
+      case AVAILABLE -> FleetKeyState.available(generation, now, replica);
+      case UNAVAILABLE -> FleetKeyState.unavailable(generation, local.since(), local.cause(), now,
+          replica);
+      case REFRESH_REQUIRED -> FleetKeyState.unavailable(generation, local.since(), local.cause(),
+          now, replica).refreshRequired(now, replica);
+    };
+    try {
+      writes++;
+      Optional<FleetRecord> written = store.replace(keyId, revision, next);
+      if (written.isEmpty()) {
+        nextReadAt = Instant.MIN; // lost the race: read at once
+        return false;
+      }
+      revision = written.get().revision();
+      unrecorded = false;
+      LOG.atInfo().setMessage("cmk.fleet.recorded").addKeyValue("key", keyId)
+          .addKeyValue("state", next.state()).addKeyValue("generation", generation)
+          .addKeyValue("lostSince", next.lostSince()).log();
+      return true;
+    } catch (FleetStateUnavailableException e) {
+      nextReadAt = now.plus(settings.probeBackoffMin());
+      LOG.atWarn().setMessage("cmk.fleet.write-failed").addKeyValue("key", keyId)
+          .addKeyValue("state", next.state()).addKeyValue("error", e.getMessage()).log();
+      throw e;
+    }
+  }
+
+  /**
+   * Records an explicit refresh: the next generation, available. Reads first (an explicit
+   * action may), retries a lost race a few times.
+   *
+   * @return the new generation
+   * @throws FleetStateUnavailableException if the store cannot record it
+   */
+  long recordRefresh(Instant now) {
+    for (int attempt = 0; attempt < 5; attempt++) {
+      Optional<FleetRecord> r = read(now);
+      long next = Math.max(generation, r.map(x -> x.state().generation()).orElse(0L)) + 1;
+      writes++;
+      Optional<FleetRecord> written =
+          store.replace(keyId, revision, FleetKeyState.available(next, now, replica));
+      if (written.isPresent()) {
+        revision = written.get().revision();
+        generation = next;
+        unrecorded = false;
+        LOG.atInfo().setMessage("cmk.fleet.refresh-recorded").addKeyValue("key", keyId)
+            .addKeyValue("generation", next).log();
+        return next;
+      }
+    }
+    throw new FleetStateUnavailableException(
+        "could not record the refresh: other replicas kept changing the shared state", null);
+  }
+
+  /** {@return this instance's view, for status} */
+  FleetView view() {
+    return new FleetView(keyId, generation, known, unrecorded, reads, writes);
+  }
+
+  String keyId() {
+    return keyId;
+  }
+}

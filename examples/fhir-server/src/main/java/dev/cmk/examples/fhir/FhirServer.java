@@ -15,6 +15,7 @@ import dev.cmk.examples.fhir.internal.CmkAdminOperations;
 import dev.cmk.examples.fhir.internal.Database;
 import dev.cmk.examples.fhir.internal.EncryptedResourceProvider;
 import dev.cmk.examples.fhir.internal.KeyAccessGate;
+import dev.cmk.examples.fhir.internal.KeyStateStore;
 import dev.cmk.examples.fhir.internal.ResourceStore;
 import dev.cmk.examples.fhir.internal.SettingsKeyConfiguration;
 import java.net.URI;
@@ -87,6 +88,7 @@ public final class FhirServer implements AutoCloseable {
   private final int requestedPort;
   private final EnvelopeCrypto crypto;
   private final Database ownedDatabase;
+  private final KeyStateStore keyState;
   private final SettingsKeyConfiguration ownedConfiguration;
   private final ScheduledExecutorService probeScheduler;
   private final Server jetty;
@@ -123,7 +125,11 @@ public final class FhirServer implements AutoCloseable {
       cb.backgroundProbe(probeScheduler);
     }
     Database database = null;
+    KeyStateStore fleet = null;
     try {
+      fleet = KeyStateStore.open(b.keyState != null ? b.keyState : KeyStateStore.MEMORY);
+      this.keyState = fleet;
+      cb.fleetState(fleet.store(), b.replicaName != null ? b.replicaName : defaultReplicaName());
       this.crypto = cb.build();
       DataSource dataSource = b.dataSource;
       if (dataSource == null) {
@@ -138,6 +144,9 @@ public final class FhirServer implements AutoCloseable {
     } catch (RuntimeException e) {
       if (database != null) {
         database.close();
+      }
+      if (fleet != null) {
+        fleet.close();
       }
       shutdownOwned();
       throw e;
@@ -161,7 +170,8 @@ public final class FhirServer implements AutoCloseable {
       providers.add(provider(type, fhir, store, gate, clock));
     }
     restful.setResourceProviders(providers);
-    restful.registerProvider(new CmkAdminOperations(guard, policy.name(), clock));
+    restful.registerProvider(
+        new CmkAdminOperations(guard, policy.name(), clock, keyState.description()));
     if (b.demoClock != null) {
       restful.registerProvider(new CmkAdminOperations.DemoClockOperation(b.demoClock));
     }
@@ -182,6 +192,14 @@ public final class FhirServer implements AutoCloseable {
   private static <T extends Resource> EncryptedResourceProvider<T> provider(
       Class<T> type, FhirContext fhir, ResourceStore store, KeyAccessGate gate, Clock clock) {
     return new EncryptedResourceProvider<>(type, fhir, store, gate, clock);
+  }
+
+  /** The replica name when none is given: the host name (HOSTNAME) and this process's id. */
+  static String defaultReplicaName() {
+    String host = System.getenv("HOSTNAME");
+    String name = (host == null || host.isBlank() ? "fhir-server" : host.trim()) + "-"
+        + ProcessHandle.current().pid();
+    return name.length() > 128 ? name.substring(name.length() - 128) : name;
   }
 
   /** A new builder. */
@@ -258,6 +276,7 @@ public final class FhirServer implements AutoCloseable {
       if (ownedDatabase != null) {
         ownedDatabase.close();
       }
+      keyState.close();
       shutdownOwned();
     }
   }
@@ -290,6 +309,8 @@ public final class FhirServer implements AutoCloseable {
     private KeyAccessSettings keyAccess;
     private Clock clock;
     private DemoClock demoClock;
+    private String keyState;
+    private String replicaName;
     private boolean backgroundProbe = true;
     private boolean backgroundProbeSet;
     private SettingsKeyConfiguration.AzureClientSetup azureClientSetup =
@@ -356,6 +377,34 @@ public final class FhirServer implements AutoCloseable {
     public Builder dataSource(DataSource dataSource) {
       once(this.dataSource != null, "dataSource");
       this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+      return this;
+    }
+
+    /**
+     * Where the fleet's loss-of-access state of the key lives (default {@code memory}: this
+     * process only). A JDBC URL of PostgreSQL or H2 shares it with every replica on that
+     * database, so a restarted or new replica starts in the fleet's state and one {@code
+     * $cmk-refresh} reopens them all.
+     *
+     * @param keyState {@code memory}, {@code jdbc:postgresql://...} or {@code jdbc:h2:...}
+     * @return this builder
+     */
+    public Builder keyState(String keyState) {
+      once(this.keyState != null, "keyState");
+      this.keyState = KeyStateStore.check(keyState);
+      return this;
+    }
+
+    /**
+     * This replica's name as recorded in the fleet state (default: host name and process id).
+     *
+     * @param name 1-128 printable ASCII characters
+     * @return this builder
+     */
+    public Builder replicaName(String name) {
+      once(this.replicaName != null, "replicaName");
+      this.replicaName = dev.cmk.core.fleet.FleetKeyState.checkReplicaName(
+          Objects.requireNonNull(name, "name"));
       return this;
     }
 

@@ -130,6 +130,11 @@ public final class Database implements AutoCloseable {
     }
   }
 
+  /** {@return the engine: hsqldb, h2 or postgresql} */
+  public String kind() {
+    return kind;
+  }
+
   /** {@return the pooled data source} */
   public DataSource dataSource() {
     return pool;

@@ -109,11 +109,24 @@ class FleetReplicasIT {
       s.advance(Duration.ofMinutes(1));
       s.awaitStatus(patient, st -> st == 200, BOUND);
     }
+    // Store traffic: reads per probe interval and writes per state change, never per request.
     for (ServerProcess s : servers) {
+      for (int i = 0; i < 50; i++) {
+        assertEquals(200, s.status("GET", patient));
+      }
       String status = s.send("GET", "/$cmk-status", null).body();
       assertTrue(status.contains("\"AVAILABLE\""), status);
       assertTrue(status.contains("jdbc (postgresql, table cmk_fleet_state)"), status);
+      assertTrue(fleetCount(status, "storeReads") <= 10, status);
+      assertTrue(fleetCount(status, "storeWrites") <= 6, status);
     }
+  }
+
+  private static long fleetCount(String status, String part) {
+    Matcher m = Pattern.compile("\"name\"\\s*:\\s*\"" + part
+        + "\"\\s*,\\s*\"valueString\"\\s*:\\s*\"(\\d+)\"").matcher(status);
+    assertTrue(m.find(), part + " in " + status);
+    return Long.parseLong(m.group(1));
   }
 
   private static void awaitState(ServerProcess s, String state) throws Exception {

@@ -51,10 +51,58 @@ public final class JdbcFleetStateStore implements FleetStateStore {
 
   private final DataSource dataSource;
   private final FleetTable table;
+  private final boolean createTable;
+  private volatile boolean prepared;
 
-  private JdbcFleetStateStore(DataSource dataSource, FleetTable table) {
+  private JdbcFleetStateStore(DataSource dataSource, FleetTable table, boolean createTable) {
     this.dataSource = dataSource;
     this.table = table;
+    this.createTable = createTable;
+  }
+
+  /**
+   * Creates the table if missing (when allowed) and checks its shape, once.
+   *
+   * @throws IllegalStateException if the table is missing or has the wrong shape
+   * @throws FleetStateUnavailableException if the database cannot be reached or refuses
+   */
+  private void prepare() {
+    if (prepared) {
+      return;
+    }
+    synchronized (this) {
+      if (prepared) {
+        return;
+      }
+      for (int attempt = 1; ; attempt++) {
+        try (Connection c = dataSource.getConnection()) {
+          try {
+            table.createOrValidate(c, createTable);
+            prepared = true;
+            return;
+          } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c, e);
+            throw e;
+          }
+        } catch (SQLException e) {
+          // Two replicas creating the table at the same moment: PostgreSQL may refuse the
+          // second CREATE TABLE IF NOT EXISTS (duplicate catalog row); the next try sees it.
+          if (attempt == 1 && createTable && "23".equals(FleetTable.sqlStateClass(e))) {
+            continue;
+          }
+          throw unavailable("checking the fleet-state table " + table.name, e);
+        }
+      }
+    }
+  }
+
+  /** {@link #prepare()} for the SPI's calls: every failure is "the store cannot answer". */
+  private void prepareForUse() {
+    try {
+      prepare();
+    } catch (IllegalStateException e) {
+      throw new FleetStateUnavailableException(e.getMessage(), e);
+    }
   }
 
   /** {@return a new builder} */
@@ -70,6 +118,7 @@ public final class JdbcFleetStateStore implements FleetStateStore {
   @Override
   public Optional<FleetRecord> read(String keyId) {
     FleetStateStore.checkKeyId(keyId);
+    prepareForUse();
     try (Connection c = dataSource.getConnection()) {
       try (PreparedStatement ps = c.prepareStatement(table.select)) {
         ps.setString(1, keyId);
@@ -112,6 +161,7 @@ public final class JdbcFleetStateStore implements FleetStateStore {
         return Optional.empty();
       }
     }
+    prepareForUse();
     try (Connection c = dataSource.getConnection()) {
       try {
         boolean written = expected == 0 ? insert(c, keyId, stored) : update(c, keyId, expected,
@@ -201,6 +251,7 @@ public final class JdbcFleetStateStore implements FleetStateStore {
     private DataSource dataSource;
     private String table;
     private Boolean createTable;
+    private boolean checkAtFirstUse;
 
     private Builder() {}
 
@@ -256,8 +307,28 @@ public final class JdbcFleetStateStore implements FleetStateStore {
     }
 
     /**
+     * Defers creating and checking the table from {@link #build()} to the store's first call
+     * (default: at build). Then {@code build()} does not connect, and a database that is down
+     * when the service starts, or a table of the wrong shape, surfaces as {@link
+     * FleetStateUnavailableException} from {@code read} and {@code replace} — which the
+     * loss-of-access guard handles by refusing requests ({@code FLEET_STATE_UNKNOWN}) until the
+     * store answers. The check runs until it succeeds once.
+     *
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder checkAtFirstUse() {
+      if (checkAtFirstUse) {
+        throw new IllegalStateException("checkAtFirstUse was already set");
+      }
+      checkAtFirstUse = true;
+      return this;
+    }
+
+    /**
      * Creates the table if missing (unless turned off) and checks its shape: the eight columns
-     * with their types, {@code key_id} long enough and the primary key.
+     * with their types, {@code key_id} long enough and the primary key (unless deferred by
+     * {@link #checkAtFirstUse()}).
      *
      * @return the store
      * @throws IllegalStateException if no data source was set, or the table is missing (with
@@ -268,26 +339,12 @@ public final class JdbcFleetStateStore implements FleetStateStore {
       if (dataSource == null) {
         throw new IllegalStateException("dataSource is required");
       }
-      FleetTable t = new FleetTable(table != null ? table : DEFAULT_TABLE);
-      boolean create = createTable == null || createTable;
-      for (int attempt = 1; ; attempt++) {
-        try (Connection c = dataSource.getConnection()) {
-          try {
-            t.createOrValidate(c, create);
-            return new JdbcFleetStateStore(dataSource, t);
-          } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c, e);
-            throw e;
-          }
-        } catch (SQLException e) {
-          // Two replicas creating the table at the same moment: PostgreSQL may refuse the
-          // second CREATE TABLE IF NOT EXISTS (duplicate catalog row); the next try sees it.
-          if (attempt == 1 && create && "23".equals(FleetTable.sqlStateClass(e))) {
-            continue;
-          }
-          throw unavailable("checking the fleet-state table " + t.name, e);
-        }
+      JdbcFleetStateStore store = new JdbcFleetStateStore(dataSource,
+          new FleetTable(table != null ? table : DEFAULT_TABLE), createTable == null || createTable);
+      if (!checkAtFirstUse) {
+        store.prepare();
       }
+      return store;
     }
   }
 }

@@ -53,6 +53,8 @@ class JdbcFleetStateStoreTest {
         () -> JdbcFleetStateStore.builder().table("a").table("b"));
     assertThrows(IllegalStateException.class,
         () -> JdbcFleetStateStore.builder().createTable(true).createTable(false));
+    assertThrows(IllegalStateException.class,
+        () -> JdbcFleetStateStore.builder().checkAtFirstUse().checkAtFirstUse());
     assertThrows(IllegalStateException.class, () -> JdbcFleetStateStore.builder().build());
     assertThrows(NullPointerException.class, () -> JdbcFleetStateStore.builder().dataSource(null));
   }
@@ -151,6 +153,44 @@ class JdbcFleetStateStoreTest {
     FleetStateUnavailableException e =
         assertThrows(FleetStateUnavailableException.class, () -> store.read(KEY));
     assertTrue(e.getMessage().contains("not one this version understands"), e.getMessage());
+  }
+
+  @Test
+  void checkAtFirstUse_databaseDownAtBuild_storeAnswersOnceItIsUp() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    DataSource db = TestDatabases.dataSource(
+        "jdbc:h2:tcp://127.0.0.1:" + port + "/mem:later;DB_CLOSE_DELAY=-1", "sa", "");
+    assertThrows(FleetStateUnavailableException.class,
+        () -> JdbcFleetStateStore.builder().dataSource(db).build());
+    JdbcFleetStateStore store =
+        JdbcFleetStateStore.builder().dataSource(db).checkAtFirstUse().build();
+    FleetStateUnavailableException down =
+        assertThrows(FleetStateUnavailableException.class, () -> store.read(KEY));
+    assertTrue(down.getMessage().startsWith("checking the fleet-state table cmk_fleet_state"),
+        down.getMessage());
+    Server server = Server.createTcpServer("-tcpPort", Integer.toString(port), "-ifNotExists")
+        .start();
+    try {
+      assertEquals(Optional.empty(), store.read(KEY));
+      store.replace(KEY, null, FleetKeyState.available(0, NOW, "a")).orElseThrow();
+      assertEquals("1", store.read(KEY).orElseThrow().revision());
+    } finally {
+      server.stop();
+    }
+  }
+
+  @Test
+  void checkAtFirstUse_tableOfTheWrongShape_isUnavailableWithTheReason() throws SQLException {
+    DataSource db = TestDatabases.h2("lazyshape");
+    sql(db, "CREATE TABLE cmk_fleet_state (key_id VARCHAR(1024) PRIMARY KEY)");
+    JdbcFleetStateStore store =
+        JdbcFleetStateStore.builder().dataSource(db).checkAtFirstUse().build();
+    FleetStateUnavailableException e = assertThrows(FleetStateUnavailableException.class,
+        () -> store.replace(KEY, null, FleetKeyState.available(0, NOW, "a")));
+    assertTrue(e.getMessage().contains("has the wrong shape"), e.getMessage());
   }
 
   @Test

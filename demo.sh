@@ -86,7 +86,7 @@ EOF
       --key-encryption-key-url local:fhir-cmk \
       --keystore "$serve_dir/vault/keys.p12" \
       --keystore-password-file "$serve_dir/vault/keystore-password" \
-      --jdbc-url "jdbc:h2:file:$(pwd)/$serve_dir/db/fhir" \
+      --jdbc-url "jdbc:hsqldb:file:$(pwd)/$serve_dir/db/fhir" \
       --demo-clock
     ;;
   key)

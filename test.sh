@@ -18,12 +18,43 @@ command -v mvn >/dev/null 2>&1 || need+=(maven)
 # own nodejs (18 on bookworm) is only a fallback. The tests fail without Node when CI=true.
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+# PostgreSQL server for the fleet-state tests (see the PostgreSQL block below).
+[ -n "${CMK_TEST_POSTGRES_URL:-}" ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 \
+  || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   sudo_cmd=()
   [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+# --- PostgreSQL for the fleet-state tests (cmk-state-jdbc, FHIR example) ---------------------
+# Debian's postgresql, started with pg_ctlcluster, which runs the server as the postgres user:
+# CI runs as root, and PostgreSQL refuses to run as root (so does io.zonky's embedded-postgres,
+# which would have to be run as another user by hand). Skipped when CMK_TEST_POSTGRES_URL is
+# already set (a server of your own). The tests skip without it, and fail without it on CI.
+if [ -z "${CMK_TEST_POSTGRES_URL:-}" ]; then
+  pg_as=(sudo -u postgres)
+  [ "$(id -u)" -ne 0 ] || pg_as=(runuser -u postgres --)
+  pg_sudo=()
+  [ "$(id -u)" -eq 0 ] || pg_sudo=(sudo)
+  pg_version=$(ls /usr/lib/postgresql | sort -n | tail -1)
+  pg_lsclusters -h | awk -v v="$pg_version" '$1 == v && $2 == "main" {f = 1} END {exit !f}' \
+    || "${pg_sudo[@]}" pg_createcluster "$pg_version" main >/dev/null
+  if ! pg_lsclusters -h | awk -v v="$pg_version" '$1 == v && $2 == "main" && $4 == "online" {f = 1} END {exit !f}'; then
+    "${pg_sudo[@]}" pg_ctlcluster "$pg_version" main start
+  fi
+  pg_port=$(pg_lsclusters -h | awk -v v="$pg_version" '$1 == v && $2 == "main" {print $3}')
+  "${pg_as[@]}" psql -p "$pg_port" -v ON_ERROR_STOP=1 -qc "DO \$\$ BEGIN
+    IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'cmk_test') THEN
+      CREATE ROLE cmk_test LOGIN PASSWORD 'cmk-test-only'; END IF; END \$\$;" >/dev/null
+  "${pg_as[@]}" psql -p "$pg_port" -tAc "SELECT 1 FROM pg_database WHERE datname = 'cmk_test'" \
+    | grep -q 1 || "${pg_as[@]}" createdb -p "$pg_port" -O cmk_test cmk_test
+  export CMK_TEST_POSTGRES_URL="jdbc:postgresql://127.0.0.1:$pg_port/cmk_test"
+  export CMK_TEST_POSTGRES_USER=cmk_test CMK_TEST_POSTGRES_PASSWORD=cmk-test-only
+  echo "== PostgreSQL $pg_version for the fleet-state tests: $CMK_TEST_POSTGRES_URL"
+fi
+# --- end of the PostgreSQL block -------------------------------------------------------------
 
 mvn -B verify "$@"
 

@@ -151,7 +151,7 @@ public final class DemoWalkthrough {
         .resolve(DemoKeystore.KEYSTORE_FILE));
     say("  key " + vault.key() + ", version " + v1.version().orElse("-")
         + " (RSA-3072, soft delete and purge protection on)");
-    jdbcUrl = "jdbc:h2:file:" + work.resolve("db").resolve("fhir").toAbsolutePath();
+    jdbcUrl = "jdbc:hsqldb:file:" + work.resolve("db").resolve("fhir").toAbsolutePath();
     KeySettings settings = vault.settings();
     server = FhirServer.builder()
         .port(0)
@@ -163,7 +163,8 @@ public final class DemoWalkthrough {
     FhirContext fhir = FhirContext.forR4Cached();
     fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
     client = fhir.newRestfulGenericClient(server.baseUrl().toString());
-    say("The FHIR server: " + server.baseUrl() + " (HAPI FHIR R4, H2 database " + jdbcUrl + ")");
+    say("The FHIR server: " + server.baseUrl() + " (HAPI FHIR R4, HSQLDB database " + jdbcUrl
+        + ", every write synced before it is answered)");
     say("  keyEncryptionKeyUrl = " + settings.keyEncryptionKeyUrl()
         + "  (versionless: new data follows the latest key version)");
     say("  key policy fhir-service; writing under version "
@@ -333,7 +334,7 @@ public final class DemoWalkthrough {
   }
 
   private byte[] envelope(String id, long version) {
-    try (Connection c = DriverManager.getConnection(jdbcUrl, "sa", "");
+    try (Connection c = DriverManager.getConnection(jdbcUrl, "SA", "");
         PreparedStatement ps = c.prepareStatement(
             "SELECT envelope FROM fhir_resource_version WHERE resource_type = 'Patient'"
                 + " AND resource_id = ? AND version_id = ?")) {
@@ -351,7 +352,7 @@ public final class DemoWalkthrough {
   }
 
   private boolean anyColumnContains(String text) {
-    try (Connection c = DriverManager.getConnection(jdbcUrl, "sa", "");
+    try (Connection c = DriverManager.getConnection(jdbcUrl, "SA", "");
         PreparedStatement ps = c.prepareStatement("SELECT * FROM fhir_resource_version");
         ResultSet rs = ps.executeQuery()) {
       int columns = rs.getMetaData().getColumnCount();

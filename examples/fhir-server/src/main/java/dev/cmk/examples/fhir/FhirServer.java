@@ -12,8 +12,10 @@ import dev.cmk.core.KeyAccessSettings;
 import dev.cmk.core.KeyConfiguration;
 import dev.cmk.core.KeyPolicy;
 import dev.cmk.examples.fhir.internal.CmkAdminOperations;
+import dev.cmk.examples.fhir.internal.Database;
 import dev.cmk.examples.fhir.internal.EncryptedResourceProvider;
 import dev.cmk.examples.fhir.internal.KeyAccessGate;
+import dev.cmk.examples.fhir.internal.KeyStateStore;
 import dev.cmk.examples.fhir.internal.ResourceStore;
 import dev.cmk.examples.fhir.internal.SettingsKeyConfiguration;
 import java.net.URI;
@@ -29,7 +31,6 @@ import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.h2.jdbcx.JdbcConnectionPool;
 import org.hl7.fhir.r4.model.Condition;
 import org.hl7.fhir.r4.model.Encounter;
 import org.hl7.fhir.r4.model.Observation;
@@ -45,7 +46,7 @@ import org.hl7.fhir.r4.model.Resource;
  * <pre>{@code
  * try (FhirServer server = FhirServer.builder()
  *     .port(8080)
- *     .jdbcUrl("jdbc:h2:file:./fhir-data/fhir")
+ *     .jdbcUrl("jdbc:hsqldb:file:./fhir-data/fhir")
  *     .keySettings(() -> KeySettings.builder()
  *         .keyEncryptionKeyUrl(KeyReference.parse("https://contoso.vault.azure.net/keys/fhir-cmk"))
  *         .identityType(KeySettings.IdentityType.SYSTEM_ASSIGNED)
@@ -77,13 +78,17 @@ public final class FhirServer implements AutoCloseable {
       List.of(Patient.class, Practitioner.class, Observation.class, Encounter.class,
           Condition.class);
 
-  /** The default JDBC URL: an H2 database file under {@code ./fhir-data}. */
-  public static final String DEFAULT_JDBC_URL = "jdbc:h2:file:./fhir-data/fhir";
+  /**
+   * The default JDBC URL: an embedded HSQLDB database under {@code ./fhir-data}, which syncs
+   * every commit to its log before the request is answered (see the README, "Durability").
+   */
+  public static final String DEFAULT_JDBC_URL = "jdbc:hsqldb:file:./fhir-data/fhir";
 
   private final String host;
   private final int requestedPort;
   private final EnvelopeCrypto crypto;
-  private final JdbcConnectionPool ownedPool;
+  private final Database ownedDatabase;
+  private final KeyStateStore keyState;
   private final SettingsKeyConfiguration ownedConfiguration;
   private final ScheduledExecutorService probeScheduler;
   private final Server jetty;
@@ -119,21 +124,29 @@ public final class FhirServer implements AutoCloseable {
     if (probeScheduler != null) {
       cb.backgroundProbe(probeScheduler);
     }
-    JdbcConnectionPool pool = null;
+    Database database = null;
+    KeyStateStore fleet = null;
     try {
+      fleet = KeyStateStore.open(b.keyState != null ? b.keyState : KeyStateStore.MEMORY);
+      this.keyState = fleet;
+      cb.fleetState(fleet.store(), b.replicaName != null ? b.replicaName : defaultReplicaName());
       this.crypto = cb.build();
       DataSource dataSource = b.dataSource;
       if (dataSource == null) {
-        pool = JdbcConnectionPool.create(b.jdbcUrl != null ? b.jdbcUrl : DEFAULT_JDBC_URL, "sa", "");
-        dataSource = pool;
+        database = Database.open(b.jdbcUrl != null ? b.jdbcUrl : DEFAULT_JDBC_URL,
+            "resource database");
+        dataSource = database.dataSource();
       }
-      this.ownedPool = pool;
+      this.ownedDatabase = database;
       ResourceStore store = new ResourceStore(dataSource, crypto);
       store.createSchema();
       this.jetty = jetty(b, store, crypto.keyAccess(), policy, clock);
     } catch (RuntimeException e) {
-      if (pool != null) {
-        pool.dispose();
+      if (database != null) {
+        database.close();
+      }
+      if (fleet != null) {
+        fleet.close();
       }
       shutdownOwned();
       throw e;
@@ -157,7 +170,8 @@ public final class FhirServer implements AutoCloseable {
       providers.add(provider(type, fhir, store, gate, clock));
     }
     restful.setResourceProviders(providers);
-    restful.registerProvider(new CmkAdminOperations(guard, policy.name(), clock));
+    restful.registerProvider(
+        new CmkAdminOperations(guard, policy.name(), clock, keyState.description()));
     if (b.demoClock != null) {
       restful.registerProvider(new CmkAdminOperations.DemoClockOperation(b.demoClock));
     }
@@ -178,6 +192,14 @@ public final class FhirServer implements AutoCloseable {
   private static <T extends Resource> EncryptedResourceProvider<T> provider(
       Class<T> type, FhirContext fhir, ResourceStore store, KeyAccessGate gate, Clock clock) {
     return new EncryptedResourceProvider<>(type, fhir, store, gate, clock);
+  }
+
+  /** The replica name when none is given: the host name (HOSTNAME) and this process's id. */
+  static String defaultReplicaName() {
+    String host = System.getenv("HOSTNAME");
+    String name = (host == null || host.isBlank() ? "fhir-server" : host.trim()) + "-"
+        + ProcessHandle.current().pid();
+    return name.length() > 128 ? name.substring(name.length() - 128) : name;
   }
 
   /** A new builder. */
@@ -251,9 +273,10 @@ public final class FhirServer implements AutoCloseable {
       throw new IllegalStateException("stopping the HTTP server failed", e);
     } finally {
       crypto.close();
-      if (ownedPool != null) {
-        ownedPool.dispose();
+      if (ownedDatabase != null) {
+        ownedDatabase.close();
       }
+      keyState.close();
       shutdownOwned();
     }
   }
@@ -286,6 +309,8 @@ public final class FhirServer implements AutoCloseable {
     private KeyAccessSettings keyAccess;
     private Clock clock;
     private DemoClock demoClock;
+    private String keyState;
+    private String replicaName;
     private boolean backgroundProbe = true;
     private boolean backgroundProbeSet;
     private SettingsKeyConfiguration.AzureClientSetup azureClientSetup =
@@ -329,9 +354,11 @@ public final class FhirServer implements AutoCloseable {
     }
 
     /**
-     * The database, as an H2 JDBC URL (the server owns the connection pool).
+     * The database, as a JDBC URL (the server owns the connection pool): HSQLDB (the embedded
+     * default), H2 or PostgreSQL, each opened so that answered writes survive a crash.
      *
-     * @param jdbcUrl e.g. {@code jdbc:h2:file:/var/lib/fhir/fhir} or {@code jdbc:h2:mem:test}
+     * @param jdbcUrl e.g. {@code jdbc:hsqldb:file:/var/lib/fhir/fhir}, {@code
+     *     jdbc:postgresql://db/fhir?user=fhir} or {@code jdbc:h2:mem:test}
      * @return this builder
      */
     public Builder jdbcUrl(String jdbcUrl) {
@@ -342,7 +369,7 @@ public final class FhirServer implements AutoCloseable {
 
     /**
      * The database, as an application-owned data source (not closed by the server). The schema
-     * is written for H2.
+     * is written for HSQLDB, H2 and PostgreSQL.
      *
      * @param dataSource the data source
      * @return this builder
@@ -350,6 +377,34 @@ public final class FhirServer implements AutoCloseable {
     public Builder dataSource(DataSource dataSource) {
       once(this.dataSource != null, "dataSource");
       this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+      return this;
+    }
+
+    /**
+     * Where the fleet's loss-of-access state of the key lives (default {@code memory}: this
+     * process only). A JDBC URL of PostgreSQL or H2 shares it with every replica on that
+     * database, so a restarted or new replica starts in the fleet's state and one {@code
+     * $cmk-refresh} reopens them all.
+     *
+     * @param keyState {@code memory}, {@code jdbc:postgresql://...} or {@code jdbc:h2:...}
+     * @return this builder
+     */
+    public Builder keyState(String keyState) {
+      once(this.keyState != null, "keyState");
+      this.keyState = KeyStateStore.check(keyState);
+      return this;
+    }
+
+    /**
+     * This replica's name as recorded in the fleet state (default: host name and process id).
+     *
+     * @param name 1-128 printable ASCII characters
+     * @return this builder
+     */
+    public Builder replicaName(String name) {
+      once(this.replicaName != null, "replicaName");
+      this.replicaName = dev.cmk.core.fleet.FleetKeyState.checkReplicaName(
+          Objects.requireNonNull(name, "name"));
       return this;
     }
 

@@ -53,7 +53,11 @@ public final class FhirServerMain {
             .host(options.host())
             .port(options.port())
             .jdbcUrl(options.jdbcUrl())
-            .keySettings(options.keySettings());
+            .keySettings(options.keySettings())
+            .keyState(options.keyState());
+    if (options.replicaName() != null) {
+      builder.replicaName(options.replicaName());
+    }
     if (options.demoClock()) {
       builder.demoClock(DemoClock.systemUtc());
     }
@@ -72,7 +76,9 @@ public final class FhirServerMain {
         + (status.currentVersion() == null ? "" : ", writing under version "
             + status.currentVersion().version().orElse("-"))
         + (options.keySettingsFile() == null ? ""
-            : "; settings re-read from " + options.keySettingsFile() + " on POST /$cmk-refresh"));
+            : "; settings re-read from " + options.keySettingsFile() + " on POST /$cmk-refresh")
+        + server.keyAccess().fleetView().map(f -> "; fleet generation " + f.generation()
+            + (f.known() ? "" : " (key-state store not reachable yet)")).orElse(""));
     out.flush();
     server.join();
     return 0;

@@ -57,16 +57,20 @@ public final class CmkAdminOperations {
   private final KeyAccessGuard guard;
   private final String policyName;
   private final Clock clock;
+  private final String fleetStore;
 
   /**
    * @param guard the key access guard
    * @param policyName the key policy's name, reported in the status
    * @param clock the server's clock
+   * @param fleetStore what keeps the fleet's key-access state (no URL, no secrets)
    */
-  public CmkAdminOperations(KeyAccessGuard guard, String policyName, Clock clock) {
+  public CmkAdminOperations(KeyAccessGuard guard, String policyName, Clock clock,
+      String fleetStore) {
     this.guard = Objects.requireNonNull(guard, "guard");
     this.policyName = Objects.requireNonNull(policyName, "policyName");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.fleetStore = Objects.requireNonNull(fleetStore, "fleetStore");
   }
 
   /**
@@ -144,6 +148,15 @@ public final class CmkAdminOperations {
           .setValue(new StringType(KeyAccessOutcomes.describe(s)));
     }
     p.addParameter().setName("keyPolicy").setValue(new StringType(policyName));
+    guard.fleetView().ifPresent(f -> {
+      Parameters.ParametersParameterComponent fleet = p.addParameter().setName("fleet");
+      fleet.addPart().setName("store").setValue(new StringType(fleetStore));
+      fleet.addPart().setName("generation").setValue(new StringType(Long.toString(f.generation())));
+      fleet.addPart().setName("known").setValue(new BooleanType(f.known()));
+      fleet.addPart().setName("unrecordedChange").setValue(new BooleanType(f.unrecordedChange()));
+      fleet.addPart().setName("storeReads").setValue(new StringType(Long.toString(f.reads())));
+      fleet.addPart().setName("storeWrites").setValue(new StringType(Long.toString(f.writes())));
+    });
     p.addParameter().setName("serverTime").setValue(instant(clock.instant()));
     return p;
   }

@@ -129,7 +129,10 @@ public final class KeyAccessOutcomes {
     }
     status.lastErrorMessage().ifPresent(m -> sb.append("; provider: ").append(m));
     sb.append(". Since ").append(status.since().truncatedTo(ChronoUnit.SECONDS)).append(". ");
-    if (status.state() == KeyAccessState.REFRESH_REQUIRED) {
+    if (status.cause() == LossCause.FLEET_STATE_UNKNOWN) {
+      sb.append("Requests succeed again once the key-state store answers (checked every probe"
+          + " interval).");
+    } else if (status.state() == KeyAccessState.REFRESH_REQUIRED) {
       sb.append("Access was lost more than 30 minutes ago: restore access to the key, then POST"
           + " /$cmk-refresh to resume.");
     } else {
@@ -169,6 +172,9 @@ public final class KeyAccessOutcomes {
         return "the key no longer meets the key policy";
       case PROVIDER_UNAVAILABLE:
         return "the key vault could not be reached";
+      case FLEET_STATE_UNKNOWN:
+        return "this replica could not read the service's shared key-access state yet, so it"
+            + " does not know whether the service requires a refresh";
       default:
         return "unknown";
     }

@@ -21,8 +21,8 @@ import javax.sql.DataSource;
 /**
  * Resource versions in a relational database, each version's JSON stored as one cmk envelope.
  *
- * <p>Two tables: {@code fhir_resource} (one row per resource: current version, deleted flag, last
- * updated) and {@code fhir_resource_version} (one row per version, with the envelope). Only the
+ * <p>Two tables, the same SQL on HSQLDB, H2 and PostgreSQL: {@code fhir_resource} (one row per
+ * resource: current version, deleted flag, last updated) and {@code fhir_resource_version} (one row per version, with the envelope). Only the
  * resource type, id, version number, last-updated instant and deleted flag are stored in clear, to
  * serve reads, history and {@code _id} / {@code _lastUpdated} searches; everything else, meta and
  * narrative included, is inside the envelope.
@@ -41,6 +41,10 @@ public final class ResourceStore {
   /** Resource ids: FHIR's {@code [A-Za-z0-9\-\.]{1,64}}. */
   public static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
 
+  /** The envelope column's type; PostgreSQL calls it BYTEA. */
+  private static final String BINARY = "@BINARY@";
+
+  /** Written for HSQLDB (the embedded default), H2 and PostgreSQL alike. */
   private static final String[] SCHEMA = {
     "CREATE TABLE IF NOT EXISTS fhir_resource ("
         + " resource_type VARCHAR(64) NOT NULL,"
@@ -57,7 +61,7 @@ public final class ResourceStore {
         + " version_id BIGINT NOT NULL,"
         + " last_updated TIMESTAMP(3) WITH TIME ZONE NOT NULL,"
         + " deleted BOOLEAN NOT NULL,"
-        + " envelope VARBINARY,"
+        + " envelope " + BINARY + ","
         + " PRIMARY KEY (resource_type, resource_id, version_id))"
   };
 
@@ -162,8 +166,13 @@ public final class ResourceStore {
   public void createSchema() {
     try (Connection c = dataSource.getConnection();
         Statement s = c.createStatement()) {
+      String binary = "PostgreSQL".equals(c.getMetaData().getDatabaseProductName())
+          ? "BYTEA" : "VARBINARY(16777216)";
       for (String ddl : SCHEMA) {
-        s.execute(ddl);
+        s.execute(ddl.replace(BINARY, binary));
+      }
+      if (!c.getAutoCommit()) {
+        c.commit();
       }
     } catch (SQLException e) {
       throw new StorageException("creating the schema failed", e);

@@ -21,6 +21,8 @@ import java.util.function.Supplier;
  * @param keySettings where the key settings come from
  * @param keySettingsFile the properties file, or {@code null} when options give the settings
  * @param demoClock whether to run on the demo clock
+ * @param keyState where the fleet's key-access state lives: {@code memory} or a JDBC URL
+ * @param replicaName this replica's name in the fleet state, or {@code null} for the default
  */
 public record ServerOptions(
     String host,
@@ -28,7 +30,9 @@ public record ServerOptions(
     String jdbcUrl,
     Supplier<KeySettings> keySettings,
     Path keySettingsFile,
-    boolean demoClock) {
+    boolean demoClock,
+    String keyState,
+    String replicaName) {
 
   /** Option name, environment variable and help text, in help order. */
   private static final List<String[]> OPTIONS =
@@ -36,7 +40,13 @@ public record ServerOptions(
           new String[] {"--port", "FHIR_PORT", "port to listen on (default 8080; 0 = any free port)"},
           new String[] {"--host", "FHIR_HOST", "address to listen on (default 127.0.0.1)"},
           new String[] {"--jdbc-url", "FHIR_JDBC_URL",
-              "H2 database (default " + FhirServer.DEFAULT_JDBC_URL + ")"},
+              "database: jdbc:hsqldb:, jdbc:h2: or jdbc:postgresql: (default "
+                  + FhirServer.DEFAULT_JDBC_URL + ")"},
+          new String[] {"--key-state", "CMK_KEY_STATE",
+              "the key's loss-of-access state shared by replicas: memory (default, this process"
+                  + " only), jdbc:postgresql://... or jdbc:h2:..."},
+          new String[] {"--replica-name", "CMK_REPLICA_NAME",
+              "this replica's name in the shared state (default: host name and process id)"},
           new String[] {"--key-encryption-key-url", "CMK_KEY_ENCRYPTION_KEY_URL",
               "https://{vault}.vault.azure.net/keys/{name}[/{version}] or local:{name}[/{version}]"},
           new String[] {"--identity", "CMK_IDENTITY_TYPE",
@@ -58,6 +68,7 @@ public record ServerOptions(
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(jdbcUrl, "jdbcUrl");
     Objects.requireNonNull(keySettings, "keySettings");
+    KeyStateStore.check(keyState);
   }
 
   /**
@@ -136,6 +147,8 @@ public record ServerOptions(
     }
     String host = values.getOrDefault("--host", "127.0.0.1");
     String jdbcUrl = values.getOrDefault("--jdbc-url", FhirServer.DEFAULT_JDBC_URL);
+    String keyState = KeyStateStore.check(values.getOrDefault("--key-state", KeyStateStore.MEMORY));
+    String replicaName = values.get("--replica-name");
     String settingsFile = values.get("--key-settings");
     if (settingsFile != null) {
       for (String o : List.of("--key-encryption-key-url", "--identity", "--user-assigned-client-id",
@@ -147,7 +160,8 @@ public record ServerOptions(
       }
       Path file = Path.of(settingsFile);
       KeySettings.load(file); // fail fast on a bad file
-      return new ServerOptions(host, port, jdbcUrl, () -> KeySettings.load(file), file, demoClock);
+      return new ServerOptions(host, port, jdbcUrl, () -> KeySettings.load(file), file, demoClock,
+          keyState, replicaName);
     }
     String url = values.get("--key-encryption-key-url");
     if (url == null) {
@@ -171,7 +185,8 @@ public record ServerOptions(
       b.keystorePasswordEnvironment(values.get("--keystore-password-env"));
     }
     KeySettings settings = b.build();
-    return new ServerOptions(host, port, jdbcUrl, () -> settings, null, demoClock);
+    return new ServerOptions(host, port, jdbcUrl, () -> settings, null, demoClock, keyState,
+        replicaName);
   }
 
   private static boolean known(String name) {

@@ -28,6 +28,22 @@ class ServerOptionsTest {
     assertFalse(o.demoClock());
     assertNull(o.keySettingsFile());
     assertEquals(KeySettings.IdentityType.SYSTEM_ASSIGNED, o.keySettings().get().identityType());
+    assertEquals("memory", o.keyState());
+    assertNull(o.replicaName());
+  }
+
+  @Test
+  void parse_keyState_takesJdbcUrlsAndRefusesOthers() {
+    ServerOptions o = ServerOptions.parse(new String[] {"--key-encryption-key-url", AZURE,
+        "--key-state", "jdbc:postgresql://db/fhir", "--replica-name", "fhir-1"}, Map.of());
+    assertEquals("jdbc:postgresql://db/fhir", o.keyState());
+    assertEquals("fhir-1", o.replicaName());
+    assertEquals("jdbc:h2:mem:x", ServerOptions.parse(new String[] {"--key-encryption-key-url",
+        AZURE}, Map.of("CMK_KEY_STATE", "jdbc:h2:mem:x")).keyState());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ServerOptions.parse(new String[] {"--key-encryption-key-url", AZURE,
+            "--key-state", "jdbc:mysql://db/fhir"}, Map.of()));
+    assertTrue(e.getMessage().startsWith("--key-state must be memory"), e.getMessage());
   }
 
   @Test

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a provider says about one version of a key-encryption key: everything a key policy checks.
@@ -31,8 +32,8 @@ public record KeyDescription(
     KeyType keyType,
     int sizeBits,
     boolean enabled,
-    Instant notBefore,
-    Instant expiresOn,
+    @Nullable Instant notBefore,
+    @Nullable Instant expiresOn,
     Set<KeyOperation> operations,
     VaultProtection vaultProtection,
     TokenProtection tokenProtection) {
@@ -79,8 +80,8 @@ public record KeyDescription(
       KeyType keyType,
       int sizeBits,
       boolean enabled,
-      Instant notBefore,
-      Instant expiresOn,
+      @Nullable Instant notBefore,
+      @Nullable Instant expiresOn,
       Set<KeyOperation> operations,
       VaultProtection vaultProtection) {
     this(

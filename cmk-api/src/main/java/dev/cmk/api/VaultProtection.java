@@ -2,6 +2,7 @@ package dev.cmk.api;
 
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the key's holding vault promises about deletion: whether deleted keys are kept (soft
@@ -18,7 +19,7 @@ public record VaultProtection(
     boolean softDeleteEnabled,
     boolean purgeProtectionEnabled,
     int retentionDays,
-    String recoveryLevel) {
+    @Nullable String recoveryLevel) {
 
   /**
    * Validates the combination.
@@ -55,7 +56,7 @@ public record VaultProtection(
    * @return the protection
    */
   public static VaultProtection fromAzureRecoveryLevel(
-      String recoveryLevel, Integer recoverableDays) {
+      String recoveryLevel, @Nullable Integer recoverableDays) {
     Objects.requireNonNull(recoveryLevel, "recoveryLevel");
     boolean soft = recoveryLevel.contains("Recoverable");
     boolean purgeable = recoveryLevel.contains("Purgeable");

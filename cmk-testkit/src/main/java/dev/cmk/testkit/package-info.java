@@ -22,5 +22,11 @@
  *
  * <p>Nothing in this package is meant for production use: the in-memory provider keeps private
  * keys in ordinary heap memory.
+ *
+ * <p>Non-null by default: nothing here accepts or returns null unless marked {@link
+ * org.jspecify.annotations.Nullable}.
  */
+@NullMarked
 package dev.cmk.testkit;
+
+import org.jspecify.annotations.NullMarked;

@@ -241,7 +241,7 @@ final class SoftHsm {
         provider,
         s -> {
           s.createObject(
-              AttributeVector.newRSAPrivateKey()
+              crtPrivateKey(key)
                   .token(true)
                   .private_(true)
                   .sensitive(protect)
@@ -250,15 +250,7 @@ final class SoftHsm {
                   .id(id)
                   .decrypt(true)
                   .unwrap(true)
-                  .sign(false)
-                  .modulus(key.getModulus())
-                  .publicExponent(key.getPublicExponent())
-                  .privateExponent(key.getPrivateExponent())
-                  .prime1(key.getPrimeP())
-                  .prime2(key.getPrimeQ())
-                  .exponent1(key.getPrimeExponentP())
-                  .exponent2(key.getPrimeExponentQ())
-                  .coefficient(key.getCrtCoefficient()));
+                  .sign(false));
           s.createObject(
               AttributeVector.newRSAPublicKey()
                   .token(true)
@@ -278,6 +270,22 @@ final class SoftHsm {
    * Runs {@link KeyTool} in a second JVM (a second process with its own PKCS#11 library instance
    * and login) against the same token, and waits for it.
    */
+  /**
+   * A private-key template holding every CRT component of {@code key}, for importing a key the
+   * test made outside the token; callers add the other attributes.
+   */
+  static AttributeVector crtPrivateKey(RSAPrivateCrtKey key) {
+    return AttributeVector.newRSAPrivateKey()
+        .modulus(key.getModulus())
+        .publicExponent(key.getPublicExponent())
+        .privateExponent(key.getPrivateExponent())
+        .prime1(key.getPrimeP())
+        .prime2(key.getPrimeQ())
+        .exponent1(key.getPrimeExponentP())
+        .exponent2(key.getPrimeExponentQ())
+        .coefficient(key.getCrtCoefficient());
+  }
+
   static void inSecondProcess(TestToken token, String action, KeyReference reference) {
     String classpath = System.getProperty("cmk.softhsm.childClasspath");
     if (classpath == null || classpath.isEmpty()) {

@@ -244,7 +244,7 @@ class SoftHsmForgedEnvelopeIT {
         s -> {
           s.destroyObject(privateKey(s, f));
           s.createObject(
-              AttributeVector.newRSAPrivateKey()
+              SoftHsm.crtPrivateKey(key)
                   .token(true)
                   .private_(true)
                   .sensitive(true)
@@ -254,15 +254,7 @@ class SoftHsmForgedEnvelopeIT {
                   .decrypt(true)
                   .unwrap(true)
                   .sign(false)
-                  .allowedMechanisms(new long[] {CKM_RSA_PKCS})
-                  .modulus(key.getModulus())
-                  .publicExponent(key.getPublicExponent())
-                  .privateExponent(key.getPrivateExponent())
-                  .prime1(key.getPrimeP())
-                  .prime2(key.getPrimeQ())
-                  .exponent1(key.getPrimeExponentP())
-                  .exponent2(key.getPrimeExponentQ())
-                  .coefficient(key.getCrtCoefficient()));
+                  .allowedMechanisms(new long[] {CKM_RSA_PKCS}));
           return null;
         });
     return forged;

@@ -20,8 +20,8 @@ import org.jspecify.annotations.Nullable;
  * @param keyType key type
  * @param sizeBits modulus size for RSA keys; 0 when not applicable
  * @param enabled whether the version is enabled
- * @param notBefore start of validity, or {@code null}
- * @param expiresOn end of validity, or {@code null}
+ * @param notBefore start of validity (inclusive), or {@code null} when unbounded
+ * @param expiresOn end of validity (exclusive), or {@code null} when unbounded
  * @param operations operations the key permits
  * @param vaultProtection deletion guarantees of the holding vault
  * @param tokenProtection what a PKCS#11 token attests about the private key ({@link
@@ -100,7 +100,11 @@ public record KeyDescription(
    * Start of validity, when set.
    *
    * @return the not-before time, or empty
+   * @deprecated the record's own {@link #notBefore()} (null when unset) is the one accessor: a
+   *     record does not carry a nullable component beside its {@code Optional} twin. Kept for
+   *     callers outside cmk-api until they move.
    */
+  @Deprecated
   public Optional<Instant> notBeforeTime() {
     return Optional.ofNullable(notBefore);
   }
@@ -109,7 +113,11 @@ public record KeyDescription(
    * End of validity, when set.
    *
    * @return the expiry time, or empty
+   * @deprecated the record's own {@link #expiresOn()} (null when unset) is the one accessor: a
+   *     record does not carry a nullable component beside its {@code Optional} twin. Kept for
+   *     callers outside cmk-api until they move.
    */
+  @Deprecated
   public Optional<Instant> expiryTime() {
     return Optional.ofNullable(expiresOn);
   }

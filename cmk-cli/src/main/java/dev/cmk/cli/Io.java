@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** Inputs and outputs named on the command line: a file, or {@code -} for stdin/stdout. */
 final class Io {
@@ -78,7 +79,7 @@ final class Io {
    */
   static final class Output implements AutoCloseable {
     private final Context ctx;
-    private final Path target; // null for stdout
+    private final @Nullable Path target; // null for stdout
     private final Path temp;
     private final FileChannel channel;
     private final OutputStream stream;

@@ -7,6 +7,7 @@ import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.KeyManager;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
@@ -225,8 +226,8 @@ final class KeysCommand implements Runnable {
               d.sizeBits(),
               d.enabled() ? "enabled" : "DISABLED",
               PolicyReport.operations(d.operations()),
-              d.notBeforeTime().map(t -> "  not-before " + t).orElse("")
-                  + d.expiryTime().map(t -> "  expires " + t).orElse(""),
+              (d.notBefore() == null ? "" : "  not-before " + d.notBefore())
+                  + (d.expiresOn() == null ? "" : "  expires " + d.expiresOn()),
               i == versions.size() - 1 ? "  (latest)" : "");
         }
       }
@@ -287,18 +288,18 @@ final class KeysCommand implements Runnable {
         }
       }
       w.writeEndArray();
-      instant(w, "notBefore", d.notBeforeTime().map(Object::toString).orElse(null));
-      instant(w, "expires", d.expiryTime().map(Object::toString).orElse(null));
+      instant(w, "notBefore", d.notBefore());
+      instant(w, "expires", d.expiresOn());
       w.writeBooleanField("latest", latest);
       w.writeEndObject();
     }
 
-    private static void instant(JsonWriter w, String name, @Nullable String value)
+    private static void instant(JsonWriter w, String name, @Nullable Instant value)
         throws IOException {
       if (value == null) {
         w.writeNullField(name);
       } else {
-        w.writeStringField(name, value);
+        w.writeStringField(name, value.toString());
       }
     }
   }

@@ -137,7 +137,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    */
   @Deprecated
   public KeyReference createKey(String name, int sizeBits) {
-    return manager.createKey(name, sizeBits);
+    return store.createKey(name, sizeBits);
   }
 
   /**
@@ -158,7 +158,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    */
   @Deprecated
   public KeyReference createKey(String name, KeyType type, int sizeBits) {
-    return manager.createKey(name, type, sizeBits);
+    return store.createKey(name, type, sizeBits);
   }
 
   /**
@@ -177,7 +177,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    */
   @Deprecated
   public KeyReference importKey(String name, KeyPair keyPair) {
-    return manager.importKey(name, keyPair);
+    return store.importKey(name, keyPair);
   }
 
   /**
@@ -193,7 +193,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    */
   @Deprecated
   public KeyReference rotate(KeyReference key) {
-    return manager.rotateKey(key);
+    return store.rotate(key);
   }
 
   /**
@@ -213,7 +213,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    */
   @Deprecated
   public KeyReference rotate(KeyReference key, KeyType type, int sizeBits) {
-    return manager.rotateKey(key, type, sizeBits);
+    return store.rotate(key, type, sizeBits);
   }
 
   /**
@@ -229,7 +229,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    */
   @Deprecated
   public void setEnabled(KeyReference version, boolean enabled) {
-    manager.setEnabled(version, enabled);
+    store.setEnabled(version, enabled);
   }
 
   /**
@@ -245,7 +245,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    */
   @Deprecated
   public void setNotBefore(KeyReference version, @Nullable Instant notBefore) {
-    manager.setNotBefore(version, notBefore);
+    store.setNotBefore(version, notBefore);
   }
 
   /**
@@ -262,7 +262,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    */
   @Deprecated
   public void setExpiry(KeyReference version, @Nullable Instant expiresOn) {
-    manager.setExpiry(version, expiresOn);
+    store.setExpiry(version, expiresOn);
   }
 
   /**
@@ -278,7 +278,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    */
   @Deprecated
   public void setOperations(KeyReference version, Set<KeyOperation> operations) {
-    manager.setOperations(version, operations);
+    store.setOperations(version, operations);
   }
 
   /**
@@ -294,7 +294,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    */
   @Deprecated
   public void delete(KeyReference key) {
-    manager.deleteKey(key);
+    store.delete(key);
   }
 
   /**
@@ -310,7 +310,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    */
   @Deprecated
   public void recover(KeyReference key) {
-    manager.recoverKey(key);
+    store.recover(key);
   }
 
   /**
@@ -325,7 +325,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    */
   @Deprecated
   public void purge(KeyReference key) {
-    manager.purgeKey(key);
+    store.purge(key);
   }
 
   /**
@@ -340,7 +340,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    */
   @Deprecated
   public List<KeyDescription> listVersions(KeyReference key) {
-    return manager.listVersions(key);
+    return store.listVersions(key);
   }
 
   /**
@@ -474,7 +474,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
     private String id = DEFAULT_ID;
     private Clock clock = Clock.systemUTC();
     private VaultProtection vaultProtection = new VaultProtection(true, true, 90, "Recoverable");
-    private SecureRandom random;
+    private @Nullable SecureRandom random;
 
     private Builder() {}
 

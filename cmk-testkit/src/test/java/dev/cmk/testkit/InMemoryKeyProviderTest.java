@@ -2,6 +2,7 @@ package dev.cmk.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -126,8 +127,8 @@ class InMemoryKeyProviderTest {
             KeyOperation.WRAP_KEY,
             KeyOperation.UNWRAP_KEY),
         d.operations());
-    assertTrue(d.notBeforeTime().isEmpty());
-    assertTrue(d.expiryTime().isEmpty());
+    assertNull(d.notBefore());
+    assertNull(d.expiresOn());
     assertEquals(provider.vaultProtection(), d.vaultProtection());
     assertEquals(
         2048, ((RSAPublicKey) provider.publicKey(v).orElseThrow()).getModulus().bitLength());
@@ -444,8 +445,10 @@ class InMemoryKeyProviderTest {
     KeyReference v = p.manager().importKey("gone", rsa2048);
     assertEquals(VaultProtection.none(), p.describe(v).vaultProtection());
     p.manager().deleteKey(v);
-    assertThrows(KeyNotFoundException.class, () -> p.manager().recoverKey(v));
+    assertThrows(UnsupportedOperationException.class, () -> p.manager().recoverKey(v),
+        "no soft delete: nothing to recover");
     assertThrows(KeyNotFoundException.class, () -> p.describe(v));
+    assertThrows(KeyNotFoundException.class, () -> p.manager().listVersions(v));
   }
 
   // ---------------------------------------------------------------------------- interoperability

@@ -13,6 +13,7 @@ import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.KeyPolicy;
 import dev.cmk.api.spi.SecretSource;
 import dev.cmk.softhsm.Pkcs11KeyProvider;
+import dev.cmk.testkit.SoftHsmToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -73,12 +74,7 @@ class CmkSoftHsmIT {
     if (!Files.exists(library) || !Files.isExecutable(util)) {
       unavailable("SoftHSM2 not installed (apt-get install softhsm2)");
     }
-    // A fresh token directory, written before this JVM loads the library.
-    Path confFile = Path.of(conf).toAbsolutePath();
-    Path tokens = Files.createDirectories(
-        confFile.getParent().resolve("tokens-" + ProcessHandle.current().pid() + "-" + System.nanoTime()));
-    Files.writeString(confFile, "directories.tokendir = " + tokens + "\nobjectstore.backend = file\n"
-        + "log.level = ERROR\nslots.removable = false\n", StandardCharsets.UTF_8);
+    SoftHsmToken.configure(); // a fresh token directory, before this JVM loads the library
     label = "cli-it-" + randomHex(4);
     userPin = randomHex(8);
     Process init = new ProcessBuilder(util.toString(), "--init-token", "--free", "--label", label,

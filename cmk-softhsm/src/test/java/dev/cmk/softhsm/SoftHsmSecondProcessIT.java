@@ -10,7 +10,6 @@ import dev.cmk.api.KeyReference;
 import dev.cmk.api.SecretBytes;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.testkit.ManualClock;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -27,7 +26,6 @@ import org.junit.jupiter.api.Test;
  * the cached state expires on the injected clock.
  */
 class SoftHsmSecondProcessIT {
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final Duration TTL = Duration.ofSeconds(5);
 
   private static SoftHsm.TestToken token;
@@ -49,9 +47,7 @@ class SoftHsmSecondProcessIT {
   }
 
   private static SecretBytes dataKey() {
-    byte[] b = new byte[32];
-    RANDOM.nextBytes(b);
-    return SecretBytes.wrapOwned(b);
+    return CmkOnToken.randomDataKey();
   }
 
   private static void awaitTrue(java.util.function.BooleanSupplier condition, String what)

@@ -46,9 +46,7 @@ class SoftHsmSessionPoolIT {
   }
 
   private static SecretBytes dataKey() {
-    byte[] b = new byte[32];
-    RANDOM.nextBytes(b);
-    return SecretBytes.wrapOwned(b);
+    return CmkOnToken.randomDataKey();
   }
 
   @Test

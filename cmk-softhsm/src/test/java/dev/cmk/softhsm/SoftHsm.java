@@ -242,13 +242,7 @@ final class SoftHsm {
                   .unwrap(true)
                   .sign(false));
           s.createObject(
-              AttributeVector.newRSAPublicKey()
-                  .token(true)
-                  .private_(false)
-                  .label(name)
-                  .id(id)
-                  .encrypt(true)
-                  .wrap(true)
+              publicKeyTemplate(name, id)
                   .modulus(key.getModulus())
                   .publicExponent(key.getPublicExponent()));
           return null;
@@ -260,6 +254,20 @@ final class SoftHsm {
    * Runs {@link KeyTool} in a second JVM (a second process with its own PKCS#11 library instance
    * and login) against the same token, and waits for it.
    */
+  /**
+   * A token public-key template labelled {@code label} with {@code id}, permitting encrypt and
+   * wrap; callers add the key material.
+   */
+  static AttributeVector publicKeyTemplate(String label, byte[] id) {
+    return AttributeVector.newRSAPublicKey()
+        .token(true)
+        .private_(false)
+        .label(label)
+        .id(id)
+        .encrypt(true)
+        .wrap(true);
+  }
+
   /**
    * A private-key template holding every CRT component of {@code key}, for importing a key the
    * test made outside the token; callers add the other attributes.

@@ -153,9 +153,7 @@ class SoftHsmAdminKeysIT {
   @Test
   void describe_ecKey_isDescribedAsEcAndRefusedByThePolicyNamingTheKeyTypeRule() {
     KeyReference version = ref("object=ec-key;id=%EC%01");
-    KeyDescription d = provider.describe(version);
-    assertEquals(KeyType.EC_HSM, d.keyType());
-    assertEquals(0, d.sizeBits());
+    KeyDescription d = describedAs(version, KeyType.EC_HSM, 0);
     assertEquals(Set.of(), d.operations(), "an EC key cannot wrap cmk data keys");
     assertTrue(rules(KeyPolicy.dicomService(), d).contains(KeyPolicy.RULE_KEY_TYPE));
     assertTrue(rules(KeyPolicy.fhirService(), d).contains(KeyPolicy.RULE_KEY_TYPE));
@@ -191,9 +189,7 @@ class SoftHsmAdminKeysIT {
   @Test
   void describe_rsa1024Key_isDescribedAndRefusedByThePolicyNamingTheKeySizeRule() {
     KeyReference version = ref("object=small-key;id=v001");
-    KeyDescription d = provider.describe(version);
-    assertEquals(KeyType.RSA_HSM, d.keyType());
-    assertEquals(1024, d.sizeBits());
+    KeyDescription d = describedAs(version, KeyType.RSA_HSM, 1024);
     assertTrue(rules(KeyPolicy.dicomService(), d).contains(KeyPolicy.RULE_KEY_SIZE));
     KeyPolicyViolationException e =
         assertThrows(
@@ -212,5 +208,13 @@ class SoftHsmAdminKeysIT {
             .collect(Collectors.toList()),
         e.getMessage());
     assertTrue(e.getMessage().contains("key size 1024"), e.getMessage());
+  }
+
+  /** The description of {@code version}, checked to be of {@code type} and {@code sizeBits}. */
+  private KeyDescription describedAs(KeyReference version, KeyType type, int sizeBits) {
+    KeyDescription d = provider.describe(version);
+    assertEquals(type, d.keyType());
+    assertEquals(sizeBits, d.sizeBits());
+    return d;
   }
 }

@@ -412,13 +412,7 @@ class SoftHsmForgedEnvelopeIT {
                         .unwrap(true)
                         .sign(false)
                         .allowedMechanisms(allowed),
-                    AttributeVector.newRSAPublicKey()
-                        .token(true)
-                        .private_(false)
-                        .label(name)
-                        .id(id)
-                        .encrypt(true)
-                        .wrap(true)
+                    SoftHsm.publicKeyTemplate(name, id)
                         .modulusBits(2048)
                         .publicExponent(F4))));
     KeyReference ref = provider.manager().keyReference(name).withVersion(version);

@@ -170,16 +170,7 @@ class SoftHsmAdminKeysIT {
 
   @Test
   void build_ecKeyUnderDicomPreset_refusedByKeyPolicyNotKeyNotFound() {
-    KeyPolicyViolationException e =
-        assertThrows(
-            KeyPolicyViolationException.class,
-            () ->
-                EnvelopeCrypto.builder()
-                    .provider(provider)
-                    .writeKey(ref("object=ec-key"))
-                    .clock(clock)
-                    .keyPolicy(KeyPolicy.dicomService())
-                    .build());
+    KeyPolicyViolationException e = refusedByPolicy(ref("object=ec-key"), KeyPolicy.dicomService());
     assertTrue(
         e.violations().stream().anyMatch(v -> v.rule().equals(KeyPolicy.RULE_KEY_TYPE)),
         e.getMessage());
@@ -192,15 +183,7 @@ class SoftHsmAdminKeysIT {
     KeyDescription d = describedAs(version, KeyType.RSA_HSM, 1024);
     assertTrue(rules(KeyPolicy.dicomService(), d).contains(KeyPolicy.RULE_KEY_SIZE));
     KeyPolicyViolationException e =
-        assertThrows(
-            KeyPolicyViolationException.class,
-            () ->
-                EnvelopeCrypto.builder()
-                    .provider(provider)
-                    .writeKey(version.versionless())
-                    .clock(clock)
-                    .keyPolicy(CmkOnToken.tokenPolicy())
-                    .build());
+        refusedByPolicy(version.versionless(), CmkOnToken.tokenPolicy());
     assertEquals(
         List.of(KeyPolicy.RULE_KEY_SIZE),
         e.violations().stream()
@@ -216,5 +199,18 @@ class SoftHsmAdminKeysIT {
     assertEquals(type, d.keyType());
     assertEquals(sizeBits, d.sizeBits());
     return d;
+  }
+
+  /** The refusal of an instance writing under {@code writeKey} with {@code policy}. */
+  private KeyPolicyViolationException refusedByPolicy(KeyReference writeKey, KeyPolicy policy) {
+    return assertThrows(
+        KeyPolicyViolationException.class,
+        () ->
+            EnvelopeCrypto.builder()
+                .provider(provider)
+                .writeKey(writeKey)
+                .clock(clock)
+                .keyPolicy(policy)
+                .build());
   }
 }

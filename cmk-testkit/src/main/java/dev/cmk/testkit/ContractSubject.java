@@ -4,6 +4,7 @@ import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.api.spi.KeyManager;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -59,6 +60,15 @@ public interface ContractSubject {
   void deleteKey(KeyReference key);
 
   /**
+   * The manager of the provider's keys, for {@link KeyManagerContract}.
+   *
+   * @return the provider's own {@link KeyEncryptionKeyProvider#keyManager()} by default
+   */
+  default Optional<KeyManager> keyManager() {
+    return provider().keyManager();
+  }
+
+  /**
    * The RSA modulus sizes to test round trips with; the smallest is used for every other test.
    *
    * @return the sizes, default 2048 and 3072
@@ -94,10 +104,11 @@ public interface ContractSubject {
   }
 
   /**
-   * A provider whose keys {@code manager} manages.
+   * A provider whose keys {@code manager} manages (its own, or a test backend's: a loopback
+   * vault's manager beside a provider whose credential may only wrap and unwrap).
    *
    * @param provider the provider
-   * @param manager the manager of its keys
+   * @param manager the manager of its keys, also the subject's {@link #keyManager()}
    * @return the subject, with the default key sizes and concurrency
    */
   static ContractSubject of(KeyEncryptionKeyProvider provider, KeyManager manager) {
@@ -127,6 +138,11 @@ public interface ContractSubject {
       @Override
       public void deleteKey(KeyReference key) {
         manager.deleteKey(key);
+      }
+
+      @Override
+      public Optional<KeyManager> keyManager() {
+        return Optional.of(manager);
       }
     };
   }

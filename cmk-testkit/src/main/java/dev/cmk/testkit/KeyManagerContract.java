@@ -19,9 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The key-manager contract: the one lifecycle vocabulary of {@link KeyManager} (names, listing,
- * the failures it documents) on the provider's own {@link
- * dev.cmk.api.spi.KeyEncryptionKeyProvider#keyManager() manager}. Skipped for providers without
- * one.
+ * the failures it documents) on the {@linkplain ContractSubject#keyManager() subject's manager}
+ * (by default the provider's own). Skipped when there is none.
  */
 // JUnit is a static dependency of this module: whoever runs the contract has it on the path.
 @SuppressWarnings("exports")
@@ -35,8 +34,8 @@ public interface KeyManagerContract {
   ContractSubject subject();
 
   private KeyManager manager() {
-    KeyManager manager = subject().provider().keyManager().orElse(null);
-    Assumptions.assumeTrue(manager != null, "the provider has no key manager");
+    KeyManager manager = subject().keyManager().orElse(null);
+    Assumptions.assumeTrue(manager != null, "no key manager");
     return manager;
   }
 

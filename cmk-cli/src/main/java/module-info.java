@@ -5,6 +5,7 @@
  * class path ({@code cmk-cli/target/cmk.jar}, launcher {@code cmk-cli/cmk}).
  */
 module dev.cmk.cli {
+  requires static org.jspecify;
   requires dev.cmk.core;
   requires dev.cmk.keystore;
   requires dev.cmk.softhsm;

@@ -8,6 +8,7 @@
  * BouncyCastle is used only to issue the self-signed certificate each PKCS#12 key entry carries.
  */
 module dev.cmk.keystore {
+  requires static org.jspecify;
   requires transitive dev.cmk.api;
   requires org.bouncycastle.pkix;
   requires org.bouncycastle.provider;

@@ -9,6 +9,7 @@
  * binding is {@code org.xipki:ipkcs11wrapper} (an automatic module, never part of the API).
  */
 module dev.cmk.softhsm {
+  requires static org.jspecify;
   requires transitive dev.cmk.api;
   requires ipkcs11wrapper;
 

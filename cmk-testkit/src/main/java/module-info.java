@@ -4,6 +4,7 @@
  * {@code dev.cmk.testkit.keyvault} (artifact cmk-testkit-keyvault).
  */
 module dev.cmk.testkit {
+  requires static org.jspecify;
   requires transitive dev.cmk.api;
   requires static org.junit.jupiter.api;
 

@@ -1,5 +1,7 @@
 package dev.cmk.api;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Root of every exception cmk throws on purpose. Unchecked, so callers catch what they can act on.
  *
@@ -38,7 +40,7 @@ public abstract class CmkException extends RuntimeException {
    * @param message what went wrong, without secrets
    * @param cause the underlying failure, or {@code null}
    */
-  protected CmkException(String message, Throwable cause) {
+  protected CmkException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

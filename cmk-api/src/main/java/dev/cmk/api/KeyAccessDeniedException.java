@@ -1,6 +1,7 @@
 package dev.cmk.api;
 
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The key exists but may not be used: disabled, outside its validity window, operation not
@@ -36,7 +37,7 @@ public final class KeyAccessDeniedException extends KeyProviderException {
    * @param cause vendor exception, or {@code null}
    */
   public KeyAccessDeniedException(
-      String message, Reason reason, KeyReference keyReference, Throwable cause) {
+      String message, Reason reason, @Nullable KeyReference keyReference, @Nullable Throwable cause) {
     super(describe(message, keyReference), keyReference, cause);
     this.reason = Objects.requireNonNull(reason, "reason");
   }
@@ -48,7 +49,7 @@ public final class KeyAccessDeniedException extends KeyProviderException {
    * @param reason classified reason
    * @param keyReference the key, or {@code null} when unknown
    */
-  public KeyAccessDeniedException(String message, Reason reason, KeyReference keyReference) {
+  public KeyAccessDeniedException(String message, Reason reason, @Nullable KeyReference keyReference) {
     this(message, reason, keyReference, null);
   }
 

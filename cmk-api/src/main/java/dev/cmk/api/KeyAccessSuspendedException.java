@@ -3,6 +3,7 @@ package dev.cmk.api;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The customer-managed key is not accessible and the loss-of-access guard is open, so the
@@ -19,7 +20,7 @@ public final class KeyAccessSuspendedException extends CmkException {
   private final boolean refreshRequired;
 
   /** When access was lost, or {@code null} (serialized). */
-  private final Instant since;
+  private final @Nullable Instant since;
 
   /**
    * Creates the exception.
@@ -30,7 +31,7 @@ public final class KeyAccessSuspendedException extends CmkException {
    * @param cause the provider failure that opened the guard, or {@code null}
    */
   public KeyAccessSuspendedException(
-      String message, boolean refreshRequired, Instant since, Throwable cause) {
+      String message, boolean refreshRequired, @Nullable Instant since, @Nullable Throwable cause) {
     super(Objects.requireNonNull(message, "message"), cause);
     this.refreshRequired = refreshRequired;
     this.since = since;

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a provider says about one version of a key-encryption key: everything a key policy checks.
@@ -19,8 +20,8 @@ import java.util.Set;
  * @param keyType key type
  * @param sizeBits modulus size for RSA keys; 0 when not applicable
  * @param enabled whether the version is enabled
- * @param notBefore start of validity, or {@code null}
- * @param expiresOn end of validity, or {@code null}
+ * @param notBefore start of validity (inclusive), or {@code null} when unbounded
+ * @param expiresOn end of validity (exclusive), or {@code null} when unbounded
  * @param operations operations the key permits
  * @param vaultProtection deletion guarantees of the holding vault
  * @param tokenProtection what a PKCS#11 token attests about the private key ({@link
@@ -31,8 +32,8 @@ public record KeyDescription(
     KeyType keyType,
     int sizeBits,
     boolean enabled,
-    Instant notBefore,
-    Instant expiresOn,
+    @Nullable Instant notBefore,
+    @Nullable Instant expiresOn,
     Set<KeyOperation> operations,
     VaultProtection vaultProtection,
     TokenProtection tokenProtection) {
@@ -79,8 +80,8 @@ public record KeyDescription(
       KeyType keyType,
       int sizeBits,
       boolean enabled,
-      Instant notBefore,
-      Instant expiresOn,
+      @Nullable Instant notBefore,
+      @Nullable Instant expiresOn,
       Set<KeyOperation> operations,
       VaultProtection vaultProtection) {
     this(
@@ -99,7 +100,11 @@ public record KeyDescription(
    * Start of validity, when set.
    *
    * @return the not-before time, or empty
+   * @deprecated the record's own {@link #notBefore()} (null when unset) is the one accessor: a
+   *     record does not carry a nullable component beside its {@code Optional} twin. Kept for
+   *     callers outside cmk-api until they move.
    */
+  @Deprecated
   public Optional<Instant> notBeforeTime() {
     return Optional.ofNullable(notBefore);
   }
@@ -108,7 +113,11 @@ public record KeyDescription(
    * End of validity, when set.
    *
    * @return the expiry time, or empty
+   * @deprecated the record's own {@link #expiresOn()} (null when unset) is the one accessor: a
+   *     record does not carry a nullable component beside its {@code Optional} twin. Kept for
+   *     callers outside cmk-api until they move.
    */
+  @Deprecated
   public Optional<Instant> expiryTime() {
     return Optional.ofNullable(expiresOn);
   }

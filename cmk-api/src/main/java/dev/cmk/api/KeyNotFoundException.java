@@ -1,5 +1,7 @@
 package dev.cmk.api;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The key, the key version or the provider serving it does not exist (deleted, purged, never
  * created, or no configured provider serves the reference). Authoritative.
@@ -14,7 +16,7 @@ public final class KeyNotFoundException extends KeyProviderException {
    * @param keyReference the key, or {@code null} when unknown
    * @param cause vendor exception, or {@code null}
    */
-  public KeyNotFoundException(String message, KeyReference keyReference, Throwable cause) {
+  public KeyNotFoundException(String message, @Nullable KeyReference keyReference, @Nullable Throwable cause) {
     super(describe(message, keyReference), keyReference, cause);
   }
 
@@ -24,7 +26,7 @@ public final class KeyNotFoundException extends KeyProviderException {
    * @param message what was not found, without secrets
    * @param keyReference the key, or {@code null} when unknown
    */
-  public KeyNotFoundException(String message, KeyReference keyReference) {
+  public KeyNotFoundException(String message, @Nullable KeyReference keyReference) {
     this(message, keyReference, null);
   }
 

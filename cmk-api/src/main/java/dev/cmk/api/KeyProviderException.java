@@ -2,6 +2,7 @@ package dev.cmk.api;
 
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The key-encryption key could not be used. Subtypes classify the failure the way the
@@ -19,7 +20,7 @@ import java.util.Optional;
 public abstract class KeyProviderException extends CmkException {
   private static final long serialVersionUID = 1L;
 
-  private final transient KeyReference keyReference;
+  private final transient @Nullable KeyReference keyReference;
 
   /**
    * Creates the exception.
@@ -28,7 +29,7 @@ public abstract class KeyProviderException extends CmkException {
    * @param keyReference the key the operation was about, or {@code null} when unknown
    * @param cause vendor exception, or {@code null}
    */
-  protected KeyProviderException(String message, KeyReference keyReference, Throwable cause) {
+  protected KeyProviderException(String message, @Nullable KeyReference keyReference, @Nullable Throwable cause) {
     super(message, cause);
     this.keyReference = keyReference;
   }

@@ -2,6 +2,7 @@ package dev.cmk.api;
 
 import java.time.Duration;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The provider could not be reached or asked us to slow down: timeout, connection failure, HTTP
@@ -12,7 +13,7 @@ public final class KeyProviderUnavailableException extends KeyProviderException 
   private static final long serialVersionUID = 1L;
 
   /** The provider's back-off hint, or {@code null} (serialized). */
-  private final Duration retryAfter;
+  private final @Nullable Duration retryAfter;
 
   /**
    * Creates the exception.
@@ -23,7 +24,10 @@ public final class KeyProviderUnavailableException extends KeyProviderException 
    * @param cause vendor exception, or {@code null}
    */
   public KeyProviderUnavailableException(
-      String message, KeyReference keyReference, Duration retryAfter, Throwable cause) {
+      String message,
+      @Nullable KeyReference keyReference,
+      @Nullable Duration retryAfter,
+      @Nullable Throwable cause) {
     super(describe(message, keyReference), keyReference, cause);
     if (retryAfter != null && retryAfter.isNegative()) {
       throw new IllegalArgumentException("retryAfter must not be negative");
@@ -39,7 +43,7 @@ public final class KeyProviderUnavailableException extends KeyProviderException 
    * @param cause vendor exception, or {@code null}
    */
   public KeyProviderUnavailableException(
-      String message, KeyReference keyReference, Throwable cause) {
+      String message, @Nullable KeyReference keyReference, @Nullable Throwable cause) {
     this(message, keyReference, null, cause);
   }
 

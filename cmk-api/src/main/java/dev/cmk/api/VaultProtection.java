@@ -2,6 +2,7 @@ package dev.cmk.api;
 
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What the key's holding vault promises about deletion: whether deleted keys are kept (soft
@@ -18,7 +19,7 @@ public record VaultProtection(
     boolean softDeleteEnabled,
     boolean purgeProtectionEnabled,
     int retentionDays,
-    String recoveryLevel) {
+    @Nullable String recoveryLevel) {
 
   /**
    * Validates the combination.
@@ -55,7 +56,7 @@ public record VaultProtection(
    * @return the protection
    */
   public static VaultProtection fromAzureRecoveryLevel(
-      String recoveryLevel, Integer recoverableDays) {
+      String recoveryLevel, @Nullable Integer recoverableDays) {
     Objects.requireNonNull(recoveryLevel, "recoveryLevel");
     boolean soft = recoveryLevel.contains("Recoverable");
     boolean purgeable = recoveryLevel.contains("Purgeable");
@@ -63,7 +64,15 @@ public record VaultProtection(
     return new VaultProtection(soft, soft && !purgeable, days, recoveryLevel);
   }
 
-  /** {@return the provider's raw recovery level, when it has one} */
+  /**
+   * The provider's raw recovery level, when it has one.
+   *
+   * @return the recovery level, or empty
+   * @deprecated the record's own {@link #recoveryLevel()} (null when unknown) is the one accessor:
+   *     a record does not carry a nullable component beside its {@code Optional} twin. Kept for
+   *     callers outside cmk-api until they move.
+   */
+  @Deprecated
   public Optional<String> recoveryLevelName() {
     return Optional.ofNullable(recoveryLevel);
   }

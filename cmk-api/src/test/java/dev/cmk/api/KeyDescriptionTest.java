@@ -1,6 +1,7 @@
 package dev.cmk.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,8 +29,8 @@ class KeyDescriptionTest {
     assertTrue(d.isValidAt(T0));
     assertTrue(d.isValidAt(T1.minusNanos(1)));
     assertFalse(d.isValidAt(T1));
-    assertEquals(Optional.of(T0), d.notBeforeTime());
-    assertEquals(Optional.of(T1), d.expiryTime());
+    assertEquals(T0, d.notBefore());
+    assertEquals(T1, d.expiresOn());
   }
 
   @Test
@@ -37,7 +38,7 @@ class KeyDescriptionTest {
     KeyDescription d = describe(true, null, null, WRAP_UNWRAP);
     assertTrue(d.isValidAt(Instant.MIN));
     assertTrue(d.isValidAt(Instant.MAX));
-    assertEquals(Optional.empty(), d.notBeforeTime());
+    assertNull(d.notBefore());
     assertThrows(NullPointerException.class, () -> d.isValidAt(null));
   }
 

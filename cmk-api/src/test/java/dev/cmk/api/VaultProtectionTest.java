@@ -1,9 +1,9 @@
 package dev.cmk.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.util.Optional;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -27,7 +27,7 @@ class VaultProtectionTest {
     assertEquals(softDelete, p.softDeleteEnabled(), "soft delete");
     assertEquals(purgeProtection, p.purgeProtectionEnabled(), "purge protection");
     assertEquals(days, p.retentionDays(), "retention days");
-    assertEquals(Optional.of(level), p.recoveryLevelName());
+    assertEquals(level, p.recoveryLevel());
   }
 
   @Test
@@ -54,7 +54,7 @@ class VaultProtectionTest {
   void none_hasNoProtection() {
     VaultProtection p = VaultProtection.none();
     assertEquals(new VaultProtection(false, false, 0, null), p);
-    assertEquals(Optional.empty(), p.recoveryLevelName());
+    assertNull(p.recoveryLevel());
   }
 
   @Test

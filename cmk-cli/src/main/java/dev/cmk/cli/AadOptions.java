@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The associated data bound to an envelope: the same bytes must be given to decrypt. Not secret
@@ -18,13 +19,13 @@ final class AadOptions {
       names = "--aad",
       paramLabel = "TEXT",
       description = "Associated data, as UTF-8 text (e.g. Patient/123/1).")
-  String text;
+  @Nullable String text;
 
   @Option(
       names = "--aad-file",
       paramLabel = "FILE",
       description = "Associated data, the raw bytes of a file (at most 1 MiB).")
-  Path file;
+  @Nullable Path file;
 
   /** The associated data bytes; empty when neither option is given. */
   byte[] bytes() throws IOException {

@@ -2,6 +2,7 @@ package dev.cmk.cli;
 
 import java.util.List;
 import picocli.CommandLine.Option;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The vaults and PKCS#11 tokens the user allows a command that unwraps ({@code decrypt}, {@code
@@ -14,7 +15,7 @@ final class AllowOptions {
       description = "Allow this Key Vault or Managed HSM (https://NAME.vault.azure.net), repeatable;"
           + " replaces $" + KeyAllowList.ENV_VAULTS + ". Envelopes naming any other vault fail"
           + " (exit 3) before anything is contacted.")
-  List<String> vaults;
+  @Nullable List<String> vaults;
 
   @Option(
       names = "--pkcs11-token",
@@ -22,7 +23,7 @@ final class AllowOptions {
       description = "Allow this PKCS#11 token, repeatable; replaces $"
           + KeyAllowList.ENV_PKCS11_TOKENS + ". Envelopes naming any other token fail (exit 3)"
           + " before the library is loaded or a PIN read.")
-  List<String> tokens;
+  @Nullable List<String> tokens;
 
   /** The {@code --vault} values given (picocli leaves the field null when none was). */
   List<String> vaults() {

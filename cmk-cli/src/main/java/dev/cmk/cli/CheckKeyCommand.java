@@ -1,18 +1,13 @@
 package dev.cmk.cli;
 
 import dev.cmk.api.KeyDescription;
-import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.core.KeyPolicy;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code cmk check-key}: a key against a key-policy preset, requirement by requirement. */
 @Command(
@@ -23,9 +18,7 @@ import picocli.CommandLine.ParentCommand;
           + " requirement with ✓ or ✗ and the value found.",
       "Exit code 0 when the key complies, 5 when it does not."
     })
-final class CheckKeyCommand implements Callable<Integer> {
-  @ParentCommand CmkCommand root;
-
+final class CheckKeyCommand extends SingleKeyCommand {
   @Option(
       names = "--policy",
       required = true,
@@ -34,52 +27,36 @@ final class CheckKeyCommand implements Callable<Integer> {
       description = "The preset: fhir (Azure Health Data Services FHIR service) or dicom.")
   KeyPolicy policy;
 
-  @Parameters(
-      index = "0",
-      paramLabel = "KEY",
-      converter = Policies.KeyReferenceConverter.class,
-      description = "The key reference.")
-  KeyReference key;
-
-  @Mixin KeyOptions keyOptions;
-
-  @Mixin FormatOptions format;
-
   @Override
-  public Integer call() throws java.io.IOException {
-    keyOptions.refuseSecretsOnCommandLine();
-    Context ctx = root.context();
-    try (ProviderSession session = new ProviderSession(
-            keyOptions, ctx, KeyAllowList.only(key))) {
-      KeyEncryptionKeyProvider provider = session.providerFor(key);
-      KeyDescription d = provider.describe(key);
-      Instant now = Instant.now();
-      List<PolicyReport.Line> lines = PolicyReport.lines(policy, d, now);
-      long failed = lines.stream().filter(l -> !l.met()).count();
-      if (format.json()) {
-        try (JsonReport j = JsonReport.start(ctx.out(), "check-key")) {
-          j.string("key", d.reference())
-              .string("provider", provider.id())
-              .string("policy", policy.name())
-              .bool("compliant", failed == 0)
-              .number("requirementsTotal", (long) lines.size())
-              .number("requirementsFailed", failed);
-          com.azure.json.JsonWriter w = j.writer();
-          w.writeStartArray("requirements");
-          for (PolicyReport.Line l : lines) {
-            w.writeStartObject();
-            w.writeStringField("rule", l.rule());
-            w.writeBooleanField("met", l.met());
-            w.writeStringField("found", l.found());
-            w.writeEndObject();
-          }
-          w.writeEndArray();
+  int call(Context ctx, ProviderSession session) throws java.io.IOException {
+    KeyEncryptionKeyProvider provider = session.providerFor(key);
+    KeyDescription d = provider.describe(key);
+    Instant now = Instant.now();
+    List<PolicyReport.Line> lines = PolicyReport.lines(policy, d, now);
+    long failed = lines.stream().filter(l -> !l.met()).count();
+    if (format.json()) {
+      try (JsonReport j = JsonReport.start(ctx.out(), "check-key")) {
+        j.string("key", d.reference())
+            .string("provider", provider.id())
+            .string("policy", policy.name())
+            .bool("compliant", failed == 0)
+            .number("requirementsTotal", (long) lines.size())
+            .number("requirementsFailed", failed);
+        com.azure.json.JsonWriter w = j.writer();
+        w.writeStartArray("requirements");
+        for (PolicyReport.Line l : lines) {
+          w.writeStartObject();
+          w.writeStringField("rule", l.rule());
+          w.writeBooleanField("met", l.met());
+          w.writeStringField("found", l.found());
+          w.writeEndObject();
         }
-      } else {
-        text(ctx, provider, d, lines, failed);
+        w.writeEndArray();
       }
-      return failed == 0 ? ExitCode.OK : ExitCode.POLICY_VIOLATION;
+    } else {
+      text(ctx, provider, d, lines, failed);
     }
+    return failed == 0 ? ExitCode.OK : ExitCode.POLICY_VIOLATION;
   }
 
   private void text(

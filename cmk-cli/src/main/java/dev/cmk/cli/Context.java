@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a command runs against: standard streams, the environment, whether stdout and stderr are
@@ -58,7 +59,7 @@ record Context(
   }
 
   /** An environment variable, or null when unset or empty. */
-  String getenv(String name) {
+  @Nullable String getenv(String name) {
     String v = env.apply(name);
     return v == null || v.isEmpty() ? null : v;
   }

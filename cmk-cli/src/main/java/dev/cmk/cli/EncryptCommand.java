@@ -1,10 +1,8 @@
 package dev.cmk.cli;
 
-import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeCryptoBuilder;
 import dev.cmk.core.EnvelopeOutputStream;
-import dev.cmk.core.KeyPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.concurrent.Callable;
@@ -28,22 +26,7 @@ import picocli.CommandLine.ParentCommand;
 final class EncryptCommand implements Callable<Integer> {
   @ParentCommand CmkCommand root;
 
-  @Option(
-      names = {"-k", "--key"},
-      required = true,
-      paramLabel = "KEY",
-      converter = Policies.KeyReferenceConverter.class,
-      description = "Key reference: local:NAME[/VERSION], pkcs11:token=T;object=NAME[;id=V] or"
-          + " https://VAULT.vault.azure.net/keys/NAME[/VERSION].")
-  KeyReference key;
-
-  @Option(
-      names = "--policy",
-      paramLabel = "fhir|dicom",
-      converter = Policies.PolicyConverter.class,
-      defaultValue = "dicom",
-      description = "Key policy the key must meet (default: ${DEFAULT-VALUE}).")
-  KeyPolicy policy;
+  @Mixin WriteKeyOptions target;
 
   @Option(
       names = {"-o", "--output"},
@@ -71,9 +54,9 @@ final class EncryptCommand implements Callable<Integer> {
     Io.refuseBinaryToTerminal(output, ctx, "the envelope");
     byte[] associatedData = aad.bytes();
     try (ProviderSession session = new ProviderSession(
-            keyOptions, ctx, KeyAllowList.only(key))) {
-      EnvelopeCryptoBuilder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
-      session.open(java.util.List.of(key)).forEach(b::provider);
+            keyOptions, ctx, KeyAllowList.only(target.key))) {
+      EnvelopeCryptoBuilder b = EnvelopeCrypto.builder().writeKey(target.key).keyPolicy(target.policy);
+      session.open(java.util.List.of(target.key)).forEach(b::provider);
       try (EnvelopeCrypto crypto = b.build();
           InputStream in = Io.openInput(input, ctx);
           Io.Output out = Io.Output.open(output, force, ctx)) {

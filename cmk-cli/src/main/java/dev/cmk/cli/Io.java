@@ -16,9 +16,28 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /** Inputs and outputs named on the command line: a file, or {@code -} for stdin/stdout. */
 final class Io {
+  /**
+   * {@code out} behind a stream whose {@code close()} only flushes: for handing stdout, or a file
+   * not yet committed, to code that closes what it is given.
+   */
+  static OutputStream keepOpen(OutputStream out) {
+    return new FilterOutputStream(out) {
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+      }
+
+      @Override
+      public void close() throws IOException {
+        flush();
+      }
+    };
+  }
+
   /** The name that means standard input or output. */
   static final String STDIO = "-";
 
@@ -78,7 +97,7 @@ final class Io {
    */
   static final class Output implements AutoCloseable {
     private final Context ctx;
-    private final Path target; // null for stdout
+    private final @Nullable Path target; // null for stdout
     private final Path temp;
     private final FileChannel channel;
     private final OutputStream stream;
@@ -94,18 +113,7 @@ final class Io {
       OutputStream raw = channel == null ? ctx.out() : Channels.newOutputStream(channel);
       // Closing the stream given to EnvelopeCrypto must not close stdout or the channel before
       // commit.
-      this.stream =
-          new FilterOutputStream(raw) {
-            @Override
-            public void write(byte[] b, int off, int len) throws IOException {
-              out.write(b, off, len);
-            }
-
-            @Override
-            public void close() throws IOException {
-              flush();
-            }
-          };
+      this.stream = keepOpen(raw);
     }
 
     /**

@@ -2,7 +2,6 @@ package dev.cmk.cli;
 
 import com.azure.json.JsonProviders;
 import com.azure.json.JsonWriter;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -29,17 +28,7 @@ final class JsonReport implements AutoCloseable {
   private JsonReport(PrintStream out, String command) throws IOException {
     this.out = out;
     // The writer must not close stdout.
-    this.w = JsonProviders.createWriter(new FilterOutputStream(out) {
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        out.write(b, off, len);
-      }
-
-      @Override
-      public void close() throws IOException {
-        flush();
-      }
-    });
+    this.w = JsonProviders.createWriter(Io.keepOpen(out));
     w.writeStartObject();
     w.writeIntField("schemaVersion", SCHEMA_VERSION);
     w.writeStringField("command", command);

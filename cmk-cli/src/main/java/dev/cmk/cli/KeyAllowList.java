@@ -54,7 +54,7 @@ record KeyAllowList(Set<String> vaults, Set<String> tokens) {
 
   /**
    * Exactly the vault or token of {@code key} (and {@code local:} keys): for the commands that use
-   * only the key they name ({@code encrypt}, {@code check-key}, {@code status}).
+   * only the key they name ({@code encrypt}, {@code check-key}, {@code status}, {@code keys}).
    */
   static KeyAllowList only(KeyReference key) {
     Set<String> tokens = new LinkedHashSet<>();
@@ -62,11 +62,6 @@ record KeyAllowList(Set<String> vaults, Set<String> tokens) {
       tokens.add(key.authority());
     }
     return new KeyAllowList(key.vaultUrl().map(Set::of).orElse(Set.of()), tokens);
-  }
-
-  /** Nothing but {@code local:} keys (the keystore commands). */
-  static KeyAllowList localOnly() {
-    return new KeyAllowList(Set.of(), Set.of());
   }
 
   /**

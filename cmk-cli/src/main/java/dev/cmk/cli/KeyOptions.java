@@ -2,6 +2,7 @@ package dev.cmk.cli;
 
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where keys live and how to reach them. Which provider is used follows from the key reference:
@@ -23,36 +24,36 @@ final class KeyOptions {
       names = "--keystore",
       paramLabel = "FILE",
       description = "PKCS#12 keystore for local: keys (default: $" + ENV_KEYSTORE + ").")
-  Path keystore;
+  @Nullable Path keystore;
 
   @Option(
       names = "--keystore-password-file",
       paramLabel = "FILE",
       description = "File holding the keystore password (one trailing newline is ignored).")
-  Path keystorePasswordFile;
+  @Nullable Path keystorePasswordFile;
 
   @Option(
       names = "--keystore-password-env",
       paramLabel = "VAR",
       description = "Environment variable holding the keystore password"
           + " (default: $" + ENV_KEYSTORE_PASSWORD + ").")
-  String keystorePasswordEnv;
+  @Nullable String keystorePasswordEnv;
 
   @Option(
       names = "--pkcs11-library",
       paramLabel = "FILE",
       description = "PKCS#11 library for pkcs11: keys, e.g. /usr/lib/softhsm/libsofthsm2.so"
           + " (default: $" + ENV_PKCS11_LIBRARY + ").")
-  Path pkcs11Library;
+  @Nullable Path pkcs11Library;
 
   @Option(names = "--pin-file", paramLabel = "FILE", description = "File holding the PKCS#11 user PIN.")
-  Path pinFile;
+  @Nullable Path pinFile;
 
   @Option(
       names = "--pin-env",
       paramLabel = "VAR",
       description = "Environment variable holding the PKCS#11 user PIN (default: $" + ENV_PKCS11_PIN + ").")
-  String pinEnv;
+  @Nullable String pinEnv;
 
   @Option(
       names = "--managed-identity",
@@ -62,14 +63,14 @@ final class KeyOptions {
       description = "Azure: use the system-assigned managed identity, or the user-assigned one with"
           + " this client id. Default: DefaultAzureCredential (environment, workload identity,"
           + " managed identity, Azure CLI, ...).")
-  String managedIdentity;
+  @Nullable String managedIdentity;
 
   /** Refused on purpose: secrets on the command line end up in shell history and ps output. */
   @Option(
       names = {"--pin", "--password", "--keystore-password"},
       hidden = true,
       paramLabel = "SECRET")
-  String refusedSecret;
+  @Nullable String refusedSecret;
 
   /**
    * Fails if a secret was given on the command line, without repeating it.

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Every requirement of a key policy, met or not, with the value found: the {@code check-key}
@@ -93,13 +94,13 @@ final class PolicyReport {
       case KeyPolicy.RULE_ENABLED:
         return "enabled";
       case KeyPolicy.RULE_VALIDITY:
-        return "not before " + key.notBeforeTime().map(Instant::toString).orElse("(none)")
-            + ", expires " + key.expiryTime().map(Instant::toString).orElse("never");
+        return "not before " + orElse(key.notBefore(), "(none)")
+            + ", expires " + orElse(key.expiresOn(), "never");
       case KeyPolicy.RULE_OPERATIONS:
         return operations(key.operations());
       case KeyPolicy.RULE_SOFT_DELETE:
         return "soft delete on, " + vp.retentionDays() + " days retention"
-            + vp.recoveryLevelName().map(l -> " (" + l + ")").orElse("");
+            + (vp.recoveryLevel() == null ? "" : " (" + vp.recoveryLevel() + ")");
       case KeyPolicy.RULE_PURGE_PROTECTION:
         return "purge protection on";
       case KeyPolicy.RULE_RETENTION:
@@ -135,5 +136,9 @@ final class PolicyReport {
                   : n.substring(0, i) + Character.toUpperCase(n.charAt(i + 1)) + n.substring(i + 2);
             })
         .collect(Collectors.joining(", "));
+  }
+
+  private static String orElse(@Nullable Object value, String absent) {
+    return value == null ? absent : value.toString();
   }
 }

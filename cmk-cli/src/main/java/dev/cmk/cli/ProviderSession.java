@@ -3,7 +3,7 @@ package dev.cmk.cli;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.api.spi.KeyEncryptionKeyProviderFactory;
-import dev.cmk.keystore.KeystoreKeyProvider;
+import dev.cmk.api.spi.KeyManager;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Opens the key providers a command needs, chosen by the key references involved, and closes them
@@ -33,18 +34,18 @@ final class ProviderSession implements AutoCloseable {
   private final KeyOptions options;
   private final Context ctx;
   private final KeyAllowList allowList;
+  /** Provider id of {@code cmk-keystore}'s factory. */
+  static final String KEYSTORE_ID = "keystore";
   /** Provider id of {@code cmk-softhsm}'s factory. */
   static final String PKCS11_ID = "pkcs11";
   /** Provider id of {@code cmk-azure-keyvault}'s factory. */
   static final String AZURE_ID = "azure-keyvault";
 
-  private final Map<String, KeyEncryptionKeyProvider> byId = new LinkedHashMap<>();
-  private Map<String, KeyEncryptionKeyProviderFactory> factories;
+  /** The key name of {@link #storeOf} references (never used as a key). */
+  private static final String STORE_PLACEHOLDER = "cmk-key-store";
 
-  /** A session for the keystore commands ({@code local:} keys only). */
-  ProviderSession(KeyOptions options, Context ctx) {
-    this(options, ctx, KeyAllowList.localOnly());
-  }
+  private final Map<String, KeyEncryptionKeyProvider> byId = new LinkedHashMap<>();
+  private @Nullable Map<String, KeyEncryptionKeyProviderFactory> factories;
 
   ProviderSession(KeyOptions options, Context ctx, KeyAllowList allowList) {
     this.options = options;
@@ -104,26 +105,53 @@ final class ProviderSession implements AutoCloseable {
   }
 
   /**
-   * The keystore provider.
+   * The key manager of the provider serving {@code key}'s key store, which the {@code keys}
+   * commands use whatever the backend.
    *
-   * @param create whether to create a missing keystore file
+   * @param key a key, or a {@linkplain #storeOf store reference}
+   * @param createStore whether to create a missing keystore file ({@code local:} keys)
+   * @throws CliException (usage) if that provider has no key manager
    */
-  KeystoreKeyProvider keystore(boolean create) {
-    KeyEncryptionKeyProvider existing = byId.get(KeystoreKeyProvider.ID);
-    if (existing == null) {
-      existing = create(KeystoreKeyProvider.ID, keystoreSettings(create));
-    }
-    if (!(existing instanceof KeystoreKeyProvider)) {
-      throw new CliException(
-          ExitCode.INTERNAL,
-          "the key provider factory for '" + KeystoreKeyProvider.ID + "' built "
-              + existing.getClass().getName() + ", not the keystore provider");
-    }
-    return (KeystoreKeyProvider) existing;
+  KeyManager keyManagerFor(KeyReference key, boolean createStore) {
+    KeyEncryptionKeyProvider provider =
+        key.kind() == KeyReference.Kind.LOCAL ? keystore(createStore) : providerFor(key);
+    return provider
+        .keyManager()
+        .orElseThrow(
+            () ->
+                new CliException(
+                    ExitCode.USAGE,
+                    "the '" + provider.id() + "' key provider has no key manager: manage "
+                        + key.versionless() + " with the key store's own tools"));
   }
 
-  /** Settings of the {@code keystore} factory: the file, and where its password is (never it). */
-  private Map<String, String> keystoreSettings(boolean create) {
+  /**
+   * A reference that stands for a key store in {@link #keyManagerFor}: the PKCS#11 token labelled
+   * {@code tokenLabel}, or the keystore when that is null. Only its kind and token are used.
+   */
+  static KeyReference storeOf(@Nullable String tokenLabel) {
+    return tokenLabel == null
+        ? KeyReference.local(STORE_PLACEHOLDER, null)
+        : KeyReference.pkcs11(tokenLabel, STORE_PLACEHOLDER, null);
+  }
+
+  /**
+   * How reports name the key store of {@code key}: {@code keystore} and its file, or {@code
+   * token} and its label.
+   */
+  Map.Entry<String, String> storeField(KeyReference key) {
+    return key.kind() == KeyReference.Kind.LOCAL
+        ? Map.entry("keystore", keystorePath())
+        : Map.entry("token", key.authority());
+  }
+
+  /** The keystore provider, opened at most once. */
+  private KeyEncryptionKeyProvider keystore(boolean create) {
+    KeyEncryptionKeyProvider existing = byId.get(KEYSTORE_ID);
+    return existing != null ? existing : create(KEYSTORE_ID, keystoreSettings(create));
+  }
+
+  private String keystorePath() {
     String path = options.keystore != null ? options.keystore.toString() : ctx.getenv(KeyOptions.ENV_KEYSTORE);
     if (path == null) {
       throw new CliException(
@@ -131,8 +159,13 @@ final class ProviderSession implements AutoCloseable {
           "local: keys live in a keystore: give --keystore FILE (or set $"
               + KeyOptions.ENV_KEYSTORE + ")");
     }
+    return path;
+  }
+
+  /** Settings of the {@code keystore} factory: the file, and where its password is (never it). */
+  private Map<String, String> keystoreSettings(boolean create) {
     Map<String, String> settings = new LinkedHashMap<>();
-    settings.put("path", path);
+    settings.put("path", keystorePath());
     settings.put("create", String.valueOf(create));
     if (options.keystorePasswordFile != null && options.keystorePasswordEnv != null) {
       throw new CliException(
@@ -252,14 +285,16 @@ final class ProviderSession implements AutoCloseable {
   }
 
   private Map<String, KeyEncryptionKeyProviderFactory> factories() {
-    if (factories == null) {
+    Map<String, KeyEncryptionKeyProviderFactory> found = factories;
+    if (found == null) {
       try {
-        factories = ctx.factories().discover();
+        found = ctx.factories().discover();
       } catch (IllegalStateException | java.util.ServiceConfigurationError e) {
         throw new CliException(ExitCode.INTERNAL, e.getMessage(), e);
       }
+      factories = found;
     }
-    return factories;
+    return found;
   }
 
   @Override

@@ -7,7 +7,6 @@ import dev.cmk.api.UnsupportedFormatException;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeCryptoBuilder;
 import dev.cmk.core.EnvelopeInfo;
-import dev.cmk.core.KeyPolicy;
 import dev.cmk.core.RewrapItem;
 import dev.cmk.core.RewrapReport;
 import java.io.IOException;
@@ -53,21 +52,7 @@ import picocli.CommandLine.ParentCommand;
 final class RewrapCommand implements Callable<Integer> {
   @ParentCommand CmkCommand root;
 
-  @Option(
-      names = {"-k", "--key"},
-      required = true,
-      paramLabel = "KEY",
-      converter = Policies.KeyReferenceConverter.class,
-      description = "The key to move to (versionless: its latest version).")
-  KeyReference key;
-
-  @Option(
-      names = "--policy",
-      paramLabel = "fhir|dicom",
-      converter = Policies.PolicyConverter.class,
-      defaultValue = "dicom",
-      description = "Key policy the target key must meet (default: ${DEFAULT-VALUE}).")
-  KeyPolicy policy;
+  @Mixin WriteKeyOptions target;
 
   @Parameters(index = "0..*", arity = "1..*", paramLabel = "PATH", description = "Envelope files or directories.")
   List<Path> paths;
@@ -97,7 +82,7 @@ final class RewrapCommand implements Callable<Integer> {
     keyOptions.refuseSecretsOnCommandLine();
     Context ctx = root.context();
     Instant runStart = ctx.clock().instant();
-    KeyAllowList allowed = KeyAllowList.of(allowOptions, ctx, Optional.of(key));
+    KeyAllowList allowed = KeyAllowList.of(allowOptions, ctx, Optional.of(target.key));
     List<Path> files = collect(paths);
     // What a killed earlier run left next to these files (and only that): see Leftovers.
     Leftovers.Removed leftovers = Leftovers.remove(files, Leftovers.REWRAP, runStart);
@@ -126,12 +111,12 @@ final class RewrapCommand implements Callable<Integer> {
       }
     }
     Set<KeyReference> references = new LinkedHashSet<>();
-    references.add(key);
+    references.add(target.key);
     envelopes.forEach(e -> references.add(e.info().keyReference()));
 
     RewrapReport report;
     try (ProviderSession session = new ProviderSession(keyOptions, ctx, allowed)) {
-      EnvelopeCryptoBuilder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
+      EnvelopeCryptoBuilder b = EnvelopeCrypto.builder().writeKey(target.key).keyPolicy(target.policy);
       session.open(references).forEach(b::provider);
       try (EnvelopeCrypto crypto = b.build()) {
         long totalBytes = envelopes.stream().mapToLong(RewrapFileItem.Found::size).sum();

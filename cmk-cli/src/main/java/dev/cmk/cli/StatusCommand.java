@@ -1,6 +1,5 @@
 package dev.cmk.cli;
 
-import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeCryptoBuilder;
 import dev.cmk.core.KeyAccessState;
@@ -9,12 +8,8 @@ import dev.cmk.core.KeyPolicy;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParentCommand;
 
 /** {@code cmk status}: the loss-of-access guard's view of a configured key. */
 @Command(
@@ -26,9 +21,7 @@ import picocli.CommandLine.ParentCommand;
       "Exit code 0 when the key is available, 3 when access is denied or the key is gone,"
           + " 4 when the provider is unreachable, 5 when the key breaks the policy."
     })
-final class StatusCommand implements Callable<Integer> {
-  @ParentCommand CmkCommand root;
-
+final class StatusCommand extends SingleKeyCommand {
   @Option(
       names = "--policy",
       paramLabel = "fhir|dicom",
@@ -37,38 +30,22 @@ final class StatusCommand implements Callable<Integer> {
       description = "Key policy (default: ${DEFAULT-VALUE}).")
   KeyPolicy policy;
 
-  @Parameters(
-      index = "0",
-      paramLabel = "KEY",
-      converter = Policies.KeyReferenceConverter.class,
-      description = "The key reference, as the service is configured (versionless follows rotation).")
-  KeyReference key;
-
-  @Mixin KeyOptions keyOptions;
-
-  @Mixin FormatOptions format;
-
   @Override
-  public Integer call() throws java.io.IOException {
-    keyOptions.refuseSecretsOnCommandLine();
-    Context ctx = root.context();
-    try (ProviderSession session = new ProviderSession(
-            keyOptions, ctx, KeyAllowList.only(key))) {
-      EnvelopeCryptoBuilder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
-      session.open(List.of(key)).forEach(b::provider);
-      try (EnvelopeCrypto crypto = b.build()) {
-        crypto.keyAccess().probeIfDue();
-        KeyAccessStatus s = crypto.keyAccess().status();
-        if (format.json()) {
-          json(ctx.out(), s);
-        } else {
-          text(ctx.out(), s);
-        }
-        if (s.state() == KeyAccessState.AVAILABLE) {
-          return ExitCode.OK;
-        }
-        return s.cause().isAuthoritative() ? ExitCode.KEY_ACCESS : ExitCode.PROVIDER_UNAVAILABLE;
+  int call(Context ctx, ProviderSession session) throws java.io.IOException {
+    EnvelopeCryptoBuilder b = EnvelopeCrypto.builder().writeKey(key).keyPolicy(policy);
+    session.open(List.of(key)).forEach(b::provider);
+    try (EnvelopeCrypto crypto = b.build()) {
+      crypto.keyAccess().probeIfDue();
+      KeyAccessStatus s = crypto.keyAccess().status();
+      if (format.json()) {
+        json(ctx.out(), s);
+      } else {
+        text(ctx.out(), s);
       }
+      if (s.state() == KeyAccessState.AVAILABLE) {
+        return ExitCode.OK;
+      }
+      return s.cause().isAuthoritative() ? ExitCode.KEY_ACCESS : ExitCode.PROVIDER_UNAVAILABLE;
     }
   }
 

@@ -5,7 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cmk.api.KeyDescription;
+import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.KeyEncryptionKeyProviderFactory;
+import dev.cmk.testkit.FaultInjectingProvider;
+import dev.cmk.testkit.InMemoryKeyProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -146,5 +150,46 @@ class CmkProviderDiscoveryTest {
     assertEquals(ExitCode.PROVIDER_UNAVAILABLE, r.exitCode(), r.toString());
     assertTrue(r.stderr().contains("no key provider 'keystore' found"), r.stderr());
     assertTrue(r.stderr().contains("[azure-keyvault, pkcs11]"), r.stderr());
+  }
+
+  @Test
+  void keys_anyProviderWithAKeyManager_managesItsKeysThroughTheManager() {
+    CliFixture cli = new CliFixture(dir);
+    InMemoryKeyProvider inMemory = InMemoryKeyProvider.builder().id("keystore").build();
+    cli.factoryOverrides.put("keystore", CliFixture.factory("keystore", settings -> inMemory));
+
+    CliFixture.Result created = cli.run("keys", "create", "--size", "2048", "managed");
+    CliFixture.Result rotated = cli.run("keys", "rotate", "local:managed");
+    CliFixture.Result disabled = cli.run("keys", "disable", created.out().strip());
+    CliFixture.Result listed = cli.run("keys", "list");
+
+    assertEquals(ExitCode.OK, created.exitCode(), created.toString());
+    KeyReference v1 = KeyReference.parse(created.out().strip());
+    KeyReference v2 = KeyReference.parse(rotated.out().strip());
+    assertEquals("disabled " + v1, disabled.out().strip(), disabled.toString());
+    assertEquals(List.of(v1, v2), inMemory.manager().listVersions(v1).stream()
+        .map(KeyDescription::reference).toList(), "the commands changed the in-memory keys");
+    assertFalse(inMemory.describe(v1).enabled());
+    assertTrue(listed.out().contains("local:managed") && listed.out().contains("DISABLED"),
+        listed.out());
+  }
+
+  @Test
+  void keys_providerWithoutKeyManager_usageErrorNamingTheKey() {
+    CliFixture cli = new CliFixture(dir);
+    FaultInjectingProvider noManager = FaultInjectingProvider.wrapping(
+        InMemoryKeyProvider.builder().id("azure-keyvault").build());
+    cli.factoryOverrides.put("azure-keyvault", CliFixture.factory("azure-keyvault", s -> noManager));
+
+    CliFixture.Result create = cli.run("keys", "create", VAULT_A + "/keys/kek");
+    CliFixture.Result list = cli.run("keys", "list", AZURE_KEY);
+
+    for (CliFixture.Result r : List.of(create, list)) {
+      assertEquals(ExitCode.USAGE, r.exitCode(), r.toString());
+      assertTrue(r.stderr().contains("'azure-keyvault' key provider has no key manager"),
+          r.stderr());
+    }
+    assertEquals(List.of("azure-keyvault", "azure-keyvault"), cli.built);
+    assertEquals(0, noManager.describeCount() + noManager.wrapCount() + noManager.unwrapCount());
   }
 }

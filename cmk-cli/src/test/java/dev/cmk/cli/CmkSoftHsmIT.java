@@ -13,6 +13,7 @@ import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.KeyPolicy;
 import dev.cmk.api.spi.SecretSource;
 import dev.cmk.softhsm.Pkcs11KeyProvider;
+import dev.cmk.testkit.SoftHsmToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -73,12 +74,7 @@ class CmkSoftHsmIT {
     if (!Files.exists(library) || !Files.isExecutable(util)) {
       unavailable("SoftHSM2 not installed (apt-get install softhsm2)");
     }
-    // A fresh token directory, written before this JVM loads the library.
-    Path confFile = Path.of(conf).toAbsolutePath();
-    Path tokens = Files.createDirectories(
-        confFile.getParent().resolve("tokens-" + ProcessHandle.current().pid() + "-" + System.nanoTime()));
-    Files.writeString(confFile, "directories.tokendir = " + tokens + "\nobjectstore.backend = file\n"
-        + "log.level = ERROR\nslots.removable = false\n", StandardCharsets.UTF_8);
+    SoftHsmToken.configure(); // a fresh token directory, before this JVM loads the library
     label = "cli-it-" + randomHex(4);
     userPin = randomHex(8);
     Process init = new ProcessBuilder(util.toString(), "--init-token", "--free", "--label", label,
@@ -174,5 +170,59 @@ class CmkSoftHsmIT {
         KeyPolicy.RULE_TOKEN_SENSITIVE, KeyPolicy.RULE_TOKEN_NOT_EXTRACTABLE)), rules.toString());
     assertFalse(rules.contains(KeyPolicy.RULE_SOFT_DELETE), "a token has no vault rules");
     assertTrue(requirements.stream().allMatch(m -> Json.bool(m.get("met"))), requirements.toString());
+  }
+
+  @Test
+  void keys_tokenKey_createRotateDisableEnableListThroughTheTokensKeyManager() {
+    CliFixture cli = cli();
+    String key = "pkcs11:token=" + label + ";object=cli-managed";
+
+    CliFixture.Result created = cli.run("keys", "create", "--size", "2048", key);
+    assertEquals(ExitCode.OK, created.exitCode(), created.toString());
+    KeyReference v1 = KeyReference.parse(created.out().strip());
+    CliFixture.Result rotated = cli.run("keys", "rotate", key);
+    assertEquals(ExitCode.OK, rotated.exitCode(), rotated.toString());
+    KeyReference v2 = KeyReference.parse(rotated.out().strip());
+    CliFixture.Result disabled = cli.run("keys", "disable", v1.toString());
+    CliFixture.Result listed = cli.run("keys", "list", "--pkcs11-token", label, "--format", "json");
+    CliFixture.Result one = cli.run("keys", "list", key);
+    CliFixture.Result enabled = cli.run("keys", "enable", key);
+
+    assertAll(
+        () -> assertEquals(KeyReference.parse(key), v1.versionless()),
+        () -> assertTrue(v1.isVersioned() && !v1.equals(v2) && v2.sameKeyAs(v1), v1 + " " + v2),
+        () -> assertEquals("disabled " + v1, disabled.out().strip(), disabled.toString()),
+        () -> assertEquals(ExitCode.OK, listed.exitCode(), listed.toString()),
+        () -> assertTrue(one.out().contains(v2.version().orElseThrow() + " ")
+            && one.out().contains("(latest)") && one.out().contains("DISABLED"), one.out()),
+        () -> assertEquals("enabled " + v2, enabled.out().strip(), "versionless: the latest"));
+    Map<String, Object> j = Json.parse(listed);
+    assertEquals(label, j.get("token"));
+    Map<String, Object> managed = Json.array(j.get("keys")).stream().map(Json::object)
+        .filter(k -> key.equals(k.get("key"))).findFirst().orElseThrow();
+    List<Map<String, Object>> versions =
+        Json.array(managed.get("versions")).stream().map(Json::object).toList();
+    assertEquals(List.of(v1.toString(), v2.toString()),
+        versions.stream().map(v -> v.get("reference")).toList());
+    assertEquals(List.of(false, true), versions.stream().map(v -> v.get("enabled")).toList());
+
+    try (Pkcs11KeyProvider p = Pkcs11KeyProvider.builder().library(library).tokenLabel(label)
+        .pin(SecretSource.ofCallback(userPin::toCharArray)).build()) {
+      assertFalse(p.describe(v1).enabled(), "the CLI disabled the version in the token");
+      assertEquals(v2, p.resolveLatest(v1.versionless()));
+    }
+  }
+
+  @Test
+  void keysList_unknownTokenOrBothKeyAndToken_failsWithoutThePin() {
+    CliFixture cli = cli();
+    CliFixture.Result unknown = cli.run("keys", "list", "--pkcs11-token", "no-such-token");
+    CliFixture.Result both =
+        cli.run("keys", "list", "--pkcs11-token", label, "pkcs11:token=" + label + ";object=x");
+
+    assertTrue(unknown.exitCode() == ExitCode.PROVIDER_UNAVAILABLE
+        || unknown.exitCode() == ExitCode.KEY_ACCESS, unknown.toString());
+    assertEquals(ExitCode.USAGE, both.exitCode(), both.toString());
+    assertFalse(unknown.stderr().contains(userPin), unknown.stderr());
   }
 }

@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Configures a {@link KeystoreKeyProvider}; obtained from {@link KeystoreKeyProvider#builder()}.
@@ -25,13 +26,13 @@ import java.util.function.Supplier;
 public final class KeystoreKeyProviderBuilder {
   private static final String PASSWORD_NAME = "keystore password";
 
-  private KeystoreFile file;
-  private SecretSource password;
-  private Clock clock;
-  private SecureRandom random;
-  private Boolean create;
-  private Integer retentionDays;
-  private Boolean purgeProtection;
+  private @Nullable KeystoreFile file;
+  private @Nullable SecretSource password;
+  private @Nullable Clock clock;
+  private @Nullable SecureRandom random;
+  private @Nullable Boolean create;
+  private @Nullable Integer retentionDays;
+  private @Nullable Boolean purgeProtection;
 
   KeystoreKeyProviderBuilder() {}
 

@@ -3,13 +3,18 @@ package dev.cmk.keystore;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.testkit.KeyEncryptionKeyProviderContract;
+import dev.cmk.testkit.KeyManagerContract;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The provider contract, against one keystore file shared by every test of this class. */
-class KeystoreKeyProviderContractTest extends KeyEncryptionKeyProviderContract {
+/**
+ * The provider contract and the key-manager contract, against one keystore file shared by every
+ * test of this class.
+ */
+class KeystoreKeyProviderContractTest extends KeyEncryptionKeyProviderContract
+    implements KeyManagerContract {
 
   private static final KeystoreKeyProvider PROVIDER = open();
 

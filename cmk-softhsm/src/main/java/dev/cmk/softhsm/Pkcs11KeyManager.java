@@ -5,7 +5,6 @@ import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.softhsm.internal.KeyObjects;
 import dev.cmk.softhsm.internal.KeyObjects.KeyVersion;
-import dev.cmk.softhsm.internal.References;
 import dev.cmk.softhsm.internal.TokenConnection;
 import dev.cmk.softhsm.internal.Versions;
 import dev.cmk.api.spi.KeyManager;
@@ -89,7 +88,7 @@ public final class Pkcs11KeyManager implements KeyManager {
    */
   @Override
   public KeyReference keyReference(String name) {
-    return References.of(connection.tokenLabel(), Objects.requireNonNull(name, "name"), null);
+    return KeyReference.pkcs11(connection.tokenLabel(), Objects.requireNonNull(name, "name"), null);
   }
 
   /**

@@ -20,7 +20,6 @@ import dev.cmk.softhsm.internal.KeyObjects;
 import dev.cmk.softhsm.internal.KeyObjects.KeyVersion;
 import dev.cmk.softhsm.internal.Pkcs11Errors;
 import dev.cmk.softhsm.internal.RawRsa;
-import dev.cmk.softhsm.internal.References;
 import dev.cmk.softhsm.internal.TokenConnection;
 import dev.cmk.softhsm.internal.TokenDecryption;
 import java.security.PublicKey;
@@ -215,7 +214,7 @@ public final class Pkcs11KeyProvider implements KeyEncryptionKeyProvider {
    * and the {@link dev.cmk.api.TokenProtection} the token attests instead.
    */
   KeyDescription description(KeyVersion v) {
-    return description(v, References.of(tokenLabel(), v.name(), v.version()));
+    return description(v, KeyReference.pkcs11(tokenLabel(), v.name(), v.version()));
   }
 
   /** As {@link #description(KeyVersion)}, naming {@code reference} (the caller's, as given). */

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Configures a {@link Pkcs11KeyProvider} ({@link Pkcs11KeyProvider#builder()}). Required: {@link
@@ -24,16 +25,16 @@ public final class Pkcs11KeyProviderBuilder {
   /** Longest PIN accepted from the {@link SecretSource}, in characters. */
   public static final int MAX_PIN_LENGTH = 256;
 
-  private Path library;
-  private String tokenLabel;
-  private String tokenSerial;
-  private Long slotId;
-  private SecretSource pin;
-  private OaepFallback oaepFallback;
-  private Integer maxSessions;
-  private Duration sessionAcquireTimeout;
-  private Duration keyStateCacheTtl;
-  private Clock clock;
+  private @Nullable Path library;
+  private @Nullable String tokenLabel;
+  private @Nullable String tokenSerial;
+  private @Nullable Long slotId;
+  private @Nullable SecretSource pin;
+  private @Nullable OaepFallback oaepFallback;
+  private @Nullable Integer maxSessions;
+  private @Nullable Duration sessionAcquireTimeout;
+  private @Nullable Duration keyStateCacheTtl;
+  private @Nullable Clock clock;
 
   Pkcs11KeyProviderBuilder() {}
 

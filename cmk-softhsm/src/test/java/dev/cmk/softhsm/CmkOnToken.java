@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
+import dev.cmk.api.SecretBytes;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeCryptoBuilder;
@@ -60,6 +61,11 @@ final class CmkOnToken {
       n += provider.count(op);
     }
     return n;
+  }
+
+  /** A fresh random 32-byte data key. */
+  static SecretBytes randomDataKey() {
+    return SecretBytes.wrapOwned(randomBytes(32));
   }
 
   static byte[] randomBytes(int length) {

@@ -8,6 +8,7 @@ import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.SecretSource;
 import dev.cmk.softhsm.internal.Pkcs11Library;
 import dev.cmk.softhsm.internal.TokenConnection;
+import dev.cmk.testkit.SoftHsmToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -75,43 +76,32 @@ final class SoftHsm {
   }
 
   static Path library() {
-    Path lib = Path.of(System.getProperty("cmk.softhsm.library", "/usr/lib/softhsm/libsofthsm2.so"));
-    if (!Files.exists(lib)) {
-      unavailable("SoftHSM2 library " + lib + " not found (apt-get install softhsm2)");
-    }
-    return lib;
+    return SoftHsmToken.library();
   }
 
+  /**
+   * Removes the token directories of earlier runs, then has cmk-testkit's {@link SoftHsmToken}
+   * write the configuration with a fresh one (once per JVM).
+   */
   private static synchronized void configure() {
     if (configured) {
       return;
     }
     String conf = System.getenv("SOFTHSM2_CONF");
-    if (conf == null || conf.isEmpty()) {
-      unavailable("SOFTHSM2_CONF is not set; run the integration tests through Maven (Failsafe sets it)");
-    }
-    Path confFile = Path.of(conf).toAbsolutePath();
-    Path base = confFile.getParent();
-    try {
-      Files.createDirectories(base);
-      try (Stream<Path> old = Files.list(base)) {
-        for (Path p : (Iterable<Path>) old.filter(p -> p.getFileName().toString().startsWith("tokens-"))::iterator) {
-          deleteRecursively(p);
+    if (conf != null && !conf.isEmpty()) {
+      Path base = Path.of(conf).toAbsolutePath().getParent();
+      try {
+        Files.createDirectories(base);
+        try (Stream<Path> old = Files.list(base)) {
+          for (Path p : (Iterable<Path>) old.filter(p -> p.getFileName().toString().startsWith("tokens-"))::iterator) {
+            deleteRecursively(p);
+          }
         }
+      } catch (IOException e) {
+        throw new AssertionError("cannot remove old SoftHSM2 token directories in " + base, e);
       }
-      Path tokens = base.resolve("tokens-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
-      Files.createDirectories(tokens);
-      Files.writeString(
-          confFile,
-          "# written by the cmk-softhsm integration tests\n"
-              + "directories.tokendir = " + tokens + "\n"
-              + "objectstore.backend = file\n"
-              + "log.level = ERROR\n"
-              + "slots.removable = false\n",
-          StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new AssertionError("cannot write the SoftHSM2 configuration " + confFile, e);
     }
+    SoftHsmToken.configure();
     configured = true;
   }
 
@@ -241,7 +231,7 @@ final class SoftHsm {
         provider,
         s -> {
           s.createObject(
-              AttributeVector.newRSAPrivateKey()
+              crtPrivateKey(key)
                   .token(true)
                   .private_(true)
                   .sensitive(protect)
@@ -250,23 +240,9 @@ final class SoftHsm {
                   .id(id)
                   .decrypt(true)
                   .unwrap(true)
-                  .sign(false)
-                  .modulus(key.getModulus())
-                  .publicExponent(key.getPublicExponent())
-                  .privateExponent(key.getPrivateExponent())
-                  .prime1(key.getPrimeP())
-                  .prime2(key.getPrimeQ())
-                  .exponent1(key.getPrimeExponentP())
-                  .exponent2(key.getPrimeExponentQ())
-                  .coefficient(key.getCrtCoefficient()));
+                  .sign(false));
           s.createObject(
-              AttributeVector.newRSAPublicKey()
-                  .token(true)
-                  .private_(false)
-                  .label(name)
-                  .id(id)
-                  .encrypt(true)
-                  .wrap(true)
+              publicKeyTemplate(name, id)
                   .modulus(key.getModulus())
                   .publicExponent(key.getPublicExponent()));
           return null;
@@ -278,6 +254,36 @@ final class SoftHsm {
    * Runs {@link KeyTool} in a second JVM (a second process with its own PKCS#11 library instance
    * and login) against the same token, and waits for it.
    */
+  /**
+   * A token public-key template labelled {@code label} with {@code id}, permitting encrypt and
+   * wrap; callers add the key material.
+   */
+  static AttributeVector publicKeyTemplate(String label, byte[] id) {
+    return AttributeVector.newRSAPublicKey()
+        .token(true)
+        .private_(false)
+        .label(label)
+        .id(id)
+        .encrypt(true)
+        .wrap(true);
+  }
+
+  /**
+   * A private-key template holding every CRT component of {@code key}, for importing a key the
+   * test made outside the token; callers add the other attributes.
+   */
+  static AttributeVector crtPrivateKey(RSAPrivateCrtKey key) {
+    return AttributeVector.newRSAPrivateKey()
+        .modulus(key.getModulus())
+        .publicExponent(key.getPublicExponent())
+        .privateExponent(key.getPrivateExponent())
+        .prime1(key.getPrimeP())
+        .prime2(key.getPrimeQ())
+        .exponent1(key.getPrimeExponentP())
+        .exponent2(key.getPrimeExponentQ())
+        .coefficient(key.getCrtCoefficient());
+  }
+
   static void inSecondProcess(TestToken token, String action, KeyReference reference) {
     String classpath = System.getProperty("cmk.softhsm.childClasspath");
     if (classpath == null || classpath.isEmpty()) {

@@ -153,9 +153,7 @@ class SoftHsmAdminKeysIT {
   @Test
   void describe_ecKey_isDescribedAsEcAndRefusedByThePolicyNamingTheKeyTypeRule() {
     KeyReference version = ref("object=ec-key;id=%EC%01");
-    KeyDescription d = provider.describe(version);
-    assertEquals(KeyType.EC_HSM, d.keyType());
-    assertEquals(0, d.sizeBits());
+    KeyDescription d = describedAs(version, KeyType.EC_HSM, 0);
     assertEquals(Set.of(), d.operations(), "an EC key cannot wrap cmk data keys");
     assertTrue(rules(KeyPolicy.dicomService(), d).contains(KeyPolicy.RULE_KEY_TYPE));
     assertTrue(rules(KeyPolicy.fhirService(), d).contains(KeyPolicy.RULE_KEY_TYPE));
@@ -172,16 +170,7 @@ class SoftHsmAdminKeysIT {
 
   @Test
   void build_ecKeyUnderDicomPreset_refusedByKeyPolicyNotKeyNotFound() {
-    KeyPolicyViolationException e =
-        assertThrows(
-            KeyPolicyViolationException.class,
-            () ->
-                EnvelopeCrypto.builder()
-                    .provider(provider)
-                    .writeKey(ref("object=ec-key"))
-                    .clock(clock)
-                    .keyPolicy(KeyPolicy.dicomService())
-                    .build());
+    KeyPolicyViolationException e = refusedByPolicy(ref("object=ec-key"), KeyPolicy.dicomService());
     assertTrue(
         e.violations().stream().anyMatch(v -> v.rule().equals(KeyPolicy.RULE_KEY_TYPE)),
         e.getMessage());
@@ -191,20 +180,10 @@ class SoftHsmAdminKeysIT {
   @Test
   void describe_rsa1024Key_isDescribedAndRefusedByThePolicyNamingTheKeySizeRule() {
     KeyReference version = ref("object=small-key;id=v001");
-    KeyDescription d = provider.describe(version);
-    assertEquals(KeyType.RSA_HSM, d.keyType());
-    assertEquals(1024, d.sizeBits());
+    KeyDescription d = describedAs(version, KeyType.RSA_HSM, 1024);
     assertTrue(rules(KeyPolicy.dicomService(), d).contains(KeyPolicy.RULE_KEY_SIZE));
     KeyPolicyViolationException e =
-        assertThrows(
-            KeyPolicyViolationException.class,
-            () ->
-                EnvelopeCrypto.builder()
-                    .provider(provider)
-                    .writeKey(version.versionless())
-                    .clock(clock)
-                    .keyPolicy(CmkOnToken.tokenPolicy())
-                    .build());
+        refusedByPolicy(version.versionless(), CmkOnToken.tokenPolicy());
     assertEquals(
         List.of(KeyPolicy.RULE_KEY_SIZE),
         e.violations().stream()
@@ -212,5 +191,26 @@ class SoftHsmAdminKeysIT {
             .collect(Collectors.toList()),
         e.getMessage());
     assertTrue(e.getMessage().contains("key size 1024"), e.getMessage());
+  }
+
+  /** The description of {@code version}, checked to be of {@code type} and {@code sizeBits}. */
+  private KeyDescription describedAs(KeyReference version, KeyType type, int sizeBits) {
+    KeyDescription d = provider.describe(version);
+    assertEquals(type, d.keyType());
+    assertEquals(sizeBits, d.sizeBits());
+    return d;
+  }
+
+  /** The refusal of an instance writing under {@code writeKey} with {@code policy}. */
+  private KeyPolicyViolationException refusedByPolicy(KeyReference writeKey, KeyPolicy policy) {
+    return assertThrows(
+        KeyPolicyViolationException.class,
+        () ->
+            EnvelopeCrypto.builder()
+                .provider(provider)
+                .writeKey(writeKey)
+                .clock(clock)
+                .keyPolicy(policy)
+                .build());
   }
 }

@@ -244,7 +244,7 @@ class SoftHsmForgedEnvelopeIT {
         s -> {
           s.destroyObject(privateKey(s, f));
           s.createObject(
-              AttributeVector.newRSAPrivateKey()
+              SoftHsm.crtPrivateKey(key)
                   .token(true)
                   .private_(true)
                   .sensitive(true)
@@ -254,15 +254,7 @@ class SoftHsmForgedEnvelopeIT {
                   .decrypt(true)
                   .unwrap(true)
                   .sign(false)
-                  .allowedMechanisms(new long[] {CKM_RSA_PKCS})
-                  .modulus(key.getModulus())
-                  .publicExponent(key.getPublicExponent())
-                  .privateExponent(key.getPrivateExponent())
-                  .prime1(key.getPrimeP())
-                  .prime2(key.getPrimeQ())
-                  .exponent1(key.getPrimeExponentP())
-                  .exponent2(key.getPrimeExponentQ())
-                  .coefficient(key.getCrtCoefficient()));
+                  .allowedMechanisms(new long[] {CKM_RSA_PKCS}));
           return null;
         });
     return forged;
@@ -420,13 +412,7 @@ class SoftHsmForgedEnvelopeIT {
                         .unwrap(true)
                         .sign(false)
                         .allowedMechanisms(allowed),
-                    AttributeVector.newRSAPublicKey()
-                        .token(true)
-                        .private_(false)
-                        .label(name)
-                        .id(id)
-                        .encrypt(true)
-                        .wrap(true)
+                    SoftHsm.publicKeyTemplate(name, id)
                         .modulusBits(2048)
                         .publicExponent(F4))));
     KeyReference ref = provider.manager().keyReference(name).withVersion(version);

@@ -1,13 +1,24 @@
 package dev.cmk.softhsm;
 
-import dev.cmk.api.KeyReference;
-import dev.cmk.api.spi.KeyEncryptionKeyProvider;
-import dev.cmk.testkit.KeyEncryptionKeyProviderContract;
+import dev.cmk.testkit.ContractSubject;
+import dev.cmk.testkit.InvalidCiphertextContract;
+import dev.cmk.testkit.KeyManagerContract;
+import dev.cmk.testkit.KeyNotFoundContract;
+import dev.cmk.testkit.KeyVersionsContract;
+import dev.cmk.testkit.WrapUnwrapContract;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/** The provider contract from cmk-testkit, run against a real SoftHSM2 token. */
-class SoftHsmProviderContractIT extends KeyEncryptionKeyProviderContract {
+/**
+ * The provider contracts from cmk-testkit, run against a real SoftHSM2 token, its keys managed
+ * through {@link Pkcs11KeyManager}.
+ */
+class SoftHsmProviderContractIT
+    implements WrapUnwrapContract,
+        KeyVersionsContract,
+        KeyNotFoundContract,
+        InvalidCiphertextContract,
+        KeyManagerContract {
   private static Pkcs11KeyProvider provider;
 
   @BeforeAll
@@ -23,27 +34,7 @@ class SoftHsmProviderContractIT extends KeyEncryptionKeyProviderContract {
   }
 
   @Override
-  protected KeyEncryptionKeyProvider provider() {
-    return provider;
-  }
-
-  @Override
-  protected KeyReference createKey(String name, int sizeBits) {
-    return provider.manager().createKey(name, sizeBits);
-  }
-
-  @Override
-  protected KeyReference rotateKey(KeyReference key) {
-    return provider.manager().rotateKey(key);
-  }
-
-  @Override
-  protected void setEnabled(KeyReference version, boolean enabled) {
-    provider.manager().setEnabled(version, enabled);
-  }
-
-  @Override
-  protected void deleteKey(KeyReference key) {
-    provider.manager().deleteKey(key);
+  public ContractSubject subject() {
+    return ContractSubject.of(provider);
   }
 }

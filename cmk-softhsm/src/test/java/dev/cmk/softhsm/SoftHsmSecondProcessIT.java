@@ -1,5 +1,6 @@
 package dev.cmk.softhsm;
 
+import static dev.cmk.softhsm.CmkOnToken.randomDataKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,7 +11,6 @@ import dev.cmk.api.KeyReference;
 import dev.cmk.api.SecretBytes;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.testkit.ManualClock;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.Test;
  * the cached state expires on the injected clock.
  */
 class SoftHsmSecondProcessIT {
-  private static final SecureRandom RANDOM = new SecureRandom();
   private static final Duration TTL = Duration.ofSeconds(5);
 
   private static SoftHsm.TestToken token;
@@ -48,12 +47,6 @@ class SoftHsmSecondProcessIT {
     }
   }
 
-  private static SecretBytes dataKey() {
-    byte[] b = new byte[32];
-    RANDOM.nextBytes(b);
-    return SecretBytes.wrapOwned(b);
-  }
-
   private static void awaitTrue(java.util.function.BooleanSupplier condition, String what)
       throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
@@ -68,7 +61,7 @@ class SoftHsmSecondProcessIT {
   @Test
   void unwrap_disabledBySecondProcessMidTraffic_deniedAndWorksAgainWhenEnabled() throws Exception {
     KeyReference version = provider.manager().createKey("traffic", 2048);
-    SecretBytes dataKey = dataKey();
+    SecretBytes dataKey = randomDataKey();
     WrappedKey wrapped = provider.wrap(version, dataKey);
 
     AtomicBoolean stop = new AtomicBoolean();
@@ -105,7 +98,7 @@ class SoftHsmSecondProcessIT {
       awaitTrue(() -> denied.get() > 0, "the traffic thread to be denied");
       assertThrows(
           KeyAccessDeniedException.class,
-          () -> provider.wrap(version, dataKey()),
+          () -> provider.wrap(version, randomDataKey()),
           "a denied unwrap marks the version disabled for wrap too");
 
       SoftHsm.inSecondProcess(token, "enable", version);
@@ -122,32 +115,32 @@ class SoftHsmSecondProcessIT {
   @Test
   void wrap_disabledBySecondProcess_refusedOnceCachedStateExpires() {
     KeyReference version = provider.manager().createKey("wrap-cache", 2048);
-    provider.wrap(version, dataKey());
+    provider.wrap(version, randomDataKey());
 
     SoftHsm.inSecondProcess(token, "disable", version);
-    provider.wrap(version, dataKey()); // within the TTL the cached enabled state is used
+    provider.wrap(version, randomDataKey()); // within the TTL the cached enabled state is used
     clock.advance(TTL);
     KeyAccessDeniedException e =
-        assertThrows(KeyAccessDeniedException.class, () -> provider.wrap(version, dataKey()));
+        assertThrows(KeyAccessDeniedException.class, () -> provider.wrap(version, randomDataKey()));
     assertEquals(KeyAccessDeniedException.Reason.KEY_DISABLED, e.reason());
 
     SoftHsm.inSecondProcess(token, "enable", version);
-    assertThrows(KeyAccessDeniedException.class, () -> provider.wrap(version, dataKey()));
+    assertThrows(KeyAccessDeniedException.class, () -> provider.wrap(version, randomDataKey()));
     clock.advance(TTL);
-    SecretBytes dataKey = dataKey();
+    SecretBytes dataKey = randomDataKey();
     assertEquals(dataKey, provider.unwrap(provider.wrap(version, dataKey)));
   }
 
   @Test
   void unwrapAndWrap_keyDeletedBySecondProcess_keyNotFound() {
     KeyReference version = provider.manager().createKey("deleted-elsewhere", 2048);
-    WrappedKey wrapped = provider.wrap(version, dataKey());
+    WrappedKey wrapped = provider.wrap(version, randomDataKey());
     provider.unwrap(wrapped); // object handle now cached
 
     SoftHsm.inSecondProcess(token, "delete", version.versionless());
     assertThrows(KeyNotFoundException.class, () -> provider.unwrap(wrapped));
     clock.advance(TTL);
-    assertThrows(KeyNotFoundException.class, () -> provider.wrap(version, dataKey()));
+    assertThrows(KeyNotFoundException.class, () -> provider.wrap(version, randomDataKey()));
     assertThrows(KeyNotFoundException.class, () -> provider.describe(version.versionless()));
   }
 }

@@ -1,5 +1,6 @@
 package dev.cmk.softhsm;
 
+import static dev.cmk.softhsm.CmkOnToken.randomDataKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -45,19 +46,13 @@ class SoftHsmSessionPoolIT {
     }
   }
 
-  private static SecretBytes dataKey() {
-    byte[] b = new byte[32];
-    RANDOM.nextBytes(b);
-    return SecretBytes.wrapOwned(b);
-  }
-
   @Test
   void unwrap_twoThreads_runConcurrentlyOnTwoSessions() throws Exception {
     int perThread = 150;
     List<SecretBytes> keys = new ArrayList<>();
     List<WrappedKey> wrapped = new ArrayList<>();
     for (int i = 0; i < 2 * perThread; i++) {
-      keys.add(dataKey());
+      keys.add(randomDataKey());
       wrapped.add(provider.wrap(version, keys.get(i)));
     }
     ExecutorService pool = Executors.newFixedThreadPool(2);
@@ -95,7 +90,7 @@ class SoftHsmSessionPoolIT {
   void unwrap_allSessionsBusy_unavailableAfterAcquireTimeout() throws Exception {
     try (Pkcs11KeyProvider single =
         token.provider().maxSessions(1).sessionAcquireTimeout(Duration.ofMillis(200)).build()) {
-      WrappedKey w = single.wrap(version, dataKey());
+      WrappedKey w = single.wrap(version, randomDataKey());
       CountDownLatch held = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
       Thread holder =
@@ -132,7 +127,7 @@ class SoftHsmSessionPoolIT {
 
   @Test
   void unwrap_sessionsClosedBehindTheProvidersBack_reopensAndLogsInAgain() throws Exception {
-    SecretBytes dataKey = dataKey();
+    SecretBytes dataKey = randomDataKey();
     WrappedKey w = provider.wrap(version, dataKey);
     assertEquals(dataKey, provider.unwrap(w));
     TokenConnection c = provider.connection();
@@ -149,7 +144,7 @@ class SoftHsmSessionPoolIT {
   void calls_loggedOutThroughAnotherSession_logInAgainAndRecover() throws Exception {
     try (Pkcs11KeyProvider p = token.provider().keyStateCacheTtl(Duration.ZERO).build()) {
       KeyReference own = p.manager().createKey("logout-" + RANDOM.nextInt(1_000_000), 2048);
-      SecretBytes dataKey = dataKey();
+      SecretBytes dataKey = randomDataKey();
       WrappedKey w = p.wrap(own, dataKey);
       assertEquals(dataKey, p.unwrap(w));
       long generation = p.connection().generation();
@@ -176,7 +171,7 @@ class SoftHsmSessionPoolIT {
     closed.close();
     closed.close(); // idempotent
     assertThrows(IllegalStateException.class, () -> closed.describe(version));
-    assertEquals(dataKey().length(), 32);
+    assertEquals(randomDataKey().length(), 32);
     provider.describe(version); // the other provider on the same token is unaffected
   }
 }

@@ -63,28 +63,36 @@ public final class FailingInputStream extends InputStream {
 
   @Override
   public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
+    failIfDue();
+    return position < end() ? data[position++] & 0xff : -1;
   }
 
   @Override
   public int read(byte[] b, int off, int len) throws IOException {
     Objects.checkFromIndexSize(off, len, b.length);
+    failIfDue();
+    if (len == 0) {
+      return 0;
+    }
+    int n = Math.min(len, end() - position);
+    if (n <= 0) {
+      return -1;
+    }
+    System.arraycopy(data, position, b, off, n);
+    position += n;
+    return n;
+  }
+
+  /** Throws the failure when the read position has reached it (once, or every time). */
+  private void failIfDue() throws IOException {
     if (position == failAt && !(once && failed)) {
       failed = true;
       throw new IOException(message);
     }
-    if (len == 0) {
-      return 0;
-    }
-    int end = position < failAt ? failAt : data.length;
-    if (position >= end) {
-      return -1;
-    }
-    int n = Math.min(len, end - position);
-    System.arraycopy(data, position, b, off, n);
-    position += n;
-    return n;
+  }
+
+  /** Where the bytes end for now: at the failure until it has happened, then at the data's end. */
+  private int end() {
+    return position < failAt ? failAt : data.length;
   }
 }

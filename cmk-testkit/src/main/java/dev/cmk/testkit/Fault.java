@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A failure to inject into a key provider call: the exception a real provider would throw when the
@@ -77,7 +78,7 @@ public final class Fault {
    * @param reference the key the call is about, or {@code null} when unknown
    * @return true for an unscoped fault; for a scoped one, whether the call is about its key
    */
-  public boolean appliesTo(KeyReference reference) {
+  public boolean appliesTo(@Nullable KeyReference reference) {
     if (scope == null) {
       return true;
     }
@@ -176,7 +177,7 @@ public final class Fault {
    * @throws NullPointerException if {@code operation} is null
    * @throws IllegalStateException if the supplier of a {@link #throwing} fault returns null
    */
-  public RuntimeException exceptionFor(Operation operation, KeyReference reference) {
+  public RuntimeException exceptionFor(Operation operation, @Nullable KeyReference reference) {
     Objects.requireNonNull(operation, "operation");
     String call = operation.name().toLowerCase(Locale.ROOT);
     switch (kind) {

@@ -9,6 +9,7 @@ import java.security.PublicKey;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Wraps any {@link KeyEncryptionKeyProvider} with call counters, simulated latency and injected
@@ -222,7 +223,7 @@ public final class FaultInjectingProvider implements KeyEncryptionKeyProvider, F
    * <p><b>Thread safety:</b> not thread-safe; use from one thread.
    */
   public static final class Builder {
-    private KeyEncryptionKeyProvider delegate;
+    private @Nullable KeyEncryptionKeyProvider delegate;
     private Duration latency = Duration.ZERO;
 
     private Builder() {}

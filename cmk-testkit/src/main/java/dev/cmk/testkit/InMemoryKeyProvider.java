@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A key provider that holds software RSA keys in memory and behaves like a key vault: versioned
@@ -110,7 +111,17 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
     return builder().build();
   }
 
-  // ---------------------------------------------------------------- lifecycle (the "portal")
+  // ---------------------------------------------------------------- lifecycle (deprecated)
+
+  /**
+   * The key manager, typed: the one way to change this provider's keys (the same object as {@link
+   * #keyManager()}).
+   *
+   * @return the key manager
+   */
+  public InMemoryKeyManager manager() {
+    return manager;
+  }
 
   /**
    * Creates an RSA key with one version.
@@ -121,7 +132,10 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    * @throws NullPointerException if {@code name} is null
    * @throws IllegalArgumentException if the name or size is not valid
    * @throws IllegalStateException if a key of that name exists (also when it is soft-deleted)
+   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
+   *     {@link InMemoryKeyManager#createKey(String, int)}; kept for callers outside cmk-testkit
    */
+  @Deprecated
   public KeyReference createKey(String name, int sizeBits) {
     return store.createKey(name, sizeBits);
   }
@@ -139,7 +153,10 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    * @throws NullPointerException if {@code name} or {@code type} is null
    * @throws IllegalArgumentException if the name, type or size is not valid
    * @throws IllegalStateException if a key of that name exists (also when it is soft-deleted)
+   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
+   *     {@link InMemoryKeyManager#createKey(String, KeyType, int)}; kept for callers outside cmk-testkit
    */
+  @Deprecated
   public KeyReference createKey(String name, KeyType type, int sizeBits) {
     return store.createKey(name, type, sizeBits);
   }
@@ -155,7 +172,10 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    * @throws IllegalArgumentException if the name is not valid, or the pair is not a matching RSA
    *     pair of a supported size
    * @throws IllegalStateException if a key of that name exists (also when it is soft-deleted)
+   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
+   *     {@link InMemoryKeyManager#importKey(String, KeyPair)}; kept for callers outside cmk-testkit
    */
+  @Deprecated
   public KeyReference importKey(String name, KeyPair keyPair) {
     return store.importKey(name, keyPair);
   }
@@ -168,7 +188,10 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    * @return the versioned reference of the new version
    * @throws NullPointerException if {@code key} is null
    * @throws KeyNotFoundException if the key does not exist or is deleted
+   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
+   *     {@link InMemoryKeyManager#rotateKey(KeyReference)}; kept for callers outside cmk-testkit
    */
+  @Deprecated
   public KeyReference rotate(KeyReference key) {
     return store.rotate(key);
   }
@@ -185,7 +208,10 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    * @throws NullPointerException if an argument is null
    * @throws IllegalArgumentException if the type or size is not valid
    * @throws KeyNotFoundException if the key does not exist or is deleted
+   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
+   *     {@link InMemoryKeyManager#rotateKey(KeyReference, KeyType, int)}; kept for callers outside cmk-testkit
    */
+  @Deprecated
   public KeyReference rotate(KeyReference key, KeyType type, int sizeBits) {
     return store.rotate(key, type, sizeBits);
   }
@@ -198,7 +224,10 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    * @throws NullPointerException if {@code version} is null
    * @throws IllegalArgumentException if {@code version} is not versioned
    * @throws KeyNotFoundException if the version does not exist or the key is deleted
+   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
+   *     {@link InMemoryKeyManager#setEnabled(KeyReference, boolean)}; kept for callers outside cmk-testkit
    */
+  @Deprecated
   public void setEnabled(KeyReference version, boolean enabled) {
     store.setEnabled(version, enabled);
   }
@@ -211,8 +240,11 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    * @throws NullPointerException if {@code version} is null
    * @throws IllegalArgumentException if {@code version} is not versioned
    * @throws KeyNotFoundException if the version does not exist or the key is deleted
+   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
+   *     {@link InMemoryKeyManager#setNotBefore(KeyReference, Instant)}; kept for callers outside cmk-testkit
    */
-  public void setNotBefore(KeyReference version, Instant notBefore) {
+  @Deprecated
+  public void setNotBefore(KeyReference version, @Nullable Instant notBefore) {
     store.setNotBefore(version, notBefore);
   }
 
@@ -225,8 +257,11 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    * @throws NullPointerException if {@code version} is null
    * @throws IllegalArgumentException if {@code version} is not versioned
    * @throws KeyNotFoundException if the version does not exist or the key is deleted
+   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
+   *     {@link InMemoryKeyManager#setExpiry(KeyReference, Instant)}; kept for callers outside cmk-testkit
    */
-  public void setExpiry(KeyReference version, Instant expiresOn) {
+  @Deprecated
+  public void setExpiry(KeyReference version, @Nullable Instant expiresOn) {
     store.setExpiry(version, expiresOn);
   }
 
@@ -238,7 +273,10 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    * @throws NullPointerException if an argument is null or {@code operations} contains null
    * @throws IllegalArgumentException if {@code version} is not versioned
    * @throws KeyNotFoundException if the version does not exist or the key is deleted
+   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
+   *     {@link InMemoryKeyManager#setOperations(KeyReference, Set)}; kept for callers outside cmk-testkit
    */
+  @Deprecated
   public void setOperations(KeyReference version, Set<KeyOperation> operations) {
     store.setOperations(version, operations);
   }
@@ -251,7 +289,10 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    * @param key the key (a version in it is ignored)
    * @throws NullPointerException if {@code key} is null
    * @throws KeyNotFoundException if the key does not exist or is already deleted
+   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
+   *     {@link InMemoryKeyManager#deleteKey(KeyReference)}; kept for callers outside cmk-testkit
    */
+  @Deprecated
   public void delete(KeyReference key) {
     store.delete(key);
   }
@@ -264,7 +305,10 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    * @throws KeyNotFoundException if no such key exists, deleted or not (never created, purged,
    *     retention over, or deleted without soft delete)
    * @throws IllegalStateException if the key is not deleted
+   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
+   *     {@link InMemoryKeyManager#recoverKey(KeyReference)}; kept for callers outside cmk-testkit
    */
+  @Deprecated
   public void recover(KeyReference key) {
     store.recover(key);
   }
@@ -276,7 +320,10 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    * @throws NullPointerException if {@code key} is null
    * @throws KeyNotFoundException if no such key exists, deleted or not
    * @throws IllegalStateException if the key is not deleted, or the vault has purge protection
+   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
+   *     {@link InMemoryKeyManager#purgeKey(KeyReference)}; kept for callers outside cmk-testkit
    */
+  @Deprecated
   public void purge(KeyReference key) {
     store.purge(key);
   }
@@ -288,7 +335,10 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    * @return the descriptions; the last is the latest version
    * @throws NullPointerException if {@code key} is null
    * @throws KeyNotFoundException if the key does not exist or is deleted
+   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
+   *     {@link InMemoryKeyManager#listVersions(KeyReference)}; kept for callers outside cmk-testkit
    */
+  @Deprecated
   public List<KeyDescription> listVersions(KeyReference key) {
     return store.listVersions(key);
   }
@@ -315,8 +365,8 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
   // ---------------------------------------------------------------- SPI
 
   /**
-   * The same lifecycle as the methods above, through cmk-api's {@link KeyManager} vocabulary
-   * ({@code rotateKey}, {@code deleteKey}, ...), for code written against any backend: always
+   * The key lifecycle through cmk-api's {@link KeyManager} vocabulary ({@code rotateKey}, {@code
+   * deleteKey}, ...), for code written against any backend ({@link #manager()}, typed): always
    * present, with {@link KeyManager.Capability#VALIDITY}, {@code OPERATIONS}, {@code IMPORT}, and
    * {@code SOFT_DELETE} when the vault protection has soft delete.
    *
@@ -424,7 +474,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
     private String id = DEFAULT_ID;
     private Clock clock = Clock.systemUTC();
     private VaultProtection vaultProtection = new VaultProtection(true, true, 90, "Recoverable");
-    private SecureRandom random;
+    private @Nullable SecureRandom random;
 
     private Builder() {}
 

@@ -97,7 +97,15 @@ public final class SoftHsmToken {
         "--pin", pin, "--keypairgen", "--key-type", keyType, "--id", idHex, "--label", keyLabel);
   }
 
-  private static void configure() {
+  /**
+   * Writes the SoftHSM2 configuration file named by {@code SOFTHSM2_CONF} with a fresh token
+   * directory, once per JVM and before the library is loaded; later calls do nothing. {@link
+   * #create} calls it; tests that initialize tokens another way call it first.
+   *
+   * <p>Without {@code SOFTHSM2_CONF} the calling test is aborted (skipped), or failed when {@code
+   * CI=true}.
+   */
+  public static synchronized void configure() {
     if (configured) {
       return;
     }
@@ -111,7 +119,11 @@ public final class SoftHsmToken {
       Files.createDirectories(tokens);
       Files.writeString(
           confFile,
-          "directories.tokendir = " + tokens + "\nobjectstore.backend = file\nlog.level = ERROR\n",
+          "# written by cmk-testkit's SoftHsmToken\n"
+              + "directories.tokendir = " + tokens + "\n"
+              + "objectstore.backend = file\n"
+              + "log.level = ERROR\n"
+              + "slots.removable = false\n",
           StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new AssertionError("cannot write the SoftHSM2 configuration " + confFile, e);

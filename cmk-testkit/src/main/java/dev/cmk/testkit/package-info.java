@@ -8,8 +8,12 @@
  *   <li>{@link dev.cmk.testkit.FaultInjectingProvider}: call counters, latency and injected faults
  *       ({@link dev.cmk.testkit.FaultControls}, {@link dev.cmk.testkit.Fault}) around any {@link
  *       dev.cmk.api.spi.KeyEncryptionKeyProvider}.
- *   <li>{@link dev.cmk.testkit.KeyEncryptionKeyProviderContract}: the JUnit 5 contract every
- *       provider implementation passes.
+ *   <li>The JUnit 5 provider contracts, one concept each, over a {@link
+ *       dev.cmk.testkit.ContractSubject}: {@link dev.cmk.testkit.WrapUnwrapContract}, {@link
+ *       dev.cmk.testkit.KeyVersionsContract}, {@link dev.cmk.testkit.KeyNotFoundContract}, {@link
+ *       dev.cmk.testkit.InvalidCiphertextContract}, {@link dev.cmk.testkit.KeyManagerContract},
+ *       {@link dev.cmk.testkit.LossOfAccessContract}; {@link
+ *       dev.cmk.testkit.KeyEncryptionKeyProviderContract} combines the first four.
  *   <li>{@link dev.cmk.testkit.ManualClock}: a clock that moves only when told to.
  *   <li>{@link dev.cmk.testkit.FailingInputStream}: a stream that fails at a chosen position.
  *   <li>{@link dev.cmk.testkit.TestKeyPairs}: shared RSA key pairs, generated once per JVM.
@@ -22,5 +26,11 @@
  *
  * <p>Nothing in this package is meant for production use: the in-memory provider keeps private
  * keys in ordinary heap memory.
+ *
+ * <p>Non-null by default: nothing here accepts or returns null unless marked {@link
+ * org.jspecify.annotations.Nullable}.
  */
+@NullMarked
 package dev.cmk.testkit;
+
+import org.jspecify.annotations.NullMarked;

@@ -27,11 +27,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Named;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Counters, latency and fault injection of {@link FaultControls}, on a {@link
@@ -40,15 +38,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class FaultControlsTest {
 
-  /** A provider under test with its controls and one usable key version. */
-  record Setup(String name, KeyEncryptionKeyProvider provider, FaultControls controls, KeyReference version) {
-    @Override
-    public String toString() {
-      return name;
-    }
-  }
-
   private static KeyPair keyPair;
+
+  /** The provider under test, around an in-memory provider holding one usable key version. */
+  private FaultInjectingProvider provider;
+
+  private KeyReference version;
 
   @BeforeAll
   static void generate() throws Exception {
@@ -57,103 +52,86 @@ class FaultControlsTest {
     keyPair = g.generateKeyPair();
   }
 
-  static Stream<Named<Supplier<Setup>>> setups() {
-    return Stream.of(
-        Named.of(
-            "FaultInjectingProvider",
-            () -> {
-              InMemoryKeyProvider backend = InMemoryKeyProvider.create();
-              KeyReference v = backend.importKey("k", keyPair);
-              FaultInjectingProvider p = FaultInjectingProvider.wrapping(backend);
-              return new Setup("FaultInjectingProvider", p, p, v);
-            }));
+  @BeforeEach
+  void setUp() {
+    InMemoryKeyProvider backend = InMemoryKeyProvider.create();
+    version = backend.keyManager().orElseThrow().importKey("k", keyPair);
+    provider = FaultInjectingProvider.wrapping(backend);
   }
 
   private static SecretBytes dataKey() {
     return SecretBytes.copyOf(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
   }
 
-  @ParameterizedTest
-  @MethodSource("setups")
-  void counters_eachOperation_countsCallsIncludingFailedOnes(Supplier<Setup> setup) {
-    Setup s = setup.get();
-    KeyEncryptionKeyProvider p = s.provider();
-    p.describe(s.version().versionless());
-    p.resolveLatest(s.version());
-    WrappedKey w = p.wrap(s.version(), dataKey());
+  @Test
+  void counters_eachOperation_countsCallsIncludingFailedOnes() {
+    KeyEncryptionKeyProvider p = provider;
+    p.describe(version.versionless());
+    p.resolveLatest(version);
+    WrappedKey w = p.wrap(version, dataKey());
     p.unwrap(w);
     p.unwrap(w);
-    p.publicKey(s.version());
-    s.controls().setFault(Operation.UNWRAP, Fault.transientFailure());
+    p.publicKey(version);
+    provider.setFault(Operation.UNWRAP, Fault.transientFailure());
     assertThrows(KeyProviderUnavailableException.class, () -> p.unwrap(w));
-    assertEquals(2, s.controls().describeCount());
-    assertEquals(1, s.controls().wrapCount());
-    assertEquals(3, s.controls().unwrapCount());
-    assertEquals(1, s.controls().publicKeyCount());
-    assertEquals(3, s.controls().count(Operation.UNWRAP));
+    assertEquals(2, provider.describeCount());
+    assertEquals(1, provider.wrapCount());
+    assertEquals(3, provider.unwrapCount());
+    assertEquals(1, provider.publicKeyCount());
+    assertEquals(3, provider.count(Operation.UNWRAP));
   }
 
-  @ParameterizedTest
-  @MethodSource("setups")
-  void counters_programmingErrors_areNotCounted(Supplier<Setup> setup) {
-    Setup s = setup.get();
+  @Test
+  void counters_programmingErrors_areNotCounted() {
     assertThrows(
         IllegalArgumentException.class,
-        () -> s.provider().wrap(s.version().versionless(), dataKey()));
-    assertThrows(NullPointerException.class, () -> s.provider().describe(null));
-    assertEquals(0, s.controls().wrapCount());
-    assertEquals(0, s.controls().describeCount());
+        () -> provider.wrap(version.versionless(), dataKey()));
+    assertThrows(NullPointerException.class, () -> provider.describe(null));
+    assertEquals(0, provider.wrapCount());
+    assertEquals(0, provider.describeCount());
   }
 
-  @ParameterizedTest
-  @MethodSource("setups")
-  void resetCounters_afterCalls_setsAllToZero(Supplier<Setup> setup) {
-    Setup s = setup.get();
-    s.provider().unwrap(s.provider().wrap(s.version(), dataKey()));
-    s.provider().describe(s.version());
-    s.controls().resetCounters();
+  @Test
+  void resetCounters_afterCalls_setsAllToZero() {
+    provider.unwrap(provider.wrap(version, dataKey()));
+    provider.describe(version);
+    provider.resetCounters();
     for (Operation op : Operation.values()) {
-      assertEquals(0, s.controls().count(op), op.name());
+      assertEquals(0, provider.count(op), op.name());
     }
   }
 
-  @ParameterizedTest
-  @MethodSource("setups")
-  void failNext_twoTransientFailures_thirdCallSucceeds(Supplier<Setup> setup) {
-    Setup s = setup.get();
-    s.controls().failNext(Operation.DESCRIBE, 2, Fault.transientFailure(Duration.ofSeconds(3)));
+  @Test
+  void failNext_twoTransientFailures_thirdCallSucceeds() {
+    provider.failNext(Operation.DESCRIBE, 2, Fault.transientFailure(Duration.ofSeconds(3)));
     for (int i = 0; i < 2; i++) {
       KeyProviderUnavailableException e =
           assertThrows(
-              KeyProviderUnavailableException.class, () -> s.provider().describe(s.version()));
+              KeyProviderUnavailableException.class, () -> provider.describe(version));
       assertEquals(Duration.ofSeconds(3), e.retryAfter().orElseThrow());
-      assertEquals(s.version(), e.keyReference().orElseThrow());
+      assertEquals(version, e.keyReference().orElseThrow());
       assertFalse(e.isAuthoritative());
     }
-    assertEquals(s.version(), s.provider().describe(s.version()).reference());
+    assertEquals(version, provider.describe(version).reference());
   }
 
-  @ParameterizedTest
-  @MethodSource("setups")
-  void failNext_queuedFaults_applyInOrderToThatOperationOnly(Supplier<Setup> setup) {
-    Setup s = setup.get();
-    s.controls().failNext(Operation.WRAP, 1, Fault.notFound());
-    s.controls().failNext(Operation.WRAP, 1, Fault.denied(Reason.KEY_DISABLED));
-    s.provider().describe(s.version()); // other operations unaffected
-    s.provider().publicKey(s.version());
-    assertThrows(KeyNotFoundException.class, () -> s.provider().wrap(s.version(), dataKey()));
+  @Test
+  void failNext_queuedFaults_applyInOrderToThatOperationOnly() {
+    provider.failNext(Operation.WRAP, 1, Fault.notFound());
+    provider.failNext(Operation.WRAP, 1, Fault.denied(Reason.KEY_DISABLED));
+    provider.describe(version); // other operations unaffected
+    provider.publicKey(version);
+    assertThrows(KeyNotFoundException.class, () -> provider.wrap(version, dataKey()));
     KeyAccessDeniedException e =
-        assertThrows(KeyAccessDeniedException.class, () -> s.provider().wrap(s.version(), dataKey()));
+        assertThrows(KeyAccessDeniedException.class, () -> provider.wrap(version, dataKey()));
     assertEquals(Reason.KEY_DISABLED, e.reason());
-    s.provider().wrap(s.version(), dataKey());
+    provider.wrap(version, dataKey());
   }
 
-  @ParameterizedTest
-  @MethodSource("setups")
-  void failNext_supplier_throwsSuppliedExceptionEachTime(Supplier<Setup> setup) {
-    Setup s = setup.get();
+  @Test
+  void failNext_supplier_throwsSuppliedExceptionEachTime() {
     List<IllegalStateException> made = new ArrayList<>();
-    s.controls()
+    provider
         .failNext(
             Operation.PUBLIC_KEY,
             2,
@@ -163,17 +141,16 @@ class FaultControlsTest {
               return e;
             });
     IllegalStateException first =
-        assertThrows(IllegalStateException.class, () -> s.provider().publicKey(s.version()));
+        assertThrows(IllegalStateException.class, () -> provider.publicKey(version));
     IllegalStateException second =
-        assertThrows(IllegalStateException.class, () -> s.provider().publicKey(s.version()));
+        assertThrows(IllegalStateException.class, () -> provider.publicKey(version));
     assertEquals(List.of(first, second), made);
-    assertTrue(s.provider().publicKey(s.version()).isPresent());
+    assertTrue(provider.publicKey(version).isPresent());
   }
 
-  @ParameterizedTest
-  @MethodSource("setups")
-  void failNext_invalidArguments_areRejected(Supplier<Setup> setup) {
-    FaultControls c = setup.get().controls();
+  @Test
+  void failNext_invalidArguments_areRejected() {
+    FaultControls c = provider;
     assertThrows(IllegalArgumentException.class, () -> c.failNext(Operation.WRAP, 0, Fault.denied()));
     assertThrows(NullPointerException.class, () -> c.failNext(null, 1, Fault.denied()));
     assertThrows(NullPointerException.class, () -> c.failNext(Operation.WRAP, 1, (Fault) null));
@@ -182,100 +159,88 @@ class FaultControlsTest {
     assertThrows(IllegalArgumentException.class, () -> c.setLatency(Duration.ofNanos(-1)));
   }
 
-  @ParameterizedTest
-  @MethodSource("setups")
-  void setFault_persistentDenial_failsEveryCallUntilCleared(Supplier<Setup> setup) {
-    Setup s = setup.get();
-    WrappedKey w = s.provider().wrap(s.version(), dataKey());
-    s.controls().setFault(Operation.UNWRAP, Fault.denied(Reason.KEY_DISABLED));
+  @Test
+  void setFault_persistentDenial_failsEveryCallUntilCleared() {
+    WrappedKey w = provider.wrap(version, dataKey());
+    provider.setFault(Operation.UNWRAP, Fault.denied(Reason.KEY_DISABLED));
     for (int i = 0; i < 3; i++) {
       assertEquals(
           Reason.KEY_DISABLED,
-          assertThrows(KeyAccessDeniedException.class, () -> s.provider().unwrap(w)).reason());
+          assertThrows(KeyAccessDeniedException.class, () -> provider.unwrap(w)).reason());
     }
-    s.controls().setFault(Operation.UNWRAP, Fault.invalidCiphertext()); // replaces
-    assertThrows(InvalidCiphertextException.class, () -> s.provider().unwrap(w));
-    s.controls().clearFault(Operation.UNWRAP);
-    assertEquals(dataKey(), s.provider().unwrap(w));
+    provider.setFault(Operation.UNWRAP, Fault.invalidCiphertext()); // replaces
+    assertThrows(InvalidCiphertextException.class, () -> provider.unwrap(w));
+    provider.clearFault(Operation.UNWRAP);
+    assertEquals(dataKey(), provider.unwrap(w));
   }
 
-  @ParameterizedTest
-  @MethodSource("setups")
-  void denyIdentity_everyOperationDeniedAsIdentityNotAuthorizedUntilLifted(Supplier<Setup> setup) {
-    Setup s = setup.get();
-    WrappedKey w = s.provider().wrap(s.version(), dataKey());
-    s.controls().denyIdentity(true);
-    assertTrue(s.controls().identityDenied());
+  @Test
+  void denyIdentity_everyOperationDeniedAsIdentityNotAuthorizedUntilLifted() {
+    WrappedKey w = provider.wrap(version, dataKey());
+    provider.denyIdentity(true);
+    assertTrue(provider.identityDenied());
     List<Supplier<Object>> calls =
         List.of(
-            () -> s.provider().describe(s.version()),
-            () -> s.provider().resolveLatest(s.version()),
-            () -> s.provider().wrap(s.version(), dataKey()),
-            () -> s.provider().unwrap(w),
-            () -> s.provider().publicKey(s.version()));
+            () -> provider.describe(version),
+            () -> provider.resolveLatest(version),
+            () -> provider.wrap(version, dataKey()),
+            () -> provider.unwrap(w),
+            () -> provider.publicKey(version));
     for (Supplier<Object> call : calls) {
       KeyAccessDeniedException e = assertThrows(KeyAccessDeniedException.class, call::get);
       assertEquals(Reason.IDENTITY_NOT_AUTHORIZED, e.reason());
       assertTrue(e.isAuthoritative());
     }
-    s.controls().denyIdentity(false);
+    provider.denyIdentity(false);
     for (Supplier<Object> call : calls) {
       call.get();
     }
   }
 
-  @ParameterizedTest
-  @MethodSource("setups")
-  void failNext_whileIdentityDenied_scriptedFailureComesFirst(Supplier<Setup> setup) {
-    Setup s = setup.get();
-    s.controls().denyIdentity(true);
-    s.controls().failNext(Operation.DESCRIBE, 1, Fault.transientFailure());
-    assertThrows(KeyProviderUnavailableException.class, () -> s.provider().describe(s.version()));
-    assertThrows(KeyAccessDeniedException.class, () -> s.provider().describe(s.version()));
+  @Test
+  void failNext_whileIdentityDenied_scriptedFailureComesFirst() {
+    provider.denyIdentity(true);
+    provider.failNext(Operation.DESCRIBE, 1, Fault.transientFailure());
+    assertThrows(KeyProviderUnavailableException.class, () -> provider.describe(version));
+    assertThrows(KeyAccessDeniedException.class, () -> provider.describe(version));
   }
 
-  @ParameterizedTest
-  @MethodSource("setups")
-  void clearFaults_removesScriptedPersistentAndIdentityDenial(Supplier<Setup> setup) {
-    Setup s = setup.get();
-    s.controls().failNext(Operation.WRAP, 5, Fault.notFound());
-    s.controls().setFault(Operation.DESCRIBE, Fault.denied());
-    s.controls().denyIdentity(true);
-    s.controls().setLatency(Duration.ofMillis(1));
-    s.controls().clearFaults();
-    assertFalse(s.controls().identityDenied());
-    s.provider().wrap(s.version(), dataKey());
-    s.provider().describe(s.version());
-    assertEquals(Duration.ofMillis(1), s.controls().latency(), "latency is not a fault");
+  @Test
+  void clearFaults_removesScriptedPersistentAndIdentityDenial() {
+    provider.failNext(Operation.WRAP, 5, Fault.notFound());
+    provider.setFault(Operation.DESCRIBE, Fault.denied());
+    provider.denyIdentity(true);
+    provider.setLatency(Duration.ofMillis(1));
+    provider.clearFaults();
+    assertFalse(provider.identityDenied());
+    provider.wrap(version, dataKey());
+    provider.describe(version);
+    assertEquals(Duration.ofMillis(1), provider.latency(), "latency is not a fault");
   }
 
-  @ParameterizedTest
-  @MethodSource("setups")
-  void setLatency_eachCallTakesAtLeastThatLong(Supplier<Setup> setup) {
-    Setup s = setup.get();
-    s.controls().setLatency(Duration.ofMillis(60));
+  @Test
+  void setLatency_eachCallTakesAtLeastThatLong() {
+    provider.setLatency(Duration.ofMillis(60));
     long start = System.nanoTime();
-    s.provider().describe(s.version());
-    s.provider().publicKey(s.version());
+    provider.describe(version);
+    provider.publicKey(version);
     long elapsed = System.nanoTime() - start;
     assertTrue(elapsed >= Duration.ofMillis(120).toNanos(), "elapsed " + elapsed + " ns");
-    s.controls().setLatency(Duration.ZERO);
-    assertEquals(Duration.ZERO, s.controls().latency());
+    provider.setLatency(Duration.ZERO);
+    assertEquals(Duration.ZERO, provider.latency());
   }
 
-  @ParameterizedTest
-  @MethodSource("setups")
-  void setLatency_interruptedWhileWaiting_throwsUnavailableAndKeepsInterruptFlag(
-      Supplier<Setup> setup) throws Exception {
-    Setup s = setup.get();
-    s.controls().setLatency(Duration.ofMinutes(5));
+  @Test
+  void setLatency_interruptedWhileWaiting_throwsUnavailableAndKeepsInterruptFlag()
+      throws Exception {
+    provider.setLatency(Duration.ofMinutes(5));
     AtomicReference<Throwable> thrown = new AtomicReference<>();
     AtomicReference<Boolean> flag = new AtomicReference<>();
     Thread t =
         new Thread(
             () -> {
               try {
-                s.provider().describe(s.version());
+                provider.describe(version);
               } catch (RuntimeException e) {
                 thrown.set(e);
                 flag.set(Thread.currentThread().isInterrupted());
@@ -292,13 +257,11 @@ class FaultControlsTest {
     assertTrue(flag.get(), "interrupt flag restored");
   }
 
-  @ParameterizedTest
-  @MethodSource("setups")
-  void failNext_concurrentCalls_exactlyThatManyFail(Supplier<Setup> setup) throws Exception {
-    Setup s = setup.get();
+  @Test
+  void failNext_concurrentCalls_exactlyThatManyFail() throws Exception {
     int threads = 8;
     int callsPerThread = 25;
-    s.controls().failNext(Operation.DESCRIBE, 37, Fault.transientFailure());
+    provider.failNext(Operation.DESCRIBE, 37, Fault.transientFailure());
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       CountDownLatch go = new CountDownLatch(1);
@@ -311,7 +274,7 @@ class FaultControlsTest {
                   int failed = 0;
                   for (int i = 0; i < callsPerThread; i++) {
                     try {
-                      s.provider().describe(s.version());
+                      provider.describe(version);
                     } catch (KeyProviderUnavailableException e) {
                       failed++;
                     }
@@ -325,30 +288,26 @@ class FaultControlsTest {
         total += f.get(1, TimeUnit.MINUTES);
       }
       assertEquals(37, total);
-      assertEquals(threads * callsPerThread, s.controls().describeCount());
+      assertEquals(threads * callsPerThread, provider.describeCount());
     } finally {
       pool.shutdownNow();
     }
   }
 
-  @ParameterizedTest
-  @MethodSource("setups")
-  void fault_supplierReturningNull_throwsIllegalState(Supplier<Setup> setup) {
-    Setup s = setup.get();
-    s.controls().setFault(Operation.DESCRIBE, Fault.throwing(() -> null));
-    assertThrows(IllegalStateException.class, () -> s.provider().describe(s.version()));
+  @Test
+  void fault_supplierReturningNull_throwsIllegalState() {
+    provider.setFault(Operation.DESCRIBE, Fault.throwing(() -> null));
+    assertThrows(IllegalStateException.class, () -> provider.describe(version));
   }
 
-  @ParameterizedTest
-  @MethodSource("setups")
-  void failNext_sameFaultObject_makesFreshExceptions(Supplier<Setup> setup) {
-    Setup s = setup.get();
-    s.controls().failNext(Operation.DESCRIBE, 2, Fault.notFound());
+  @Test
+  void failNext_sameFaultObject_makesFreshExceptions() {
+    provider.failNext(Operation.DESCRIBE, 2, Fault.notFound());
     KeyNotFoundException a =
-        assertThrows(KeyNotFoundException.class, () -> s.provider().describe(s.version()));
+        assertThrows(KeyNotFoundException.class, () -> provider.describe(version));
     KeyNotFoundException b =
-        assertThrows(KeyNotFoundException.class, () -> s.provider().describe(s.version()));
+        assertThrows(KeyNotFoundException.class, () -> provider.describe(version));
     assertFalse(a == b, "a fresh exception per call");
-    assertEquals(s.version(), a.keyReference().orElseThrow());
+    assertEquals(version, a.keyReference().orElseThrow());
   }
 }

@@ -30,7 +30,7 @@ class FaultInjectingProviderTest {
   @BeforeAll
   static void createKey() {
     backend = InMemoryKeyProvider.builder().id("backend").build();
-    version = backend.createKey("k", 2048);
+    version = backend.manager().createKey("k", 2048);
   }
 
   private static SecretBytes dataKey() {
@@ -144,14 +144,14 @@ class FaultInjectingProviderTest {
   @Test
   void delegateFailures_passThroughUnchangedAndAreCounted() {
     InMemoryKeyProvider own = InMemoryKeyProvider.create();
-    KeyReference v = own.createKey("own", 2048);
+    KeyReference v = own.manager().createKey("own", 2048);
     FaultInjectingProvider p = FaultInjectingProvider.wrapping(own);
     WrappedKey w = p.wrap(v, dataKey());
-    own.setEnabled(v, false);
+    own.manager().setEnabled(v, false);
     assertEquals(
         Reason.KEY_DISABLED,
         assertThrows(KeyAccessDeniedException.class, () -> p.unwrap(w)).reason());
-    own.delete(v);
+    own.manager().deleteKey(v);
     assertThrows(KeyNotFoundException.class, () -> p.describe(v));
     assertEquals(1, p.unwrapCount());
     assertEquals(1, p.describeCount());

@@ -1,34 +1,19 @@
 package dev.cmk.testkit;
 
-import dev.cmk.api.KeyReference;
-import dev.cmk.api.spi.KeyEncryptionKeyProvider;
-
-/** The in-memory provider passes the provider contract. */
-class InMemoryKeyProviderContractTest extends KeyEncryptionKeyProviderContract {
-  private static final InMemoryKeyProvider PROVIDER = InMemoryKeyProvider.create();
-
-  @Override
-  protected KeyEncryptionKeyProvider provider() {
-    return PROVIDER;
-  }
-
-  @Override
-  protected KeyReference createKey(String name, int sizeBits) {
-    return PROVIDER.createKey(name, sizeBits);
-  }
+/**
+ * The in-memory provider passes every provider contract, its keys managed through its own {@link
+ * dev.cmk.api.spi.KeyManager}.
+ */
+class InMemoryKeyProviderContractTest
+    implements WrapUnwrapContract,
+        KeyVersionsContract,
+        KeyNotFoundContract,
+        InvalidCiphertextContract,
+        KeyManagerContract {
+  private static final ContractSubject SUBJECT = ContractSubject.of(InMemoryKeyProvider.create());
 
   @Override
-  protected KeyReference rotateKey(KeyReference key) {
-    return PROVIDER.rotate(key);
-  }
-
-  @Override
-  protected void setEnabled(KeyReference version, boolean enabled) {
-    PROVIDER.setEnabled(version, enabled);
-  }
-
-  @Override
-  protected void deleteKey(KeyReference key) {
-    PROVIDER.delete(key);
+  public ContractSubject subject() {
+    return SUBJECT;
   }
 }

@@ -2,6 +2,7 @@ package dev.cmk.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -101,7 +102,7 @@ class InMemoryKeyProviderTest {
   @Test
   void builder_customId_isWrittenIntoWrappedKeys() {
     InMemoryKeyProvider p = InMemoryKeyProvider.builder().id("test-kms").build();
-    KeyReference v = p.importKey("k", rsa2048);
+    KeyReference v = p.manager().importKey("k", rsa2048);
     assertEquals("test-kms", p.wrap(v, dataKey()).providerId());
   }
 
@@ -109,7 +110,7 @@ class InMemoryKeyProviderTest {
 
   @Test
   void createKey_rsa2048_describedAsEnabledRsaWithDefaultOperations() {
-    KeyReference v = provider.createKey("patient-data", 2048);
+    KeyReference v = provider.manager().createKey("patient-data", 2048);
     assertEquals(KeyReference.Kind.LOCAL, v.kind());
     assertEquals("patient-data", v.name());
     KeyDescription d = provider.describe(v.versionless());
@@ -126,8 +127,8 @@ class InMemoryKeyProviderTest {
             KeyOperation.WRAP_KEY,
             KeyOperation.UNWRAP_KEY),
         d.operations());
-    assertTrue(d.notBeforeTime().isEmpty());
-    assertTrue(d.expiryTime().isEmpty());
+    assertNull(d.notBefore());
+    assertNull(d.expiresOn());
     assertEquals(provider.vaultProtection(), d.vaultProtection());
     assertEquals(
         2048, ((RSAPublicKey) provider.publicKey(v).orElseThrow()).getModulus().bitLength());
@@ -135,13 +136,13 @@ class InMemoryKeyProviderTest {
 
   @Test
   void createKey_weakRsa1024_isCreatedForPolicyTests() {
-    KeyReference v = provider.createKey("weak", 1024);
+    KeyReference v = provider.manager().createKey("weak", 1024);
     assertEquals(1024, provider.describe(v).sizeBits());
   }
 
   @Test
   void createKey_ecKey_describedAsEcWithSignVerifyAndRefusesWrap() {
-    KeyReference v = provider.createKey("ec", KeyType.EC, 256);
+    KeyReference v = provider.manager().createKey("ec", KeyType.EC, 256);
     KeyDescription d = provider.describe(v);
     assertEquals(KeyType.EC, d.keyType());
     assertEquals(0, d.sizeBits());
@@ -154,8 +155,8 @@ class InMemoryKeyProviderTest {
 
   @Test
   void wrap_ecKeyWithWrapOperationAllowed_stillRefusedAsOperationNotPermitted() {
-    KeyReference v = provider.createKey("ec-wrap", KeyType.EC_HSM, 384);
-    provider.setOperations(v, Set.of(KeyOperation.WRAP_KEY, KeyOperation.UNWRAP_KEY));
+    KeyReference v = provider.manager().createKey("ec-wrap", KeyType.EC_HSM, 384);
+    provider.manager().setOperations(v, Set.of(KeyOperation.WRAP_KEY, KeyOperation.UNWRAP_KEY));
     KeyAccessDeniedException e =
         assertThrows(KeyAccessDeniedException.class, () -> provider.wrap(v, dataKey()));
     assertEquals(Reason.OPERATION_NOT_PERMITTED, e.reason());
@@ -164,7 +165,7 @@ class InMemoryKeyProviderTest {
 
   @Test
   void createKey_rsaHsmType_isDescribedAsRsaHsmAndWraps() {
-    KeyReference v = provider.createKey("hsm", KeyType.RSA_HSM, 2048);
+    KeyReference v = provider.manager().createKey("hsm", KeyType.RSA_HSM, 2048);
     assertEquals(KeyType.RSA_HSM, provider.describe(v).keyType());
     SecretBytes dk = dataKey();
     assertArrayEquals(dk.copy(), provider.unwrap(provider.wrap(v, dk)).copy());
@@ -172,28 +173,28 @@ class InMemoryKeyProviderTest {
 
   @Test
   void createKey_unsupportedSizeOrType_throwsIllegalArgument() {
-    assertThrows(IllegalArgumentException.class, () -> provider.createKey("a", 2000));
-    assertThrows(IllegalArgumentException.class, () -> provider.createKey("a", 512));
-    assertThrows(IllegalArgumentException.class, () -> provider.createKey("a", KeyType.EC, 255));
-    assertThrows(IllegalArgumentException.class, () -> provider.createKey("a", KeyType.OCT, 256));
+    assertThrows(IllegalArgumentException.class, () -> provider.manager().createKey("a", 2000));
+    assertThrows(IllegalArgumentException.class, () -> provider.manager().createKey("a", 512));
+    assertThrows(IllegalArgumentException.class, () -> provider.manager().createKey("a", KeyType.EC, 255));
+    assertThrows(IllegalArgumentException.class, () -> provider.manager().createKey("a", KeyType.OCT, 256));
   }
 
   @Test
   void createKey_invalidName_throwsIllegalArgument() {
-    assertThrows(IllegalArgumentException.class, () -> provider.importKey("under_score", rsa2048));
-    assertThrows(IllegalArgumentException.class, () -> provider.importKey("", rsa2048));
+    assertThrows(IllegalArgumentException.class, () -> provider.manager().importKey("under_score", rsa2048));
+    assertThrows(IllegalArgumentException.class, () -> provider.manager().importKey("", rsa2048));
   }
 
   @Test
   void createKey_existingName_throwsIllegalState() {
-    provider.importKey("dup", rsa2048);
-    assertThrows(IllegalStateException.class, () -> provider.importKey("dup", rsa2048b));
+    provider.manager().importKey("dup", rsa2048);
+    assertThrows(IllegalStateException.class, () -> provider.manager().importKey("dup", rsa2048b));
   }
 
   @Test
   void importKey_mismatchedPair_throwsIllegalArgument() {
     KeyPair mixed = new KeyPair(rsa2048.getPublic(), rsa2048b.getPrivate());
-    assertThrows(IllegalArgumentException.class, () -> provider.importKey("mixed", mixed));
+    assertThrows(IllegalArgumentException.class, () -> provider.manager().importKey("mixed", mixed));
   }
 
   @Test
@@ -201,17 +202,17 @@ class InMemoryKeyProviderTest {
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
     g.initialize(256);
     KeyPair ec = g.generateKeyPair();
-    assertThrows(IllegalArgumentException.class, () -> provider.importKey("ec", ec));
+    assertThrows(IllegalArgumentException.class, () -> provider.manager().importKey("ec", ec));
   }
 
   // ------------------------------------------------------------------------------- versions
 
   @Test
   void rotate_severalTimes_versionsSortInCreationOrderAndLatestIsNewest() {
-    KeyReference v1 = provider.importKey("rotating", rsa2048);
-    KeyReference v2 = provider.rotate(v1.versionless());
-    KeyReference v3 = provider.rotate(v1);
-    List<KeyDescription> versions = provider.listVersions(v1);
+    KeyReference v1 = provider.manager().importKey("rotating", rsa2048);
+    KeyReference v2 = provider.manager().rotateKey(v1.versionless());
+    KeyReference v3 = provider.manager().rotateKey(v1);
+    List<KeyDescription> versions = provider.manager().listVersions(v1);
     assertEquals(List.of(v1, v2, v3), versions.stream().map(KeyDescription::reference).toList());
     assertTrue(v1.version().orElseThrow().compareTo(v2.version().orElseThrow()) < 0);
     assertTrue(v2.version().orElseThrow().compareTo(v3.version().orElseThrow()) < 0);
@@ -220,9 +221,9 @@ class InMemoryKeyProviderTest {
 
   @Test
   void rotate_copiesTypeSizeAndOperationsOfLatest() {
-    KeyReference v1 = provider.importKey("copy-ops", rsa2048);
-    provider.setOperations(v1, Set.of(KeyOperation.WRAP_KEY, KeyOperation.UNWRAP_KEY));
-    KeyReference v2 = provider.rotate(v1);
+    KeyReference v1 = provider.manager().importKey("copy-ops", rsa2048);
+    provider.manager().setOperations(v1, Set.of(KeyOperation.WRAP_KEY, KeyOperation.UNWRAP_KEY));
+    KeyReference v2 = provider.manager().rotateKey(v1);
     KeyDescription d = provider.describe(v2);
     assertEquals(KeyType.RSA, d.keyType());
     assertEquals(2048, d.sizeBits());
@@ -233,16 +234,16 @@ class InMemoryKeyProviderTest {
 
   @Test
   void rotate_toWeakerKey_latestReportsNewTypeAndSize() {
-    KeyReference v1 = provider.importKey("downgrade", rsa2048);
-    KeyReference v2 = provider.rotate(v1, KeyType.RSA, 1024);
+    KeyReference v1 = provider.manager().importKey("downgrade", rsa2048);
+    KeyReference v2 = provider.manager().rotateKey(v1, KeyType.RSA, 1024);
     assertEquals(1024, provider.describe(v1.versionless()).sizeBits());
     assertEquals(v2, provider.describe(v1.versionless()).reference());
   }
 
   @Test
   void versions_acrossKeys_areNeverReused() {
-    KeyReference a = provider.importKey("a", rsa2048);
-    KeyReference b = provider.importKey("b", rsa2048b);
+    KeyReference a = provider.manager().importKey("a", rsa2048);
+    KeyReference b = provider.manager().importKey("b", rsa2048b);
     assertNotEquals(a.version(), b.version());
   }
 
@@ -250,9 +251,9 @@ class InMemoryKeyProviderTest {
 
   @Test
   void wrapAndUnwrap_disabledVersion_throwKeyDisabled() {
-    KeyReference v = provider.importKey("disabled", rsa2048);
+    KeyReference v = provider.manager().importKey("disabled", rsa2048);
     WrappedKey wrapped = provider.wrap(v, dataKey());
-    provider.setEnabled(v, false);
+    provider.manager().setEnabled(v, false);
     assertEquals(
         Reason.KEY_DISABLED,
         assertThrows(KeyAccessDeniedException.class, () -> provider.wrap(v, dataKey())).reason());
@@ -265,10 +266,10 @@ class InMemoryKeyProviderTest {
 
   @Test
   void unwrap_afterExpiry_throwsKeyNotValidNow() {
-    KeyReference v = provider.importKey("expiring", rsa2048);
+    KeyReference v = provider.manager().importKey("expiring", rsa2048);
     SecretBytes dk = dataKey();
     WrappedKey wrapped = provider.wrap(v, dk);
-    provider.setExpiry(v, clock.instant().plus(Duration.ofDays(1)));
+    provider.manager().setExpiry(v, clock.instant().plus(Duration.ofDays(1)));
     assertArrayEquals(dk.copy(), provider.unwrap(wrapped).copy());
     clock.advance(Duration.ofDays(1));
     KeyAccessDeniedException e =
@@ -277,15 +278,15 @@ class InMemoryKeyProviderTest {
     assertEquals(
         Reason.KEY_NOT_VALID_NOW,
         assertThrows(KeyAccessDeniedException.class, () -> provider.wrap(v, dk)).reason());
-    provider.setExpiry(v, null);
+    provider.manager().setExpiry(v, null);
     assertArrayEquals(dk.copy(), provider.unwrap(wrapped).copy());
   }
 
   @Test
   void wrap_beforeNotBefore_throwsKeyNotValidNowUntilTheTimeComes() {
-    KeyReference v = provider.importKey("not-yet", rsa2048);
+    KeyReference v = provider.manager().importKey("not-yet", rsa2048);
     Instant start = clock.instant().plus(Duration.ofHours(2));
-    provider.setNotBefore(v, start);
+    provider.manager().setNotBefore(v, start);
     assertEquals(start, provider.describe(v).notBefore());
     assertEquals(
         Reason.KEY_NOT_VALID_NOW,
@@ -296,15 +297,15 @@ class InMemoryKeyProviderTest {
 
   @Test
   void wrapAndUnwrap_operationNotPermitted_throwOperationNotPermitted() {
-    KeyReference v = provider.importKey("no-ops", rsa2048);
+    KeyReference v = provider.manager().importKey("no-ops", rsa2048);
     WrappedKey wrapped = provider.wrap(v, dataKey());
-    provider.setOperations(v, Set.of(KeyOperation.WRAP_KEY));
+    provider.manager().setOperations(v, Set.of(KeyOperation.WRAP_KEY));
     provider.wrap(v, dataKey());
     KeyAccessDeniedException e =
         assertThrows(KeyAccessDeniedException.class, () -> provider.unwrap(wrapped));
     assertEquals(Reason.OPERATION_NOT_PERMITTED, e.reason());
     assertTrue(e.getMessage().contains("unwrapKey"), e.getMessage());
-    provider.setOperations(v, Set.of(KeyOperation.UNWRAP_KEY));
+    provider.manager().setOperations(v, Set.of(KeyOperation.UNWRAP_KEY));
     assertEquals(
         Reason.OPERATION_NOT_PERMITTED,
         assertThrows(KeyAccessDeniedException.class, () -> provider.wrap(v, dataKey())).reason());
@@ -313,21 +314,21 @@ class InMemoryKeyProviderTest {
 
   @Test
   void lifecycleSetters_versionlessReference_throwIllegalArgument() {
-    KeyReference v = provider.importKey("setters", rsa2048);
+    KeyReference v = provider.manager().importKey("setters", rsa2048);
     KeyReference key = v.versionless();
-    assertThrows(IllegalArgumentException.class, () -> provider.setEnabled(key, false));
-    assertThrows(IllegalArgumentException.class, () -> provider.setExpiry(key, Instant.EPOCH));
-    assertThrows(IllegalArgumentException.class, () -> provider.setNotBefore(key, Instant.EPOCH));
-    assertThrows(IllegalArgumentException.class, () -> provider.setOperations(key, Set.of()));
+    assertThrows(IllegalArgumentException.class, () -> provider.manager().setEnabled(key, false));
+    assertThrows(IllegalArgumentException.class, () -> provider.manager().setExpiry(key, Instant.EPOCH));
+    assertThrows(IllegalArgumentException.class, () -> provider.manager().setNotBefore(key, Instant.EPOCH));
+    assertThrows(IllegalArgumentException.class, () -> provider.manager().setOperations(key, Set.of()));
     assertThrows(IllegalArgumentException.class, () -> provider.exportPrivateKey(key));
     assertThrows(IllegalArgumentException.class, () -> provider.publicKey(key));
   }
 
   @Test
   void lifecycleSetters_unknownVersion_throwKeyNotFound() {
-    KeyReference v = provider.importKey("setters-unknown", rsa2048);
+    KeyReference v = provider.manager().importKey("setters-unknown", rsa2048);
     KeyReference unknown = v.withVersion("99999999");
-    assertThrows(KeyNotFoundException.class, () -> provider.setEnabled(unknown, false));
+    assertThrows(KeyNotFoundException.class, () -> provider.manager().setEnabled(unknown, false));
     assertThrows(KeyNotFoundException.class, () -> provider.exportPrivateKey(unknown));
   }
 
@@ -347,7 +348,7 @@ class InMemoryKeyProviderTest {
 
   @Test
   void wrap_dataKeyTooLongForOaep_throwsIllegalArgumentWithoutTheBytes() {
-    KeyReference v = provider.importKey("too-long", rsa2048);
+    KeyReference v = provider.manager().importKey("too-long", rsa2048);
     byte[] big = new byte[191]; // RSA-2048 OAEP-256 takes at most 190 bytes
     java.util.Arrays.fill(big, (byte) 0x5a);
     IllegalArgumentException e =
@@ -359,7 +360,7 @@ class InMemoryKeyProviderTest {
 
   @Test
   void wrap_destroyedDataKey_throwsIllegalState() {
-    KeyReference v = provider.importKey("destroyed", rsa2048);
+    KeyReference v = provider.manager().importKey("destroyed", rsa2048);
     SecretBytes dk = dataKey();
     dk.destroy();
     assertThrows(IllegalStateException.class, () -> provider.wrap(v, dk));
@@ -367,7 +368,7 @@ class InMemoryKeyProviderTest {
 
   @Test
   void unwrap_returnsSecretOwnedByCaller() {
-    KeyReference v = provider.importKey("owned", rsa2048);
+    KeyReference v = provider.manager().importKey("owned", rsa2048);
     WrappedKey wrapped = provider.wrap(v, dataKey());
     SecretBytes first = provider.unwrap(wrapped);
     first.destroy();
@@ -378,35 +379,35 @@ class InMemoryKeyProviderTest {
 
   @Test
   void delete_softDelete_keyNotFoundUntilRecovered() {
-    KeyReference v = provider.importKey("recoverable", rsa2048);
+    KeyReference v = provider.manager().importKey("recoverable", rsa2048);
     SecretBytes dk = dataKey();
     WrappedKey wrapped = provider.wrap(v, dk);
-    provider.delete(v.versionless());
+    provider.manager().deleteKey(v.versionless());
     assertThrows(KeyNotFoundException.class, () -> provider.describe(v));
     assertThrows(KeyNotFoundException.class, () -> provider.wrap(v, dk));
     assertThrows(KeyNotFoundException.class, () -> provider.unwrap(wrapped));
-    assertThrows(KeyNotFoundException.class, () -> provider.listVersions(v));
-    assertThrows(KeyNotFoundException.class, () -> provider.delete(v), "already deleted");
+    assertThrows(KeyNotFoundException.class, () -> provider.manager().listVersions(v));
+    assertThrows(KeyNotFoundException.class, () -> provider.manager().deleteKey(v), "already deleted");
     assertThrows(
-        IllegalStateException.class, () -> provider.importKey("recoverable", rsa2048b), "name taken");
-    provider.recover(v);
+        IllegalStateException.class, () -> provider.manager().importKey("recoverable", rsa2048b), "name taken");
+    provider.manager().recoverKey(v);
     assertArrayEquals(dk.copy(), provider.unwrap(wrapped).copy());
   }
 
   @Test
   void recover_keyNotDeleted_throwsIllegalState() {
-    KeyReference v = provider.importKey("active", rsa2048);
-    assertThrows(IllegalStateException.class, () -> provider.recover(v));
-    assertThrows(KeyNotFoundException.class, () -> provider.recover(KeyReference.local("nope", null)));
+    KeyReference v = provider.manager().importKey("active", rsa2048);
+    assertThrows(IllegalStateException.class, () -> provider.manager().recoverKey(v));
+    assertThrows(KeyNotFoundException.class, () -> provider.manager().recoverKey(KeyReference.local("nope", null)));
   }
 
   @Test
   void purge_withPurgeProtection_throwsIllegalState() {
-    KeyReference v = provider.importKey("protected", rsa2048);
-    provider.delete(v);
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> provider.purge(v));
+    KeyReference v = provider.manager().importKey("protected", rsa2048);
+    provider.manager().deleteKey(v);
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> provider.manager().purgeKey(v));
     assertTrue(e.getMessage().contains("purge protection"), e.getMessage());
-    provider.recover(v);
+    provider.manager().recoverKey(v);
     provider.describe(v);
   }
 
@@ -416,43 +417,45 @@ class InMemoryKeyProviderTest {
         InMemoryKeyProvider.builder()
             .vaultProtection(VaultProtection.fromAzureRecoveryLevel("Recoverable+Purgeable", 7))
             .build();
-    KeyReference v = p.importKey("purgeable", rsa2048);
-    assertThrows(IllegalStateException.class, () -> p.purge(v), "must be deleted first");
-    p.delete(v);
-    p.purge(v);
-    assertThrows(KeyNotFoundException.class, () -> p.recover(v));
-    KeyReference again = p.importKey("purgeable", rsa2048b);
+    KeyReference v = p.manager().importKey("purgeable", rsa2048);
+    assertThrows(IllegalStateException.class, () -> p.manager().purgeKey(v), "must be deleted first");
+    p.manager().deleteKey(v);
+    p.manager().purgeKey(v);
+    assertThrows(KeyNotFoundException.class, () -> p.manager().recoverKey(v));
+    KeyReference again = p.manager().importKey("purgeable", rsa2048b);
     assertNotEquals(v, again, "a recreated key gets a new version");
   }
 
   @Test
   void delete_retentionOver_keyIsPurgedAutomatically() {
-    KeyReference v = provider.importKey("retention", rsa2048);
-    provider.delete(v);
+    KeyReference v = provider.manager().importKey("retention", rsa2048);
+    provider.manager().deleteKey(v);
     clock.advance(Duration.ofDays(90).minusSeconds(1));
-    provider.recover(v);
-    provider.delete(v);
+    provider.manager().recoverKey(v);
+    provider.manager().deleteKey(v);
     clock.advance(Duration.ofDays(90));
-    assertThrows(KeyNotFoundException.class, () -> provider.recover(v));
-    provider.importKey("retention", rsa2048b);
+    assertThrows(KeyNotFoundException.class, () -> provider.manager().recoverKey(v));
+    provider.manager().importKey("retention", rsa2048b);
   }
 
   @Test
   void delete_withoutSoftDelete_removesAtOnce() {
     InMemoryKeyProvider p =
         InMemoryKeyProvider.builder().vaultProtection(VaultProtection.none()).build();
-    KeyReference v = p.importKey("gone", rsa2048);
+    KeyReference v = p.manager().importKey("gone", rsa2048);
     assertEquals(VaultProtection.none(), p.describe(v).vaultProtection());
-    p.delete(v);
-    assertThrows(KeyNotFoundException.class, () -> p.recover(v));
+    p.manager().deleteKey(v);
+    assertThrows(UnsupportedOperationException.class, () -> p.manager().recoverKey(v),
+        "no soft delete: nothing to recover");
     assertThrows(KeyNotFoundException.class, () -> p.describe(v));
+    assertThrows(KeyNotFoundException.class, () -> p.manager().listVersions(v));
   }
 
   // ---------------------------------------------------------------------------- interoperability
 
   @Test
   void wrap_decryptsWithJdkOaepSha256AndMgf1Sha256() throws Exception {
-    KeyReference v = provider.importKey("interop", rsa2048);
+    KeyReference v = provider.manager().importKey("interop", rsa2048);
     SecretBytes dk = dataKey();
     WrappedKey wrapped = provider.wrap(v, dk);
     assertEquals(WrapAlgorithm.RSA_OAEP_256, wrapped.algorithm());
@@ -470,7 +473,7 @@ class InMemoryKeyProviderTest {
 
   @Test
   void unwrap_jdkWrappedWithDefaultMgf1Sha1_throwsInvalidCiphertext() throws Exception {
-    KeyReference v = provider.importKey("mgf1-sha1", rsa2048);
+    KeyReference v = provider.manager().importKey("mgf1-sha1", rsa2048);
     Cipher jdk = Cipher.getInstance("RSA/ECB/OAEPPadding");
     jdk.init(Cipher.ENCRYPT_MODE, rsa2048.getPublic(), OAEP_256_MGF1_SHA1);
     WrappedKey wrapped =
@@ -480,7 +483,7 @@ class InMemoryKeyProviderTest {
 
   @Test
   void unwrap_rsaOaepSha1WrappedKey_unwraps() throws Exception {
-    KeyReference v = provider.importKey("oaep-sha1", rsa2048);
+    KeyReference v = provider.manager().importKey("oaep-sha1", rsa2048);
     byte[] dk = new byte[32];
     dk[0] = 7;
     Cipher jdk = Cipher.getInstance("RSA/ECB/OAEPPadding");
@@ -496,7 +499,7 @@ class InMemoryKeyProviderTest {
 
   @Test
   void unwrap_validOaepOfEmptyMessage_throwsInvalidCiphertext() throws Exception {
-    KeyReference v = provider.importKey("empty", rsa2048);
+    KeyReference v = provider.manager().importKey("empty", rsa2048);
     Cipher jdk = Cipher.getInstance("RSA/ECB/OAEPPadding");
     jdk.init(Cipher.ENCRYPT_MODE, rsa2048.getPublic(), OAEP_256);
     WrappedKey wrapped =
@@ -506,7 +509,7 @@ class InMemoryKeyProviderTest {
 
   @Test
   void exportPrivateKey_matchesPublicKey() {
-    KeyReference v = provider.createKey("export", 2048);
+    KeyReference v = provider.manager().createKey("export", 2048);
     RSAPrivateCrtKey priv = (RSAPrivateCrtKey) provider.exportPrivateKey(v);
     RSAPublicKey pub = (RSAPublicKey) provider.publicKey(v).orElseThrow();
     assertEquals(pub.getModulus(), priv.getModulus());
@@ -515,7 +518,7 @@ class InMemoryKeyProviderTest {
 
   @Test
   void toString_neverShowsKeyMaterial() {
-    KeyReference v = provider.importKey("tostring", rsa2048);
+    KeyReference v = provider.manager().importKey("tostring", rsa2048);
     provider.wrap(v, dataKey());
     String s = provider.toString();
     assertTrue(s.contains("in-memory") && s.contains("keys=1"), s);

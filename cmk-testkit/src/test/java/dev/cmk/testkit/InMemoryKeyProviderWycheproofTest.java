@@ -66,7 +66,7 @@ class InMemoryKeyProviderWycheproofTest {
             rsa.generatePublic(new RSAPublicKeySpec(priv.getModulus(), priv.getPublicExponent())),
             priv);
     InMemoryKeyProvider provider = InMemoryKeyProvider.create();
-    KeyReference version = provider.importKey("wycheproof-" + keySize, pair);
+    KeyReference version = provider.manager().importKey("wycheproof-" + keySize, pair);
     assertEquals(keySize, provider.describe(version).sizeBits());
 
     List<Vector> vectors = new ArrayList<>();

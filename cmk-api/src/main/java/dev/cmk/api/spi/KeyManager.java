@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Key lifecycle in a provider's backend: create, rotate, enable and disable, validity, permitted
@@ -148,7 +149,7 @@ public interface KeyManager {
    * @throws KeyAccessDeniedException if the backend refuses
    * @throws KeyProviderUnavailableException on transient failures
    */
-  default void setNotBefore(KeyReference version, Instant notBefore) {
+  default void setNotBefore(KeyReference version, @Nullable Instant notBefore) {
     throw unsupported(Capability.VALIDITY);
   }
 
@@ -164,7 +165,7 @@ public interface KeyManager {
    * @throws KeyAccessDeniedException if the backend refuses
    * @throws KeyProviderUnavailableException on transient failures
    */
-  default void setExpiry(KeyReference version, Instant expiresOn) {
+  default void setExpiry(KeyReference version, @Nullable Instant expiresOn) {
     throw unsupported(Capability.VALIDITY);
   }
 

@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads and writes the PKCS#12 keystore file: one file holding every key version as a private key
@@ -67,7 +68,7 @@ public final class KeystoreFile {
    * @param size size in bytes
    * @param fileKey the file system's identity of the file (inode), or {@code null}
    */
-  public record Stamp(FileTime modified, long size, Object fileKey) {}
+  public record Stamp(FileTime modified, long size, @Nullable Object fileKey) {}
 
   /**
    * What a read found.

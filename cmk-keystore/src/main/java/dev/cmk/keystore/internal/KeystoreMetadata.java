@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The keystore's metadata: vault-like protection settings, the version counter, and per key its
@@ -65,7 +66,7 @@ public record KeystoreMetadata(
    * @param deletedOn when it was deleted, or {@code null} while active
    * @param versions the versions, oldest first, at least one
    */
-  public record KeyEntry(String name, Instant deletedOn, List<VersionEntry> versions) {
+  public record KeyEntry(String name, @Nullable Instant deletedOn, List<VersionEntry> versions) {
     /** Validates and copies. */
     public KeyEntry {
       Objects.requireNonNull(name, "name");
@@ -102,8 +103,8 @@ public record KeystoreMetadata(
       int bits,
       Instant createdOn,
       boolean enabled,
-      Instant notBefore,
-      Instant expiresOn,
+      @Nullable Instant notBefore,
+      @Nullable Instant expiresOn,
       Set<KeyOperation> operations) {
     /** Validates and copies. */
     public VersionEntry {

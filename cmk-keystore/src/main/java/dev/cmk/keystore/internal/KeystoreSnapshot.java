@@ -1,5 +1,6 @@
 package dev.cmk.keystore.internal;
 
+import dev.cmk.api.KeyDescription;
 import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.keystore.internal.KeystoreMetadata.KeyEntry;
 import dev.cmk.keystore.internal.KeystoreMetadata.VersionEntry;
@@ -11,6 +12,8 @@ import java.security.interfaces.RSAPublicKey;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable view of one version of the keystore file: its stamp, metadata, key store and the
@@ -18,8 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * snapshot (and carried over to the next snapshot when the version's public key is unchanged).
  *
  * <p><b>Thread safety:</b> safe for concurrent use: the key store is never modified once in a
- * snapshot and {@link KeyStore#getKey} is called under its monitor; the private-key cache is
- * concurrent.
+ * snapshot and {@link KeyStore#getKey} is called under its monitor; the private-key and
+ * description caches are concurrent.
  */
 public final class KeystoreSnapshot {
   private final KeystoreFile.Stamp stamp;
@@ -27,6 +30,7 @@ public final class KeystoreSnapshot {
   private final KeyStore keyStore;
   private final Map<String, RSAPublicKey> publicKeys; // by version
   private final Map<String, PrivateKey> privateKeys = new ConcurrentHashMap<>(); // by version
+  private final Map<String, KeyDescription> descriptions = new ConcurrentHashMap<>(); // by version
 
   /**
    * Indexes the public keys of {@code contents}.
@@ -42,7 +46,7 @@ public final class KeystoreSnapshot {
       KeystoreFile.Stamp stamp,
       KeystoreMetadata metadata,
       KeyStore keyStore,
-      KeystoreSnapshot previous) {
+      @Nullable KeystoreSnapshot previous) {
     this.stamp = stamp;
     this.metadata = metadata;
     this.keyStore = keyStore;
@@ -95,8 +99,16 @@ public final class KeystoreSnapshot {
     return publicKeys.get(v.version());
   }
 
+  /**
+   * The description of a version, made by {@code describe} once per snapshot: a snapshot never
+   * changes, so wrap and unwrap check usability against it without building one per call.
+   */
+  KeyDescription description(VersionEntry v, Function<VersionEntry, KeyDescription> describe) {
+    return descriptions.computeIfAbsent(v.version(), version -> describe.apply(v));
+  }
+
   /** The decrypted private key of a version, if already decrypted. */
-  PrivateKey cachedPrivateKey(VersionEntry v) {
+  @Nullable PrivateKey cachedPrivateKey(VersionEntry v) {
     return privateKeys.get(v.version());
   }
 

@@ -256,7 +256,8 @@ public final class KeystoreStore {
   }
 
   /**
-   * Describes a version as the SPI reports it.
+   * Describes a version as the SPI reports it; made once per snapshot and version, so that wrap
+   * and unwrap can check usability against it cheaply.
    *
    * @param s the snapshot the version was found in
    * @param key the key (its version is replaced by {@code v}'s)
@@ -264,6 +265,10 @@ public final class KeystoreStore {
    * @return the description
    */
   public KeyDescription description(KeystoreSnapshot s, KeyReference key, VersionEntry v) {
+    return s.description(v, version -> describe(s, key, version));
+  }
+
+  private KeyDescription describe(KeystoreSnapshot s, KeyReference key, VersionEntry v) {
     return new KeyDescription(
         key.withVersion(v.version()),
         KeyType.RSA,

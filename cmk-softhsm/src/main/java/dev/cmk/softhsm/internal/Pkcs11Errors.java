@@ -41,6 +41,7 @@ import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.KeyReference;
 import org.xipki.pkcs11.wrapper.PKCS11Constants;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Classifies PKCS#11 return values the way the core's loss-of-access guard needs them.
@@ -174,7 +175,7 @@ public final class Pkcs11Errors {
    * @return the exception to throw
    */
   public static KeyProviderException toCmk(
-      PKCS11Exception e, String operation, KeyReference reference) {
+      PKCS11Exception e, String operation, @Nullable KeyReference reference) {
     long code = e.getErrorCode();
     String what = "PKCS#11 " + operation + " failed: " + name(code);
     if (code == CKR_KEY_FUNCTION_NOT_PERMITTED) {

@@ -8,6 +8,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.Session;
 import org.xipki.pkcs11.wrapper.Token;
@@ -42,7 +43,6 @@ final class SessionPool {
   private final ConcurrentLinkedDeque<Lease> idle = new ConcurrentLinkedDeque<>();
   private final AtomicLong generation = new AtomicLong();
   private final AtomicInteger openSessions = new AtomicInteger();
-  private final AtomicInteger inUse = new AtomicInteger();
   private final AtomicInteger peakInUse = new AtomicInteger();
   private volatile boolean closing;
 
@@ -91,8 +91,8 @@ final class SessionPool {
       if (pooled == null) {
         pooled = new Lease(openSession(false, operation, reference), gen);
       }
-      int now = inUse.incrementAndGet();
-      peakInUse.accumulateAndGet(now, Math::max);
+      // In use: the permits taken (this thread's included), derived from the semaphore itself.
+      peakInUse.accumulateAndGet(maxSessions - permits.availablePermits(), Math::max);
       return pooled;
     } catch (RuntimeException e) {
       permits.release();
@@ -111,7 +111,6 @@ final class SessionPool {
 
   /** Returns a borrowed session: pooled again if {@code healthy} and current, else closed. */
   void giveBack(Lease pooled, boolean healthy) {
-    inUse.decrementAndGet();
     try {
       if (healthy && !closing && pooled.generation == generation.get()) {
         idle.addFirst(pooled);
@@ -179,14 +178,14 @@ final class SessionPool {
     }
   }
 
-  void closeSession(Session session) {
+  void closeSession(@Nullable Session session) {
     if (session != null) {
       openSessions.decrementAndGet();
       closeQuietly(session);
     }
   }
 
-  static void closeQuietly(Session session) {
+  static void closeQuietly(@Nullable Session session) {
     if (session != null) {
       try {
         session.closeSession();

@@ -5,6 +5,7 @@ import java.util.List;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.Slot;
 import org.xipki.pkcs11.wrapper.TokenInfo;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which token a provider uses: exactly one of label, serial number or slot id.
@@ -13,7 +14,8 @@ import org.xipki.pkcs11.wrapper.TokenInfo;
  * @param serial token serial number, or {@code null}
  * @param slotId slot id, or {@code null}
  */
-public record TokenSelector(String label, String serial, Long slotId) {
+public record TokenSelector(
+    @Nullable String label, @Nullable String serial, @Nullable Long slotId) {
 
   /** Checks that exactly one is set. */
   public TokenSelector {

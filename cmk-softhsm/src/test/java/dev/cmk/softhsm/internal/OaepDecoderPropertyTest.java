@@ -7,10 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.WrapAlgorithm;
+import dev.cmk.testkit.TestKeyPairs;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.interfaces.RSAPrivateKey;
 import java.security.interfaces.RSAPublicKey;
 import java.util.Arrays;
@@ -23,17 +22,7 @@ import net.jqwik.api.constraints.Size;
 /** Properties of the OAEP decoder: round trips and single-bit tampering of the encoded message. */
 class OaepDecoderPropertyTest {
 
-  private static final KeyPair KEY = generate();
-
-  private static KeyPair generate() {
-    try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-      g.initialize(2048);
-      return g.generateKeyPair();
-    } catch (NoSuchAlgorithmException e) {
-      throw new AssertionError(e);
-    }
-  }
+  private static final KeyPair KEY = TestKeyPairs.rsa2048();
 
   private static byte[] encodedMessage(WrapAlgorithm alg, byte[] message) throws Exception {
     // The JDK's own OAEP encoder (an empty message too), independent of the code under test.

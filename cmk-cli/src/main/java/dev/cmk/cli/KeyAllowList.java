@@ -1,6 +1,7 @@
 package dev.cmk.cli;
 
 import dev.cmk.api.KeyReference;
+import dev.cmk.azure.VaultAllowList;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -163,25 +164,21 @@ record KeyAllowList(Set<String> vaults, Set<String> tokens) {
 
   /**
    * {@code https://host[:port]}, as {@link KeyReference#vaultUrl()} spells it; a key URL is
-   * reduced to its vault.
+   * reduced to its vault. The Azure provider's own rule ({@link VaultAllowList}): no {@code *}.
    */
   static String normalizeVault(String text) {
-    URI uri;
+    if (text.contains("*")) {
+      try {
+        VaultAllowList.parse(text);
+      } catch (IllegalArgumentException e) {
+        throw new CliException(ExitCode.USAGE, e.getMessage());
+      }
+    }
     try {
-      uri = URI.create(text.strip());
+      return VaultAllowList.normalize(text);
     } catch (IllegalArgumentException e) {
-      throw new CliException(ExitCode.USAGE, "not a vault URL: " + text);
-    }
-    String authority = uri.getRawAuthority();
-    if (!"https".equalsIgnoreCase(uri.getScheme()) || authority == null) {
-      throw new CliException(
-          ExitCode.USAGE, "a vault must be given as https://{vault-host}, not: " + text);
-    }
-    try {
-      return KeyReference.parse("https://" + authority + "/keys/probe").vaultUrl().orElseThrow();
-    } catch (IllegalArgumentException | java.util.NoSuchElementException e) {
-      throw new CliException(
-          ExitCode.USAGE, "not an Azure Key Vault or Managed HSM URL: " + text);
+      throw new CliException(ExitCode.USAGE, e.getMessage()
+          + " (give a vault as https://{vault-host})");
     }
   }
 }

@@ -198,4 +198,15 @@ class CmkAllowListTest {
     assertTrue(r.stderr().contains("https://"), r.stderr());
     assertThrows(CliException.class, () -> KeyAllowList.normalizeVault("https://example.com"));
   }
+
+  @Test
+  void decrypt_anyVaultWildcard_usageErrorAsTheProviderFactoryRefusesIt() {
+    CliFixture cli = new CliFixture(dir);
+    for (String wildcard : new String[] {"*", "https://*.vault.azure.net"}) {
+      CliFixture.Result r = cli.runWithInput(
+          Envelopes.naming("azure-keyvault", FOREIGN_AZURE_KEY), "decrypt", "--vault", wildcard);
+      assertEquals(ExitCode.USAGE, r.exitCode(), r.toString());
+      assertTrue(r.stderr().contains("vaults=* is refused"), r.stderr());
+    }
+  }
 }

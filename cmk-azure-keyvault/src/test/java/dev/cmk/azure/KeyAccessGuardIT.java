@@ -34,8 +34,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * cmk-core's loss-of-access guard driven by this provider against the loopback Key Vault: key
- * disabled mid-traffic, identity revoked or changed, short throttling and 5xx bursts. The guard and
+ * cmk-core's loss-of-access guard driven by this provider against the loopback Key Vault:
+ * identity revoked or changed, short throttling and 5xx bursts (a disabled key, within and after
+ * the grace period: {@link AzureLossOfAccessIT}, the testkit's contract). The guard and
  * the provider share a manual clock; Key Vault calls are real.
  */
 class KeyAccessGuardIT {
@@ -116,40 +117,6 @@ class KeyAccessGuardIT {
       }
     }
     throw new AssertionError("the guard did not reopen");
-  }
-
-  @Test
-  void keyDisabledMidTraffic_tripsAndSelfHealsWhenReEnabledAt20Minutes() {
-    KeyReference key = newKey();
-    crypto(provider(identity("guard-heal")), key);
-    byte[] envelope = crypto.encrypt(DATA, AAD);
-    vault.keyManager().setEnabled(key, false);
-    Instant tripped = trip(envelope, LossCause.KEY_DISABLED);
-    assertThrows(KeyAccessSuspendedException.class, () -> crypto.encrypt(DATA, AAD));
-
-    clock.set(tripped.plus(Duration.ofMinutes(20)));
-    vault.keyManager().setEnabled(key, true);
-    assertArrayEquals(DATA, decryptOnceProbed(envelope));
-    assertEquals(KeyAccessState.AVAILABLE, crypto.keyAccess().status().state());
-    assertArrayEquals(DATA, crypto.decrypt(crypto.encrypt(DATA, AAD), AAD));
-  }
-
-  @Test
-  void keyDisabledMidTraffic_reEnabledAt40Minutes_needsRefresh() {
-    KeyReference key = newKey();
-    crypto(provider(identity("guard-refresh")), key);
-    byte[] envelope = crypto.encrypt(DATA, AAD);
-    vault.keyManager().setEnabled(key, false);
-    Instant tripped = trip(envelope, LossCause.KEY_DISABLED);
-
-    clock.set(tripped.plus(Duration.ofMinutes(40)));
-    vault.keyManager().setEnabled(key, true);
-    KeyAccessSuspendedException locked =
-        assertThrows(KeyAccessSuspendedException.class, () -> crypto.decrypt(envelope, AAD));
-    assertTrue(locked.refreshRequired());
-    assertEquals(KeyAccessState.REFRESH_REQUIRED, crypto.keyAccess().status().state());
-    assertEquals(KeyAccessState.AVAILABLE, crypto.keyAccess().refresh().state());
-    assertArrayEquals(DATA, crypto.decrypt(envelope, AAD));
   }
 
   @Test

@@ -97,32 +97,6 @@ public record KeyDescription(
   }
 
   /**
-   * Start of validity, when set.
-   *
-   * @return the not-before time, or empty
-   * @deprecated the record's own {@link #notBefore()} (null when unset) is the one accessor: a
-   *     record does not carry a nullable component beside its {@code Optional} twin. Kept for
-   *     callers outside cmk-api until they move.
-   */
-  @Deprecated
-  public Optional<Instant> notBeforeTime() {
-    return Optional.ofNullable(notBefore);
-  }
-
-  /**
-   * End of validity, when set.
-   *
-   * @return the expiry time, or empty
-   * @deprecated the record's own {@link #expiresOn()} (null when unset) is the one accessor: a
-   *     record does not carry a nullable component beside its {@code Optional} twin. Kept for
-   *     callers outside cmk-api until they move.
-   */
-  @Deprecated
-  public Optional<Instant> expiryTime() {
-    return Optional.ofNullable(expiresOn);
-  }
-
-  /**
    * Whether {@code now} is inside the not-before / expiry window (not-before inclusive, expiry
    * exclusive).
    *

@@ -1,7 +1,6 @@
 package dev.cmk.api;
 
 import java.util.Objects;
-import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -64,16 +63,4 @@ public record VaultProtection(
     return new VaultProtection(soft, soft && !purgeable, days, recoveryLevel);
   }
 
-  /**
-   * The provider's raw recovery level, when it has one.
-   *
-   * @return the recovery level, or empty
-   * @deprecated the record's own {@link #recoveryLevel()} (null when unknown) is the one accessor:
-   *     a record does not carry a nullable component beside its {@code Optional} twin. Kept for
-   *     callers outside cmk-api until they move.
-   */
-  @Deprecated
-  public Optional<String> recoveryLevelName() {
-    return Optional.ofNullable(recoveryLevel);
-  }
 }

@@ -227,10 +227,12 @@ public final class KeyPolicy {
       v.add(new Violation(RULE_ENABLED, "key is disabled"));
     }
     if (requireValidityWindow) {
-      key.notBeforeTime().filter(nb -> now.isBefore(nb)).ifPresent(nb ->
-          v.add(new Violation(RULE_VALIDITY, "key not valid before " + nb)));
-      key.expiryTime().filter(exp -> !now.isBefore(exp)).ifPresent(exp ->
-          v.add(new Violation(RULE_VALIDITY, "key expired at " + exp)));
+      if (key.notBefore() != null && now.isBefore(key.notBefore())) {
+        v.add(new Violation(RULE_VALIDITY, "key not valid before " + key.notBefore()));
+      }
+      if (key.expiresOn() != null && !now.isBefore(key.expiresOn())) {
+        v.add(new Violation(RULE_VALIDITY, "key expired at " + key.expiresOn()));
+      }
     }
     if (!key.operations().containsAll(operations)) {
       Set<KeyOperation> missing = EnumSet.copyOf(operations);
@@ -309,8 +311,8 @@ public final class KeyPolicy {
   }
 
   private static String recovery(KeyDescription key) {
-    return key.vaultProtection().recoveryLevelName().map(l -> " (recovery level " + l + ")")
-        .orElse("");
+    String level = key.vaultProtection().recoveryLevel();
+    return level == null ? "" : " (recovery level " + level + ")";
   }
 
   private static String names(Set<KeyType> types) {

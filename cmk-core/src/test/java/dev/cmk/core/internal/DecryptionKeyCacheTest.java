@@ -25,7 +25,7 @@ class DecryptionKeyCacheTest {
   private static final EnvelopeHeader HEADER = EnvelopeHeader.create(256, 1, WRAPPED);
 
   private final DecryptionKeyCache cache =
-      new DecryptionKeyCache(100, Duration.ofHours(1), Clock.systemUTC());
+      new DecryptionKeyCache(100, Duration.ofHours(1), Clock.systemUTC(), null);
 
   @ParameterizedTest
   @ValueSource(ints = {1, 16, 31, 33, 64})

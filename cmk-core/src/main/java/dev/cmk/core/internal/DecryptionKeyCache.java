@@ -113,6 +113,11 @@ public final class DecryptionKeyCache {
     cache.cleanUp();
   }
 
+  /** Whether Caffeine records hits and misses (only when an observer was given). */
+  public boolean recordsStats() {
+    return cache.policy().isRecordingStats();
+  }
+
   public long size() {
     cache.cleanUp();
     return cache.estimatedSize();

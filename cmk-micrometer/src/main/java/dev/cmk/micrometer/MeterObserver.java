@@ -98,7 +98,10 @@ final class MeterObserver implements CryptoObserver, KeyAccessListener {
   @Override
   public void kekCall(String providerId, KekOperation operation, KekOutcome outcome,
       long durationNanos) {
-    Timer[] timers = kekCalls.computeIfAbsent(providerId, this::kekTimers);
+    Timer[] timers = kekCalls.get(providerId);
+    if (timers == null) {
+      timers = kekCalls.computeIfAbsent(providerId, this::kekTimers);
+    }
     timers[operation.ordinal() * OUTCOMES.length + outcome.ordinal()]
         .record(durationNanos, TimeUnit.NANOSECONDS);
   }

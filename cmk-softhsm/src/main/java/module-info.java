@@ -6,12 +6,15 @@
  * CloudHSM) by pointing at it.
  *
  * <p>Only {@code dev.cmk.softhsm} is exported; {@code dev.cmk.softhsm.internal} is not. The PKCS#11
- * binding is {@code org.xipki:ipkcs11wrapper} (an automatic module, never part of the API).
+ * binding is {@code org.xipki:ipkcs11wrapper} (an automatic module, never part of the API). Logs go
+ * through SLF4J 2 as events whose message is a stable name ({@code cmk.pkcs11.pin-refused}, ...)
+ * with key-value pairs.
  */
 module dev.cmk.softhsm {
   requires static org.jspecify;
   requires transitive dev.cmk.api;
   requires ipkcs11wrapper;
+  requires org.slf4j;
 
   exports dev.cmk.softhsm;
 

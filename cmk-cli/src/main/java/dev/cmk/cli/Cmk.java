@@ -218,9 +218,8 @@ public final class Cmk {
   }
 
   /**
-   * cmk-core and the Azure SDK log through SLF4J (slf4j-simple in the jar), cmk-softhsm through
-   * {@code System.Logger}: silent by default, informational with {@code --verbose}. Must run
-   * before the first logger is created.
+   * cmk's modules and the Azure SDK log through SLF4J (slf4j-simple in the jar): silent by
+   * default, informational with {@code --verbose}. Must run before the first logger is created.
    */
   private static void configureLogging(String[] args) {
     boolean verbose = Arrays.stream(args).anyMatch(a -> a.equals("--verbose") || a.equals("-v"));
@@ -230,8 +229,8 @@ public final class Cmk {
     if (!verbose) {
       setIfAbsent("AZURE_LOG_LEVEL", "none");
     }
-    // cmk-softhsm logs through System.Logger (java.util.logging here): the same rule, else its
-    // informational lines (e.g. "RSA-OAEP-256 is not supported natively") reach stderr.
+    // Anything left on java.util.logging (System.Logger's default backend): the same rule, so no
+    // library's informational lines reach stderr.
     java.util.logging.Level level =
         verbose ? java.util.logging.Level.INFO : java.util.logging.Level.OFF;
     java.util.logging.Logger root = java.util.logging.Logger.getLogger("");

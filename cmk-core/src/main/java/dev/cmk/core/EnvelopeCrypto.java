@@ -17,6 +17,7 @@ import dev.cmk.core.internal.ProviderCalls;
 import dev.cmk.core.internal.Providers;
 import dev.cmk.core.internal.ReadDataKeys;
 import dev.cmk.core.internal.Rewrapper;
+import dev.cmk.core.internal.SafeObserver;
 import dev.cmk.core.internal.VersionWatch;
 import dev.cmk.core.internal.WriteDataKeys;
 import java.io.IOException;
@@ -87,8 +88,9 @@ public final class EnvelopeCrypto implements AutoCloseable {
     Clock clock = b.clock != null ? b.clock : Clock.systemUTC();
     DataKeyCacheSettings cacheSettings =
         b.cacheSettings != null ? b.cacheSettings : DataKeyCacheSettings.DEFAULT;
-    DecryptionKeyCache decryptCache =
-        new DecryptionKeyCache(cacheSettings.maxEntries(), cacheSettings.maxAge(), clock);
+    SafeObserver observer = SafeObserver.of(b.observer());
+    DecryptionKeyCache decryptCache = new DecryptionKeyCache(
+        cacheSettings.maxEntries(), cacheSettings.maxAge(), clock, observer);
     KeyVersionInventory inventory = new KeyVersionInventory(clock);
     Supplier<KeyConfiguration> configuration = b.configuration;
     if (b.writeKey != null) {
@@ -102,7 +104,8 @@ public final class EnvelopeCrypto implements AutoCloseable {
     KeyAccessSettings accessSettings =
         b.accessSettings != null ? b.accessSettings : KeyAccessSettings.DEFAULT;
     ProviderCalls calls =
-        new ProviderCalls(accessSettings, b.sleeper != null ? b.sleeper : Sleeper.system());
+        new ProviderCalls(accessSettings, b.sleeper != null ? b.sleeper : Sleeper.system(),
+            observer);
     VersionWatch watch =
         new VersionWatch(clock, accessSettings,
             w -> providers.serving(w.providerId(), w.keyReference()), calls,
@@ -117,7 +120,7 @@ public final class EnvelopeCrypto implements AutoCloseable {
         decryptCache);
     this.diagnostics = new Diagnostics(decryptCache, writeKeys, inventory, segmentSize);
     this.readKeys = new ReadDataKeys(access, decryptCache, providers);
-    this.rewrapper = new Rewrapper(access, readKeys, guard::configuredProvider);
+    this.rewrapper = new Rewrapper(access, readKeys, guard::configuredProvider, observer);
     this.keyring = new Keyring(providers, guard, decryptCache);
     guard.initialize();
     if (b.probeScheduler != null && configuration != null) {

@@ -36,6 +36,7 @@ public final class EnvelopeCryptoBuilder {
   List<KeyReference> decryptOnlyKeys;
   FleetStateStore fleetStore;
   String replicaName;
+  CryptoObserver observer;
 
   EnvelopeCryptoBuilder() {}
 
@@ -277,12 +278,38 @@ public final class EnvelopeCryptoBuilder {
   }
 
   /**
+   * Where counts and timings go, for metrics (default {@link CryptoObserver#noop()}, with which
+   * nothing is measured: the data-key cache keeps no statistics and provider calls are not
+   * timed). The observer sees every key-encryption-key call by provider id, operation and
+   * outcome with its latency, the decrypt-side data-key cache's hits and misses, and every item
+   * of {@link EnvelopeCrypto#rewrapAll}; {@link CryptoObserver#attached} is called once with the
+   * built instance. {@code cmk-micrometer}'s {@code CmkMetrics} is one. An observer's exceptions
+   * never fail an operation.
+   *
+   * @param observer the observer
+   * @return this builder
+   * @throws IllegalStateException if an observer was already set
+   */
+  public EnvelopeCryptoBuilder observer(CryptoObserver observer) {
+    once(this.observer, "observer");
+    this.observer = Objects.requireNonNull(observer, "observer");
+    return this;
+  }
+
+  /** {@return the observer set, or the no-op one} */
+  CryptoObserver observer() {
+    return observer != null ? observer : CryptoObserver.noop();
+  }
+
+  /**
    * Builds the instance.
    *
    * @return the instance
    * @throws IllegalStateException if no provider was added, or no (or more than one) provider
    *     serves the write key
    * @throws dev.cmk.api.KeyPolicyViolationException if the write key breaks the key policy
+   * @throws RuntimeException what the {@linkplain #observer observer}'s {@link
+   *     CryptoObserver#attached} threw (the new instance is closed first)
    */
   public EnvelopeCrypto build() {
     if (writeKey != null && configuration != null) {
@@ -297,6 +324,15 @@ public final class EnvelopeCryptoBuilder {
     if (providers.isEmpty()) {
       throw new IllegalStateException("at least one key provider is required");
     }
-    return new EnvelopeCrypto(this);
+    EnvelopeCrypto crypto = new EnvelopeCrypto(this);
+    if (observer != null) {
+      try {
+        observer.attached(crypto);
+      } catch (RuntimeException e) {
+        crypto.close();
+        throw e;
+      }
+    }
+    return crypto;
   }
 }

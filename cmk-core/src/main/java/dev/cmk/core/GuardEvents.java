@@ -47,8 +47,9 @@ final class GuardEvents {
     for (KeyAccessEvent e : pending.events) {
       if (e instanceof KeyAccessEvent.DataKeysPurged) {
         purgeDataKeys.run();
-        LOG.warn("event=cmk.key.data-keys-purged cause={}",
-            ((KeyAccessEvent.DataKeysPurged) e).cause());
+        LOG.atWarn().setMessage("cmk.key.data-keys-purged")
+            .addKeyValue("cause", ((KeyAccessEvent.DataKeysPurged) e).cause())
+            .log();
       }
     }
     for (KeyAccessEvent e : pending.events) {
@@ -56,8 +57,11 @@ final class GuardEvents {
         try {
           l.onEvent(e);
         } catch (RuntimeException ex) {
-          LOG.warn("event=cmk.key.listener-failed listener={} event={}", l.getClass().getName(),
-              e.eventName(), ex);
+          LOG.atWarn().setMessage("cmk.key.listener-failed")
+              .addKeyValue("listener", l.getClass().getName())
+              .addKeyValue("event", e.eventName())
+              .setCause(ex)
+              .log();
         }
       }
     }

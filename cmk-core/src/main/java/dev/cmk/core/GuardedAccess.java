@@ -60,7 +60,7 @@ final class GuardedAccess implements KeyAccess {
     KeyEncryptionKeyProvider p = guard.configuredProvider();
     Instant started = clock.instant();
     try {
-      WrappedKey w = calls.call(() -> p.wrap(version, dataKey));
+      WrappedKey w = calls.call(p.id(), KekOperation.WRAP, () -> p.wrap(version, dataKey));
       watch.confirmed(w, started);
       return w;
     } catch (KeyProviderException e) {
@@ -79,7 +79,7 @@ final class GuardedAccess implements KeyAccess {
     KeyEncryptionKeyProvider p =
         providers.serving(wrappedKey.providerId(), wrappedKey.keyReference());
     Instant started = clock.instant();
-    SecretBytes key = calls.call(() -> p.unwrap(wrappedKey));
+    SecretBytes key = calls.call(p.id(), KekOperation.UNWRAP, () -> p.unwrap(wrappedKey));
     watch.confirmed(wrappedKey, started);
     guard.unwrapSucceeded(KeyVersionId.of(wrappedKey));
     return key;

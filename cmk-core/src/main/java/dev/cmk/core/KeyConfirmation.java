@@ -48,7 +48,8 @@ final class KeyConfirmation {
    */
   KeyReference confirm(KeyConfiguration c, KeyReference current, Instant now,
       List<KeyAccessEvent> events) {
-    KeyDescription d = calls.call(() -> c.provider().describe(c.key()));
+    KeyDescription d = calls.call(c.provider().id(), KekOperation.DESCRIBE,
+        () -> c.provider().describe(c.key()));
     List<Violation> violations = policy.check(d, now);
     if (violations.isEmpty()) {
       return d.reference();
@@ -61,9 +62,12 @@ final class KeyConfirmation {
     // A new version appeared that breaks the policy: report it, keep writing under the current
     // one as long as that one still passes.
     events.add(new KeyAccessEvent.PolicyViolationFound(now, d.reference(), violations));
-    LOG.warn("event=cmk.key.policy-violation version={} violations=\"{}\"", d.reference(),
-        join(violations));
-    KeyDescription cur = calls.call(() -> c.provider().describe(current));
+    LOG.atWarn().setMessage("cmk.key.policy-violation")
+        .addKeyValue("version", d.reference())
+        .addKeyValue("violations", join(violations))
+        .log();
+    KeyDescription cur = calls.call(c.provider().id(), KekOperation.DESCRIBE,
+        () -> c.provider().describe(current));
     List<Violation> curViolations = policy.check(cur, now);
     if (!curViolations.isEmpty()) {
       throw asLoss(cur, curViolations, false);
@@ -120,7 +124,8 @@ final class KeyConfirmation {
     random.nextBytes(probe);
     SecretBytes key = SecretBytes.wrapOwned(probe.clone());
     try {
-      WrappedKey w = calls.call(() -> provider.wrap(version, key));
+      WrappedKey w = calls.call(provider.id(), KekOperation.WRAP,
+          () -> provider.wrap(version, key));
       Canary canary = new Canary(w, sha256(probe));
       check(provider, canary);
       return canary;
@@ -134,7 +139,8 @@ final class KeyConfirmation {
   void check(KeyEncryptionKeyProvider provider, Canary canary) {
     SecretBytes back = null;
     try {
-      back = calls.call(() -> provider.unwrap(canary.wrapped()));
+      back = calls.call(provider.id(), KekOperation.UNWRAP,
+          () -> provider.unwrap(canary.wrapped()));
       byte[] got = back.copy();
       try {
         if (!MessageDigest.isEqual(canary.digest(), sha256(got))) {

@@ -58,7 +58,8 @@ final class VersionReports implements VersionWatch.Observer {
       }
       KeyVersionId id = new KeyVersionId(provider.id(), u.version().toString());
       try {
-        KeyDescription d = provider.describe(u.version());
+        KeyDescription d = watch.calls().once(provider.id(), KekOperation.DESCRIBE,
+            () -> provider.describe(u.version()));
         Optional<KeyAccessDeniedException> unusable = d.refusal(KeyOperation.UNWRAP_KEY, now);
         if (unusable.isEmpty()) {
           forget(u.version().toString());
@@ -91,8 +92,11 @@ final class VersionReports implements VersionWatch.Observer {
       }
     }
     LossCause cause = LossCause.of(why);
-    LOG.warn("event=cmk.key.version-unavailable version={} cause={} lastSeen={}", ref, cause,
-        lastSeen);
+    LOG.atWarn().setMessage("cmk.key.version-unavailable")
+        .addKeyValue("version", ref)
+        .addKeyValue("cause", cause)
+        .addKeyValue("lastSeen", lastSeen)
+        .log();
     Pending pending = new Pending();
     pending.add(new KeyAccessEvent.VersionUnavailable(at, ref, cause, lastSeen));
     events.publish(pending);
@@ -101,7 +105,9 @@ final class VersionReports implements VersionWatch.Observer {
   @Override
   public void usableAgain(KeyVersionId version, Instant at) {
     forget(version.reference());
-    LOG.info("event=cmk.key.version-usable-again version={}", version.reference());
+    LOG.atInfo().setMessage("cmk.key.version-usable-again")
+        .addKeyValue("version", version.reference())
+        .log();
   }
 
   private synchronized void forget(String reference) {

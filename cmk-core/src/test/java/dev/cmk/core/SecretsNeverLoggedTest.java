@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Runs a workload through every logged and thrown path (writes, reads, tampering, wrong
  * associated data, trips, recovery, refresh) while capturing the log output, then scans logs and
- * exception messages for the data key and the plaintext in every usual encoding.
+ * exception messages for the data key and the plaintext in every usual encoding; the same for
+ * everything a {@link CryptoObserver} is told (what metrics are made of).
  */
 class SecretsNeverLoggedTest {
   private static final String MARKER = "PATIENT-SECRET-9f8e7d6c5b4a";
@@ -44,11 +45,23 @@ class SecretsNeverLoggedTest {
     PrintStream originalOut = System.out;
     byte[] envelope;
     EnvelopeCrypto crypto;
+    StringBuffer observed = new StringBuffer();
+    CryptoObserver recording = new CryptoObserver() {
+      @Override
+      public void kekCall(String id, KekOperation op, KekOutcome outcome, long nanos) {
+        observed.append(id).append(' ').append(op).append(' ').append(outcome).append('\n');
+      }
+
+      @Override
+      public void rewrapItem(RewrapOutcome outcome) {
+        observed.append(outcome).append('\n');
+      }
+    };
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
     System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
     try {
       crypto = EnvelopeCrypto.builder().provider(faults).writeKey(v1.versionless())
-          .clock(clock).sleeper(clock::advance).build();
+          .clock(clock).sleeper(clock::advance).observer(recording).build();
       envelope = crypto.encrypt(plaintext, aad);
       byte[] tampered = envelope.clone();
       tampered[tampered.length - 3] ^= 1;
@@ -73,7 +86,12 @@ class SecretsNeverLoggedTest {
       System.setOut(originalOut);
     }
     String logs = captured.toString(StandardCharsets.UTF_8);
+    // Event names are the messages (SLF4J 2 key-value pairs beside them, however the backend
+    // renders those).
     assertTrue(logs.contains("cmk.key.state-changed"), "the workload was logged:\n" + logs);
+    assertTrue(logs.contains("cmk.key.data-keys-purged") && logs.contains("cause=KEY_DISABLED"),
+        "the purge was logged with its cause as a key-value pair:\n" + logs);
+    assertTrue(observed.toString().contains("DESCRIBE UNAVAILABLE"), observed::toString);
     assertTrue(thrown.size() >= 6, "the workload threw: " + thrown);
 
     SecretBytes dataKey = provider.unwrap(TestKeys.wrappedKeyOf(envelope));
@@ -95,6 +113,7 @@ class SecretsNeverLoggedTest {
     for (String f : forbidden) {
       assertFalse(logs.contains(f), "log output leaks a secret");
       assertFalse(messages.toString().contains(f), "an exception message leaks a secret");
+      assertFalse(observed.toString().contains(f), "an observer was told a secret");
     }
     assertFalse(dataKey.toString().contains(HexFormat.of().formatHex(key)));
   }

@@ -15,7 +15,10 @@ import dev.cmk.api.spi.ProviderDiscovery;
 import dev.cmk.api.spi.SecretSource;
 import dev.cmk.softhsm.internal.TokenConnection;
 import dev.cmk.testkit.ManualClock;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +99,19 @@ class SoftHsmLoginIT {
       pin.set(wrong);
       SoftHsm.logoutThroughAnotherSession(p);
 
-      KeyAccessDeniedException first = assertThrows(KeyAccessDeniedException.class, () -> p.unwrap(w));
+      ByteArrayOutputStream captured = new ByteArrayOutputStream();
+      PrintStream originalErr = System.err;
+      System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+      KeyAccessDeniedException first;
+      try {
+        first = assertThrows(KeyAccessDeniedException.class, () -> p.unwrap(w));
+      } finally {
+        System.setErr(originalErr);
+      }
+      String log = captured.toString(StandardCharsets.UTF_8);
+      assertTrue(log.contains("cmk.pkcs11.pin-refused") && log.contains("error=CKR_PIN_INCORRECT"),
+          "the refusal was logged as an event with key-value pairs: " + log);
+      assertFalse(log.contains(wrong) || log.contains(token.userPin()), "a PIN in the log");
       assertEquals(KeyAccessDeniedException.Reason.IDENTITY_NOT_AUTHORIZED, first.reason());
       assertTrue(first.getMessage().contains("CKR_PIN_INCORRECT"), first.getMessage());
       assertNoPin(first, wrong, token.userPin());

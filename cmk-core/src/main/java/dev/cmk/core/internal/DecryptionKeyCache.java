@@ -20,14 +20,22 @@ import java.util.function.Supplier;
 public final class DecryptionKeyCache {
   private final Cache<RoutingKey, DataKey> cache;
 
-  public DecryptionKeyCache(long maxEntries, Duration maxAge, Clock clock) {
+  /**
+   * @param observer told of every hit and miss, or null: then Caffeine records no statistics at
+   *     all (its cache without a stats counter), so an unobserved cache costs nothing extra
+   */
+  public DecryptionKeyCache(long maxEntries, Duration maxAge, Clock clock, SafeObserver observer) {
     Ticker ticker =
         () -> {
           Instant now = clock.instant();
           return now.getEpochSecond() * 1_000_000_000L + now.getNano();
         };
+    Caffeine<Object, Object> builder = Caffeine.newBuilder();
+    if (observer != null) {
+      builder.recordStats(() -> observer);
+    }
     this.cache =
-        Caffeine.newBuilder()
+        builder
             .maximumSize(maxEntries)
             .expireAfterWrite(maxAge)
             .ticker(ticker)
@@ -69,9 +77,9 @@ public final class DecryptionKeyCache {
     cache.asMap().remove(RoutingKey.of(header), key);
   }
 
-  /** Whether a data key for {@code header} is cached (for tests and diagnostics). */
+  /** Whether a data key for {@code header} is cached (for tests and diagnostics; not a hit or miss). */
   public boolean contains(EnvelopeHeader header) {
-    return cache.getIfPresent(RoutingKey.of(header)) != null;
+    return cache.asMap().containsKey(RoutingKey.of(header));
   }
 
   /** Seeds the cache with a key the encrypt side just wrapped under {@code version} (takes ownership). */
@@ -103,6 +111,11 @@ public final class DecryptionKeyCache {
   public void invalidateAll() {
     cache.invalidateAll();
     cache.cleanUp();
+  }
+
+  /** Whether Caffeine records hits and misses (only when an observer was given). */
+  public boolean recordsStats() {
+    return cache.policy().isRecordingStats();
   }
 
   public long size() {

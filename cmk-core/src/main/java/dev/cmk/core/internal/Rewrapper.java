@@ -37,14 +37,16 @@ public final class Rewrapper {
   private final KeyAccess access;
   private final ReadDataKeys readKeys;
   private final Supplier<KeyEncryptionKeyProvider> writer;
+  private final SafeObserver observer; // null: not observed
   private final Cache<WrapKey, WrappedKey> wraps =
       Caffeine.newBuilder().maximumSize(REMEMBERED_WRAPS).build();
 
   public Rewrapper(KeyAccess access, ReadDataKeys readKeys,
-      Supplier<KeyEncryptionKeyProvider> writer) {
+      Supplier<KeyEncryptionKeyProvider> writer, SafeObserver observer) {
     this.access = access;
     this.readKeys = readKeys;
     this.writer = writer;
+    this.observer = observer;
   }
 
   /** The re-sealed header under the current version, or null when already current. */
@@ -113,6 +115,7 @@ public final class Rewrapper {
         outcome = rewrapOne(item, movedFrom);
       } catch (KeyAccessSuspendedException e) {
         failures.add(new RewrapReport.Failure(item.id(), describe(e)));
+        observed(RewrapOutcome.FAILED);
         progress.onItem(item.id(), RewrapOutcome.FAILED, total);
         break;
       } catch (IOException | RuntimeException e) {
@@ -124,10 +127,17 @@ public final class Rewrapper {
       } else if (outcome == RewrapOutcome.ALREADY_CURRENT) {
         current++;
       }
+      observed(outcome);
       progress.onItem(item.id(), outcome, total);
     }
     return new RewrapReport(target, total, rewrapped, current, failures, movedFrom,
         Duration.ofNanos(System.nanoTime() - startNanos));
+  }
+
+  private void observed(RewrapOutcome outcome) {
+    if (observer != null) {
+      observer.rewrapItem(outcome);
+    }
   }
 
   private static String describe(Exception e) {

@@ -10,6 +10,7 @@ import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.SecretBytes;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
+import dev.cmk.core.KekOperation;
 import dev.cmk.core.KeyAccessSettings;
 import java.time.Clock;
 import java.time.Duration;
@@ -95,6 +96,11 @@ public final class VersionWatch {
     this.providers = providers;
     this.calls = calls;
     this.purge = purge;
+  }
+
+  /** {@return how this watch calls providers; the guard's version reports call through it too} */
+  public ProviderCalls calls() {
+    return calls;
   }
 
   /** Sets who hears about transitions (set once, before use). */
@@ -290,7 +296,7 @@ public final class VersionWatch {
     Denial d = e.denial;
     try {
       KeyEncryptionKeyProvider p = providers.apply(e.sample);
-      SecretBytes back = calls.call(() -> p.unwrap(e.sample));
+      SecretBytes back = calls.call(p.id(), KekOperation.UNWRAP, () -> p.unwrap(e.sample));
       back.destroy();
     } catch (KeyProviderException ex) {
       if (ex.isAuthoritative()) {

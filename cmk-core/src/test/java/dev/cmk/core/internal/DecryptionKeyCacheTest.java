@@ -1,5 +1,6 @@
 package dev.cmk.core.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -11,8 +12,10 @@ import dev.cmk.api.KeyReference;
 import dev.cmk.api.SecretBytes;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
+import dev.cmk.core.CryptoObserver;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,7 +28,7 @@ class DecryptionKeyCacheTest {
   private static final EnvelopeHeader HEADER = EnvelopeHeader.create(256, 1, WRAPPED);
 
   private final DecryptionKeyCache cache =
-      new DecryptionKeyCache(100, Duration.ofHours(1), Clock.systemUTC());
+      new DecryptionKeyCache(100, Duration.ofHours(1), Clock.systemUTC(), null);
 
   @ParameterizedTest
   @ValueSource(ints = {1, 16, 31, 33, 64})
@@ -62,5 +65,36 @@ class DecryptionKeyCacheTest {
     });
     assertNotSame(loaded, now);
     assertFalse(now.isDestroyed());
+  }
+
+  @Test
+  void noObserver_cacheRecordsNoStatistics() {
+    assertFalse(cache.recordsStats(), "the unobserved path is Caffeine's cache without stats");
+    assertTrue(SafeObserver.of(CryptoObserver.noop()) == null, "the no-op observer is no observer");
+  }
+
+  @Test
+  void observer_hitsAndMissesReported_containsIsNeither() {
+    AtomicInteger hits = new AtomicInteger();
+    AtomicInteger misses = new AtomicInteger();
+    DecryptionKeyCache observed = new DecryptionKeyCache(100, Duration.ofHours(1),
+        Clock.systemUTC(), SafeObserver.of(new CryptoObserver() {
+          @Override
+          public void dataKeyCacheHits(int count) {
+            hits.addAndGet(count);
+          }
+
+          @Override
+          public void dataKeyCacheMisses(int count) {
+            misses.addAndGet(count);
+          }
+        }));
+    assertTrue(observed.recordsStats());
+    observed.dataKey(HEADER, () -> SecretBytes.wrapOwned(new byte[DataKey.LENGTH]));
+    observed.dataKey(HEADER, () -> SecretBytes.wrapOwned(new byte[DataKey.LENGTH]));
+    observed.dataKey(HEADER, () -> SecretBytes.wrapOwned(new byte[DataKey.LENGTH]));
+    assertTrue(observed.contains(HEADER));
+    assertEquals(1, misses.get());
+    assertEquals(2, hits.get());
   }
 }

@@ -43,6 +43,7 @@ import org.xipki.pkcs11.wrapper.KeyPairTemplate;
 import org.xipki.pkcs11.wrapper.Mechanism;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.Session;
+import org.slf4j.LoggerFactory;
 
 /**
  * Finds, reads, generates, changes and destroys the token objects behind cmk keys. A key is all
@@ -377,12 +378,13 @@ public final class KeyObjects {
           && e.getErrorCode() != CKR_TEMPLATE_INCONSISTENT) {
         throw e;
       }
-      System.getLogger(KeyObjects.class.getName())
-          .log(
-              System.Logger.Level.WARNING,
-              "the token refused CKA_ALLOWED_MECHANISMS ({0}); generating key {1} without it",
-              Pkcs11Errors.name(e.getErrorCode()),
-              name);
+      // The key is generated again without CKA_ALLOWED_MECHANISMS.
+      LoggerFactory.getLogger(KeyObjects.class)
+          .atWarn()
+          .setMessage("cmk.pkcs11.allowed-mechanisms-refused")
+          .addKeyValue("key", name)
+          .addKeyValue("error", Pkcs11Errors.name(e.getErrorCode()))
+          .log();
       return generate(session, name, version, sizeBits, false);
     }
   }

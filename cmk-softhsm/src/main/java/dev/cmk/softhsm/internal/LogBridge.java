@@ -1,13 +1,13 @@
 package dev.cmk.softhsm.internal;
 
-import java.lang.System.Logger.Level;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.xipki.pkcs11.wrapper.Logger;
 import org.xipki.pkcs11.wrapper.StaticLogger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Sends ipkcs11wrapper's log lines to the {@link System.Logger} named {@code
- * org.xipki.pkcs11.wrapper} instead of standard output (its default). Its chatty {@code INFO} lines
+ * Sends ipkcs11wrapper's log lines to the SLF4J logger named {@code org.xipki.pkcs11.wrapper}
+ * instead of standard output (its default). Its chatty {@code INFO} lines
  * (one per opened session) become {@code DEBUG}; {@code DEBUG} becomes {@code TRACE}. The wrapper
  * logs lengths, handles and return-value names, never data, keys or PINs.
  *
@@ -17,7 +17,7 @@ import org.xipki.pkcs11.wrapper.StaticLogger;
 public final class LogBridge implements Logger {
   private static final AtomicBoolean INSTALLED = new AtomicBoolean();
 
-  private final System.Logger logger = System.getLogger("org.xipki.pkcs11.wrapper");
+  private final org.slf4j.Logger logger = LoggerFactory.getLogger("org.xipki.pkcs11.wrapper");
 
   private LogBridge() {}
 
@@ -50,54 +50,58 @@ public final class LogBridge implements Logger {
     }
   }
 
-  private void log(Level level, String format, Object... arguments) {
-    if (logger.isLoggable(level)) {
-      logger.log(level, format(format, arguments));
+  // The wrapper's own text, formatted here (its lines are free text, not cmk events).
+
+  @Override
+  public void info(String format, Object... arguments) {
+    if (logger.isDebugEnabled()) {
+      logger.debug(format(format, arguments));
     }
   }
 
   @Override
-  public void info(String format, Object... arguments) {
-    log(Level.DEBUG, format, arguments);
-  }
-
-  @Override
   public void warn(String format, Object... arguments) {
-    log(Level.WARNING, format, arguments);
+    if (logger.isWarnEnabled()) {
+      logger.warn(format(format, arguments));
+    }
   }
 
   @Override
   public void error(String format, Object... arguments) {
-    log(Level.ERROR, format, arguments);
+    if (logger.isErrorEnabled()) {
+      logger.error(format(format, arguments));
+    }
   }
 
   @Override
   public void debug(String format, Object... arguments) {
-    log(Level.TRACE, format, arguments);
+    if (logger.isTraceEnabled()) {
+      logger.trace(format(format, arguments));
+    }
   }
 
   @Override
   public void trace(String format, Object... arguments) {
-    log(Level.TRACE, format, arguments);
+    debug(format, arguments);
   }
 
   @Override
   public boolean isDebugEnabled() {
-    return logger.isLoggable(Level.TRACE);
+    return logger.isTraceEnabled();
   }
 
   @Override
   public boolean isInfoEnabled() {
-    return logger.isLoggable(Level.DEBUG);
+    return logger.isDebugEnabled();
   }
 
   @Override
   public boolean isWarnEnabled() {
-    return logger.isLoggable(Level.WARNING);
+    return logger.isWarnEnabled();
   }
 
   @Override
   public boolean isTraceEnabled() {
-    return logger.isLoggable(Level.TRACE);
+    return logger.isTraceEnabled();
   }
 }

@@ -21,6 +21,7 @@ import javax.crypto.spec.SecretKeySpec;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.PKCS11Module;
 import org.xipki.pkcs11.wrapper.Session;
+import org.slf4j.LoggerFactory;
 
 /**
  * One loaded PKCS#11 library per process, shared by every provider, key manager and test that uses
@@ -134,12 +135,12 @@ public final class Pkcs11Library {
           try {
             module.finalize(null);
           } catch (PKCS11Exception e) {
-            System.getLogger(Pkcs11Library.class.getName())
-                .log(
-                    System.Logger.Level.DEBUG,
-                    "C_Finalize of {0} failed: {1}",
-                    path,
-                    Pkcs11Errors.name(e.getErrorCode()));
+            LoggerFactory.getLogger(Pkcs11Library.class)
+                .atDebug()
+                .setMessage("cmk.pkcs11.finalize-failed")
+                .addKeyValue("library", path)
+                .addKeyValue("error", Pkcs11Errors.name(e.getErrorCode()))
+                .log();
           }
         }
       }

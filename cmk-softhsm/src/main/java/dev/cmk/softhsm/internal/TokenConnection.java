@@ -19,6 +19,8 @@ import org.xipki.pkcs11.wrapper.Session;
 import org.xipki.pkcs11.wrapper.Slot;
 import org.xipki.pkcs11.wrapper.Token;
 import org.xipki.pkcs11.wrapper.TokenInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The sessions of one provider on one token: a bounded pool of read-only sessions (each used by one
@@ -67,7 +69,7 @@ public final class TokenConnection implements AutoCloseable {
   /** How long {@link #close()} waits for calls inside the token before it returns. */
   public static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
 
-  private static final System.Logger LOG = System.getLogger(TokenConnection.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(TokenConnection.class);
 
   private final Pkcs11Library library;
   private final long slotId;
@@ -410,12 +412,12 @@ public final class TokenConnection implements AutoCloseable {
       while (active > 0) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          LOG.log(
-              System.Logger.Level.WARNING,
-              "closing the PKCS#11 provider for token ''{0}'' while {1} call(s) are still in the"
-                  + " token; the library is released when the last one returns",
-              tokenLabel,
-              active);
+          // The library is released when the last call returns.
+          LOG.atWarn()
+              .setMessage("cmk.pkcs11.closed-with-calls-in-flight")
+              .addKeyValue("token", tokenLabel)
+              .addKeyValue("calls", active)
+              .log();
           return;
         }
         try {

@@ -28,6 +28,8 @@ import org.xipki.pkcs11.wrapper.MechanismInfo;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.Session;
 import org.xipki.pkcs11.wrapper.params.RSA_PKCS_OAEP_PARAMS;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How the token decrypts wrapped data keys: with its own RSA-OAEP ({@code CKM_RSA_PKCS_OAEP}) when
@@ -43,7 +45,7 @@ import org.xipki.pkcs11.wrapper.params.RSA_PKCS_OAEP_PARAMS;
  * <p><b>Thread safety:</b> safe for concurrent use; the maps are concurrent.
  */
 public final class TokenDecryption {
-  private static final System.Logger LOG = System.getLogger(TokenDecryption.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(TokenDecryption.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final TokenConnection connection;
@@ -161,15 +163,13 @@ public final class TokenDecryption {
     }
     boolean supported = answer.get();
     if (nativeOaep.putIfAbsent(algorithm, supported) == null) {
-      LOG.log(
-          System.Logger.Level.INFO,
-          "PKCS#11 token ''{0}'': {1} {2}",
-          connection.tokenLabel(),
-          algorithm.jwaName(),
-          supported
-              ? "is decrypted natively (CKM_RSA_PKCS_OAEP)"
-              : "is not supported natively; unwrap uses raw RSA (CKM_RSA_X_509) and decodes OAEP"
-                  + " in software");
+      // native=false: unwrap uses raw RSA (CKM_RSA_X_509) and decodes OAEP in software.
+      LOG.atInfo()
+          .setMessage("cmk.pkcs11.oaep-support")
+          .addKeyValue("token", connection.tokenLabel())
+          .addKeyValue("algorithm", algorithm.jwaName())
+          .addKeyValue("native", supported)
+          .log();
     }
     return supported;
   }

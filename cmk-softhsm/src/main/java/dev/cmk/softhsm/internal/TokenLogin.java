@@ -14,6 +14,8 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The application's login to one token after the first: a session that is not (or no longer) a
@@ -35,7 +37,7 @@ final class TokenLogin {
   /** Longest wait before a refused PIN is offered again (the back-off doubles up to this). */
   static final Duration MAX_BACKOFF = Duration.ofHours(1);
 
-  private static final System.Logger LOG = System.getLogger(TokenLogin.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(TokenLogin.class);
 
   /** A login the token refused: the PIN (as an HMAC), the return value and the back-off. */
   private record RefusedLogin(byte[] pinMac, long code, Instant until, Duration backoff) {}
@@ -119,14 +121,14 @@ final class TokenLogin {
         Duration backoff =
             last == null ? FIRST_BACKOFF : min(last.backoff().multipliedBy(2), MAX_BACKOFF);
         refused = new RefusedLogin(mac, e.getErrorCode(), now.plus(backoff), backoff);
-        LOG.log(
-            System.Logger.Level.WARNING,
-            "PKCS#11 token ''{0}'' refused the PIN from {1} ({2}); it is offered again after"
-                + " {3} or as soon as the source yields a different PIN",
-            tokenLabel,
-            pinSource,
-            Pkcs11Errors.name(e.getErrorCode()),
-            backoff);
+        // The PIN is offered again after the back-off, or as soon as the source yields another.
+        LOG.atWarn()
+            .setMessage("cmk.pkcs11.pin-refused")
+            .addKeyValue("token", tokenLabel)
+            .addKeyValue("pinSource", pinSource)
+            .addKeyValue("error", Pkcs11Errors.name(e.getErrorCode()))
+            .addKeyValue("retryAfter", backoff)
+            .log();
       }
       throw e;
     }

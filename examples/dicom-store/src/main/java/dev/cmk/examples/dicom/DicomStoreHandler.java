@@ -350,8 +350,10 @@ final class DicomStoreHandler extends Handler.Abstract {
       sendError(x, 409, "no-write-key", e.getMessage());
       return;
     }
-    LOG.info("event=dicom.cmk-refreshed state={} version={}", status.state(),
-        status.currentVersion());
+    LOG.atInfo().setMessage("dicom.cmk-refreshed")
+        .addKeyValue("state", status.state())
+        .addKeyValue("version", status.currentVersion())
+        .log();
     send(x, 200, statusFields(status, crypto));
   }
 
@@ -412,7 +414,10 @@ final class DicomStoreHandler extends Handler.Abstract {
     if (x.response.isCommitted()) {
       // The status line and part of the body are out: abort the connection so that the client
       // cannot take the shorter body for the whole one.
-      LOG.error("event=dicom.response-aborted request=\"{}\" error=\"{}\"", what, describe(e));
+      LOG.atError().setMessage("dicom.response-aborted")
+          .addKeyValue("request", what)
+          .addKeyValue("error", describe(e))
+          .log();
       x.callback.failed(e);
       return;
     }
@@ -420,23 +425,30 @@ final class DicomStoreHandler extends Handler.Abstract {
     if (e instanceof KeyAccessSuspendedException
         || e instanceof KeyProviderException
         || e instanceof KeyPolicyViolationException) {
-      LOG.warn("event=dicom.key-not-accessible request=\"{}\" error=\"{}\"", what, describe(e));
+      LOG.atWarn().setMessage("dicom.key-not-accessible")
+          .addKeyValue("request", what)
+          .addKeyValue("error", describe(e))
+          .log();
       if (e instanceof KeyProviderUnavailableException) {
         ((KeyProviderUnavailableException) e).retryAfter().map(Duration::toSeconds)
             .ifPresent(s -> x.response.getHeaders().put(HttpHeader.RETRY_AFTER, Math.max(1, s)));
       }
       sendError(x, 500, keyNotAccessible(e));
     } else if (e instanceof InvalidCiphertextException) {
-      LOG.error("event=dicom.stored-instance-failed-authentication request=\"{}\"", what);
+      LOG.atError().setMessage("dicom.stored-instance-failed-authentication")
+          .addKeyValue("request", what)
+          .log();
       sendError(x, 500, "stored-instance-failed-authentication",
           "the stored instance failed authentication (corrupted or tampered with);"
               + " nothing of it was returned");
     } else if (e instanceof UnsupportedFormatException) {
-      LOG.error("event=dicom.unsupported-envelope request=\"{}\" error=\"{}\"", what,
-          describe(e));
+      LOG.atError().setMessage("dicom.unsupported-envelope")
+          .addKeyValue("request", what)
+          .addKeyValue("error", describe(e))
+          .log();
       sendError(x, 500, "unsupported-envelope-format", e.getMessage());
     } else {
-      LOG.error("event=dicom.internal-error request=\"{}\"", what, e);
+      LOG.atError().setMessage("dicom.internal-error").addKeyValue("request", what).setCause(e).log();
       sendError(x, 500, "internal-error", "the request failed; see the server log");
     }
   }

@@ -291,7 +291,7 @@ final class InstanceStore {
     try {
       envelope.close();
     } catch (IOException | RuntimeException e) {
-      LOG.debug("closing an abandoned envelope stream failed", e);
+      LOG.atDebug().setMessage("dicom.abandoned-stream-close-failed").setCause(e).log();
     }
   }
 
@@ -394,7 +394,9 @@ final class InstanceStore {
     try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
       dir.force(true);
     } catch (IOException e) {
-      LOG.debug("directory sync not supported here: {}", e.toString());
+      LOG.atDebug().setMessage("dicom.directory-sync-unsupported")
+          .addKeyValue("error", e.toString())
+          .log();
     }
   }
 }

@@ -94,12 +94,14 @@ public final class CmkAdminOperations {
   public Parameters refresh() {
     try {
       KeyAccessStatus after = guard.refresh();
-      LOG.info("event=fhir.cmk-refreshed state={} version={}", after.state(),
-          after.currentVersion());
+      LOG.atInfo().setMessage("fhir.cmk-refreshed")
+          .addKeyValue("state", after.state())
+          .addKeyValue("version", after.currentVersion())
+          .log();
       return toParameters(after);
     } catch (CmkException | IllegalArgumentException | IllegalStateException
         | UncheckedIOException e) {
-      LOG.warn("event=fhir.cmk-refresh-failed error=\"{}\"", e.getMessage());
+      LOG.atWarn().setMessage("fhir.cmk-refresh-failed").addKeyValue("error", e.getMessage()).log();
       KeyAccessStatus status = guard.status();
       String text = "Refresh failed: " + e.getMessage()
           + (status.state() == KeyAccessState.AVAILABLE ? "" : ". " + KeyAccessOutcomes.describe(status));
@@ -209,7 +211,10 @@ public final class CmkAdminOperations {
       } catch (DateTimeParseException | IllegalArgumentException e) {
         throw new InvalidRequestException("advance: " + e.getMessage());
       }
-      LOG.info("event=fhir.demo-clock-advanced by={} now={}", value, now);
+      LOG.atInfo().setMessage("fhir.demo-clock-advanced")
+          .addKeyValue("by", value)
+          .addKeyValue("now", now)
+          .log();
       Parameters p = new Parameters();
       p.addParameter().setName("serverTime").setValue(instant(now));
       p.addParameter().setName("offset").setValue(new StringType(clock.offset().toString()));

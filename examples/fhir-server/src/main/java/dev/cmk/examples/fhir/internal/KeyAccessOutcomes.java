@@ -51,7 +51,10 @@ public final class KeyAccessOutcomes {
    */
   public static InternalErrorException refused(KeyAccessStatus status) {
     String text = describe(status);
-    LOG.warn("event=fhir.request-refused state={} cause={}", status.state(), status.cause());
+    LOG.atWarn().setMessage("fhir.request-refused")
+        .addKeyValue("state", status.state())
+        .addKeyValue("cause", status.cause())
+        .log();
     return withOutcome(text, status.state().name(), status.cause().name());
   }
 
@@ -76,7 +79,7 @@ public final class KeyAccessOutcomes {
       }
       // The guard is open: an older key version failed, or a write was refused because the
       // key's state could not be confirmed just now.
-      LOG.warn("event=fhir.key-operation-failed error=\"{}\"", e.getMessage());
+      LOG.atWarn().setMessage("fhir.key-operation-failed").addKeyValue("error", e.getMessage()).log();
       return withOutcome(
           NOT_ACCESSIBLE + ": " + e.getMessage(),
           "OPERATION_FAILED",
@@ -85,7 +88,9 @@ public final class KeyAccessOutcomes {
               : "KEY_VERSION_UNAVAILABLE");
     }
     if (e instanceof InvalidCiphertextException) {
-      LOG.error("event=fhir.stored-data-not-authentic error=\"{}\"", e.getMessage());
+      LOG.atError().setMessage("fhir.stored-data-not-authentic")
+          .addKeyValue("error", e.getMessage())
+          .log();
       return withOutcome(
           "A stored resource version failed authentication: it was altered or does not belong"
               + " to this resource id and version",
@@ -93,21 +98,26 @@ public final class KeyAccessOutcomes {
           null);
     }
     if (e instanceof UnsupportedFormatException) {
-      LOG.error("event=fhir.stored-data-unsupported error=\"{}\"", e.getMessage());
+      LOG.atError().setMessage("fhir.stored-data-unsupported")
+          .addKeyValue("error", e.getMessage())
+          .log();
       return withOutcome(e.getMessage(), "STORED_DATA_UNSUPPORTED", null);
     }
     if (e instanceof KeyPolicyViolationException) {
       return withOutcome(NOT_ACCESSIBLE + ": " + e.getMessage(), "POLICY_VIOLATION", null);
     }
     if (e instanceof CmkException) {
-      LOG.error("event=fhir.cmk-failure error=\"{}\"", e.getMessage());
+      LOG.atError().setMessage("fhir.cmk-failure").addKeyValue("error", e.getMessage()).log();
       return withOutcome(e.getMessage(), "CMK_FAILURE", null);
     }
     if (e instanceof ResourceStore.StorageException) {
-      LOG.error("event=fhir.storage-failure error=\"{}\"", e.getMessage(), e.getCause());
+      LOG.atError().setMessage("fhir.storage-failure")
+          .addKeyValue("error", e.getMessage())
+          .setCause(e.getCause())
+          .log();
       return withOutcome("The resource store failed: " + e.getMessage(), "STORAGE_FAILURE", null);
     }
-    LOG.error("event=fhir.unexpected-failure", e);
+    LOG.atError().setMessage("fhir.unexpected-failure").setCause(e).log();
     return withOutcome("Internal error", "INTERNAL_ERROR", null);
   }
 

@@ -150,6 +150,7 @@ final class GuardMachine {
     canary = trial;
     deadlineRetryOf = null;
     setAvailableQuietly(version, now, pending);
+    pending.add(new KeyAccessEvent.Refreshed(now, next.key(), version, false));
     LOG.atInfo().setMessage("cmk.key.refreshed").addKeyValue("key", next.key())
         .addKeyValue("version", version).log();
   }
@@ -248,6 +249,7 @@ final class GuardMachine {
       canary = confirmation.trialRoundTrip(c.provider(), version);
       config = c;
       setAvailableQuietly(version, now, pending);
+      pending.add(new KeyAccessEvent.Refreshed(now, c.key(), version, true));
       fleet.changedLocally();
       LOG.atInfo().setMessage("cmk.key.refresh-followed").addKeyValue("key", c.key())
           .addKeyValue("generation", fleet.generation()).log();

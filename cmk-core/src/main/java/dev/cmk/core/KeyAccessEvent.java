@@ -156,4 +156,35 @@ public sealed interface KeyAccessEvent {
       return "cmk.key.data-keys-purged";
     }
   }
+
+  /**
+   * An explicit refresh succeeded: on this instance ({@link KeyAccessGuard#refresh()}), or, with
+   * a fleet store, this instance followed a refresh another replica made ({@code followed}).
+   *
+   * @param at when
+   * @param key the configured key after the refresh
+   * @param version the version writes use after it
+   * @param followed whether it followed another replica's refresh
+   */
+  record Refreshed(Instant at, KeyReference key, KeyReference version, boolean followed)
+      implements KeyAccessEvent {
+    /**
+     * Validates.
+     *
+     * @param at when it happened
+     * @param key the configured key
+     * @param version the write version
+     * @param followed whether it followed another replica's refresh
+     */
+    public Refreshed {
+      Objects.requireNonNull(at, "at");
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(version, "version");
+    }
+
+    @Override
+    public String eventName() {
+      return "cmk.key.refreshed";
+    }
+  }
 }

@@ -80,20 +80,30 @@ final class KeyAccessMeters {
       KeyAccessStatus to = changed.to();
       track(to.configuredKey());
       String transition = transition(changed.from().state(), to.state());
-      Counter.builder(CmkMetrics.KEY_ACCESS_TRANSITIONS)
-          .description("Loss-of-access guard transitions: trips, recoveries, grace expiries, refreshes")
-          .tags(tags).tag("key", keyName(to.configuredKey())).tag("transition", transition)
-          .register(registry)
-          .increment();
+      if (transition != null) {
+        count(to.configuredKey(), transition);
+      }
+    } else if (event instanceof KeyAccessEvent.Refreshed) {
+      count(((KeyAccessEvent.Refreshed) event).key(), "refresh");
     } else if (event instanceof KeyAccessEvent.RotationPickedUp) {
       track(((KeyAccessEvent.RotationPickedUp) event).to());
     }
   }
 
+  private void count(KeyReference key, String transition) {
+    Counter.builder(CmkMetrics.KEY_ACCESS_TRANSITIONS)
+        .description("Loss-of-access guard transitions: trips, recoveries, grace expiries, refreshes")
+        .tags(tags).tag("key", keyName(key)).tag("transition", transition)
+        .register(registry)
+        .increment();
+  }
+
   /**
    * Names a state change: {@code trip} (into unavailable), {@code recover} (unavailable back to
-   * available, by a probe or a refresh), {@code grace-expired} (into refresh required) and
-   * {@code refresh} (refresh required back to available, which only a refresh does).
+   * available, by a probe or a refresh), {@code grace-expired} (into refresh required); null for
+   * refresh required back to available, which only a refresh does and which the {@link
+   * KeyAccessEvent.Refreshed} event counts as {@code refresh} (every successful refresh is
+   * counted once, in whatever state it found the guard).
    */
   static String transition(KeyAccessState from, KeyAccessState to) {
     switch (to) {
@@ -102,7 +112,7 @@ final class KeyAccessMeters {
       case REFRESH_REQUIRED:
         return "grace-expired";
       default:
-        return from == KeyAccessState.REFRESH_REQUIRED ? "refresh" : "recover";
+        return from == KeyAccessState.REFRESH_REQUIRED ? null : "recover";
     }
   }
 }

@@ -153,6 +153,10 @@ class CmkMetricsTest {
         "instance", "g", "key", "grace", "transition", "refresh"));
     assertEquals(1, counter(CmkMetrics.KEY_ACCESS_TRANSITIONS,
         "instance", "g", "key", "grace", "transition", "trip"));
+
+    crypto.keyAccess().refresh(); // while available: a refresh all the same, no state change
+    assertEquals(2, counter(CmkMetrics.KEY_ACCESS_TRANSITIONS,
+        "instance", "g", "key", "grace", "transition", "refresh"));
   }
 
   @Test
@@ -230,7 +234,7 @@ class CmkMetricsTest {
     assertEquals("recover", KeyAccessMeters.transition(KeyAccessState.UNAVAILABLE, KeyAccessState.AVAILABLE));
     assertEquals("grace-expired",
         KeyAccessMeters.transition(KeyAccessState.UNAVAILABLE, KeyAccessState.REFRESH_REQUIRED));
-    assertEquals("refresh",
-        KeyAccessMeters.transition(KeyAccessState.REFRESH_REQUIRED, KeyAccessState.AVAILABLE));
+    assertNull(KeyAccessMeters.transition(KeyAccessState.REFRESH_REQUIRED,
+        KeyAccessState.AVAILABLE), "counted once, by the Refreshed event");
   }
 }

@@ -101,7 +101,7 @@ public record CmkProperties(
       return KeyReference.parse(value.strip());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(property + " is not a valid key reference: "
-          + e.getMessage(), e);
+          + e.getMessage()); // the cause's text is all there is to it
     }
   }
 
@@ -358,7 +358,7 @@ public record CmkProperties(
         settings(probeInterval, gracePeriod, transientTripThreshold, maxRetries, retryBaseDelay,
             retryMaxDelay, probeBackoffMin, probeBackoffMax, recentUseWindow, strictWrites);
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("cmk.guard: " + e.getMessage(), e);
+        throw new IllegalArgumentException("cmk.guard: " + e.getMessage());
       }
     }
 

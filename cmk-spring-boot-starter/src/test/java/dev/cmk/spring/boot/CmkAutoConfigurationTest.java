@@ -3,6 +3,7 @@ package dev.cmk.spring.boot;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.azure.core.credential.TokenCredential;
 import dev.cmk.api.KeyReference;
 import dev.cmk.azure.AzureKeyVaultProvider;
 import dev.cmk.core.EnvelopeCrypto;
@@ -135,6 +136,35 @@ class CmkAutoConfigurationTest {
         .run(context -> assertThat(context).getFailure().rootCause()
             .hasMessageContaining("cmk.provider=key-vault needs the module"
                 + " dev.cmk:cmk-azure-keyvault on the class path"));
+  }
+
+  @Test
+  void tokenCredentialRequiredButNoBean_contextFailsNamingTheSetting() {
+    runner.withPropertyValues("cmk.provider=key-vault",
+            "cmk.key=https://myvault.vault.azure.net/keys/documents",
+            "cmk.key-vault.credential=token-credential")
+        .run(context -> assertThat(context).getFailure().rootCause()
+            .hasMessageContaining("cmk.key-vault.credential=token-credential, but the application"
+                + " has no com.azure.core.credential.TokenCredential bean"));
+  }
+
+  @Test
+  void twoTokenCredentialBeans_contextFailsAskingForPrimary() {
+    runner.withPropertyValues("cmk.provider=key-vault",
+            "cmk.key=https://myvault.vault.azure.net/keys/documents")
+        .withBean("first", TokenCredential.class, () -> request -> reactor.core.publisher.Mono.empty())
+        .withBean("second", TokenCredential.class, () -> request -> reactor.core.publisher.Mono.empty())
+        .run(context -> assertThat(context).getFailure().rootCause()
+            .hasMessageContaining("the application has 2 TokenCredential beans: mark one"
+                + " @Primary, or set cmk.key-vault.credential=managed-identity"));
+  }
+
+  @Test
+  void managedHsmProviderWithVaultKey_contextFailsNamingTheMismatch() {
+    runner.withPropertyValues("cmk.provider=managed-hsm",
+            "cmk.key=https://myvault.vault.azure.net/keys/documents")
+        .run(context -> assertThat(context).getFailure().rootCause()
+            .hasMessageContaining("is not a managed-hsm key"));
   }
 
   @Test

@@ -300,6 +300,7 @@ class BomImportIT {
             dev.cmk.azure.AzureKeyVaultProvider.class,
             dev.cmk.testkit.InMemoryKeyProvider.class,
             dev.cmk.cli.Cmk.class,
+            dev.cmk.spring.boot.CmkAutoConfiguration.class,
           };
 
           private UsesEveryModule() {}

@@ -261,13 +261,57 @@ class CmkAutoConfigurationTest {
   }
 
   @Test
-  void contextClosed_probeSchedulerStopped() {
+  void contextClosed_cachedDataKeysDestroyedAndProbeSchedulerStopped() {
     CmkProbeScheduler[] scheduler = new CmkProbeScheduler[1];
+    EnvelopeCrypto[] crypto = new EnvelopeCrypto[1];
     runner.withPropertyValues(keys.properties()).run(context -> {
       scheduler[0] = context.getBean(CmkProbeScheduler.class);
+      crypto[0] = context.getBean(EnvelopeCrypto.class);
+      crypto[0].decrypt(crypto[0].encrypt("x".getBytes(UTF_8), AAD), AAD);
+      assertThat(crypto[0].diagnostics().cachedDataKeys()).isPositive();
       assertThat(scheduler[0].isShutdown()).isFalse();
     });
+    assertThat(crypto[0].diagnostics().cachedDataKeys()).isZero();
     assertThat(scheduler[0].isShutdown()).isTrue();
+  }
+
+  @Test
+  void applicationDefinesEnvelopeCrypto_healthIndicatorAndEndpointStillReportIt() {
+    runner.withConfiguration(AutoConfigurations.of(CmkActuatorAutoConfiguration.class))
+        .withUserConfiguration(OwnCrypto.class)
+        .withPropertyValues("management.endpoints.web.exposure.include=cmk")
+        .run(context -> {
+          assertThat(context).hasSingleBean(CmkHealthIndicator.class);
+          assertThat(context.getBean(CmkHealthIndicator.class).health().getStatus())
+              .isEqualTo(org.springframework.boot.health.contributor.Status.UP);
+          assertThat(context).hasSingleBean(CmkEndpoint.class);
+        });
+  }
+
+  @Test
+  void healthIndicatorDisabledByProperty_noIndicator() {
+    runner.withConfiguration(AutoConfigurations.of(CmkActuatorAutoConfiguration.class))
+        .withPropertyValues(keys.properties())
+        .withPropertyValues("management.health.cmk.enabled=false")
+        .run(context -> {
+          assertThat(context).hasSingleBean(EnvelopeCrypto.class);
+          assertThat(context).doesNotHaveBean(CmkHealthIndicator.class);
+        });
+  }
+
+  @Test
+  void refreshOnDecryptOnlyInstance_answersNotRefreshedWithTheReason() {
+    runner.withPropertyValues("cmk.provider=keystore",
+            "cmk.decrypt-only-keys=" + keys.key.versionless(),
+            "cmk.keystore.path=" + keys.keystore,
+            "cmk.keystore.password-file=" + keys.passwordFile)
+        .run(context -> {
+          java.util.Map<String, Object> answer =
+              new CmkEndpoint(context.getBean(EnvelopeCrypto.class)).refresh();
+          assertThat(answer).containsEntry("refreshed", false)
+              .containsEntry("state", "AVAILABLE");
+          assertThat((String) answer.get("error")).contains("nothing to refresh");
+        });
   }
 
   private static String stackTrace(Throwable t) {

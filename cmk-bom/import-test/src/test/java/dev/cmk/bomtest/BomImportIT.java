@@ -302,6 +302,7 @@ class BomImportIT {
             dev.cmk.state.jdbc.JdbcFleetStateStore.class,
             dev.cmk.testkit.InMemoryKeyProvider.class,
             dev.cmk.cli.Cmk.class,
+            dev.cmk.spring.boot.CmkAutoConfiguration.class,
           };
 
           private UsesEveryModule() {}

@@ -9,4 +9,5 @@ module dev.cmk.core {
   requires org.slf4j;
 
   exports dev.cmk.core;
+  exports dev.cmk.core.tenant;
 }

@@ -5,7 +5,6 @@ import dev.cmk.core.tenant.TenantRegistry;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -25,9 +24,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * TenantRegistry} and each makes one envelope and reads it back (a write data key and a cached
  * read data key per tenant, its guard confirmed, its canary held). The heap in use after a full GC
  * is read with the {@code MemoryMXBean} before (with the vault's keys already made) and after; the
- * difference divided by the tenants is reported as the auxiliary counter {@code
- * heapBytesPerTenant} (goal: at most 16 KiB). The benchmark itself is the 1 KiB round trip of a
- * random one of these warm tenants, so the tenants stay in use while it runs.
+ * difference divided by the tenants is printed to the run's log as "N warm tenants: B bytes of
+ * heap per tenant" (goal: at most 16 KiB). The benchmark itself is the 1 KiB round trip of a
+ * random one of these warm tenants, so the tenants stay in use while it runs; its throughput is
+ * bounded by the in-memory vault, which pays an RSA-2048 private-key operation for every probe
+ * (10,000 tenants probing once a minute are about 170 probes per second, on this machine's CPU
+ * here, in the key vault in production), so it is context, not a claim.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -43,16 +45,8 @@ public class TenantHeapBenchmark {
   private TenantSetup setup;
   private TenantRegistry registry;
   private final byte[] plaintext = new byte[1024];
-  private static volatile long bytesPerTenant;
+  private long bytesPerTenant;
 
-  /** Reports the measurement with every iteration. */
-  @State(Scope.Thread)
-  @AuxCounters(AuxCounters.Type.EVENTS)
-  public static class Heap {
-    /** Heap in use per warm tenant, bytes. */
-    public long heapBytesPerTenant;
-
-  }
 
   private static long usedAfterGc() {
     long used = Long.MAX_VALUE;
@@ -89,8 +83,7 @@ public class TenantHeapBenchmark {
 
   /** {@return the plaintext of a 1 KiB round trip of a random warm tenant} */
   @Benchmark
-  public byte[] roundTripOfAWarmTenant(Heap heap) {
-    heap.heapBytesPerTenant = bytesPerTenant; // an event counter: the last value stands
+  public byte[] roundTripOfAWarmTenant() {
     String id = setup.ids.get(ThreadLocalRandom.current().nextInt(tenants));
     EnvelopeCrypto c = registry.crypto(id);
     byte[] aad = TenantSetup.aad(id);

@@ -74,7 +74,7 @@ public class TenantIsolationBenchmark {
     }
     // The same JIT warm-up on both sides: the healthy path, and the neighbour's path as it is
     // in this run (round trips, or refusals), so that neither fork starts measuring cold.
-    for (int i = 0; i < 50_000; i++) {
+    for (int i = 0; i < 200_000; i++) {
       healthy();
       neighbour();
     }

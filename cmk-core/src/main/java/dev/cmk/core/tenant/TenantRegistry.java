@@ -6,9 +6,9 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyReference;
-import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.DataKeyCacheSettings;
 import dev.cmk.core.DataKeyLimits;
+import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeCryptoBuilder;
 import dev.cmk.core.KeyAccessSettings;
 import dev.cmk.core.KeyAccessState;
@@ -93,7 +93,8 @@ public final class TenantRegistry implements AutoCloseable {
   private final ConcurrentHashMap<String, RefreshRequiredRecord> records =
       new ConcurrentHashMap<>();
   private final List<ExecutorService> owned;
-  private final ScheduledFuture<?> wheel;
+  private final ProbeWheel wheel;
+  private final ScheduledFuture<?> wheelTask;
   private volatile boolean closed;
 
   TenantRegistry(TenantRegistryBuilder b, Executor probeExecutor, List<ExecutorService> owned) {
@@ -117,7 +118,8 @@ public final class TenantRegistry implements AutoCloseable {
         .executor(Runnable::run)
         .evictionListener(this::evicted)
         .build();
-    this.wheel = b.manualProbes ? null : b.scheduler().scheduleWithFixedDelay(
+    this.wheel = new ProbeWheel(clock, probeExecutor, this::probed);
+    this.wheelTask = b.manualProbes ? null : b.scheduler().scheduleWithFixedDelay(
         this::probeTickQuietly, 1, 1, TimeUnit.SECONDS);
   }
 
@@ -233,8 +235,8 @@ public final class TenantRegistry implements AutoCloseable {
       return;
     }
     closed = true;
-    if (wheel != null) {
-      wheel.cancel(false);
+    if (wheelTask != null) {
+      wheelTask.cancel(false);
     }
     List<Tenant> all = new ArrayList<>(tenants.asMap().values());
     all.addAll(pinned.values());
@@ -377,50 +379,21 @@ public final class TenantRegistry implements AutoCloseable {
   }
 
   /**
-   * One turn of the wheel: hands every tenant whose confirmation is due (or whose key is
-   * unavailable) to the probe executor. Package-private: tests with a manual clock turn it.
+   * One turn of the wheel over the resident tenants and those kept aside. Package-private: tests
+   * with a manual clock turn it.
    */
   void probeTick() {
     if (closed) {
       return;
     }
-    Instant now = clock.instant();
-    tenants.cleanUp();
-    for (Tenant t : tenants.asMap().values()) {
-      consider(t, now);
-    }
-    for (Tenant t : pinned.values()) {
-      consider(t, now);
-    }
+    tenants.cleanUp(); // idle eviction happens even without traffic
+    wheel.turn(List.of(tenants.asMap().values(), pinned.values()));
   }
 
-  private void consider(Tenant t, Instant now) {
-    if (t.probeDue(now)) {
-      try {
-        probeExecutor.execute(() -> probe(t));
-      } catch (RejectedExecutionException e) {
-        t.probeFailed(now);
-        t.probeDone();
-      }
-    }
-  }
-
-  private void probe(Tenant t) {
-    try {
-      EnvelopeCrypto c = t.builtOrNull();
-      c.keyAccess().probeIfDue();
-      Instant at = clock.instant();
-      KeyAccessStatus s = c.keyAccess().status();
-      t.observe(s, at);
-      t.probed(s, at);
-      if (pinned.get(t.id) == t) {
-        settleAside(t, s);
-      }
-    } catch (RuntimeException e) {
-      t.probeFailed(clock.instant());
-      LOG.warn("event=cmk.tenant.probe-failed tenant={} error=\"{}\"", t.id, e.getMessage());
-    } finally {
-      t.probeDone();
+  /** After a probe: a tenant kept aside may now be dropped or recorded. */
+  private void probed(Tenant t, KeyAccessStatus s) {
+    if (pinned.get(t.id) == t) {
+      settleAside(t, s);
     }
   }
 

@@ -105,6 +105,40 @@ class TenantRegistryTest {
   }
 
   @Test
+  void probeWheel_runsOnTheGivenScheduler_everySecond_andStopsOnClose() throws Exception {
+    java.util.concurrent.ScheduledThreadPoolExecutor scheduler =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(1);
+    scheduler.setRemoveOnCancelPolicy(true);
+    try {
+      dev.cmk.testkit.ManualClock clock = dev.cmk.testkit.ManualClock.create();
+      dev.cmk.testkit.InMemoryKeyProvider vault =
+          dev.cmk.testkit.InMemoryKeyProvider.builder().clock(clock).build();
+      KeyReference key = vault.createKey("wheel", 2048).versionless();
+      CountingProvider counted = new CountingProvider(vault, clock);
+      TenantRegistry registry = TenantRegistry.builder()
+          .source(id -> Optional.of(TenantKeys.of("v", key, dev.cmk.core.KeyPolicy.dicomService())))
+          .providerFactory(n -> counted)
+          .clock(clock)
+          .probeScheduler(scheduler)
+          .probeExecutor(Runnable::run)
+          .build();
+      assertEquals(1, scheduler.getQueue().size(), "one wheel task for all tenants");
+      registry.crypto("t").encrypt(DATA, aad("t"));
+      long describes = counted.describes.get();
+      clock.advance(Duration.ofSeconds(61)); // the tenant's confirmation is due
+      for (int i = 0; i < 600 && counted.describes.get() == describes; i++) {
+        Thread.sleep(50); // the wheel turns once a second on its own
+      }
+      assertEquals(describes + 1, counted.describes.get(), "the wheel probed the tenant once");
+      registry.close();
+      assertEquals(0, scheduler.getQueue().size(), "the wheel task is cancelled");
+      assertFalse(scheduler.isShutdown(), "the scheduler stays the application's");
+    } finally {
+      scheduler.shutdownNow();
+    }
+  }
+
+  @Test
   void builder_requiresSourceAndFactory_andTakesEachSettingOnce() {
     assertThrows(IllegalStateException.class, () -> TenantRegistry.builder()
         .providerFactory(n -> null).build());

@@ -10,4 +10,5 @@ module dev.cmk.core {
 
   exports dev.cmk.core;
   exports dev.cmk.core.fleet;
+  exports dev.cmk.core.tenant;
 }

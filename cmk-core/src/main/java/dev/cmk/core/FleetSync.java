@@ -93,7 +93,7 @@ final class FleetSync {
   Optional<FleetRecord> read(Instant now) {
     try {
       reads++;
-      Optional<FleetRecord> r = store.read(keyId);
+      Optional<FleetRecord> r = storeRead();
       known = true;
       revision = r.map(FleetRecord::revision).orElse(null);
       nextReadAt = now.plus(settings.reconfirmAfter());
@@ -123,7 +123,7 @@ final class FleetSync {
     };
     try {
       writes++;
-      Optional<FleetRecord> written = store.replace(keyId, revision, next);
+      Optional<FleetRecord> written = storeReplace(next);
       if (written.isEmpty()) {
         nextReadAt = Instant.MIN; // lost the race: read at once
         return false;
@@ -154,8 +154,7 @@ final class FleetSync {
       Optional<FleetRecord> r = read(now);
       long next = Math.max(generation, r.map(x -> x.state().generation()).orElse(0L)) + 1;
       writes++;
-      Optional<FleetRecord> written =
-          store.replace(keyId, revision, FleetKeyState.available(next, now, replica));
+      Optional<FleetRecord> written = storeReplace(FleetKeyState.available(next, now, replica));
       if (written.isPresent()) {
         revision = written.get().revision();
         generation = next;
@@ -167,6 +166,36 @@ final class FleetSync {
     }
     throw new FleetStateUnavailableException(
         "could not record the refresh: other replicas kept changing the shared state", null);
+  }
+
+  /**
+   * The store's read; a store that breaks its contract by throwing another unchecked exception
+   * is taken as unreachable, so the guard's outage handling applies (no request sees it, the
+   * next read waits for the backoff, a purge is not skipped).
+   */
+  private Optional<FleetRecord> storeRead() {
+    try {
+      return store.read(keyId);
+    } catch (FleetStateUnavailableException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw broken("read", e);
+    }
+  }
+
+  private Optional<FleetRecord> storeReplace(FleetKeyState next) {
+    try {
+      return store.replace(keyId, revision, next);
+    } catch (FleetStateUnavailableException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw broken("write", e);
+    }
+  }
+
+  private static FleetStateUnavailableException broken(String what, RuntimeException e) {
+    return new FleetStateUnavailableException("the fleet state store failed to " + what + " ("
+        + e.getClass().getName() + ")", e);
   }
 
   /** {@return this instance's view, for status} */

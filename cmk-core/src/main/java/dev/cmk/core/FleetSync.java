@@ -6,6 +6,7 @@ import dev.cmk.core.fleet.FleetStateStore;
 import dev.cmk.core.fleet.FleetStateUnavailableException;
 import dev.cmk.core.fleet.FleetView;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,7 @@ final class FleetSync {
   private boolean known; // the store has answered since the start
   private boolean unrecorded; // a local change the store has not taken yet
   private Instant nextReadAt = Instant.MIN;
+  private boolean lastReadChanged; // the last read found a revision this instance had not seen
   private long reads;
   private long writes;
 
@@ -79,6 +81,14 @@ final class FleetSync {
     unrecorded = false;
   }
 
+  /**
+   * Whether the last read found a record other than the one this instance last read or wrote
+   * (another replica wrote since).
+   */
+  boolean lastReadChanged() {
+    return lastReadChanged;
+  }
+
   boolean readDue(Instant now) {
     return enabled() && keyId != null && !now.isBefore(nextReadAt);
   }
@@ -95,7 +105,9 @@ final class FleetSync {
       reads++;
       Optional<FleetRecord> r = storeRead();
       known = true;
+      String seen = revision;
       revision = r.map(FleetRecord::revision).orElse(null);
+      lastReadChanged = !Objects.equals(seen, revision);
       nextReadAt = now.plus(settings.reconfirmAfter());
       return r;
     } catch (FleetStateUnavailableException e) {

@@ -226,9 +226,10 @@ final class GuardMachine {
     }
     if (fleetKind == KeyAccessState.AVAILABLE && local.kind() != KeyAccessState.REFRESH_REQUIRED
         && !news) {
-      if (local.kind() == KeyAccessState.UNAVAILABLE) {
+      if (local.kind() == KeyAccessState.UNAVAILABLE && fleet.lastReadChanged()) {
         // Another replica recovered after this one's loss was recorded: this instance still
-        // cannot confirm the key, but its loss counts anew (it must not lock the fleet).
+        // cannot confirm the key, but its loss counts anew (it must not lock the fleet) — once
+        // per recovery record, not at every read of it, or the loss never reaches the deadline.
         state = local.adopted(KeyAccessState.UNAVAILABLE, now, local.cause(), now, settings);
       }
       fleet.settled();

@@ -270,14 +270,20 @@ final class GuardMachine {
     if (since.isAfter(now)) {
       since = now; // a replica's clock ahead of this one's: never a loss starting in the future
     }
-    GuardState to = s.adopted(r.state().state(), since, r.state().cause(), now, settings);
+    LossCause cause = r.state().cause();
+    if (cause == LossCause.FLEET_STATE_UNKNOWN) {
+      // Never recorded by this version; taken from the store it would stop probes and the
+      // deadline (both skip that cause) for good: count it as an outage instead.
+      cause = LossCause.PROVIDER_UNAVAILABLE;
+    }
+    GuardState to = s.adopted(r.state().state(), since, cause, now, settings);
     fleet.settled();
     if (to.equals(s)) {
       return;
     }
     transition(s, to, now, pending, false);
-    if (s.kind() == KeyAccessState.AVAILABLE && r.state().cause().isAuthoritative()) {
-      pending.add(new KeyAccessEvent.DataKeysPurged(now, r.state().cause()));
+    if (s.kind() == KeyAccessState.AVAILABLE && cause.isAuthoritative()) {
+      pending.add(new KeyAccessEvent.DataKeysPurged(now, cause));
     }
   }
 

@@ -155,29 +155,46 @@ final class FleetSync {
   }
 
   /**
-   * Records an explicit refresh: the next generation, available. Reads first (an explicit
-   * action may), retries a lost race a few times.
+   * Records an explicit refresh to {@code next}: the next generation, available, on {@code
+   * next}'s record. Reads first (an explicit action may), retries a lost race a few times. If it
+   * fails, the binding stays as it was (a refresh that could not be recorded changes nothing).
    *
    * @return the new generation
    * @throws FleetStateUnavailableException if the store cannot record it
    */
-  long recordRefresh(Instant now) {
-    for (int attempt = 0; attempt < 5; attempt++) {
-      Optional<FleetRecord> r = read(now);
-      long next = Math.max(generation, r.map(x -> x.state().generation()).orElse(0L)) + 1;
-      writes++;
-      Optional<FleetRecord> written = storeReplace(FleetKeyState.available(next, now, replica));
-      if (written.isPresent()) {
-        revision = written.get().revision();
-        generation = next;
-        unrecorded = false;
-        LOG.atInfo().setMessage("cmk.fleet.refresh-recorded").addKeyValue("key", keyId)
-            .addKeyValue("generation", next).log();
-        return next;
+  long recordRefresh(KeyConfiguration next, Instant now) {
+    String boundKey = keyId;
+    String boundRevision = revision;
+    boolean boundKnown = known;
+    Instant boundNextRead = nextReadAt;
+    bind(next);
+    boolean recorded = false;
+    try {
+      for (int attempt = 0; attempt < 5; attempt++) {
+        Optional<FleetRecord> r = read(now);
+        long g = Math.max(generation, r.map(x -> x.state().generation()).orElse(0L)) + 1;
+        writes++;
+        Optional<FleetRecord> written = storeReplace(FleetKeyState.available(g, now, replica));
+        if (written.isPresent()) {
+          revision = written.get().revision();
+          generation = g;
+          unrecorded = false;
+          recorded = true;
+          LOG.atInfo().setMessage("cmk.fleet.refresh-recorded").addKeyValue("key", keyId)
+              .addKeyValue("generation", g).log();
+          return g;
+        }
+      }
+      throw new FleetStateUnavailableException(
+          "could not record the refresh: other replicas kept changing the shared state", null);
+    } finally {
+      if (!recorded && !Objects.equals(boundKey, keyId)) {
+        keyId = boundKey; // another key's record: this instance stays with the one it had
+        revision = boundRevision;
+        known = boundKnown;
+        nextReadAt = boundNextRead;
       }
     }
-    throw new FleetStateUnavailableException(
-        "could not record the refresh: other replicas kept changing the shared state", null);
   }
 
   /**

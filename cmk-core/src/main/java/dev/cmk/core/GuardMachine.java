@@ -129,9 +129,6 @@ final class GuardMachine {
    */
   void refresh(KeyConfiguration next, Instant now, GuardEvents.Pending pending) {
     config = next;
-    if (fleet.enabled()) {
-      fleet.bind(next);
-    }
     GuardState s = state;
     KeyReference version;
     KeyConfirmation.Canary trial;
@@ -139,13 +136,18 @@ final class GuardMachine {
       version = confirmation.confirm(next, s.currentVersion(), now, pending.events);
       trial = confirmation.trialRoundTrip(next.provider(), version);
     } catch (KeyProviderException e) {
+      // A refused refresh changes nothing: refresh-required and a running loss keep their record
+      // (and loss start); only an available guard trips, on the new key's record as before.
       if (s.kind() == KeyAccessState.AVAILABLE) {
+        if (fleet.enabled()) {
+          fleet.bind(next);
+        }
         trip(causeOf(e), e.getMessage(), now, now, pending);
       }
       throw e;
     }
     if (fleet.enabled()) {
-      fleet.recordRefresh(now);
+      fleet.recordRefresh(next, now); // binds to next's record only once recorded
     }
     canary = trial;
     deadlineRetryOf = null;

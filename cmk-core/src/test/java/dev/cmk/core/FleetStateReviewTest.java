@@ -18,6 +18,7 @@ import dev.cmk.core.fleet.InMemoryFleetStateStore;
 import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
+import dev.cmk.testkit.Operation;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -87,6 +89,20 @@ class FleetStateReviewTest {
       } catch (RuntimeException e) {
         return fail("a request got " + e + " instead of an answer or the suspension error", e);
       }
+    }
+
+    /** A request whose failure of any kind is tolerated (the scenario, not the answer, is tested). */
+    void attempt() {
+      try {
+        crypto.decrypt(envelope, AAD);
+      } catch (RuntimeException e) {
+        // refused either way
+      }
+    }
+
+    long vaultCalls() {
+      return calls.count(Operation.DESCRIBE) + calls.count(Operation.UNWRAP)
+          + calls.count(Operation.WRAP);
     }
 
     KeyAccessState state() {
@@ -336,6 +352,51 @@ class FleetStateReviewTest {
     assertEquals(KeyAccessState.AVAILABLE, a.crypto.keyAccess().refresh().state());
     serveEverySecondFor(P, b);
     assertTrue(b.serves(), "README: refresh() on any replica is followed by all within P");
+  }
+
+  // ------------------------------------------------------------------ following a refresh
+
+  @Test
+  void configurationUnreadableWhileFollowingARefresh_theRefreshStandsForTheFleet() {
+    AtomicReference<KeyReference> setting = new AtomicReference<>(key.versionless());
+    AtomicBoolean configurationDown = new AtomicBoolean();
+    Replica a = configured("a", setting);
+    Replica b = new Replica("b", (builder, own) -> builder.keyConfiguration(() -> {
+      if (configurationDown.get()) {
+        throw new IllegalStateException("configuration service unavailable");
+      }
+      return new KeyConfiguration(own, setting.get());
+    }));
+    lockTheFleet(a, b);
+    configurationDown.set(true); // b cannot re-read its configuration for a while
+    assertEquals(KeyAccessState.AVAILABLE, a.crypto.keyAccess().refresh().state());
+    Instant until = clock.instant().plus(P.multipliedBy(2));
+    while (clock.instant().isBefore(until)) {
+      clock.advance(SECOND);
+      a.serves();
+      b.attempt();
+    }
+    configurationDown.set(false);
+    serveEverySecondFor(P.multipliedBy(2), a, b);
+    assertTrue(a.serves(), "one replica's unreadable configuration must not undo the refresh");
+    assertTrue(b.serves(), "b follows once it can read its configuration");
+  }
+
+  @Test
+  void idleReplicaFollowingARefreshThatIsLockedAgain_makesNoVaultCall_andRefuses() {
+    Replica a = new Replica("a");
+    Replica b = new Replica("b");
+    lockTheFleet(a, b);
+    assertEquals(KeyAccessState.AVAILABLE, a.crypto.keyAccess().refresh().state());
+    provider.setEnabled(key, false); // lost again; b is idle meanwhile (no request, no probe)
+    untilRefused(a);
+    serveEverySecondFor(G.plus(P), a);
+    assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state());
+    provider.setEnabled(key, true);
+    long before = b.vaultCalls();
+    assertFalse(b.serves());
+    assertEquals(KeyAccessState.REFRESH_REQUIRED, b.state());
+    assertEquals(before, b.vaultCalls(), "the fleet requires a refresh: no vault call");
   }
 
   /** The shared store with injectable failures; counts read attempts. */

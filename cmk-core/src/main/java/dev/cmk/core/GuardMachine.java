@@ -196,7 +196,9 @@ final class GuardMachine {
       }
       FleetRecord r = record.get();
       if (r.state().generation() > fleet.generation()) {
-        followRefresh(r, now, pending, reloader);
+        if (!followRefresh(r, now, pending, reloader)) {
+          return; // the configuration could not be re-read: followed at the next read
+        }
         continue; // same record, same generation now
       }
       if (!reconcileSameGeneration(r, local, now, pending)) {
@@ -240,13 +242,37 @@ final class GuardMachine {
     return fleet.write(local, now);
   }
 
-  /** Another replica refreshed: do the same here (configuration, confirmation). */
-  private void followRefresh(FleetRecord r, Instant now, GuardEvents.Pending pending,
+  /**
+   * Another replica refreshed: do the same here (configuration, confirmation). If the fleet lost
+   * the key again since, take its state instead of confirming (no vault call, and never
+   * available in between). If the configuration cannot be re-read, nothing changes.
+   *
+   * @return false if the configuration could not be re-read
+   */
+  private boolean followRefresh(FleetRecord r, Instant now, GuardEvents.Pending pending,
       Reloader reloader) {
+    KeyConfiguration c;
+    try {
+      c = reloader.reload();
+    } catch (RuntimeException e) {
+      // Taking the generation without the refresh would make this replica record its stale
+      // "refresh required" over the refresh at the next read, locking the fleet again.
+      LOG.atWarn().setMessage("cmk.key.refresh-follow-failed").addKeyValue("key", keyText())
+          .addKeyValue("generation", r.state().generation())
+          .addKeyValue("error", e.getClass().getName()).log();
+      if (r.state().state() == KeyAccessState.REFRESH_REQUIRED) {
+        adopt(r, now, pending); // stricter whatever the generation; followed at the next read
+      }
+      return false;
+    }
     fleet.generation(r.state().generation());
     deadlineRetryOf = null;
+    if (r.state().state() != KeyAccessState.AVAILABLE) {
+      config = c;
+      adopt(r, now, pending);
+      return true;
+    }
     try {
-      KeyConfiguration c = reloader.reload();
       KeyReference version = confirmation.confirm(c, state.currentVersion(), now, pending.events);
       canary = confirmation.trialRoundTrip(c.provider(), version);
       config = c;
@@ -263,6 +289,7 @@ final class GuardMachine {
         pending.add(new KeyAccessEvent.DataKeysPurged(now, cause));
       }
     }
+    return true;
   }
 
   /** Takes the fleet's loss (its start, its cause, "refresh required") without recording it. */

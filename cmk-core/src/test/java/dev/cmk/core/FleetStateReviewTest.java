@@ -383,6 +383,30 @@ class FleetStateReviewTest {
   }
 
   @Test
+  void idleReplicaWithUnreadableConfiguration_readingALaterLockedGeneration_refuses() {
+    AtomicReference<KeyReference> setting = new AtomicReference<>(key.versionless());
+    AtomicBoolean configurationDown = new AtomicBoolean();
+    Replica a = configured("a", setting);
+    Replica b = new Replica("b", (builder, own) -> builder.keyConfiguration(() -> {
+      if (configurationDown.get()) {
+        throw new IllegalStateException("configuration service unavailable");
+      }
+      return new KeyConfiguration(own, setting.get());
+    }));
+    serveEverySecondFor(P.plus(SECOND), a, b);
+    a.crypto.keyAccess().refresh(); // generation 1; b is idle from here on
+    provider.setEnabled(key, false);
+    untilRefused(a);
+    serveEverySecondFor(G.plus(P), a);
+    assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state());
+    provider.setEnabled(key, true);
+    configurationDown.set(true);
+    b.attempt(); // b reads generation 1, refresh required, and cannot re-read its configuration
+    assertFalse(b.serves(), "b has read the fleet's refresh-required: it must not serve");
+    assertEquals(KeyAccessState.REFRESH_REQUIRED, b.state());
+  }
+
+  @Test
   void idleReplicaFollowingARefreshThatIsLockedAgain_makesNoVaultCall_andRefuses() {
     Replica a = new Replica("a");
     Replica b = new Replica("b");

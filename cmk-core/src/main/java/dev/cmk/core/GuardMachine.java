@@ -156,9 +156,14 @@ final class GuardMachine {
         .addKeyValue("version", version).log();
   }
 
-  /** A retry of a start the fleet store did not answer, when due. */
+  /**
+   * A retry of a start the fleet store did not answer, when due. Keyed on the state too: a read
+   * made since (by a refresh() whose write then failed) makes the store known, but the start it
+   * stands for never ran, and nothing else leaves FLEET_STATE_UNKNOWN.
+   */
   void retryStartIfDue(Instant now, GuardEvents.Pending pending) {
-    if (fleet.enabled() && !fleet.known() && config != null && fleet.readDue(now)) {
+    boolean startPending = !fleet.known() || state.cause() == LossCause.FLEET_STATE_UNKNOWN;
+    if (fleet.enabled() && startPending && config != null && fleet.readDue(now)) {
       state = GuardState.initial(now, settings);
       start(config, now, pending);
     }

@@ -189,6 +189,21 @@ class FleetStateReviewTest {
     assertTrue(b.serves());
   }
 
+  @Test
+  void startedWithoutTheStore_refreshReadsButCannotWrite_replicaStartsOnceTheStoreAnswers() {
+    Replica a = new Replica("a");
+    serveEverySecondFor(P.plus(SECOND), a);
+    store.readFault.set(() -> new FleetStateUnavailableException("store down (test)", null));
+    Replica b = new Replica("b");
+    assertEquals(LossCause.FLEET_STATE_UNKNOWN, b.crypto.keyAccess().status().cause());
+    store.readFault.set(null); // the store reads again, but cannot write yet
+    store.writeFault.set(() -> new FleetStateUnavailableException("store down (test)", null));
+    assertThrows(FleetStateUnavailableException.class, () -> b.crypto.keyAccess().refresh());
+    store.writeFault.set(null);
+    serveEverySecondFor(P.multipliedBy(2), b);
+    assertTrue(b.serves(), "the store answers and the fleet is fine: b must start");
+  }
+
   // ------------------------------------------------------------------ the loss clock
 
   @Test

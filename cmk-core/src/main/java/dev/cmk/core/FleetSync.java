@@ -6,6 +6,7 @@ import dev.cmk.core.fleet.FleetStateStore;
 import dev.cmk.core.fleet.FleetStateUnavailableException;
 import dev.cmk.core.fleet.FleetView;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,7 @@ final class FleetSync {
   private boolean known; // the store has answered since the start
   private boolean unrecorded; // a local change the store has not taken yet
   private Instant nextReadAt = Instant.MIN;
+  private boolean lastReadChanged; // the last read found a revision this instance had not seen
   private long reads;
   private long writes;
 
@@ -79,6 +81,14 @@ final class FleetSync {
     unrecorded = false;
   }
 
+  /**
+   * Whether the last read found a record other than the one this instance last read or wrote
+   * (another replica wrote since).
+   */
+  boolean lastReadChanged() {
+    return lastReadChanged;
+  }
+
   boolean readDue(Instant now) {
     return enabled() && keyId != null && !now.isBefore(nextReadAt);
   }
@@ -93,9 +103,11 @@ final class FleetSync {
   Optional<FleetRecord> read(Instant now) {
     try {
       reads++;
-      Optional<FleetRecord> r = store.read(keyId);
+      Optional<FleetRecord> r = storeRead();
       known = true;
+      String seen = revision;
       revision = r.map(FleetRecord::revision).orElse(null);
+      lastReadChanged = !Objects.equals(seen, revision);
       nextReadAt = now.plus(settings.reconfirmAfter());
       return r;
     } catch (FleetStateUnavailableException e) {
@@ -123,7 +135,7 @@ final class FleetSync {
     };
     try {
       writes++;
-      Optional<FleetRecord> written = store.replace(keyId, revision, next);
+      Optional<FleetRecord> written = storeReplace(next);
       if (written.isEmpty()) {
         nextReadAt = Instant.MIN; // lost the race: read at once
         return false;
@@ -143,30 +155,76 @@ final class FleetSync {
   }
 
   /**
-   * Records an explicit refresh: the next generation, available. Reads first (an explicit
-   * action may), retries a lost race a few times.
+   * Records an explicit refresh to {@code next}: the next generation, available, on {@code
+   * next}'s record. Reads first (an explicit action may), retries a lost race a few times. If it
+   * fails, the binding stays as it was (a refresh that could not be recorded changes nothing).
    *
    * @return the new generation
    * @throws FleetStateUnavailableException if the store cannot record it
    */
-  long recordRefresh(Instant now) {
-    for (int attempt = 0; attempt < 5; attempt++) {
-      Optional<FleetRecord> r = read(now);
-      long next = Math.max(generation, r.map(x -> x.state().generation()).orElse(0L)) + 1;
-      writes++;
-      Optional<FleetRecord> written =
-          store.replace(keyId, revision, FleetKeyState.available(next, now, replica));
-      if (written.isPresent()) {
-        revision = written.get().revision();
-        generation = next;
-        unrecorded = false;
-        LOG.atInfo().setMessage("cmk.fleet.refresh-recorded").addKeyValue("key", keyId)
-            .addKeyValue("generation", next).log();
-        return next;
+  long recordRefresh(KeyConfiguration next, Instant now) {
+    String boundKey = keyId;
+    String boundRevision = revision;
+    boolean boundKnown = known;
+    Instant boundNextRead = nextReadAt;
+    bind(next);
+    boolean recorded = false;
+    try {
+      for (int attempt = 0; attempt < 5; attempt++) {
+        Optional<FleetRecord> r = read(now);
+        long g = Math.max(generation, r.map(x -> x.state().generation()).orElse(0L)) + 1;
+        writes++;
+        Optional<FleetRecord> written = storeReplace(FleetKeyState.available(g, now, replica));
+        if (written.isPresent()) {
+          revision = written.get().revision();
+          generation = g;
+          unrecorded = false;
+          recorded = true;
+          LOG.atInfo().setMessage("cmk.fleet.refresh-recorded").addKeyValue("key", keyId)
+              .addKeyValue("generation", g).log();
+          return g;
+        }
+      }
+      throw new FleetStateUnavailableException(
+          "could not record the refresh: other replicas kept changing the shared state", null);
+    } finally {
+      if (!recorded && !Objects.equals(boundKey, keyId)) {
+        keyId = boundKey; // another key's record: this instance stays with the one it had
+        revision = boundRevision;
+        known = boundKnown;
+        nextReadAt = boundNextRead;
       }
     }
-    throw new FleetStateUnavailableException(
-        "could not record the refresh: other replicas kept changing the shared state", null);
+  }
+
+  /**
+   * The store's read; a store that breaks its contract by throwing another unchecked exception
+   * is taken as unreachable, so the guard's outage handling applies (no request sees it, the
+   * next read waits for the backoff, a purge is not skipped).
+   */
+  private Optional<FleetRecord> storeRead() {
+    try {
+      return store.read(keyId);
+    } catch (FleetStateUnavailableException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw broken("read", e);
+    }
+  }
+
+  private Optional<FleetRecord> storeReplace(FleetKeyState next) {
+    try {
+      return store.replace(keyId, revision, next);
+    } catch (FleetStateUnavailableException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw broken("write", e);
+    }
+  }
+
+  private static FleetStateUnavailableException broken(String what, RuntimeException e) {
+    return new FleetStateUnavailableException("the fleet state store failed to " + what + " ("
+        + e.getClass().getName() + ")", e);
   }
 
   /** {@return this instance's view, for status} */

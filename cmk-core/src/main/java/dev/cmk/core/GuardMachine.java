@@ -129,9 +129,6 @@ final class GuardMachine {
    */
   void refresh(KeyConfiguration next, Instant now, GuardEvents.Pending pending) {
     config = next;
-    if (fleet.enabled()) {
-      fleet.bind(next);
-    }
     GuardState s = state;
     KeyReference version;
     KeyConfirmation.Canary trial;
@@ -139,13 +136,18 @@ final class GuardMachine {
       version = confirmation.confirm(next, s.currentVersion(), now, pending.events);
       trial = confirmation.trialRoundTrip(next.provider(), version);
     } catch (KeyProviderException e) {
+      // A refused refresh changes nothing: refresh-required and a running loss keep their record
+      // (and loss start); only an available guard trips, on the new key's record as before.
       if (s.kind() == KeyAccessState.AVAILABLE) {
+        if (fleet.enabled()) {
+          fleet.bind(next);
+        }
         trip(causeOf(e), e.getMessage(), now, now, pending);
       }
       throw e;
     }
     if (fleet.enabled()) {
-      fleet.recordRefresh(now);
+      fleet.recordRefresh(next, now); // binds to next's record only once recorded
     }
     canary = trial;
     deadlineRetryOf = null;
@@ -155,9 +157,14 @@ final class GuardMachine {
         .addKeyValue("version", version).log();
   }
 
-  /** A retry of a start the fleet store did not answer, when due. */
+  /**
+   * A retry of a start the fleet store did not answer, when due. Keyed on the state too: a read
+   * made since (by a refresh() whose write then failed) makes the store known, but the start it
+   * stands for never ran, and nothing else leaves FLEET_STATE_UNKNOWN.
+   */
   void retryStartIfDue(Instant now, GuardEvents.Pending pending) {
-    if (fleet.enabled() && !fleet.known() && config != null && fleet.readDue(now)) {
+    boolean startPending = !fleet.known() || state.cause() == LossCause.FLEET_STATE_UNKNOWN;
+    if (fleet.enabled() && startPending && config != null && fleet.readDue(now)) {
       state = GuardState.initial(now, settings);
       start(config, now, pending);
     }
@@ -195,7 +202,9 @@ final class GuardMachine {
       }
       FleetRecord r = record.get();
       if (r.state().generation() > fleet.generation()) {
-        followRefresh(r, now, pending, reloader);
+        if (!followRefresh(r, now, pending, reloader)) {
+          return; // the configuration could not be re-read: followed at the next read
+        }
         continue; // same record, same generation now
       }
       if (!reconcileSameGeneration(r, local, now, pending)) {
@@ -227,9 +236,10 @@ final class GuardMachine {
     }
     if (fleetKind == KeyAccessState.AVAILABLE && local.kind() != KeyAccessState.REFRESH_REQUIRED
         && !news) {
-      if (local.kind() == KeyAccessState.UNAVAILABLE) {
+      if (local.kind() == KeyAccessState.UNAVAILABLE && fleet.lastReadChanged()) {
         // Another replica recovered after this one's loss was recorded: this instance still
-        // cannot confirm the key, but its loss counts anew (it must not lock the fleet).
+        // cannot confirm the key, but its loss counts anew (it must not lock the fleet) — once
+        // per recovery record, not at every read of it, or the loss never reaches the deadline.
         state = local.adopted(KeyAccessState.UNAVAILABLE, now, local.cause(), now, settings);
       }
       fleet.settled();
@@ -238,13 +248,37 @@ final class GuardMachine {
     return fleet.write(local, now);
   }
 
-  /** Another replica refreshed: do the same here (configuration, confirmation). */
-  private void followRefresh(FleetRecord r, Instant now, GuardEvents.Pending pending,
+  /**
+   * Another replica refreshed: do the same here (configuration, confirmation). If the fleet lost
+   * the key again since, take its state instead of confirming (no vault call, and never
+   * available in between). If the configuration cannot be re-read, nothing changes.
+   *
+   * @return false if the configuration could not be re-read
+   */
+  private boolean followRefresh(FleetRecord r, Instant now, GuardEvents.Pending pending,
       Reloader reloader) {
+    KeyConfiguration c;
+    try {
+      c = reloader.reload();
+    } catch (RuntimeException e) {
+      // Taking the generation without the refresh would make this replica record its stale
+      // "refresh required" over the refresh at the next read, locking the fleet again.
+      LOG.atWarn().setMessage("cmk.key.refresh-follow-failed").addKeyValue("key", keyText())
+          .addKeyValue("generation", r.state().generation())
+          .addKeyValue("error", e.getClass().getName()).log();
+      if (r.state().state() == KeyAccessState.REFRESH_REQUIRED) {
+        adopt(r, now, pending); // stricter whatever the generation; followed at the next read
+      }
+      return false;
+    }
     fleet.generation(r.state().generation());
     deadlineRetryOf = null;
+    if (r.state().state() != KeyAccessState.AVAILABLE) {
+      config = c;
+      adopt(r, now, pending);
+      return true;
+    }
     try {
-      KeyConfiguration c = reloader.reload();
       KeyReference version = confirmation.confirm(c, state.currentVersion(), now, pending.events);
       canary = confirmation.trialRoundTrip(c.provider(), version);
       config = c;
@@ -262,6 +296,7 @@ final class GuardMachine {
         pending.add(new KeyAccessEvent.DataKeysPurged(now, cause));
       }
     }
+    return true;
   }
 
   /** Takes the fleet's loss (its start, its cause, "refresh required") without recording it. */
@@ -271,14 +306,20 @@ final class GuardMachine {
     if (since.isAfter(now)) {
       since = now; // a replica's clock ahead of this one's: never a loss starting in the future
     }
-    GuardState to = s.adopted(r.state().state(), since, r.state().cause(), now, settings);
+    LossCause cause = r.state().cause();
+    if (cause == LossCause.FLEET_STATE_UNKNOWN) {
+      // Never recorded by this version; taken from the store it would stop probes and the
+      // deadline (both skip that cause) for good: count it as an outage instead.
+      cause = LossCause.PROVIDER_UNAVAILABLE;
+    }
+    GuardState to = s.adopted(r.state().state(), since, cause, now, settings);
     fleet.settled();
     if (to.equals(s)) {
       return;
     }
     transition(s, to, now, pending, false);
-    if (s.kind() == KeyAccessState.AVAILABLE && r.state().cause().isAuthoritative()) {
-      pending.add(new KeyAccessEvent.DataKeysPurged(now, r.state().cause()));
+    if (s.kind() == KeyAccessState.AVAILABLE && cause.isAuthoritative()) {
+      pending.add(new KeyAccessEvent.DataKeysPurged(now, cause));
     }
   }
 

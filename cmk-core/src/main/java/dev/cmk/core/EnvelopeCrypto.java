@@ -93,6 +93,12 @@ public final class EnvelopeCrypto implements AutoCloseable {
         cacheSettings.maxEntries(), cacheSettings.maxAge(), clock, observer);
     KeyVersionInventory inventory = new KeyVersionInventory(clock);
     Supplier<KeyConfiguration> configuration = b.configuration;
+    if (b.fleetStore != null && b.writeKey == null && configuration == null) {
+      // The fleet's record is the configured key's: an instance without one cannot share it,
+      // and silently serving while the service requires a refresh would break the contract.
+      throw new IllegalStateException("fleetState needs a write key (writeKey or "
+          + "keyConfiguration): a decrypt-only instance has no key access state to share");
+    }
     if (b.writeKey != null) {
       KeyEncryptionKeyProvider writeProvider =
           b.writeProviderId != null

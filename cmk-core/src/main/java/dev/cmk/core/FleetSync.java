@@ -56,6 +56,19 @@ final class FleetSync {
     }
   }
 
+  /**
+   * Follows a refresh that moved the service to another key: the new key's record from now on
+   * (read at once), keeping the generation and what is known of the store.
+   */
+  void rebind(KeyConfiguration config) {
+    String id = config.key().versionless().toString();
+    if (!id.equals(keyId)) {
+      keyId = FleetStateStore.checkKeyId(id);
+      revision = null;
+      nextReadAt = Instant.MIN;
+    }
+  }
+
   boolean known() {
     return known;
   }
@@ -182,6 +195,9 @@ final class FleetSync {
           recorded = true;
           LOG.atInfo().setMessage("cmk.fleet.refresh-recorded").addKeyValue("key", keyId)
               .addKeyValue("generation", g).log();
+          if (boundKey != null && !boundKey.equals(keyId)) {
+            announceMove(boundKey, g, now);
+          }
           return g;
         }
       }
@@ -193,6 +209,29 @@ final class FleetSync {
         revision = boundRevision;
         known = boundKnown;
         nextReadAt = boundNextRead;
+      }
+    }
+  }
+
+  /**
+   * A refresh moved this instance to another key: the previous key's record gets the new
+   * generation too, so replicas still bound to it follow the refresh (re-reading their
+   * configuration, which names the new key) within one probe interval. Best effort: a replica
+   * that misses it keeps the previous key's state, and restarted replicas read the new key's.
+   */
+  private void announceMove(String previousKey, long g, Instant now) {
+    for (int attempt = 0; attempt < 3; attempt++) {
+      try {
+        Optional<FleetRecord> old = store.read(previousKey);
+        long next = Math.max(g, old.map(x -> x.state().generation() + 1).orElse(g));
+        if (store.replace(previousKey, old.map(FleetRecord::revision).orElse(null),
+            FleetKeyState.available(next, now, replica)).isPresent()) {
+          return;
+        }
+      } catch (RuntimeException e) {
+        LOG.atWarn().setMessage("cmk.fleet.move-not-announced").addKeyValue("key", previousKey)
+            .addKeyValue("error", e.getClass().getName()).log();
+        return;
       }
     }
   }

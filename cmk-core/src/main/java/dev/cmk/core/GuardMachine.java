@@ -1,12 +1,9 @@
 package dev.cmk.core;
 
-import dev.cmk.api.KeyAccessSuspendedException;
-import dev.cmk.api.KeyPolicyViolationException;
 import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.fleet.FleetRecord;
 import dev.cmk.core.fleet.FleetStateUnavailableException;
-import dev.cmk.core.internal.KeyVersionId;
 import dev.cmk.core.internal.ProviderCalls;
 import java.time.Duration;
 import java.time.Instant;
@@ -105,7 +102,7 @@ final class GuardMachine {
     try {
       confirmAndSetAvailable(c, now, pending);
     } catch (KeyProviderException e) {
-      trip(causeOf(e), e.getMessage(), now, now, pending);
+      trip(LossCause.of(e), e.getMessage(), now, now, pending);
     }
   }
 
@@ -142,7 +139,7 @@ final class GuardMachine {
         if (fleet.enabled()) {
           fleet.bind(next);
         }
-        trip(causeOf(e), e.getMessage(), now, now, pending);
+        trip(LossCause.of(e), e.getMessage(), now, now, pending);
       }
       throw e;
     }
@@ -282,6 +279,7 @@ final class GuardMachine {
       KeyReference version = confirmation.confirm(c, state.currentVersion(), now, pending.events);
       canary = confirmation.trialRoundTrip(c.provider(), version);
       config = c;
+      fleet.rebind(c); // a refresh that moved the service to another key: its record from now on
       setAvailableQuietly(version, now, pending);
       pending.add(new KeyAccessEvent.Refreshed(now, c.key(), version, true));
       fleet.changedLocally();
@@ -289,7 +287,7 @@ final class GuardMachine {
           .addKeyValue("generation", fleet.generation()).log();
     } catch (KeyProviderException e) {
       GuardState s = state;
-      LossCause cause = causeOf(e);
+      LossCause cause = LossCause.of(e);
       transition(s, s.lost(cause, e.getMessage(), now, now, settings), now, pending, false);
       fleet.changedLocally();
       if (cause.isAuthoritative()) {
@@ -395,9 +393,9 @@ final class GuardMachine {
         transientFailure(e, now, pending);
         return Outcome.TRANSIENT;
       } else if (s.kind() == KeyAccessState.AVAILABLE) {
-        trip(causeOf(e), e.getMessage(), now, now, pending);
+        trip(LossCause.of(e), e.getMessage(), now, now, pending);
       } else {
-        state = s.backedOff(causeOf(e), e.getMessage(), now, settings);
+        state = s.backedOff(LossCause.of(e), e.getMessage(), now, settings);
       }
       return Outcome.DENIED;
     }
@@ -421,12 +419,6 @@ final class GuardMachine {
           .addKeyValue("from", s.currentVersion()).addKeyValue("to", version).log();
     }
     transition(s, s.confirmed(version, now, settings), now, pending, record);
-  }
-
-  static LossCause causeOf(KeyProviderException e) {
-    return e.getCause() instanceof KeyPolicyViolationException
-        ? LossCause.POLICY_VIOLATION
-        : LossCause.of(e);
   }
 
   void trip(LossCause cause, String error, Instant since, Instant now,
@@ -500,14 +492,4 @@ final class GuardMachine {
     return c == null ? "-" : c.key().toString();
   }
 
-  KeyAccessSuspendedException suspended(GuardState s, Throwable cause) {
-    return s.suspended(keyText(), settings, cause);
-  }
-
-  boolean isCurrentWriteVersion(KeyVersionId version, GuardState s) {
-    KeyConfiguration c = config;
-    return c != null && s.currentVersion() != null
-        && version.providerId().equals(c.provider().id())
-        && version.reference().equals(s.currentVersion().toString());
-  }
 }

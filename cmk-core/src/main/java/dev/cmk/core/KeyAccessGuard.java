@@ -281,7 +281,7 @@ public final class KeyAccessGuard {
     return locked((now, pending) -> {
       GuardState after = advance(now, pending);
       if (after.kind() != KeyAccessState.AVAILABLE) {
-        throw machine.suspended(after, null);
+        throw suspended(after, null);
       }
       if (forWrite && after.confirmationStale(now, settings)) {
         throw new KeyProviderUnavailableException(
@@ -300,13 +300,14 @@ public final class KeyAccessGuard {
    */
   KeyReference confirmNow() {
     return locked((now, pending) -> {
+      machine.syncIfDue(now, pending, this::reload); // strict writes never take the fast path
       GuardState s = machine.expireGrace(now, pending);
       if (s.kind() != KeyAccessState.AVAILABLE) {
-        throw machine.suspended(s, null);
+        throw suspended(s, null);
       }
       if (machine.probe(now, pending) != GuardMachine.Outcome.CONFIRMED) {
         GuardState after = machine.state();
-        throw after.kind() != KeyAccessState.AVAILABLE ? machine.suspended(after, null)
+        throw after.kind() != KeyAccessState.AVAILABLE ? suspended(after, null)
             : new KeyProviderUnavailableException("strict writes: the key's enabled state "
                 + "could not be confirmed now" + (after.lastError() == null ? "" : " ("
                 + after.lastError() + ")"), machine.config().key(), null);
@@ -316,7 +317,14 @@ public final class KeyAccessGuard {
   }
 
   boolean isCurrentWriteVersion(KeyVersionId version, GuardState s) {
-    return machine.isCurrentWriteVersion(version, s);
+    KeyConfiguration c = machine.config();
+    return c != null && s.currentVersion() != null
+        && version.providerId().equals(c.provider().id())
+        && version.reference().equals(s.currentVersion().toString());
+  }
+
+  private KeyAccessSuspendedException suspended(GuardState s, Throwable cause) {
+    return s.suspended(machine.keyText(), settings, cause);
   }
 
   /** A successful unwrap under {@code version}: ends a transient streak if it is the write version. */
@@ -335,10 +343,10 @@ public final class KeyAccessGuard {
       if (!e.isAuthoritative()) {
         machine.transientFailure(e, now, pending);
       } else if (machine.state().kind() == KeyAccessState.AVAILABLE) {
-        machine.trip(GuardMachine.causeOf(e), e.getMessage(), now, now, pending);
+        machine.trip(LossCause.of(e), e.getMessage(), now, now, pending);
       }
       GuardState after = machine.state();
-      return after.kind() == KeyAccessState.AVAILABLE ? e : machine.suspended(after, e);
+      return after.kind() == KeyAccessState.AVAILABLE ? e : suspended(after, e);
     });
   }
 
@@ -352,8 +360,11 @@ public final class KeyAccessGuard {
    */
   RuntimeException readFailed(WrappedKey wrapped, KeyProviderException e) {
     return locked((now, pending) -> {
-      GuardState s = machine.state();
       boolean writes = machine.config() != null;
+      if (writes) {
+        machine.syncIfDue(now, pending, this::reload);
+      }
+      GuardState s = machine.state();
       if (!e.isAuthoritative()) {
         if (writes) {
           machine.transientFailure(e, now, pending);
@@ -373,7 +384,7 @@ public final class KeyAccessGuard {
         }
       }
       GuardState after = machine.state();
-      return after.kind() == KeyAccessState.AVAILABLE ? e : machine.suspended(after, e);
+      return after.kind() == KeyAccessState.AVAILABLE ? e : suspended(after, e);
     });
   }
 

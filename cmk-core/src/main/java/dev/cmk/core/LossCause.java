@@ -2,6 +2,7 @@ package dev.cmk.core;
 
 import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyNotFoundException;
+import dev.cmk.api.KeyPolicyViolationException;
 import dev.cmk.api.KeyProviderException;
 
 /** Why the customer-managed key is not accessible, classified. */
@@ -43,12 +44,17 @@ public enum LossCause {
   }
 
   /**
-   * Classifies a provider failure.
+   * Classifies a provider failure ({@link #POLICY_VIOLATION} when its cause is a {@link
+   * KeyPolicyViolationException}, as the guard's confirmation reports a key that broke the
+   * policy).
    *
    * @param e the provider failure
    * @return the classified cause
    */
   public static LossCause of(KeyProviderException e) {
+    if (e.getCause() instanceof KeyPolicyViolationException) {
+      return POLICY_VIOLATION;
+    }
     if (e instanceof KeyNotFoundException) {
       return KEY_NOT_FOUND;
     }

@@ -269,9 +269,6 @@ class FleetStateReviewTest {
   // ------------------------------------------------------------------ reading the fleet
 
   @Test
-  @Disabled("defect: confirmNow (strict writes) and readFailed renew the confirmation without "
-      + "syncIfDue, so ensureAvailable's fast path never reaches advance(); fix in "
-      + "KeyAccessGuard (outside this review's files)")
   void strictWritesReplica_busy_stillAdoptsTheFleetsRefreshRequiredWithinOneProbeInterval() {
     Replica strict = new Replica("strict", (b, own) -> b.provider(own).writeKey(key.versionless())
         .dataKeyLimits(DataKeyLimits.singleUse())
@@ -300,17 +297,11 @@ class FleetStateReviewTest {
   }
 
   @Test
-  @Disabled("defect: fleetState() on an instance without a write key is silently ignored (the "
-      + "guard binds the record of the configured key only); a decrypt-only replica of the "
-      + "service keeps serving while the fleet requires a refresh. Fix in EnvelopeCryptoBuilder "
-      + "(refuse the combination) or KeyAccessGuard (bind the decrypt-only keys' records)")
-  void decryptOnlyReplicaWithFleetState_refusesWhileTheFleetRequiresRefresh() {
-    Replica a = new Replica("a");
-    Replica reader = new Replica("reader", (builder, own) -> builder.provider(own)
-        .decryptOnlyKeys(List.of(key.versionless())));
-    lockTheFleet(a);
-    serveEverySecondFor(P, reader);
-    assertFalse(reader.serves(), "README: every replica adopts refresh-required within P");
+  void decryptOnlyInstanceWithFleetState_isRefusedAtBuild_notSilentlyUnshared() {
+    IllegalStateException e = assertThrows(IllegalStateException.class, () ->
+        new Replica("reader", (builder, own) -> builder.provider(own)
+            .decryptOnlyKeys(List.of(key.versionless()))));
+    assertTrue(e.getMessage().contains("fleetState"), e.getMessage());
   }
 
   // ------------------------------------------------------------------ a refresh to another key
@@ -367,10 +358,6 @@ class FleetStateReviewTest {
   }
 
   @Test
-  @Disabled("defect: the record is per key; a refresh that moves to another key records the new "
-      + "generation on the new key's record, which the other replicas (bound to the old key's "
-      + "record) never read; needs a design decision (service-wide record id, or a generation "
-      + "bump on the old key's record plus re-binding in followRefresh)")
   void refreshToAnotherKey_isFollowedByTheOtherReplicasWithinOneProbeInterval() {
     AtomicReference<KeyReference> setting = new AtomicReference<>(key.versionless());
     Replica a = configured("a", setting);

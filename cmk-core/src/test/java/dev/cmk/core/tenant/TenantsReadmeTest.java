@@ -54,14 +54,16 @@ class TenantsReadmeTest {
   }
 
   @Test
-  void readme_containsTheTenantsExampleVerbatim() throws IOException {
+  void readmes_containTheTenantsExampleVerbatim() throws IOException {
     String source = Files.readString(
         Path.of("src/test/java/dev/cmk/core/tenant/TenantsReadmeTest.java"));
     String snippet = source.substring(source.indexOf("// tenants:start") + 17,
         source.indexOf("    // tenants:end"));
-    String text = Files.readString(Path.of("README.md"));
-    for (String line : snippet.lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
-      assertTrue(text.contains(line), "cmk-core/README.md is missing the line: " + line);
+    for (Path readme : new Path[] {Path.of("README.md"), Path.of("../README.md")}) {
+      String text = Files.readString(readme);
+      for (String line : snippet.lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
+        assertTrue(text.contains(line), readme + " is missing the line: " + line);
+      }
     }
   }
 }

@@ -120,7 +120,7 @@ class TenantRegistryIT {
   @AfterEach
   void closeRegistry() {
     registry.close();
-    vaultOf.get(VICTIM).setEnabled(versions.get(VICTIM), true);
+    vaultOf.get(VICTIM).keyManager().setEnabled(versions.get(VICTIM), true);
   }
 
   private static byte[] aad(String tenant) {
@@ -151,7 +151,7 @@ class TenantRegistryIT {
 
   /** The customer disables the victim's key; the next probe finds it. */
   private KeyAccessStatus revoke(Map<String, byte[]> envelopes) {
-    vaultOf.get(VICTIM).setEnabled(versions.get(VICTIM), false);
+    vaultOf.get(VICTIM).keyManager().setEnabled(versions.get(VICTIM), false);
     clock.advance(Duration.ofSeconds(61));
     KeyAccessSuspendedException e = assertThrows(KeyAccessSuspendedException.class,
         () -> registry.crypto(VICTIM).decrypt(envelopes.get(VICTIM), aad(VICTIM)));
@@ -169,7 +169,7 @@ class TenantRegistryIT {
     KeyAccessStatus lost = revoke(envelopes);
 
     clock.set(lost.since().plus(Duration.ofMinutes(20)));
-    vaultOf.get(VICTIM).setEnabled(versions.get(VICTIM), true);
+    vaultOf.get(VICTIM).keyManager().setEnabled(versions.get(VICTIM), true);
     byte[] back = null;
     for (int step = 0; step < 24 && back == null; step++) {
       try {
@@ -192,7 +192,7 @@ class TenantRegistryIT {
     clock.set(lost.since().plus(Duration.ofMinutes(30))); // the deadline probe: still disabled
     assertEquals(KeyAccessState.REFRESH_REQUIRED, registry.status(VICTIM).state());
     clock.set(lost.since().plus(Duration.ofMinutes(40)));
-    vaultOf.get(VICTIM).setEnabled(versions.get(VICTIM), true);
+    vaultOf.get(VICTIM).keyManager().setEnabled(versions.get(VICTIM), true);
     clock.advance(Duration.ofMinutes(1));
     KeyAccessSuspendedException e = assertThrows(KeyAccessSuspendedException.class,
         () -> registry.crypto(VICTIM).decrypt(envelopes.get(VICTIM), aad(VICTIM)));

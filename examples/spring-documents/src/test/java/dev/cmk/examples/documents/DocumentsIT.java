@@ -84,12 +84,12 @@ class DocumentsIT {
 
   @BeforeEach
   void keyEnabled() {
-    VAULT.setEnabled(KEY, true);
+    VAULT.keyManager().setEnabled(KEY, true);
   }
 
   @AfterEach
   void reopen() {
-    VAULT.setEnabled(KEY, true);
+    VAULT.keyManager().setEnabled(KEY, true);
     if (crypto.keyAccess().status().state() != KeyAccessState.AVAILABLE) {
       crypto.keyAccess().refresh();
     }
@@ -138,7 +138,7 @@ class DocumentsIT {
   void keyDisabled_answers500KeyNotAccessibleProblem_thenServesAgainWhenRestored()
       throws Exception {
     put("note-1", "private note");
-    VAULT.setEnabled(KEY, false);
+    VAULT.keyManager().setEnabled(KEY, false);
     CLOCK.advance(Duration.ofSeconds(61)); // the confirmation is due again
 
     HttpResponse<String> refused = get("note-1");
@@ -151,7 +151,7 @@ class DocumentsIT {
         .doesNotContain("private note");
     assertThat(put("note-2", "refused too").statusCode()).isEqualTo(500);
 
-    VAULT.setEnabled(KEY, true);
+    VAULT.keyManager().setEnabled(KEY, true);
     CLOCK.advance(Duration.ofSeconds(6)); // past the probe backoff
     crypto.keyAccess().probeIfDue();
     HttpResponse<String> served = get("note-1");

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import dev.cmk.api.spi.RateBudgetObserver;
 import java.util.Objects;
 import java.util.Set;
 
@@ -51,6 +52,7 @@ public final class AzureKeyVaultProviderBuilder {
   Duration enabledStateTtl;
   RateBudget rateBudget;
   boolean rateBudgetDisabled;
+  RateBudgetObserver rateBudgetObserver;
 
   AzureKeyVaultProviderBuilder() {}
 
@@ -342,6 +344,22 @@ public final class AzureKeyVaultProviderBuilder {
       throw new IllegalStateException("the rate budget was already configured");
     }
     this.rateBudget = budget;
+    return this;
+  }
+
+  /**
+   * Told when a call waited for the rate budget or was refused by it (cmk-micrometer's {@code
+   * CmkMetrics.rateBudgetObserver()} publishes both). Default: nobody.
+   *
+   * @param observer the observer; its exceptions are caught and never reach the caller
+   * @return this builder
+   */
+  public AzureKeyVaultProviderBuilder rateBudgetObserver(RateBudgetObserver observer) {
+    Objects.requireNonNull(observer, "observer");
+    if (this.rateBudgetObserver != null) {
+      throw new IllegalStateException("rateBudgetObserver was already set");
+    }
+    this.rateBudgetObserver = observer;
     return this;
   }
 

@@ -18,7 +18,9 @@ import com.azure.security.keyvault.keys.cryptography.CryptographyServiceVersion;
 import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.azure.internal.BoundedCache;
+import dev.cmk.api.spi.RateBudgetObserver;
 import dev.cmk.azure.internal.SlidingWindowBudget;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -45,6 +47,7 @@ final class VaultClients {
   private final KeyServiceVersion serviceVersion;
   private final boolean disableChallengeResourceVerification;
   private final RateBudget rateBudget;
+  private final RateBudgetObserver rateBudgetObserver;
   private final ConcurrentHashMap<String, KeyClient> keyClients = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, SlidingWindowBudget> budgets = new ConcurrentHashMap<>();
   private final BoundedCache<KeyReference, CryptographyClient> cryptographyClients =
@@ -63,6 +66,7 @@ final class VaultClients {
         b.rateBudgetDisabled
             ? null
             : (b.rateBudget != null ? b.rateBudget : RateBudget.defaultBudget());
+    this.rateBudgetObserver = b.rateBudgetObserver;
     this.credential = b.pipeline != null ? null : b.credential.create(b.httpClient, b.retryOptions);
   }
 
@@ -138,8 +142,12 @@ final class VaultClients {
             reference.vaultUrl().orElseThrow(),
             v -> new SlidingWindowBudget(rateBudget.operations(), rateBudget.window(), rateBudget.maxWait()));
     try {
-      budget.acquire();
+      long waited = budget.acquire();
+      if (waited > 0) {
+        observe(o -> o.rateBudgetWaited(AzureKeyVaultProvider.ID, Duration.ofNanos(waited)));
+      }
     } catch (SlidingWindowBudget.ExhaustedException e) {
+      observe(o -> o.rateBudgetRefused(AzureKeyVaultProvider.ID, e.waitTime()));
       throw new KeyProviderUnavailableException(
           operation + " refused: the client-side rate budget of " + rateBudget.operations()
               + " calls per " + rateBudget.window().toMillis() + " ms for this vault is exhausted",
@@ -150,6 +158,16 @@ final class VaultClients {
       Thread.currentThread().interrupt();
       throw new KeyProviderUnavailableException(
           operation + " interrupted while waiting for the rate budget", reference, e);
+    }
+  }
+
+  private void observe(java.util.function.Consumer<RateBudgetObserver> event) {
+    if (rateBudgetObserver != null) {
+      try {
+        event.accept(rateBudgetObserver);
+      } catch (RuntimeException ignored) {
+        // an observer never breaks a call
+      }
     }
   }
 }

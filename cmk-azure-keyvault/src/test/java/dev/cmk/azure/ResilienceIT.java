@@ -254,10 +254,25 @@ class ResilienceIT {
   }
 
   @Test
-  void rateBudgetExhausted_withoutWaiting_failsFastWithRetryAfter() {
+  void rateBudgetExhausted_withoutWaiting_failsFastWithRetryAfter_andTellsTheObserver() {
     KeyReference key = newKey("budget");
+    java.util.List<Duration> refused = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.List<Duration> waited = new java.util.concurrent.CopyOnWriteArrayList<>();
+    dev.cmk.api.spi.RateBudgetObserver observer = new dev.cmk.api.spi.RateBudgetObserver() {
+      @Override
+      public void rateBudgetWaited(String providerId, Duration d) {
+        waited.add(d);
+      }
+
+      @Override
+      public void rateBudgetRefused(String providerId, Duration wouldWait) {
+        assertEquals(AzureKeyVaultProvider.ID, providerId);
+        refused.add(wouldWait);
+      }
+    };
     try (AzureKeyVaultProvider p =
-        builder().rateBudget(new RateBudget(2, Duration.ofSeconds(10), Duration.ZERO)).build()) {
+        builder().rateBudget(new RateBudget(2, Duration.ofSeconds(10), Duration.ZERO))
+            .rateBudgetObserver(observer).build()) {
       vault.clearRequests();
       p.describe(key);
       p.describe(key);
@@ -266,6 +281,9 @@ class ResilienceIT {
       assertTrue(e.retryAfter().orElseThrow().compareTo(Duration.ZERO) > 0);
       assertTrue(e.retryAfter().orElseThrow().compareTo(Duration.ofSeconds(10)) <= 0);
       assertEquals(2, authenticated(), "the refused call never reached the vault");
+      assertEquals(1, refused.size(), "one refusal observed");
+      assertEquals(e.retryAfter().orElseThrow(), refused.get(0));
+      assertEquals(List.of(), waited, "nothing waited: the budget had room, then refused");
     }
   }
 }

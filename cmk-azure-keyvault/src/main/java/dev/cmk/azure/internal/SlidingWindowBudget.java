@@ -97,10 +97,11 @@ public final class SlidingWindowBudget {
   /**
    * Takes a permit, waiting for it when the window is full.
    *
+   * @return how long it waited, in nanoseconds (0 when a slot was free)
    * @throws ExhaustedException if the permit would start more than {@code maxWait} from now
    * @throws InterruptedException if interrupted while waiting (the permit is then spent)
    */
-  public void acquire() throws ExhaustedException, InterruptedException {
+  public long acquire() throws ExhaustedException, InterruptedException {
     long wait;
     synchronized (this) {
       long now = ticker.nanos();
@@ -116,5 +117,6 @@ public final class SlidingWindowBudget {
     if (wait > 0) {
       sleeper.sleepNanos(wait);
     }
+    return Math.max(wait, 0);
   }
 }

@@ -313,17 +313,4 @@ class EnvelopeBlobClientIT {
       assertEquals(3L * (SEGMENT + 16), r.bytesFetched() - before);
     }
   }
-
-  @Test
-  void builder_rejectsMissingAndRepeatedSettings() {
-    assertThrows(IllegalStateException.class, () -> EnvelopeBlobClient.builder().build());
-    assertThrows(IllegalStateException.class,
-        () -> EnvelopeBlobClient.builder().container(f.container).build());
-    assertThrows(IllegalStateException.class,
-        () -> EnvelopeBlobClient.builder().blockSize(BLOCK).blockSize(BLOCK));
-    assertThrows(IllegalArgumentException.class,
-        () -> EnvelopeBlobClient.builder().blockSize(1024));
-    assertThrows(IllegalArgumentException.class,
-        () -> EnvelopeBlobClient.builder().maxConcurrency(0));
-  }
 }

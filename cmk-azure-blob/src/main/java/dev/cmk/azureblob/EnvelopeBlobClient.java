@@ -1,12 +1,8 @@
 package dev.cmk.azureblob;
 
-import com.azure.storage.blob.BlobClient;
 import com.azure.storage.blob.BlobContainerClient;
-import com.azure.storage.blob.models.BlobStorageException;
-import com.azure.storage.blob.options.BlobInputStreamOptions;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.RangeReader;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -151,9 +147,11 @@ public final class EnvelopeBlobClient implements AutoCloseable {
   }
 
   /**
-   * Opens a decrypting download of the blob {@code blobName}, in constant memory: the blob is read
-   * with sequential range GETs of one block size each, pinned to the ETag it had when opened (a
-   * blob replaced meanwhile fails the stream with an {@link IOException}). The header is read and
+   * Opens a decrypting download of the blob {@code blobName}, in constant memory: one streaming GET
+   * on a staging thread feeds the decryption through a bounded queue (2 MiB), so network and
+   * decryption overlap; the SDK resumes a broken GET with the blob's ETag, so the bytes are those of
+   * one version (a blob replaced meanwhile fails the stream with an {@link IOException}). The
+   * header is read and
    * verified and the data key unwrapped before this returns. Reads release a segment's plaintext
    * only after its tag verified ({@link dev.cmk.api.InvalidCiphertextException} otherwise), end
    * of stream only after the last segment verified, and each segment asks the loss-of-access
@@ -169,23 +167,8 @@ public final class EnvelopeBlobClient implements AutoCloseable {
   public InputStream openDownload(String blobName, byte[] associatedData) throws IOException {
     Objects.requireNonNull(blobName, "blobName");
     Objects.requireNonNull(associatedData, "associatedData");
-    BlobClient blob = container.getBlobClient(blobName);
-    InputStream source;
-    try {
-      source = blob.openInputStream(new BlobInputStreamOptions().setBlockSize(blockSize));
-    } catch (BlobStorageException e) {
-      throw StorageErrors.io(blobName, e);
-    }
-    InputStream ciphertext = new FilterInputStream(source) {
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        try {
-          return super.read(b, off, len);
-        } catch (BlobStorageException e) {
-          throw StorageErrors.io(blobName, e);
-        }
-      }
-    };
+    InputStream ciphertext = new PumpedDownload(container.getBlobClient(blobName), blobName,
+        executor);
     boolean opened = false;
     try {
       InputStream plaintext = crypto.decryptingStream(ciphertext, associatedData);

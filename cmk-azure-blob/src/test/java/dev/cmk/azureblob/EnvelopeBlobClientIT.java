@@ -25,6 +25,9 @@ import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -311,6 +314,24 @@ class EnvelopeBlobClientIT {
       assertEquals(1, f.gets().size(), f.exchanges::toString);
       assertEquals(3L * (SEGMENT + 16), f.gets().get(0).responseBytes());
       assertEquals(3L * (SEGMENT + 16), r.bytesFetched() - before);
+    }
+  }
+
+  @Test
+  void download_closedEarly_stopsTheDownloadThread() throws Exception {
+    byte[] plaintext = bytes(4 * 1024 * 1024, 17);
+    upload("early", plaintext);
+    ExecutorService one = Executors.newSingleThreadExecutor();
+    try (EnvelopeBlobClient client = EnvelopeBlobClient.builder().crypto(f.crypto)
+        .container(f.container).executor(one).build()) {
+      try (InputStream in = client.openDownload("early", aad("early"))) {
+        assertArrayEquals(Arrays.copyOf(plaintext, 10), in.readNBytes(10));
+      }
+      // The executor's only thread ran the download: it is free again only if the download
+      // stopped when the stream was closed (4 MiB do not fit in the 2 MiB queue).
+      assertEquals("free", one.submit(() -> "free").get(30, TimeUnit.SECONDS));
+    } finally {
+      one.shutdownNow();
     }
   }
 }

@@ -15,6 +15,7 @@ import dev.cmk.testkit.azurite.Azurite;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Mono;
 
 /**
@@ -32,6 +33,9 @@ final class BlobFixture implements AutoCloseable {
   final BlobContainerClient container;
   final EnvelopeBlobClient client;
   final List<Exchange> exchanges = new CopyOnWriteArrayList<>();
+  /** The n-th Put Block (from 1) is sent with an invalid block id (Azurite answers 400); 0: none. */
+  final AtomicInteger breakBlock = new AtomicInteger();
+  private final AtomicInteger blocks = new AtomicInteger();
 
   BlobFixture(Azurite azurite, int segmentSize, int blockSize, int maxConcurrency) {
     this.crypto = EnvelopeCrypto.builder()
@@ -82,10 +86,16 @@ final class BlobFixture implements AutoCloseable {
     public Mono<HttpResponse> process(HttpPipelineCallContext context, HttpPipelineNextPolicy next) {
       String method = context.getHttpRequest().getHttpMethod().toString();
       String url = context.getHttpRequest().getUrl().toString();
+      if (method.equals("PUT") && url.contains("comp=block&")
+          && blocks.incrementAndGet() == breakBlock.get()) {
+        url = url.replaceAll("blockid=[^&]*", "blockid=not-base64!");
+        context.getHttpRequest().setUrl(url);
+      }
       String range = context.getHttpRequest().getHeaders().getValue("x-ms-range");
+      String sent = url;
       return next.process().doOnNext(r -> {
         String length = r.getHeaderValue("Content-Length");
-        exchanges.add(new Exchange(method, url, range == null ? "" : range, r.getStatusCode(),
+        exchanges.add(new Exchange(method, sent, range == null ? "" : range, r.getStatusCode(),
             method.equals("GET") && length != null ? Long.parseLong(length) : 0));
       });
     }

@@ -146,6 +146,16 @@ class EnvelopeBlobClientIT {
   }
 
   @Test
+  void upload_blockRefusedByStorage_commitsNothing() {
+    f.breakBlock.set(3);
+    IOException e = assertThrows(IOException.class, () -> upload("refused", bytes(6 * BLOCK, 18)));
+    assertTrue(e.getMessage().contains("HTTP 400"), e.toString());
+    assertFalse(f.container.getBlobClient("refused").exists());
+    assertTrue(f.exchanges.stream().noneMatch(x -> x.url().contains("comp=blocklist")),
+        "no Put Block List was sent");
+  }
+
+  @Test
   void upload_sourceFailsHalfWay_abortsAndLeavesNoBlob() {
     byte[] plaintext = bytes(3 * BLOCK, 6);
     IOException e = assertThrows(IOException.class, () -> f.client.upload("half",

@@ -33,7 +33,10 @@ final class BlobFixture implements AutoCloseable {
   final BlobContainerClient container;
   final EnvelopeBlobClient client;
   final List<Exchange> exchanges = new CopyOnWriteArrayList<>();
-  /** The n-th Put Block (from 1) is sent with an invalid block id (Azurite answers 400); 0: none. */
+  /**
+   * The n-th Put Block (from 1) is sent with another block id than the one signed, so Azurite
+   * refuses it (403); 0: none.
+   */
   final AtomicInteger breakBlock = new AtomicInteger();
   private final AtomicInteger blocks = new AtomicInteger();
 

@@ -1,6 +1,7 @@
 package dev.cmk.azureblob;
 
 import com.azure.core.util.Context;
+import com.azure.storage.blob.models.BlobRequestConditions;
 import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.BlockBlobItem;
 import com.azure.storage.blob.options.BlockBlobCommitBlockListOptions;
@@ -36,6 +37,7 @@ final class BlockStager extends OutputStream {
   private static final int HEAD = 4096; // the largest envelope header
 
   private final BlockBlobClient blob;
+  private final BlobRequestConditions conditions;
   private final int blockSize;
   private final int maxBuffers;
   private final ExecutorService executor;
@@ -53,8 +55,10 @@ final class BlockStager extends OutputStream {
   private volatile boolean abandoned;
   private volatile @Nullable Throwable failure;
 
-  BlockStager(BlockBlobClient blob, int blockSize, int maxConcurrency, ExecutorService executor) {
+  BlockStager(BlockBlobClient blob, int blockSize, int maxConcurrency, ExecutorService executor,
+      BlobRequestConditions conditions) {
     this.blob = blob;
+    this.conditions = conditions;
     this.blockSize = blockSize;
     this.maxBuffers = maxConcurrency + 1;
     this.executor = executor;
@@ -129,7 +133,8 @@ final class BlockStager extends OutputStream {
         EnvelopeBlobClient.METADATA_KEY, info.keyReference().toString());
     try {
       BlockBlobItem item = blob.commitBlockListWithResponse(
-              new BlockBlobCommitBlockListOptions(blockIds).setMetadata(metadata), null,
+              new BlockBlobCommitBlockListOptions(blockIds).setMetadata(metadata)
+                  .setRequestConditions(conditions), null,
               Context.NONE)
           .getValue();
       return new BlobUploadResult(blob.getBlobName(), item.getETag(), total, blockIds.size(),

@@ -1,6 +1,7 @@
 package dev.cmk.azureblob;
 
 import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.models.BlobRequestConditions;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.RangeReader;
 import java.io.IOException;
@@ -100,11 +101,32 @@ public final class EnvelopeBlobClient implements AutoCloseable {
    * @throws dev.cmk.api.KeyProviderException if a new data key could not be wrapped
    */
   public BlobEnvelopeUpload openUpload(String blobName, byte[] associatedData) throws IOException {
+    return openUpload(blobName, associatedData, new BlobRequestConditions());
+  }
+
+  /**
+   * {@link #openUpload(String, byte[])} with conditions on the commit, e.g. create-only ({@code
+   * new BlobRequestConditions().setIfNoneMatch("*")}) or replace-if-unchanged ({@code
+   * setIfMatch(eTag)}). The conditions are checked by Azure Storage when the block list is
+   * committed; if they do not hold, {@code close()} throws an {@link IOException} and nothing is
+   * committed.
+   *
+   * @param blobName the blob's name in the container
+   * @param associatedData bound to the envelope (not stored)
+   * @param conditions conditions of the commit
+   * @return the upload stream (not thread-safe)
+   * @throws IOException if the header cannot be written
+   * @throws dev.cmk.api.KeyAccessSuspendedException if the write key is not accessible
+   * @throws dev.cmk.api.KeyProviderException if a new data key could not be wrapped
+   */
+  public BlobEnvelopeUpload openUpload(String blobName, byte[] associatedData,
+      BlobRequestConditions conditions) throws IOException {
     Objects.requireNonNull(blobName, "blobName");
     Objects.requireNonNull(associatedData, "associatedData");
+    Objects.requireNonNull(conditions, "conditions");
     BlockStager stager = new BlockStager(
         container.getBlobClient(blobName).getBlockBlobClient(), blockSize, maxConcurrency,
-        executor);
+        executor, conditions);
     try {
       return new BlobEnvelopeUpload(crypto.encryptingStream(stager, associatedData), stager);
     } catch (IOException | RuntimeException e) {
@@ -128,8 +150,27 @@ public final class EnvelopeBlobClient implements AutoCloseable {
    */
   public BlobUploadResult upload(String blobName, InputStream plaintext, byte[] associatedData)
       throws IOException {
+    return upload(blobName, plaintext, associatedData, new BlobRequestConditions());
+  }
+
+  /**
+   * {@link #upload(String, InputStream, byte[])} with conditions on the commit (see {@link
+   * #openUpload(String, byte[], BlobRequestConditions)}).
+   *
+   * @param blobName the blob's name
+   * @param plaintext the data
+   * @param associatedData bound to the envelope (not stored)
+   * @param conditions conditions of the commit, e.g. {@code setIfNoneMatch("*")} for create-only
+   * @return what was committed
+   * @throws IOException if reading {@code plaintext} or the upload fails, or the conditions do not
+   *     hold (nothing committed)
+   * @throws dev.cmk.api.KeyAccessSuspendedException if the key is not accessible (nothing
+   *     committed)
+   */
+  public BlobUploadResult upload(String blobName, InputStream plaintext, byte[] associatedData,
+      BlobRequestConditions conditions) throws IOException {
     Objects.requireNonNull(plaintext, "plaintext");
-    BlobEnvelopeUpload upload = openUpload(blobName, associatedData);
+    BlobEnvelopeUpload upload = openUpload(blobName, associatedData, conditions);
     boolean done = false;
     try {
       byte[] buf = new byte[64 * 1024];

@@ -15,7 +15,10 @@ final class StorageErrors {
       return missing;
     }
     if (e.getStatusCode() == 412) {
-      return new IOException("blob " + blobName + " changed while it was being read", e);
+      return new IOException("blob " + blobName + " changed (a condition on its ETag failed)", e);
+    }
+    if (e.getStatusCode() == 409 && "BlobAlreadyExists".equals(String.valueOf(e.getErrorCode()))) {
+      return new IOException("blob " + blobName + " already exists", e);
     }
     return new IOException("blob " + blobName + ": storage request failed (HTTP "
         + e.getStatusCode() + ")", e);

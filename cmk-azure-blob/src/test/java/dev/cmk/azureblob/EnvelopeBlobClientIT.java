@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.azure.core.util.BinaryData;
 import com.azure.storage.blob.BlobClient;
+import com.azure.storage.blob.models.BlobRequestConditions;
+import com.azure.storage.blob.models.BlobStorageException;
 import com.azure.storage.blob.models.BlockListType;
 import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyAccessSuspendedException;
@@ -154,6 +156,26 @@ class EnvelopeBlobClientIT {
     assertFalse(f.container.getBlobClient("refused").exists());
     assertTrue(f.exchanges.stream().noneMatch(x -> x.url().contains("comp=blocklist")),
         "no Put Block List was sent");
+  }
+
+  @Test
+  void upload_withConditions_commitsOnlyWhenTheyHold() throws IOException {
+    BlobRequestConditions createOnly = new BlobRequestConditions().setIfNoneMatch("*");
+    String first = f.client.upload("cond", new ByteArrayInputStream(bytes(100, 19)), aad("cond"),
+        createOnly).eTag();
+    IOException exists = assertThrows(IOException.class, () -> f.client.upload("cond",
+        new ByteArrayInputStream(bytes(2 * BLOCK, 20)), aad("cond"), createOnly));
+    assertTrue(exists.getMessage().contains("already exists"), exists.toString());
+    assertArrayEquals(bytes(100, 19), download("cond"));
+
+    String second = f.client.upload("cond", new ByteArrayInputStream(bytes(200, 21)),
+        aad("cond"), new BlobRequestConditions().setIfMatch(first)).eTag();
+    IOException stale = assertThrows(IOException.class, () -> f.client.upload("cond",
+        new ByteArrayInputStream(bytes(300, 22)), aad("cond"),
+        new BlobRequestConditions().setIfMatch(first)));
+    assertTrue(stale.getMessage().contains("changed"), stale.toString());
+    assertEquals(second, f.container.getBlobClient("cond").getProperties().getETag());
+    assertArrayEquals(bytes(200, 21), download("cond"));
   }
 
   @Test
@@ -307,6 +329,7 @@ class EnvelopeBlobClientIT {
       UncheckedIOException e = assertThrows(UncheckedIOException.class,
           () -> r.read(2 * SEGMENT, 10));
       assertTrue(e.getCause().getMessage().contains("changed"), e.toString());
+      assertEquals(412, ((BlobStorageException) e.getCause().getCause()).getStatusCode());
     }
   }
 

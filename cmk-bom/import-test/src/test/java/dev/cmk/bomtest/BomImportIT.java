@@ -299,6 +299,8 @@ class BomImportIT {
             dev.cmk.softhsm.Pkcs11KeyProvider.class,
             dev.cmk.azure.AzureKeyVaultProvider.class,
             dev.cmk.state.azureblob.BlobFleetStateStore.class,
+            dev.cmk.azureblob.EnvelopeBlobClient.class,
+            dev.cmk.testkit.azurite.Azurite.class,
             dev.cmk.state.jdbc.JdbcFleetStateStore.class,
             dev.cmk.testkit.InMemoryKeyProvider.class,
             dev.cmk.cli.Cmk.class,

@@ -2,7 +2,7 @@ package dev.cmk.state.azureblob;
 
 import dev.cmk.core.fleet.FleetStateStore;
 import dev.cmk.core.fleet.FleetStateStoreContract;
-import dev.cmk.state.azureblob.azurite.Azurite;
+import dev.cmk.testkit.azurite.Azurite;
 import org.junit.jupiter.api.BeforeAll;
 
 /**

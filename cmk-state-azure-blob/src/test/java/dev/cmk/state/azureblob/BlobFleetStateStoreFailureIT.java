@@ -15,7 +15,7 @@ import com.azure.storage.common.policy.RetryPolicyType;
 import dev.cmk.core.LossCause;
 import dev.cmk.core.fleet.FleetKeyState;
 import dev.cmk.core.fleet.FleetStateUnavailableException;
-import dev.cmk.state.azureblob.azurite.Azurite;
+import dev.cmk.testkit.azurite.Azurite;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cmk.core.KeyAccessState;
 import dev.cmk.core.fleet.FleetKeyState;
 import dev.cmk.core.fleet.FleetRecord;
-import dev.cmk.state.azureblob.azurite.Azurite;
+import dev.cmk.testkit.azurite.Azurite;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;

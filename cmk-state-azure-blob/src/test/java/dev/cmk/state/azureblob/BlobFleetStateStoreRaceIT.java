@@ -7,7 +7,7 @@ import com.azure.storage.blob.BlobContainerClient;
 import dev.cmk.core.LossCause;
 import dev.cmk.core.fleet.FleetKeyState;
 import dev.cmk.core.fleet.FleetRecord;
-import dev.cmk.state.azureblob.azurite.Azurite;
+import dev.cmk.testkit.azurite.Azurite;
 import java.time.Instant;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;

@@ -10,7 +10,7 @@ import com.azure.storage.blob.BlobContainerClient;
 import com.azure.storage.blob.BlobContainerClientBuilder;
 import dev.cmk.core.fleet.FleetKeyState;
 import dev.cmk.core.fleet.FleetStateStore;
-import dev.cmk.state.azureblob.azurite.Azurite;
+import dev.cmk.testkit.azurite.Azurite;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package dev.cmk.state.azureblob;
 import dev.cmk.core.LossCause;
 import dev.cmk.core.fleet.FleetKeyState;
 import dev.cmk.core.fleet.FleetRecord;
-import dev.cmk.state.azureblob.azurite.Azurite;
+import dev.cmk.testkit.azurite.Azurite;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

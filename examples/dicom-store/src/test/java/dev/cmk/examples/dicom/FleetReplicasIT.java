@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.api.KeyReference;
 import dev.cmk.keystore.KeystoreKeyProvider;
-import dev.cmk.state.azureblob.azurite.Azurite;
+import dev.cmk.testkit.azurite.Azurite;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,10 +1,9 @@
-package dev.cmk.state.azureblob;
+package dev.cmk.testkit.azurite;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cmk.state.azureblob.azurite.Azurite;
 import org.junit.jupiter.api.Test;
 import org.opentest4j.TestAbortedException;
 

@@ -1,4 +1,4 @@
-package dev.cmk.state.azureblob.azurite;
+package dev.cmk.testkit.azurite;
 
 import com.azure.core.http.HttpClient;
 import com.azure.core.util.HttpClientOptions;
@@ -53,7 +53,7 @@ public final class Azurite implements AutoCloseable {
   public static final String ACCOUNT_KEY =
       "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-  private static final String RESOURCES = "/dev/cmk/state/azureblob/azurite/";
+  private static final String RESOURCES = "/dev/cmk/testkit/azurite/";
   private static final Pattern LISTENING =
       Pattern.compile("successfully listens on http://127\\.0\\.0\\.1:(\\d+)");
   private static final AtomicLong CONTAINERS = new AtomicLong();
@@ -79,14 +79,28 @@ public final class Azurite implements AutoCloseable {
     return shared;
   }
 
-  /** {@return a new server, which the caller closes} */
+  /** {@return a new server (64 MiB of in-memory blob storage), which the caller closes} */
   public static Azurite start() {
+    return start(64);
+  }
+
+  /**
+   * A new server that keeps up to {@code extentMemoryLimitMiB} of blob content in memory (Azurite
+   * refuses writes beyond it), for tests of large blobs. The caller closes it.
+   *
+   * @param extentMemoryLimitMiB Azurite's {@code --extentMemoryLimit}, in MiB (at least 16)
+   * @return the server
+   */
+  public static Azurite start(int extentMemoryLimitMiB) {
+    if (extentMemoryLimitMiB < 16) {
+      throw new IllegalArgumentException("extentMemoryLimitMiB must be at least 16");
+    }
     Path install = install();
     try {
       Path workDir = Files.createTempDirectory("cmk-azurite-");
       String main = install.resolve("node_modules/azurite/dist/src/blob/main.js").toString();
       Process p = new ProcessBuilder(node(), main, "--blobHost", "127.0.0.1", "--blobPort", "0", "--inMemoryPersistence",
-          "--extentMemoryLimit", "64", "--disableTelemetry", "--skipApiVersionCheck",
+          "--extentMemoryLimit", Integer.toString(extentMemoryLimitMiB), "--disableTelemetry", "--skipApiVersionCheck",
           "--silent")
           .directory(workDir.toFile())
           .redirectErrorStream(true)
@@ -158,7 +172,7 @@ public final class Azurite implements AutoCloseable {
 
   /** {@return a new, empty container's name, unique in this JVM} */
   public String createContainer() {
-    String name = "fleet-" + ProcessHandle.current().pid() + "-" + CONTAINERS.incrementAndGet();
+    String name = "cmk-" + ProcessHandle.current().pid() + "-" + CONTAINERS.incrementAndGet();
     client(name).create();
     return name;
   }
@@ -309,7 +323,7 @@ public final class Azurite implements AutoCloseable {
   private static byte[] resource(String name) {
     try (InputStream in = Azurite.class.getResourceAsStream(RESOURCES + name)) {
       if (in == null) {
-        throw new IllegalStateException("missing test resource " + RESOURCES + name);
+        throw new IllegalStateException("missing resource " + RESOURCES + name);
       }
       return in.readAllBytes();
     } catch (IOException e) {

@@ -15,8 +15,8 @@ command -v pkcs11-tool >/dev/null 2>&1 || need+=(opensc)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 # Node.js 20+ and npm: Azure's JavaScript SDK against the loopback Key Vault (JsSdkInteropIT) and
 # Azurite (cmk-azure-blob, cmk-state-azure-blob, the DICOM replica test). The machine image ships
-# Node 20; Debian's
-# own nodejs (18 on bookworm) is only a fallback. The tests fail without Node when CI=true.
+# Node 20; Debian's own nodejs (18 on bookworm) is only a fallback. The tests fail without Node
+# when CI=true.
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 # PostgreSQL server for the fleet-state tests (see the PostgreSQL block below).

@@ -47,6 +47,7 @@ class FleetStateReviewTest {
   private static final Duration SECOND = Duration.ofSeconds(1);
 
   private final ManualClock clock = ManualClock.create();
+  private final FleetTraffic traffic = new FleetTraffic(clock);
   private final InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
   private final KeyReference key = provider.createKey("fleet", 2048);
   private final ScriptedStore store = new ScriptedStore(new InMemoryFleetStateStore());
@@ -60,7 +61,7 @@ class FleetStateReviewTest {
   }
 
   /** One instance of the service; its own view of the provider, its own events. */
-  private final class Replica {
+  private final class Replica implements FleetTraffic.Target {
     final FaultInjectingProvider calls = FaultInjectingProvider.wrapping(provider);
     final List<KeyAccessEvent> events = new CopyOnWriteArrayList<>();
     final EnvelopeCrypto crypto;
@@ -80,7 +81,8 @@ class FleetStateReviewTest {
     }
 
     /** One request: true if served, false if refused as the guard refuses; anything else fails. */
-    boolean serves() {
+    @Override
+    public boolean serves() {
       try {
         assertArrayEquals(DATA, crypto.decrypt(envelope, AAD));
         return true;
@@ -119,45 +121,15 @@ class FleetStateReviewTest {
     replicas.forEach(r -> r.crypto.close());
   }
 
-  private void serveEverySecondFor(Duration d, Replica... targets) {
-    Instant until = clock.instant().plus(d);
-    while (clock.instant().isBefore(until)) {
-      clock.advance(SECOND);
-      for (Replica r : targets) {
-        r.serves();
-      }
-    }
-  }
-
-  private Instant untilRefused(Replica r) {
-    for (int i = 0; i < 3600; i++) {
-      if (!r.serves()) {
-        return clock.instant();
-      }
-      clock.advance(SECOND);
-    }
-    throw new AssertionError("never refused");
-  }
-
-  private Instant untilServed(Replica r) {
-    for (int i = 0; i < 3600; i++) {
-      clock.advance(SECOND);
-      if (r.serves()) {
-        return clock.instant();
-      }
-    }
-    throw new AssertionError("never served");
-  }
-
   // ------------------------------------------------------------------ store failures
 
   @Test
   void storeThrowsUncheckedOnWrite_lossIsRefusedWithTheSuspension_andDataKeysArePurged() {
     Replica a = new Replica("a");
-    serveEverySecondFor(P.plus(SECOND), a);
+    traffic.serveEverySecondFor(P.plus(SECOND), a);
     store.writeFault.set(() -> new IllegalStateException("connection pool is closed"));
     provider.setEnabled(key, false);
-    untilRefused(a);
+    traffic.untilRefused(a);
     assertEquals(KeyAccessState.UNAVAILABLE, a.state());
     assertTrue(a.purged(), "an authoritative loss destroys the cached data keys, store or not");
   }
@@ -192,7 +164,7 @@ class FleetStateReviewTest {
   @Test
   void startedWithoutTheStore_refreshReadsButCannotWrite_replicaStartsOnceTheStoreAnswers() {
     Replica a = new Replica("a");
-    serveEverySecondFor(P.plus(SECOND), a);
+    traffic.serveEverySecondFor(P.plus(SECOND), a);
     store.readFault.set(() -> new FleetStateUnavailableException("store down (test)", null));
     Replica b = new Replica("b");
     assertEquals(LossCause.FLEET_STATE_UNKNOWN, b.crypto.keyAccess().status().cause());
@@ -200,7 +172,7 @@ class FleetStateReviewTest {
     store.writeFault.set(() -> new FleetStateUnavailableException("store down (test)", null));
     assertThrows(FleetStateUnavailableException.class, () -> b.crypto.keyAccess().refresh());
     store.writeFault.set(null);
-    serveEverySecondFor(P.multipliedBy(2), b);
+    traffic.serveEverySecondFor(P.multipliedBy(2), b);
     assertTrue(b.serves(), "the store answers and the fleet is fine: b must start");
   }
 
@@ -210,21 +182,21 @@ class FleetStateReviewTest {
   void recoveryRecordedByAReplicaThatLeft_keyRevokedAgain_theOthersStillRequireRefresh() {
     Replica a = new Replica("a");
     Replica b = new Replica("b");
-    serveEverySecondFor(P.plus(SECOND), a, b);
+    traffic.serveEverySecondFor(P.plus(SECOND), a, b);
     provider.setEnabled(key, false);
-    untilRefused(a);
-    serveEverySecondFor(P.plus(SECOND), a, b);
+    traffic.untilRefused(a);
+    traffic.serveEverySecondFor(P.plus(SECOND), a, b);
     provider.setEnabled(key, true);
-    untilServed(b); // b's probe recovers and records it; a gets no request meanwhile
+    traffic.untilServed(b); // b's probe recovers and records it; a gets no request meanwhile
     assertEquals(KeyAccessState.AVAILABLE, store.read(keyId).orElseThrow().state().state());
     b.crypto.close(); // scaled in
     provider.setEnabled(key, false); // revoked again, on every replica left
 
-    serveEverySecondFor(G.plus(P.multipliedBy(3)), a);
+    traffic.serveEverySecondFor(G.plus(P.multipliedBy(3)), a);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state(),
         "lost for longer than G + P on every live replica: refresh required");
     provider.setEnabled(key, true);
-    serveEverySecondFor(P, a);
+    traffic.serveEverySecondFor(P, a);
     assertFalse(a.serves(), "no implicit refresh");
   }
 
@@ -232,21 +204,21 @@ class FleetStateReviewTest {
   void replicaThatAloneLosesAccess_stillRequiresRefreshAfterGracePlusProbe() {
     Replica a = new Replica("a");
     Replica b = new Replica("b");
-    serveEverySecondFor(P.plus(SECOND), a, b);
+    traffic.serveEverySecondFor(P.plus(SECOND), a, b);
     a.calls.denyIdentity(true); // a's identity loses its role; b's keeps it
-    Instant lostAt = untilRefused(a);
-    serveEverySecondFor(G.plus(P.multipliedBy(3)), a, b);
+    Instant lostAt = traffic.untilRefused(a);
+    traffic.serveEverySecondFor(G.plus(P.multipliedBy(3)), a, b);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state(),
         "a's loss began at " + lostAt + "; its loss start must not move at every fleet read");
     a.calls.denyIdentity(false);
-    serveEverySecondFor(P, a);
+    traffic.serveEverySecondFor(P, a);
     assertFalse(a.serves(), "no implicit refresh");
   }
 
   @Test
   void recordedLossWithCauseFleetStateUnknown_replicaStillProbesAndRecovers() {
     Replica a = new Replica("a");
-    serveEverySecondFor(P.plus(SECOND), a);
+    traffic.serveEverySecondFor(P.plus(SECOND), a);
     FleetRecord r = store.read(keyId).orElseThrow();
     Instant now = clock.instant();
     // A value the guard never records itself, but FleetKeyState admits (another version, a bug).
@@ -312,11 +284,22 @@ class FleetStateReviewTest {
         (b, own) -> b.keyConfiguration(() -> new KeyConfiguration(own, setting.get())));
   }
 
+  /** Like {@link #configured}, but reading the setting throws while {@code down} is set. */
+  private Replica configuredUnlessDown(
+      String name, AtomicReference<KeyReference> setting, AtomicBoolean down) {
+    return new Replica(name, (builder, own) -> builder.keyConfiguration(() -> {
+      if (down.get()) {
+        throw new IllegalStateException("configuration service unavailable");
+      }
+      return new KeyConfiguration(own, setting.get());
+    }));
+  }
+
   private void lockTheFleet(Replica... rs) {
-    serveEverySecondFor(P.plus(SECOND), rs);
+    traffic.serveEverySecondFor(P.plus(SECOND), rs);
     provider.setEnabled(key, false);
-    untilRefused(rs[0]);
-    serveEverySecondFor(G.plus(P), rs);
+    traffic.untilRefused(rs[0]);
+    traffic.serveEverySecondFor(G.plus(P), rs);
     for (Replica r : rs) {
       assertEquals(KeyAccessState.REFRESH_REQUIRED, r.state());
     }
@@ -332,9 +315,9 @@ class FleetStateReviewTest {
     provider.setEnabled(next, false); // e.g. its role assignment not yet in place
     setting.set(next.versionless());
     assertThrows(KeyProviderException.class, () -> a.crypto.keyAccess().refresh());
-    serveEverySecondFor(P, a);
+    traffic.serveEverySecondFor(P, a);
     provider.setEnabled(next, true);
-    serveEverySecondFor(P.multipliedBy(2), a);
+    traffic.serveEverySecondFor(P.multipliedBy(2), a);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state(),
         "a refused refresh changes nothing (as without a store): no self-healing");
   }
@@ -349,10 +332,10 @@ class FleetStateReviewTest {
     store.readFault.set(() -> new FleetStateUnavailableException("store down (test)", null));
     store.writeFault.set(() -> new FleetStateUnavailableException("store down (test)", null));
     assertThrows(FleetStateUnavailableException.class, () -> a.crypto.keyAccess().refresh());
-    serveEverySecondFor(Duration.ofSeconds(10), a);
+    traffic.serveEverySecondFor(Duration.ofSeconds(10), a);
     store.readFault.set(null);
     store.writeFault.set(null);
-    serveEverySecondFor(P.multipliedBy(2), a);
+    traffic.serveEverySecondFor(P.multipliedBy(2), a);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state(),
         "refresh() threw 'not recorded'; the store's return is no refresh");
   }
@@ -366,7 +349,7 @@ class FleetStateReviewTest {
     KeyReference next = provider.createKey("fleet-next", 2048);
     setting.set(next.versionless()); // the shared configuration moves to the new key
     assertEquals(KeyAccessState.AVAILABLE, a.crypto.keyAccess().refresh().state());
-    serveEverySecondFor(P, b);
+    traffic.serveEverySecondFor(P, b);
     assertTrue(b.serves(), "README: refresh() on any replica is followed by all within P");
   }
 
@@ -377,12 +360,7 @@ class FleetStateReviewTest {
     AtomicReference<KeyReference> setting = new AtomicReference<>(key.versionless());
     AtomicBoolean configurationDown = new AtomicBoolean();
     Replica a = configured("a", setting);
-    Replica b = new Replica("b", (builder, own) -> builder.keyConfiguration(() -> {
-      if (configurationDown.get()) {
-        throw new IllegalStateException("configuration service unavailable");
-      }
-      return new KeyConfiguration(own, setting.get());
-    }));
+    Replica b = configuredUnlessDown("b", setting, configurationDown);
     lockTheFleet(a, b);
     configurationDown.set(true); // b cannot re-read its configuration for a while
     assertEquals(KeyAccessState.AVAILABLE, a.crypto.keyAccess().refresh().state());
@@ -393,7 +371,7 @@ class FleetStateReviewTest {
       b.attempt();
     }
     configurationDown.set(false);
-    serveEverySecondFor(P.multipliedBy(2), a, b);
+    traffic.serveEverySecondFor(P.multipliedBy(2), a, b);
     assertTrue(a.serves(), "one replica's unreadable configuration must not undo the refresh");
     assertTrue(b.serves(), "b follows once it can read its configuration");
   }
@@ -403,17 +381,12 @@ class FleetStateReviewTest {
     AtomicReference<KeyReference> setting = new AtomicReference<>(key.versionless());
     AtomicBoolean configurationDown = new AtomicBoolean();
     Replica a = configured("a", setting);
-    Replica b = new Replica("b", (builder, own) -> builder.keyConfiguration(() -> {
-      if (configurationDown.get()) {
-        throw new IllegalStateException("configuration service unavailable");
-      }
-      return new KeyConfiguration(own, setting.get());
-    }));
-    serveEverySecondFor(P.plus(SECOND), a, b);
+    Replica b = configuredUnlessDown("b", setting, configurationDown);
+    traffic.serveEverySecondFor(P.plus(SECOND), a, b);
     a.crypto.keyAccess().refresh(); // generation 1; b is idle from here on
     provider.setEnabled(key, false);
-    untilRefused(a);
-    serveEverySecondFor(G.plus(P), a);
+    traffic.untilRefused(a);
+    traffic.serveEverySecondFor(G.plus(P), a);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state());
     provider.setEnabled(key, true);
     configurationDown.set(true);
@@ -429,8 +402,8 @@ class FleetStateReviewTest {
     lockTheFleet(a, b);
     assertEquals(KeyAccessState.AVAILABLE, a.crypto.keyAccess().refresh().state());
     provider.setEnabled(key, false); // lost again; b is idle meanwhile (no request, no probe)
-    untilRefused(a);
-    serveEverySecondFor(G.plus(P), a);
+    traffic.untilRefused(a);
+    traffic.serveEverySecondFor(G.plus(P), a);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state());
     provider.setEnabled(key, true);
     long before = b.vaultCalls();

@@ -41,6 +41,7 @@ class FleetStateTest {
   private static final Duration SECOND = Duration.ofSeconds(1);
 
   private final ManualClock clock = ManualClock.create();
+  private final FleetTraffic traffic = new FleetTraffic(clock);
   private final InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
   private final KeyReference key = provider.createKey("fleet", 2048);
   private final CountingStore store = new CountingStore(new InMemoryFleetStateStore());
@@ -48,7 +49,7 @@ class FleetStateTest {
   private byte[] envelope;
 
   /** One instance of the service, with its own view of the provider (to count its calls). */
-  private final class Replica {
+  private final class Replica implements FleetTraffic.Target {
     final FaultInjectingProvider calls = FaultInjectingProvider.wrapping(provider);
     final EnvelopeCrypto crypto;
 
@@ -59,7 +60,8 @@ class FleetStateTest {
     }
 
     /** One request: true if served, false if refused with the suspension error. */
-    boolean serves() {
+    @Override
+    public boolean serves() {
       try {
         assertArrayEquals(DATA, crypto.decrypt(envelope, AAD));
         return true;
@@ -91,34 +93,12 @@ class FleetStateTest {
     return r;
   }
 
-  /** Every second until {@code d} has passed: each replica gets a request. */
-  private void serveEverySecondFor(Duration d, Replica... targets) {
-    Instant until = clock.instant().plus(d);
-    while (clock.instant().isBefore(until)) {
-      clock.advance(SECOND);
-      for (Replica r : targets) {
-        r.serves();
-      }
-    }
-  }
-
-  /** Requests every second to {@code r} until it refuses; returns when. */
-  private Instant untilRefused(Replica r) {
-    for (int i = 0; i < 3600; i++) {
-      if (!r.serves()) {
-        return clock.instant();
-      }
-      clock.advance(SECOND);
-    }
-    throw new AssertionError("never refused");
-  }
-
   @Test
   void lossFoundByOneReplica_othersAdoptItsStart() {
     Replica a = start("a");
     Replica b = start("b");
     provider.setEnabled(key, false);
-    Instant lostAt = untilRefused(a);
+    Instant lostAt = traffic.untilRefused(a);
     clock.advance(Duration.ofSeconds(20));
     assertFalse(b.serves());
     assertEquals(lostAt, a.status().since());
@@ -134,8 +114,8 @@ class FleetStateTest {
     Replica a = start("a");
     Replica b = new Replica("b", Clock.offset(clock, Duration.ofSeconds(3)));
     provider.setEnabled(key, false);
-    Instant first = untilRefused(a);
-    untilRefused(b);
+    Instant first = traffic.untilRefused(a);
+    traffic.untilRefused(b);
     assertEquals(first, b.status().since());
   }
 
@@ -145,8 +125,8 @@ class FleetStateTest {
     Replica b = start("b");
     Replica c = start("c");
     provider.setEnabled(key, false);
-    untilRefused(a);
-    serveEverySecondFor(G.plus(P), a);
+    traffic.untilRefused(a);
+    traffic.serveEverySecondFor(G.plus(P), a);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.status().state());
     provider.setEnabled(key, true);
     for (Replica r : List.of(b, c)) {
@@ -154,7 +134,7 @@ class FleetStateTest {
           () -> r.crypto.decrypt(envelope, AAD));
       assertTrue(e.refreshRequired());
     }
-    serveEverySecondFor(P.multipliedBy(3), a, b, c);
+    traffic.serveEverySecondFor(P.multipliedBy(3), a, b, c);
     for (Replica r : List.of(a, b, c)) {
       assertEquals(KeyAccessState.REFRESH_REQUIRED, r.status().state(), "no implicit refresh");
     }
@@ -164,14 +144,14 @@ class FleetStateTest {
   void replicaStartedWhileRefreshRequired_startsThere_withoutProviderCalls() {
     Replica a = start("a");
     provider.setEnabled(key, false);
-    untilRefused(a);
-    serveEverySecondFor(G.plus(P), a);
+    traffic.untilRefused(a);
+    traffic.serveEverySecondFor(G.plus(P), a);
     provider.setEnabled(key, true);
     a.crypto.close();
 
     Replica restarted = new Replica("a", clock);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, restarted.status().state());
-    serveEverySecondFor(P.multipliedBy(2), restarted);
+    traffic.serveEverySecondFor(P.multipliedBy(2), restarted);
     assertFalse(restarted.serves());
     assertEquals(0, restarted.providerCalls(), "a locked fleet makes no vault calls");
   }
@@ -182,8 +162,8 @@ class FleetStateTest {
     Replica b = start("b");
     Replica c = start("c");
     provider.setEnabled(key, false);
-    untilRefused(a);
-    serveEverySecondFor(G.plus(P), a, b, c);
+    traffic.untilRefused(a);
+    traffic.serveEverySecondFor(G.plus(P), a, b, c);
     provider.setEnabled(key, true);
     long generation = a.crypto.keyAccess().fleetView().orElseThrow().generation();
 
@@ -210,13 +190,13 @@ class FleetStateTest {
     Replica a = start("a");
     Replica b = start("b");
     provider.setEnabled(key, false);
-    untilRefused(a);
-    serveEverySecondFor(G.minus(Duration.ofMinutes(5)), a, b);
+    traffic.untilRefused(a);
+    traffic.serveEverySecondFor(G.minus(Duration.ofMinutes(5)), a, b);
     provider.setEnabled(key, true);
-    serveEverySecondFor(P.plus(SECOND), a, b);
+    traffic.serveEverySecondFor(P.plus(SECOND), a, b);
     assertTrue(a.serves());
     assertTrue(b.serves());
-    serveEverySecondFor(G, a, b);
+    traffic.serveEverySecondFor(G, a, b);
     assertEquals(KeyAccessState.AVAILABLE, a.status().state());
     assertEquals(KeyAccessState.AVAILABLE,
         store.read(key.versionless().toString()).orElseThrow().state().state());
@@ -241,17 +221,17 @@ class FleetStateTest {
     Replica a = start("a");
     Replica b = start("b");
     provider.setEnabled(key, false);
-    untilRefused(a);
-    serveEverySecondFor(G.plus(P), a, b);
+    traffic.untilRefused(a);
+    traffic.serveEverySecondFor(G.plus(P), a, b);
     provider.setEnabled(key, true);
     store.down.set(true);
-    serveEverySecondFor(P.multipliedBy(3), a, b);
+    traffic.serveEverySecondFor(P.multipliedBy(3), a, b);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, b.status().state());
     assertThrows(FleetStateUnavailableException.class, () -> a.crypto.keyAccess().refresh());
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.status().state(), "nothing changed");
     store.down.set(false);
     a.crypto.keyAccess().refresh();
-    serveEverySecondFor(P, a, b);
+    traffic.serveEverySecondFor(P, a, b);
     assertTrue(b.serves());
   }
 
@@ -260,9 +240,9 @@ class FleetStateTest {
     Replica a = start("a");
     store.down.set(true);
     provider.setEnabled(key, false);
-    Instant lostAt = untilRefused(a);
+    Instant lostAt = traffic.untilRefused(a);
     store.down.set(false);
-    serveEverySecondFor(P, a);
+    traffic.serveEverySecondFor(P, a);
     Optional<FleetRecord> r = store.read(key.versionless().toString());
     assertEquals(KeyAccessState.UNAVAILABLE, r.orElseThrow().state().state());
     assertEquals(lostAt, r.get().state().lostSince());
@@ -276,7 +256,7 @@ class FleetStateTest {
     Replica b = start("b");
     Replica c = start("c");
     store.reset();
-    serveEverySecondFor(Duration.ofHours(1), a, b, c);
+    traffic.serveEverySecondFor(Duration.ofHours(1), a, b, c);
     long intervals = Duration.ofHours(1).dividedBy(P);
     for (Replica r : List.of(a, b, c)) {
       long reads = r.crypto.keyAccess().fleetView().orElseThrow().reads();
@@ -286,9 +266,9 @@ class FleetStateTest {
     assertTrue(store.writes.get() <= 3, "one first record, then nothing changes: " + store.writes);
     store.reset();
     provider.setEnabled(key, false);
-    serveEverySecondFor(Duration.ofMinutes(10), a, b, c);
+    traffic.serveEverySecondFor(Duration.ofMinutes(10), a, b, c);
     provider.setEnabled(key, true);
-    serveEverySecondFor(Duration.ofMinutes(10), a, b, c);
+    traffic.serveEverySecondFor(Duration.ofMinutes(10), a, b, c);
     // loss + recovery: one write each, plus at most one lost race per replica
     assertTrue(store.writes.get() <= 2 + 2 * 3, "writes: " + store.writes.get());
     assertTrue(store.writes.get() >= 2, "writes: " + store.writes.get());
@@ -300,15 +280,15 @@ class FleetStateTest {
     Replica a = start("a");
     Replica ahead = new Replica("ahead", Clock.offset(clock, skew));
     provider.setEnabled(key, false);
-    Instant lostAt = untilRefused(a);
-    serveEverySecondFor(Duration.ofSeconds(5), ahead);
+    Instant lostAt = traffic.untilRefused(a);
+    traffic.serveEverySecondFor(Duration.ofSeconds(5), ahead);
     assertEquals(lostAt, ahead.status().since());
     // Restored 3 s before the deadline on the recording replica's clock: both recover.
     Instant deadline = lostAt.plus(G);
-    serveEverySecondFor(Duration.between(clock.instant(), deadline.minus(skew).minus(SECOND)),
+    traffic.serveEverySecondFor(Duration.between(clock.instant(), deadline.minus(skew).minus(SECOND)),
         a, ahead);
     provider.setEnabled(key, true);
-    serveEverySecondFor(P.plus(SECOND), a, ahead);
+    traffic.serveEverySecondFor(P.plus(SECOND), a, ahead);
     assertTrue(a.serves());
     assertTrue(ahead.serves());
   }

@@ -39,17 +39,7 @@ import org.junit.jupiter.api.Test;
  * across replicas and restarts. Each test is one scenario; those marked {@code @Disabled} pin a
  * defect whose fix lies outside {@code GuardMachine}/{@code FleetSync} (see the reason).
  */
-class FleetStateReviewTest {
-  private static final byte[] AAD = "Patient/1/1".getBytes(StandardCharsets.UTF_8);
-  private static final byte[] DATA = "{\"resourceType\":\"Patient\"}".getBytes(StandardCharsets.UTF_8);
-  private static final Duration P = KeyAccessSettings.DEFAULT.probeInterval();
-  private static final Duration G = KeyAccessSettings.DEFAULT.gracePeriod();
-  private static final Duration SECOND = Duration.ofSeconds(1);
-
-  private final ManualClock clock = ManualClock.create();
-  private final FleetTraffic traffic = new FleetTraffic(clock);
-  private final InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
-  private final KeyReference key = provider.createKey("fleet", 2048);
+class FleetStateReviewTest extends FleetStateFixture {
   private final ScriptedStore store = new ScriptedStore(new InMemoryFleetStateStore());
   private final String keyId = key.versionless().toString();
   private final List<Replica> replicas = new ArrayList<>();
@@ -61,7 +51,7 @@ class FleetStateReviewTest {
   }
 
   /** One instance of the service; its own view of the provider, its own events. */
-  private final class Replica implements FleetTraffic.Target {
+  private final class Replica implements FleetStateFixture.Target {
     final FaultInjectingProvider calls = FaultInjectingProvider.wrapping(provider);
     final List<KeyAccessEvent> events = new CopyOnWriteArrayList<>();
     final EnvelopeCrypto crypto;
@@ -83,14 +73,7 @@ class FleetStateReviewTest {
     /** One request: true if served, false if refused as the guard refuses; anything else fails. */
     @Override
     public boolean serves() {
-      try {
-        assertArrayEquals(DATA, crypto.decrypt(envelope, AAD));
-        return true;
-      } catch (KeyAccessSuspendedException e) {
-        return false;
-      } catch (RuntimeException e) {
-        return fail("a request got " + e + " instead of an answer or the suspension error", e);
-      }
+      return served(crypto, envelope);
     }
 
     /** A request whose failure of any kind is tolerated (the scenario, not the answer, is tested). */
@@ -126,10 +109,10 @@ class FleetStateReviewTest {
   @Test
   void storeThrowsUncheckedOnWrite_lossIsRefusedWithTheSuspension_andDataKeysArePurged() {
     Replica a = new Replica("a");
-    traffic.serveEverySecondFor(P.plus(SECOND), a);
+    serveEverySecondFor(P.plus(SECOND), a);
     store.writeFault.set(() -> new IllegalStateException("connection pool is closed"));
     provider.setEnabled(key, false);
-    traffic.untilRefused(a);
+    untilRefused(a);
     assertEquals(KeyAccessState.UNAVAILABLE, a.state());
     assertTrue(a.purged(), "an authoritative loss destroys the cached data keys, store or not");
   }
@@ -164,7 +147,7 @@ class FleetStateReviewTest {
   @Test
   void startedWithoutTheStore_refreshReadsButCannotWrite_replicaStartsOnceTheStoreAnswers() {
     Replica a = new Replica("a");
-    traffic.serveEverySecondFor(P.plus(SECOND), a);
+    serveEverySecondFor(P.plus(SECOND), a);
     store.readFault.set(() -> new FleetStateUnavailableException("store down (test)", null));
     Replica b = new Replica("b");
     assertEquals(LossCause.FLEET_STATE_UNKNOWN, b.crypto.keyAccess().status().cause());
@@ -172,7 +155,7 @@ class FleetStateReviewTest {
     store.writeFault.set(() -> new FleetStateUnavailableException("store down (test)", null));
     assertThrows(FleetStateUnavailableException.class, () -> b.crypto.keyAccess().refresh());
     store.writeFault.set(null);
-    traffic.serveEverySecondFor(P.multipliedBy(2), b);
+    serveEverySecondFor(P.multipliedBy(2), b);
     assertTrue(b.serves(), "the store answers and the fleet is fine: b must start");
   }
 
@@ -182,21 +165,21 @@ class FleetStateReviewTest {
   void recoveryRecordedByAReplicaThatLeft_keyRevokedAgain_theOthersStillRequireRefresh() {
     Replica a = new Replica("a");
     Replica b = new Replica("b");
-    traffic.serveEverySecondFor(P.plus(SECOND), a, b);
+    serveEverySecondFor(P.plus(SECOND), a, b);
     provider.setEnabled(key, false);
-    traffic.untilRefused(a);
-    traffic.serveEverySecondFor(P.plus(SECOND), a, b);
+    untilRefused(a);
+    serveEverySecondFor(P.plus(SECOND), a, b);
     provider.setEnabled(key, true);
-    traffic.untilServed(b); // b's probe recovers and records it; a gets no request meanwhile
+    untilServed(b); // b's probe recovers and records it; a gets no request meanwhile
     assertEquals(KeyAccessState.AVAILABLE, store.read(keyId).orElseThrow().state().state());
     b.crypto.close(); // scaled in
     provider.setEnabled(key, false); // revoked again, on every replica left
 
-    traffic.serveEverySecondFor(G.plus(P.multipliedBy(3)), a);
+    serveEverySecondFor(G.plus(P.multipliedBy(3)), a);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state(),
         "lost for longer than G + P on every live replica: refresh required");
     provider.setEnabled(key, true);
-    traffic.serveEverySecondFor(P, a);
+    serveEverySecondFor(P, a);
     assertFalse(a.serves(), "no implicit refresh");
   }
 
@@ -204,21 +187,21 @@ class FleetStateReviewTest {
   void replicaThatAloneLosesAccess_stillRequiresRefreshAfterGracePlusProbe() {
     Replica a = new Replica("a");
     Replica b = new Replica("b");
-    traffic.serveEverySecondFor(P.plus(SECOND), a, b);
+    serveEverySecondFor(P.plus(SECOND), a, b);
     a.calls.denyIdentity(true); // a's identity loses its role; b's keeps it
-    Instant lostAt = traffic.untilRefused(a);
-    traffic.serveEverySecondFor(G.plus(P.multipliedBy(3)), a, b);
+    Instant lostAt = untilRefused(a);
+    serveEverySecondFor(G.plus(P.multipliedBy(3)), a, b);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state(),
         "a's loss began at " + lostAt + "; its loss start must not move at every fleet read");
     a.calls.denyIdentity(false);
-    traffic.serveEverySecondFor(P, a);
+    serveEverySecondFor(P, a);
     assertFalse(a.serves(), "no implicit refresh");
   }
 
   @Test
   void recordedLossWithCauseFleetStateUnknown_replicaStillProbesAndRecovers() {
     Replica a = new Replica("a");
-    traffic.serveEverySecondFor(P.plus(SECOND), a);
+    serveEverySecondFor(P.plus(SECOND), a);
     FleetRecord r = store.read(keyId).orElseThrow();
     Instant now = clock.instant();
     // A value the guard never records itself, but FleetKeyState admits (another version, a bug).
@@ -296,10 +279,10 @@ class FleetStateReviewTest {
   }
 
   private void lockTheFleet(Replica... rs) {
-    traffic.serveEverySecondFor(P.plus(SECOND), rs);
+    serveEverySecondFor(P.plus(SECOND), rs);
     provider.setEnabled(key, false);
-    traffic.untilRefused(rs[0]);
-    traffic.serveEverySecondFor(G.plus(P), rs);
+    untilRefused(rs[0]);
+    serveEverySecondFor(G.plus(P), rs);
     for (Replica r : rs) {
       assertEquals(KeyAccessState.REFRESH_REQUIRED, r.state());
     }
@@ -315,9 +298,9 @@ class FleetStateReviewTest {
     provider.setEnabled(next, false); // e.g. its role assignment not yet in place
     setting.set(next.versionless());
     assertThrows(KeyProviderException.class, () -> a.crypto.keyAccess().refresh());
-    traffic.serveEverySecondFor(P, a);
+    serveEverySecondFor(P, a);
     provider.setEnabled(next, true);
-    traffic.serveEverySecondFor(P.multipliedBy(2), a);
+    serveEverySecondFor(P.multipliedBy(2), a);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state(),
         "a refused refresh changes nothing (as without a store): no self-healing");
   }
@@ -332,10 +315,10 @@ class FleetStateReviewTest {
     store.readFault.set(() -> new FleetStateUnavailableException("store down (test)", null));
     store.writeFault.set(() -> new FleetStateUnavailableException("store down (test)", null));
     assertThrows(FleetStateUnavailableException.class, () -> a.crypto.keyAccess().refresh());
-    traffic.serveEverySecondFor(Duration.ofSeconds(10), a);
+    serveEverySecondFor(Duration.ofSeconds(10), a);
     store.readFault.set(null);
     store.writeFault.set(null);
-    traffic.serveEverySecondFor(P.multipliedBy(2), a);
+    serveEverySecondFor(P.multipliedBy(2), a);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state(),
         "refresh() threw 'not recorded'; the store's return is no refresh");
   }
@@ -349,7 +332,7 @@ class FleetStateReviewTest {
     KeyReference next = provider.createKey("fleet-next", 2048);
     setting.set(next.versionless()); // the shared configuration moves to the new key
     assertEquals(KeyAccessState.AVAILABLE, a.crypto.keyAccess().refresh().state());
-    traffic.serveEverySecondFor(P, b);
+    serveEverySecondFor(P, b);
     assertTrue(b.serves(), "README: refresh() on any replica is followed by all within P");
   }
 
@@ -371,7 +354,7 @@ class FleetStateReviewTest {
       b.attempt();
     }
     configurationDown.set(false);
-    traffic.serveEverySecondFor(P.multipliedBy(2), a, b);
+    serveEverySecondFor(P.multipliedBy(2), a, b);
     assertTrue(a.serves(), "one replica's unreadable configuration must not undo the refresh");
     assertTrue(b.serves(), "b follows once it can read its configuration");
   }
@@ -382,11 +365,11 @@ class FleetStateReviewTest {
     AtomicBoolean configurationDown = new AtomicBoolean();
     Replica a = configured("a", setting);
     Replica b = configuredUnlessDown("b", setting, configurationDown);
-    traffic.serveEverySecondFor(P.plus(SECOND), a, b);
+    serveEverySecondFor(P.plus(SECOND), a, b);
     a.crypto.keyAccess().refresh(); // generation 1; b is idle from here on
     provider.setEnabled(key, false);
-    traffic.untilRefused(a);
-    traffic.serveEverySecondFor(G.plus(P), a);
+    untilRefused(a);
+    serveEverySecondFor(G.plus(P), a);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state());
     provider.setEnabled(key, true);
     configurationDown.set(true);
@@ -402,8 +385,8 @@ class FleetStateReviewTest {
     lockTheFleet(a, b);
     assertEquals(KeyAccessState.AVAILABLE, a.crypto.keyAccess().refresh().state());
     provider.setEnabled(key, false); // lost again; b is idle meanwhile (no request, no probe)
-    traffic.untilRefused(a);
-    traffic.serveEverySecondFor(G.plus(P), a);
+    untilRefused(a);
+    serveEverySecondFor(G.plus(P), a);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state());
     provider.setEnabled(key, true);
     long before = b.vaultCalls();

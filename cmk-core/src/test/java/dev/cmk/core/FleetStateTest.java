@@ -33,23 +33,13 @@ import org.junit.jupiter.api.Test;
  * The contract across replicas and restarts: several instances of one service share the
  * loss-of-access state of their key through a {@link FleetStateStore}.
  */
-class FleetStateTest {
-  private static final byte[] AAD = "Patient/1/1".getBytes(StandardCharsets.UTF_8);
-  private static final byte[] DATA = "{\"resourceType\":\"Patient\"}".getBytes(StandardCharsets.UTF_8);
-  private static final Duration P = KeyAccessSettings.DEFAULT.probeInterval();
-  private static final Duration G = KeyAccessSettings.DEFAULT.gracePeriod();
-  private static final Duration SECOND = Duration.ofSeconds(1);
-
-  private final ManualClock clock = ManualClock.create();
-  private final FleetTraffic traffic = new FleetTraffic(clock);
-  private final InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
-  private final KeyReference key = provider.createKey("fleet", 2048);
+class FleetStateTest extends FleetStateFixture {
   private final CountingStore store = new CountingStore(new InMemoryFleetStateStore());
   private final List<Replica> replicas = new ArrayList<>();
   private byte[] envelope;
 
   /** One instance of the service, with its own view of the provider (to count its calls). */
-  private final class Replica implements FleetTraffic.Target {
+  private final class Replica implements FleetStateFixture.Target {
     final FaultInjectingProvider calls = FaultInjectingProvider.wrapping(provider);
     final EnvelopeCrypto crypto;
 
@@ -62,12 +52,7 @@ class FleetStateTest {
     /** One request: true if served, false if refused with the suspension error. */
     @Override
     public boolean serves() {
-      try {
-        assertArrayEquals(DATA, crypto.decrypt(envelope, AAD));
-        return true;
-      } catch (KeyAccessSuspendedException e) {
-        return false;
-      }
+      return served(crypto, envelope);
     }
 
     KeyAccessStatus status() {
@@ -98,7 +83,7 @@ class FleetStateTest {
     Replica a = start("a");
     Replica b = start("b");
     provider.setEnabled(key, false);
-    Instant lostAt = traffic.untilRefused(a);
+    Instant lostAt = untilRefused(a);
     clock.advance(Duration.ofSeconds(20));
     assertFalse(b.serves());
     assertEquals(lostAt, a.status().since());
@@ -114,8 +99,8 @@ class FleetStateTest {
     Replica a = start("a");
     Replica b = new Replica("b", Clock.offset(clock, Duration.ofSeconds(3)));
     provider.setEnabled(key, false);
-    Instant first = traffic.untilRefused(a);
-    traffic.untilRefused(b);
+    Instant first = untilRefused(a);
+    untilRefused(b);
     assertEquals(first, b.status().since());
   }
 
@@ -125,8 +110,8 @@ class FleetStateTest {
     Replica b = start("b");
     Replica c = start("c");
     provider.setEnabled(key, false);
-    traffic.untilRefused(a);
-    traffic.serveEverySecondFor(G.plus(P), a);
+    untilRefused(a);
+    serveEverySecondFor(G.plus(P), a);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.status().state());
     provider.setEnabled(key, true);
     for (Replica r : List.of(b, c)) {
@@ -134,7 +119,7 @@ class FleetStateTest {
           () -> r.crypto.decrypt(envelope, AAD));
       assertTrue(e.refreshRequired());
     }
-    traffic.serveEverySecondFor(P.multipliedBy(3), a, b, c);
+    serveEverySecondFor(P.multipliedBy(3), a, b, c);
     for (Replica r : List.of(a, b, c)) {
       assertEquals(KeyAccessState.REFRESH_REQUIRED, r.status().state(), "no implicit refresh");
     }
@@ -144,14 +129,14 @@ class FleetStateTest {
   void replicaStartedWhileRefreshRequired_startsThere_withoutProviderCalls() {
     Replica a = start("a");
     provider.setEnabled(key, false);
-    traffic.untilRefused(a);
-    traffic.serveEverySecondFor(G.plus(P), a);
+    untilRefused(a);
+    serveEverySecondFor(G.plus(P), a);
     provider.setEnabled(key, true);
     a.crypto.close();
 
     Replica restarted = new Replica("a", clock);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, restarted.status().state());
-    traffic.serveEverySecondFor(P.multipliedBy(2), restarted);
+    serveEverySecondFor(P.multipliedBy(2), restarted);
     assertFalse(restarted.serves());
     assertEquals(0, restarted.providerCalls(), "a locked fleet makes no vault calls");
   }
@@ -162,8 +147,8 @@ class FleetStateTest {
     Replica b = start("b");
     Replica c = start("c");
     provider.setEnabled(key, false);
-    traffic.untilRefused(a);
-    traffic.serveEverySecondFor(G.plus(P), a, b, c);
+    untilRefused(a);
+    serveEverySecondFor(G.plus(P), a, b, c);
     provider.setEnabled(key, true);
     long generation = a.crypto.keyAccess().fleetView().orElseThrow().generation();
 
@@ -190,13 +175,13 @@ class FleetStateTest {
     Replica a = start("a");
     Replica b = start("b");
     provider.setEnabled(key, false);
-    traffic.untilRefused(a);
-    traffic.serveEverySecondFor(G.minus(Duration.ofMinutes(5)), a, b);
+    untilRefused(a);
+    serveEverySecondFor(G.minus(Duration.ofMinutes(5)), a, b);
     provider.setEnabled(key, true);
-    traffic.serveEverySecondFor(P.plus(SECOND), a, b);
+    serveEverySecondFor(P.plus(SECOND), a, b);
     assertTrue(a.serves());
     assertTrue(b.serves());
-    traffic.serveEverySecondFor(G, a, b);
+    serveEverySecondFor(G, a, b);
     assertEquals(KeyAccessState.AVAILABLE, a.status().state());
     assertEquals(KeyAccessState.AVAILABLE,
         store.read(key.versionless().toString()).orElseThrow().state().state());
@@ -221,17 +206,17 @@ class FleetStateTest {
     Replica a = start("a");
     Replica b = start("b");
     provider.setEnabled(key, false);
-    traffic.untilRefused(a);
-    traffic.serveEverySecondFor(G.plus(P), a, b);
+    untilRefused(a);
+    serveEverySecondFor(G.plus(P), a, b);
     provider.setEnabled(key, true);
     store.down.set(true);
-    traffic.serveEverySecondFor(P.multipliedBy(3), a, b);
+    serveEverySecondFor(P.multipliedBy(3), a, b);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, b.status().state());
     assertThrows(FleetStateUnavailableException.class, () -> a.crypto.keyAccess().refresh());
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.status().state(), "nothing changed");
     store.down.set(false);
     a.crypto.keyAccess().refresh();
-    traffic.serveEverySecondFor(P, a, b);
+    serveEverySecondFor(P, a, b);
     assertTrue(b.serves());
   }
 
@@ -240,9 +225,9 @@ class FleetStateTest {
     Replica a = start("a");
     store.down.set(true);
     provider.setEnabled(key, false);
-    Instant lostAt = traffic.untilRefused(a);
+    Instant lostAt = untilRefused(a);
     store.down.set(false);
-    traffic.serveEverySecondFor(P, a);
+    serveEverySecondFor(P, a);
     Optional<FleetRecord> r = store.read(key.versionless().toString());
     assertEquals(KeyAccessState.UNAVAILABLE, r.orElseThrow().state().state());
     assertEquals(lostAt, r.get().state().lostSince());
@@ -256,7 +241,7 @@ class FleetStateTest {
     Replica b = start("b");
     Replica c = start("c");
     store.reset();
-    traffic.serveEverySecondFor(Duration.ofHours(1), a, b, c);
+    serveEverySecondFor(Duration.ofHours(1), a, b, c);
     long intervals = Duration.ofHours(1).dividedBy(P);
     for (Replica r : List.of(a, b, c)) {
       long reads = r.crypto.keyAccess().fleetView().orElseThrow().reads();
@@ -266,9 +251,9 @@ class FleetStateTest {
     assertTrue(store.writes.get() <= 3, "one first record, then nothing changes: " + store.writes);
     store.reset();
     provider.setEnabled(key, false);
-    traffic.serveEverySecondFor(Duration.ofMinutes(10), a, b, c);
+    serveEverySecondFor(Duration.ofMinutes(10), a, b, c);
     provider.setEnabled(key, true);
-    traffic.serveEverySecondFor(Duration.ofMinutes(10), a, b, c);
+    serveEverySecondFor(Duration.ofMinutes(10), a, b, c);
     // loss + recovery: one write each, plus at most one lost race per replica
     assertTrue(store.writes.get() <= 2 + 2 * 3, "writes: " + store.writes.get());
     assertTrue(store.writes.get() >= 2, "writes: " + store.writes.get());
@@ -280,15 +265,15 @@ class FleetStateTest {
     Replica a = start("a");
     Replica ahead = new Replica("ahead", Clock.offset(clock, skew));
     provider.setEnabled(key, false);
-    Instant lostAt = traffic.untilRefused(a);
-    traffic.serveEverySecondFor(Duration.ofSeconds(5), ahead);
+    Instant lostAt = untilRefused(a);
+    serveEverySecondFor(Duration.ofSeconds(5), ahead);
     assertEquals(lostAt, ahead.status().since());
     // Restored 3 s before the deadline on the recording replica's clock: both recover.
     Instant deadline = lostAt.plus(G);
-    traffic.serveEverySecondFor(Duration.between(clock.instant(), deadline.minus(skew).minus(SECOND)),
+    serveEverySecondFor(Duration.between(clock.instant(), deadline.minus(skew).minus(SECOND)),
         a, ahead);
     provider.setEnabled(key, true);
-    traffic.serveEverySecondFor(P.plus(SECOND), a, ahead);
+    serveEverySecondFor(P.plus(SECOND), a, ahead);
     assertTrue(a.serves());
     assertTrue(ahead.serves());
   }

@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cmk.api.KeyAccessSuspendedException;
+import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.KeyPolicy;
 import dev.cmk.core.KeyAccessState;
 import dev.cmk.core.LossCause;
 import dev.cmk.testkit.ManualClock;
@@ -32,6 +34,24 @@ abstract class GuardScenario {
   static void openProtectedVault() {
     server = LoopbackFixture.server();
     vault = server.vault(LoopbackFixture.PROTECTED_VAULT);
+  }
+
+  /**
+   * Builds {@link #crypto}: the FHIR-service key policy over {@code provider}, writing under {@code
+   * key}, on the scenario's clock (retries wait by advancing it).
+   *
+   * @return the new service, also in {@link #crypto}
+   */
+  final EnvelopeCrypto newCrypto(AzureKeyVaultProvider provider, KeyReference key) {
+    crypto =
+        EnvelopeCrypto.builder()
+            .provider(provider)
+            .writeKey(key.versionless())
+            .keyPolicy(KeyPolicy.fhirService())
+            .clock(clock)
+            .sleeper(clock::advance)
+            .build();
+    return crypto;
   }
 
   /**

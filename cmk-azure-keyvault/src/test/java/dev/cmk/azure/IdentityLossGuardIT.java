@@ -57,14 +57,7 @@ class IdentityLossGuardIT extends GuardScenario {
             .retryOptions(LoopbackFixture.NO_SDK_RETRIES)
             .clock(clock)
             .build();
-    crypto =
-        EnvelopeCrypto.builder()
-            .provider(provider)
-            .writeKey(key.versionless())
-            .keyPolicy(KeyPolicy.fhirService())
-            .clock(clock)
-            .sleeper(clock::advance)
-            .build();
+    newCrypto(provider, key);
   }
 
   @AfterEach

@@ -68,15 +68,7 @@ class KeyAccessGuardIT extends GuardScenario {
   }
 
   private EnvelopeCrypto crypto(AzureKeyVaultProvider provider, KeyReference key) {
-    crypto =
-        EnvelopeCrypto.builder()
-            .provider(provider)
-            .writeKey(key.versionless())
-            .keyPolicy(KeyPolicy.fhirService())
-            .clock(clock)
-            .sleeper(clock::advance)
-            .build();
-    return crypto;
+    return newCrypto(provider, key);
   }
 
   /** Lets the next request's probe notice the loss; returns when the guard opened. */

@@ -3,10 +3,10 @@
 
 Usage: results-peers-table.py <results-peers dir>
 """
-import glob
-import json
 import os
 import sys
+
+from jmh_json import result_files
 
 MIB = 1 << 20
 STREAM_BYTES = 256 * MIB
@@ -16,13 +16,8 @@ RANGE_BYTES = 64 * 1024
 def load(directory):
     """{jdk label: {(class, method, size): (score, error, unit, secondary)}} and the VM names."""
     data, vms = {}, {}
-    for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
+    for path, runs in result_files(directory):
         label = os.path.basename(path).split("-", 1)[0]
-        with open(path) as f:
-            try:
-                runs = json.load(f)
-            except json.JSONDecodeError:
-                continue
         for r in runs:
             cls, method = r["benchmark"].rsplit(".", 2)[-2:]
             size = r.get("params", {}).get("size")

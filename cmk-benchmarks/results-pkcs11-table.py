@@ -4,11 +4,11 @@ count, per JDK, with the 2-thread/1-thread ratio and the unwrap path from the se
 
 Usage: results-pkcs11-table.py <results-pkcs11 dir>
 """
-import glob
-import json
 import os
 import re
 import sys
+
+from jmh_json import result_files
 
 METHODS = {"unwrap_1thread": 1, "unwrap_2threads": 2}
 
@@ -16,13 +16,8 @@ METHODS = {"unwrap_1thread": 1, "unwrap_2threads": 2}
 def load(directory):
     """{label: {(keySize, fallback, threads): (score, error)}}, VM names, set-up lines per label."""
     data, vms, setups = {}, {}, {}
-    for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
+    for path, runs in result_files(directory):
         label = os.path.splitext(os.path.basename(path))[0]
-        with open(path) as f:
-            try:
-                runs = json.load(f)
-            except json.JSONDecodeError:
-                continue
         for r in runs:
             method = r["benchmark"].rsplit(".", 1)[-1]
             if method not in METHODS:

@@ -1,7 +1,5 @@
 package dev.cmk.azure;
 
-import com.azure.core.http.policy.FixedDelayOptions;
-import com.azure.core.http.policy.RetryOptions;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.KeyPolicy;
@@ -12,7 +10,6 @@ import dev.cmk.testkit.keyvault.KeyPermission;
 import dev.cmk.testkit.keyvault.LoopbackKeyVault;
 import dev.cmk.testkit.keyvault.LoopbackVault;
 import dev.cmk.testkit.keyvault.VaultIdentity;
-import java.time.Duration;
 import java.util.UUID;
 
 /**
@@ -22,8 +19,6 @@ import java.util.UUID;
  * {@link KeyAccessGuardIT}.
  */
 class AzureLossOfAccessIT implements LossOfAccessContract {
-  private static final RetryOptions NO_SDK_RETRIES =
-      new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1)));
 
   private final LoopbackKeyVault server = LoopbackFixture.server();
   private final LoopbackVault vault = server.vault(LoopbackFixture.PROTECTED_VAULT);
@@ -36,7 +31,7 @@ class AzureLossOfAccessIT implements LossOfAccessContract {
   private AzureKeyVaultProvider adminProvider() {
     return LoopbackFixture.providerBuilder()
         .credential(LoopbackFixture.staticCredential(identity("loss-admin")))
-        .retryOptions(NO_SDK_RETRIES).build();
+        .retryOptions(LoopbackFixture.NO_SDK_RETRIES).build();
   }
 
   private VaultIdentity identity(String prefix) {
@@ -50,7 +45,7 @@ class AzureLossOfAccessIT implements LossOfAccessContract {
   public GuardedEnvelopes guarded(KeyReference key, ManualClock clock) {
     AzureKeyVaultProvider provider = LoopbackFixture.providerBuilder()
         .credential(LoopbackFixture.staticCredential(identity("loss-guarded")))
-        .retryOptions(NO_SDK_RETRIES).clock(clock).build();
+        .retryOptions(LoopbackFixture.NO_SDK_RETRIES).clock(clock).build();
     EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(provider)
         .writeKey(key.versionless()).keyPolicy(KeyPolicy.fhirService()).clock(clock)
         .sleeper(clock::advance).build();

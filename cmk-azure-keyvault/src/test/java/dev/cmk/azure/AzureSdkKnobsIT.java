@@ -27,7 +27,6 @@ import dev.cmk.testkit.keyvault.RecordedRequest;
 import dev.cmk.testkit.keyvault.VaultIdentity;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -57,14 +56,6 @@ class AzureSdkKnobsIT {
   @AfterEach
   void clearFaults() {
     vault.faults().clear();
-  }
-
-  private static AzureKeyVaultProviderBuilder builder() {
-    return LoopbackFixture.providerBuilder().credential(LoopbackFixture.staticCredential(app));
-  }
-
-  private static KeyReference newKey(String prefix) {
-    return vault.createRsaKey(prefix + "-" + HexFormat.of().toHexDigits(RANDOM.nextInt()), 2048);
   }
 
   /** What the vault received for one key (its name is unique to the test). */
@@ -97,9 +88,9 @@ class AzureSdkKnobsIT {
 
   @Test
   void clientOptions_callersApplicationId_reachesTheVaultInUserAgent() {
-    KeyReference key = newKey("app-id");
+    KeyReference key = LoopbackFixture.newRsaKey(vault, "app-id");
     try (AzureKeyVaultProvider p =
-        builder().clientOptions(new ClientOptions().setApplicationId("contoso-records")).build()) {
+        LoopbackFixture.providerBuilder(app).clientOptions(new ClientOptions().setApplicationId("contoso-records")).build()) {
       p.describe(key);
     }
     List<RecordedRequest> got = received(key);
@@ -113,8 +104,8 @@ class AzureSdkKnobsIT {
 
   @Test
   void clientOptions_absent_userAgentCarriesCmk() {
-    KeyReference key = newKey("cmk-id");
-    try (AzureKeyVaultProvider p = builder().build()) {
+    KeyReference key = LoopbackFixture.newRsaKey(vault, "cmk-id");
+    try (AzureKeyVaultProvider p = LoopbackFixture.providerBuilder(app).build()) {
       p.describe(key);
     }
     for (RecordedRequest r : received(key)) {
@@ -124,11 +115,11 @@ class AzureSdkKnobsIT {
 
   @Test
   void addPolicy_twoPolicies_eachSeesEveryRequestTheVaultReceived() {
-    KeyReference key = newKey("policy");
+    KeyReference key = LoopbackFixture.newRsaKey(vault, "policy");
     Recording first = new Recording();
     Recording second = new Recording();
     try (AzureKeyVaultProvider p =
-        builder()
+        LoopbackFixture.providerBuilder(app)
             .addPolicy(first)
             .addPolicy(second)
             .httpLogOptions(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.BASIC))
@@ -145,7 +136,7 @@ class AzureSdkKnobsIT {
 
   @Test
   void httpClient_callersClient_carriesEveryRequest() {
-    KeyReference key = newKey("client");
+    KeyReference key = LoopbackFixture.newRsaKey(vault, "client");
     AtomicInteger sent = new AtomicInteger();
     HttpClient loopback = LoopbackFixture.httpClient();
     HttpClient counting =
@@ -179,14 +170,14 @@ class AzureSdkKnobsIT {
   @Test
   void retryOptions_twoRetries_503sAreRetriedExactlyTwice() {
     RetryOptions twoRetries = new RetryOptions(new FixedDelayOptions(2, Duration.ofMillis(20)));
-    KeyReference recovering = newKey("retry-ok");
-    try (AzureKeyVaultProvider p = builder().retryOptions(twoRetries).disableRateBudget().build()) {
+    KeyReference recovering = LoopbackFixture.newRsaKey(vault, "retry-ok");
+    try (AzureKeyVaultProvider p = LoopbackFixture.providerBuilder(app).retryOptions(twoRetries).disableRateBudget().build()) {
       WrappedKey wrapped = p.wrap(recovering, dataKey());
       vault.faults().failNext(2, 503);
       p.unwrap(wrapped).destroy();
       assertEquals(2, count503(recovering), "two failures, then the third attempt succeeds");
 
-      KeyReference failing = newKey("retry-exhausted");
+      KeyReference failing = LoopbackFixture.newRsaKey(vault, "retry-exhausted");
       WrappedKey other = p.wrap(failing, dataKey());
       vault.faults().failNext(5, 503);
       assertThrows(KeyProviderUnavailableException.class, () -> p.unwrap(other));

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.azure.core.http.policy.FixedDelayOptions;
-import com.azure.core.http.policy.RetryOptions;
 import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyAccessDeniedException.Reason;
 import dev.cmk.api.KeyAccessSuspendedException;
@@ -52,8 +50,6 @@ import org.junit.jupiter.api.Test;
 class ForgedEnvelopeIT {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final byte[] AAD = "Patient/5/_history/2".getBytes(UTF_8);
-  private static final RetryOptions NO_SDK_RETRIES =
-      new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1)));
   private static final Set<KeyPermission> SERVICE_ROLE =
       Set.of(KeyPermission.GET, KeyPermission.LIST, KeyPermission.WRAP_KEY, KeyPermission.UNWRAP_KEY);
 
@@ -98,7 +94,7 @@ class ForgedEnvelopeIT {
     AzureKeyVaultProvider provider =
         LoopbackFixture.providerBuilder()
             .credential(LoopbackFixture.staticCredential(identity))
-            .retryOptions(NO_SDK_RETRIES)
+            .retryOptions(LoopbackFixture.NO_SDK_RETRIES)
             .clock(clock)
             .build();
     EnvelopeCrypto c =

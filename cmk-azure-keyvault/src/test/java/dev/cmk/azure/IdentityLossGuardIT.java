@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.azure.core.http.policy.FixedDelayOptions;
-import com.azure.core.http.policy.RetryOptions;
 import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
@@ -40,25 +38,12 @@ import org.junit.jupiter.api.Test;
  * <p>The endpoint issues tokens that clients consider expired at once, so every guarded call asks
  * it again: what a service sees once the token it cached before the identity was deleted runs out.
  */
-class IdentityLossGuardIT {
+class IdentityLossGuardIT extends GuardScenario {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final byte[] AAD = "Patient/9/_history/1".getBytes(UTF_8);
   private static final byte[] DATA = "{\"resourceType\":\"Patient\",\"id\":\"9\"}".getBytes(UTF_8);
-  private static final RetryOptions NO_SDK_RETRIES =
-      new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1)));
 
-  private static LoopbackKeyVault server;
-  private static LoopbackVault vault;
-
-  private final ManualClock clock = ManualClock.startingAt(Instant.now());
   private VaultIdentity identity;
-  private EnvelopeCrypto crypto;
-
-  @BeforeAll
-  static void setUp() {
-    server = LoopbackFixture.server();
-    vault = server.vault(LoopbackFixture.PROTECTED_VAULT);
-  }
 
   @BeforeEach
   void newIdentityAndCrypto() {
@@ -69,17 +54,10 @@ class IdentityLossGuardIT {
     AzureKeyVaultProvider provider =
         LoopbackFixture.providerBuilder()
             .userAssignedManagedIdentityClientId(identity.clientId())
-            .retryOptions(NO_SDK_RETRIES)
+            .retryOptions(LoopbackFixture.NO_SDK_RETRIES)
             .clock(clock)
             .build();
-    crypto =
-        EnvelopeCrypto.builder()
-            .provider(provider)
-            .writeKey(key.versionless())
-            .keyPolicy(KeyPolicy.fhirService())
-            .clock(clock)
-            .sleeper(clock::advance)
-            .build();
+    newCrypto(provider, key);
   }
 
   @AfterEach
@@ -92,28 +70,15 @@ class IdentityLossGuardIT {
   /** Refuses the identity and lets the next probe notice; returns when the guard opened. */
   private Instant refuseAndTrip(byte[] cachedEnvelope) {
     server.refuseManagedIdentity(identity, ManagedIdentityRefusal.APP_SERVICE_IDENTITY_NOT_FOUND);
-    clock.advance(Duration.ofSeconds(61));
-    KeyAccessSuspendedException e =
-        assertThrows(KeyAccessSuspendedException.class, () -> crypto.decrypt(cachedEnvelope, AAD));
-    assertFalse(e.refreshRequired());
-    assertEquals(KeyAccessState.UNAVAILABLE, crypto.keyAccess().status().state());
-    assertEquals(LossCause.IDENTITY_NOT_AUTHORIZED, crypto.keyAccess().status().cause());
+    Instant tripped =
+        trip(cachedEnvelope, AAD, LossCause.IDENTITY_NOT_AUTHORIZED);
     assertEquals(0, crypto.diagnostics().cachedDataKeys(), "the data keys were purged");
     assertThrows(KeyAccessSuspendedException.class, () -> crypto.encrypt(DATA, AAD));
-    return clock.instant();
+    return tripped;
   }
 
-  /** Decrypts, advancing 5 s between attempts while the guard waits for its next probe. */
   private byte[] decryptOnceProbed(byte[] envelope) {
-    for (int step = 0; step < 24; step++) {
-      try {
-        return crypto.decrypt(envelope, AAD);
-      } catch (KeyAccessSuspendedException waitingForProbe) {
-        assertFalse(waitingForProbe.refreshRequired());
-        clock.advance(Duration.ofSeconds(5));
-      }
-    }
-    throw new AssertionError("the guard did not reopen");
+    return decryptOnceProbed(envelope, AAD);
   }
 
   @Test

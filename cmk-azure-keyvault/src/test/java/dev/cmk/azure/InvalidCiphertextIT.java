@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.azure.core.http.policy.FixedDelayOptions;
-import com.azure.core.http.policy.RetryOptions;
 import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.SecretBytes;
@@ -20,7 +18,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -42,8 +39,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class InvalidCiphertextIT {
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final RetryOptions NO_SDK_RETRIES =
-      new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1)));
 
   private static LoopbackKeyVault server;
   private static LoopbackVault vault;
@@ -125,7 +120,7 @@ class InvalidCiphertextIT {
     try (AzureKeyVaultProvider p =
         LoopbackFixture.providerBuilder()
             .credential(LoopbackFixture.staticCredential(app))
-            .retryOptions(NO_SDK_RETRIES)
+            .retryOptions(LoopbackFixture.NO_SDK_RETRIES)
             .build()) {
       byte[] dataKey = new byte[32];
       RANDOM.nextBytes(dataKey);

@@ -3,12 +3,9 @@ package dev.cmk.azure;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.azure.core.http.policy.FixedDelayOptions;
-import com.azure.core.http.policy.RetryOptions;
 import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
@@ -39,23 +36,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the grace period: {@link AzureLossOfAccessIT}, the testkit's contract). The guard and
  * the provider share a manual clock; Key Vault calls are real.
  */
-class KeyAccessGuardIT {
+class KeyAccessGuardIT extends GuardScenario {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final byte[] AAD = "Patient/7/_history/1".getBytes(UTF_8);
   private static final byte[] DATA = "{\"resourceType\":\"Patient\",\"id\":\"7\"}".getBytes(UTF_8);
-  private static final RetryOptions NO_SDK_RETRIES = new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1)));
-
-  private static LoopbackKeyVault server;
-  private static LoopbackVault vault;
-
-  private final ManualClock clock = ManualClock.startingAt(Instant.now());
-  private EnvelopeCrypto crypto;
-
-  @BeforeAll
-  static void setUp() {
-    server = LoopbackFixture.server();
-    vault = server.vault(LoopbackFixture.PROTECTED_VAULT);
-  }
 
   @AfterEach
   void tearDown() {
@@ -74,7 +58,7 @@ class KeyAccessGuardIT {
   private AzureKeyVaultProvider provider(VaultIdentity identity) {
     return LoopbackFixture.providerBuilder()
         .credential(LoopbackFixture.staticCredential(identity))
-        .retryOptions(NO_SDK_RETRIES)
+        .retryOptions(LoopbackFixture.NO_SDK_RETRIES)
         .clock(clock)
         .build();
   }
@@ -84,39 +68,16 @@ class KeyAccessGuardIT {
   }
 
   private EnvelopeCrypto crypto(AzureKeyVaultProvider provider, KeyReference key) {
-    crypto =
-        EnvelopeCrypto.builder()
-            .provider(provider)
-            .writeKey(key.versionless())
-            .keyPolicy(KeyPolicy.fhirService())
-            .clock(clock)
-            .sleeper(clock::advance)
-            .build();
-    return crypto;
+    return newCrypto(provider, key);
   }
 
   /** Lets the next request's probe notice the loss; returns when the guard opened. */
   private Instant trip(byte[] envelope, LossCause expected) {
-    clock.advance(Duration.ofSeconds(61));
-    KeyAccessSuspendedException e =
-        assertThrows(KeyAccessSuspendedException.class, () -> crypto.decrypt(envelope, AAD));
-    assertFalse(e.refreshRequired());
-    assertEquals(KeyAccessState.UNAVAILABLE, crypto.keyAccess().status().state());
-    assertEquals(expected, crypto.keyAccess().status().cause());
-    return clock.instant();
+    return trip(envelope, AAD, expected);
   }
 
-  /** Decrypts, advancing 5 s between attempts while the guard waits for its next probe. */
   private byte[] decryptOnceProbed(byte[] envelope) {
-    for (int step = 0; step < 24; step++) {
-      try {
-        return crypto.decrypt(envelope, AAD);
-      } catch (KeyAccessSuspendedException waitingForProbe) {
-        assertFalse(waitingForProbe.refreshRequired());
-        clock.advance(Duration.ofSeconds(5));
-      }
-    }
-    throw new AssertionError("the guard did not reopen");
+    return decryptOnceProbed(envelope, AAD);
   }
 
   @Test

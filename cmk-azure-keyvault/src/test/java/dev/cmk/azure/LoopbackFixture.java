@@ -4,10 +4,16 @@ import com.azure.core.credential.AccessToken;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import com.azure.core.http.policy.FixedDelayOptions;
+import com.azure.core.http.policy.RetryOptions;
+import dev.cmk.api.KeyReference;
 import dev.cmk.testkit.keyvault.LoopbackKeyVault;
+import dev.cmk.testkit.keyvault.LoopbackVault;
 import dev.cmk.testkit.keyvault.VaultIdentity;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.HexFormat;
 import reactor.core.publisher.Mono;
 
 /**
@@ -24,6 +30,11 @@ final class LoopbackFixture {
   static final String RBAC_VAULT = "cmkrbac";
   static final String OTHER_RBAC_VAULT = "cmkrbacother";
 
+  /** Retry options that make the SDK give up at once, so the provider's own handling is seen. */
+  static final RetryOptions NO_SDK_RETRIES =
+      new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1)));
+
+  private static final SecureRandom RANDOM = new SecureRandom();
   private static LoopbackKeyVault server;
   private static HttpClient httpClient;
 
@@ -79,5 +90,15 @@ final class LoopbackFixture {
         .addVault(s.vaultUrl(HSM))
         .addVault(s.vaultUrl(RBAC_VAULT))
         .addVault(s.vaultUrl(OTHER_RBAC_VAULT));
+  }
+
+  /** {@link #providerBuilder()} calling as {@code identity} with a static token. */
+  static AzureKeyVaultProviderBuilder providerBuilder(VaultIdentity identity) {
+    return providerBuilder().credential(staticCredential(identity));
+  }
+
+  /** A new RSA-2048 key in {@code vault}, named {@code prefix} plus a random suffix. */
+  static KeyReference newRsaKey(LoopbackVault vault, String prefix) {
+    return vault.createRsaKey(prefix + "-" + HexFormat.of().toHexDigits(RANDOM.nextInt()), 2048);
   }
 }

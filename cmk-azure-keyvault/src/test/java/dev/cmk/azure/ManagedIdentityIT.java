@@ -10,8 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.azure.core.credential.TokenCredential;
-import com.azure.core.http.policy.FixedDelayOptions;
-import com.azure.core.http.policy.RetryOptions;
 import com.azure.identity.ClientSecretCredentialBuilder;
 import com.azure.identity.ManagedIdentityCredentialBuilder;
 import dev.cmk.api.KeyAccessDeniedException;
@@ -48,8 +46,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ManagedIdentityIT {
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final RetryOptions NO_SDK_RETRIES =
-      new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1)));
 
   private static LoopbackKeyVault server;
   private static LoopbackVault vault;
@@ -209,7 +205,7 @@ class ManagedIdentityIT {
     String unknownClientId = UUID.randomUUID().toString();
     try (AzureKeyVaultProvider p =
         LoopbackFixture.providerBuilder()
-            .retryOptions(NO_SDK_RETRIES)
+            .retryOptions(LoopbackFixture.NO_SDK_RETRIES)
             .userAssignedManagedIdentityClientId(unknownClientId)
             .build()) {
       KeyAccessDeniedException e = assertThrows(KeyAccessDeniedException.class, () -> p.describe(key));
@@ -241,7 +237,7 @@ class ManagedIdentityIT {
     server.setManagedIdentityTokenLifetime(Duration.ZERO);
     try (AzureKeyVaultProvider p =
         LoopbackFixture.providerBuilder()
-            .retryOptions(NO_SDK_RETRIES)
+            .retryOptions(LoopbackFixture.NO_SDK_RETRIES)
             .userAssignedManagedIdentityClientId(user.clientId())
             .build()) {
       assertEquals(List.of(user.name()), use(p, vault, key));
@@ -276,10 +272,10 @@ class ManagedIdentityIT {
         new ManagedIdentityCredentialBuilder()
             .clientId(user.clientId())
             .httpClient(LoopbackFixture.httpClient())
-            .retryOptions(NO_SDK_RETRIES)
+            .retryOptions(LoopbackFixture.NO_SDK_RETRIES)
             .build();
     try (AzureKeyVaultProvider p =
-        LoopbackFixture.providerBuilder().retryOptions(NO_SDK_RETRIES).credential(own).build()) {
+        LoopbackFixture.providerBuilder().retryOptions(LoopbackFixture.NO_SDK_RETRIES).credential(own).build()) {
       KeyAccessDeniedException e = assertThrows(KeyAccessDeniedException.class, () -> p.describe(key));
       assertEquals(Reason.IDENTITY_NOT_AUTHORIZED, e.reason());
       assertTrue(e.getMessage().contains("refused the identity (the APP_SERVICE managed-identity endpoint"),
@@ -300,10 +296,10 @@ class ManagedIdentityIT {
             .authorityHost("https://127.0.0.1:1")
             .disableInstanceDiscovery()
             .httpClient(LoopbackFixture.httpClient())
-            .retryOptions(NO_SDK_RETRIES)
+            .retryOptions(LoopbackFixture.NO_SDK_RETRIES)
             .build();
     try (AzureKeyVaultProvider p =
-        LoopbackFixture.providerBuilder().retryOptions(NO_SDK_RETRIES).credential(unreachable).build()) {
+        LoopbackFixture.providerBuilder().retryOptions(LoopbackFixture.NO_SDK_RETRIES).credential(unreachable).build()) {
       KeyProviderException e = assertThrows(KeyProviderException.class, () -> p.describe(key));
       assertInstanceOf(KeyProviderUnavailableException.class, e, "an unreachable token endpoint is an outage: " + e);
       assertTrue(e.getMessage().contains("could not get a token"), e.getMessage());
@@ -319,7 +315,7 @@ class ManagedIdentityIT {
     server.failManagedIdentityNext(20, status);
     try (AzureKeyVaultProvider p =
         LoopbackFixture.providerBuilder()
-            .retryOptions(NO_SDK_RETRIES)
+            .retryOptions(LoopbackFixture.NO_SDK_RETRIES)
             .userAssignedManagedIdentityClientId(user.clientId())
             .build()) {
       KeyProviderException e = assertThrows(KeyProviderException.class, () -> p.describe(key));

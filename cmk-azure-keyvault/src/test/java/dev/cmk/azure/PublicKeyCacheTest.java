@@ -4,20 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.azure.core.http.HttpHeaderName;
-import com.azure.core.http.HttpHeaders;
 import com.azure.core.http.HttpPipelineBuilder;
 import com.azure.core.http.HttpRequest;
-import com.azure.core.http.HttpResponse;
 import dev.cmk.api.KeyReference;
-import java.nio.ByteBuffer;
-import java.nio.charset.Charset;
-import java.nio.charset.StandardCharsets;
+import dev.cmk.azure.internal.TestResponse;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -33,57 +27,7 @@ class PublicKeyCacheTest {
       "\"attributes\":{\"enabled\":%s,\"created\":1700000000,\"updated\":1700000000,"
           + "\"recoveryLevel\":\"Recoverable+Purgeable\",\"recoverableDays\":90}";
 
-  /** A canned JSON answer. */
-  private static final class Answer extends HttpResponse {
-    private final int status;
-    private final byte[] body;
-    private final HttpHeaders headers =
-        new HttpHeaders().set(HttpHeaderName.CONTENT_TYPE, "application/json; charset=utf-8");
-
-    Answer(HttpRequest request, int status, String body) {
-      super(request);
-      this.status = status;
-      this.body = body.getBytes(StandardCharsets.UTF_8);
-    }
-
-    @Override
-    public int getStatusCode() {
-      return status;
-    }
-
-    @Override
-    @Deprecated
-    public String getHeaderValue(String name) {
-      return headers.getValue(HttpHeaderName.fromString(name));
-    }
-
-    @Override
-    public HttpHeaders getHeaders() {
-      return headers;
-    }
-
-    @Override
-    public Flux<ByteBuffer> getBody() {
-      return Flux.just(ByteBuffer.wrap(body));
-    }
-
-    @Override
-    public Mono<byte[]> getBodyAsByteArray() {
-      return Mono.just(body);
-    }
-
-    @Override
-    public Mono<String> getBodyAsString() {
-      return Mono.just(new String(body, StandardCharsets.UTF_8));
-    }
-
-    @Override
-    public Mono<String> getBodyAsString(Charset charset) {
-      return Mono.just(new String(body, charset));
-    }
-  }
-
-  private static AzureKeyVaultProvider provider(List<String> seen, Function<HttpRequest, Answer> vault) {
+  private static AzureKeyVaultProvider provider(List<String> seen, Function<HttpRequest, TestResponse> vault) {
     return AzureKeyVaultProvider.builder()
         .pipeline(
             new HttpPipelineBuilder()
@@ -109,7 +53,7 @@ class PublicKeyCacheTest {
     String bundle =
         "{\"key\":{\"kid\":\"" + ec + "\",\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AQID\",\"y\":\"BAUG\","
             + "\"key_ops\":[\"sign\",\"verify\"]}," + String.format(ATTRIBUTES, "true") + "}";
-    try (AzureKeyVaultProvider p = provider(seen, r -> new Answer(r, 200, bundle))) {
+    try (AzureKeyVaultProvider p = provider(seen, r -> TestResponse.json(r, 200, bundle))) {
       assertFalse(p.publicKey(ec).isPresent());
       assertFalse(p.publicKey(ec).isPresent());
       assertFalse(p.publicKey(ec).isPresent());
@@ -129,7 +73,7 @@ class PublicKeyCacheTest {
     try (AzureKeyVaultProvider p =
         provider(
             seen,
-            r -> r.getUrl().getPath().endsWith("/versions") ? new Answer(r, 200, listing) : new Answer(r, 403, disabled))) {
+            r -> r.getUrl().getPath().endsWith("/versions") ? TestResponse.json(r, 200, listing) : TestResponse.json(r, 403, disabled))) {
       assertFalse(p.describe(rsa).enabled());
       assertEquals(1, gets(seen, "off"));
       p.publicKey(rsa);

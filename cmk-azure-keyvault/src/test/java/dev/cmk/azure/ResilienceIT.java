@@ -23,7 +23,6 @@ import java.net.ServerSocket;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,8 +39,6 @@ import org.junit.jupiter.api.Test;
  */
 class ResilienceIT {
   private static final SecureRandom RANDOM = new SecureRandom();
-  private static final RetryOptions NO_SDK_RETRIES =
-      new RetryOptions(new FixedDelayOptions(0, Duration.ofMillis(1)));
 
   private static LoopbackKeyVault server;
   private static LoopbackVault vault;
@@ -58,14 +55,6 @@ class ResilienceIT {
   @AfterEach
   void clearFaults() {
     vault.faults().clear();
-  }
-
-  private static AzureKeyVaultProviderBuilder builder() {
-    return LoopbackFixture.providerBuilder().credential(LoopbackFixture.staticCredential(app));
-  }
-
-  private static KeyReference newKey(String prefix) {
-    return vault.createRsaKey(prefix + "-" + HexFormat.of().toHexDigits(RANDOM.nextInt()), 2048);
   }
 
   private static SecretBytes dataKey() {
@@ -102,10 +91,10 @@ class ResilienceIT {
 
   @Test
   void burstAboveVaultLimit_withRateBudget_isSmoothedAndNeverThrottled() throws Exception {
-    KeyReference key = newKey("smoothed");
+    KeyReference key = LoopbackFixture.newRsaKey(vault, "smoothed");
     try (AzureKeyVaultProvider p =
-        builder()
-            .retryOptions(NO_SDK_RETRIES)
+        LoopbackFixture.providerBuilder(app)
+            .retryOptions(LoopbackFixture.NO_SDK_RETRIES)
             .rateBudget(new RateBudget(15, Duration.ofSeconds(1), Duration.ofSeconds(30)))
             .build()) {
       WrappedKey wrapped = p.wrap(key, dataKey());
@@ -124,8 +113,8 @@ class ResilienceIT {
 
   @Test
   void burstAboveVaultLimit_withoutRateBudget_isThrottledAndClassifiedTransient() throws Exception {
-    KeyReference key = newKey("stormy");
-    try (AzureKeyVaultProvider p = builder().retryOptions(NO_SDK_RETRIES).disableRateBudget().build()) {
+    KeyReference key = LoopbackFixture.newRsaKey(vault, "stormy");
+    try (AzureKeyVaultProvider p = LoopbackFixture.providerBuilder(app).retryOptions(LoopbackFixture.NO_SDK_RETRIES).disableRateBudget().build()) {
       WrappedKey wrapped = p.wrap(key, dataKey());
       p.unwrap(wrapped);
       vault.faults().setRequestLimit(20, Duration.ofSeconds(1));
@@ -143,8 +132,8 @@ class ResilienceIT {
 
   @Test
   void throttled_retryAfterHeader_isCarriedOnTheException() {
-    KeyReference key = newKey("retry-after");
-    try (AzureKeyVaultProvider p = builder().retryOptions(NO_SDK_RETRIES).build()) {
+    KeyReference key = LoopbackFixture.newRsaKey(vault, "retry-after");
+    try (AzureKeyVaultProvider p = LoopbackFixture.providerBuilder(app).retryOptions(LoopbackFixture.NO_SDK_RETRIES).build()) {
       WrappedKey wrapped = p.wrap(key, dataKey());
       vault.faults().throttleNext(1, Duration.ofSeconds(7));
       KeyProviderUnavailableException e =
@@ -156,8 +145,8 @@ class ResilienceIT {
 
   @Test
   void serverErrorBurst_isClassifiedTransient_andRecovers() {
-    KeyReference key = newKey("fivexx");
-    try (AzureKeyVaultProvider p = builder().retryOptions(NO_SDK_RETRIES).build()) {
+    KeyReference key = LoopbackFixture.newRsaKey(vault, "fivexx");
+    try (AzureKeyVaultProvider p = LoopbackFixture.providerBuilder(app).retryOptions(LoopbackFixture.NO_SDK_RETRIES).build()) {
       SecretBytes dataKey = dataKey();
       WrappedKey wrapped = p.wrap(key, dataKey);
       vault.faults().failNext(2, 503);
@@ -173,9 +162,9 @@ class ResilienceIT {
 
   @Test
   void serverErrorBurst_withSdkRetries_isRetriedTransparently() {
-    KeyReference key = newKey("retried");
+    KeyReference key = LoopbackFixture.newRsaKey(vault, "retried");
     try (AzureKeyVaultProvider p =
-        builder().retryOptions(new RetryOptions(new FixedDelayOptions(3, Duration.ofMillis(20)))).build()) {
+        LoopbackFixture.providerBuilder(app).retryOptions(new RetryOptions(new FixedDelayOptions(3, Duration.ofMillis(20)))).build()) {
       SecretBytes dataKey = dataKey();
       WrappedKey wrapped = p.wrap(key, dataKey);
       p.unwrap(wrapped);
@@ -188,7 +177,7 @@ class ResilienceIT {
 
   @Test
   void slowVault_responseTimeout_isClassifiedTransient() {
-    KeyReference key = newKey("slow");
+    KeyReference key = LoopbackFixture.newRsaKey(vault, "slow");
     HttpClient impatient =
         new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(server.clientSslContext()))
             .responseTimeout(Duration.ofMillis(300))
@@ -196,7 +185,7 @@ class ResilienceIT {
     try (AzureKeyVaultProvider p =
         AzureKeyVaultProvider.builder()
             .httpClient(impatient)
-            .retryOptions(NO_SDK_RETRIES)
+            .retryOptions(LoopbackFixture.NO_SDK_RETRIES)
             .credential(LoopbackFixture.staticCredential(app))
             .addVault(vault.vaultUrl())
             .build()) {
@@ -243,7 +232,7 @@ class ResilienceIT {
     try (AzureKeyVaultProvider p =
         AzureKeyVaultProvider.builder()
             .httpClient(LoopbackFixture.httpClient())
-            .retryOptions(NO_SDK_RETRIES)
+            .retryOptions(LoopbackFixture.NO_SDK_RETRIES)
             .credential(LoopbackFixture.staticCredential(app))
             .allowAnyVault()
             .build()) {
@@ -255,7 +244,7 @@ class ResilienceIT {
 
   @Test
   void rateBudgetExhausted_withoutWaiting_failsFastWithRetryAfter_andTellsTheObserver() {
-    KeyReference key = newKey("budget");
+    KeyReference key = LoopbackFixture.newRsaKey(vault, "budget");
     java.util.List<Duration> refused = new java.util.concurrent.CopyOnWriteArrayList<>();
     java.util.List<Duration> waited = new java.util.concurrent.CopyOnWriteArrayList<>();
     dev.cmk.api.spi.RateBudgetObserver observer = new dev.cmk.api.spi.RateBudgetObserver() {
@@ -271,7 +260,7 @@ class ResilienceIT {
       }
     };
     try (AzureKeyVaultProvider p =
-        builder().rateBudget(new RateBudget(2, Duration.ofSeconds(10), Duration.ZERO))
+        LoopbackFixture.providerBuilder(app).rateBudget(new RateBudget(2, Duration.ofSeconds(10), Duration.ZERO))
             .rateBudgetObserver(observer).build()) {
       vault.clearRequests();
       p.describe(key);

@@ -31,47 +31,6 @@ class CryptoObserverTest {
   private final InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
   private final byte[] aad = "Patient/1".getBytes(StandardCharsets.UTF_8);
 
-  /** Records everything it is told. */
-  static final class Recording implements CryptoObserver {
-    final AtomicInteger hits = new AtomicInteger();
-    final AtomicInteger misses = new AtomicInteger();
-    final List<String> calls = Collections.synchronizedList(new ArrayList<>());
-    final List<RewrapOutcome> rewraps = Collections.synchronizedList(new ArrayList<>());
-    final List<EnvelopeCrypto> attachedTo = new ArrayList<>();
-
-    @Override
-    public void attached(EnvelopeCrypto crypto) {
-      attachedTo.add(crypto);
-    }
-
-    @Override
-    public void kekCall(String providerId, KekOperation op, KekOutcome outcome, long nanos) {
-      assertTrue(nanos >= 0);
-      calls.add(providerId + " " + op + " " + outcome);
-    }
-
-    @Override
-    public void dataKeyCacheHits(int count) {
-      hits.addAndGet(count);
-    }
-
-    @Override
-    public void dataKeyCacheMisses(int count) {
-      misses.addAndGet(count);
-    }
-
-    @Override
-    public void rewrapItem(RewrapOutcome outcome) {
-      rewraps.add(outcome);
-    }
-
-    long count(String call) {
-      synchronized (calls) {
-        return calls.stream().filter(call::equals).count();
-      }
-    }
-  }
-
   private EnvelopeCrypto crypto(KeyReference key, CryptoObserver observer) {
     return EnvelopeCrypto.builder().provider(provider).writeKey(key).clock(clock)
         .sleeper(clock::advance).observer(observer).build();
@@ -80,7 +39,7 @@ class CryptoObserverTest {
   @Test
   void observer_setTwice_throwsIllegalState() {
     EnvelopeCryptoBuilder b = EnvelopeCrypto.builder().observer(CryptoObserver.noop());
-    assertThrows(IllegalStateException.class, () -> b.observer(new Recording()));
+    assertThrows(IllegalStateException.class, () -> b.observer(new RecordingObserver()));
     assertThrows(NullPointerException.class, () -> EnvelopeCrypto.builder().observer(null));
   }
 
@@ -91,7 +50,7 @@ class CryptoObserverTest {
 
   @Test
   void build_callsAttachedOnceWithTheBuiltInstance() {
-    Recording r = new Recording();
+    RecordingObserver r = new RecordingObserver();
     EnvelopeCrypto crypto = crypto(provider.createKey("attached", 2048).versionless(), r);
     assertEquals(List.of(crypto), r.attachedTo);
   }
@@ -110,7 +69,7 @@ class CryptoObserverTest {
 
   @Test
   void build_reportsTheStartupProbeCalls() {
-    Recording r = new Recording();
+    RecordingObserver r = new RecordingObserver();
     crypto(provider.createKey("startup", 2048).versionless(), r);
     // Confirmation at build: describe, then a trial wrap and unwrap of a canary.
     assertEquals(1, r.count("in-memory DESCRIBE SUCCESS"), r.calls::toString);
@@ -122,7 +81,7 @@ class CryptoObserverTest {
   @Test
   void encryptDecrypt_cacheHitsAndMisses_countedExactly() {
     KeyReference key = provider.createKey("cache", 2048).versionless();
-    Recording writer = new Recording();
+    RecordingObserver writer = new RecordingObserver();
     EnvelopeCrypto a = crypto(key, writer);
     byte[][] envelopes = new byte[3][];
     for (int i = 0; i < 3; i++) {
@@ -136,7 +95,7 @@ class CryptoObserverTest {
     assertEquals(3, writer.hits.get(), "the writer's own data key was seeded into its cache");
     assertEquals(0, writer.misses.get());
 
-    Recording reader = new Recording();
+    RecordingObserver reader = new RecordingObserver();
     EnvelopeCrypto b = crypto(key, reader);
     int unwrapsAtBuild = (int) reader.count("in-memory UNWRAP SUCCESS");
     for (int i = 0; i < 3; i++) {
@@ -152,7 +111,7 @@ class CryptoObserverTest {
     KeyReference v1 = provider.createKey("denied", 2048);
     EnvelopeCrypto writer = crypto(v1.versionless(), CryptoObserver.noop());
     byte[] envelope = writer.encrypt(new byte[10], aad);
-    Recording r = new Recording();
+    RecordingObserver r = new RecordingObserver();
     EnvelopeCrypto reader = crypto(v1.versionless(), r);
     provider.setEnabled(v1, false);
     assertThrows(RuntimeException.class, () -> reader.decrypt(envelope, aad));
@@ -165,7 +124,7 @@ class CryptoObserverTest {
   void transientFailure_eachAttemptReported() {
     FaultInjectingProvider faults = FaultInjectingProvider.wrapping(provider);
     KeyReference key = provider.createKey("retried", 2048).versionless();
-    Recording r = new Recording();
+    RecordingObserver r = new RecordingObserver();
     faults.failNext(Operation.DESCRIBE, 1, Fault.transientFailure());
     EnvelopeCrypto.builder().provider(faults).writeKey(key).clock(clock)
         .sleeper(clock::advance).observer(r).build();
@@ -211,7 +170,7 @@ class CryptoObserverTest {
   @Test
   void rewrapAll_reportsEveryItem() {
     KeyReference v1 = provider.createKey("rewrap", 2048);
-    Recording r = new Recording();
+    RecordingObserver r = new RecordingObserver();
     EnvelopeCrypto crypto = crypto(v1.versionless(), r);
     byte[][] stored = {crypto.encrypt(new byte[10], aad), crypto.encrypt(new byte[20], aad),
         "not an envelope".getBytes(StandardCharsets.UTF_8)};

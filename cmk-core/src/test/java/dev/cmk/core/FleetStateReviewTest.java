@@ -39,16 +39,7 @@ import org.junit.jupiter.api.Test;
  * across replicas and restarts. Each test is one scenario; those marked {@code @Disabled} pin a
  * defect whose fix lies outside {@code GuardMachine}/{@code FleetSync} (see the reason).
  */
-class FleetStateReviewTest {
-  private static final byte[] AAD = "Patient/1/1".getBytes(StandardCharsets.UTF_8);
-  private static final byte[] DATA = "{\"resourceType\":\"Patient\"}".getBytes(StandardCharsets.UTF_8);
-  private static final Duration P = KeyAccessSettings.DEFAULT.probeInterval();
-  private static final Duration G = KeyAccessSettings.DEFAULT.gracePeriod();
-  private static final Duration SECOND = Duration.ofSeconds(1);
-
-  private final ManualClock clock = ManualClock.create();
-  private final InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
-  private final KeyReference key = provider.createKey("fleet", 2048);
+class FleetStateReviewTest extends FleetStateFixture {
   private final ScriptedStore store = new ScriptedStore(new InMemoryFleetStateStore());
   private final String keyId = key.versionless().toString();
   private final List<Replica> replicas = new ArrayList<>();
@@ -60,7 +51,7 @@ class FleetStateReviewTest {
   }
 
   /** One instance of the service; its own view of the provider, its own events. */
-  private final class Replica {
+  private final class Replica implements FleetStateFixture.Target {
     final FaultInjectingProvider calls = FaultInjectingProvider.wrapping(provider);
     final List<KeyAccessEvent> events = new CopyOnWriteArrayList<>();
     final EnvelopeCrypto crypto;
@@ -80,15 +71,9 @@ class FleetStateReviewTest {
     }
 
     /** One request: true if served, false if refused as the guard refuses; anything else fails. */
-    boolean serves() {
-      try {
-        assertArrayEquals(DATA, crypto.decrypt(envelope, AAD));
-        return true;
-      } catch (KeyAccessSuspendedException e) {
-        return false;
-      } catch (RuntimeException e) {
-        return fail("a request got " + e + " instead of an answer or the suspension error", e);
-      }
+    @Override
+    public boolean serves() {
+      return served(crypto, envelope);
     }
 
     /** A request whose failure of any kind is tolerated (the scenario, not the answer, is tested). */
@@ -117,36 +102,6 @@ class FleetStateReviewTest {
   @AfterEach
   void close() {
     replicas.forEach(r -> r.crypto.close());
-  }
-
-  private void serveEverySecondFor(Duration d, Replica... targets) {
-    Instant until = clock.instant().plus(d);
-    while (clock.instant().isBefore(until)) {
-      clock.advance(SECOND);
-      for (Replica r : targets) {
-        r.serves();
-      }
-    }
-  }
-
-  private Instant untilRefused(Replica r) {
-    for (int i = 0; i < 3600; i++) {
-      if (!r.serves()) {
-        return clock.instant();
-      }
-      clock.advance(SECOND);
-    }
-    throw new AssertionError("never refused");
-  }
-
-  private Instant untilServed(Replica r) {
-    for (int i = 0; i < 3600; i++) {
-      clock.advance(SECOND);
-      if (r.serves()) {
-        return clock.instant();
-      }
-    }
-    throw new AssertionError("never served");
   }
 
   // ------------------------------------------------------------------ store failures
@@ -312,6 +267,17 @@ class FleetStateReviewTest {
         (b, own) -> b.keyConfiguration(() -> new KeyConfiguration(own, setting.get())));
   }
 
+  /** Like {@link #configured}, but reading the setting throws while {@code down} is set. */
+  private Replica configuredUnlessDown(
+      String name, AtomicReference<KeyReference> setting, AtomicBoolean down) {
+    return new Replica(name, (builder, own) -> builder.keyConfiguration(() -> {
+      if (down.get()) {
+        throw new IllegalStateException("configuration service unavailable");
+      }
+      return new KeyConfiguration(own, setting.get());
+    }));
+  }
+
   private void lockTheFleet(Replica... rs) {
     serveEverySecondFor(P.plus(SECOND), rs);
     provider.setEnabled(key, false);
@@ -377,12 +343,7 @@ class FleetStateReviewTest {
     AtomicReference<KeyReference> setting = new AtomicReference<>(key.versionless());
     AtomicBoolean configurationDown = new AtomicBoolean();
     Replica a = configured("a", setting);
-    Replica b = new Replica("b", (builder, own) -> builder.keyConfiguration(() -> {
-      if (configurationDown.get()) {
-        throw new IllegalStateException("configuration service unavailable");
-      }
-      return new KeyConfiguration(own, setting.get());
-    }));
+    Replica b = configuredUnlessDown("b", setting, configurationDown);
     lockTheFleet(a, b);
     configurationDown.set(true); // b cannot re-read its configuration for a while
     assertEquals(KeyAccessState.AVAILABLE, a.crypto.keyAccess().refresh().state());
@@ -403,12 +364,7 @@ class FleetStateReviewTest {
     AtomicReference<KeyReference> setting = new AtomicReference<>(key.versionless());
     AtomicBoolean configurationDown = new AtomicBoolean();
     Replica a = configured("a", setting);
-    Replica b = new Replica("b", (builder, own) -> builder.keyConfiguration(() -> {
-      if (configurationDown.get()) {
-        throw new IllegalStateException("configuration service unavailable");
-      }
-      return new KeyConfiguration(own, setting.get());
-    }));
+    Replica b = configuredUnlessDown("b", setting, configurationDown);
     serveEverySecondFor(P.plus(SECOND), a, b);
     a.crypto.keyAccess().refresh(); // generation 1; b is idle from here on
     provider.setEnabled(key, false);

@@ -33,22 +33,13 @@ import org.junit.jupiter.api.Test;
  * The contract across replicas and restarts: several instances of one service share the
  * loss-of-access state of their key through a {@link FleetStateStore}.
  */
-class FleetStateTest {
-  private static final byte[] AAD = "Patient/1/1".getBytes(StandardCharsets.UTF_8);
-  private static final byte[] DATA = "{\"resourceType\":\"Patient\"}".getBytes(StandardCharsets.UTF_8);
-  private static final Duration P = KeyAccessSettings.DEFAULT.probeInterval();
-  private static final Duration G = KeyAccessSettings.DEFAULT.gracePeriod();
-  private static final Duration SECOND = Duration.ofSeconds(1);
-
-  private final ManualClock clock = ManualClock.create();
-  private final InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
-  private final KeyReference key = provider.createKey("fleet", 2048);
+class FleetStateTest extends FleetStateFixture {
   private final CountingStore store = new CountingStore(new InMemoryFleetStateStore());
   private final List<Replica> replicas = new ArrayList<>();
   private byte[] envelope;
 
   /** One instance of the service, with its own view of the provider (to count its calls). */
-  private final class Replica {
+  private final class Replica implements FleetStateFixture.Target {
     final FaultInjectingProvider calls = FaultInjectingProvider.wrapping(provider);
     final EnvelopeCrypto crypto;
 
@@ -59,13 +50,9 @@ class FleetStateTest {
     }
 
     /** One request: true if served, false if refused with the suspension error. */
-    boolean serves() {
-      try {
-        assertArrayEquals(DATA, crypto.decrypt(envelope, AAD));
-        return true;
-      } catch (KeyAccessSuspendedException e) {
-        return false;
-      }
+    @Override
+    public boolean serves() {
+      return served(crypto, envelope);
     }
 
     KeyAccessStatus status() {
@@ -89,28 +76,6 @@ class FleetStateTest {
       envelope = r.crypto.encrypt(DATA, AAD);
     }
     return r;
-  }
-
-  /** Every second until {@code d} has passed: each replica gets a request. */
-  private void serveEverySecondFor(Duration d, Replica... targets) {
-    Instant until = clock.instant().plus(d);
-    while (clock.instant().isBefore(until)) {
-      clock.advance(SECOND);
-      for (Replica r : targets) {
-        r.serves();
-      }
-    }
-  }
-
-  /** Requests every second to {@code r} until it refuses; returns when. */
-  private Instant untilRefused(Replica r) {
-    for (int i = 0; i < 3600; i++) {
-      if (!r.serves()) {
-        return clock.instant();
-      }
-      clock.advance(SECOND);
-    }
-    throw new AssertionError("never refused");
   }
 
   @Test

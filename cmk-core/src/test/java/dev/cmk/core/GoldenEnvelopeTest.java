@@ -65,10 +65,15 @@ class GoldenEnvelopeTest {
   }
 
   static KeyPair goldenKey() throws Exception {
-    Properties p = new Properties();
     try (InputStream in = resource("golden-kek.properties")) {
-      p.load(in);
+      return readKey(in);
     }
+  }
+
+  /** Reads a key file as {@code write} creates it: the private key in its {@code pkcs8} property. */
+  private static KeyPair readKey(InputStream in) throws Exception {
+    Properties p = new Properties();
+    p.load(in);
     KeyFactory kf = KeyFactory.getInstance("RSA");
     RSAPrivateCrtKey priv =
         (RSAPrivateCrtKey)
@@ -121,15 +126,7 @@ class GoldenEnvelopeTest {
     }
     KeyPair kp;
     try (InputStream in = Files.newInputStream(keyFile)) {
-      Properties p = new Properties();
-      p.load(in);
-      KeyFactory kf = KeyFactory.getInstance("RSA");
-      RSAPrivateCrtKey priv =
-          (RSAPrivateCrtKey)
-              kf.generatePrivate(
-                  new PKCS8EncodedKeySpec(Base64.getDecoder().decode(p.getProperty("pkcs8"))));
-      kp = new KeyPair(
-          kf.generatePublic(new RSAPublicKeySpec(priv.getModulus(), priv.getPublicExponent())), priv);
+      kp = readKey(in);
     }
     EnvelopeCrypto crypto =
         EnvelopeCrypto.builder()

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.api.KeyAccessDeniedException;
 import dev.cmk.api.KeyAccessSuspendedException;
-import dev.cmk.api.KeyDescription;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.SecretBytes;
 import dev.cmk.api.WrapAlgorithm;
@@ -17,11 +16,11 @@ import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.testkit.Fault;
 import dev.cmk.testkit.FaultInjectingProvider;
+import dev.cmk.testkit.ForwardingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import dev.cmk.testkit.Operation;
 import java.nio.charset.StandardCharsets;
-import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,7 +29,6 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -394,7 +392,7 @@ class RevocationReviewTest {
    * Key state from an in-memory vault; a toy wrap whose wrapped bytes all end alike, so every
    * data-key cache entry of one key version has the same hash (they share a bin at any table size).
    */
-  private static final class CollidingProvider implements KeyEncryptionKeyProvider {
+  private static final class CollidingProvider extends ForwardingProvider {
     private static final byte[] SUFFIX = "COLLIDE!".getBytes(StandardCharsets.US_ASCII);
     private final InMemoryKeyProvider vault;
     private final SecureRandom random = new SecureRandom();
@@ -402,6 +400,7 @@ class RevocationReviewTest {
     volatile Runnable onServesInLoader;
 
     CollidingProvider(InMemoryKeyProvider vault) {
+      super(vault);
       this.vault = vault;
     }
 
@@ -418,11 +417,6 @@ class RevocationReviewTest {
         hook.run();
       }
       return vault.serves(reference);
-    }
-
-    @Override
-    public KeyDescription describe(KeyReference reference) {
-      return vault.describe(reference);
     }
 
     private void requireEnabled(KeyReference reference) {
@@ -463,11 +457,6 @@ class RevocationReviewTest {
       }
       return SecretBytes.wrapOwned(key);
     }
-
-    @Override
-    public Optional<PublicKey> publicKey(KeyReference reference) {
-      return vault.publicKey(reference);
-    }
   }
 
   /**
@@ -475,11 +464,12 @@ class RevocationReviewTest {
    * provider classifies {@code CKR_MECHANISM_INVALID} ({@code OPERATION_NOT_PERMITTED}). With
    * {@code forger}, it labels its (RSA-OAEP-256) wraps as SHA-1, to make the forged header.
    */
-  private static final class HsmLikeProvider implements KeyEncryptionKeyProvider {
+  private static final class HsmLikeProvider extends ForwardingProvider {
     private final InMemoryKeyProvider vault;
     private final boolean forger;
 
     HsmLikeProvider(InMemoryKeyProvider vault, boolean forger) {
+      super(vault);
       this.vault = vault;
       this.forger = forger;
     }
@@ -487,16 +477,6 @@ class RevocationReviewTest {
     @Override
     public String id() {
       return "hsm";
-    }
-
-    @Override
-    public boolean serves(KeyReference reference) {
-      return vault.serves(reference);
-    }
-
-    @Override
-    public KeyDescription describe(KeyReference reference) {
-      return vault.describe(reference);
     }
 
     @Override
@@ -514,11 +494,6 @@ class RevocationReviewTest {
       }
       return vault.unwrap(new WrappedKey(vault.id(), w.keyReference(),
           WrapAlgorithm.RSA_OAEP_256, w.ciphertext()));
-    }
-
-    @Override
-    public Optional<PublicKey> publicKey(KeyReference reference) {
-      return vault.publicKey(reference);
     }
   }
 

@@ -3,27 +3,25 @@ package dev.cmk.micrometer;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cmk.api.KeyDescription;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.SecretBytes;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.RewrapItem;
+import dev.cmk.testkit.ForwardingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
-import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -100,44 +98,18 @@ class TagValuesTest {
   }
 
   /** The in-memory provider, keeping a copy of every data key it is asked to wrap. */
-  private static final class Recording implements KeyEncryptionKeyProvider {
-    private final InMemoryKeyProvider delegate;
+  private static final class Recording extends ForwardingProvider {
     private final List<byte[]> wrapped;
 
     Recording(InMemoryKeyProvider delegate, List<byte[]> wrapped) {
-      this.delegate = delegate;
+      super(delegate);
       this.wrapped = wrapped;
-    }
-
-    @Override
-    public String id() {
-      return delegate.id();
-    }
-
-    @Override
-    public boolean serves(KeyReference reference) {
-      return delegate.serves(reference);
-    }
-
-    @Override
-    public KeyDescription describe(KeyReference reference) {
-      return delegate.describe(reference);
     }
 
     @Override
     public synchronized WrappedKey wrap(KeyReference reference, SecretBytes dataKey) {
       wrapped.add(dataKey.copy());
-      return delegate.wrap(reference, dataKey);
-    }
-
-    @Override
-    public SecretBytes unwrap(WrappedKey wrappedKey) {
-      return delegate.unwrap(wrappedKey);
-    }
-
-    @Override
-    public Optional<PublicKey> publicKey(KeyReference reference) {
-      return delegate.publicKey(reference);
+      return super.wrap(reference, dataKey);
     }
   }
 

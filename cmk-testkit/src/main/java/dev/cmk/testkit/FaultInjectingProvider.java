@@ -23,12 +23,11 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Thread safety:</b> safe for concurrent use if the delegate is.
  */
-public final class FaultInjectingProvider implements KeyEncryptionKeyProvider, FaultControls {
-  private final KeyEncryptionKeyProvider delegate;
+public final class FaultInjectingProvider extends ForwardingProvider implements FaultControls {
   private final FaultInjector faults;
 
   private FaultInjectingProvider(Builder builder) {
-    this.delegate = builder.delegate;
+    super(builder.delegate);
     this.faults = new FaultInjector(builder.latency);
   }
 
@@ -52,23 +51,6 @@ public final class FaultInjectingProvider implements KeyEncryptionKeyProvider, F
     return new Builder();
   }
 
-  /** The wrapped provider. */
-  public KeyEncryptionKeyProvider delegate() {
-    return delegate;
-  }
-
-  /** The delegate's id. */
-  @Override
-  public String id() {
-    return delegate.id();
-  }
-
-  /** Asks the delegate; not counted, never faulted. */
-  @Override
-  public boolean serves(KeyReference reference) {
-    return delegate.serves(reference);
-  }
-
   /**
    * Counts and possibly fails the call as {@link Operation#DESCRIBE}, then asks the delegate.
    *
@@ -81,7 +63,7 @@ public final class FaultInjectingProvider implements KeyEncryptionKeyProvider, F
   public KeyDescription describe(KeyReference reference) {
     Objects.requireNonNull(reference, "reference");
     faults.before(Operation.DESCRIBE, reference);
-    return delegate.describe(reference);
+    return delegate().describe(reference);
   }
 
   /**
@@ -97,7 +79,7 @@ public final class FaultInjectingProvider implements KeyEncryptionKeyProvider, F
   public KeyReference resolveLatest(KeyReference reference) {
     Objects.requireNonNull(reference, "reference");
     faults.before(Operation.DESCRIBE, reference);
-    return delegate.resolveLatest(reference);
+    return delegate().resolveLatest(reference);
   }
 
   /**
@@ -118,7 +100,7 @@ public final class FaultInjectingProvider implements KeyEncryptionKeyProvider, F
           "wrap needs a versioned key reference; resolve the latest version first");
     }
     faults.before(Operation.WRAP, reference);
-    return delegate.wrap(reference, dataKey);
+    return delegate().wrap(reference, dataKey);
   }
 
   /**
@@ -134,7 +116,7 @@ public final class FaultInjectingProvider implements KeyEncryptionKeyProvider, F
   public SecretBytes unwrap(WrappedKey wrappedKey) {
     Objects.requireNonNull(wrappedKey, "wrappedKey");
     faults.before(Operation.UNWRAP, wrappedKey.keyReference());
-    return delegate.unwrap(wrappedKey);
+    return delegate().unwrap(wrappedKey);
   }
 
   /**
@@ -153,13 +135,13 @@ public final class FaultInjectingProvider implements KeyEncryptionKeyProvider, F
       throw new IllegalArgumentException("publicKey needs a versioned key reference");
     }
     faults.before(Operation.PUBLIC_KEY, reference);
-    return delegate.publicKey(reference);
+    return delegate().publicKey(reference);
   }
 
   /** Closes the delegate. */
   @Override
   public void close() {
-    delegate.close();
+    delegate().close();
   }
 
   @Override
@@ -214,7 +196,7 @@ public final class FaultInjectingProvider implements KeyEncryptionKeyProvider, F
 
   @Override
   public String toString() {
-    return "FaultInjectingProvider[" + delegate + "; calls: " + faults.summary() + "]";
+    return "FaultInjectingProvider[" + delegate() + "; calls: " + faults.summary() + "]";
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.cmk.azure.internal;
 
+import dev.cmk.azure.RateBudget;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
@@ -77,18 +78,12 @@ public final class SlidingWindowBudget {
 
   SlidingWindowBudget(
       int operations, Duration window, Duration maxWait, Ticker ticker, Sleeper sleeper) {
-    if (operations < 1) {
-      throw new IllegalArgumentException("operations must be at least 1");
-    }
-    if (window.isNegative() || window.isZero()) {
-      throw new IllegalArgumentException("window must be positive");
-    }
-    if (maxWait.isNegative()) {
-      throw new IllegalArgumentException("maxWait must not be negative");
-    }
-    this.starts = new long[operations];
-    this.windowNanos = window.toNanos();
-    this.maxWaitNanos = maxWait.toNanos();
+    // The public record holds the one copy of the rules (operations >= 1, positive window,
+    // maxWait not negative), so the budget and its settings cannot disagree on what is valid.
+    RateBudget budget = new RateBudget(operations, window, maxWait);
+    this.starts = new long[budget.operations()];
+    this.windowNanos = budget.window().toNanos();
+    this.maxWaitNanos = budget.maxWait().toNanos();
     this.ticker = Objects.requireNonNull(ticker, "ticker");
     this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
     Arrays.fill(starts, Long.MIN_VALUE);

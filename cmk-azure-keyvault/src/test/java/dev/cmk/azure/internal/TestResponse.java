@@ -11,19 +11,53 @@ import java.nio.charset.StandardCharsets;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
-/** A fixed HTTP response, as input data for the classifier (the thing under test). */
-final class TestResponse extends HttpResponse {
+/**
+ * A fixed HTTP response: input data for the error classifier, or a canned Key Vault answer sent
+ * through the real SDK pipeline (the classes under test read it as they would a server's).
+ */
+public final class TestResponse extends HttpResponse {
   private final int status;
   private final HttpHeaders headers = new HttpHeaders();
   private final byte[] body;
 
   TestResponse(String url, int status, String body) {
-    super(new HttpRequest(HttpMethod.POST, url));
+    this(new HttpRequest(HttpMethod.POST, url), status, body);
+  }
+
+  /**
+   * An answer to {@code request}.
+   *
+   * @param request the request answered
+   * @param status the HTTP status
+   * @param body the body (UTF-8), or {@code null} for none
+   */
+  public TestResponse(HttpRequest request, int status, String body) {
+    super(request);
     this.status = status;
     this.body = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
   }
 
-  TestResponse header(String name, String value) {
+  /**
+   * An answer to {@code request} with a JSON body.
+   *
+   * @param request the request answered
+   * @param status the HTTP status
+   * @param json the body
+   * @return the answer, with {@code Content-Type: application/json; charset=utf-8}
+   */
+  public static TestResponse json(HttpRequest request, int status, String json) {
+    return new TestResponse(request, status, json)
+        .header("Content-Type", "application/json; charset=utf-8");
+  }
+
+  /**
+   * Adds a header.
+   *
+   * @param name the header name
+   * @param value its value
+   * @return this response
+   */
+  public TestResponse header(String name, String value) {
     headers.set(HttpHeaderName.fromString(name), value);
     return this;
   }

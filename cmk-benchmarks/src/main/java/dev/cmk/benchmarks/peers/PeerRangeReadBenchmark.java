@@ -3,6 +3,7 @@ package dev.cmk.benchmarks.peers;
 import com.google.crypto.tink.StreamingAead;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.RangeReader;
+import dev.cmk.testkit.MemoryChannel;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -69,9 +70,9 @@ public class PeerRangeReadBenchmark {
     try (OutputStream out = tink.newEncryptingStream(tinkOut, Peers.AAD)) {
       writeObject(out);
     }
-    cmkReader = cmk.rangeReader(new ByteArrayChannel(cmkOut.data, cmkOut.size), Peers.AAD);
+    cmkReader = cmk.rangeReader(MemoryChannel.of(cmkOut.data, cmkOut.size), Peers.AAD);
     tinkChannel =
-        tink.newSeekableDecryptingChannel(new ByteArrayChannel(tinkOut.data, tinkOut.size), Peers.AAD);
+        tink.newSeekableDecryptingChannel(MemoryChannel.of(tinkOut.data, tinkOut.size), Peers.AAD);
     if (cmkReader.plaintextLength() != OBJECT_SIZE) {
       throw new IllegalStateException("cmk length");
     }

@@ -89,28 +89,16 @@ public final class ChannelRangeReader implements RangeReader {
   @Override
   public InputStream stream(long offset, long length) {
     checkRange(offset, length);
-    return new InputStream() {
+    return new PlaintextInputStream() {
       private final byte[] plain = new byte[segmentSize];
       private final byte[] sealed = new byte[segmentSize + MessageCrypto.TAG_LENGTH];
       private long next = offset;
       private final long end = offset + length;
       private long loadedSegment = -1;
       private int loadedLength;
-      private boolean closed;
 
       @Override
-      public int read() throws IOException {
-        byte[] one = new byte[1];
-        int n = read(one, 0, 1);
-        return n < 0 ? -1 : one[0] & 0xff;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) throws IOException {
-        Objects.checkFromIndexSize(off, len, b.length);
-        if (closed) {
-          throw new IOException("stream closed");
-        }
+      int readOpen(byte[] b, int off, int len) throws IOException {
         if (len == 0) {
           return 0;
         }
@@ -132,7 +120,7 @@ public final class ChannelRangeReader implements RangeReader {
 
       @Override
       public void close() {
-        closed = true;
+        markClosed();
         loadedSegment = -1;
         Arrays.fill(plain, (byte) 0);
       }

@@ -21,7 +21,7 @@ import java.util.Objects;
  * {@link IOException} from the source keeps the bytes already read, so a source that can resume
  * (or a retrying caller) continues where it was instead of seeing a misaligned segment.
  */
-public final class DecryptingInputStream extends InputStream {
+public final class DecryptingInputStream extends PlaintextInputStream {
   private final InputStream source;
   private final MessageCrypto crypto;
   private final int segmentSize;
@@ -34,7 +34,6 @@ public final class DecryptingInputStream extends InputStream {
   private int limit;
   private long index;
   private boolean done;
-  private boolean closed;
   private RuntimeException failure;
 
   public DecryptingInputStream(
@@ -49,18 +48,7 @@ public final class DecryptingInputStream extends InputStream {
   }
 
   @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int n = read(one, 0, 1);
-    return n < 0 ? -1 : one[0] & 0xff;
-  }
-
-  @Override
-  public int read(byte[] b, int off, int len) throws IOException {
-    Objects.checkFromIndexSize(off, len, b.length);
-    if (closed) {
-      throw new IOException("stream closed");
-    }
+  int readOpen(byte[] b, int off, int len) throws IOException {
     if (failure != null) {
       throw failure;
     }
@@ -136,8 +124,7 @@ public final class DecryptingInputStream extends InputStream {
 
   @Override
   public void close() throws IOException {
-    if (!closed) {
-      closed = true;
+    if (markClosed()) {
       Arrays.fill(plain, (byte) 0);
       source.close();
     }

@@ -11,6 +11,7 @@ import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.internal.EnvelopeHeader;
+import dev.cmk.testkit.MemoryChannel;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -109,7 +110,7 @@ class EnvelopeSizeLimitsTest {
   void rangeReader_fileClaims2GiBWith2GiBSegments_rejectedAfterTheHeader() {
     byte[] header = new RawHeader().segmentSize(0x8000_0000L).wrappedKey(validWrappedKey)
         .toBytes();
-    MemoryChannel channel = new MemoryChannel(header, (2L << 30) + header.length + 16);
+    MemoryChannel channel = MemoryChannel.claimingSize(header, (2L << 30) + header.length + 16);
     assertRejectedSmall(() -> READER.rangeReader(channel, AAD));
     assertTrue(channel.bytesRead() <= header.length, "read " + channel.bytesRead());
   }
@@ -119,7 +120,7 @@ class EnvelopeSizeLimitsTest {
     // The header authenticates; the size is only the file system's word, so the reader must
     // authenticate the last segment (which is not there) before believing it.
     byte[] header = Arrays.copyOf(validEnvelope, validInfo.headerLength());
-    MemoryChannel channel = new MemoryChannel(header, 1L << 40);
+    MemoryChannel channel = MemoryChannel.claimingSize(header, 1L << 40);
     assertRejectedSmall(() -> READER.rangeReader(channel, AAD));
     assertEquals(header.length, channel.bytesRead());
   }
@@ -129,7 +130,7 @@ class EnvelopeSizeLimitsTest {
     // 2^32 + 1 segments of 256 bytes would overflow the 32-bit segment counter of the nonce.
     byte[] header = Arrays.copyOf(validEnvelope, validInfo.headerLength());
     long size = header.length + ((1L << 32) + 1) * (256 + 16);
-    MemoryChannel channel = new MemoryChannel(header, size);
+    MemoryChannel channel = MemoryChannel.claimingSize(header, size);
     assertRejectedSmall(() -> READER.rangeReader(channel, AAD));
     assertEquals(header.length, channel.bytesRead());
   }

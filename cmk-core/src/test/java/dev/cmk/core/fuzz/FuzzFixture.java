@@ -6,6 +6,7 @@ import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.RangeReader;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
+import dev.cmk.testkit.MemoryChannel;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -150,7 +151,7 @@ final class FuzzFixture {
       READER.decryptingStream(new ByteArrayInputStream(envelope), AAD).readAllBytes();
       EnvelopeInfo.of(envelope);
       EnvelopeInfo.read(new ByteArrayInputStream(envelope));
-      try (RangeReader r = READER.rangeReader(new MemoryChannel(envelope), AAD)) {
+      try (RangeReader r = READER.rangeReader(MemoryChannel.of(envelope), AAD)) {
         r.read(10, 300);
         r.stream(0, 600).readAllBytes();
       }

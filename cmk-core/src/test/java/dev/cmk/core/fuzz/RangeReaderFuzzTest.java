@@ -16,6 +16,7 @@ import dev.cmk.api.UnsupportedFormatException;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.RangeReader;
+import dev.cmk.testkit.MemoryChannel;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Arrays;
@@ -59,7 +60,7 @@ class RangeReaderFuzzTest {
       throws IOException {
     RangeReader reader;
     try {
-      reader = READER.rangeReader(new MemoryChannel(envelope), AAD);
+      reader = READER.rangeReader(MemoryChannel.of(envelope), AAD);
     } catch (InvalidCiphertextException | UnsupportedFormatException | KeyNotFoundException e) {
       return;
     }

@@ -16,6 +16,7 @@ import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.RangeReader;
 import dev.cmk.testkit.InMemoryKeyProvider;
+import dev.cmk.testkit.MemoryChannel;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -82,7 +83,7 @@ class SeedCorpusTest {
       Matcher ok = OK.matcher(name);
       if (ok.matches()) {
         byte[] whole = plaintext(Integer.parseInt(ok.group(2)));
-        try (RangeReader r = READER.rangeReader(new MemoryChannel(envelope), AAD)) {
+        try (RangeReader r = READER.rangeReader(MemoryChannel.of(envelope), AAD)) {
           assertEquals(whole.length, r.plaintextLength(), name);
           assertTrue(offset + length <= whole.length, name + ": seed range inside the plaintext");
           assertArrayEquals(
@@ -92,7 +93,7 @@ class SeedCorpusTest {
       } else {
         assertEquals(InvalidCiphertextException.class, expectedFailure(name), name);
         assertThrows(InvalidCiphertextException.class, () -> {
-          try (RangeReader r = READER.rangeReader(new MemoryChannel(envelope), AAD)) {
+          try (RangeReader r = READER.rangeReader(MemoryChannel.of(envelope), AAD)) {
             r.read(Math.min(offset, r.plaintextLength()),
                 (int) Math.min(length, r.plaintextLength() - Math.min(offset, r.plaintextLength())));
           }

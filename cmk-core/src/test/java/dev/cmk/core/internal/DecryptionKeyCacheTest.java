@@ -13,9 +13,9 @@ import dev.cmk.api.SecretBytes;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.core.CryptoObserver;
+import dev.cmk.core.RecordingObserver;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -75,26 +75,15 @@ class DecryptionKeyCacheTest {
 
   @Test
   void observer_hitsAndMissesReported_containsIsNeither() {
-    AtomicInteger hits = new AtomicInteger();
-    AtomicInteger misses = new AtomicInteger();
+    RecordingObserver counts = new RecordingObserver();
     DecryptionKeyCache observed = new DecryptionKeyCache(100, Duration.ofHours(1),
-        Clock.systemUTC(), SafeObserver.of(new CryptoObserver() {
-          @Override
-          public void dataKeyCacheHits(int count) {
-            hits.addAndGet(count);
-          }
-
-          @Override
-          public void dataKeyCacheMisses(int count) {
-            misses.addAndGet(count);
-          }
-        }));
+        Clock.systemUTC(), SafeObserver.of(counts));
     assertTrue(observed.recordsStats());
     observed.dataKey(HEADER, () -> SecretBytes.wrapOwned(new byte[DataKey.LENGTH]));
     observed.dataKey(HEADER, () -> SecretBytes.wrapOwned(new byte[DataKey.LENGTH]));
     observed.dataKey(HEADER, () -> SecretBytes.wrapOwned(new byte[DataKey.LENGTH]));
     assertTrue(observed.contains(HEADER));
-    assertEquals(1, misses.get());
-    assertEquals(2, hits.get());
+    assertEquals(1, counts.misses.get());
+    assertEquals(2, counts.hits.get());
   }
 }

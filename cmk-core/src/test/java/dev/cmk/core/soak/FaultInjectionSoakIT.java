@@ -19,7 +19,7 @@ import dev.cmk.core.KeyAccessState;
 import dev.cmk.core.RangeReader;
 import dev.cmk.core.RewrapItem;
 import dev.cmk.core.RewrapReport;
-import dev.cmk.core.fuzz.MemoryChannel;
+import dev.cmk.testkit.MemoryChannel;
 import dev.cmk.testkit.Fault;
 import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
@@ -275,7 +275,7 @@ class FaultInjectionSoakIT {
             count("read.ok.stream", 1);
             break;
           default:
-            try (RangeReader range = crypto.rangeReader(new MemoryChannel(envelope), aad(id))) {
+            try (RangeReader range = crypto.rangeReader(MemoryChannel.of(envelope), aad(id))) {
               int offset = r.nextInt(expected.length + 1);
               int length = r.nextInt(expected.length - offset + 1);
               check(id, Arrays.copyOfRange(expected, offset, offset + length),

@@ -5,11 +5,10 @@ import dev.cmk.api.KeyReference;
 import dev.cmk.api.SecretBytes;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
-import java.security.PublicKey;
+import dev.cmk.testkit.ForwardingProvider;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,8 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * described (a probe), and can hold every call for chosen keys until released (a vault that
  * hangs for one tenant).
  */
-final class CountingProvider implements KeyEncryptionKeyProvider {
-  private final KeyEncryptionKeyProvider delegate;
+final class CountingProvider extends ForwardingProvider {
   private final Clock clock;
   final AtomicLong describes = new AtomicLong();
   final AtomicLong wraps = new AtomicLong();
@@ -36,7 +34,7 @@ final class CountingProvider implements KeyEncryptionKeyProvider {
   volatile boolean closed;
 
   CountingProvider(KeyEncryptionKeyProvider delegate, Clock clock) {
-    this.delegate = delegate;
+    super(delegate);
     this.clock = clock;
   }
 
@@ -76,45 +74,30 @@ final class CountingProvider implements KeyEncryptionKeyProvider {
   }
 
   @Override
-  public String id() {
-    return delegate.id();
-  }
-
-  @Override
-  public boolean serves(KeyReference reference) {
-    return delegate.serves(reference);
-  }
-
-  @Override
   public KeyDescription describe(KeyReference reference) {
     describes.incrementAndGet();
     describedAt.computeIfAbsent(reference.versionless().toString(),
         x -> new CopyOnWriteArrayList<>()).add(clock.instant());
     count(reference);
-    return delegate.describe(reference);
+    return super.describe(reference);
   }
 
   @Override
   public WrappedKey wrap(KeyReference reference, SecretBytes dataKey) {
     wraps.incrementAndGet();
     count(reference);
-    return delegate.wrap(reference, dataKey);
+    return super.wrap(reference, dataKey);
   }
 
   @Override
   public SecretBytes unwrap(WrappedKey wrappedKey) {
     unwraps.incrementAndGet();
     count(wrappedKey.keyReference());
-    return delegate.unwrap(wrappedKey);
+    return super.unwrap(wrappedKey);
   }
 
   @Override
   public void close() {
     closed = true;
-  }
-
-  @Override
-  public Optional<PublicKey> publicKey(KeyReference reference) {
-    return delegate.publicKey(reference);
   }
 }

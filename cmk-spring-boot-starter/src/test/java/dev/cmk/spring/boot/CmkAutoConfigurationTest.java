@@ -16,9 +16,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -31,20 +29,12 @@ import org.springframework.core.annotation.Order;
  * PKCS#12 file in a temporary directory): what starts, what fails and how it says why, what the
  * application can plug in, and what is closed on shutdown.
  */
-class CmkAutoConfigurationTest {
+class CmkAutoConfigurationTest extends KeystoreContextBase {
   private static final byte[] AAD = "document:42".getBytes(UTF_8);
 
   private final ApplicationContextRunner runner =
       new ApplicationContextRunner()
           .withConfiguration(AutoConfigurations.of(CmkAutoConfiguration.class));
-
-  @TempDir Path dir;
-  private KeystoreFixture keys;
-
-  @BeforeEach
-  void createKeystore() {
-    keys = new KeystoreFixture(dir, "documents");
-  }
 
   @Test
   void keystoreProperties_contextStarts_envelopeCryptoRoundTripsBoundToAad() {

@@ -6,28 +6,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.cmk.core.EnvelopeCrypto;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Path;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /** The meters reach the application's registry through the starter, and only then. */
-class CmkMetricsAutoConfigurationTest {
+class CmkMetricsAutoConfigurationTest extends KeystoreContextBase {
   private static final byte[] AAD = "document:7".getBytes(UTF_8);
 
   private final ApplicationContextRunner runner = new ApplicationContextRunner()
       .withConfiguration(AutoConfigurations.of(CmkMetricsAutoConfiguration.class,
           CmkAutoConfiguration.class));
-
-  @TempDir Path dir;
-  private KeystoreFixture keys;
-
-  @BeforeEach
-  void createKeystore() {
-    keys = new KeystoreFixture(dir, "documents");
-  }
 
   @Test
   void registryBean_metersCountRealOperations() {

@@ -2,7 +2,6 @@ package dev.cmk.testkit.keyvault;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URLDecoder;
@@ -19,7 +18,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /** Serves the Key Vault keys data plane over HTTPS for every vault of a {@link LoopbackKeyVault}. */
-final class KeyVaultHandler implements HttpHandler {
+final class KeyVaultHandler extends ClosingHandler {
   /**
    * The keys data-plane api-versions Key Vault serves and the loopback answers: 7.0&ndash;7.6
    * (with their previews) and the date-named {@value #LATEST_API_VERSION} the current SDKs send by
@@ -40,15 +39,7 @@ final class KeyVaultHandler implements HttpHandler {
   }
 
   @Override
-  public void handle(HttpExchange exchange) throws IOException {
-    try {
-      serve(exchange);
-    } finally {
-      exchange.close();
-    }
-  }
-
-  private void serve(HttpExchange exchange) throws IOException {
+  void serve(HttpExchange exchange) throws IOException {
     // Read the whole request before answering, whatever the answer, as a real server does. A
     // response sent before the body was consumed relies on the JDK server draining it; that is
     // the suspected cause of one unwrap in a throttled burst timing out instead of seeing its 429.

@@ -1,7 +1,6 @@
 package dev.cmk.testkit.keyvault;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.security.MessageDigest;
@@ -22,7 +21,7 @@ import java.util.UUID;
  * a refused one ({@link LoopbackKeyVault#refuseManagedIdentity}) the 400 its {@link
  * ManagedIdentityRefusal} describes.
  */
-final class ManagedIdentityHandler implements HttpHandler {
+final class ManagedIdentityHandler extends ClosingHandler {
   private final LoopbackKeyVault server;
   private final String path;
   private final byte[] identityHeader;
@@ -34,15 +33,7 @@ final class ManagedIdentityHandler implements HttpHandler {
   }
 
   @Override
-  public void handle(HttpExchange exchange) throws IOException {
-    try {
-      serve(exchange);
-    } finally {
-      exchange.close();
-    }
-  }
-
-  private void serve(HttpExchange exchange) throws IOException {
+  void serve(HttpExchange exchange) throws IOException {
     Map<String, String> q = KeyVaultHandler.query(exchange.getRequestURI().getRawQuery());
     String resource = q.get("resource");
     String clientId = q.get("client_id");

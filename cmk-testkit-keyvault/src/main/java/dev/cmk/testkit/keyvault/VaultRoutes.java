@@ -72,13 +72,27 @@ final class VaultRoutes {
     throw notFoundRoute();
   }
 
+  /**
+   * Whether the call names a whole collection ({@code /keys} or {@code /keys/}, likewise {@code
+   * /deletedkeys}), which can only be listed: such a call must be a GET by an identity with the
+   * list permission, else it is refused here.
+   */
+  private boolean isListing(Call call) {
+    List<String> segments = call.segments();
+    int n = segments.size();
+    if (n != 1 && !(n == 2 && segments.get(1).isEmpty())) {
+      return false;
+    }
+    requireMethod(call.method(), "GET");
+    access.authorize(call.identity(), KeyPermission.LIST, null);
+    return true;
+  }
+
   private VaultState.Result keys(Call call) {
     List<String> segments = call.segments();
     String method = call.method();
     int n = segments.size();
-    if (n == 1 || (n == 2 && segments.get(1).isEmpty())) {
-      requireMethod(method, "GET");
-      access.authorize(call.identity(), KeyPermission.LIST, null);
+    if (isListing(call)) {
       return ok(ops.listKeys(call.baseUrl(), call.paging()));
     }
     String keyName = checkName(segments.get(1));
@@ -182,9 +196,7 @@ final class VaultRoutes {
     List<String> segments = call.segments();
     String method = call.method();
     int n = segments.size();
-    if (n == 1 || (n == 2 && segments.get(1).isEmpty())) {
-      requireMethod(method, "GET");
-      access.authorize(call.identity(), KeyPermission.LIST, null);
+    if (isListing(call)) {
       return ok(ops.listDeletedKeys(call.baseUrl(), call.paging()));
     }
     String keyName = checkName(segments.get(1));

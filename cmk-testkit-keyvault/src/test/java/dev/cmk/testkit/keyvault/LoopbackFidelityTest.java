@@ -6,15 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.azure.json.JsonProviders;
-import com.azure.json.JsonReader;
 import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyReference;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.Signature;
@@ -25,7 +20,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import javax.net.ssl.HttpsURLConnection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,31 +71,9 @@ class LoopbackFidelityTest {
 
   private static Reply call(String method, String pathOrUrl, String json) throws IOException {
     String url = pathOrUrl.startsWith("https://") ? pathOrUrl : "https://127.0.0.1:" + server.port() + pathOrUrl;
-    HttpsURLConnection c = (HttpsURLConnection) URI.create(url).toURL().openConnection();
-    c.setSSLSocketFactory(server.clientSslContext().getSocketFactory());
-    c.setRequestMethod(method);
-    c.setRequestProperty("Authorization", "Bearer " + token);
-    c.setRequestProperty("User-Agent", "fidelity-test/1.0");
-    if (json != null) {
-      c.setDoOutput(true);
-      c.setRequestProperty("Content-Type", "application/json");
-      try (OutputStream out = c.getOutputStream()) {
-        out.write(json.getBytes(StandardCharsets.UTF_8));
-      }
-    }
-    int status = c.getResponseCode();
-    try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
-      byte[] bytes = in == null ? new byte[0] : in.readAllBytes();
-      if (bytes.length == 0) {
-        return new Reply(status, Map.of());
-      }
-      try (JsonReader r = JsonProviders.createReader(bytes)) {
-        r.nextToken();
-        @SuppressWarnings("unchecked")
-        Map<String, Object> body = (Map<String, Object>) r.readUntyped();
-        return new Reply(status, body);
-      }
-    }
+    RawHttps.Exchange x = RawHttps.send(server, method, url,
+        Map.of("Authorization", "Bearer " + token, "User-Agent", "fidelity-test/1.0"), json);
+    return new Reply(x.status(), x.body() == null ? Map.of() : x.body());
   }
 
   private static String b64(byte[] b) {

@@ -9,20 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.azure.json.JsonProviders;
-import com.azure.json.JsonReader;
 import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyReference;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.math.BigInteger;
 import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URL;
-import java.nio.charset.StandardCharsets;
 import java.security.spec.MGF1ParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
@@ -96,39 +91,9 @@ class LoopbackKeyVaultTest {
   }
 
   private static Answer call(String method, String path, String bearer, String json) throws IOException {
-    URL url = URI.create("https://127.0.0.1:" + server.port() + path).toURL();
-    HttpsURLConnection c = (HttpsURLConnection) url.openConnection();
-    c.setSSLSocketFactory(server.clientSslContext().getSocketFactory());
-    c.setRequestMethod(method);
-    if (bearer != null) {
-      c.setRequestProperty("Authorization", "Bearer " + bearer);
-    }
-    if (json != null) {
-      c.setDoOutput(true);
-      c.setRequestProperty("Content-Type", "application/json");
-      try (OutputStream out = c.getOutputStream()) {
-        out.write(json.getBytes(StandardCharsets.UTF_8));
-      }
-    }
-    int status = c.getResponseCode();
-    InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream();
-    Map<String, Object> body = null;
-    if (in != null) {
-      ByteArrayOutputStream buf = new ByteArrayOutputStream();
-      in.transferTo(buf);
-      if (buf.size() > 0) {
-        body = parse(buf.toByteArray());
-      }
-    }
-    return new Answer(status, body, c);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> parse(byte[] json) throws IOException {
-    try (JsonReader r = JsonProviders.createReader(json)) {
-      r.nextToken();
-      return (Map<String, Object>) r.readUntyped();
-    }
+    RawHttps.Exchange x = RawHttps.send(server, method, "https://127.0.0.1:" + server.port() + path,
+        bearer == null ? Map.of() : Map.of("Authorization", "Bearer " + bearer), json);
+    return new Answer(x.status(), x.body(), x.connection());
   }
 
   private static String b64(byte[] b) {
@@ -445,7 +410,7 @@ class LoopbackKeyVaultTest {
       c.setRequestMethod("DELETE");
       c.setRequestProperty("Authorization", "Bearer " + s.issueToken(id));
       assertEquals(200, c.getResponseCode());
-      Map<String, Object> body = parse(c.getInputStream().readAllBytes());
+      Map<String, Object> body = RawHttps.parse(c.getInputStream().readAllBytes());
       assertNull(body.get("recoveryId"));
       assertFalse(v.isDeleted("gone"));
       assertThrows(KeyNotFoundException.class, () -> v.latestVersion("gone"));
@@ -620,7 +585,7 @@ class LoopbackKeyVaultTest {
     c.setRequestProperty("X-IDENTITY-HEADER", header);
     assertEquals(expectedStatus, c.getResponseCode());
     InputStream in = expectedStatus >= 400 ? c.getErrorStream() : c.getInputStream();
-    return parse(in.readAllBytes());
+    return RawHttps.parse(in.readAllBytes());
   }
 
   // ------------------------------------------------------------------ admin and builder

@@ -4,16 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.azure.core.credential.AccessToken;
-import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
-import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import dev.cmk.api.KeyReference;
 import dev.cmk.azure.AzureKeyVaultProvider;
 import dev.cmk.azure.AzureKeyVaultProviderBuilder;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.KeyPolicy;
-import dev.cmk.testkit.keyvault.KeyPermission;
 import dev.cmk.testkit.keyvault.LoopbackKeyVault;
 import dev.cmk.testkit.keyvault.LoopbackVault;
 import dev.cmk.testkit.keyvault.VaultIdentity;
@@ -23,15 +19,12 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import reactor.core.publisher.Mono;
 
 /**
  * A stored instance whose envelope names a vault the store was not configured with (another
@@ -50,8 +43,7 @@ class ForeignVaultIT {
   private LoopbackKeyVault server;
   private LoopbackVault own;
   private LoopbackVault foreign;
-  private HttpClient azureHttp;
-  private TokenCredential credential;
+  private VaultIdentity identity;
   private final java.net.http.HttpClient http =
       java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
 
@@ -60,20 +52,7 @@ class ForeignVaultIT {
     server = LoopbackKeyVault.builder().keyVault("dicomown").keyVault("dicomforeign").build();
     own = server.vault("dicomown");
     foreign = server.vault("dicomforeign");
-    VaultIdentity identity = server.createApplication("dicom-store");
-    for (LoopbackVault v : new LoopbackVault[] {own, foreign}) {
-      v.setPurgeProtection(true);
-      v.grant(identity, KeyPermission.cryptoServiceEncryptionUser());
-    }
-    azureHttp =
-        new JdkHttpClientBuilder(
-                java.net.http.HttpClient.newBuilder().sslContext(server.clientSslContext()))
-            .responseTimeout(Duration.ofSeconds(20))
-            .build();
-    credential =
-        request -> Mono.just(new AccessToken(
-            server.issueToken(identity, request.getScopes().get(0)),
-            OffsetDateTime.now().plusMinutes(30)));
+    identity = LoopbackAzure.storeIdentity(server, own, foreign);
   }
 
   @AfterEach
@@ -125,7 +104,7 @@ class ForeignVaultIT {
 
   private AzureKeyVaultProvider loopbackProvider(String... vaults) {
     AzureKeyVaultProviderBuilder b =
-        AzureKeyVaultProvider.builder().httpClient(azureHttp).credential(credential);
+        LoopbackAzure.providerBuilder(server, identity);
     for (String v : vaults) {
       b.addVault(v.trim());
     }

@@ -4,17 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.azure.core.credential.AccessToken;
-import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
-import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
-import dev.cmk.azure.AzureKeyVaultProvider;
 import dev.cmk.azure.AzureKeyVaultProviderBuilder;
 import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.testkit.SoftHsmToken;
-import dev.cmk.testkit.keyvault.KeyPermission;
 import dev.cmk.testkit.keyvault.LoopbackKeyVault;
 import dev.cmk.testkit.keyvault.LoopbackVault;
 import dev.cmk.testkit.keyvault.VaultIdentity;
@@ -27,8 +22,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -40,7 +33,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import reactor.core.publisher.Mono;
 
 /**
  * The operator moves the store's key ("a new encryption key from a different storage location"):
@@ -65,8 +57,7 @@ class KeyMoveIT {
   private LoopbackVault oldVault;
   private LoopbackVault newVault;
   private LoopbackVault hsm;
-  private HttpClient azureHttp;
-  private TokenCredential credential;
+  private VaultIdentity identity;
   private final List<Map<String, String>> azureSettings = new ArrayList<>();
   private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
       .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
@@ -79,18 +70,7 @@ class KeyMoveIT {
     oldVault = server.vault("dicomold");
     newVault = server.vault("dicomnew");
     hsm = server.vault("dicomhsm");
-    VaultIdentity identity = server.createApplication("dicom-store");
-    for (LoopbackVault v : new LoopbackVault[] {oldVault, newVault, hsm}) {
-      v.setPurgeProtection(true);
-      v.grant(identity, KeyPermission.cryptoServiceEncryptionUser());
-    }
-    azureHttp = new JdkHttpClientBuilder(
-            java.net.http.HttpClient.newBuilder().sslContext(server.clientSslContext()))
-        .responseTimeout(Duration.ofSeconds(20))
-        .build();
-    credential = request -> Mono.just(new AccessToken(
-        server.issueToken(identity, request.getScopes().get(0)),
-        OffsetDateTime.now().plusMinutes(30)));
+    identity = LoopbackAzure.storeIdentity(server, oldVault, newVault, hsm);
   }
 
   @AfterEach
@@ -264,7 +244,7 @@ class KeyMoveIT {
       assertEquals("azure-keyvault", id);
       azureSettings.add(Map.copyOf(s));
       AzureKeyVaultProviderBuilder b =
-          AzureKeyVaultProvider.builder().httpClient(azureHttp).credential(credential);
+          LoopbackAzure.providerBuilder(server, identity);
       for (String v : s.get("vaults").split(",")) {
         b.addVault(v.trim());
       }

@@ -74,15 +74,10 @@ class FhirServerIT {
     k1 = vault.createKey("fhir-cmk", 2048);
     jdbcUrl = "jdbc:h2:file:" + dir.resolve("fhir");
     KeyConfiguration configuration = new KeyConfiguration(vault, k1.versionless());
-    server =
-        FhirServer.builder()
-            .port(0)
-            .jdbcUrl(jdbcUrl)
-            .keyConfiguration(() -> configuration)
-            .clock(clock)
-            .backgroundProbe(false)
-            .build()
-            .start();
+    server = FhirTestClient.serverBuilder(jdbcUrl, clock)
+        .keyConfiguration(() -> configuration)
+        .build()
+        .start();
     client = FhirTestClient.of(server);
   }
 
@@ -447,17 +442,10 @@ class FhirServerIT {
     assertTrue(e.getStatusCode() == 400 || e.getStatusCode() == 404, "status " + e.getStatusCode());
   }
 
+  /** Where {@code needle} first occurs in {@code haystack}, or -1 (Latin-1: one char a byte). */
   static int indexOf(byte[] haystack, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= haystack.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (haystack[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
+    return new String(haystack, StandardCharsets.ISO_8859_1)
+        .indexOf(new String(needle, StandardCharsets.ISO_8859_1));
   }
 
   @Test

@@ -54,12 +54,8 @@ class FhirServerKeystoreIT {
     settingsFile = dir.resolve("key.properties");
     writeSettings("local:fhir-cmk");
     jdbcUrl = "jdbc:h2:file:" + dir.resolve("fhir");
-    server = FhirServer.builder()
-        .port(0)
-        .jdbcUrl(jdbcUrl)
+    server = FhirTestClient.serverBuilder(jdbcUrl, clock)
         .keySettings(() -> KeySettings.load(settingsFile))
-        .clock(clock)
-        .backgroundProbe(false)
         .build()
         .start();
     client = FhirTestClient.of(server);

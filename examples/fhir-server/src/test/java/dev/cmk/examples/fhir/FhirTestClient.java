@@ -3,8 +3,12 @@ package dev.cmk.examples.fhir;
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.client.api.ServerValidationModeEnum;
+import java.time.Clock;
 
-/** The HAPI client the integration tests talk to a running {@link FhirServer} with. */
+/**
+ * The HAPI client the integration tests talk to a running {@link FhirServer} with, and the builder
+ * of the server they start.
+ */
 final class FhirTestClient {
   private FhirTestClient() {}
 
@@ -19,5 +23,18 @@ final class FhirTestClient {
     FhirContext fhir = FhirContext.forR4Cached();
     fhir.getRestfulClientFactory().setServerValidationMode(ServerValidationModeEnum.NEVER);
     return fhir.newRestfulGenericClient(server.baseUrl().toString());
+  }
+
+  /**
+   * A server builder for a test: any free port, the database at {@code jdbcUrl}, the test's clock,
+   * and no background probe (the test moves the clock, requests trigger the probes). The caller
+   * adds the key configuration.
+   *
+   * @param jdbcUrl the database
+   * @param clock the clock
+   * @return the builder
+   */
+  static FhirServer.Builder serverBuilder(String jdbcUrl, Clock clock) {
+    return FhirServer.builder().port(0).jdbcUrl(jdbcUrl).clock(clock).backgroundProbe(false);
   }
 }

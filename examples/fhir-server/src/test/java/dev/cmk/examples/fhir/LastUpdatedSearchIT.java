@@ -56,12 +56,8 @@ class LastUpdatedSearchIT {
     InMemoryKeyProvider vault = InMemoryKeyProvider.builder().clock(clock).build();
     KeyReference key = vault.createKey("fhir-cmk", 2048);
     KeyConfiguration configuration = new KeyConfiguration(vault, key.versionless());
-    server = FhirServer.builder()
-        .port(0)
-        .jdbcUrl("jdbc:h2:file:" + dir.resolve("fhir"))
+    server = FhirTestClient.serverBuilder("jdbc:h2:file:" + dir.resolve("fhir"), clock)
         .keyConfiguration(() -> configuration)
-        .clock(clock)
-        .backgroundProbe(false)
         .build()
         .start();
     client = FhirTestClient.of(server);

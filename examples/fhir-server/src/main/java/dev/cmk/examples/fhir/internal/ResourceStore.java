@@ -264,11 +264,7 @@ public final class ResourceStore {
         "INSERT INTO fhir_resource (resource_type, resource_id, current_version, last_updated,"
             + " deleted) VALUES (?, ?, ?, ?, ?)";
     try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, key.resourceType());
-      ps.setString(2, key.id());
-      ps.setLong(3, key.version());
-      ps.setObject(4, timestamp(key.lastUpdated()));
-      ps.setBoolean(5, key.deleted());
+      bindVersionKey(ps, key);
       ps.executeUpdate();
     }
   }
@@ -298,11 +294,7 @@ public final class ResourceStore {
         "INSERT INTO fhir_resource_version (resource_type, resource_id, version_id, last_updated,"
             + " deleted, envelope) VALUES (?, ?, ?, ?, ?, ?)";
     try (PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, key.resourceType());
-      ps.setString(2, key.id());
-      ps.setLong(3, key.version());
-      ps.setObject(4, timestamp(key.lastUpdated()));
-      ps.setBoolean(5, key.deleted());
+      bindVersionKey(ps, key);
       ps.setBytes(6, envelope);
       ps.executeUpdate();
     }
@@ -457,6 +449,18 @@ public final class ResourceStore {
     }
     return new StoredVersion(
         key, crypto.decrypt(envelope, associatedData(key.resourceType(), key.id(), key.version())));
+  }
+
+  /**
+   * Binds parameters 1&ndash;5 of an insert into either table, whose first five columns are the
+   * same: resource type, resource id, version, last updated, deleted.
+   */
+  private static void bindVersionKey(PreparedStatement ps, VersionKey key) throws SQLException {
+    ps.setString(1, key.resourceType());
+    ps.setString(2, key.id());
+    ps.setLong(3, key.version());
+    ps.setObject(4, timestamp(key.lastUpdated()));
+    ps.setBoolean(5, key.deleted());
   }
 
   private static OffsetDateTime timestamp(Instant i) {

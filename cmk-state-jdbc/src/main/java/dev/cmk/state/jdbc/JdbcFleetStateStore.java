@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
@@ -52,12 +53,30 @@ public final class JdbcFleetStateStore implements FleetStateStore {
   private final DataSource dataSource;
   private final FleetTable table;
   private final boolean createTable;
+  private final int queryTimeoutSeconds;
   private volatile boolean prepared;
 
-  private JdbcFleetStateStore(DataSource dataSource, FleetTable table, boolean createTable) {
+  /** The default bound of every query and update: the guard calls the store under its lock. */
+  public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(10);
+
+  private JdbcFleetStateStore(DataSource dataSource, FleetTable table, boolean createTable,
+      Duration queryTimeout) {
     this.dataSource = dataSource;
     this.table = table;
     this.createTable = createTable;
+    this.queryTimeoutSeconds = (int) Math.max(1, queryTimeout.toSeconds());
+  }
+
+  /** A prepared statement bounded by the query timeout. */
+  private PreparedStatement bounded(Connection c, String sql) throws SQLException {
+    PreparedStatement ps = c.prepareStatement(sql);
+    try {
+      ps.setQueryTimeout(queryTimeoutSeconds);
+    } catch (SQLException | RuntimeException e) {
+      ps.close();
+      throw e;
+    }
+    return ps;
   }
 
   /**
@@ -120,7 +139,7 @@ public final class JdbcFleetStateStore implements FleetStateStore {
     FleetStateStore.checkKeyId(keyId);
     prepareForUse();
     try (Connection c = dataSource.getConnection()) {
-      try (PreparedStatement ps = c.prepareStatement(table.select)) {
+      try (PreparedStatement ps = bounded(c, table.select)) {
         ps.setString(1, keyId);
         Optional<FleetRecord> out;
         try (ResultSet rs = ps.executeQuery()) {
@@ -185,7 +204,7 @@ public final class JdbcFleetStateStore implements FleetStateStore {
   }
 
   private boolean insert(Connection c, String keyId, FleetKeyState s) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(table.insert)) {
+    try (PreparedStatement ps = bounded(c, table.insert)) {
       ps.setString(1, keyId);
       FleetTable.bind(ps, 2, s);
       return ps.executeUpdate() == 1;
@@ -194,7 +213,7 @@ public final class JdbcFleetStateStore implements FleetStateStore {
 
   private boolean update(Connection c, String keyId, long expected, FleetKeyState s)
       throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(table.update)) {
+    try (PreparedStatement ps = bounded(c, table.update)) {
       FleetTable.bind(ps, 1, s);
       ps.setString(7, keyId);
       ps.setLong(8, expected);
@@ -252,8 +271,33 @@ public final class JdbcFleetStateStore implements FleetStateStore {
     private String table;
     private Boolean createTable;
     private boolean checkAtFirstUse;
+    private Duration queryTimeout;
 
     private Builder() {}
+
+    /**
+     * The bound of every read and write ({@code Statement.setQueryTimeout}, whole seconds, at
+     * least 1; default {@link JdbcFleetStateStore#DEFAULT_QUERY_TIMEOUT}). The loss-of-access
+     * guard calls the store under its lock, so a hung database must fail the call (as
+     * {@link FleetStateUnavailableException}) rather than hold requests; bound the pool's
+     * connection wait too.
+     *
+     * @param timeout the bound, at least one second
+     * @return this builder
+     * @throws IllegalArgumentException if shorter than a second
+     * @throws IllegalStateException if already set
+     */
+    public Builder queryTimeout(Duration timeout) {
+      if (this.queryTimeout != null) {
+        throw new IllegalStateException("queryTimeout was already set");
+      }
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("queryTimeout must be at least one second");
+      }
+      this.queryTimeout = timeout;
+      return this;
+    }
 
     /**
      * The database. Bring your own pool: the store borrows one connection per call (at most one
@@ -340,7 +384,8 @@ public final class JdbcFleetStateStore implements FleetStateStore {
         throw new IllegalStateException("dataSource is required");
       }
       JdbcFleetStateStore store = new JdbcFleetStateStore(dataSource,
-          new FleetTable(table != null ? table : DEFAULT_TABLE), createTable == null || createTable);
+          new FleetTable(table != null ? table : DEFAULT_TABLE), createTable == null || createTable,
+          queryTimeout != null ? queryTimeout : DEFAULT_QUERY_TIMEOUT);
       if (!checkAtFirstUse) {
         store.prepare();
       }

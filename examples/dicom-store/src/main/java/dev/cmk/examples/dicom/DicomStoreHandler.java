@@ -5,11 +5,9 @@ import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyPolicyViolationException;
 import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyProviderUnavailableException;
-import dev.cmk.api.KeyReference;
 import dev.cmk.api.UnsupportedFormatException;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.KeyAccessStatus;
-import dev.cmk.core.fleet.FleetView;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,12 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Collectors;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.io.Content;
@@ -137,7 +132,7 @@ final class DicomStoreHandler extends Handler.Abstract {
     String decoded = x.request.getHttpURI().getDecodedPath();
     if (STATUS_PATH.equals(decoded)) {
       if (method.equals("GET") || method.equals("HEAD")) {
-        send(x, 200, statusFields(crypto.keyAccess().status(), crypto));
+        send(x, 200, CmkStatusJson.of(crypto.keyAccess().status(), crypto));
       } else {
         methodNotAllowed(x, "GET, HEAD");
       }
@@ -354,7 +349,7 @@ final class DicomStoreHandler extends Handler.Abstract {
         .addKeyValue("state", status.state())
         .addKeyValue("version", status.currentVersion())
         .log();
-    send(x, 200, statusFields(status, crypto));
+    send(x, 200, CmkStatusJson.of(status, crypto));
   }
 
   private void advanceDemoClock(Exchange x) {
@@ -371,40 +366,6 @@ final class DicomStoreHandler extends Handler.Abstract {
     fields.put("now", demoClock.instant().toString());
     fields.put("aheadBy", demoClock.offset().toString());
     send(x, 200, fields);
-  }
-
-  private static Map<String, Object> statusFields(KeyAccessStatus s, EnvelopeCrypto crypto) {
-    Map<String, Object> fields = new LinkedHashMap<>();
-    fields.put("state", s.state().name());
-    fields.put("since", s.since().toString());
-    fields.put("cause", s.cause().name());
-    fields.put("lastError", s.lastError());
-    fields.put("graceRemainingSeconds", s.graceRemaining().toSeconds());
-    fields.put("configuredKey", s.configuredKey() == null ? null : s.configuredKey().toString());
-    fields.put("currentVersion",
-        s.currentVersion() == null ? null : s.currentVersion().toString());
-    fields.put("lastConfirmed", s.lastConfirmed() == null ? null : s.lastConfirmed().toString());
-    fields.put("decryptOnlyKeys", sorted(crypto.keyring().decryptOnlyKeys()));
-    fields.put("retiredKeys", sorted(crypto.keyring().retiredKeys()));
-    fields.put("fleet", crypto.keyAccess().fleetView().map(DicomStoreHandler::fleetFields)
-        .orElse(null));
-    return fields;
-  }
-
-  /** The shared key-access state as this replica knows it (see {@code FleetView}). */
-  private static Map<String, Object> fleetFields(FleetView v) {
-    Map<String, Object> fields = new LinkedHashMap<>();
-    fields.put("keyId", v.keyId());
-    fields.put("generation", v.generation());
-    fields.put("known", v.known());
-    fields.put("unrecordedChange", v.unrecordedChange());
-    fields.put("storeReads", v.reads());
-    fields.put("storeWrites", v.writes());
-    return fields;
-  }
-
-  private static List<String> sorted(Set<KeyReference> keys) {
-    return keys.stream().map(KeyReference::toString).sorted().collect(Collectors.toList());
   }
 
   // ------------------------------------------------------------------ errors

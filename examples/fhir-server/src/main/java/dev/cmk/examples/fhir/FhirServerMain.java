@@ -48,7 +48,7 @@ public final class FhirServerMain {
       err.println("fhir-server: " + e.getMessage());
       return 2;
     }
-    FhirServer.Builder builder =
+    FhirServerBuilder builder =
         FhirServer.builder()
             .host(options.host())
             .port(options.port())

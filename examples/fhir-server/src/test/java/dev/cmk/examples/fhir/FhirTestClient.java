@@ -34,7 +34,7 @@ final class FhirTestClient {
    * @param clock the clock
    * @return the builder
    */
-  static FhirServer.Builder serverBuilder(String jdbcUrl, Clock clock) {
+  static FhirServerBuilder serverBuilder(String jdbcUrl, Clock clock) {
     return FhirServer.builder().port(0).jdbcUrl(jdbcUrl).clock(clock).backgroundProbe(false);
   }
 }

@@ -47,12 +47,10 @@ final class FleetSync {
 
   /** Binds to the configured key (its versionless reference is the record's id). */
   void bind(KeyConfiguration config) {
-    String id = config.key().versionless().toString();
-    if (!id.equals(keyId)) {
-      keyId = FleetStateStore.checkKeyId(id);
-      revision = null;
-      known = false;
-      nextReadAt = Instant.MIN;
+    String before = keyId;
+    rebind(config);
+    if (!keyId.equals(before)) {
+      known = false; // another record: not read yet
     }
   }
 

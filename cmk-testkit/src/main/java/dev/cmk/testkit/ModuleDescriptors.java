@@ -49,7 +49,43 @@ public final class ModuleDescriptors {
       throw new AssertionError(
           anyClass.getName() + " is in the unnamed module: run this test on the module path");
     }
-    ModuleDescriptor d = module.getDescriptor();
+    return assertExportsExactly(module.getDescriptor(), moduleName, packages);
+  }
+
+  /**
+   * The descriptor compiled into the jar or classes directory {@code anyClass} was loaded from,
+   * for tests that run on the class path (where the class's own module is unnamed).
+   *
+   * @param anyClass a class of the module under test
+   * @return its module's descriptor
+   * @throws AssertionError if that location holds no module descriptor
+   */
+  public static ModuleDescriptor readFromCodeSource(Class<?> anyClass) {
+    try {
+      java.nio.file.Path location = java.nio.file.Path.of(
+          anyClass.getProtectionDomain().getCodeSource().getLocation().toURI());
+      return java.lang.module.ModuleFinder.of(location).findAll().stream().findFirst()
+          .orElseThrow(() -> new AssertionError("no module descriptor in " + location))
+          .descriptor();
+    } catch (java.net.URISyntaxException e) {
+      throw new AssertionError("cannot locate the classes of " + anyClass.getName(), e);
+    }
+  }
+
+  /**
+   * Checks {@code d} as {@link #assertExportsExactly(Class, String, String...)} does.
+   *
+   * @param d the descriptor, e.g. from {@link #readFromCodeSource(Class)}
+   * @param moduleName the expected module name
+   * @param packages the expected exported packages
+   * @return {@code d}, for further checks
+   * @throws AssertionError naming what differs
+   */
+  public static ModuleDescriptor assertExportsExactly(
+      ModuleDescriptor d, String moduleName, String... packages) {
+    Objects.requireNonNull(d, "d");
+    Objects.requireNonNull(moduleName, "moduleName");
+    Objects.requireNonNull(packages, "packages");
     if (!d.name().equals(moduleName)) {
       throw new AssertionError("module name: expected " + moduleName + " but was " + d.name());
     }

@@ -6,18 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.core.fleet.FleetKeyState;
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -28,86 +25,48 @@ import org.junit.jupiter.api.Test;
 class QueryTimeoutTest {
 
   /** Records the query timeout set on every prepared statement the store makes. */
-  private static final class RecordingDataSource implements DataSource {
-    final DataSource delegate;
+  private static final class RecordingDataSource {
     final List<Integer> timeouts = new CopyOnWriteArrayList<>();
     final List<Integer> prepared = new CopyOnWriteArrayList<>();
+    final DataSource proxy;
 
     RecordingDataSource(DataSource delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public Connection getConnection() throws SQLException {
-      Connection c = delegate.getConnection();
-      return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(),
-          new Class<?>[] {Connection.class}, (proxy, m, args) -> {
-            Object out = invoke(c, m, args);
-            if (m.getName().equals("prepareStatement")) {
-              prepared.add(1);
-              PreparedStatement ps = (PreparedStatement) out;
-              return Proxy.newProxyInstance(getClass().getClassLoader(),
-                  new Class<?>[] {PreparedStatement.class}, (p2, m2, a2) -> {
-                    if (m2.getName().equals("setQueryTimeout")) {
-                      timeouts.add((Integer) a2[0]);
-                    }
-                    return invoke(ps, m2, a2);
-                  });
+      proxy = proxy(DataSource.class, delegate, (m, out) -> m.getName().equals("getConnection")
+          ? proxy(Connection.class, (Connection) out, (cm, ps) -> {
+            if (!cm.getName().equals("prepareStatement")) {
+              return ps;
             }
-            return out;
-          });
+            prepared.add(1);
+            return proxy(PreparedStatement.class, (PreparedStatement) ps, (pm, r) -> r,
+                (pm, args) -> {
+                  if (pm.getName().equals("setQueryTimeout")) {
+                    timeouts.add((Integer) args[0]);
+                  }
+                });
+          }, (cm, args) -> { })
+          : out, (m, args) -> { });
     }
 
-    private static Object invoke(Object target, java.lang.reflect.Method m, Object[] args)
-        throws Throwable {
-      try {
-        return m.invoke(target, args);
-      } catch (InvocationTargetException e) {
-        throw e.getCause();
-      }
-    }
-
-    @Override
-    public Connection getConnection(String user, String password) throws SQLException {
-      throw new SQLFeatureNotSupportedException();
-    }
-
-    @Override
-    public PrintWriter getLogWriter() {
-      return null;
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) {}
-
-    @Override
-    public void setLoginTimeout(int seconds) {}
-
-    @Override
-    public int getLoginTimeout() {
-      return 0;
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-      throw new SQLFeatureNotSupportedException();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-      throw new SQLException("not a wrapper");
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-      return false;
+    /** A proxy of {@code target} that sees each call's arguments and may replace its result. */
+    private static <T> T proxy(Class<T> type, T target,
+        java.util.function.BiFunction<Method, Object, Object> result,
+        java.util.function.BiConsumer<Method, Object[]> before) {
+      return type.cast(Proxy.newProxyInstance(QueryTimeoutTest.class.getClassLoader(),
+          new Class<?>[] {type}, (p, m, args) -> {
+            before.accept(m, args);
+            try {
+              return result.apply(m, m.invoke(target, args));
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+          }));
     }
   }
 
   @Test
   void readAndReplace_everyStatementBoundedByTheDefaultTimeout() {
     RecordingDataSource db = new RecordingDataSource(TestDatabases.h2("timeout-default"));
-    JdbcFleetStateStore store = JdbcFleetStateStore.builder().dataSource(db).build();
+    JdbcFleetStateStore store = JdbcFleetStateStore.builder().dataSource(db.proxy).build();
     db.prepared.clear();
     db.timeouts.clear();
     String id = "https://t.vault.azure.net/keys/k";
@@ -124,7 +83,7 @@ class QueryTimeoutTest {
   @Test
   void queryTimeout_configured_isUsed_andSubSecondOrTwiceIsRefused() {
     RecordingDataSource db = new RecordingDataSource(TestDatabases.h2("timeout-set"));
-    JdbcFleetStateStore store = JdbcFleetStateStore.builder().dataSource(db)
+    JdbcFleetStateStore store = JdbcFleetStateStore.builder().dataSource(db.proxy)
         .queryTimeout(Duration.ofSeconds(3)).build();
     store.read("https://t.vault.azure.net/keys/k");
     assertEquals(List.of(3), db.timeouts);

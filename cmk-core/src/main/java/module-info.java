@@ -9,6 +9,7 @@ module dev.cmk.core {
   requires org.slf4j;
 
   exports dev.cmk.core;
+  exports dev.cmk.core.datakey;
   exports dev.cmk.core.fleet;
   exports dev.cmk.core.tenant;
 }

@@ -128,9 +128,11 @@ final class BlockStager extends OutputStream {
     }
     ensureUsable();
     EnvelopeInfo info = EnvelopeInfo.read(new ByteArrayInputStream(head, 0, headLength));
-    Map<String, String> metadata = Map.of(
-        EnvelopeBlobClient.METADATA_FORMAT, Integer.toString(info.formatVersion()),
-        EnvelopeBlobClient.METADATA_KEY, info.keyReference().toString());
+    Map<String, String> metadata = info.key().isPresent()
+        ? Map.of(EnvelopeBlobClient.METADATA_FORMAT, Integer.toString(info.formatVersion()),
+            EnvelopeBlobClient.METADATA_KEY, info.keyReference().toString())
+        : Map.of(EnvelopeBlobClient.METADATA_FORMAT, Integer.toString(info.formatVersion()),
+            EnvelopeBlobClient.METADATA_DATA_KEY, info.dataKeyId().orElseThrow().hex());
     try {
       BlockBlobItem item = blob.commitBlockListWithResponse(
               new BlockBlobCommitBlockListOptions(blockIds).setMetadata(metadata)
@@ -138,7 +140,7 @@ final class BlockStager extends OutputStream {
               Context.NONE)
           .getValue();
       return new BlobUploadResult(blob.getBlobName(), item.getETag(), total, blockIds.size(),
-          info.formatVersion(), info.keyReference());
+          info);
     } catch (BlobStorageException e) {
       throw StorageErrors.io(blob.getBlobName(), e);
     }

@@ -31,8 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * docs/envelope-format.md}); everything {@link EnvelopeCrypto} guarantees holds. An upload commits
  * its block list only after the envelope was sealed, so a failed, aborted or revoked upload leaves
  * no blob (or the previous version of the blob untouched). Downloads and ranges release plaintext
- * only from segments whose tag verified. Blob metadata ({@value #METADATA_FORMAT}, {@value
- * #METADATA_KEY}) describes the envelope for operators; it holds nothing secret and is never read
+ * only from segments whose tag verified. Blob metadata ({@value #METADATA_FORMAT}, and {@value
+ * #METADATA_KEY} or {@value #METADATA_DATA_KEY}) describes the envelope for operators; it holds nothing secret and is never read
  * back: what to decrypt with comes from the authenticated header. Storage errors surface as {@link
  * IOException} (or {@link UncheckedIOException} where the signature has no {@code IOException}) with
  * the SDK's exception as the cause.
@@ -43,8 +43,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class EnvelopeBlobClient implements AutoCloseable {
   /** Metadata name of the envelope format version (e.g. {@code 1}). */
   public static final String METADATA_FORMAT = "cmkformat";
-  /** Metadata name of the key-encryption key version that wrapped the data key. */
+  /** Metadata name of the key-encryption key version that wrapped the data key (format 1). */
   public static final String METADATA_KEY = "cmkkey";
+  /** Metadata name of the data-key record a format 2 envelope names (its id, not secret). */
+  public static final String METADATA_DATA_KEY = "cmkdatakey";
 
   private static final AtomicInteger POOLS = new AtomicInteger();
 

@@ -69,6 +69,11 @@ final class DecryptCommand implements Callable<Integer> {
       in.mark(HEADER_MARK);
       EnvelopeInfo info = EnvelopeInfo.read(in);
       in.reset();
+      if (info.key().isEmpty()) {
+        throw new dev.cmk.api.UnsupportedFormatException("a format 2 envelope names a data-key "
+            + "record; cmk decrypt does not read data-key stores yet (use EnvelopeCrypto with "
+            + "dataKeyStore)");
+      }
       // Before any provider exists: a vault or token the user did not allow is never contacted.
       allowed.check(info.keyReference());
       try (ProviderSession session = new ProviderSession(keyOptions, ctx, allowed)) {

@@ -63,12 +63,17 @@ final class InspectCommand implements Callable<Integer> {
   private static void text(PrintStream out, EnvelopeInfo info, long total, Long p, Long segments) {
     field(out, "format version", String.valueOf(info.formatVersion()));
     field(out, "suite", info.suite());
-    field(out, "key provider", info.providerId());
-    field(out, "key", info.keyReference().versionless().toString());
-    field(out, "key version", info.keyReference().version().orElse("(none)"));
-    field(out, "key reference", info.keyReference().toString());
-    field(out, "wrap algorithm", info.wrapAlgorithm().jwaName());
-    field(out, "wrapped key", info.wrappedKeyLength() + " bytes");
+    if (info.key().isPresent()) {
+      field(out, "key provider", info.providerId());
+      field(out, "key", info.keyReference().versionless().toString());
+      field(out, "key version", info.keyReference().version().orElse("(none)"));
+      field(out, "key reference", info.keyReference().toString());
+      field(out, "wrap algorithm", info.wrapAlgorithm().jwaName());
+      field(out, "wrapped key", info.wrappedKeyLength() + " bytes");
+    } else {
+      // Format 2 names a data-key record; its wrappings live in the data-key store.
+      field(out, "data-key record", info.dataKeyId().orElseThrow().hex());
+    }
     field(out, "header", info.headerLength() + " bytes");
     field(out, "segment size", info.segmentSize() + " bytes");
     field(out, "envelope", total + " bytes");
@@ -86,14 +91,18 @@ final class InspectCommand implements Callable<Integer> {
       throws java.io.IOException {
     try (JsonReport j = JsonReport.start(out, "inspect")) {
       j.number("formatVersion", (long) info.formatVersion())
-          .string("suite", info.suite())
-          .string("keyProvider", info.providerId())
-          .string("key", info.keyReference().versionless())
-          .string("keyVersion", info.keyReference().version().orElse(null))
-          .string("keyReference", info.keyReference())
-          .string("wrapAlgorithm", info.wrapAlgorithm().jwaName())
-          .number("wrappedKeyBytes", (long) info.wrappedKeyLength())
-          .number("headerBytes", (long) info.headerLength())
+          .string("suite", info.suite());
+      if (info.key().isPresent()) {
+        j.string("keyProvider", info.providerId())
+            .string("key", info.keyReference().versionless())
+            .string("keyVersion", info.keyReference().version().orElse(null))
+            .string("keyReference", info.keyReference())
+            .string("wrapAlgorithm", info.wrapAlgorithm().jwaName())
+            .number("wrappedKeyBytes", (long) info.wrappedKeyLength());
+      } else {
+        j.string("dataKeyId", info.dataKeyId().orElseThrow().hex());
+      }
+      j.number("headerBytes", (long) info.headerLength())
           .number("segmentSizeBytes", (long) info.segmentSize())
           .number("envelopeBytes", total)
           .bool("layoutValid", p != null)

@@ -93,6 +93,10 @@ final class RewrapCommand implements Callable<Integer> {
       try (InputStream in = Files.newInputStream(f)) {
         RewrapFileItem.Found found =
             new RewrapFileItem.Found(f, f.toString(), EnvelopeInfo.read(in), Files.size(f));
+        if (found.info().key().isEmpty()) {
+          throw new UnsupportedFormatException("a format 2 envelope names a data-key record: "
+              + "re-wrap the record, the envelope never changes");
+        }
         if (allowed.allows(found.info().keyReference())) {
           envelopes.add(found);
         } else {

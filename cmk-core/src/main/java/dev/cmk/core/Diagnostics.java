@@ -1,7 +1,7 @@
 package dev.cmk.core;
 
 import dev.cmk.core.internal.DecryptionKeyCache;
-import dev.cmk.core.internal.WriteDataKeys;
+import dev.cmk.core.internal.EnvelopeWriter;
 
 /**
  * What an {@link EnvelopeCrypto} holds, for operators and tests: how many data keys are cached
@@ -15,11 +15,11 @@ import dev.cmk.core.internal.WriteDataKeys;
  */
 public final class Diagnostics {
   private final DecryptionKeyCache decryptCache;
-  private final WriteDataKeys writeKeys;
+  private final EnvelopeWriter writeKeys;
   private final KeyVersionInventory inventory;
   private final int segmentSize;
 
-  Diagnostics(DecryptionKeyCache decryptCache, WriteDataKeys writeKeys,
+  Diagnostics(DecryptionKeyCache decryptCache, EnvelopeWriter writeKeys,
       KeyVersionInventory inventory, int segmentSize) {
     this.decryptCache = decryptCache;
     this.writeKeys = writeKeys;

@@ -2,6 +2,7 @@ package dev.cmk.core;
 
 import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyAccessSuspendedException;
+import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.UnsupportedFormatException;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
@@ -9,13 +10,20 @@ import dev.cmk.core.internal.ChannelRangeReader;
 import dev.cmk.core.internal.DecryptingInputStream;
 import dev.cmk.core.internal.DecryptionKeyCache;
 import dev.cmk.core.internal.EncryptingOutputStream;
+import dev.cmk.core.internal.CompactHeader;
 import dev.cmk.core.internal.EnvelopeHeader;
+import dev.cmk.core.internal.EnvelopeWriter;
+import dev.cmk.core.internal.Header;
+import dev.cmk.core.internal.Headers;
 import dev.cmk.core.internal.KeyAccess;
 import dev.cmk.core.internal.MessageCrypto;
 import dev.cmk.core.internal.OneShot;
 import dev.cmk.core.internal.ProviderCalls;
 import dev.cmk.core.internal.Providers;
 import dev.cmk.core.internal.ReadDataKeys;
+import dev.cmk.core.internal.RecordReadDataKeys;
+import dev.cmk.core.internal.RecordWriteDataKeys;
+import dev.cmk.core.internal.Records;
 import dev.cmk.core.internal.Rewrapper;
 import dev.cmk.core.internal.SafeObserver;
 import dev.cmk.core.internal.VersionWatch;
@@ -70,8 +78,9 @@ public final class EnvelopeCrypto implements AutoCloseable {
 
   private final KeyAccessGuard guard;
   private final KeyAccess access;
-  private final WriteDataKeys writeKeys;
+  private final EnvelopeWriter writeKeys;
   private final ReadDataKeys readKeys;
+  private final RecordReadDataKeys recordKeys; // null without a data-key store
   private final Rewrapper rewrapper;
   private final Diagnostics diagnostics;
   private final Keyring keyring;
@@ -121,11 +130,17 @@ public final class EnvelopeCrypto implements AutoCloseable {
         new KeyConfirmation(b.policy != null ? b.policy : KeyPolicy.dicomService(), calls, random),
         watch, b.fleetStore, b.replicaName);
     this.access = guard.access();
-    this.writeKeys = new WriteDataKeys(access,
-        b.dataKeyLimits != null ? b.dataKeyLimits : DataKeyLimits.DEFAULT, clock, random,
-        decryptCache);
+    DataKeyLimits limits = b.dataKeyLimits != null ? b.dataKeyLimits : DataKeyLimits.DEFAULT;
+    Records records = b.dataKeyStore != null ? new Records(b.dataKeyStore) : null;
+    this.writeKeys = records == null
+        ? new WriteDataKeys(access, limits, clock, random, decryptCache)
+        : new RecordWriteDataKeys(access, records, limits, clock, random, decryptCache,
+            () -> guard.configuredProvider().id(), b.replicaName != null ? b.replicaName : "",
+            b.shareDataKeyRecords);
     this.diagnostics = new Diagnostics(decryptCache, writeKeys, inventory, segmentSize);
     this.readKeys = new ReadDataKeys(access, decryptCache, providers);
+    this.recordKeys = records == null ? null
+        : new RecordReadDataKeys(access, decryptCache, providers, records);
     this.rewrapper = new Rewrapper(access, readKeys, guard::configuredProvider, observer);
     this.keyring = new Keyring(providers, guard, decryptCache);
     guard.initialize();
@@ -176,7 +191,7 @@ public final class EnvelopeCrypto implements AutoCloseable {
   public byte[] encrypt(byte[] plaintext, byte[] associatedData) {
     Objects.requireNonNull(plaintext, "plaintext");
     Objects.requireNonNull(associatedData, "associatedData");
-    WriteDataKeys.Begun begun = writeKeys.begin(plaintext.length, segmentSize, associatedData);
+    EnvelopeWriter.Begun begun = writeKeys.begin(plaintext.length, segmentSize, associatedData);
     return OneShot.seal(begun.header(), begun.crypto(), plaintext);
   }
 
@@ -195,9 +210,9 @@ public final class EnvelopeCrypto implements AutoCloseable {
   public byte[] decrypt(byte[] envelope, byte[] associatedData) {
     Objects.requireNonNull(envelope, "envelope");
     Objects.requireNonNull(associatedData, "associatedData");
-    EnvelopeHeader header = EnvelopeHeader.of(envelope);
+    Header header = Headers.of(envelope);
     long plaintextLength = OneShot.plaintextLength(envelope, header); // checked before any unwrap
-    return OneShot.open(envelope, header, plaintextLength, readKeys.open(header, associatedData));
+    return OneShot.open(envelope, header, plaintextLength, open(header, associatedData));
   }
 
   // ---------------------------------------------------------------- streaming
@@ -226,9 +241,9 @@ public final class EnvelopeCrypto implements AutoCloseable {
     Objects.requireNonNull(sink, "sink");
     Objects.requireNonNull(associatedData, "associatedData");
     // The size is not known yet: the stream counts its bytes toward the data key's limit.
-    WriteDataKeys.Begun begun = writeKeys.begin(0, segmentSize, associatedData);
+    EnvelopeWriter.Begun begun = writeKeys.begin(0, segmentSize, associatedData);
     return new EncryptingOutputStream(
-        sink, begun.header(), begun.crypto(), access, begun.lease().usage());
+        sink, begun.header(), begun.crypto(), access, begun.usage());
   }
 
   /**
@@ -251,8 +266,8 @@ public final class EnvelopeCrypto implements AutoCloseable {
       throws IOException {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(associatedData, "associatedData");
-    EnvelopeHeader header = EnvelopeHeader.read(source);
-    return new DecryptingInputStream(source, header, readKeys.open(header, associatedData), access);
+    Header header = Headers.read(source);
+    return new DecryptingInputStream(source, header, open(header, associatedData), access);
   }
 
   /**
@@ -272,13 +287,13 @@ public final class EnvelopeCrypto implements AutoCloseable {
     boolean opened = false;
     try {
       long size = envelope.size();
-      EnvelopeHeader header;
+      Header header;
       synchronized (envelope) {
-        header = EnvelopeHeader.read(envelope);
+        header = Headers.read(envelope);
       }
       EnvelopeInfo info = EnvelopeInfo.from(header, OptionalLong.of(size));
       long plaintextLength = info.plaintextLength().getAsLong();
-      MessageCrypto crypto = readKeys.open(header, associatedData);
+      MessageCrypto crypto = open(header, associatedData);
       RangeReader reader =
           new ChannelRangeReader(envelope, header, crypto, info, plaintextLength, access);
       opened = true;
@@ -290,6 +305,21 @@ public final class EnvelopeCrypto implements AutoCloseable {
         closeQuietly(envelope); // the reader would have owned it
       }
     }
+  }
+
+  /**
+   * The body crypto of an envelope with this header: format 1 unwraps (or finds) the data key it
+   * carries, format 2 the data key of the record it names.
+   */
+  private MessageCrypto open(Header header, byte[] associatedData) {
+    if (header instanceof CompactHeader compact) {
+      if (recordKeys == null) {
+        throw new KeyNotFoundException("this envelope (format 2) names a data-key record, and "
+            + "no data-key store is configured (EnvelopeCryptoBuilder.dataKeyStore)", null);
+      }
+      return recordKeys.open(compact, associatedData);
+    }
+    return readKeys.open((EnvelopeHeader) header, associatedData);
   }
 
   private static void closeQuietly(SeekableByteChannel channel) {
@@ -315,8 +345,11 @@ public final class EnvelopeCrypto implements AutoCloseable {
    */
   public byte[] rewrap(byte[] envelope) {
     Objects.requireNonNull(envelope, "envelope");
-    EnvelopeHeader header = EnvelopeHeader.of(envelope);
-    OneShot.plaintextLength(envelope, header);
+    Header parsed = Headers.of(envelope);
+    OneShot.plaintextLength(envelope, parsed);
+    if (!(parsed instanceof EnvelopeHeader header)) {
+      return envelope.clone(); // format 2 names a record: its record is re-wrapped, not it
+    }
     EnvelopeHeader replacement = rewrapper.rewrapHeader(header);
     if (replacement == null) {
       return envelope.clone();
@@ -344,7 +377,10 @@ public final class EnvelopeCrypto implements AutoCloseable {
   public RewrapOutcome rewrap(InputStream source, OutputStream sink) throws IOException {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(sink, "sink");
-    EnvelopeHeader replacement = rewrapper.rewrapHeader(EnvelopeHeader.read(source));
+    Header header = Headers.read(source);
+    EnvelopeHeader replacement = header instanceof EnvelopeHeader v1
+        ? rewrapper.rewrapHeader(v1)
+        : null; // format 2 names a record: its record is re-wrapped, not it
     if (replacement == null) {
       return RewrapOutcome.ALREADY_CURRENT;
     }

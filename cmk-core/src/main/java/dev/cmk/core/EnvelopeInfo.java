@@ -3,24 +3,28 @@ package dev.cmk.core;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.core.internal.BodyLayout;
+import dev.cmk.core.datakey.DataKeyId;
+import dev.cmk.core.internal.CompactHeader;
 import dev.cmk.core.internal.EnvelopeHeader;
+import dev.cmk.core.internal.Header;
+import dev.cmk.core.internal.Headers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
- * What an envelope's header says, read without unwrapping anything: format, key-encryption key and
- * version, wrap algorithm, sizes. Read with {@link #of(byte[])} or {@link #read(InputStream)};
- * {@link #envelopeLength} and {@link #plaintextLength} convert between the two sizes. Nothing here
- * is authenticated until the envelope is decrypted.
+ * What an envelope's header says, read without unwrapping anything: format, the key-encryption
+ * key version and wrapped data key (format 1) or the data-key record (format 2), sizes. Read with
+ * {@link #of(byte[])} or {@link #read(InputStream)}; {@link #envelopeLength} and {@link
+ * #plaintextLength} convert between the two sizes. Nothing here is authenticated until the
+ * envelope is decrypted.
  *
- * @param formatVersion envelope format version (1)
+ * @param formatVersion envelope format version (1 or 2)
  * @param suite algorithm suite name
- * @param providerId id of the key provider that wrapped the data key
- * @param keyReference the key-encryption key, with version
- * @param wrapAlgorithm how the data key was wrapped
- * @param wrappedKeyLength length of the wrapped data key in bytes
+ * @param key the key-encryption key fields of a format 1 header; empty for format 2
+ * @param dataKeyId the data-key record a format 2 header names; empty for format 1
  * @param headerLength header length in bytes
  * @param segmentSize plaintext bytes per segment
  * @param envelopeLength total envelope length, when the whole envelope was given
@@ -29,10 +33,8 @@ import java.util.OptionalLong;
 public record EnvelopeInfo(
     int formatVersion,
     String suite,
-    String providerId,
-    KeyReference keyReference,
-    WrapAlgorithm wrapAlgorithm,
-    int wrappedKeyLength,
+    Optional<KeyFields> key,
+    Optional<DataKeyId> dataKeyId,
     int headerLength,
     int segmentSize,
     OptionalLong envelopeLength,
@@ -40,16 +42,42 @@ public record EnvelopeInfo(
 
   /** Name of suite 1. */
   public static final String SUITE_1 = "AES-256-GCM/HMAC-SHA256-KDF/HMAC-SHA256-commit";
+  /** Name of suite 2 (format 2). */
+  public static final String SUITE_2 = "AES-256-GCM/HMAC-SHA256-slot-KDF/header-AAD/id-commit";
 
   /**
-   * Validates that no field is null.
+   * The fields a format 1 header names its key-encryption key and wrapped data key with.
    *
-   * @param formatVersion envelope format version (1)
-   * @param suite algorithm suite name
    * @param providerId id of the key provider that wrapped the data key
    * @param keyReference the key-encryption key, with version
    * @param wrapAlgorithm how the data key was wrapped
    * @param wrappedKeyLength length of the wrapped data key in bytes
+   */
+  public record KeyFields(String providerId, KeyReference keyReference,
+      WrapAlgorithm wrapAlgorithm, int wrappedKeyLength) {
+    /**
+     * Validates that no field is null.
+     *
+     * @param providerId id of the key provider that wrapped the data key
+     * @param keyReference the key-encryption key, with version
+     * @param wrapAlgorithm how the data key was wrapped
+     * @param wrappedKeyLength length of the wrapped data key in bytes
+     */
+    public KeyFields {
+      Objects.requireNonNull(providerId, "providerId");
+      Objects.requireNonNull(keyReference, "keyReference");
+      Objects.requireNonNull(wrapAlgorithm, "wrapAlgorithm");
+    }
+  }
+
+  /**
+   * Validates that no field is null and that exactly one of {@code key} and {@code dataKeyId} is
+   * present.
+   *
+   * @param formatVersion envelope format version (1 or 2)
+   * @param suite algorithm suite name
+   * @param key the key-encryption key fields of a format 1 header
+   * @param dataKeyId the data-key record of a format 2 header
    * @param headerLength header length in bytes
    * @param segmentSize plaintext bytes per segment
    * @param envelopeLength total envelope length, when the whole envelope was given
@@ -57,11 +85,54 @@ public record EnvelopeInfo(
    */
   public EnvelopeInfo {
     Objects.requireNonNull(suite, "suite");
-    Objects.requireNonNull(providerId, "providerId");
-    Objects.requireNonNull(keyReference, "keyReference");
-    Objects.requireNonNull(wrapAlgorithm, "wrapAlgorithm");
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(dataKeyId, "dataKeyId");
     Objects.requireNonNull(envelopeLength, "envelopeLength");
     Objects.requireNonNull(plaintextLength, "plaintextLength");
+    if (key.isPresent() == dataKeyId.isPresent()) {
+      throw new IllegalArgumentException("a header names either a key or a data-key record");
+    }
+  }
+
+  private KeyFields keyFields() {
+    return key.orElseThrow(() -> new IllegalStateException("a format " + formatVersion
+        + " envelope names a data-key record (dataKeyId()), not a key version"));
+  }
+
+  /**
+   * {@return the id of the key provider that wrapped the data key (format 1)}
+   *
+   * @throws IllegalStateException for a format 2 envelope, whose header names a record instead
+   */
+  public String providerId() {
+    return keyFields().providerId();
+  }
+
+  /**
+   * {@return the key-encryption key version that wrapped the data key (format 1)}
+   *
+   * @throws IllegalStateException for a format 2 envelope, whose header names a record instead
+   */
+  public KeyReference keyReference() {
+    return keyFields().keyReference();
+  }
+
+  /**
+   * {@return how the data key was wrapped (format 1)}
+   *
+   * @throws IllegalStateException for a format 2 envelope, whose header names a record instead
+   */
+  public WrapAlgorithm wrapAlgorithm() {
+    return keyFields().wrapAlgorithm();
+  }
+
+  /**
+   * {@return the wrapped data key's length in bytes (format 1)}
+   *
+   * @throws IllegalStateException for a format 2 envelope, whose header names a record instead
+   */
+  public int wrappedKeyLength() {
+    return keyFields().wrappedKeyLength();
   }
 
   /** {@return bytes the envelope adds to the plaintext, when the whole envelope was given} */
@@ -82,7 +153,7 @@ public record EnvelopeInfo(
    */
   public static EnvelopeInfo of(byte[] envelope) {
     Objects.requireNonNull(envelope, "envelope");
-    return from(EnvelopeHeader.of(envelope), OptionalLong.of(envelope.length));
+    return from(Headers.of(envelope), OptionalLong.of(envelope.length));
   }
 
   /**
@@ -96,7 +167,7 @@ public record EnvelopeInfo(
    */
   public static EnvelopeInfo read(InputStream source) throws IOException {
     Objects.requireNonNull(source, "source");
-    return from(EnvelopeHeader.read(source), OptionalLong.empty());
+    return from(Headers.read(source), OptionalLong.empty());
   }
 
   /**
@@ -136,14 +207,20 @@ public record EnvelopeInfo(
   }
 
   /** What {@code header} says, with the lengths when the envelope's length is known. */
-  static EnvelopeInfo from(EnvelopeHeader header, OptionalLong envelopeLength) {
-    KeyReference ref = header.keyReference();
+  static EnvelopeInfo from(Header header, OptionalLong envelopeLength) {
     OptionalLong plaintext = envelopeLength.isPresent()
         ? OptionalLong.of(plaintextLength(envelopeLength.getAsLong(), header.length(),
             header.segmentSize()))
         : OptionalLong.empty();
-    return new EnvelopeInfo(header.formatVersion(), SUITE_1, header.providerId(), ref,
-        header.wrapAlgorithm(), header.wrappedKeyLength(), header.length(), header.segmentSize(),
-        envelopeLength, plaintext);
+    if (header instanceof CompactHeader compact) {
+      return new EnvelopeInfo(compact.formatVersion(), SUITE_2, Optional.empty(),
+          Optional.of(compact.dataKeyId()), compact.length(), compact.segmentSize(),
+          envelopeLength, plaintext);
+    }
+    EnvelopeHeader v1 = (EnvelopeHeader) header;
+    KeyFields key = new KeyFields(v1.providerId(), v1.keyReference(), v1.wrapAlgorithm(),
+        v1.wrappedKeyLength());
+    return new EnvelopeInfo(v1.formatVersion(), SUITE_1, Optional.of(key), Optional.empty(),
+        v1.length(), v1.segmentSize(), envelopeLength, plaintext);
   }
 }

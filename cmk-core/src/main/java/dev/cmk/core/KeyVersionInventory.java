@@ -64,12 +64,15 @@ public final class KeyVersionInventory {
   }
 
   /**
-   * Records an envelope found by {@link EnvelopeInfo#of} (e.g. while scanning storage).
+   * Records an envelope found by {@link EnvelopeInfo#of} (e.g. while scanning storage). A format
+   * 2 envelope names a data-key record, not a key version, and is not counted here: its record's
+   * wrappings are (see the data-key store's census).
    *
    * @param info the inspected header
    */
   public void record(EnvelopeInfo info) {
-    recordSeen(Objects.requireNonNull(info, "info").keyReference().toString());
+    Objects.requireNonNull(info, "info").key()
+        .ifPresent(k -> recordSeen(k.keyReference().toString()));
   }
 
   private Entry entry(String ref) {

@@ -16,7 +16,8 @@ class ModuleDescriptorTest {
     assertEquals("dev.cmk.core", d.name());
     Set<String> exports = d.exports().stream()
         .map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
-    assertEquals(Set.of("dev.cmk.core", "dev.cmk.core.fleet", "dev.cmk.core.tenant"), exports);
+    assertEquals(Set.of("dev.cmk.core", "dev.cmk.core.datakey", "dev.cmk.core.fleet",
+        "dev.cmk.core.tenant"), exports);
     assertTrue(d.opens().isEmpty());
     assertTrue(d.exports().stream().noneMatch(ModuleDescriptor.Exports::isQualified));
   }

@@ -20,6 +20,10 @@ final class Bytes {
     b[off + 3] = (byte) v;
   }
 
+  static long getU32(byte[] b, int off) {
+    return getI32(b, off) & 0xFFFF_FFFFL;
+  }
+
   /** Reads a u32 as a signed int; values above Integer.MAX_VALUE come back negative. */
   static int getI32(byte[] b, int off) {
     return (b[off] & 0xff) << 24 | (b[off + 1] & 0xff) << 16 | (b[off + 2] & 0xff) << 8

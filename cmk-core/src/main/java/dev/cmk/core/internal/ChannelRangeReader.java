@@ -18,7 +18,7 @@ import java.util.Objects;
  */
 public final class ChannelRangeReader implements RangeReader {
   private final SeekableByteChannel channel;
-  private final EnvelopeHeader header;
+  private final Header header;
   private final MessageCrypto crypto;
   private final EnvelopeInfo info;
   private final long plaintextLength;
@@ -29,7 +29,7 @@ public final class ChannelRangeReader implements RangeReader {
 
   public ChannelRangeReader(
       SeekableByteChannel channel,
-      EnvelopeHeader header,
+      Header header,
       MessageCrypto crypto,
       EnvelopeInfo info,
       long plaintextLength,
@@ -41,7 +41,7 @@ public final class ChannelRangeReader implements RangeReader {
     this.info = info;
     this.plaintextLength = plaintextLength;
     this.segmentSize = header.segmentSize();
-    this.version = KeyVersionId.of(header);
+    this.version = crypto.version();
     this.segmentCount = BodyLayout.segmentCount(plaintextLength, segmentSize);
     // Authenticate the last segment now: that proves the total length (a file cut at a segment
     // boundary would otherwise report a shorter plaintext until its end was read).

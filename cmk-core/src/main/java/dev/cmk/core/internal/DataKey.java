@@ -1,8 +1,10 @@
 package dev.cmk.core.internal;
 
 import dev.cmk.api.SecretBytes;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -16,7 +18,9 @@ import javax.crypto.spec.SecretKeySpec;
  *       JDK's cipher keeps its expanded key schedule between envelopes;
  *   <li>the HMAC state after the header label and the static part of the last header seen
  *       (identical for every envelope under this data key and one segment size), so the header
- *       tag costs a clone and a block or two instead of hashing the whole wrapped key again.
+ *       tag costs a clone and a block or two instead of hashing the whole wrapped key again;
+ *   <li>for format v2, the body keys of the writer slots seen ({@link #slotKey}), derived once
+ *       each, and the key version the record was unwrapped under ({@link #source()}).
  * </ul>
  *
  * <p>{@link #destroy()} zeroes the data key and drops this object's references to every derived
@@ -41,22 +45,39 @@ public final class DataKey {
   private volatile Mac keyed; // null once destroyed; never updated, only cloned
   private volatile SecretKeySpec bodyKey; // null once destroyed
   private volatile HeaderState header; // last static header part seen, or null
+  private final KeyVersionId source; // v2: the version its record was unwrapped under; else null
+  private final ConcurrentHashMap<Long, SecretKeySpec> slotKeys = new ConcurrentHashMap<>();
+
+  /** Most v2 slot keys kept per data key; more are derived per envelope. */
+  static final int MAX_SLOT_KEYS = 1024;
+  private static final byte[] ID_LABEL = "cmk/v2/data-key-id".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] SLOT_KEY_LABEL =
+      "cmk/v2/body-key".getBytes(StandardCharsets.US_ASCII);
 
   /** The HMAC state after label || {@code staticPart}; {@code state} is never updated. */
   private record HeaderState(byte[] staticPart, Mac state) {}
 
-  private DataKey(SecretBytes secret, Mac keyed) {
+  private DataKey(SecretBytes secret, Mac keyed, KeyVersionId source) {
     this.secret = secret;
     this.keyed = keyed;
+    this.source = source;
   }
 
   /** Takes ownership of {@code secret}. */
   public static DataKey of(SecretBytes secret) {
+    return of(secret, null);
+  }
+
+  /**
+   * A format v2 data key unwrapped from a record under {@code source} (takes ownership of {@code
+   * secret}).
+   */
+  public static DataKey of(SecretBytes secret, KeyVersionId source) {
     byte[] k = secret.copy();
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(k, "HmacSHA256"));
-      DataKey key = new DataKey(secret, mac);
+      DataKey key = new DataKey(secret, mac, source);
       key.bodyKey = MessageCrypto.deriveBodyKey(key.newMac());
       return key;
     } catch (GeneralSecurityException e) {
@@ -142,6 +163,52 @@ public final class DataKey {
     return m;
   }
 
+  /** The key version a v2 record was unwrapped under, or null for a v1 data key. */
+  public KeyVersionId source() {
+    return source;
+  }
+
+  /** Format v2's record id: {@code HMAC-SHA256(DK, "cmk/v2/data-key-id")}, 32 bytes. */
+  public byte[] recordId() {
+    return newMac().doFinal(ID_LABEL);
+  }
+
+  /**
+   * Whether {@code id} is this key's record id, compared in constant time.
+   *
+   * @throws IllegalStateException if the key was destroyed
+   */
+  public boolean hasRecordId(byte[] id) {
+    return java.security.MessageDigest.isEqual(recordId(), id);
+  }
+
+  /**
+   * Format v2's body key of writer slot {@code slot}: {@code HMAC-SHA256(DK, "cmk/v2/body-key" ||
+   * u32(slot))}, derived once per slot (up to {@link #MAX_SLOT_KEYS} slots are kept).
+   *
+   * @throws IllegalStateException if the key was destroyed
+   */
+  SecretKeySpec slotKey(long slot) {
+    SecretKeySpec k = slotKeys.get(slot);
+    if (k == null) {
+      Mac m = newMac();
+      m.update(SLOT_KEY_LABEL);
+      byte[] s = new byte[4];
+      Bytes.putU32(s, 0, (int) slot);
+      k = MessageCrypto.deriveBodyKey(m, s);
+      if (slotKeys.size() < MAX_SLOT_KEYS && keyed != null) {
+        slotKeys.putIfAbsent(slot, k);
+        if (keyed == null) {
+          slotKeys.clear(); // destroyed while we published
+        }
+      }
+    }
+    if (keyed == null) {
+      throw destroyed();
+    }
+    return k;
+  }
+
   /** The secret, for re-wrapping. */
   public SecretBytes secret() {
     return secret;
@@ -152,6 +219,7 @@ public final class DataKey {
     keyed = null;
     bodyKey = null;
     header = null;
+    slotKeys.clear();
     secret.destroy();
   }
 

@@ -37,12 +37,12 @@ public final class DecryptingInputStream extends PlaintextInputStream {
   private RuntimeException failure;
 
   public DecryptingInputStream(
-      InputStream source, EnvelopeHeader header, MessageCrypto crypto, KeyAccess access) {
+      InputStream source, Header header, MessageCrypto crypto, KeyAccess access) {
     this.source = Objects.requireNonNull(source, "source");
     this.crypto = crypto;
     this.access = Objects.requireNonNull(access, "access");
     this.segmentSize = header.segmentSize();
-    this.version = KeyVersionId.of(header);
+    this.version = crypto.version();
     this.sealed = new byte[segmentSize + MessageCrypto.TAG_LENGTH + 1];
     this.plain = new byte[segmentSize];
   }

@@ -72,6 +72,38 @@ public final class DecryptionKeyCache {
     return unwrapped;
   }
 
+  /**
+   * The format 2 data key of record {@code id}, loaded with {@code loader} on a miss (single
+   * flight). The loader checks the key against the id; what it throws propagates and nothing is
+   * cached.
+   */
+  public DataKey recordKey(byte[] id, Supplier<DataKey> loader) {
+    return cache.get(recordCacheKey(id), k -> loader.get());
+  }
+
+  /** Seeds the cache with the data key of a record this instance just made (takes ownership). */
+  public void putRecordKey(byte[] id, DataKey key) {
+    DataKey replaced = cache.asMap().put(recordCacheKey(id), key);
+    if (replaced != null && replaced != key) {
+      replaced.destroy();
+    }
+  }
+
+  /** Drops {@code key} if it is still the entry for record {@code id}. */
+  public void forgetRecordKey(byte[] id, DataKey key) {
+    cache.asMap().remove(recordCacheKey(id), key);
+  }
+
+  /**
+   * Format 2 entries are keyed by a zero byte and the record id: a format 1 routing key starts
+   * with its provider id's length, never zero, so the two never meet.
+   */
+  private static RoutingKey recordCacheKey(byte[] id) {
+    byte[] k = new byte[1 + id.length];
+    System.arraycopy(id, 0, k, 1, id.length);
+    return new RoutingKey(k, 0, k.length, null);
+  }
+
   /** Drops {@code key} if it is still the entry for {@code header}. */
   public void forget(EnvelopeHeader header, DataKey key) {
     cache.asMap().remove(RoutingKey.of(header), key);
@@ -97,13 +129,16 @@ public final class DecryptionKeyCache {
    * unusable); keys under other versions stay.
    */
   public void invalidate(KeyVersionId version) {
-    cache.asMap().keySet().removeIf(k -> version.equals(k.version));
-    cache.cleanUp();
+    invalidateWhere(version::equals);
   }
 
   /** Destroys and forgets every cached key whose version matches {@code which}. */
   public void invalidateWhere(java.util.function.Predicate<KeyVersionId> which) {
-    cache.asMap().keySet().removeIf(k -> which.test(k.version));
+    // A format 1 entry's version is in its key; a format 2 entry's in its value (the version its
+    // record was unwrapped under).
+    cache.asMap().entrySet().removeIf(e -> (e.getKey().version != null
+        && which.test(e.getKey().version))
+        || (e.getValue().source() != null && which.test(e.getValue().source())));
     cache.cleanUp();
   }
 

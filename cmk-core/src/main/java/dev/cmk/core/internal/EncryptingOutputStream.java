@@ -54,7 +54,7 @@ public final class EncryptingOutputStream extends EnvelopeOutputStream {
 
   public EncryptingOutputStream(
       OutputStream sink,
-      EnvelopeHeader header,
+      Header header,
       MessageCrypto crypto,
       KeyAccess access,
       LongConsumer usage)

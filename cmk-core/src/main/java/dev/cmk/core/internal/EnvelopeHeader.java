@@ -41,7 +41,7 @@ import java.util.Arrays;
  * allocated; malformed input raises {@link InvalidCiphertextException}, a well-formed header of an
  * unknown version, suite or wrap algorithm raises {@link UnsupportedFormatException}.
  */
-public final class EnvelopeHeader {
+public final class EnvelopeHeader implements Header {
   public static final byte[] MAGIC = {'C', 'M', 'K', 'E'};
   public static final int FORMAT_VERSION = 1;
   public static final int SUITE_AES256GCM_HMAC_SHA256 = 1;
@@ -311,10 +311,12 @@ public final class EnvelopeHeader {
   }
 
   /** The header bytes (shared; do not modify). */
+  @Override
   public byte[] bytes() {
     return bytes;
   }
 
+  @Override
   public int length() {
     return bytes.length;
   }
@@ -328,6 +330,7 @@ public final class EnvelopeHeader {
     return bytes.length - TAG_LENGTH;
   }
 
+  @Override
   public int segmentSize() {
     return segmentSize;
   }
@@ -417,6 +420,7 @@ public final class EnvelopeHeader {
     return routingOffset;
   }
 
+  @Override
   public int formatVersion() {
     return bytes[4] & 0xff;
   }

@@ -48,6 +48,7 @@ public final class MessageCrypto {
   private final SecretKeySpec bodyKey;
   private final byte[] noncePrefix;
   private final byte[] aad;
+  private final KeyVersionId version;
 
   private MessageCrypto(SecretKeySpec bodyKey, EnvelopeHeader header, byte[] aad) {
     this.bodyKey = bodyKey;
@@ -55,6 +56,42 @@ public final class MessageCrypto {
     this.noncePrefix =
         Arrays.copyOfRange(header.bytes(), off, off + EnvelopeHeader.NONCE_PREFIX_LENGTH);
     this.aad = aad.clone();
+    this.version = header.versionId();
+  }
+
+  /**
+   * Format v2 (suite 2): the writer slot's body key, nonce prefix {@code 00 00 || u40(m)}, and
+   * the 48 header bytes followed by the caller's associated data as every segment's associated
+   * data (the header has a fixed length, so the split is unambiguous).
+   */
+  private MessageCrypto(SecretKeySpec slotKey, CompactHeader header, byte[] aad,
+      KeyVersionId version) {
+    this.bodyKey = slotKey;
+    this.noncePrefix = new byte[EnvelopeHeader.NONCE_PREFIX_LENGTH];
+    System.arraycopy(header.bytes(), CompactHeader.MESSAGE_OFFSET, noncePrefix,
+        EnvelopeHeader.NONCE_PREFIX_LENGTH - CompactHeader.MESSAGE_LENGTH,
+        CompactHeader.MESSAGE_LENGTH);
+    byte[] all = Arrays.copyOf(header.bytes(), CompactHeader.LENGTH + aad.length);
+    System.arraycopy(aad, 0, all, CompactHeader.LENGTH, aad.length);
+    this.aad = all;
+    this.version = version;
+  }
+
+  /**
+   * The body crypto of a format v2 envelope under {@code dataKey}, whose record id the caller has
+   * matched with the header's. There is no header tag to verify: the header is authenticated with
+   * every segment.
+   *
+   * @throws IllegalStateException if the data key was destroyed meanwhile
+   */
+  public static MessageCrypto compact(DataKey dataKey, CompactHeader header, byte[] aad,
+      KeyVersionId version) {
+    return new MessageCrypto(dataKey.slotKey(header.writerSlot()), header, aad, version);
+  }
+
+  /** The key version whose data key this envelope is under (what the guard checks per segment). */
+  public KeyVersionId version() {
+    return version;
   }
 
   private static Cipher newGcm() {
@@ -67,7 +104,12 @@ public final class MessageCrypto {
 
   /** {@code K_body} from an HMAC keyed with the data key (consumed). */
   static SecretKeySpec deriveBodyKey(Mac keyedWithDataKey) {
-    byte[] kb = keyedWithDataKey.doFinal(BODY_KEY_LABEL);
+    return deriveBodyKey(keyedWithDataKey, BODY_KEY_LABEL);
+  }
+
+  /** An AES-256 key: the HMAC (keyed, possibly fed already) over {@code last}, consumed. */
+  static SecretKeySpec deriveBodyKey(Mac keyedWithDataKey, byte[] last) {
+    byte[] kb = keyedWithDataKey.doFinal(last);
     try {
       return new SecretKeySpec(kb, "AES");
     } finally {

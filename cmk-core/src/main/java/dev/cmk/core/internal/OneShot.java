@@ -16,7 +16,7 @@ public final class OneShot {
    *
    * @throws IllegalArgumentException if the envelope would not fit in a byte array
    */
-  public static byte[] seal(EnvelopeHeader header, MessageCrypto crypto, byte[] plaintext) {
+  public static byte[] seal(Header header, MessageCrypto crypto, byte[] plaintext) {
     int segmentSize = header.segmentSize();
     int headerLength = header.length();
     long total = headerLength + BodyLayout.bodyLength(plaintext.length, segmentSize);
@@ -43,7 +43,7 @@ public final class OneShot {
    *
    * @throws InvalidCiphertextException if a segment does not verify
    */
-  public static byte[] open(byte[] envelope, EnvelopeHeader header, long plaintextLength,
+  public static byte[] open(byte[] envelope, Header header, long plaintextLength,
       MessageCrypto crypto) {
     int s = header.segmentSize();
     byte[] out = new byte[(int) plaintextLength];
@@ -70,7 +70,7 @@ public final class OneShot {
    *
    * @throws InvalidCiphertextException if no plaintext length gives that size
    */
-  public static long plaintextLength(byte[] envelope, EnvelopeHeader header) {
+  public static long plaintextLength(byte[] envelope, Header header) {
     return BodyLayout.plaintextLength(envelope.length - (long) header.length(),
         header.segmentSize());
   }

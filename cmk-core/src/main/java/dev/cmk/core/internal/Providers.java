@@ -89,6 +89,16 @@ public final class Providers {
         : "no configured key provider has id '" + id + "'", ref);
   }
 
+  /** Whether {@link #serving} would find a provider for {@code ref} (configured, not retired). */
+  public boolean servesReadable(String id, KeyReference ref) {
+    try {
+      serving(id, ref);
+      return true;
+    } catch (KeyNotFoundException e) {
+      return false;
+    }
+  }
+
   /**
    * The one configured provider that serves {@code key}, for writes when no provider id was named.
    *

@@ -79,7 +79,10 @@ public final class Rewrapper {
   RewrapOutcome rewrapOne(RewrapItem item, Map<KeyReference, Long> movedFrom)
       throws IOException {
     try (InputStream in = item.openSource()) {
-      EnvelopeHeader header = EnvelopeHeader.read(in);
+      Header read = Headers.read(in);
+      if (!(read instanceof EnvelopeHeader header)) {
+        return RewrapOutcome.ALREADY_CURRENT; // format 2: the envelope names a record, never a key
+      }
       EnvelopeHeader replacement = rewrapHeader(header);
       if (replacement == null) {
         return RewrapOutcome.ALREADY_CURRENT;

@@ -22,7 +22,7 @@ import java.util.function.LongConsumer;
  * nonce repeats under the data key's body key. The decryption cache holds its own copy and only
  * ever decrypts.
  */
-public final class WriteDataKeys {
+public final class WriteDataKeys implements EnvelopeWriter {
   /**
    * A data key for one message, its wrapped form and the message's nonce prefix. The key may be
    * destroyed by a concurrent roll; its use then throws {@link IllegalStateException} and the
@@ -78,24 +78,20 @@ public final class WriteDataKeys {
   }
 
   /**
-   * A new envelope's beginning: its header (commitment tag filled in), the crypto that seals its
-   * segments, and the lease it was made under.
-   */
-  public record Begun(EnvelopeHeader header, MessageCrypto crypto, Lease lease) {}
-
-  /**
    * Leases a data key and seals a new envelope's header under it. A data key destroyed by a
    * concurrent roll between the lease and the seal is retried with a new lease (a few times).
    *
    * @param plaintextBytes the message size when known, else 0 (a stream counts its bytes)
    */
+  @Override
   public Begun begin(long plaintextBytes, int segmentSize, byte[] associatedData) {
     for (int attempt = 0; ; attempt++) {
       Lease lease = acquire(plaintextBytes);
       EnvelopeHeader header = EnvelopeHeader.create(
           segmentSize, lease.noncePrefix(), lease.wrapped(), lease.routing());
       try {
-        return new Begun(header, MessageCrypto.seal(lease.key(), header, associatedData), lease);
+        return new Begun(header, MessageCrypto.seal(lease.key(), header, associatedData),
+            lease.usage());
       } catch (IllegalStateException destroyedByConcurrentRoll) {
         if (attempt >= 3) {
           throw destroyedByConcurrentRoll;
@@ -142,7 +138,7 @@ public final class WriteDataKeys {
     return new Admitted(next, sequence);
   }
 
-  /** Forgets (and destroys) the current data key, so the next write makes a new one. */
+  @Override
   public synchronized void invalidate() {
     Active a = current.getAndSet(null);
     if (a != null) {
@@ -150,7 +146,7 @@ public final class WriteDataKeys {
     }
   }
 
-  /** Data keys made so far. */
+  @Override
   public long dataKeysCreated() {
     return dataKeysCreated.get();
   }

@@ -153,9 +153,8 @@ class EnvelopeFuzzTest {
     }
     assertEquals(fromBytes.headerLength(), source.count(), "inspect(InputStream) over-read");
     EnvelopeInfo headerOnly = new EnvelopeInfo(fromBytes.formatVersion(), fromBytes.suite(),
-        fromBytes.providerId(), fromBytes.keyReference(), fromBytes.wrapAlgorithm(),
-        fromBytes.wrappedKeyLength(), fromBytes.headerLength(), fromBytes.segmentSize(),
-        OptionalLong.empty(), OptionalLong.empty());
+        fromBytes.key(), fromBytes.dataKeyId(), fromBytes.headerLength(),
+        fromBytes.segmentSize(), OptionalLong.empty(), OptionalLong.empty());
     assertEquals(headerOnly, fromStream);
     assertTrue(fromBytes.keyReference().isVersioned());
     assertTrue(fromBytes.headerLength() <= MAX_HEADER_LENGTH);

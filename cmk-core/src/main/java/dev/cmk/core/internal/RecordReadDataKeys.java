@@ -1,0 +1,137 @@
+package dev.cmk.core.internal;
+
+import dev.cmk.api.InvalidCiphertextException;
+import dev.cmk.api.KeyNotFoundException;
+import dev.cmk.api.KeyProviderException;
+import dev.cmk.api.SecretBytes;
+import dev.cmk.api.WrappedKey;
+import dev.cmk.core.datakey.DataKeyId;
+import dev.cmk.core.datakey.DataKeyRecord;
+import dev.cmk.core.datakey.StoredDataKey;
+import java.util.Optional;
+
+/**
+ * The format 2 read side: finds the data key a v2 header names in the decryption cache, or reads
+ * its record from the store and unwraps it on a miss, and opens the envelope's {@link
+ * MessageCrypto}.
+ *
+ * <p>Of a record's wrappings, the first one under a key version a configured provider serves (and
+ * that is not retired) is unwrapped — normally the primary; no other wrapping is tried when that
+ * unwrap fails, so a customer who revokes the key an instance reads with stops its reads even if
+ * the record also carries a wrapping under another key. The unwrapped key must give the header's
+ * record id ({@code HMAC-SHA256(DK, "cmk/v2/data-key-id")}); a record whose wrapping holds another
+ * key (a tampered or forged store entry) is refused as an invalid ciphertext and never cached.
+ *
+ * <p>Every use asks {@link KeyAccess#checkReadable} with the key version the record was unwrapped
+ * under, on a hit as on a miss, so a cached key serves only while that version may be used.
+ * Thread-safe.
+ */
+public final class RecordReadDataKeys {
+  private static final int ATTEMPTS = 4;
+
+  private final KeyAccess access;
+  private final DecryptionKeyCache cache;
+  private final Providers providers;
+  private final Records records;
+
+  public RecordReadDataKeys(KeyAccess access, DecryptionKeyCache cache, Providers providers,
+      Records records) {
+    this.access = access;
+    this.cache = cache;
+    this.providers = providers;
+    this.records = records;
+  }
+
+  /**
+   * The crypto of the envelope with this header, its data key found or loaded.
+   *
+   * @throws InvalidCiphertextException if the record's data key does not match the header's id,
+   *     or the stored record is malformed
+   * @throws KeyNotFoundException if the store has no such record, or none of its wrappings is
+   *     under a key this instance reads with
+   * @throws dev.cmk.core.datakey.DataKeyStoreUnavailableException if the record is not cached and
+   *     the store cannot answer
+   * @throws dev.cmk.api.CmkException if the key version may not be used or the unwrap fails
+   */
+  public MessageCrypto open(CompactHeader header, byte[] associatedData) {
+    byte[] id = header.dataKeyIdBytes();
+    for (int attempt = 1; ; attempt++) {
+      DataKey dataKey = cachedOrLoaded(id);
+      try {
+        access.checkReadable(dataKey.source());
+        MessageCrypto crypto =
+            MessageCrypto.compact(dataKey, header, associatedData, dataKey.source());
+        access.recordSeen(dataKey.source().reference());
+        return crypto;
+      } catch (IllegalStateException destroyedMeanwhile) {
+        cache.forgetRecordKey(id, dataKey);
+        if (attempt >= ATTEMPTS) {
+          throw destroyedMeanwhile;
+        }
+      }
+    }
+  }
+
+  /**
+   * The cached data key of record {@code id}, or loaded (single flight): the record read, the
+   * wrapping chosen, its version checked readable, unwrapped and checked against the id. A
+   * provider failure is classified outside the cache's lock.
+   */
+  private DataKey cachedOrLoaded(byte[] id) {
+    WrappedKey[] used = new WrappedKey[1];
+    try {
+      return cache.recordKey(id, () -> {
+        WrappedKey wrapping = wrappingToUse(id);
+        used[0] = wrapping;
+        KeyVersionId version = KeyVersionId.of(wrapping);
+        access.checkReadable(version);
+        return unwrapChecked(id, wrapping, version);
+      });
+    } catch (KeyProviderException e) {
+      if (used[0] == null) {
+        throw e; // the record named no usable wrapping: nothing was asked of a provider
+      }
+      throw access.unwrapFailed(used[0], e);
+    }
+  }
+
+  /** The record's first wrapping under a version a configured provider serves. */
+  private WrappedKey wrappingToUse(byte[] id) {
+    DataKeyId name = DataKeyId.of(id);
+    Optional<StoredDataKey> stored;
+    try {
+      stored = records.read(name);
+    } catch (IllegalArgumentException malformed) {
+      throw new InvalidCiphertextException();
+    }
+    if (stored.isEmpty()) {
+      throw new KeyNotFoundException(
+          "no data-key record " + name + " in the configured data-key store", null);
+    }
+    DataKeyRecord record = stored.get().record();
+    if (!record.id().equals(name)) {
+      throw new InvalidCiphertextException(); // a store that answers with another record
+    }
+    for (WrappedKey w : record.wrappings()) {
+      if (providers.servesReadable(w.providerId(), w.keyReference())) {
+        return w;
+      }
+    }
+    throw new KeyNotFoundException("data-key record " + name
+        + " has no wrapping under a key this instance reads with", record.primary().keyReference());
+  }
+
+  private DataKey unwrapChecked(byte[] id, WrappedKey wrapping, KeyVersionId version) {
+    SecretBytes secret = access.unwrap(wrapping);
+    if (secret.length() != DataKey.LENGTH) {
+      secret.destroy();
+      throw new InvalidCiphertextException();
+    }
+    DataKey key = DataKey.of(secret, version);
+    if (!key.hasRecordId(id)) {
+      key.destroy();
+      throw new InvalidCiphertextException();
+    }
+    return key;
+  }
+}

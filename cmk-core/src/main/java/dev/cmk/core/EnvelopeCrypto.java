@@ -21,6 +21,7 @@ import dev.cmk.core.internal.OneShot;
 import dev.cmk.core.internal.ProviderCalls;
 import dev.cmk.core.internal.Providers;
 import dev.cmk.core.internal.ReadDataKeys;
+import dev.cmk.core.internal.RecordMaintenance;
 import dev.cmk.core.internal.RecordReadDataKeys;
 import dev.cmk.core.internal.RecordWriteDataKeys;
 import dev.cmk.core.internal.Records;
@@ -81,6 +82,7 @@ public final class EnvelopeCrypto implements AutoCloseable {
   private final EnvelopeWriter writeKeys;
   private final ReadDataKeys readKeys;
   private final RecordReadDataKeys recordKeys; // null without a data-key store
+  private final DataKeyRecords dataKeyRecords; // null without a data-key store
   private final Rewrapper rewrapper;
   private final Diagnostics diagnostics;
   private final Keyring keyring;
@@ -141,6 +143,9 @@ public final class EnvelopeCrypto implements AutoCloseable {
     this.readKeys = new ReadDataKeys(access, decryptCache, providers);
     this.recordKeys = records == null ? null
         : new RecordReadDataKeys(access, decryptCache, providers, records);
+    this.dataKeyRecords = records == null ? null
+        : new DataKeyRecords(new RecordMaintenance(access, b.dataKeyStore, recordKeys,
+            () -> guard.configuredProvider().id()));
     this.rewrapper = new Rewrapper(access, readKeys, guard::configuredProvider, observer);
     this.keyring = new Keyring(providers, guard, decryptCache);
     guard.initialize();
@@ -428,6 +433,21 @@ public final class EnvelopeCrypto implements AutoCloseable {
    */
   public Keyring keyring() {
     return keyring;
+  }
+
+  /**
+   * Format 2's records: re-wrap after a rotation or a move (records, not envelopes), census of the
+   * key versions that wrap them, removal of an old key's wrappings.
+   *
+   * @return the record maintenance of the configured data-key store
+   * @throws IllegalStateException if no data-key store is configured
+   */
+  public DataKeyRecords dataKeyRecords() {
+    if (dataKeyRecords == null) {
+      throw new IllegalStateException("no data-key store is configured (format 1 re-wraps "
+          + "envelopes: rewrap / rewrapAll)");
+    }
+    return dataKeyRecords;
   }
 
   /** {@return cached data keys, data keys made, the key-version inventory, and an explicit purge} */

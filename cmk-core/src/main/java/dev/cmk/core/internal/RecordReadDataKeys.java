@@ -73,6 +73,22 @@ public final class RecordReadDataKeys {
   }
 
   /**
+   * The data key of record {@code id} (cached or loaded), for re-wrapping it.
+   *
+   * @throws IllegalStateException never for a destroyed key: a destroyed one is loaded again
+   */
+  DataKey dataKey(byte[] id) {
+    for (int attempt = 1; ; attempt++) {
+      DataKey key = cachedOrLoaded(id);
+      access.checkReadable(key.source());
+      if (!key.isDestroyed() || attempt >= ATTEMPTS) {
+        return key;
+      }
+      cache.forgetRecordKey(id, key);
+    }
+  }
+
+  /**
    * The cached data key of record {@code id}, or loaded (single flight): the record read, the
    * wrapping chosen, its version checked readable, unwrapped and checked against the id. A
    * provider failure is classified outside the cache's lock.

@@ -34,6 +34,14 @@ public final class Records {
     return call(() -> store.create(record));
   }
 
+  public Optional<StoredDataKey> replace(String expectedRevision, DataKeyRecord next) {
+    return call(() -> store.replace(expectedRevision, next));
+  }
+
+  public java.util.List<StoredDataKey> page(DataKeyId after, int limit) {
+    return call(() -> store.page(after, limit));
+  }
+
   public Optional<StoredDataKey> newestWritable(String providerId, KeyReference primary,
       Instant notBefore) {
     return call(() -> store.newestWritable(providerId, primary, notBefore));

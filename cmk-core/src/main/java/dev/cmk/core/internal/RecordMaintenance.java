@@ -1,0 +1,211 @@
+package dev.cmk.core.internal;
+
+import dev.cmk.api.KeyAccessSuspendedException;
+import dev.cmk.api.KeyReference;
+import dev.cmk.api.WrappedKey;
+import dev.cmk.core.RewrapOutcome;
+import dev.cmk.core.RewrapProgress;
+import dev.cmk.core.RewrapReport;
+import dev.cmk.core.datakey.DataKeyId;
+import dev.cmk.core.datakey.DataKeyRecord;
+import dev.cmk.core.datakey.DataKeyStore;
+import dev.cmk.core.datakey.RecordCensus;
+import dev.cmk.core.datakey.StoredDataKey;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Format 2's rotation and retirement work on records, never on envelopes: re-wrap gives every
+ * record a wrapping under the current write version (first, so readers use it), census counts
+ * which versions wrap what, and removing a key's wrappings finishes a move. Each record is
+ * changed by conditional replace, so concurrent runs and writers claiming slots do not lose each
+ * other's changes; a record changed meanwhile is read again (a few times).
+ */
+public final class RecordMaintenance {
+  static final int PAGE = 500;
+  private static final int REPLACE_ATTEMPTS = 5;
+
+  private final KeyAccess access;
+  private final DataKeyStore store;
+  private final Records records;
+  private final RecordReadDataKeys readKeys;
+  private final Supplier<String> writeProviderId;
+
+  public RecordMaintenance(KeyAccess access, DataKeyStore store, RecordReadDataKeys readKeys,
+      Supplier<String> writeProviderId) {
+    this.access = access;
+    this.store = store;
+    this.records = new Records(store);
+    this.readKeys = readKeys;
+    this.writeProviderId = writeProviderId;
+  }
+
+  /** Counts, per key version, the records it wraps. Reads every record once; no key is used. */
+  public RecordCensus census() {
+    Map<String, long[]> counts = new LinkedHashMap<>();
+    Map<String, WrappedKey> names = new LinkedHashMap<>();
+    long total = 0;
+    for (DataKeyId after = null; ; ) {
+      List<StoredDataKey> page = records.page(after, PAGE);
+      for (StoredDataKey s : page) {
+        total++;
+        List<WrappedKey> w = s.record().wrappings();
+        for (int i = 0; i < w.size(); i++) {
+          String k = w.get(i).providerId() + ' ' + w.get(i).keyReference();
+          names.putIfAbsent(k, w.get(i));
+          long[] c = counts.computeIfAbsent(k, x -> new long[3]);
+          c[0]++;
+          c[1] += w.size() == 1 ? 1 : 0;
+          c[2] += i == 0 ? 1 : 0;
+        }
+      }
+      if (page.size() < PAGE) {
+        break;
+      }
+      after = page.get(page.size() - 1).record().id();
+    }
+    List<RecordCensus.VersionUse> uses = new ArrayList<>();
+    counts.forEach((k, c) -> uses.add(new RecordCensus.VersionUse(names.get(k).providerId(),
+        names.get(k).keyReference(), c[0], c[1], c[2])));
+    uses.sort(Comparator.comparingLong(RecordCensus.VersionUse::records).reversed());
+    return new RecordCensus(total, uses);
+  }
+
+  /**
+   * Gives every record a wrapping under the current write version, first in its list; wrappings
+   * under other versions stay (remove them with {@link #removeWrappings} once every reader has the
+   * new key). One unwrap and one wrap per record that needs it; a record already current is not
+   * written. A loss of key access stops the run; any other failure is reported per record.
+   */
+  public RewrapReport rewrapAll(RewrapProgress progress) {
+    long start = System.nanoTime();
+    KeyReference target = access.writeVersion();
+    Counts n = new Counts();
+    Map<KeyReference, Long> movedFrom = new LinkedHashMap<>();
+    walk(progress, n, stored -> {
+      DataKeyRecord r = stored.record();
+      if (isUnder(r.primary(), target)) {
+        return RewrapOutcome.ALREADY_CURRENT;
+      }
+      List<WrappedKey> next = new ArrayList<>();
+      Optional<WrappedKey> existing =
+          r.wrappings().stream().filter(w -> isUnder(w, target)).findFirst();
+      if (existing.isPresent()) {
+        next.add(existing.get()); // already wrapped under it: only reorder
+      } else {
+        DataKey key = readKeys.dataKey(r.id().bytes());
+        KeyReference version = access.versionForNewDataKey(target);
+        next.add(access.wrap(version, key.secret()));
+        movedFrom.merge(key.source() == null ? r.primary().keyReference()
+            : KeyReference.parse(key.source().reference()), 1L, Long::sum);
+      }
+      r.wrappings().stream().filter(w -> !isUnder(w, target)).forEach(next::add);
+      return replace(stored, next) ? RewrapOutcome.REWRAPPED : RewrapOutcome.FAILED;
+    });
+    return new RewrapReport(target, n.total, n.changed, n.unchanged, n.failures, movedFrom,
+        Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  /**
+   * Removes the wrappings under {@code key} (that version, or every version of a versionless
+   * reference) from records that keep another wrapping; a record wrapped under that key alone is reported as a failure and left as it is
+   * (removing its last wrapping would lose every envelope under it). No key is used.
+   */
+  public RewrapReport removeWrappings(KeyReference key, RewrapProgress progress) {
+    long start = System.nanoTime();
+    java.util.function.Predicate<WrappedKey> goes = key.isVersioned()
+        ? w -> w.keyReference().equals(key)
+        : w -> w.keyReference().versionless().equals(key);
+    Counts n = new Counts();
+    walk(progress, n, stored -> {
+      List<WrappedKey> keep = new ArrayList<>(stored.record().wrappings());
+      if (!keep.removeIf(goes)) {
+        return RewrapOutcome.ALREADY_CURRENT;
+      }
+      if (keep.isEmpty()) {
+        throw new IllegalStateException("the record is wrapped under " + key
+            + " only: re-wrap it under another key first");
+      }
+      return replace(stored, keep) ? RewrapOutcome.REWRAPPED : RewrapOutcome.FAILED;
+    });
+    return new RewrapReport(key, n.total, n.changed, n.unchanged, n.failures, Map.of(),
+        Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  private boolean isUnder(WrappedKey w, KeyReference version) {
+    return w.keyReference().equals(version) && w.providerId().equals(writeProviderId.get());
+  }
+
+  /** Replaces the record's wrappings, re-reading it if a writer changed it meanwhile. */
+  private boolean replace(StoredDataKey stored, List<WrappedKey> wrappings) {
+    StoredDataKey current = stored;
+    for (int attempt = 0; attempt < REPLACE_ATTEMPTS; attempt++) {
+      if (records.replace(current.revision(), current.record().withWrappings(wrappings))
+          .isPresent()) {
+        return true;
+      }
+      Optional<StoredDataKey> again = records.read(stored.record().id());
+      if (again.isEmpty() || !again.get().record().wrappings()
+          .equals(current.record().wrappings())) {
+        return false; // gone, or its wrappings changed under us: leave it to the next run
+      }
+      current = again.get(); // only its slot count changed
+    }
+    return false;
+  }
+
+  private interface Step {
+    RewrapOutcome apply(StoredDataKey stored);
+  }
+
+  private static final class Counts {
+    long total;
+    long changed;
+    long unchanged;
+    final List<RewrapReport.Failure> failures = new ArrayList<>();
+  }
+
+  private void walk(RewrapProgress progress, Counts n, Step step) {
+    for (DataKeyId after = null; ; ) {
+      List<StoredDataKey> page = records.page(after, PAGE);
+      for (StoredDataKey s : page) {
+        n.total++;
+        String id = s.record().id().hex();
+        RewrapOutcome outcome;
+        try {
+          outcome = step.apply(s);
+        } catch (KeyAccessSuspendedException e) {
+          n.failures.add(new RewrapReport.Failure(id, describe(e)));
+          progress.onItem(id, RewrapOutcome.FAILED, n.total);
+          return; // every remaining record would fail the same way
+        } catch (RuntimeException e) {
+          n.failures.add(new RewrapReport.Failure(id, describe(e)));
+          outcome = RewrapOutcome.FAILED;
+        }
+        if (outcome == RewrapOutcome.REWRAPPED) {
+          n.changed++;
+        } else if (outcome == RewrapOutcome.ALREADY_CURRENT) {
+          n.unchanged++;
+        } else if (n.failures.isEmpty()
+            || !n.failures.get(n.failures.size() - 1).id().equals(id)) {
+          n.failures.add(new RewrapReport.Failure(id, "the record changed meanwhile; run again"));
+        }
+        progress.onItem(id, outcome, n.total);
+      }
+      if (page.size() < PAGE) {
+        return;
+      }
+      after = page.get(page.size() - 1).record().id();
+    }
+  }
+
+  private static String describe(Exception e) {
+    return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+  }
+}

@@ -14,8 +14,9 @@ import java.util.Set;
  * <p>Immutable once created except for two things a store changes by conditional replace: the
  * wrappings (re-wrap adds one under a new key version, retiring an old version removes one) and
  * the count of writer slots handed out. The id, the creation time and the creator never change.
- * The first wrapping is the one the record was created under (its <em>primary</em>); writers look
- * for a record to share by it ({@link DataKeyStore#newestWritable}).
+ * The first wrapping is the <em>primary</em>: the one the record was created under, until a
+ * re-wrap puts a wrapping under the new version first. Readers try wrappings in order, and
+ * writers look for a record to share by its primary ({@link DataKeyStore#newestWritable}).
  *
  * <p>Wrapped keys are not secret, but they are the only way to the data: a store must keep every
  * record whose envelopes are still stored (see {@code docs/envelope-format.md}).
@@ -73,7 +74,7 @@ public record DataKeyRecord(
     }
   }
 
-  /** {@return the wrapping the record was created under} */
+  /** {@return the first wrapping: the one readers prefer and writers share records by} */
   public WrappedKey primary() {
     return wrappings.get(0);
   }

@@ -64,7 +64,8 @@ public interface DataKeyStore {
   Optional<StoredDataKey> replace(String expectedRevision, DataKeyRecord next);
 
   /**
-   * The newest record created under {@code primary} (same provider id and version) at or after
+   * The newest record whose first wrapping is under {@code primary} (same provider id and
+   * version; a replace may change the first wrapping, and this follows it) created at or after
    * {@code notBefore}: the one a writer configured with that key version may share.
    *
    * @param providerId the configured provider's id

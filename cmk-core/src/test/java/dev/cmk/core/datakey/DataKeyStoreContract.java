@@ -172,6 +172,20 @@ public abstract class DataKeyStoreContract {
   }
 
   @Test
+  void newestWritable_followsTheFirstWrappingAfterAReplace() {
+    KeyReference v1 = version("reorder", "v1");
+    KeyReference v2 = version("reorder", "v2");
+    DataKeyRecord r = record(v1, T0);
+    StoredDataKey created = store().create(r).orElseThrow();
+    // Re-wrap puts a wrapping under v2 first: the record now counts as v2's, not v1's.
+    store().replace(created.revision(), r.withWrappings(List.of(wrapping(v2), r.primary())))
+        .orElseThrow();
+    assertEquals(r.id(), otherInstance().newestWritable("azure-keyvault", v2, T0)
+        .orElseThrow().record().id());
+    assertEquals(Optional.empty(), otherInstance().newestWritable("azure-keyvault", v1, T0));
+  }
+
+  @Test
   void page_walksEveryRecordInIdOrder() {
     KeyReference v = version("page", "v1");
     Set<DataKeyId> mine = new HashSet<>();

@@ -38,7 +38,9 @@ public final class DataKeyRecords {
 
   /**
    * Gives every record a wrapping under the current write version and makes it the first, so
-   * readers use it; the other wrappings stay until {@link #removeWrappings}. A record whose
+   * readers use it, and a wrapping under each {@linkplain
+   * EnvelopeCryptoBuilder#additionalWrappingKey further key} it lacks (records made while that
+   * key was unreachable); the other wrappings stay until {@link #removeWrappings}. A record whose
    * wrapping cannot be unwrapped (its version disabled, a forged wrapping) is reported and left
    * unchanged.
    *

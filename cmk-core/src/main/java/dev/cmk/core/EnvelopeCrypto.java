@@ -6,6 +6,7 @@ import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.UnsupportedFormatException;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
+import dev.cmk.core.internal.AdditionalWrappings;
 import dev.cmk.core.internal.ChannelRangeReader;
 import dev.cmk.core.internal.DecryptingInputStream;
 import dev.cmk.core.internal.DecryptionKeyCache;
@@ -134,18 +135,20 @@ public final class EnvelopeCrypto implements AutoCloseable {
     this.access = guard.access();
     DataKeyLimits limits = b.dataKeyLimits != null ? b.dataKeyLimits : DataKeyLimits.DEFAULT;
     Records records = b.dataKeyStore != null ? new Records(b.dataKeyStore) : null;
+    AdditionalWrappings additional = new AdditionalWrappings(b.additionalWrappingKeys,
+        b.additionalWrappingsRequired, providers);
     this.writeKeys = records == null
         ? new WriteDataKeys(access, limits, clock, random, decryptCache)
         : new RecordWriteDataKeys(access, records, limits, clock, random, decryptCache,
             () -> guard.configuredProvider().id(), b.replicaName != null ? b.replicaName : "",
-            b.shareDataKeyRecords);
+            b.shareDataKeyRecords, additional);
     this.diagnostics = new Diagnostics(decryptCache, writeKeys, inventory, segmentSize);
     this.readKeys = new ReadDataKeys(access, decryptCache, providers);
     this.recordKeys = records == null ? null
         : new RecordReadDataKeys(access, decryptCache, providers, records);
     this.dataKeyRecords = records == null ? null
         : new DataKeyRecords(new RecordMaintenance(access, b.dataKeyStore, recordKeys,
-            () -> guard.configuredProvider().id()));
+            () -> guard.configuredProvider().id(), additional));
     this.rewrapper = new Rewrapper(access, readKeys, guard::configuredProvider, observer);
     this.keyring = new Keyring(providers, guard, decryptCache);
     guard.initialize();

@@ -40,6 +40,10 @@ public final class EnvelopeCryptoBuilder {
   DataKeyStore dataKeyStore;
   boolean shareDataKeyRecords;
   private boolean shareSet;
+  final List<dev.cmk.core.internal.AdditionalWrappings.Target> additionalWrappingKeys =
+      new ArrayList<>();
+  boolean additionalWrappingsRequired = true;
+  private boolean requiredSet;
   CryptoObserver observer;
 
   EnvelopeCryptoBuilder() {}
@@ -292,6 +296,49 @@ public final class EnvelopeCryptoBuilder {
   }
 
   /**
+   * Also wraps every new data-key record under {@code key} (format 2 only): a second region's
+   * vault or an escrow HSM, so that an instance configured with that key — and not the write key
+   * — reads every record (disaster recovery). Readers use the first wrapping under a key they are
+   * configured with, so adding a key here changes nothing for instances configured with the write
+   * key: revoking the write key still makes the data inaccessible to them. Whether an instance
+   * with the further key may keep reading after the write key is revoked is the customer's choice,
+   * made by configuring such an instance; see README "Several key-encryption keys". The provider
+   * serving {@code key} must be added with {@link #provider}; an unversioned key is resolved to
+   * its latest version when a record is made. May be called several times.
+   *
+   * @param providerId id of the provider that serves {@code key}
+   * @param key the further key, with or without version
+   * @return this builder
+   */
+  public EnvelopeCryptoBuilder additionalWrappingKey(String providerId, KeyReference key) {
+    var t = new dev.cmk.core.internal.AdditionalWrappings.Target(
+        Objects.requireNonNull(providerId, "providerId"), Objects.requireNonNull(key, "key"));
+    if (additionalWrappingKeys.stream().anyMatch(o -> o.providerId().equals(providerId)
+        && o.key().versionless().equals(key.versionless()))) {
+      throw new IllegalStateException("additionalWrappingKey " + key + " was already added");
+    }
+    additionalWrappingKeys.add(t);
+    return this;
+  }
+
+  /**
+   * Whether a record is made only when every {@linkplain #additionalWrappingKey further key}
+   * wrapped it (default: {@code true}, a write fails before anything is encrypted when one cannot
+   * be reached). With {@code false} an unreachable further key is skipped (logged) and {@link
+   * DataKeyRecords#rewrapAll} adds its wrapping later — writes keep working through an outage of
+   * the escrow, at the price of records that the escrow cannot open until then.
+   *
+   * @param required whether every further wrapping is required
+   * @return this builder
+   */
+  public EnvelopeCryptoBuilder additionalWrappingsRequired(boolean required) {
+    once(requiredSet ? Boolean.TRUE : null, "additionalWrappingsRequired");
+    requiredSet = true;
+    additionalWrappingsRequired = required;
+    return this;
+  }
+
+  /**
    * Runs the guard's {@link KeyAccessGuard#probeIfDue()} from {@code scheduler} every second
    * (it calls the provider only when a probe is due), so confirmations stay fresh, recovery
    * does not wait for a request, and the deadline probe at the end of the grace period runs on
@@ -372,6 +419,9 @@ public final class EnvelopeCryptoBuilder {
         segmentSize)) {
       throw new IllegalStateException("format 2 (dataKeyStore) needs a segment size that is a "
           + "power of two from 256 B to 16 MiB");
+    }
+    if (!additionalWrappingKeys.isEmpty() && dataKeyStore == null) {
+      throw new IllegalStateException("additionalWrappingKey needs a dataKeyStore (format 2)");
     }
     if (shareDataKeyRecords && dataKeyStore == null) {
       throw new IllegalStateException("shareDataKeyRecords needs a dataKeyStore");

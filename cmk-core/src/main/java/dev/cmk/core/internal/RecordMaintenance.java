@@ -36,14 +36,16 @@ public final class RecordMaintenance {
   private final Records records;
   private final RecordReadDataKeys readKeys;
   private final Supplier<String> writeProviderId;
+  private final AdditionalWrappings additional;
 
   public RecordMaintenance(KeyAccess access, DataKeyStore store, RecordReadDataKeys readKeys,
-      Supplier<String> writeProviderId) {
+      Supplier<String> writeProviderId, AdditionalWrappings additional) {
     this.access = access;
     this.store = store;
     this.records = new Records(store);
     this.readKeys = readKeys;
     this.writeProviderId = writeProviderId;
+    this.additional = additional;
   }
 
   /** Counts, per key version, the records it wraps. Reads every record once; no key is used. */
@@ -78,8 +80,8 @@ public final class RecordMaintenance {
   }
 
   /**
-   * Gives every record a wrapping under the current write version, first in its list; wrappings
-   * under other versions stay (remove them with {@link #removeWrappings} once every reader has the
+   * Gives every record a wrapping under the current write version, first in its list, and one
+   * under each configured further key it lacks; wrappings under other versions stay (remove them with {@link #removeWrappings} once every reader has the
    * new key). One unwrap and one wrap per record that needs it; a record already current is not
    * written. A loss of key access stops the run; any other failure is reported per record.
    */
@@ -90,22 +92,27 @@ public final class RecordMaintenance {
     Map<KeyReference, Long> movedFrom = new LinkedHashMap<>();
     walk(progress, n, stored -> {
       DataKeyRecord r = stored.record();
-      if (isUnder(r.primary(), target)) {
+      boolean lacksFurther = additional.lacksAny(r);
+      if (isUnder(r.primary(), target) && !lacksFurther) {
         return RewrapOutcome.ALREADY_CURRENT;
       }
       List<WrappedKey> next = new ArrayList<>();
       Optional<WrappedKey> existing =
           r.wrappings().stream().filter(w -> isUnder(w, target)).findFirst();
+      DataKey key = existing.isPresent() && !lacksFurther ? null
+          : readKeys.dataKey(r.id().bytes());
       if (existing.isPresent()) {
         next.add(existing.get()); // already wrapped under it: only reorder
       } else {
-        DataKey key = readKeys.dataKey(r.id().bytes());
         KeyReference version = access.versionForNewDataKey(target);
         next.add(access.wrap(version, key.secret()));
         movedFrom.merge(key.source() == null ? r.primary().keyReference()
             : KeyReference.parse(key.source().reference()), 1L, Long::sum);
       }
       r.wrappings().stream().filter(w -> !isUnder(w, target)).forEach(next::add);
+      if (lacksFurther) {
+        next.addAll(additional.missingFrom(r, key.secret()));
+      }
       return replace(stored, next) ? RewrapOutcome.REWRAPPED : RewrapOutcome.FAILED;
     });
     return new RewrapReport(target, n.total, n.changed, n.unchanged, n.failures, movedFrom,

@@ -48,12 +48,13 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
   private final Supplier<String> writeProviderId;
   private final String writerName;
   private final boolean share;
+  private final AdditionalWrappings additional;
   private final AtomicReference<Active> current = new AtomicReference<>();
   private final AtomicLong dataKeysCreated = new AtomicLong();
 
   public RecordWriteDataKeys(KeyAccess access, Records records, DataKeyLimits limits, Clock clock,
       SecureRandom random, DecryptionKeyCache decryptCache, Supplier<String> writeProviderId,
-      String writerName, boolean share) {
+      String writerName, boolean share, AdditionalWrappings additional) {
     this.access = access;
     this.records = records;
     this.limits = limits;
@@ -63,6 +64,7 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
     this.writeProviderId = writeProviderId;
     this.writerName = writerName;
     this.share = share;
+    this.additional = additional;
   }
 
   @Override
@@ -141,8 +143,11 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
     try {
       byte[] id = key.recordId();
       Instant created = clock.instant();
+      List<WrappedKey> wrappings = new java.util.ArrayList<>();
+      wrappings.add(wrapped);
+      wrappings.addAll(additional.wrapAll(secret));
       DataKeyRecord record =
-          new DataKeyRecord(DataKeyId.of(id), List.of(wrapped), created, writerName, 1);
+          new DataKeyRecord(DataKeyId.of(id), wrappings, created, writerName, 1);
       if (records.create(record).isEmpty()) {
         throw new IllegalStateException("a data-key record with this id already exists");
       }

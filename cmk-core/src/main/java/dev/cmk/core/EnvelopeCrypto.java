@@ -60,10 +60,12 @@ import java.util.function.Supplier;
  * }</pre>
  *
  * <p><b>Security guarantees:</b> AES-256-GCM under a key derived by HMAC-SHA256 from the data key,
- * with nonces that never repeat under one data key (a per-envelope prefix handed out by the writer
- * that made the data key, plus the segment counter); the header (key reference, wrapped key,
- * segment size, nonce prefix) is authenticated by an HMAC-SHA256 commitment tag that also commits
- * to the data key, so an envelope decrypts under exactly one data key. The caller's associated
+ * with nonces that never repeat under one body key (a per-envelope number handed out by the one
+ * writer of that key, plus the segment counter). Format 1 (the default) authenticates its header
+ * (key reference, wrapped key, segment size, nonce prefix) with an HMAC-SHA256 commitment tag
+ * that also commits to the data key; format 2 ({@link EnvelopeCryptoBuilder#dataKeyStore}) names
+ * a data-key record by an id that commits to the data key and authenticates its 48-byte header
+ * with every segment. Either way an envelope decrypts under exactly one data key. The caller's associated
  * data is authenticated with every segment (it is <em>not</em> stored in the envelope; pass the
  * same bytes to decrypt). Truncation,
  * reordering, duplication and appended bytes are detected. No plaintext is released before the

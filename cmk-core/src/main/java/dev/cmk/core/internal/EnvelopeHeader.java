@@ -6,11 +6,6 @@ import dev.cmk.api.ProviderIds;
 import dev.cmk.api.UnsupportedFormatException;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.channels.Channels;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -198,7 +193,8 @@ public final class EnvelopeHeader implements Header {
   }
 
   /**
-   * The header at the start of a whole envelope held in memory (copied out of it).
+   * The format 1 header at the start of a whole envelope held in memory (copied out of it); {@link
+   * Headers} reads either format from arrays, streams and channels.
    *
    * @throws InvalidCiphertextException if the header is malformed or longer than the envelope
    * @throws UnsupportedFormatException if it is of a format this build cannot read
@@ -209,35 +205,6 @@ public final class EnvelopeHeader implements Header {
       throw new InvalidCiphertextException();
     }
     return parse(Arrays.copyOf(envelope, length));
-  }
-
-  /**
-   * Reads exactly the header's bytes from {@code source} and parses them.
-   *
-   * @throws IOException if reading fails
-   * @throws InvalidCiphertextException if the header is malformed or truncated
-   */
-  public static EnvelopeHeader read(InputStream source) throws IOException {
-    byte[] prefix = source.readNBytes(PREFIX_LENGTH);
-    int length = declaredLength(prefix, prefix.length);
-    byte[] header = Arrays.copyOf(prefix, length);
-    int n = source.readNBytes(header, prefix.length, length - prefix.length);
-    if (n != length - prefix.length) {
-      throw new InvalidCiphertextException(new EOFException("envelope header is truncated"));
-    }
-    return parse(header);
-  }
-
-  /**
-   * Reads the header at the start of {@code channel}; the channel is left positioned after it.
-   * Callers that share the channel between threads hold its lock.
-   *
-   * @throws IOException if reading fails
-   * @throws InvalidCiphertextException if the header is malformed or truncated
-   */
-  public static EnvelopeHeader read(SeekableByteChannel channel) throws IOException {
-    channel.position(0);
-    return read(Channels.newInputStream(channel));
   }
 
   /**

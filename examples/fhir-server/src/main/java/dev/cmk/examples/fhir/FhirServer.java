@@ -11,7 +11,10 @@ import dev.cmk.core.KeyAccessGuard;
 import dev.cmk.core.KeyAccessSettings;
 import dev.cmk.core.KeyConfiguration;
 import dev.cmk.core.KeyPolicy;
+import dev.cmk.examples.fhir.internal.BlindIndex;
+import dev.cmk.examples.fhir.internal.CapabilityAmendments;
 import dev.cmk.examples.fhir.internal.CmkAdminOperations;
+import dev.cmk.examples.fhir.internal.ConditionalOperations;
 import dev.cmk.examples.fhir.internal.Database;
 import dev.cmk.examples.fhir.internal.EncryptedResourceProvider;
 import dev.cmk.examples.fhir.internal.KeyAccessGate;
@@ -93,6 +96,7 @@ public final class FhirServer implements AutoCloseable {
   private final ScheduledExecutorService probeScheduler;
   private final Server jetty;
   private volatile boolean started;
+  private boolean closed;
 
   FhirServer(FhirServerBuilder b) {
     this.host = b.host;
@@ -140,7 +144,11 @@ public final class FhirServer implements AutoCloseable {
       this.ownedDatabase = database;
       ResourceStore store = new ResourceStore(dataSource, crypto);
       store.createSchema();
-      this.jetty = jetty(b, store, crypto.keyAccess(), policy, clock);
+      ConditionalOperations conditional = new ConditionalOperations(dataSource);
+      FhirContext fhir = FhirContext.forR4Cached();
+      conditional.createLockRows(RESOURCE_TYPES.stream().map(fhir::getResourceType).toList());
+      this.jetty = jetty(b, store, new BlindIndex(dataSource, crypto), conditional,
+          crypto.keyAccess(), policy, clock);
     } catch (RuntimeException e) {
       if (database != null) {
         database.close();
@@ -153,9 +161,8 @@ public final class FhirServer implements AutoCloseable {
     }
   }
 
-  private Server jetty(
-      FhirServerBuilder b, ResourceStore store, KeyAccessGuard guard, KeyPolicy policy,
-      Clock clock) {
+  private Server jetty(FhirServerBuilder b, ResourceStore store, BlindIndex index,
+      ConditionalOperations conditional, KeyAccessGuard guard, KeyPolicy policy, Clock clock) {
     FhirContext fhir = FhirContext.forR4Cached();
     RestfulServer restful = new RestfulServer(fhir);
     restful.setServerName("cmk example FHIR server");
@@ -168,9 +175,10 @@ public final class FhirServer implements AutoCloseable {
     KeyAccessGate gate = new KeyAccessGate(guard);
     List<IResourceProvider> providers = new ArrayList<>();
     for (Class<? extends Resource> type : RESOURCE_TYPES) {
-      providers.add(provider(type, fhir, store, gate, clock));
+      providers.add(provider(type, fhir, store, index, conditional, gate, clock));
     }
     restful.setResourceProviders(providers);
+    restful.registerInterceptor(new CapabilityAmendments());
     restful.registerProvider(
         new CmkAdminOperations(guard, policy.name(), clock, keyState.description()));
     if (b.demoClock != null) {
@@ -190,9 +198,10 @@ public final class FhirServer implements AutoCloseable {
     return server;
   }
 
-  private static <T extends Resource> EncryptedResourceProvider<T> provider(
-      Class<T> type, FhirContext fhir, ResourceStore store, KeyAccessGate gate, Clock clock) {
-    return new EncryptedResourceProvider<>(type, fhir, store, gate, clock);
+  private static <T extends Resource> EncryptedResourceProvider<T> provider(Class<T> type,
+      FhirContext fhir, ResourceStore store, BlindIndex index, ConditionalOperations conditional,
+      KeyAccessGate gate, Clock clock) {
+    return new EncryptedResourceProvider<>(type, fhir, store, index, conditional, gate, clock);
   }
 
   /** The replica name when none is given: the host name (HOSTNAME) and this process's id. */
@@ -265,9 +274,16 @@ public final class FhirServer implements AutoCloseable {
     jetty.join();
   }
 
-  /** Stops the HTTP server, the background probe, the database pool and the owned providers. */
+  /**
+   * Stops the HTTP server, the background probe, the database pool and the owned providers. A
+   * second call does nothing.
+   */
   @Override
   public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try {
       jetty.stop();
     } catch (Exception e) {

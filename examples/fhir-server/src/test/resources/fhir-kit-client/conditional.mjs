@@ -1,7 +1,7 @@
 // The FhirKitClientIT client: npm fhir-kit-client (not HAPI) against the cmk FHIR server.
 // Usage: node conditional.mjs <base URL> <unique suffix>
 // Prints one "key=value" line per thing the client saw; the Java test asserts on them.
-import Client from 'fhir-kit-client';
+import { Client } from 'fhir-kit-client';
 
 const [base, suffix] = process.argv.slice(2);
 const client = new Client({ baseUrl: base });

@@ -60,13 +60,15 @@ import org.hl7.fhir.r4.model.Resource;
  * }
  * }</pre>
  *
- * <p>Serves {@link #RESOURCE_TYPES}: create, read, vread, update, delete, instance history, search
- * by {@code _id} and {@code _lastUpdated}; {@code GET /metadata}; and the admin operations {@code
- * GET /$cmk-status} and {@code POST /$cmk-refresh}.
+ * <p>Serves {@link #RESOURCE_TYPES}: create (also conditional), read, vread, update (also as
+ * create, and conditional), delete, instance history, search by {@code _id}, {@code _lastUpdated}
+ * and {@code identifier}; {@code GET /metadata}; and the admin operations {@code GET /$cmk-status}
+ * and {@code POST /$cmk-refresh}.
  *
  * <p><b>Security guarantees:</b> each resource version is one cmk envelope (AES-256-GCM, data key
  * wrapped by the customer's RSA key) bound to {@code resourceType/id/version}; only type, id,
- * version number, last-updated instant and the deleted flag are stored in clear. While the key is
+ * version number, last-updated instant and the deleted flag are stored in clear, identifiers as
+ * HMAC tokens under an index key that is itself wrapped by the customer's key. While the key is
  * not accessible every data request answers HTTP 500 with an OperationOutcome and nothing is read
  * or written; {@code /metadata} and the admin operations still answer. The key policy (default
  * {@link KeyPolicy#fhirService()}) is enforced at start and on every refresh. There is no

@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ca.uhn.fhir.context.FhirContext;
 import dev.cmk.api.KeyReference;
+import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.KeyConfiguration;
+import dev.cmk.core.KeyPolicy;
+import dev.cmk.examples.fhir.internal.ConditionalRace;
+import dev.cmk.examples.fhir.internal.Database;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import java.net.URI;
@@ -57,6 +61,7 @@ abstract class ConditionalRequestsContract {
   InMemoryKeyProvider vault;
   KeyReference key;
   FhirServer server;
+  String databaseUrl;
 
   /** {@return the JDBC URL of a fresh, empty database for one test} */
   abstract String freshDatabase() throws Exception;
@@ -73,7 +78,8 @@ abstract class ConditionalRequestsContract {
     vault = InMemoryKeyProvider.builder().clock(clock).build();
     key = vault.createKey("fhir-cmk", 2048);
     KeyConfiguration configuration = new KeyConfiguration(vault, key.versionless());
-    server = FhirTestClient.serverBuilder(freshDatabase(), clock)
+    databaseUrl = freshDatabase();
+    server = FhirTestClient.serverBuilder(databaseUrl, clock)
         .keyConfiguration(() -> configuration).build().start();
   }
 
@@ -196,6 +202,20 @@ abstract class ConditionalRequestsContract {
     }
     assertEquals(1, searchCount("identifier=" + enc(SYSTEM + "|" + value)));
     assertEquals(1, rows("SELECT COUNT(*) FROM fhir_resource WHERE resource_type = 'Patient'"));
+  }
+
+  @Test
+  void conditionalOperations_racingFromTwoReplicaPools_oneBodyAtATime_oneResource()
+      throws Exception {
+    String url = databaseUrl;
+    try (Database a = Database.open(url, "replica a"); Database b = Database.open(url, "replica b");
+        EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(vault)
+            .writeKey(key.versionless()).keyPolicy(KeyPolicy.fhirService()).clock(clock).build()) {
+      ConditionalRace.Result r =
+          ConditionalRace.run(List.of(a.dataSource(), b.dataSource()), crypto, 8, 150);
+      assertEquals(1, r.maxBodiesAtOnce(), "the database lock let two bodies in at once");
+      assertEquals(1, r.created());
+    }
   }
 
   @Test

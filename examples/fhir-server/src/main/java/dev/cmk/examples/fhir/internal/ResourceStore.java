@@ -20,17 +20,20 @@ import javax.sql.DataSource;
 /**
  * Resource versions in a relational database, each version's JSON stored as one cmk envelope.
  *
- * <p>Two tables, the same SQL on HSQLDB, H2 and PostgreSQL: {@code fhir_resource} (one row per
- * resource: current version, deleted flag, last updated) and {@code fhir_resource_version} (one row per version, with the envelope). Only the
- * resource type, id, version number, last-updated instant and deleted flag are stored in clear, to
- * serve reads, history and {@code _id} / {@code _lastUpdated} searches; everything else, meta and
+ * <p>The same SQL on HSQLDB, H2 and PostgreSQL ({@link StoreSql}): {@code fhir_resource} (one row
+ * per resource: current version, deleted flag, last updated), {@code fhir_resource_version} (one
+ * row per version, with the envelope) and {@code fhir_identifier_index} (the current version's
+ * identifier tokens, {@link BlindIndex}). Only the resource type, id, version number, last-updated
+ * instant and deleted flag are stored in clear, to serve reads, history and {@code _id} / {@code
+ * _lastUpdated} searches; identifiers only as keyed HMAC tokens; everything else, meta and
  * narrative included, is inside the envelope.
  *
  * <p><b>Security guarantees:</b> every envelope is encrypted with the associated data {@code
  * resourceType/id/version} ({@link #associatedData}), so a row copied onto another resource, id or
  * version fails to decrypt ({@link dev.cmk.api.InvalidCiphertextException}) instead of serving one
- * patient's data under another patient's id. Encryption happens before the database transaction:
- * when the key is not accessible nothing is written.
+ * patient's data under another patient's id. Encryption happens before the database transaction
+ * (or, for a conditional write, inside it before any row is written): when the key is not
+ * accessible nothing is written.
  *
  * <p><b>Thread safety:</b> safe for concurrent use. Writes use optimistic concurrency on the
  * current version: two writers of the same resource cannot both create version {@code n + 1}; the

@@ -345,9 +345,10 @@ abstract class ConditionalRequestsContract {
   @Test
   void keyLost_conditionalCreateAndUpdate_answer500KeyNotAccessible() throws Exception {
     String value = "MRN-" + UUID.randomUUID();
-    assertEquals(201, conditionalCreate("A", value).status());
+    String id = idOf(conditionalCreate("A", value));
     vault.setEnabled(key, false);
     clock.advance(Duration.ofMinutes(1));
+    assertEquals(500, send("HEAD", "/Patient/" + id, null).status(), "HEAD as GET");
     for (Answer a : List.of(conditionalCreate("A", value),
         send("PUT", "/Patient?identifier=" + enc(value), patient("B", SYSTEM, value)),
         send("GET", "/Patient?identifier=" + enc(value), null))) {

@@ -154,7 +154,8 @@ abstract class ConditionalRequestsContract {
   }
 
   @Test
-  void conditionalCreate_twice_secondAnswers200WithTheSameResourceAndNoDuplicate() throws Exception {
+  void conditionalCreate_twice_secondAnswers200WithTheSameResourceAndNoDuplicate()
+      throws Exception {
     String value = "MRN-" + UUID.randomUUID();
     Answer first = conditionalCreate("Chalmers", value);
     assertEquals(201, first.status(), first.body());
@@ -312,6 +313,7 @@ abstract class ConditionalRequestsContract {
     assertEquals(201, created.status(), created.body());
     assertTrue(created.header("Location").endsWith("/Patient/" + id + "/_history/1"),
         created.header("Location"));
+    assertEquals(1, created.response().headers().allValues("Location").size());
     Answer updated = send("PUT", "/Patient/" + id, body);
     assertEquals(200, updated.status());
     assertEquals("2", updated.parse(Patient.class).getMeta().getVersionId());

@@ -305,7 +305,8 @@ public final class EncryptedResourceProvider<T extends Resource> implements IRes
     if (request == null) {
       return null;
     }
-    EncodingEnum encoding = EncodingEnum.forContentType(request.getHeader(Constants.HEADER_CONTENT_TYPE));
+    EncodingEnum encoding =
+        EncodingEnum.forContentType(request.getHeader(Constants.HEADER_CONTENT_TYPE));
     IBaseResource raw = (encoding == null ? EncodingEnum.JSON : encoding).newParser(fhir)
         .parseResource(new String(request.loadRequestContents(), StandardCharsets.UTF_8));
     return raw.getIdElement().getIdPart();

@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns cmk failures into the HTTP answers of the Azure FHIR service: HTTP 500 with an {@link
  * OperationOutcome} saying that the customer-managed key is not accessible, why, and what brings
- * the service back. A database that reports a full disk answers HTTP 507 Insufficient Storage. Codes are in {@link #CODE_SYSTEM}: the guard state ({@code UNAVAILABLE},
- * {@code REFRESH_REQUIRED}) and the cause ({@code KEY_DISABLED}, ...).
+ * the service back. A database that reports a full disk answers HTTP 507 Insufficient Storage.
+ * Codes are in {@link #CODE_SYSTEM}: the guard state ({@code UNAVAILABLE}, {@code
+ * REFRESH_REQUIRED}) and the cause ({@code KEY_DISABLED}, ...).
  *
  * <p><b>Security guarantees:</b> texts are built from key references, guard states and provider
  * messages, none of which carry key material, passwords or tokens; stored data that fails

@@ -82,7 +82,7 @@ class KeyAccessOutcomesTest {
 
   @Test
   void isDiskFull_postgresStateEnospcCauseAndNextException_true_otherFailures_false() {
-    assertTrue(KeyAccessOutcomes.isDiskFull(new java.sql.SQLException("could not extend", "53100")));
+    assertTrue(KeyAccessOutcomes.isDiskFull(new java.sql.SQLException("no extend", "53100")));
     assertTrue(KeyAccessOutcomes.isDiskFull(new RuntimeException("write failed",
         new java.sql.SQLException("io", "S1000",
             new java.io.IOException("No space left on device")))));

@@ -11,7 +11,10 @@ import dev.cmk.core.KeyAccessGuard;
 import dev.cmk.core.KeyAccessSettings;
 import dev.cmk.core.KeyConfiguration;
 import dev.cmk.core.KeyPolicy;
+import dev.cmk.examples.fhir.internal.BlindIndex;
+import dev.cmk.examples.fhir.internal.CapabilityAmendments;
 import dev.cmk.examples.fhir.internal.CmkAdminOperations;
+import dev.cmk.examples.fhir.internal.ConditionalOperations;
 import dev.cmk.examples.fhir.internal.Database;
 import dev.cmk.examples.fhir.internal.EncryptedResourceProvider;
 import dev.cmk.examples.fhir.internal.KeyAccessGate;
@@ -57,13 +60,15 @@ import org.hl7.fhir.r4.model.Resource;
  * }
  * }</pre>
  *
- * <p>Serves {@link #RESOURCE_TYPES}: create, read, vread, update, delete, instance history, search
- * by {@code _id} and {@code _lastUpdated}; {@code GET /metadata}; and the admin operations {@code
- * GET /$cmk-status} and {@code POST /$cmk-refresh}.
+ * <p>Serves {@link #RESOURCE_TYPES}: create (also conditional), read, vread, update (also as
+ * create, and conditional), delete, instance history, search by {@code _id}, {@code _lastUpdated}
+ * and {@code identifier}; {@code GET /metadata}; and the admin operations {@code GET /$cmk-status}
+ * and {@code POST /$cmk-refresh}.
  *
  * <p><b>Security guarantees:</b> each resource version is one cmk envelope (AES-256-GCM, data key
  * wrapped by the customer's RSA key) bound to {@code resourceType/id/version}; only type, id,
- * version number, last-updated instant and the deleted flag are stored in clear. While the key is
+ * version number, last-updated instant and the deleted flag are stored in clear, identifiers as
+ * HMAC tokens under an index key that is itself wrapped by the customer's key. While the key is
  * not accessible every data request answers HTTP 500 with an OperationOutcome and nothing is read
  * or written; {@code /metadata} and the admin operations still answer. The key policy (default
  * {@link KeyPolicy#fhirService()}) is enforced at start and on every refresh. There is no
@@ -93,6 +98,7 @@ public final class FhirServer implements AutoCloseable {
   private final ScheduledExecutorService probeScheduler;
   private final Server jetty;
   private volatile boolean started;
+  private boolean closed;
 
   FhirServer(FhirServerBuilder b) {
     this.host = b.host;
@@ -140,7 +146,11 @@ public final class FhirServer implements AutoCloseable {
       this.ownedDatabase = database;
       ResourceStore store = new ResourceStore(dataSource, crypto);
       store.createSchema();
-      this.jetty = jetty(b, store, crypto.keyAccess(), policy, clock);
+      ConditionalOperations conditional = new ConditionalOperations(dataSource);
+      FhirContext fhir = FhirContext.forR4Cached();
+      conditional.createLockRows(RESOURCE_TYPES.stream().map(fhir::getResourceType).toList());
+      this.jetty = jetty(b, store, new BlindIndex(dataSource, crypto), conditional,
+          crypto.keyAccess(), policy, clock);
     } catch (RuntimeException e) {
       if (database != null) {
         database.close();
@@ -153,9 +163,8 @@ public final class FhirServer implements AutoCloseable {
     }
   }
 
-  private Server jetty(
-      FhirServerBuilder b, ResourceStore store, KeyAccessGuard guard, KeyPolicy policy,
-      Clock clock) {
+  private Server jetty(FhirServerBuilder b, ResourceStore store, BlindIndex index,
+      ConditionalOperations conditional, KeyAccessGuard guard, KeyPolicy policy, Clock clock) {
     FhirContext fhir = FhirContext.forR4Cached();
     RestfulServer restful = new RestfulServer(fhir);
     restful.setServerName("cmk example FHIR server");
@@ -168,9 +177,10 @@ public final class FhirServer implements AutoCloseable {
     KeyAccessGate gate = new KeyAccessGate(guard);
     List<IResourceProvider> providers = new ArrayList<>();
     for (Class<? extends Resource> type : RESOURCE_TYPES) {
-      providers.add(provider(type, fhir, store, gate, clock));
+      providers.add(provider(type, fhir, store, index, conditional, gate, clock));
     }
     restful.setResourceProviders(providers);
+    restful.registerInterceptor(new CapabilityAmendments());
     restful.registerProvider(
         new CmkAdminOperations(guard, policy.name(), clock, keyState.description()));
     if (b.demoClock != null) {
@@ -190,9 +200,10 @@ public final class FhirServer implements AutoCloseable {
     return server;
   }
 
-  private static <T extends Resource> EncryptedResourceProvider<T> provider(
-      Class<T> type, FhirContext fhir, ResourceStore store, KeyAccessGate gate, Clock clock) {
-    return new EncryptedResourceProvider<>(type, fhir, store, gate, clock);
+  private static <T extends Resource> EncryptedResourceProvider<T> provider(Class<T> type,
+      FhirContext fhir, ResourceStore store, BlindIndex index, ConditionalOperations conditional,
+      KeyAccessGate gate, Clock clock) {
+    return new EncryptedResourceProvider<>(type, fhir, store, index, conditional, gate, clock);
   }
 
   /** The replica name when none is given: the host name (HOSTNAME) and this process's id. */
@@ -265,9 +276,16 @@ public final class FhirServer implements AutoCloseable {
     jetty.join();
   }
 
-  /** Stops the HTTP server, the background probe, the database pool and the owned providers. */
+  /**
+   * Stops the HTTP server, the background probe, the database pool and the owned providers. A
+   * second call does nothing.
+   */
   @Override
   public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try {
       jetty.stop();
     } catch (Exception e) {

@@ -18,9 +18,10 @@ import java.util.Map;
  *     --keystore keys.p12 --keystore-password-file keystore-password
  * </pre>
  *
- * <p>Exit codes: 0 after a normal stop, 1 if the server could not start (the key breaks the key
- * policy, the port is taken, the keystore cannot be opened), 2 for invalid options. Errors are one
- * line on standard error. See {@link ServerOptions#usage()} for every option.
+ * <p>Exit codes: 0 after a normal stop (SIGTERM or SIGINT, e.g. Ctrl-C or {@code docker stop}), 1
+ * if the server could not start (the key breaks the key policy, the port is taken, the keystore
+ * cannot be opened), 2 for invalid options. Errors are one line on standard error. See {@link
+ * ServerOptions#usage()} for every option.
  */
 public final class FhirServerMain {
   private FhirServerMain() {}
@@ -68,6 +69,8 @@ public final class FhirServerMain {
       err.println("fhir-server: cannot start: " + e.getMessage());
       return 1;
     }
+    // SIGTERM / SIGINT: close the server, join() returns, exit 0. The hook covers other exits.
+    StopSignals.install(server::close);
     Runtime.getRuntime().addShutdownHook(new Thread(server::close, "fhir-server-shutdown"));
     KeyAccessStatus status = server.keyAccess().status();
     out.println("FHIR server listening on " + server.baseUrl()

@@ -129,6 +129,36 @@ final class ServerProcess implements AutoCloseable {
     return s;
   }
 
+  /**
+   * Sends a signal with {@code kill -NAME pid} ({@code TERM} is what {@link Process#destroy()}
+   * sends) and waits for the process to end.
+   *
+   * @param signal e.g. {@code TERM}, {@code INT}
+   * @return the exit code
+   */
+  int signalAndWait(String signal) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+        .inheritIO().start();
+    if (!kill.waitFor(30, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      fail("kill -" + signal + " failed");
+    }
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      kill();
+      fail("the server did not stop within 60 s of SIG" + signal);
+    }
+    return process.exitValue();
+  }
+
+  /** {@link Process#destroy()} (SIGTERM on Linux), then the exit code. */
+  int destroyAndWait() throws Exception {
+    process.destroy();
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      kill();
+      fail("the server did not stop within 60 s of destroy()");
+    }
+    return process.exitValue();
+  }
+
   /** kill -9. */
   void kill() throws InterruptedException {
     process.destroyForcibly();

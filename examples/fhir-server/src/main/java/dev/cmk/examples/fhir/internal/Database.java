@@ -105,9 +105,18 @@ public final class Database implements AutoCloseable {
         throw new IllegalArgumentException(what + ": H2 with WRITE_DELAY=" + value + " can lose"
             + " answered writes in a crash; leave WRITE_DELAY out (0 is used) or set it to 0");
       }
-      return url;
+      return lockTimeout(url);
     }
-    return url + ";WRITE_DELAY=0";
+    return lockTimeout(url + ";WRITE_DELAY=0");
+  }
+
+  /**
+   * H2 gives up on a row lock after 1 s by default; conditional writes queue on one lock row per
+   * type, so a file or memory database waits up to 10 s unless the URL says otherwise.
+   */
+  private static String lockTimeout(String url) {
+    return url.toUpperCase(Locale.ROOT).contains(";LOCK_TIMEOUT=") ? url
+        : url + ";LOCK_TIMEOUT=10000";
   }
 
   private void makeDurable(String what) throws SQLException {

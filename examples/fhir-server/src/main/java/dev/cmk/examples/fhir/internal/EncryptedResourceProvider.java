@@ -4,6 +4,7 @@ import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.model.api.ResourceMetadataKeyEnum;
 import ca.uhn.fhir.model.valueset.BundleEntrySearchModeEnum;
 import ca.uhn.fhir.model.valueset.BundleEntryTransactionMethodEnum;
+import ca.uhn.fhir.rest.annotation.ConditionalUrlParam;
 import ca.uhn.fhir.rest.annotation.Create;
 import ca.uhn.fhir.rest.annotation.Delete;
 import ca.uhn.fhir.rest.annotation.History;
@@ -14,9 +15,12 @@ import ca.uhn.fhir.rest.annotation.ResourceParam;
 import ca.uhn.fhir.rest.annotation.Search;
 import ca.uhn.fhir.rest.annotation.Update;
 import ca.uhn.fhir.rest.api.Constants;
+import ca.uhn.fhir.rest.api.EncodingEnum;
 import ca.uhn.fhir.rest.api.MethodOutcome;
 import ca.uhn.fhir.rest.api.server.IBundleProvider;
+import ca.uhn.fhir.rest.api.server.RequestDetails;
 import ca.uhn.fhir.rest.param.DateAndListParam;
+import ca.uhn.fhir.rest.param.TokenAndListParam;
 import ca.uhn.fhir.rest.param.TokenOrListParam;
 import ca.uhn.fhir.rest.param.TokenParam;
 import ca.uhn.fhir.rest.server.IResourceProvider;
@@ -40,16 +44,18 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.function.Function;
 import org.hl7.fhir.instance.model.api.IAnyResource;
 import org.hl7.fhir.instance.model.api.IBaseResource;
 import org.hl7.fhir.r4.model.IdType;
 import org.hl7.fhir.r4.model.Resource;
 
 /**
- * The FHIR REST interactions of one resource type, on top of {@link ResourceStore}: create, read,
- * vread, update (also as create, and with {@code If-Match}), delete, instance history, and search
- * by {@code _id} and {@code _lastUpdated}. Server-assigned ids are random UUIDs.
+ * The FHIR REST interactions of one resource type, on top of {@link ResourceStore}: create (also
+ * conditional, {@code If-None-Exist}), read, vread, update (also as create, with {@code If-Match},
+ * and conditional, {@code PUT [type]?criteria}), delete, instance history, and search by {@code
+ * _id} and {@code _lastUpdated}. Server-assigned ids are random UUIDs. Conditions support {@code
+ * _id} and {@code identifier} ({@link ConditionalUrl}), matched through the {@link BlindIndex};
+ * HAPI answers {@code Prefer: return=minimal|representation|OperationOutcome}.
  *
  * <p>Every cmk failure is translated by {@link KeyAccessOutcomes} into an HTTP 500 whose
  * OperationOutcome says the customer-managed key is not accessible.
@@ -66,16 +72,20 @@ public final class EncryptedResourceProvider<T extends Resource> implements IRes
   private final KeyAccessGate gate;
   private final KeyAccessGuard guard;
   private final Clock clock;
+  private final ResourceWrites<T> writes;
+  private final BlindIndex index;
 
   /**
    * @param type the resource class, e.g. {@code Patient.class}
    * @param fhir the FHIR context (R4)
    * @param store the encrypted store
+   * @param index the blind index of identifiers
+   * @param conditional runs conditional writes under the database lock
    * @param gate refuses requests while the key is not accessible
    * @param clock the server's clock (last-updated instants)
    */
-  public EncryptedResourceProvider(
-      Class<T> type, FhirContext fhir, ResourceStore store, KeyAccessGate gate, Clock clock) {
+  public EncryptedResourceProvider(Class<T> type, FhirContext fhir, ResourceStore store,
+      BlindIndex index, ConditionalOperations conditional, KeyAccessGate gate, Clock clock) {
     this.type = Objects.requireNonNull(type, "type");
     this.fhir = Objects.requireNonNull(fhir, "fhir");
     this.store = Objects.requireNonNull(store, "store");
@@ -83,6 +93,9 @@ public final class EncryptedResourceProvider<T extends Resource> implements IRes
     this.guard = gate.guard();
     this.clock = Objects.requireNonNull(clock, "clock");
     this.typeName = fhir.getResourceType(type);
+    this.index = Objects.requireNonNull(index, "index");
+    this.writes = new ResourceWrites<>(typeName, fhir, store, index,
+        Objects.requireNonNull(conditional, "conditional"), clock, this::parse);
   }
 
   @Override
@@ -91,16 +104,24 @@ public final class EncryptedResourceProvider<T extends Resource> implements IRes
   }
 
   /**
-   * {@code POST [type]}: stores version 1 under a new server-assigned id.
+   * {@code POST [type]}: stores version 1 under a new server-assigned id. With {@code
+   * If-None-Exist} (conditional create): no match creates, one match answers 200 with the
+   * existing resource and writes nothing, several matches answer 412 ({@link
+   * ConditionalOperations} serializes this in the database).
    *
    * @param resource the resource; an id in it is ignored
-   * @return the outcome with the stored resource
+   * @param conditionalUrl the {@code If-None-Exist} criteria, or null
+   * @return the outcome with the stored (or found) resource
    */
   @Create
-  public MethodOutcome create(@ResourceParam T resource) {
+  public MethodOutcome create(
+      @ResourceParam T resource, @ConditionalUrlParam String conditionalUrl) {
     try {
       gate.check();
-      return write(UUID.randomUUID().toString(), 0, resource, true);
+      if (conditionalUrl == null || conditionalUrl.isBlank()) {
+        return writes.write(UUID.randomUUID().toString(), 0, resource, true);
+      }
+      return writes.conditionalCreate(resource, ConditionalUrl.parse(typeName, conditionalUrl));
     } catch (RuntimeException e) {
       throw KeyAccessOutcomes.translate(e, guard);
     }
@@ -141,17 +162,27 @@ public final class EncryptedResourceProvider<T extends Resource> implements IRes
   }
 
   /**
-   * {@code PUT [type]/[id]}: stores the next version; creates the resource (update as create) when
-   * the id is new or deleted. With {@code If-Match}, the current version must match.
+   * {@code PUT [type]/[id]}: stores the next version; creates the resource (update as create, 201
+   * with {@code Location}) when the id is new or deleted. With {@code If-Match}, the current
+   * version must match. {@code PUT [type]?criteria} (conditional update): one match is updated,
+   * none creates (under the body's id if it has one), several answer 412.
    *
-   * @param id the id, with the expected version when the client sent {@code If-Match}
+   * @param id the id, with the expected version when the client sent {@code If-Match}; null for
+   *     a conditional update
    * @param resource the resource (HAPI has checked that its id matches the URL)
+   * @param conditionalUrl the criteria of a conditional update, or null
+   * @param request the request (its response gets {@code Location} when the update created)
    * @return the outcome with the stored resource
    */
   @Update
-  public MethodOutcome update(@IdParam IdType id, @ResourceParam T resource) {
+  public MethodOutcome update(@IdParam IdType id, @ResourceParam T resource,
+      @ConditionalUrlParam String conditionalUrl, RequestDetails request) {
     try {
       gate.check();
+      if (conditionalUrl != null && (id == null || !id.hasIdPart())) {
+        return locate(request, writes.conditionalUpdate(resource,
+            ConditionalUrl.parse(typeName, conditionalUrl), bodyId(request)));
+      }
       String rid = checkedId(id);
       Optional<VersionKey> current = store.current(typeName, rid);
       if (id.hasVersionIdPart()) {
@@ -163,7 +194,7 @@ public final class EncryptedResourceProvider<T extends Resource> implements IRes
       }
       long currentVersion = current.map(VersionKey::version).orElse(0L);
       boolean created = current.isEmpty() || current.get().deleted();
-      return write(rid, currentVersion, resource, created);
+      return locate(request, writes.write(rid, currentVersion, resource, created));
     } catch (RuntimeException e) {
       throw KeyAccessOutcomes.translate(e, guard);
     }
@@ -215,20 +246,35 @@ public final class EncryptedResourceProvider<T extends Resource> implements IRes
   }
 
   /**
-   * {@code GET [type]?_id=...&_lastUpdated=...}: current, not deleted resources, oldest update
-   * first. Matching uses the clear index columns only; resources are decrypted page by page.
+   * {@code GET [type]?_id=...&_lastUpdated=...&identifier=...}: current, not deleted resources,
+   * oldest update first. Matching uses the clear index columns and the identifier blind index
+   * only; resources are decrypted page by page.
    *
    * @param ids {@code _id}, any of a comma-separated list
    * @param lastUpdated {@code _lastUpdated} conditions, with FHIR R4 date semantics ({@link
    *     LastUpdatedSearch}: a value covers the range of its precision, in UTC when it has no zone)
+   * @param identifiers {@code identifier} ({@code system|value}, {@code value}, {@code |value},
+   *     {@code system|}; no modifiers), matched by blind-index token
    * @return the matches
    */
   @Search(allowUnknownParams = false)
   public IBundleProvider search(
       @OptionalParam(name = IAnyResource.SP_RES_ID) TokenOrListParam ids,
-      @OptionalParam(name = Constants.PARAM_LASTUPDATED) DateAndListParam lastUpdated) {
+      @OptionalParam(name = Constants.PARAM_LASTUPDATED) DateAndListParam lastUpdated,
+      @OptionalParam(name = "identifier") TokenAndListParam identifiers) {
     try {
       gate.check();
+      List<List<String>> tokens = new ArrayList<>();
+      if (identifiers != null) {
+        BlindIndex.Hasher hasher = index.hasher();
+        for (TokenOrListParam any : identifiers.getValuesAsQueryTokens()) {
+          List<String> alternatives = new ArrayList<>();
+          for (TokenParam t : any.getValuesAsQueryTokens()) {
+            alternatives.add(ConditionalUrl.token(t).indexToken(hasher));
+          }
+          tokens.add(alternatives);
+        }
+      }
       Set<String> idSet = new LinkedHashSet<>();
       if (ids != null) {
         for (TokenParam t : ids.getValuesAsQueryTokens()) {
@@ -242,7 +288,7 @@ public final class EncryptedResourceProvider<T extends Resource> implements IRes
         }
       }
       List<VersionKey> matches =
-          store.search(typeName, idSet, LastUpdatedSearch.conditions(lastUpdated));
+          store.search(typeName, idSet, LastUpdatedSearch.conditions(lastUpdated), tokens);
       return new StoredVersionBundle(matches, this::searchEntries, gate, clock.instant());
     } catch (RuntimeException e) {
       throw KeyAccessOutcomes.translate(e, guard);
@@ -251,16 +297,28 @@ public final class EncryptedResourceProvider<T extends Resource> implements IRes
 
   // ---------------------------------------------------------------- internals
 
-  private MethodOutcome write(String id, long currentVersion, T resource, boolean created) {
-    long version = currentVersion + 1;
-    Instant now = now();
-    resource.setId(new IdType(typeName, id, Long.toString(version)));
-    resource.getMeta().setVersionId(Long.toString(version)).setLastUpdated(Date.from(now));
-    byte[] json = fhir.newJsonParser().encodeResourceToString(resource)
-        .getBytes(StandardCharsets.UTF_8);
-    store.write(typeName, id, currentVersion, now, json);
-    MethodOutcome outcome = new MethodOutcome(resource.getIdElement(), created);
-    outcome.setResource(resource);
+  /**
+   * The id in the request body as the client sent it: HAPI clears the parsed resource's id on a
+   * conditional update, but FHIR wants a mismatch between it and the match answered with 400.
+   */
+  private String bodyId(RequestDetails request) {
+    if (request == null) {
+      return null;
+    }
+    EncodingEnum encoding =
+        EncodingEnum.forContentType(request.getHeader(Constants.HEADER_CONTENT_TYPE));
+    IBaseResource raw = (encoding == null ? EncodingEnum.JSON : encoding).newParser(fhir)
+        .parseResource(new String(request.loadRequestContents(), StandardCharsets.UTF_8));
+    return raw.getIdElement().getIdPart();
+  }
+
+  /** An update that created the resource answers 201 with {@code Location}, as a create does. */
+  private static MethodOutcome locate(RequestDetails request, MethodOutcome outcome) {
+    if (Boolean.TRUE.equals(outcome.getCreated()) && request != null) {
+      IdType id = (IdType) outcome.getId();
+      request.getResponse().addHeader(Constants.HEADER_LOCATION,
+          id.withServerBase(request.getFhirServerBase(), id.getResourceType()).getValue());
+    }
     return outcome;
   }
 
@@ -341,57 +399,6 @@ public final class EncryptedResourceProvider<T extends Resource> implements IRes
       return v;
     } catch (NumberFormatException e) {
       throw new ResourceNotFoundException(id);
-    }
-  }
-
-  /** A lazily decrypted result list: the index is read up front, resources per page. */
-  private static final class StoredVersionBundle implements IBundleProvider {
-    private final List<VersionKey> keys;
-    private final Function<List<VersionKey>, List<IBaseResource>> loader;
-    private final KeyAccessGate gate;
-    private final Instant published;
-
-    StoredVersionBundle(
-        List<VersionKey> keys,
-        Function<List<VersionKey>, List<IBaseResource>> loader,
-        KeyAccessGate gate,
-        Instant published) {
-      this.keys = List.copyOf(keys);
-      this.loader = loader;
-      this.gate = gate;
-      this.published = published;
-    }
-
-    @Override
-    public org.hl7.fhir.instance.model.api.IPrimitiveType<Date> getPublished() {
-      return new org.hl7.fhir.r4.model.InstantType(Date.from(published));
-    }
-
-    @Override
-    public List<IBaseResource> getResources(int fromIndex, int toIndex) {
-      int from = Math.max(0, Math.min(fromIndex, keys.size()));
-      int to = Math.max(from, Math.min(toIndex, keys.size()));
-      try {
-        gate.check(); // later pages may be fetched after the key was revoked
-        return loader.apply(keys.subList(from, to));
-      } catch (RuntimeException e) {
-        throw KeyAccessOutcomes.translate(e, gate.guard());
-      }
-    }
-
-    @Override
-    public String getUuid() {
-      return null;
-    }
-
-    @Override
-    public Integer preferredPageSize() {
-      return null;
-    }
-
-    @Override
-    public Integer size() {
-      return keys.size();
     }
   }
 }

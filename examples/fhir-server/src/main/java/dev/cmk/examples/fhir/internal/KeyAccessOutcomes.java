@@ -3,6 +3,7 @@ package dev.cmk.examples.fhir.internal;
 import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import ca.uhn.fhir.rest.server.exceptions.InternalErrorException;
 import ca.uhn.fhir.rest.server.exceptions.ResourceVersionConflictException;
+import ca.uhn.fhir.rest.server.exceptions.UnclassifiedServerFailureException;
 import dev.cmk.api.CmkException;
 import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyAccessSuspendedException;
@@ -25,8 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Turns cmk failures into the HTTP answers of the Azure FHIR service: HTTP 500 with an {@link
  * OperationOutcome} saying that the customer-managed key is not accessible, why, and what brings
- * the service back. Codes are in {@link #CODE_SYSTEM}: the guard state ({@code UNAVAILABLE},
- * {@code REFRESH_REQUIRED}) and the cause ({@code KEY_DISABLED}, ...).
+ * the service back. A database that reports a full disk answers HTTP 507 Insufficient Storage.
+ * Codes are in {@link #CODE_SYSTEM}: the guard state ({@code UNAVAILABLE}, {@code
+ * REFRESH_REQUIRED}) and the cause ({@code KEY_DISABLED}, ...).
  *
  * <p><b>Security guarantees:</b> texts are built from key references, guard states and provider
  * messages, none of which carry key material, passwords or tokens; stored data that fails
@@ -110,6 +112,14 @@ public final class KeyAccessOutcomes {
       LOG.atError().setMessage("fhir.cmk-failure").addKeyValue("error", e.getMessage()).log();
       return withOutcome(e.getMessage(), "CMK_FAILURE", null);
     }
+    if (e instanceof ResourceStore.StorageException && isDiskFull(e)) {
+      LOG.atError().setMessage("fhir.storage-full")
+          .addKeyValue("error", e.getMessage())
+          .setCause(e.getCause())
+          .log();
+      return insufficientStorage(
+          "The resource store is out of disk space; nothing was written: " + e.getMessage());
+    }
     if (e instanceof ResourceStore.StorageException) {
       LOG.atError().setMessage("fhir.storage-failure")
           .addKeyValue("error", e.getMessage())
@@ -119,6 +129,64 @@ public final class KeyAccessOutcomes {
     }
     LOG.atError().setMessage("fhir.unexpected-failure").setCause(e).log();
     return withOutcome("Internal error", "INTERNAL_ERROR", null);
+  }
+
+  /**
+   * Whether a failure is the database reporting a full disk: SQLState {@code 53100} (PostgreSQL's
+   * {@code disk_full}; class 53 is "insufficient resources" in the SQL standard), or the
+   * operating system's ENOSPC text ({@code No space left on device}) in any message of the cause
+   * chain, which is how the JVM's file I/O under HSQLDB and H2 reports it.
+   *
+   * @param e the failure
+   * @return true if the disk is full
+   */
+  public static boolean isDiskFull(Throwable e) {
+    java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(
+        new java.util.IdentityHashMap<>());
+    java.util.ArrayDeque<Throwable> todo = new java.util.ArrayDeque<>();
+    todo.add(e);
+    while (!todo.isEmpty()) {
+      Throwable t = todo.poll();
+      if (t == null || !seen.add(t)) {
+        continue;
+      }
+      if (t instanceof java.sql.SQLException) {
+        java.sql.SQLException sql = (java.sql.SQLException) t;
+        if (DISK_FULL_SQLSTATE.equals(sql.getSQLState())) {
+          return true;
+        }
+        if (sql.getNextException() != null) {
+          todo.add(sql.getNextException());
+        }
+      }
+      if (t.getMessage() != null && t.getMessage().contains(ENOSPC)) {
+        return true;
+      }
+      if (t.getCause() != null) {
+        todo.add(t.getCause());
+      }
+    }
+    return false;
+  }
+
+  /** PostgreSQL's SQLState for a full disk. */
+  static final String DISK_FULL_SQLSTATE = "53100";
+
+  /** The Linux strerror text of ENOSPC, as the JVM puts it in its IOException messages. */
+  static final String ENOSPC = "No space left on device";
+
+  private static BaseServerResponseException insufficientStorage(String text) {
+    OperationOutcome oo = new OperationOutcome();
+    CodeableConcept details = new CodeableConcept().setText(text);
+    details.addCoding().setSystem(CODE_SYSTEM).setCode("INSUFFICIENT_STORAGE");
+    oo.addIssue()
+        .setSeverity(IssueSeverity.ERROR)
+        .setCode(IssueType.NOSTORE)
+        .setDetails(details)
+        .setDiagnostics(text);
+    UnclassifiedServerFailureException ex = new UnclassifiedServerFailureException(507, text);
+    ex.setOperationOutcome(oo);
+    return ex;
   }
 
   /**

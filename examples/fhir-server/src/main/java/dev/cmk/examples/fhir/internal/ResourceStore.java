@@ -6,32 +6,34 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
  * Resource versions in a relational database, each version's JSON stored as one cmk envelope.
  *
- * <p>Two tables, the same SQL on HSQLDB, H2 and PostgreSQL: {@code fhir_resource} (one row per
- * resource: current version, deleted flag, last updated) and {@code fhir_resource_version} (one row per version, with the envelope). Only the
- * resource type, id, version number, last-updated instant and deleted flag are stored in clear, to
- * serve reads, history and {@code _id} / {@code _lastUpdated} searches; everything else, meta and
+ * <p>The same SQL on HSQLDB, H2 and PostgreSQL ({@link StoreSql}): {@code fhir_resource} (one row
+ * per resource: current version, deleted flag, last updated), {@code fhir_resource_version} (one
+ * row per version, with the envelope) and {@code fhir_identifier_index} (the current version's
+ * identifier tokens, {@link BlindIndex}). Only the resource type, id, version number, last-updated
+ * instant and deleted flag are stored in clear, to serve reads, history and {@code _id} / {@code
+ * _lastUpdated} searches; identifiers only as keyed HMAC tokens; everything else, meta and
  * narrative included, is inside the envelope.
  *
  * <p><b>Security guarantees:</b> every envelope is encrypted with the associated data {@code
  * resourceType/id/version} ({@link #associatedData}), so a row copied onto another resource, id or
  * version fails to decrypt ({@link dev.cmk.api.InvalidCiphertextException}) instead of serving one
- * patient's data under another patient's id. Encryption happens before the database transaction:
- * when the key is not accessible nothing is written.
+ * patient's data under another patient's id. Encryption happens before the database transaction
+ * (or, for a conditional write, inside it before any row is written): when the key is not
+ * accessible nothing is written.
  *
  * <p><b>Thread safety:</b> safe for concurrent use. Writes use optimistic concurrency on the
  * current version: two writers of the same resource cannot both create version {@code n + 1}; the
@@ -40,30 +42,6 @@ import javax.sql.DataSource;
 public final class ResourceStore {
   /** Resource ids: FHIR's {@code [A-Za-z0-9\-\.]{1,64}}. */
   public static final Pattern ID = Pattern.compile("[A-Za-z0-9\\-.]{1,64}");
-
-  /** The envelope column's type; PostgreSQL calls it BYTEA. */
-  private static final String BINARY = "@BINARY@";
-
-  /** Written for HSQLDB (the embedded default), H2 and PostgreSQL alike. */
-  private static final String[] SCHEMA = {
-    "CREATE TABLE IF NOT EXISTS fhir_resource ("
-        + " resource_type VARCHAR(64) NOT NULL,"
-        + " resource_id VARCHAR(64) NOT NULL,"
-        + " current_version BIGINT NOT NULL,"
-        + " last_updated TIMESTAMP(3) WITH TIME ZONE NOT NULL,"
-        + " deleted BOOLEAN NOT NULL,"
-        + " PRIMARY KEY (resource_type, resource_id))",
-    "CREATE INDEX IF NOT EXISTS fhir_resource_by_updated"
-        + " ON fhir_resource (resource_type, last_updated)",
-    "CREATE TABLE IF NOT EXISTS fhir_resource_version ("
-        + " resource_type VARCHAR(64) NOT NULL,"
-        + " resource_id VARCHAR(64) NOT NULL,"
-        + " version_id BIGINT NOT NULL,"
-        + " last_updated TIMESTAMP(3) WITH TIME ZONE NOT NULL,"
-        + " deleted BOOLEAN NOT NULL,"
-        + " envelope " + BINARY + ","
-        + " PRIMARY KEY (resource_type, resource_id, version_id))"
-  };
 
   /** The clear index columns of one version. */
   public record VersionKey(
@@ -164,16 +142,8 @@ public final class ResourceStore {
    * @throws StorageException if the database refuses
    */
   public void createSchema() {
-    try (Connection c = dataSource.getConnection();
-        Statement s = c.createStatement()) {
-      String binary = "PostgreSQL".equals(c.getMetaData().getDatabaseProductName())
-          ? "BYTEA" : "VARBINARY(16777216)";
-      for (String ddl : SCHEMA) {
-        s.execute(ddl.replace(BINARY, binary));
-      }
-      if (!c.getAutoCommit()) {
-        c.commit();
-      }
+    try (Connection c = dataSource.getConnection()) {
+      StoreSql.createSchema(c);
     } catch (SQLException e) {
       throw new StorageException("creating the schema failed", e);
     }
@@ -188,20 +158,8 @@ public final class ResourceStore {
    * @throws StorageException if the database fails
    */
   public Optional<VersionKey> current(String resourceType, String id) {
-    String sql =
-        "SELECT current_version, last_updated, deleted FROM fhir_resource"
-            + " WHERE resource_type = ? AND resource_id = ?";
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, resourceType);
-      ps.setString(2, id);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          return Optional.empty();
-        }
-        return Optional.of(
-            new VersionKey(resourceType, id, rs.getLong(1), instant(rs, 2), rs.getBoolean(3)));
-      }
+    try (Connection c = dataSource.getConnection()) {
+      return IndexQueries.current(c, resourceType, id);
     } catch (SQLException e) {
       throw new StorageException("reading the current version failed", e);
     }
@@ -224,9 +182,48 @@ public final class ResourceStore {
    */
   public VersionKey write(
       String resourceType, String id, long expectedCurrent, Instant lastUpdated, byte[] json) {
+    return write(resourceType, id, expectedCurrent, lastUpdated, json, Set.of());
+  }
+
+  /**
+   * As {@link #write(String, String, long, Instant, byte[])}, and replaces the resource's rows in
+   * the identifier index with {@code tokens} (none for a deletion), in the same transaction.
+   *
+   * @param tokens the blind-index tokens of the new version's identifiers ({@link BlindIndex})
+   */
+  public VersionKey write(String resourceType, String id, long expectedCurrent,
+      Instant lastUpdated, byte[] json, Set<String> tokens) {
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      try {
+        VersionKey key = writeIn(c, resourceType, id, expectedCurrent, lastUpdated, json, tokens);
+        c.commit();
+        return key;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      }
+    } catch (SQLException e) {
+      throw failure(e, resourceType, id);
+    }
+  }
+
+  /** Translates a failed write: a duplicate key is a conflict, anything else a storage failure. */
+  static RuntimeException failure(SQLException e, String resourceType, String id) {
+    if (StoreSql.isDuplicateKey(e)) {
+      return new VersionConflictException(
+          resourceType + "/" + id + " was changed by another request; retry");
+    }
+    return new StorageException("writing a resource version failed", e);
+  }
+
+  /** The write inside the caller's transaction (not committed here). */
+  VersionKey writeIn(Connection c, String resourceType, String id, long expectedCurrent,
+      Instant lastUpdated, byte[] json, Set<String> tokens) throws SQLException {
     Objects.requireNonNull(resourceType, "resourceType");
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(lastUpdated, "lastUpdated");
+    Objects.requireNonNull(tokens, "tokens");
     if (!ID.matcher(id).matches()) {
       throw new IllegalArgumentException("resource ids are 1-64 of [A-Za-z0-9-.]");
     }
@@ -235,28 +232,14 @@ public final class ResourceStore {
     byte[] envelope =
         deleted ? null : crypto.encrypt(json, associatedData(resourceType, id, version));
     VersionKey key = new VersionKey(resourceType, id, version, lastUpdated, deleted);
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
-      try {
-        if (expectedCurrent == 0) {
-          insertResource(c, key);
-        } else {
-          updateResource(c, key, expectedCurrent);
-        }
-        insertVersion(c, key, envelope);
-        c.commit();
-        return key;
-      } catch (SQLException | RuntimeException e) {
-        c.rollback();
-        throw e;
-      }
-    } catch (SQLException e) {
-      if (isDuplicateKey(e)) {
-        throw new VersionConflictException(
-            resourceType + "/" + id + " was changed by another request; retry");
-      }
-      throw new StorageException("writing a resource version failed", e);
+    if (expectedCurrent == 0) {
+      insertResource(c, key);
+    } else {
+      updateResource(c, key, expectedCurrent);
     }
+    insertVersion(c, key, envelope);
+    BlindIndex.replaceTokens(c, resourceType, id, deleted ? Set.of() : tokens);
+    return key;
   }
 
   private static void insertResource(Connection c, VersionKey key) throws SQLException {
@@ -264,7 +247,7 @@ public final class ResourceStore {
         "INSERT INTO fhir_resource (resource_type, resource_id, current_version, last_updated,"
             + " deleted) VALUES (?, ?, ?, ?, ?)";
     try (PreparedStatement ps = c.prepareStatement(sql)) {
-      bindVersionKey(ps, key);
+      StoreSql.bindVersionKey(ps, key);
       ps.executeUpdate();
     }
   }
@@ -294,7 +277,7 @@ public final class ResourceStore {
         "INSERT INTO fhir_resource_version (resource_type, resource_id, version_id, last_updated,"
             + " deleted, envelope) VALUES (?, ?, ?, ?, ?, ?)";
     try (PreparedStatement ps = c.prepareStatement(sql)) {
-      bindVersionKey(ps, key);
+      StoreSql.bindVersionKey(ps, key);
       ps.setBytes(6, envelope);
       ps.executeUpdate();
     }
@@ -313,11 +296,20 @@ public final class ResourceStore {
    * @throws dev.cmk.api.CmkException if the key is not accessible
    */
   public Optional<StoredVersion> read(String resourceType, String id, long version) {
+    try (Connection c = dataSource.getConnection()) {
+      return readIn(c, resourceType, id, version);
+    } catch (SQLException e) {
+      throw new StorageException("reading a resource version failed", e);
+    }
+  }
+
+  /** The read on the caller's connection (inside its transaction). */
+  Optional<StoredVersion> readIn(Connection c, String resourceType, String id, long version)
+      throws SQLException {
     String sql =
         "SELECT last_updated, deleted, envelope FROM fhir_resource_version"
             + " WHERE resource_type = ? AND resource_id = ? AND version_id = ?";
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql)) {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, resourceType);
       ps.setString(2, id);
       ps.setLong(3, version);
@@ -331,8 +323,6 @@ public final class ResourceStore {
         envelope = rs.getBytes(3);
       }
       return Optional.of(open(key, envelope));
-    } catch (SQLException e) {
-      throw new StorageException("reading a resource version failed", e);
     }
   }
 
@@ -361,23 +351,7 @@ public final class ResourceStore {
    * @throws StorageException if the database fails
    */
   public List<VersionKey> history(String resourceType, String id) {
-    String sql =
-        "SELECT version_id, last_updated, deleted FROM fhir_resource_version"
-            + " WHERE resource_type = ? AND resource_id = ? ORDER BY version_id DESC";
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql)) {
-      ps.setString(1, resourceType);
-      ps.setString(2, id);
-      List<VersionKey> out = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(new VersionKey(resourceType, id, rs.getLong(1), instant(rs, 2), rs.getBoolean(3)));
-        }
-      }
-      return out;
-    } catch (SQLException e) {
-      throw new StorageException("reading the history failed", e);
-    }
+    return IndexQueries.history(dataSource, resourceType, id);
   }
 
   /**
@@ -393,51 +367,18 @@ public final class ResourceStore {
    */
   public List<VersionKey> search(
       String resourceType, Collection<String> ids, List<List<InstantRange>> lastUpdated) {
-    StringBuilder sql =
-        new StringBuilder(
-            "SELECT resource_id, current_version, last_updated FROM fhir_resource"
-                + " WHERE resource_type = ? AND deleted = FALSE");
-    if (!ids.isEmpty()) {
-      sql.append(" AND resource_id IN (").append("?, ".repeat(ids.size() - 1)).append("?)");
-    }
-    List<Instant> bounds = new ArrayList<>();
-    for (List<InstantRange> union : lastUpdated) {
-      StringBuilder any = new StringBuilder();
-      for (InstantRange range : union) {
-        any.append(any.length() == 0 ? "" : " OR ").append("(TRUE");
-        if (range.from() != null) {
-          any.append(" AND last_updated >= ?");
-          bounds.add(range.from());
-        }
-        if (range.until() != null) {
-          any.append(" AND last_updated < ?");
-          bounds.add(range.until());
-        }
-        any.append(')');
-      }
-      sql.append(" AND (").append(any.length() == 0 ? "FALSE" : any).append(')');
-    }
-    sql.append(" ORDER BY last_updated, resource_id");
-    try (Connection c = dataSource.getConnection();
-        PreparedStatement ps = c.prepareStatement(sql.toString())) {
-      int i = 1;
-      ps.setString(i++, resourceType);
-      for (String id : ids) {
-        ps.setString(i++, id);
-      }
-      for (Instant bound : bounds) {
-        ps.setObject(i++, timestamp(bound));
-      }
-      List<VersionKey> out = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          out.add(new VersionKey(resourceType, rs.getString(1), rs.getLong(2), instant(rs, 3), false));
-        }
-      }
-      return out;
-    } catch (SQLException e) {
-      throw new StorageException("searching failed", e);
-    }
+    return search(resourceType, ids, lastUpdated, List.of());
+  }
+
+  /**
+   * As {@link #search(String, Collection, List)}, and each list of {@code identifierTokens} must
+   * match one of the resource's blind-index tokens ({@link BlindIndex}).
+   *
+   * @param identifierTokens conditions that must all hold, each any of its tokens (non-empty)
+   */
+  public List<VersionKey> search(String resourceType, Collection<String> ids,
+      List<List<InstantRange>> lastUpdated, List<List<String>> identifierTokens) {
+    return IndexQueries.search(dataSource, resourceType, ids, lastUpdated, identifierTokens);
   }
 
   private StoredVersion open(VersionKey key, byte[] envelope) {
@@ -451,34 +392,11 @@ public final class ResourceStore {
         key, crypto.decrypt(envelope, associatedData(key.resourceType(), key.id(), key.version())));
   }
 
-  /**
-   * Binds parameters 1&ndash;5 of an insert into either table, whose first five columns are the
-   * same: resource type, resource id, version, last updated, deleted.
-   */
-  private static void bindVersionKey(PreparedStatement ps, VersionKey key) throws SQLException {
-    ps.setString(1, key.resourceType());
-    ps.setString(2, key.id());
-    ps.setLong(3, key.version());
-    ps.setObject(4, timestamp(key.lastUpdated()));
-    ps.setBoolean(5, key.deleted());
-  }
-
   private static OffsetDateTime timestamp(Instant i) {
-    return OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
+    return StoreSql.timestamp(i);
   }
 
   private static Instant instant(ResultSet rs, int column) throws SQLException {
-    return rs.getObject(column, OffsetDateTime.class).toInstant();
-  }
-
-  private static boolean isDuplicateKey(SQLException e) {
-    // SQLSTATE class 23: integrity constraint violation (primary key taken by a concurrent write).
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof SQLException && ((SQLException) t).getSQLState() != null
-          && ((SQLException) t).getSQLState().startsWith("23")) {
-        return true;
-      }
-    }
-    return false;
+    return StoreSql.instant(rs, column);
   }
 }

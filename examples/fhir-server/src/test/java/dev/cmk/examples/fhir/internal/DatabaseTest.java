@@ -53,9 +53,12 @@ class DatabaseTest {
 
   @Test
   void durableH2_delayAsked_isRefused() {
-    assertEquals("jdbc:h2:file:x;WRITE_DELAY=0", Database.durableH2("jdbc:h2:file:x", "db"));
-    assertEquals("jdbc:h2:file:x;write_delay=0;AUTO_SERVER=TRUE",
+    assertEquals("jdbc:h2:file:x;WRITE_DELAY=0;LOCK_TIMEOUT=10000",
+        Database.durableH2("jdbc:h2:file:x", "db"));
+    assertEquals("jdbc:h2:file:x;write_delay=0;AUTO_SERVER=TRUE;LOCK_TIMEOUT=10000",
         Database.durableH2("jdbc:h2:file:x;write_delay=0;AUTO_SERVER=TRUE", "db"));
+    assertEquals("jdbc:h2:file:x;LOCK_TIMEOUT=50;WRITE_DELAY=0",
+        Database.durableH2("jdbc:h2:file:x;LOCK_TIMEOUT=50", "db"), "a timeout given is kept");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Database.durableH2("jdbc:h2:file:x;WRITE_DELAY=500", "resource database"));
     assertTrue(e.getMessage().startsWith("resource database: H2 with WRITE_DELAY=500"),

@@ -79,4 +79,31 @@ class KeyAccessOutcomesTest {
       }
     }
   }
+
+  @Test
+  void isDiskFull_postgresStateEnospcCauseAndNextException_true_otherFailures_false() {
+    assertTrue(KeyAccessOutcomes.isDiskFull(new java.sql.SQLException("no extend", "53100")));
+    assertTrue(KeyAccessOutcomes.isDiskFull(new RuntimeException("write failed",
+        new java.sql.SQLException("io", "S1000",
+            new java.io.IOException("No space left on device")))));
+    java.sql.SQLException batch = new java.sql.SQLException("batch failed", "XX000");
+    batch.setNextException(new java.sql.SQLException("disk", "53100"));
+    assertTrue(KeyAccessOutcomes.isDiskFull(batch));
+    assertTrue(!KeyAccessOutcomes.isDiskFull(new java.sql.SQLException("timeout", "57014")));
+    assertTrue(!KeyAccessOutcomes.isDiskFull(new java.sql.SQLException("too many", "53300")));
+    assertTrue(!KeyAccessOutcomes.isDiskFull(new java.io.IOException("File too large")));
+  }
+
+  @Test
+  void translate_storageFailureOnFullDisk_507WithNoStoreIssue() {
+    BaseServerResponseException e = KeyAccessOutcomes.translate(
+        new ResourceStore.StorageException("writing a resource version failed",
+            new java.sql.SQLException("could not extend file", "53100")), null);
+    assertEquals(507, e.getStatusCode());
+    OperationOutcome oo = (OperationOutcome) e.getOperationOutcome();
+    assertEquals(OperationOutcome.IssueType.NOSTORE, oo.getIssueFirstRep().getCode());
+    assertEquals(500, KeyAccessOutcomes.translate(
+        new ResourceStore.StorageException("writing a resource version failed",
+            new java.sql.SQLException("connection refused", "08001")), null).getStatusCode());
+  }
 }

@@ -31,8 +31,10 @@ class JdbcDataKeyStoreDownTest {
     }
   }
 
+  /** An in-memory database of its own (databases live as long as this JVM, across servers). */
   private static String url(int port) {
-    return "jdbc:h2:tcp://127.0.0.1:" + port + "/mem:down;DB_CLOSE_DELAY=-1";
+    return "jdbc:h2:tcp://127.0.0.1:" + port + "/mem:data-keys-down-" + port
+        + ";DB_CLOSE_DELAY=-1";
   }
 
   private static void assertUnavailable(Executable call, String operation, int port) {

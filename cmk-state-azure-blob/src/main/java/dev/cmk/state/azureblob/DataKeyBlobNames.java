@@ -14,9 +14,9 @@ import java.util.Optional;
  * The blob layout of {@link BlobDataKeyStore} under its prefix {@code P}:
  *
  * <pre>
- * P records/&lt;id&gt;                                 the record's bytes (the source of truth)
- * P by-primary/&lt;h&gt;/&lt;t&gt;-&lt;id&gt;                      an empty marker: record id was created at
- *                                              t under the primary whose hash is h
+ * P records/&lt;id&gt;                   the record's bytes (the source of truth)
+ * P by-primary/&lt;h&gt;/&lt;t&gt;-&lt;id&gt;        an empty marker: record id was created at t
+ *                                under the primary whose hash is h
  * </pre>
  *
  * <p>{@code h} is the SHA-256 (hex) of {@code providerId LF keyReference}; {@code t} is the

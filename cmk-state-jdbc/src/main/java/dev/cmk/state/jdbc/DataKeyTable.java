@@ -117,7 +117,8 @@ final class DataKeyTable {
     }
     if (!found.kinds().equals(COLUMNS)) {
       throw new IllegalStateException("data-key table " + name + " has the wrong shape: expected"
-          + " columns " + COLUMNS + ", found " + found.kinds() + " (see the cmk-state-jdbc README)");
+          + " columns " + COLUMNS + ", found " + found.kinds()
+          + " (see the cmk-state-jdbc README)");
     }
     if (found.sizes().get("id") < 2 * DataKeyId.LENGTH
         || found.sizes().get("provider_id") < ProviderIds.MAX_LENGTH

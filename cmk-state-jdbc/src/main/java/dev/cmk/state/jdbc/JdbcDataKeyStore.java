@@ -62,18 +62,17 @@ public final class JdbcDataKeyStore implements DataKeyStore {
   /** The default bound of every statement. */
   public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(10);
 
-  private final DataSource dataSource;
+  private final Connections db;
   private final DataKeyTable table;
   private final boolean createTable;
-  private final int queryTimeoutSeconds;
   private volatile boolean prepared;
 
   private JdbcDataKeyStore(Builder b) {
-    this.dataSource = b.dataSource;
+    Duration timeout = b.queryTimeout != null ? b.queryTimeout : DEFAULT_QUERY_TIMEOUT;
+    this.db = new Connections(b.dataSource,
+        (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toSeconds())));
     this.table = new DataKeyTable(b.table != null ? b.table : DEFAULT_TABLE);
     this.createTable = b.createTable == null || b.createTable;
-    Duration timeout = b.queryTimeout != null ? b.queryTimeout : DEFAULT_QUERY_TIMEOUT;
-    this.queryTimeoutSeconds = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toSeconds()));
   }
 
   /** {@return a new builder} */
@@ -92,8 +91,8 @@ public final class JdbcDataKeyStore implements DataKeyStore {
     byte[] bytes = record.toBytes();
     prepareForUse();
     try {
-      return run(c -> {
-        try (PreparedStatement ps = bounded(c, table.insert)) {
+      return db.run(c -> {
+        try (PreparedStatement ps = db.bounded(c, table.insert)) {
           ps.setString(1, record.id().hex());
           DataKeyTable.bindPrimary(ps, 2, record);
           ps.setObject(4, DataKeyTable.utc(record.createdAt()));
@@ -103,7 +102,7 @@ public final class JdbcDataKeyStore implements DataKeyStore {
         return Optional.of(new StoredDataKey(record, "1"));
       });
     } catch (SQLException e) {
-      if (duplicate(e)) {
+      if (Connections.hasStateClass(e, "23")) { // a duplicate primary key: the id exists
         return Optional.empty();
       }
       if ("22".equals(FleetTable.sqlStateClass(e))) {
@@ -119,14 +118,14 @@ public final class JdbcDataKeyStore implements DataKeyStore {
     Objects.requireNonNull(id, "id");
     prepareForUse();
     try {
-      return run(c -> selectOne(c, id));
+      return db.run(c -> selectOne(c, id));
     } catch (SQLException e) {
       throw unavailable("reading", id, e);
     }
   }
 
   private Optional<StoredDataKey> selectOne(Connection c, DataKeyId id) throws SQLException {
-    try (PreparedStatement ps = bounded(c, table.select)) {
+    try (PreparedStatement ps = db.bounded(c, table.select)) {
       ps.setString(1, id.hex());
       try (ResultSet rs = ps.executeQuery()) {
         return rs.next() ? Optional.of(DataKeyTable.read(rs)) : Optional.empty();
@@ -147,13 +146,13 @@ public final class JdbcDataKeyStore implements DataKeyStore {
     byte[] bytes = next.toBytes();
     prepareForUse();
     try {
-      return run(c -> {
+      return db.run(c -> {
         Optional<StoredDataKey> current = selectOne(c, next.id());
         if (current.isEmpty() || !current.get().revision().equals(Long.toString(expected))) {
           return Optional.empty();
         }
         DataKeyStore.checkReplacement(current.get().record(), next);
-        try (PreparedStatement ps = bounded(c, table.update)) {
+        try (PreparedStatement ps = db.bounded(c, table.update)) {
           DataKeyTable.bindPrimary(ps, 1, next);
           ps.setBytes(3, bytes);
           ps.setString(4, next.id().hex());
@@ -164,7 +163,8 @@ public final class JdbcDataKeyStore implements DataKeyStore {
         }
       });
     } catch (SQLException e) {
-      if (concurrentUpdate(e)) {
+      // A serialization failure, or H2's "concurrent update": another writer changed the row.
+      if (Connections.hasState(e, "40001", "90131")) {
         return Optional.empty();
       }
       throw unavailable("replacing", next.id(), e);
@@ -179,8 +179,8 @@ public final class JdbcDataKeyStore implements DataKeyStore {
     Objects.requireNonNull(notBefore, "notBefore");
     prepareForUse();
     try {
-      return run(c -> {
-        try (PreparedStatement ps = bounded(c, table.newest)) {
+      return db.run(c -> {
+        try (PreparedStatement ps = db.bounded(c, table.newest)) {
           ps.setString(1, providerId);
           ps.setString(2, primary.toString());
           ps.setObject(3, DataKeyTable.utc(notBefore));
@@ -200,8 +200,9 @@ public final class JdbcDataKeyStore implements DataKeyStore {
     DataKeyStore.checkPageSize(limit);
     prepareForUse();
     try {
-      return run(c -> {
-        try (PreparedStatement ps = bounded(c, after == null ? table.firstPage : table.nextPage)) {
+      return db.run(c -> {
+        String sql = after == null ? table.firstPage : table.nextPage;
+        try (PreparedStatement ps = db.bounded(c, sql)) {
           int at = 1;
           if (after != null) {
             ps.setString(at++, after.hex());
@@ -222,37 +223,6 @@ public final class JdbcDataKeyStore implements DataKeyStore {
     }
   }
 
-  /** One unit of work on a borrowed connection. */
-  private interface Work<T> {
-    T on(Connection c) throws SQLException;
-  }
-
-  /** Runs {@code work} on a borrowed connection; commits, or rolls back on any failure. */
-  private <T> T run(Work<T> work) throws SQLException {
-    try (Connection c = dataSource.getConnection()) {
-      try {
-        T out = work.on(c);
-        FleetTable.commitIfNeeded(c);
-        return out;
-      } catch (SQLException | RuntimeException e) {
-        rollbackQuietly(c, e);
-        throw e;
-      }
-    }
-  }
-
-  /** A prepared statement bounded by the query timeout. */
-  private PreparedStatement bounded(Connection c, String sql) throws SQLException {
-    PreparedStatement ps = c.prepareStatement(sql);
-    try {
-      ps.setQueryTimeout(queryTimeoutSeconds);
-    } catch (SQLException | RuntimeException e) {
-      ps.close();
-      throw e;
-    }
-    return ps;
-  }
-
   /** Creates the table if missing (when allowed) and checks its shape, once. */
   private void prepare() {
     if (prepared) {
@@ -264,7 +234,7 @@ public final class JdbcDataKeyStore implements DataKeyStore {
       }
       for (int attempt = 1; ; attempt++) {
         try {
-          run(c -> {
+          db.run(c -> {
             table.createOrValidate(c, createTable);
             return null;
           });
@@ -288,39 +258,6 @@ public final class JdbcDataKeyStore implements DataKeyStore {
       prepare();
     } catch (IllegalStateException e) {
       throw new DataKeyStoreUnavailableException(e.getMessage(), e);
-    }
-  }
-
-  /** A duplicate primary key (SQLState class 23): the id exists; nothing was written. */
-  private static boolean duplicate(SQLException e) {
-    for (SQLException x = e; x != null; x = x.getNextException()) {
-      if ("23".equals(FleetTable.sqlStateClass(x))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * Another writer changed the row at the same time: a serialization failure (40001) or H2's
-   * "concurrent update" (90131). The database rolled the statement back.
-   */
-  private static boolean concurrentUpdate(SQLException e) {
-    for (SQLException x = e; x != null; x = x.getNextException()) {
-      if ("40001".equals(x.getSQLState()) || "90131".equals(x.getSQLState())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static void rollbackQuietly(Connection c, Exception failure) {
-    try {
-      if (!c.getAutoCommit()) {
-        c.rollback();
-      }
-    } catch (SQLException e) {
-      failure.addSuppressed(e);
     }
   }
 

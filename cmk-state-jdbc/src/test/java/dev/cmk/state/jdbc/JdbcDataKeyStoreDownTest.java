@@ -20,7 +20,8 @@ import org.junit.jupiter.api.function.Executable;
 /**
  * A database that stops answering: every call throws {@link DataKeyStoreUnavailableException}
  * (never "empty", never "written"), naming the operation and SQLState but not the URL. On an H2
- * server reached over TCP, which the test stops (PostgreSQL: {@code JdbcDataKeyStorePostgresDownIT}).
+ * server reached over TCP, which the test stops (PostgreSQL: {@code
+ * JdbcDataKeyStorePostgresDownIT}).
  */
 class JdbcDataKeyStoreDownTest {
   private static final Instant T0 = Instant.parse("2026-12-07T10:15:30.123Z");

@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  * data-key records through a {@link JdbcDataKeyStore} with {@value #MESSAGES_PER_SLOT} messages
  * per writer slot, prints {@code READY}, waits for {@code GO} on standard input, then writes its
  * envelopes from {@value #THREADS} threads into files {@code <name>-<i>.env} (plaintext {@code
- * <name>/<i>}, associated data the name) and prints {@code DONE <data keys created>}.
+ * <name>/<i>}, associated data the name) and prints {@code DONE <data keys created> <store calls:
+ * create read newestWritable replaceWon replaceLost>}.
  */
 public final class DataKeyWriterProcess {
   static final int MESSAGES_PER_SLOT = 50;
@@ -48,10 +49,10 @@ public final class DataKeyWriterProcess {
     Path out = Path.of(args[7]);
     InMemoryKeyProvider keys = InMemoryKeyProvider.create();
     KeyReference key = keys.manager().importKey(args[4], readKeyPair(Path.of(args[3])));
-    JdbcDataKeyStore store = JdbcDataKeyStore.builder()
+    CountingDataKeyStore store = new CountingDataKeyStore(JdbcDataKeyStore.builder()
         .dataSource(TestDatabases.dataSource(args[0], args[1],
             System.getenv().getOrDefault("WRITER_PASSWORD", "")))
-        .table(args[2]).build();
+        .table(args[2]).build());
     try (EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(keys).writeKey(key)
         .dataKeyStore(store).shareDataKeyRecords(true)
         .dataKeyLimits(new DataKeyLimits(MESSAGES_PER_SLOT, DataKeyLimits.DEFAULT.maxBytes(),
@@ -82,7 +83,8 @@ public final class DataKeyWriterProcess {
         f.get(2, TimeUnit.MINUTES);
       }
       pool.shutdown();
-      System.out.println("DONE " + crypto.diagnostics().dataKeysCreated());
+      System.out.println("DONE " + crypto.diagnostics().dataKeysCreated() + " "
+          + store.counts());
       System.out.flush();
     }
   }

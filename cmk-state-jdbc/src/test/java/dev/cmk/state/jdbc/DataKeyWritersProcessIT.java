@@ -10,8 +10,6 @@ import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.datakey.DataKeyId;
 import dev.cmk.core.datakey.DataKeyRecord;
-import dev.cmk.core.datakey.DataKeyStore;
-import dev.cmk.core.datakey.StoredDataKey;
 import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.Operation;
@@ -25,17 +23,14 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.h2.tools.Server;
 import org.junit.jupiter.api.Test;
@@ -103,7 +98,8 @@ class DataKeyWritersProcessIT {
     Path keyFile = dir.resolve("key-pair");
     DataKeyWriterProcess.writeKeyPair(TestKeyPairs.rsa2048(), keyFile);
     Path out = Files.createDirectory(dir.resolve("envelopes"));
-    long created = runWriters(url, user, password, keyFile, keyName, out);
+    long[] calls = runWriters(url, user, password, keyFile, keyName, out);
+    long created = calls[0];
 
     Map<NonceUse, String> uses = new HashMap<>();
     Map<String, String> slotOwner = new HashMap<>();
@@ -134,12 +130,12 @@ class DataKeyWritersProcessIT {
       DataKeyRecord r = store.read(DataKeyId.parse(e.getKey())).orElseThrow().record();
       assertTrue(r.writerSlots() > e.getValue(), r + " handed out fewer slots than were used");
     }
-    AtomicInteger reads = new AtomicInteger();
+    CountingDataKeyStore counting = new CountingDataKeyStore(store);
     InMemoryKeyProvider keys = InMemoryKeyProvider.create();
     KeyReference key = keys.manager().importKey(keyName, TestKeyPairs.rsa2048());
     FaultInjectingProvider counted = FaultInjectingProvider.wrapping(keys);
     try (EnvelopeCrypto reader = EnvelopeCrypto.builder().provider(counted).writeKey(key)
-        .dataKeyStore(counting(store, reads)).build()) {
+        .dataKeyStore(counting).build()) {
       counted.resetCounters(); // building confirms the write key with a wrap and an unwrap
       for (Path f : files) {
         String writer = f.getFileName().toString().replaceAll("-\\d+\\.env$", "");
@@ -149,7 +145,7 @@ class DataKeyWritersProcessIT {
       }
     }
     assertEquals(writersOfRecord.size(), counted.count(Operation.UNWRAP), "one unwrap per record");
-    assertEquals(writersOfRecord.size(), reads.get(), "one store read per record");
+    assertEquals(writersOfRecord.size(), counting.reads.get(), "one store read per record");
     assertEquals(created, writersOfRecord.size(), "every record made was written under");
     Map<String, Integer> slotsPerRecord = new TreeMap<>();
     slotOwner.keySet().forEach(s -> slotsPerRecord.merge(s.split("/")[0].substring(0, 8), 1,
@@ -157,11 +153,16 @@ class DataKeyWritersProcessIT {
     System.out.println("DataKeyWritersProcessIT " + url.replaceAll("//[^/]*/", "//…/") + ": "
         + files.size() + " envelopes from " + WRITERS + " processes, " + writersOfRecord.size()
         + " records, " + slotOwner.size() + " slots; slots per record " + slotsPerRecord
-        + "; processes per record " + writersOfRecord.values().stream().map(Set::size).toList());
+        + "; processes per record " + writersOfRecord.values().stream().map(Set::size).toList()
+        + "; writers' store calls: " + calls[1] + " create, " + calls[2] + " read, " + calls[3]
+        + " newestWritable, " + calls[4] + " replace won, " + calls[5] + " replace lost");
   }
 
-  /** Runs the writers to the end; the number of records they made. */
-  private long runWriters(String url, String user, String password, Path keyFile,
+  /**
+   * Runs the writers to the end; the records they made and their store calls, summed: create,
+   * read, newestWritable, replace won, replace lost.
+   */
+  private long[] runWriters(String url, String user, String password, Path keyFile,
       String keyName, Path out) throws Exception {
     List<Process> writers = new ArrayList<>();
     try {
@@ -186,52 +187,23 @@ class DataKeyWritersProcessIT {
         assertEquals("READY", o.readLine(), "a writer did not start (target/data-key-*.err)");
       }
       ins.forEach(in -> in.println("GO"));
-      long created = 0;
+      long[] sums = new long[6];
       for (BufferedReader o : outs) {
         String done = o.readLine();
         assertTrue(done != null && done.startsWith("DONE "),
             "a writer failed (target/data-key-*.err): " + done);
-        created += Long.parseLong(done.substring(5));
+        String[] numbers = done.substring(5).split(" ");
+        for (int i = 0; i < sums.length; i++) {
+          sums[i] += Long.parseLong(numbers[i]);
+        }
       }
       for (Process p : writers) {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue());
       }
-      return created;
+      return sums;
     } finally {
       writers.forEach(Process::destroyForcibly);
     }
-  }
-
-  /** {@code store}, counting reads. */
-  private static DataKeyStore counting(DataKeyStore store, AtomicInteger reads) {
-    return new DataKeyStore() {
-      @Override
-      public Optional<StoredDataKey> create(DataKeyRecord record) {
-        return store.create(record);
-      }
-
-      @Override
-      public Optional<StoredDataKey> read(DataKeyId id) {
-        reads.incrementAndGet();
-        return store.read(id);
-      }
-
-      @Override
-      public Optional<StoredDataKey> replace(String expectedRevision, DataKeyRecord next) {
-        return store.replace(expectedRevision, next);
-      }
-
-      @Override
-      public Optional<StoredDataKey> newestWritable(String providerId, KeyReference primary,
-          Instant notBefore) {
-        return store.newestWritable(providerId, primary, notBefore);
-      }
-
-      @Override
-      public List<StoredDataKey> page(DataKeyId after, int limit) {
-        return store.page(after, limit);
-      }
-    };
   }
 }

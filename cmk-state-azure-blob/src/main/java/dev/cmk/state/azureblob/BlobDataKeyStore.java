@@ -1,0 +1,415 @@
+package dev.cmk.state.azureblob;
+
+import com.azure.core.util.BinaryData;
+import com.azure.core.util.Context;
+import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.models.BlobDownloadContentResponse;
+import com.azure.storage.blob.models.BlobErrorCode;
+import com.azure.storage.blob.models.BlobHttpHeaders;
+import com.azure.storage.blob.models.BlobItem;
+import com.azure.storage.blob.models.BlobRange;
+import com.azure.storage.blob.models.BlobRequestConditions;
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.BlockBlobItem;
+import com.azure.storage.blob.models.DownloadRetryOptions;
+import com.azure.storage.blob.models.ListBlobsOptions;
+import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
+import dev.cmk.api.KeyReference;
+import dev.cmk.core.datakey.DataKeyId;
+import dev.cmk.core.datakey.DataKeyRecord;
+import dev.cmk.core.datakey.DataKeyStore;
+import dev.cmk.core.datakey.DataKeyStoreUnavailableException;
+import dev.cmk.core.datakey.StoredDataKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A {@link DataKeyStore} in an Azure Storage blob container: format v2's data-key records, one
+ * blob per record, changed only by ETag-conditional writes, for services that have a storage
+ * account but no database.
+ *
+ * <p>Layout under the prefix (default {@value #DEFAULT_PREFIX}): {@code records/<id>} holds the
+ * record's bytes ({@link DataKeyRecord#toBytes()}) and is the source of truth; the revision is its
+ * ETag. {@code by-primary/<sha-256 of provider id and key reference>/<inverted creation
+ * time>-<id>} is an empty marker per record that {@link #newestWritable} lists, newest first (see
+ * {@link DataKeyBlobNames}). A marker is written after its record: a crash in between leaves a
+ * record that is readable but not joinable by other writers (they make their own); a marker whose
+ * record is missing, or whose record no longer has that primary, is skipped.
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li><b>Conditional writes.</b> {@link #create} uploads with {@code If-None-Match: *} and
+ *       {@link #replace} with {@code If-Match: <revision>}, each one Put Blob request that Azure
+ *       Storage evaluates atomically: of several writers creating one id or replacing one
+ *       revision exactly one succeeds. Writer slots are handed out this way, so this is what
+ *       keeps nonces unique across writers.
+ *   <li><b>Strong reads.</b> Blob Storage is strongly consistent: a read after a successful
+ *       write, by any client, returns that write or a later one.
+ *   <li><b>Nothing is guessed.</b> A missing container, an authentication or authorization
+ *       failure, throttling, a timeout or an unreachable endpoint throws {@link
+ *       DataKeyStoreUnavailableException}, naming the operation, account, container, record id,
+ *       HTTP status and storage error code, never the connection string, account key or SAS
+ *       token. A record blob that is not a well-formed record of its id is reported as {@link
+ *       IllegalArgumentException} (the engine refuses the envelope as invalid), never as "no
+ *       record".
+ *   <li><b>Bounded calls.</b> Each request waits at most the configured timeout (default 10 s),
+ *       on top of which the container client's retry options apply.
+ * </ul>
+ *
+ * <p><b>Cost:</b> create is two Put Blob requests (record, marker); read one Get Blob; replace
+ * one Get Blob and one Put Blob (plus a marker when the primary changes); newestWritable one List
+ * Blobs and one Get Blob in the usual case. {@link #page} lists {@code records/} from the id
+ * after {@code after} with List Blobs' {@code startFrom} (service version 2026-02-06): a
+ * service that ignores it (Azurite today) lists from the first record, and the store skips the
+ * ids up to {@code after} — correct, but a full walk then lists O(n²/limit) names.
+ *
+ * <p>The store never deletes a blob: every envelope under a record needs it.
+ *
+ * <h2>Thread safety</h2>
+ * Immutable and safe for concurrent use (the SDK's {@code BlobContainerClient} is).
+ */
+public final class BlobDataKeyStore implements DataKeyStore {
+  /** The default blob name prefix. */
+  public static final String DEFAULT_PREFIX = "cmk-data-keys/";
+
+  /** The default timeout of one request. */
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Largest record blob read: a record of 16 wrappings of the longest references is ~34 KiB. */
+  static final int MAX_RECORD_BYTES = 64 * 1024;
+
+  /** Markers listed per request in {@link #newestWritable} (the newest comes first). */
+  private static final int MARKERS_PER_PAGE = 16;
+
+  private final BlobContainerClient container;
+  private final DataKeyBlobNames names;
+  private final Duration timeout;
+  private final String where;
+
+  private BlobDataKeyStore(Builder b) {
+    this.container = b.container;
+    this.names = new DataKeyBlobNames(b.prefix == null ? DEFAULT_PREFIX : b.prefix);
+    this.timeout = b.timeout == null ? DEFAULT_TIMEOUT : b.timeout;
+    this.where = "Azure Blob container " + container.getAccountName() + "/"
+        + container.getBlobContainerName();
+  }
+
+  /** {@return a new builder} */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The name of the blob that holds a record.
+   *
+   * @param id the record's id
+   * @return {@code <prefix>records/<id>}
+   */
+  public String blobName(DataKeyId id) {
+    return names.record(Objects.requireNonNull(id, "id"));
+  }
+
+  @Override
+  public Optional<StoredDataKey> create(DataKeyRecord record) {
+    Objects.requireNonNull(record, "record");
+    Optional<String> etag = upload(record, new BlobRequestConditions().setIfNoneMatch("*"),
+        "create", true);
+    if (etag.isEmpty()) {
+      return Optional.empty();
+    }
+    writeMarker(record);
+    return Optional.of(new StoredDataKey(record, etag.get()));
+  }
+
+  @Override
+  public Optional<StoredDataKey> read(DataKeyId id) {
+    Objects.requireNonNull(id, "id");
+    String name = names.record(id);
+    BlobDownloadContentResponse response;
+    try {
+      response = container.getBlobClient(name).downloadContentWithResponse(
+          new DownloadRetryOptions().setMaxRetryRequests(0), null,
+          new BlobRange(0, (long) MAX_RECORD_BYTES + 1), false, timeout, Context.NONE);
+    } catch (BlobStorageException e) {
+      if (e.getStatusCode() == 404 && BlobErrorCode.BLOB_NOT_FOUND.equals(e.getErrorCode())) {
+        return Optional.empty();
+      }
+      if (e.getStatusCode() == 416) {
+        throw malformed(name, "empty");
+      }
+      throw unavailable("read data-key record " + id, e);
+    } catch (RuntimeException e) {
+      throw unavailable("read data-key record " + id, e);
+    }
+    String etag = response.getDeserializedHeaders().getETag();
+    if (etag == null || etag.isEmpty()) {
+      throw new DataKeyStoreUnavailableException(
+          where + " answered the read of data-key record " + id + " without an ETag", null);
+    }
+    byte[] bytes = response.getValue().toBytes();
+    if (bytes.length > MAX_RECORD_BYTES) {
+      throw malformed(name, "larger than " + MAX_RECORD_BYTES + " bytes");
+    }
+    DataKeyRecord record;
+    try {
+      record = DataKeyRecord.fromBytes(bytes);
+    } catch (IllegalArgumentException e) {
+      throw malformed(name, e.getMessage());
+    }
+    if (!record.id().equals(id)) {
+      throw malformed(name, "it holds the record of " + record.id());
+    }
+    return Optional.of(new StoredDataKey(record, etag));
+  }
+
+  private IllegalArgumentException malformed(String name, String why) {
+    return new IllegalArgumentException(where + ": blob " + name
+        + " is not a well-formed data-key record (" + why + ")");
+  }
+
+  @Override
+  public Optional<StoredDataKey> replace(String expectedRevision, DataKeyRecord next) {
+    Objects.requireNonNull(expectedRevision, "expectedRevision");
+    Objects.requireNonNull(next, "next");
+    Optional<StoredDataKey> current = read(next.id());
+    if (current.isEmpty() || !current.get().revision().equals(expectedRevision)) {
+      return Optional.empty();
+    }
+    DataKeyStore.checkReplacement(current.get().record(), next);
+    Optional<String> etag = upload(next, new BlobRequestConditions().setIfMatch(expectedRevision),
+        "replace", false);
+    if (etag.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!names.marker(next).equals(names.marker(current.get().record()))) {
+      writeMarker(next); // a new primary: writers configured with it may join the record
+    }
+    return Optional.of(new StoredDataKey(next, etag.get()));
+  }
+
+  /** Uploads a record's bytes under {@code conditions}: its ETag, or empty if refused. */
+  private Optional<String> upload(DataKeyRecord record, BlobRequestConditions conditions,
+      String operation, boolean creating) {
+    BlockBlobSimpleUploadOptions upload =
+        new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(record.toBytes()))
+            .setHeaders(new BlobHttpHeaders().setContentType("application/octet-stream"))
+            .setRequestConditions(conditions);
+    BlockBlobItem written;
+    try {
+      written = container.getBlobClient(names.record(record.id())).getBlockBlobClient()
+          .uploadWithResponse(upload, timeout, Context.NONE).getValue();
+    } catch (BlobStorageException e) {
+      if (refused(e, creating)) {
+        return Optional.empty();
+      }
+      throw unavailable(operation + " data-key record " + record.id(), e);
+    } catch (RuntimeException e) {
+      throw unavailable(operation + " data-key record " + record.id(), e);
+    }
+    if (written == null || written.getETag() == null || written.getETag().isEmpty()) {
+      throw new DataKeyStoreUnavailableException(where + " answered the " + operation
+          + " of data-key record " + record.id() + " without an ETag", null);
+    }
+    return Optional.of(written.getETag());
+  }
+
+  /** A refused condition: the id exists (create), or the record changed or vanished (replace). */
+  private static boolean refused(BlobStorageException e, boolean creating) {
+    BlobErrorCode code = e.getErrorCode();
+    return switch (e.getStatusCode()) {
+      case 412 -> true;
+      case 409 -> creating && BlobErrorCode.BLOB_ALREADY_EXISTS.equals(code);
+      case 404 -> !creating && BlobErrorCode.BLOB_NOT_FOUND.equals(code);
+      default -> false;
+    };
+  }
+
+  /**
+   * Writes the record's marker under its primary (after the record). A failure is reported as
+   * unavailable: the record is stored but not joinable, and the caller does not use it.
+   */
+  private void writeMarker(DataKeyRecord record) {
+    try {
+      container.getBlobClient(names.marker(record)).getBlockBlobClient().uploadWithResponse(
+          new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(new byte[0])), timeout,
+          Context.NONE);
+    } catch (RuntimeException e) {
+      throw unavailable("index data-key record " + record.id(), e);
+    }
+  }
+
+  @Override
+  public Optional<StoredDataKey> newestWritable(String providerId, KeyReference primary,
+      Instant notBefore) {
+    Objects.requireNonNull(providerId, "providerId");
+    Objects.requireNonNull(primary, "primary");
+    Objects.requireNonNull(notBefore, "notBefore");
+    String folder = names.markers(providerId, primary);
+    String what = "find the newest data-key record under " + primary;
+    try {
+      for (BlobItem item : container.listBlobs(new ListBlobsOptions().setPrefix(folder)
+          .setMaxResultsPerPage(MARKERS_PER_PAGE), timeout)) {
+        Optional<DataKeyBlobNames.Marker> marker =
+            DataKeyBlobNames.parseMarker(item.getName().substring(folder.length()));
+        if (marker.isEmpty()) {
+          continue;
+        }
+        if (marker.get().createdAt().isBefore(notBefore)) {
+          return Optional.empty(); // newest first: every later marker is older still
+        }
+        Optional<StoredDataKey> found = read(marker.get().id());
+        if (found.isPresent() && found.get().record().primary().providerId().equals(providerId)
+            && found.get().record().primary().keyReference().equals(primary)
+            && !found.get().record().createdAt().isBefore(notBefore)) {
+          return found;
+        }
+        // A marker without its record, or of a primary the record no longer has: ignored.
+      }
+      return Optional.empty();
+    } catch (DataKeyStoreUnavailableException | IllegalArgumentException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw unavailable(what, e);
+    }
+  }
+
+  @Override
+  public List<StoredDataKey> page(DataKeyId after, int limit) {
+    DataKeyStore.checkPageSize(limit);
+    ListBlobsOptions options = new ListBlobsOptions().setPrefix(names.records)
+        .setMaxResultsPerPage(Math.min(5000, limit + 1));
+    if (after != null) {
+      options.setStartFrom(names.record(after));
+    }
+    List<StoredDataKey> page = new ArrayList<>(Math.min(limit, 64));
+    String what = "list the data-key records after " + (after == null ? "the start" : after);
+    try {
+      for (BlobItem item : container.listBlobs(options, timeout)) {
+        Optional<DataKeyId> id = names.recordId(item.getName());
+        if (id.isEmpty() || (after != null && id.get().compareTo(after) <= 0)) {
+          continue; // not a record's name, or at or before "after" (startFrom ignored)
+        }
+        read(id.get()).ifPresent(page::add); // deleted since listed: skipped
+        if (page.size() == limit) {
+          break;
+        }
+      }
+      return page;
+    } catch (DataKeyStoreUnavailableException | IllegalArgumentException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw unavailable(what, e);
+    }
+  }
+
+  private DataKeyStoreUnavailableException unavailable(String operation, RuntimeException e) {
+    String why;
+    if (e instanceof BlobStorageException s) {
+      why = "HTTP " + s.getStatusCode() + (s.getErrorCode() == null ? "" : " " + s.getErrorCode());
+    } else {
+      Throwable root = e;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      why = root == e ? e.getClass().getSimpleName()
+          : e.getClass().getSimpleName() + " (" + root.getClass().getSimpleName() + ")";
+    }
+    return new DataKeyStoreUnavailableException(
+        where + ": could not " + operation + ": " + why, e);
+  }
+
+  @Override
+  public String toString() {
+    return "BlobDataKeyStore[" + where + ", prefix " + names.records.substring(0,
+        names.records.length() - "records/".length()) + "]";
+  }
+
+  /**
+   * Builds a {@link BlobDataKeyStore}; every setting may be set once.
+   *
+   * <p>Not thread-safe; the store it builds is.
+   */
+  public static final class Builder {
+    private BlobContainerClient container;
+    private String prefix;
+    private Duration timeout;
+
+    private Builder() {}
+
+    /**
+     * The container that holds the record blobs (required). It must exist: the store never
+     * creates it, and reports a missing container as unavailable. The client's credential needs
+     * to read, write and list blobs (RBAC: Storage Blob Data Contributor on the container).
+     *
+     * @param client the container client, with its credential, HTTP client and retry options
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder containerClient(BlobContainerClient client) {
+      Objects.requireNonNull(client, "client");
+      if (container != null) {
+        throw new IllegalStateException("containerClient is already set");
+      }
+      container = client;
+      return this;
+    }
+
+    /**
+     * The blob name prefix (default {@value BlobDataKeyStore#DEFAULT_PREFIX}). Every instance
+     * that reads or writes a service's envelopes needs the same prefix.
+     *
+     * @param blobPrefix empty, or up to 200 characters of {@code A-Z a-z 0-9 . _ / -} starting
+     *     with a letter or digit
+     * @return this builder
+     * @throws IllegalArgumentException if the prefix is not of that form
+     * @throws IllegalStateException if already set
+     */
+    public Builder blobPrefix(String blobPrefix) {
+      Objects.requireNonNull(blobPrefix, "blobPrefix");
+      // The fleet store's rule, so one container can hold both under the same kind of name.
+      BlobFleetStateStore.builder().blobPrefix(blobPrefix);
+      if (prefix != null) {
+        throw new IllegalStateException("blobPrefix is already set");
+      }
+      prefix = blobPrefix;
+      return this;
+    }
+
+    /**
+     * The longest one request may take (default 10 s).
+     *
+     * @param requestTimeout positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder timeout(Duration requestTimeout) {
+      Objects.requireNonNull(requestTimeout, "requestTimeout");
+      if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+        throw new IllegalArgumentException("requestTimeout must be positive");
+      }
+      if (timeout != null) {
+        throw new IllegalStateException("timeout is already set");
+      }
+      timeout = requestTimeout;
+      return this;
+    }
+
+    /**
+     * Builds the store; makes no network call.
+     *
+     * @return the store
+     * @throws IllegalStateException if no container client was set
+     */
+    public BlobDataKeyStore build() {
+      if (container == null) {
+        throw new IllegalStateException("containerClient is required");
+      }
+      return new BlobDataKeyStore(this);
+    }
+  }
+}

@@ -1,0 +1,403 @@
+package dev.cmk.state.jdbc;
+
+import dev.cmk.api.KeyReference;
+import dev.cmk.core.datakey.DataKeyId;
+import dev.cmk.core.datakey.DataKeyRecord;
+import dev.cmk.core.datakey.DataKeyStore;
+import dev.cmk.core.datakey.DataKeyStoreUnavailableException;
+import dev.cmk.core.datakey.StoredDataKey;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * A {@link DataKeyStore} in one table of a relational database, reached through a {@link
+ * DataSource}: format v2's data-key records, shared by every instance of a service. Tested on
+ * PostgreSQL and H2; the SQL is portable (no vendor syntax).
+ *
+ * <pre>{@code
+ * DataKeyStore records = JdbcDataKeyStore.builder()
+ *     .dataSource(pool)              // the application's pool, on the primary
+ *     .table("cmk_data_keys")        // the default
+ *     .build();                      // creates table and index if missing, checks their shape
+ * EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(keys).writeKey(keyUrl)
+ *     .dataKeyStore(records).build();
+ * }</pre>
+ *
+ * <p>One row per record: {@code id} (64 hex digits, primary key), the primary wrapping's {@code
+ * provider_id} and {@code key_reference} and the record's {@code created_at} (for {@link
+ * #newestWritable}, through an index on those three), {@code revision} (a counter) and the
+ * record's bytes ({@link DataKeyRecord#toBytes()}), which are the source of truth. {@link #create}
+ * is a plain {@code INSERT} that loses to an existing row through the primary key; {@link
+ * #replace} is {@code UPDATE ... WHERE id = ? AND revision = ?}. Each call is one short
+ * transaction; no lock is held between calls.
+ *
+ * <p><b>Guarantees:</b> of several writers creating one id, or replacing one revision, exactly
+ * one succeeds (the primary key and the row lock decide, across processes and hosts) — writer
+ * slots are handed out this way, so this is what keeps nonces unique across writers. A call that
+ * returns has been committed (as durable as the database's commit; H2 must run with {@code
+ * WRITE_DELAY=0}, checked at start). Reads see every committed write if the data source points
+ * at the primary. Every {@link SQLException}, and a table of the wrong shape, becomes a {@link
+ * DataKeyStoreUnavailableException} naming the operation, table, record id and SQLState — never
+ * the connection string or credentials. A row whose bytes are not a well-formed record of its
+ * id is reported as {@link IllegalArgumentException} (the engine then refuses the envelope as
+ * invalid), never as "no record". The store never deletes a row.
+ *
+ * <p><b>Thread safety:</b> immutable and safe for concurrent use; each call borrows one
+ * connection from the data source and returns it (committing or rolling back when auto-commit
+ * is off).
+ */
+public final class JdbcDataKeyStore implements DataKeyStore {
+  /** The default table name. */
+  public static final String DEFAULT_TABLE = "cmk_data_keys";
+
+  /** The default bound of every statement. */
+  public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(10);
+
+  private final Connections db;
+  private final DataKeyTable table;
+  private final boolean createTable;
+  private volatile boolean prepared;
+
+  private JdbcDataKeyStore(Builder b) {
+    Duration timeout = b.queryTimeout != null ? b.queryTimeout : DEFAULT_QUERY_TIMEOUT;
+    this.db = new Connections(b.dataSource,
+        (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toSeconds())));
+    this.table = new DataKeyTable(b.table != null ? b.table : DEFAULT_TABLE);
+    this.createTable = b.createTable == null || b.createTable;
+  }
+
+  /** {@return a new builder} */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** {@return the table's name, as configured} */
+  public String table() {
+    return table.name;
+  }
+
+  @Override
+  public Optional<StoredDataKey> create(DataKeyRecord record) {
+    Objects.requireNonNull(record, "record");
+    byte[] bytes = record.toBytes();
+    prepareForUse();
+    try {
+      return db.run(c -> {
+        try (PreparedStatement ps = db.bounded(c, table.insert)) {
+          ps.setString(1, record.id().hex());
+          DataKeyTable.bindPrimary(ps, 2, record);
+          ps.setObject(4, DataKeyTable.utc(record.createdAt()));
+          ps.setBytes(5, bytes);
+          ps.executeUpdate();
+        }
+        return Optional.of(new StoredDataKey(record, "1"));
+      });
+    } catch (SQLException e) {
+      if (Connections.hasStateClass(e, "23")) { // a duplicate primary key: the id exists
+        return Optional.empty();
+      }
+      if ("22".equals(FleetTable.sqlStateClass(e))) {
+        throw new IllegalArgumentException("data-key record " + record.id() + " cannot be stored"
+            + " in table " + table.name + " (SQLState " + e.getSQLState() + ")", e);
+      }
+      throw unavailable("creating", record.id(), e);
+    }
+  }
+
+  @Override
+  public Optional<StoredDataKey> read(DataKeyId id) {
+    Objects.requireNonNull(id, "id");
+    prepareForUse();
+    try {
+      return db.run(c -> selectOne(c, id));
+    } catch (SQLException e) {
+      throw unavailable("reading", id, e);
+    }
+  }
+
+  private Optional<StoredDataKey> selectOne(Connection c, DataKeyId id) throws SQLException {
+    try (PreparedStatement ps = db.bounded(c, table.select)) {
+      ps.setString(1, id.hex());
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(DataKeyTable.read(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  @Override
+  public Optional<StoredDataKey> replace(String expectedRevision, DataKeyRecord next) {
+    Objects.requireNonNull(expectedRevision, "expectedRevision");
+    Objects.requireNonNull(next, "next");
+    long expected;
+    try {
+      expected = Long.parseLong(expectedRevision);
+    } catch (NumberFormatException e) {
+      return Optional.empty(); // not a revision this table ever gave: it cannot be current
+    }
+    byte[] bytes = next.toBytes();
+    prepareForUse();
+    try {
+      return db.run(c -> {
+        Optional<StoredDataKey> current = selectOne(c, next.id());
+        if (current.isEmpty() || !current.get().revision().equals(Long.toString(expected))) {
+          return Optional.empty();
+        }
+        DataKeyStore.checkReplacement(current.get().record(), next);
+        try (PreparedStatement ps = db.bounded(c, table.update)) {
+          DataKeyTable.bindPrimary(ps, 1, next);
+          ps.setBytes(3, bytes);
+          ps.setString(4, next.id().hex());
+          ps.setLong(5, expected);
+          return ps.executeUpdate() == 1
+              ? Optional.of(new StoredDataKey(next, Long.toString(expected + 1)))
+              : Optional.empty();
+        }
+      });
+    } catch (SQLException e) {
+      // A serialization failure, or H2's "concurrent update": another writer changed the row.
+      if (Connections.hasState(e, "40001", "90131")) {
+        return Optional.empty();
+      }
+      throw unavailable("replacing", next.id(), e);
+    }
+  }
+
+  @Override
+  public Optional<StoredDataKey> newestWritable(String providerId, KeyReference primary,
+      Instant notBefore) {
+    Objects.requireNonNull(providerId, "providerId");
+    Objects.requireNonNull(primary, "primary");
+    Objects.requireNonNull(notBefore, "notBefore");
+    prepareForUse();
+    try {
+      return db.run(c -> {
+        try (PreparedStatement ps = db.bounded(c, table.newest)) {
+          ps.setString(1, providerId);
+          ps.setString(2, primary.toString());
+          ps.setObject(3, DataKeyTable.utc(notBefore));
+          try (ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? Optional.of(DataKeyTable.read(rs)) : Optional.empty();
+          }
+        }
+      });
+    } catch (SQLException e) {
+      throw unavailable("finding the newest data-key record under " + primary + " in table "
+          + table.name, e);
+    }
+  }
+
+  @Override
+  public List<StoredDataKey> page(DataKeyId after, int limit) {
+    DataKeyStore.checkPageSize(limit);
+    prepareForUse();
+    try {
+      return db.run(c -> {
+        String sql = after == null ? table.firstPage : table.nextPage;
+        try (PreparedStatement ps = db.bounded(c, sql)) {
+          int at = 1;
+          if (after != null) {
+            ps.setString(at++, after.hex());
+          }
+          ps.setInt(at, limit);
+          List<StoredDataKey> page = new ArrayList<>(Math.min(limit, 64));
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              page.add(DataKeyTable.read(rs));
+            }
+          }
+          return page;
+        }
+      });
+    } catch (SQLException e) {
+      throw unavailable("listing the data-key records after " + (after == null ? "the start"
+          : after) + " in table " + table.name, e);
+    }
+  }
+
+  /** Creates the table if missing (when allowed) and checks its shape, once. */
+  private void prepare() {
+    if (prepared) {
+      return;
+    }
+    synchronized (this) {
+      if (prepared) {
+        return;
+      }
+      for (int attempt = 1; ; attempt++) {
+        try {
+          db.run(c -> {
+            table.createOrValidate(c, createTable);
+            return null;
+          });
+          prepared = true;
+          return;
+        } catch (SQLException e) {
+          // Two instances creating the table at once: PostgreSQL may refuse the second CREATE
+          // ... IF NOT EXISTS (duplicate catalog row); the next try sees the table.
+          if (attempt == 1 && createTable && "23".equals(FleetTable.sqlStateClass(e))) {
+            continue;
+          }
+          throw unavailable("checking the data-key table " + table.name, e);
+        }
+      }
+    }
+  }
+
+  /** {@link #prepare()} for the SPI's calls: a wrong shape is "the store cannot answer" too. */
+  private void prepareForUse() {
+    try {
+      prepare();
+    } catch (IllegalStateException e) {
+      throw new DataKeyStoreUnavailableException(e.getMessage(), e);
+    }
+  }
+
+  private DataKeyStoreUnavailableException unavailable(String what, DataKeyId id,
+      SQLException e) {
+    return unavailable(what + " data-key record " + id + " in table " + table.name, e);
+  }
+
+  private static DataKeyStoreUnavailableException unavailable(String what, SQLException e) {
+    // The driver's message may name the host, database or user: it stays in the cause only.
+    return new DataKeyStoreUnavailableException(what + " failed (SQLState "
+        + (e.getSQLState() == null ? "none" : e.getSQLState()) + ")", e);
+  }
+
+  @Override
+  public String toString() {
+    return "JdbcDataKeyStore[table=" + table.name + "]";
+  }
+
+  /**
+   * Configures a {@link JdbcDataKeyStore}. The data source is required; each setting may be
+   * given once. Not thread-safe.
+   */
+  public static final class Builder {
+    private DataSource dataSource;
+    private String table;
+    private Boolean createTable;
+    private boolean checkAtFirstUse;
+    private Duration queryTimeout;
+
+    private Builder() {}
+
+    /**
+     * The database. Bring your own pool: the store borrows one connection per call (calls are
+     * per data-key roll and per record read, never per envelope) and never closes it.
+     *
+     * @param dataSource the data source, pointing at the primary (never a read replica)
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder dataSource(DataSource dataSource) {
+      if (this.dataSource != null) {
+        throw new IllegalStateException("dataSource was already set");
+      }
+      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+      return this;
+    }
+
+    /**
+     * The table (default {@value JdbcDataKeyStore#DEFAULT_TABLE}); its index is {@code
+     * <name>_by_primary}.
+     *
+     * @param table an unquoted SQL identifier, optionally schema-qualified: {@code
+     *     [schema.]name}, letters, digits and {@code _}; the name at most 52 characters
+     * @return this builder
+     * @throws IllegalArgumentException if it is not such an identifier
+     * @throws IllegalStateException if already set
+     */
+    public Builder table(String table) {
+      if (this.table != null) {
+        throw new IllegalStateException("table was already set");
+      }
+      this.table = new DataKeyTable(Objects.requireNonNull(table, "table")).name;
+      return this;
+    }
+
+    /**
+     * Whether the store creates the table and its index when missing (default true). With
+     * false, a missing table fails the check: for databases where the service may not run DDL.
+     *
+     * @param create whether to create a missing table
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder createTable(boolean create) {
+      if (this.createTable != null) {
+        throw new IllegalStateException("createTable was already set");
+      }
+      this.createTable = create;
+      return this;
+    }
+
+    /**
+     * Defers creating and checking the table from {@link #build()} to the first call (default:
+     * at build). Then {@code build()} does not connect, and until the check succeeds every call
+     * throws {@link DataKeyStoreUnavailableException}.
+     *
+     * @return this builder
+     * @throws IllegalStateException if already set
+     */
+    public Builder checkAtFirstUse() {
+      if (checkAtFirstUse) {
+        throw new IllegalStateException("checkAtFirstUse was already set");
+      }
+      checkAtFirstUse = true;
+      return this;
+    }
+
+    /**
+     * The bound of every statement ({@code Statement.setQueryTimeout}, whole seconds, at least
+     * 1; default {@link JdbcDataKeyStore#DEFAULT_QUERY_TIMEOUT}): a hung database fails the call
+     * as {@link DataKeyStoreUnavailableException}. Bound the pool's connection wait too.
+     *
+     * @param timeout the bound, at least one second
+     * @return this builder
+     * @throws IllegalArgumentException if shorter than a second
+     * @throws IllegalStateException if already set
+     */
+    public Builder queryTimeout(Duration timeout) {
+      if (this.queryTimeout != null) {
+        throw new IllegalStateException("queryTimeout was already set");
+      }
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("queryTimeout must be at least one second");
+      }
+      this.queryTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Creates the table and index if missing (unless turned off) and checks their shape: the
+     * six columns with their kinds and sizes, {@code id} the primary key, the index on {@code
+     * (provider_id, key_reference, created_at)}, and {@code WRITE_DELAY=0} on H2 (unless
+     * deferred by {@link #checkAtFirstUse()}).
+     *
+     * @return the store
+     * @throws IllegalStateException if no data source was set, or the table is missing (with
+     *     {@code createTable(false)}) or has the wrong shape
+     * @throws DataKeyStoreUnavailableException if the database cannot be reached or refuses
+     */
+    public JdbcDataKeyStore build() {
+      if (dataSource == null) {
+        throw new IllegalStateException("dataSource is required");
+      }
+      JdbcDataKeyStore store = new JdbcDataKeyStore(this);
+      if (!checkAtFirstUse) {
+        store.prepare();
+      }
+      return store;
+    }
+  }
+}

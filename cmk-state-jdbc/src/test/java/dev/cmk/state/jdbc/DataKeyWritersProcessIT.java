@@ -1,0 +1,209 @@
+package dev.cmk.state.jdbc;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cmk.api.KeyReference;
+import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.core.EnvelopeInfo;
+import dev.cmk.core.datakey.DataKeyId;
+import dev.cmk.core.datakey.DataKeyRecord;
+import dev.cmk.testkit.FaultInjectingProvider;
+import dev.cmk.testkit.InMemoryKeyProvider;
+import dev.cmk.testkit.Operation;
+import dev.cmk.testkit.TestKeyPairs;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.h2.tools.Server;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Format v2 writers in {@value #WRITERS} JVM processes share data-key records through one
+ * database ({@code shareDataKeyRecords(true)}, {@value DataKeyWriterProcess#MESSAGES_PER_SLOT}
+ * messages per writer slot) and write {@value #PER_WRITER} envelopes each, concurrently. Then this
+ * JVM reads every envelope back and checks what keeps nonces unique: no (record, writer slot,
+ * message number) triple repeats, no (record, slot) was used by two processes, records were
+ * shared, and each record was read and unwrapped once. On PostgreSQL, and on an H2 server.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class DataKeyWritersProcessIT {
+  private static final int WRITERS = 4;
+  private static final int PER_WRITER = 300;
+  private static final String TABLE = "cmk_data_keys_writers";
+
+  @TempDir
+  Path dir;
+
+  /** Header fields that fix the body key and nonce (see docs/envelope-format.md, v2). */
+  private record NonceUse(String record, long slot, long message) {
+    static NonceUse of(byte[] envelope) {
+      ByteBuffer b = ByteBuffer.wrap(envelope);
+      String record = EnvelopeInfo.of(envelope).dataKeyId().orElseThrow().hex();
+      assertEquals(record, DataKeyId.of(java.util.Arrays.copyOfRange(envelope, 7, 39)).hex());
+      long message = 0;
+      for (int i = 43; i < 48; i++) {
+        message = (message << 8) | (envelope[i] & 0xff);
+      }
+      return new NonceUse(record, b.getInt(39) & 0xffffffffL, message);
+    }
+  }
+
+  @Test
+  void sharingWriters_inFourProcesses_neverRepeatANonce_postgres() throws Exception {
+    TestDatabases.postgres();
+    writeAndCheck(System.getenv(TestDatabases.POSTGRES_URL),
+        System.getenv().getOrDefault("CMK_TEST_POSTGRES_USER", ""),
+        System.getenv().getOrDefault("CMK_TEST_POSTGRES_PASSWORD", ""));
+  }
+
+  @Test
+  void sharingWriters_inFourProcesses_neverRepeatANonce_h2Server() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Server server = Server.createTcpServer("-tcpPort", Integer.toString(port), "-ifNotExists")
+        .start();
+    try {
+      writeAndCheck("jdbc:h2:tcp://127.0.0.1:" + port + "/mem:writers;DB_CLOSE_DELAY=-1", "sa",
+          "");
+    } finally {
+      server.stop();
+    }
+  }
+
+  private void writeAndCheck(String url, String user, String password) throws Exception {
+    // A key name of its own: records of earlier runs (another key pair) are never joined.
+    String keyName = "writers-" + Long.toHexString(System.nanoTime());
+    Path keyFile = dir.resolve("key-pair");
+    DataKeyWriterProcess.writeKeyPair(TestKeyPairs.rsa2048(), keyFile);
+    Path out = Files.createDirectory(dir.resolve("envelopes"));
+    long[] calls = runWriters(url, user, password, keyFile, keyName, out);
+    long created = calls[0];
+
+    Map<NonceUse, String> uses = new HashMap<>();
+    Map<String, String> slotOwner = new HashMap<>();
+    Map<String, Set<String>> writersOfRecord = new TreeMap<>();
+    Map<String, Long> highestSlot = new HashMap<>();
+    List<Path> files;
+    try (Stream<Path> s = Files.list(out)) {
+      files = s.sorted().toList();
+    }
+    assertEquals(WRITERS * PER_WRITER, files.size());
+    for (Path f : files) {
+      String writer = f.getFileName().toString().replaceAll("-\\d+\\.env$", "");
+      NonceUse use = NonceUse.of(Files.readAllBytes(f));
+      assertNull(uses.put(use, writer), () -> "nonce used twice: " + use);
+      String slot = use.record() + "/" + use.slot();
+      String owner = slotOwner.putIfAbsent(slot, writer);
+      assertTrue(owner == null || owner.equals(writer),
+          "slot " + slot + " used by " + owner + " and " + writer);
+      writersOfRecord.computeIfAbsent(use.record(), r -> new HashSet<>()).add(writer);
+      highestSlot.merge(use.record(), use.slot(), Math::max);
+    }
+    assertTrue(writersOfRecord.values().stream().anyMatch(w -> w.size() >= 2),
+        "no record was shared by two processes: " + writersOfRecord);
+
+    JdbcDataKeyStore store = JdbcDataKeyStore.builder()
+        .dataSource(TestDatabases.dataSource(url, user, password)).table(TABLE).build();
+    for (Map.Entry<String, Long> e : highestSlot.entrySet()) {
+      DataKeyRecord r = store.read(DataKeyId.parse(e.getKey())).orElseThrow().record();
+      assertTrue(r.writerSlots() > e.getValue(), r + " handed out fewer slots than were used");
+    }
+    CountingDataKeyStore counting = new CountingDataKeyStore(store);
+    InMemoryKeyProvider keys = InMemoryKeyProvider.create();
+    KeyReference key = keys.manager().importKey(keyName, TestKeyPairs.rsa2048());
+    FaultInjectingProvider counted = FaultInjectingProvider.wrapping(keys);
+    try (EnvelopeCrypto reader = EnvelopeCrypto.builder().provider(counted).writeKey(key)
+        .dataKeyStore(counting).build()) {
+      counted.resetCounters(); // building confirms the write key with a wrap and an unwrap
+      for (Path f : files) {
+        String writer = f.getFileName().toString().replaceAll("-\\d+\\.env$", "");
+        String i = f.getFileName().toString().replaceAll(".*-(\\d+)\\.env$", "$1");
+        assertArrayEquals((writer + "/" + i).getBytes(StandardCharsets.US_ASCII),
+            reader.decrypt(Files.readAllBytes(f), writer.getBytes(StandardCharsets.US_ASCII)));
+      }
+    }
+    assertEquals(writersOfRecord.size(), counted.count(Operation.UNWRAP), "one unwrap per record");
+    assertEquals(writersOfRecord.size(), counting.reads.get(), "one store read per record");
+    assertEquals(created, writersOfRecord.size(), "every record made was written under");
+    Map<String, Integer> slotsPerRecord = new TreeMap<>();
+    slotOwner.keySet().forEach(s -> slotsPerRecord.merge(s.split("/")[0].substring(0, 8), 1,
+        Integer::sum));
+    System.out.println("DataKeyWritersProcessIT " + url.replaceAll("//[^/]*/", "//…/") + ": "
+        + files.size() + " envelopes from " + WRITERS + " processes, " + writersOfRecord.size()
+        + " records, " + slotOwner.size() + " slots; slots per record " + slotsPerRecord
+        + "; processes per record " + writersOfRecord.values().stream().map(Set::size).toList()
+        + "; writers' store calls: " + calls[1] + " create, " + calls[2] + " read, " + calls[3]
+        + " newestWritable, " + calls[4] + " replace won, " + calls[5] + " replace lost");
+  }
+
+  /**
+   * Runs the writers to the end; the records they made and their store calls, summed: create,
+   * read, newestWritable, replace won, replace lost.
+   */
+  private long[] runWriters(String url, String user, String password, Path keyFile,
+      String keyName, Path out) throws Exception {
+    List<Process> writers = new ArrayList<>();
+    try {
+      List<BufferedReader> outs = new ArrayList<>();
+      List<PrintStream> ins = new ArrayList<>();
+      for (int w = 0; w < WRITERS; w++) {
+        String name = "writer" + (char) ('a' + w);
+        ProcessBuilder pb = new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp", System.getProperty("java.class.path"), DataKeyWriterProcess.class.getName(),
+            url, user, TABLE, keyFile.toString(), keyName, name, Integer.toString(PER_WRITER),
+            out.toString())
+            .redirectError(new File("target/data-key-" + name + ".err"));
+        pb.environment().put("WRITER_PASSWORD", password);
+        Process p = pb.start();
+        writers.add(p);
+        outs.add(new BufferedReader(
+            new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII)));
+        ins.add(new PrintStream(p.getOutputStream(), true, StandardCharsets.US_ASCII));
+      }
+      for (BufferedReader o : outs) {
+        assertEquals("READY", o.readLine(), "a writer did not start (target/data-key-*.err)");
+      }
+      ins.forEach(in -> in.println("GO"));
+      long[] sums = new long[6];
+      for (BufferedReader o : outs) {
+        String done = o.readLine();
+        assertTrue(done != null && done.startsWith("DONE "),
+            "a writer failed (target/data-key-*.err): " + done);
+        String[] numbers = done.substring(5).split(" ");
+        for (int i = 0; i < sums.length; i++) {
+          sums[i] += Long.parseLong(numbers[i]);
+        }
+      }
+      for (Process p : writers) {
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue());
+      }
+      return sums;
+    } finally {
+      writers.forEach(Process::destroyForcibly);
+    }
+  }
+}

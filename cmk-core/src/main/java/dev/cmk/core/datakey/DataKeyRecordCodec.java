@@ -28,8 +28,9 @@ import java.util.List;
  * </pre>
  *
  * <p>Decoding checks every length against what remains before reading it, so no input makes it
- * allocate more than its own size, and refuses trailing bytes. At most about 17 KiB for 16
- * wrappings of the longest references.
+ * allocate more than its own size, and refuses trailing bytes. At most about 33.5 KiB: 16
+ * wrappings, each of a 1,024-character reference and a 1,024-byte wrapped key; a few hundred
+ * bytes for the usual one or two RSA wrappings.
  */
 final class DataKeyRecordCodec {
   private static final int FORMAT = 1;

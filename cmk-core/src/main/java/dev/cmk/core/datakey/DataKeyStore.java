@@ -23,7 +23,10 @@ import java.util.Optional;
  *   <li>Records are never deleted by the store on its own: every envelope under a record needs
  *       it for as long as the envelope is kept.
  *   <li>Failures to reach the store throw {@link DataKeyStoreUnavailableException}, never another
- *       exception type, and never answer "empty" or "written" when they do not know.
+ *       exception type, and never answer "empty" or "written" when they do not know. A stored
+ *       record that does not decode (or holds another record's id) is reported as {@link
+ *       IllegalArgumentException}: a reader then refuses the envelope as an invalid ciphertext,
+ *       a writer does not join that record, and a re-wrap walk stops on it.
  * </ul>
  *
  * <p>Readers call {@link #read} once per record per cache lifetime, writers {@link

@@ -164,8 +164,12 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
   /** The newest young record under {@code version} with a slot claimed for us, if any. */
   private Optional<Active> join(KeyReference version) {
     Instant now = clock.instant();
-    Optional<StoredDataKey> found = records.newestWritable(writeProviderId.get(), version,
-        now.minus(limits.maxAge()));
+    Optional<StoredDataKey> found;
+    try {
+      found = records.newestWritable(writeProviderId.get(), version, now.minus(limits.maxAge()));
+    } catch (IllegalArgumentException malformedStoredRecord) {
+      return Optional.empty(); // never join what does not decode: make a record of our own
+    }
     if (found.isEmpty()) {
       return Optional.empty();
     }

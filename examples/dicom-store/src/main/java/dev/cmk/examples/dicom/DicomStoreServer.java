@@ -2,6 +2,12 @@ package dev.cmk.examples.dicom;
 
 import dev.cmk.core.EnvelopeCrypto;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,6 +47,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * each uses a constant amount of memory (a few 64 KiB buffers) whatever the instance size.
  */
 public final class DicomStoreServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DicomStoreServer.class);
   /** Default largest accepted instance: 32 GiB. */
   public static final long DEFAULT_MAX_INSTANCE_SIZE = 32L << 30;
   /** Default time {@link #close()} gives requests in flight: 5 seconds. */
@@ -56,6 +63,8 @@ public final class DicomStoreServer implements AutoCloseable {
   private final long maxInstanceSize;
   private final Duration stopTimeout;
   private final DemoClock demoClock; // null unless demonstrating
+  private final UnaryOperator<SeekableByteChannel> readChannels; // tests only
+  private final InstanceWriter.TempFiles tempFiles; // tests only
   private Server jetty; // guarded by this
   private ServerConnector connector; // guarded by this
 
@@ -68,6 +77,8 @@ public final class DicomStoreServer implements AutoCloseable {
     this.maxInstanceSize = b.maxInstanceSize != null ? b.maxInstanceSize : DEFAULT_MAX_INSTANCE_SIZE;
     this.stopTimeout = b.stopTimeout != null ? b.stopTimeout : DEFAULT_STOP_TIMEOUT;
     this.demoClock = b.demoClock;
+    this.readChannels = b.readChannels;
+    this.tempFiles = b.tempFiles;
   }
 
   /** A new builder. */
@@ -88,6 +99,19 @@ public final class DicomStoreServer implements AutoCloseable {
       throw new IllegalStateException("already started");
     }
     InstanceStore store = new InstanceStore(dataDirectory, crypto, maxInstanceSize);
+    if (readChannels != null) {
+      store.readChannels(readChannels);
+    }
+    InstanceWriter writer = new InstanceWriter(store, tempFiles != null ? tempFiles
+        : temp -> FileChannel.open(temp, StandardOpenOption.WRITE));
+    InstanceIndex index = new InstanceIndex(store);
+    try {
+      index.ensureLoaded();
+    } catch (RuntimeException e) {
+      // The key is not accessible now: the index is loaded by the first search that can.
+      LOG.atWarn().setMessage("dicom.index-not-loaded")
+          .addKeyValue("error", e.getClass().getSimpleName() + ": " + e.getMessage()).log();
+    }
     QueuedThreadPool threads = new QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
     threads.setName("dicom-store");
     Server server = new Server(threads);
@@ -97,7 +121,7 @@ public final class DicomStoreServer implements AutoCloseable {
     c.setHost(host);
     c.setPort(port);
     server.addConnector(c);
-    server.setHandler(new DicomStoreHandler(store, crypto, maxInstanceSize, demoClock));
+    server.setHandler(new DicomStoreHandler(store, writer, index, demoClock));
     server.setStopTimeout(stopTimeout.toMillis());
     try {
       server.start();
@@ -200,8 +224,24 @@ public final class DicomStoreServer implements AutoCloseable {
     private Long maxInstanceSize;
     private Duration stopTimeout;
     private DemoClock demoClock;
+    private UnaryOperator<SeekableByteChannel> readChannels;
+    private InstanceWriter.TempFiles tempFiles;
 
     private Builder() {}
+
+    /** Tests only: wraps every channel an instance is read through (e.g. to count bytes). */
+    Builder readChannels(UnaryOperator<SeekableByteChannel> wrapper) {
+      once(this.readChannels, "readChannels");
+      this.readChannels = Objects.requireNonNull(wrapper, "wrapper");
+      return this;
+    }
+
+    /** Tests only: opens upload files (e.g. onto /dev/full, which reports ENOSPC). */
+    Builder tempFiles(InstanceWriter.TempFiles tempFiles) {
+      once(this.tempFiles, "tempFiles");
+      this.tempFiles = Objects.requireNonNull(tempFiles, "tempFiles");
+      return this;
+    }
 
     private static void once(Object current, String name) {
       if (current != null) {

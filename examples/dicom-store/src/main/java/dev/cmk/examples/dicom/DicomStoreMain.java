@@ -21,7 +21,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.BiFunction;
+import sun.misc.Signal;
 
 /**
  * Runs the DICOM store from the command line with any key provider on the class or module path
@@ -113,12 +115,27 @@ public final class DicomStoreMain {
       System.exit(1);
       return;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(running::close, "dicom-store-shutdown"));
+    // SIGTERM and SIGINT are a normal stop: stop serving, close what we own, exit 0. (The JVM's
+    // default handling would run the hooks too, but then exit 143 or 130.) The hook covers every
+    // other way the JVM ends.
+    CountDownLatch stopRequested = new CountDownLatch(1);
+    for (String name : List.of("TERM", "INT")) {
+      try {
+        Signal.handle(new Signal(name), s -> stopRequested.countDown());
+      } catch (IllegalArgumentException e) {
+        // not a signal on this platform (or one the JVM reserves): default handling
+      }
+    }
+    Thread hook = new Thread(running::close, "dicom-store-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
     try {
-      running.server().join();
+      stopRequested.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    Runtime.getRuntime().removeShutdownHook(hook);
+    running.close();
+    System.exit(0);
   }
 
   /**

@@ -17,6 +17,7 @@ import java.util.Optional;
  */
 final class MultipartReader {
   static final int MAX_HEADERS = 16 * 1024;
+  static final int MAX_BOUNDARY = 200;
   private final InputStream in;
   private final byte[] delimiter;
   private final byte[] buf = new byte[64 * 1024 + 256];
@@ -39,12 +40,14 @@ final class MultipartReader {
    * Creates a reader.
    *
    * @param in the whole body
-   * @param boundary the boundary parameter (1-70 characters, RFC 2046)
-   * @throws IllegalArgumentException if the boundary is empty or longer than 70 characters
+   * @param boundary the boundary parameter: RFC 2046 allows 1-70 characters, but clients send
+   *     longer ones (Orthanc's DICOMweb plugin 1.7: 73), so up to {@value #MAX_BOUNDARY} are read
+   * @throws IllegalArgumentException if the boundary is empty or longer than that
    */
   MultipartReader(InputStream in, String boundary) {
-    if (boundary.isEmpty() || boundary.length() > 70) {
-      throw new IllegalArgumentException("the multipart boundary must be 1-70 characters");
+    if (boundary.isEmpty() || boundary.length() > MAX_BOUNDARY) {
+      throw new IllegalArgumentException(
+          "the multipart boundary must be 1-" + MAX_BOUNDARY + " characters");
     }
     this.in = in;
     this.delimiter = ("\r\n--" + boundary).getBytes(StandardCharsets.ISO_8859_1);

@@ -20,7 +20,7 @@ command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 # Orthanc with its DICOMweb plugin: the DICOM store's OrthancIT (fails without them when CI=true).
-command -v Orthanc >/dev/null 2>&1 || need+=(orthanc)
+[ -x /usr/sbin/Orthanc ] || need+=(orthanc)
 [ -e /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || need+=(orthanc-dicomweb)
 # PostgreSQL server for the fleet-state tests (see the PostgreSQL block below).
 [ -n "${CMK_TEST_POSTGRES_URL:-}" ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 \

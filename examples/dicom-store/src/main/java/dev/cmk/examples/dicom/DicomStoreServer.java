@@ -19,8 +19,9 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * An HTTP blob store for DICOM instances, encrypted at rest under a customer-managed key: embedded
- * Jetty 12 in front of a directory of cmk envelopes, one per instance.
+ * A DICOMweb store (STOW-RS, WADO-RS, QIDO-RS) for DICOM instances, encrypted at rest under a
+ * customer-managed key: embedded Jetty 12 in front of a directory of cmk envelopes, one per
+ * instance plus one per instance's metadata (attributes and frame offsets).
  *
  * <pre>{@code
  * try (DicomStoreServer server = DicomStoreServer.builder()
@@ -33,13 +34,18 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * }
  * }</pre>
  *
- * <p>Endpoints: {@code POST|PUT|GET|HEAD|DELETE /studies/{study}/series/{series}/instances/{sop}}
- * (bodies {@code application/dicom}; GET honours a single {@code Range}), {@code GET /$cmk-status}
- * and {@code POST /$cmk-refresh}. See the module README for statuses and error bodies.
+ * <p>Endpoints: STOW-RS {@code POST /studies}; QIDO-RS {@code GET /studies}, {@code /series},
+ * {@code /instances} and their study and series forms; WADO-RS retrieve, {@code metadata} and
+ * {@code frames}; the raw instance resource {@code POST|PUT|GET|HEAD|DELETE
+ * /studies/{study}/series/{series}/instances/{sop}} (GET honours a single {@code Range}); {@code
+ * GET /$cmk-status} and {@code POST /$cmk-refresh}. See the module README for statuses and error
+ * bodies (507 on a full disk).
  *
- * <p><b>Security guarantees:</b> no plaintext is written to disk; each instance's envelope is
- * bound to its three UIDs; UIDs are validated before they name files; nothing of a stored instance
- * that fails authentication is sent from its failing segment on; while the key is not accessible,
+ * <p><b>Security guarantees:</b> no plaintext is written to disk, attributes included (the search
+ * index is in memory only); each instance's envelope, and its metadata envelope, is bound to its
+ * three UIDs; frames are decrypted from only the segments that hold them; UIDs are validated
+ * before they name files; nothing of a stored instance that fails authentication is sent from its
+ * failing segment on; while the key is not accessible,
  * requests that need it fail with HTTP 500 and nothing is written. There is no authentication or
  * TLS: bind to loopback (the default) or put the server behind a gateway that provides both.
  *

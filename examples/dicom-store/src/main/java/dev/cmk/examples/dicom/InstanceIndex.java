@@ -25,12 +25,14 @@ import org.slf4j.LoggerFactory;
 final class InstanceIndex {
   private static final Logger LOG = LoggerFactory.getLogger(InstanceIndex.class);
   private final InstanceStore store;
+  private final InstanceMetadata metadata;
   private final TreeMap<InstanceKey, List<DicomElement>> entries =
       new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
   private boolean loaded;
 
   InstanceIndex(InstanceStore store) {
     this.store = store;
+    this.metadata = new InstanceMetadata(store);
   }
 
   /**
@@ -46,13 +48,13 @@ final class InstanceIndex {
     }
     Map<InstanceKey, List<DicomElement>> found = new TreeMap<>(entries.comparator());
     int damaged = 0;
-    for (InstanceKey key : store.keysWithMetadata()) {
-      Optional<byte[]> envelope = store.readMetadata(key);
+    for (InstanceKey key : metadata.keys()) {
+      Optional<byte[]> envelope = metadata.read(key);
       if (envelope.isEmpty()) {
         continue;
       }
       try {
-        store.decodeMetadata(key, envelope.get(), null)
+        metadata.decode(key, envelope.get(), null)
             .ifPresent(p -> found.put(key, p.dataset()));
       } catch (InvalidCiphertextException e) {
         damaged++; // a damaged envelope is left out of searches; reading it answers 500
@@ -94,9 +96,9 @@ final class InstanceIndex {
       keys = new ArrayList<>(entries.keySet());
     }
     for (InstanceKey key : keys) {
-      Optional<byte[]> envelope = store.readMetadata(key);
+      Optional<byte[]> envelope = metadata.read(key);
       if (envelope.isPresent()) {
-        store.decodeMetadata(key, envelope.get(), null);
+        metadata.decode(key, envelope.get(), null);
         return;
       }
     }

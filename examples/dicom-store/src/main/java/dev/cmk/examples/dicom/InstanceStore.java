@@ -18,8 +18,6 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.HexFormat;
 import java.util.Objects;
@@ -258,7 +256,7 @@ final class InstanceStore {
     }
   }
 
-  private ReentrantLock lockFor(Path target) {
+  ReentrantLock lockFor(Path target) {
     return commitLocks[Math.floorMod(target.hashCode(), LOCK_STRIPES)];
   }
 
@@ -284,7 +282,7 @@ final class InstanceStore {
     return Optional.of(open(key, channel));
   }
 
-  private StoredInstance open(InstanceKey key, FileChannel channel) throws IOException {
+  StoredInstance open(InstanceKey key, FileChannel channel) throws IOException {
     try {
       RangeReader reader = crypto.rangeReader(readChannels.apply(channel), key.associatedData());
       String etag = etag(channel);
@@ -300,93 +298,6 @@ final class InstanceStore {
   }
 
   /**
-   * Opens an instance together with its metadata, both read under the instance's lock so they
-   * are of one upload; the metadata is decrypted and checked to describe this very envelope.
-   *
-   * @param key the instance
-   * @return the opened instance and its metadata, or empty if there is none or it was stored
-   *     without metadata (a raw upload that did not parse)
-   * @throws IOException if the files cannot be read
-   * @throws dev.cmk.api.InvalidCiphertextException if either envelope fails authentication
-   * @throws dev.cmk.api.KeyAccessSuspendedException if the customer-managed key is not accessible
-   */
-  Optional<Opened> openWithMetadata(InstanceKey key) throws IOException {
-    FileChannel channel;
-    byte[] metadata;
-    Path path = pathOf(key);
-    ReentrantLock lock = lockFor(path);
-    lock.lock();
-    try {
-      try {
-        channel = FileChannel.open(path, StandardOpenOption.READ);
-      } catch (NoSuchFileException e) {
-        return Optional.empty();
-      }
-      try {
-        metadata = Files.readAllBytes(metadataPathOf(key));
-      } catch (NoSuchFileException e) {
-        channel.close();
-        return Optional.empty();
-      }
-    } finally {
-      lock.unlock();
-    }
-    try {
-      Optional<ParsedInstance> parsed = decodeMetadata(key, metadata, binding(channel));
-      if (parsed.isEmpty()) {
-        channel.close();
-        return Optional.empty();
-      }
-      return Optional.of(new Opened(open(key, channel), parsed.get()));
-    } catch (IOException | RuntimeException e) {
-      channel.close();
-      throw e;
-    }
-  }
-
-  /**
-   * An instance opened with its metadata.
-   *
-   * @param instance the instance (to be closed)
-   * @param metadata its attributes and frames
-   */
-  record Opened(StoredInstance instance, ParsedInstance metadata) {}
-
-  /**
-   * Decrypts and decodes a metadata envelope.
-   *
-   * @param key the instance it must belong to (associated data)
-   * @param envelope the stored metadata envelope
-   * @param binding the instance envelope's binding, or null to accept any
-   * @return the metadata, or empty if it describes another upload of the instance
-   * @throws dev.cmk.api.InvalidCiphertextException if it fails authentication
-   */
-  Optional<ParsedInstance> decodeMetadata(InstanceKey key, byte[] envelope, byte[] binding) {
-    byte[] plain = crypto.decrypt(envelope, metadataAssociatedData(key));
-    try {
-      return ParsedInstance.decode(plain, binding);
-    } catch (DicomParseException e) {
-      throw new IllegalStateException("metadata record of another version: " + e.getMessage());
-    } finally {
-      Arrays.fill(plain, (byte) 0);
-    }
-  }
-
-  /** Reads the stored metadata envelope of an instance, if any (no decryption). */
-  Optional<byte[]> readMetadata(InstanceKey key) throws IOException {
-    try {
-      return Optional.of(Files.readAllBytes(metadataPathOf(key)));
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    }
-  }
-
-  /** Every instance that has a metadata envelope (walks study and series directories). */
-  List<InstanceKey> keysWithMetadata() throws IOException {
-    return keys(META_SUFFIX, null, null);
-  }
-
-  /**
    * The instances stored under a study (and series), found by their files; UIDs only.
    *
    * @param suffix {@link #SUFFIX} (instances) or {@link #META_SUFFIX} (instances with metadata)
@@ -396,45 +307,7 @@ final class InstanceStore {
    * @throws IOException if a directory cannot be listed
    */
   List<InstanceKey> keys(String suffix, String study, String series) throws IOException {
-    List<InstanceKey> keys = new ArrayList<>();
-    for (Path st : children(root, study)) {
-      for (Path se : children(st, series)) {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(se, "*" + suffix)) {
-          for (Path f : files) {
-            String name = f.getFileName().toString();
-            String sop = name.substring(0, name.length() - suffix.length());
-            if (DicomUid.isValid(sop)) {
-              keys.add(new InstanceKey(st.getFileName().toString(), se.getFileName().toString(),
-                  sop));
-            }
-          }
-        }
-      }
-    }
-    keys.sort((a, b) -> a.toString().compareTo(b.toString()));
-    return keys;
-  }
-
-  private static List<Path> children(Path dir, String only) throws IOException {
-    if (only != null) {
-      Path p = dir.resolve(only);
-      return Files.isDirectory(p) ? List.of(p) : List.of();
-    }
-    List<Path> out = new ArrayList<>();
-    try (DirectoryStream<Path> d = Files.newDirectoryStream(dir, Files::isDirectory)) {
-      for (Path p : d) {
-        if (DicomUid.isValid(p.getFileName().toString())) {
-          out.add(p);
-        }
-      }
-    }
-    return out;
-  }
-
-  /** Associated data of an instance's metadata envelope: bound to its UIDs, distinct from it. */
-  static byte[] metadataAssociatedData(InstanceKey key) {
-    return ("cmk-example-dicom-store/meta/v1 " + key)
-        .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    return StoredKeys.list(root, suffix, study, series);
   }
 
   /**

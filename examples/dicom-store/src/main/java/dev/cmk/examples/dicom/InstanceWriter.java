@@ -91,14 +91,7 @@ final class InstanceWriter {
     if (mode == InstanceStore.WriteMode.CREATE_ONLY && store.exists(key)) {
       throw InstanceStore.alreadyExistsRejection();
     }
-    byte[] head = body.readNBytes(InstanceStore.PREAMBLE_LENGTH + 4);
-    if (head.length < 132 || head[128] != 'D' || head[129] != 'I' || head[130] != 'C'
-        || head[131] != 'M') {
-      throw new StoreRejection(StoreRejection.Reason.NOT_DICOM,
-          "the body is not a DICOM Part 10 file (no DICM prefix after the 128-byte preamble)");
-    }
-    return store(new Upload(key, new SequenceInputStream(new ByteArrayInputStream(head), body)),
-        mode, true);
+    return store(new Upload(key, body), mode, true);
   }
 
   /**
@@ -120,12 +113,22 @@ final class InstanceWriter {
   private Result store(Upload upload, InstanceStore.WriteMode mode, boolean lenient)
       throws IOException, StoreRejection {
     try {
+      InputStream source = upload;
       if (upload.key != null) {
-        upload.beginIfNeeded(); // raw: the key is known, the envelope starts with the body
+        // Raw: the key is known, so the envelope is opened before a byte of the body is read (a
+        // key that is not accessible is refused before "100 Continue"), then the prefix checked.
+        upload.beginIfNeeded();
+        byte[] head = upload.readNBytes(InstanceStore.PREAMBLE_LENGTH + 4);
+        if (head.length < 132 || head[128] != 'D' || head[129] != 'I' || head[130] != 'C'
+            || head[131] != 'M') {
+          throw new StoreRejection(StoreRejection.Reason.NOT_DICOM, "the body is not a DICOM"
+              + " Part 10 file (no DICM prefix after the 128-byte preamble)");
+        }
+        source = new SequenceInputStream(new ByteArrayInputStream(head), upload);
       }
       ParsedInstance parsed;
       try {
-        parsed = DicomParser.parse(upload, upload::begin);
+        parsed = DicomParser.parse(source, upload::begin);
       } catch (DicomParseException e) {
         if (upload.mismatch) {
           throw new StoreRejection(StoreRejection.Reason.STUDY_MISMATCH,
@@ -151,7 +154,7 @@ final class InstanceWriter {
         }
         byte[] plain = parsed.encode(binding);
         try {
-          byte[] envelope = crypto.encrypt(plain, InstanceStore.metadataAssociatedData(upload.key));
+          byte[] envelope = crypto.encrypt(plain, InstanceMetadata.associatedData(upload.key));
           meta = Files.createTempFile(store.incoming(), "meta-", ".part");
           upload.metaTemp = meta;
           try (FileChannel m = tempFiles.open(meta)) {

@@ -30,9 +30,11 @@ final class WadoEndpoints {
   private static final int BUFFER = 64 * 1024;
   private static final int MAX_FRAMES_PER_REQUEST = 10_000;
   private final InstanceStore store;
+  private final InstanceMetadata metadata;
 
   WadoEndpoints(InstanceStore store) {
     this.store = store;
+    this.metadata = new InstanceMetadata(store);
   }
 
   /** Whether an instance GET asks for DICOMweb (multipart) rather than the raw blob. */
@@ -106,9 +108,9 @@ final class WadoEndpoints {
         : store.keys(InstanceStore.META_SUFFIX, study, series);
     List<List<DicomElement>> datasets = new ArrayList<>();
     for (InstanceKey key : keys) {
-      Optional<byte[]> envelope = store.readMetadata(key);
+      Optional<byte[]> envelope = metadata.read(key);
       if (envelope.isPresent()) {
-        store.decodeMetadata(key, envelope.get(), null).ifPresent(p -> datasets.add(p.dataset()));
+        metadata.decode(key, envelope.get(), null).ifPresent(p -> datasets.add(p.dataset()));
       }
     }
     if (datasets.isEmpty()) {
@@ -135,7 +137,7 @@ final class WadoEndpoints {
         return;
       }
     }
-    Optional<InstanceStore.Opened> opened = store.openWithMetadata(key);
+    Optional<InstanceMetadata.Opened> opened = metadata.open(key);
     if (opened.isEmpty()) {
       x.sendError(404, "instance-not-found", "no such instance with metadata");
       return;

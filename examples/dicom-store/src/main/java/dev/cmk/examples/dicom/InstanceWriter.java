@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
 final class InstanceWriter {
   private static final Logger LOG = LoggerFactory.getLogger(InstanceWriter.class);
   /** Largest part of a STOW-RS instance held in memory: the attributes before the pixel data. */
-  static final int MAX_HEAD = 16 << 20;
+  static final int MAX_HEAD = 4 << 20;
   private static final int BUFFER_SIZE = 64 * 1024;
 
   /** Opens the temporary file an upload is written to (tests: a device that reports ENOSPC). */
@@ -198,7 +198,7 @@ final class InstanceWriter {
     FileChannel file;
     private ChannelSink sink;
     private OutputStream envelope;
-    private ByteArrayOutputStream memory = new ByteArrayOutputStream();
+    private WipingBuffer memory = new WipingBuffer();
     private boolean sealed;
     long count;
 
@@ -228,10 +228,9 @@ final class InstanceWriter {
       file = tempFiles.open(temp);
       sink = new ChannelSink(file);
       envelope = crypto.encryptingStream(sink, key.associatedData());
-      byte[] held = memory.toByteArray();
+      memory.writeTo(envelope);
+      memory.wipe();
       memory = null;
-      envelope.write(held);
-      Arrays.fill(held, (byte) 0);
     }
 
     void beginIfNeeded() throws IOException {
@@ -293,7 +292,7 @@ final class InstanceWriter {
 
     void cleanUp() throws IOException {
       if (memory != null) {
-        memory.reset();
+        memory.wipe();
       }
       if (envelope != null && !sealed) {
         sink.abandon();
@@ -312,6 +311,14 @@ final class InstanceWriter {
       if (metaTemp != null) {
         Files.deleteIfExists(metaTemp);
       }
+    }
+  }
+
+  /** Plaintext held before the UIDs are known; overwritten with zeros when done. */
+  private static final class WipingBuffer extends ByteArrayOutputStream {
+    void wipe() {
+      Arrays.fill(buf, (byte) 0);
+      reset();
     }
   }
 

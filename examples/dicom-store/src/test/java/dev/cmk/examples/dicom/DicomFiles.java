@@ -31,6 +31,8 @@ final class DicomFiles {
   List<byte[]> fragments;
   boolean offsetTable;
   long seed = 1;
+  /** If not negative: build() ends with a Pixel Data header of this length and no value. */
+  long declaredPixelLength = -1;
 
   DicomFiles uids(String study, String series, String sop) {
     this.study = study;
@@ -87,7 +89,12 @@ final class DicomFiles {
     element(out, 0x00280101, "US", le(fragments != null ? 8 : 16, 2));
     element(out, 0x00280102, "US", le(fragments != null ? 7 : 15, 2));
     element(out, 0x00280103, "US", le(0, 2));
-    if (fragments == null) {
+    if (declaredPixelLength >= 0) {
+      tag(out, 0x7FE00010);
+      out.writeBytes("OW".getBytes(StandardCharsets.US_ASCII));
+      out.writeBytes(le(0, 2));
+      out.writeBytes(le(declaredPixelLength, 4));
+    } else if (fragments == null) {
       ByteArrayOutputStream pixels = new ByteArrayOutputStream();
       for (int i = 0; i < frames; i++) {
         pixels.writeBytes(frame(i));

@@ -238,6 +238,51 @@ class DicomWebIT {
         .statusCode());
   }
 
+  /**
+   * A 150 MiB instance through STOW-RS with a 96 MiB heap: the body streams (only the attributes
+   * before the pixel data are held), and a frame from its middle comes back as generated.
+   */
+  @Test
+  void stow_150MiBInstance_streamsAndServesAFrame() throws Exception {
+    DicomFiles big = new DicomFiles().uids("1.2.3.35", "1.2.3.35.1", "1.2.3.35.1.1");
+    big.sopClass = DicomFiles.MF_GRAYSCALE_WORD_SC;
+    big.rows = 1024;
+    big.columns = 1024;
+    big.frames = 75; // 2 MiB per frame
+    long pixelLength = 75L * 1024 * 1024 * 2;
+    big.declaredPixelLength = pixelLength;
+    byte[] header = big.build();
+    SyntheticDicom pixels = new SyntheticDicom(35, pixelLength + 132);
+    byte[] prefix = ("--" + DicomWeb.BOUNDARY + "\r\nContent-Type: application/dicom\r\n\r\n")
+        .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] suffix = ("\r\n--" + DicomWeb.BOUNDARY + "--\r\n")
+        .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    long started = System.nanoTime();
+    HttpResponse<String> r = t.send(t.request("/studies")
+        .header("Content-Type",
+            "multipart/related; type=\"application/dicom\"; boundary=" + DicomWeb.BOUNDARY)
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.SequenceInputStream(
+            java.util.Collections.enumeration(List.of(
+                new java.io.ByteArrayInputStream(prefix),
+                new java.io.ByteArrayInputStream(header),
+                pixels.open(132, pixelLength),
+                new java.io.ByteArrayInputStream(suffix)))))).build());
+    assertEquals(200, r.statusCode(), r.body());
+    long stowed = System.nanoTime();
+    HttpResponse<String> head = t.send(t.request(
+        "/studies/1.2.3.35/series/1.2.3.35.1/instances/1.2.3.35.1.1")
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build());
+    assertEquals(Long.toString(header.length + pixelLength),
+        head.headers().firstValue("Content-Length").orElseThrow());
+    HttpResponse<byte[]> frame = DicomWeb.get(t,
+        "/studies/1.2.3.35/series/1.2.3.35.1/instances/1.2.3.35.1.1/frames/40", MULTIPART_OCTETS);
+    assertEquals(200, frame.statusCode());
+    System.out.printf("stow: 150 MiB in %d ms; frame 40 (2 MiB) in %d ms%n",
+        (stowed - started) / 1_000_000, (System.nanoTime() - stowed) / 1_000_000);
+    assertArrayEquals(pixels.bytes(132 + 39L * 2 * 1024 * 1024, 2 * 1024 * 1024),
+        DicomWeb.parts(frame).get(0));
+  }
+
   @Test
   void frames_encapsulated_servedWithTheirMediaType() throws Exception {
     DicomFiles jpeg = new DicomFiles().uids("1.2.3.40", "1.2.3.40.1", "1.2.3.40.1.1");

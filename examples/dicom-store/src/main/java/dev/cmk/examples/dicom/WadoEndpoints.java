@@ -70,31 +70,37 @@ final class WadoEndpoints {
     List<InstanceKey> keys = sop != null
         ? List.of(new InstanceKey(study, series, sop))
         : store.keys(InstanceStore.SUFFIX, study, series);
-    List<StoredInstance> opened = new ArrayList<>();
-    try {
-      for (InstanceKey key : keys) {
-        store.open(key).ifPresent(opened::add); // authenticates header and length of each
-      }
-      if (opened.isEmpty()) {
-        x.sendError(404, "not-found", "no instance matches");
-        return;
-      }
-      OutputStream out = start(x);
-      MultipartWriter parts = new MultipartWriter(out);
-      x.header(HttpHeader.CONTENT_TYPE, parts.contentType(BlobEndpoints.DICOM));
-      for (StoredInstance instance : opened) {
+    // The first instance is opened (header and length authenticated) before the status is sent;
+    // the others one at a time while streaming, so a study holds one file open, not all.
+    java.util.Iterator<InstanceKey> next = keys.iterator();
+    Optional<StoredInstance> current = openNext(next);
+    if (current.isEmpty()) {
+      x.sendError(404, "not-found", "no instance matches");
+      return;
+    }
+    OutputStream out = start(x);
+    MultipartWriter parts = new MultipartWriter(out);
+    x.header(HttpHeader.CONTENT_TYPE, parts.contentType(BlobEndpoints.DICOM));
+    while (current.isPresent()) {
+      try (StoredInstance instance = current.get(); InputStream in = instance.whole()) {
         parts.part(BlobEndpoints.DICOM);
-        try (InputStream in = instance.whole()) {
-          copy(in, parts.body(), instance.length());
-        }
+        copy(in, parts.body(), instance.length());
       }
-      parts.finish();
-      finish(x, out);
-    } finally {
-      for (StoredInstance s : opened) {
-        s.close();
+      current = openNext(next);
+    }
+    parts.finish();
+    finish(x, out);
+  }
+
+  private Optional<StoredInstance> openNext(java.util.Iterator<InstanceKey> keys)
+      throws IOException {
+    while (keys.hasNext()) {
+      Optional<StoredInstance> s = store.open(keys.next());
+      if (s.isPresent()) {
+        return s;
       }
     }
+    return Optional.empty();
   }
 
   /** Metadata of every instance with metadata under the study (and series, and SOP). */

@@ -49,13 +49,8 @@ final class InstanceIndex {
     Map<InstanceKey, List<DicomElement>> found = new TreeMap<>(entries.comparator());
     int damaged = 0;
     for (InstanceKey key : metadata.keys()) {
-      Optional<byte[]> envelope = metadata.read(key);
-      if (envelope.isEmpty()) {
-        continue;
-      }
       try {
-        metadata.decode(key, envelope.get(), null)
-            .ifPresent(p -> found.put(key, p.dataset()));
+        metadata.current(key).ifPresent(p -> found.put(key, p.dataset()));
       } catch (InvalidCiphertextException e) {
         damaged++; // a damaged envelope is left out of searches; reading it answers 500
       }

@@ -122,4 +122,31 @@ final class InstanceMetadata {
     return ("cmk-example-dicom-store/meta/v1 " + key)
         .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   }
+
+  /**
+   * The metadata of an instance's current upload: read together with the instance's binding under
+   * its lock, decrypted, and used only if it describes that upload.
+   *
+   * @param key the instance
+   * @return the metadata, or empty if the instance or its (current) metadata is missing
+   * @throws IOException if the files cannot be read
+   * @throws dev.cmk.api.InvalidCiphertextException if the metadata envelope fails authentication
+   * @throws dev.cmk.api.KeyAccessSuspendedException if the customer-managed key is not accessible
+   */
+  Optional<ParsedInstance> current(InstanceKey key) throws IOException {
+    byte[] envelope;
+    byte[] binding;
+    Path path = store.pathOf(key);
+    ReentrantLock lock = store.lockFor(path);
+    lock.lock();
+    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+      envelope = Files.readAllBytes(store.metadataPathOf(key));
+      binding = InstanceStore.binding(channel);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } finally {
+      lock.unlock();
+    }
+    return decode(key, envelope, binding);
+  }
 }

@@ -114,10 +114,7 @@ final class WadoEndpoints {
         : store.keys(InstanceStore.META_SUFFIX, study, series);
     List<List<DicomElement>> datasets = new ArrayList<>();
     for (InstanceKey key : keys) {
-      Optional<byte[]> envelope = metadata.read(key);
-      if (envelope.isPresent()) {
-        metadata.decode(key, envelope.get(), null).ifPresent(p -> datasets.add(p.dataset()));
-      }
+      metadata.current(key).ifPresent(p -> datasets.add(p.dataset()));
     }
     if (datasets.isEmpty()) {
       x.sendError(404, "not-found", "no instance with metadata matches");

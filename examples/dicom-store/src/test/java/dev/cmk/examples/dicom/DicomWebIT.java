@@ -353,6 +353,41 @@ class DicomWebIT {
   }
 
   @Test
+  void metadataEnvelope_movedOntoAnotherInstance_failsAuthentication() throws Exception {
+    storeAll();
+    Path ctMeta = t.storedFile("1.2.3.10", "1.2.3.10.1", "1.2.3.10.1.1")
+        .resolveSibling("1.2.3.10.1.1" + InstanceStore.META_SUFFIX);
+    Path mrMeta = t.storedFile("1.2.3.10", "1.2.3.10.2", "1.2.3.10.2.1")
+        .resolveSibling("1.2.3.10.2.1" + InstanceStore.META_SUFFIX);
+    Files.copy(ctMeta, mrMeta, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    String mr = "/studies/1.2.3.10/series/1.2.3.10.2/instances/1.2.3.10.2.1";
+
+    for (HttpResponse<byte[]> r : List.of(
+        DicomWeb.get(t, mr + "/metadata", "application/dicom+json"),
+        DicomWeb.get(t, mr + "/frames/1", MULTIPART_OCTETS))) {
+      assertEquals(500, r.statusCode());
+      assertEquals("stored-instance-failed-authentication", TestServer.field(
+          new String(r.body(), java.nio.charset.StandardCharsets.UTF_8), "error"));
+    }
+  }
+
+  @Test
+  void metadataEnvelope_ofAnEarlierUpload_isNotUsed() throws Exception {
+    storeAll();
+    Path ctMeta = t.storedFile("1.2.3.10", "1.2.3.10.1", "1.2.3.10.1.1")
+        .resolveSibling("1.2.3.10.1.1" + InstanceStore.META_SUFFIX);
+    byte[] earlier = Files.readAllBytes(ctMeta);
+    assertEquals(200, DicomWeb.stow(t, "/studies", List.of(ct.build())).statusCode());
+    Files.write(ctMeta, earlier); // put back the first upload's metadata beside the second
+
+    String instance = "/studies/1.2.3.10/series/1.2.3.10.1/instances/1.2.3.10.1.1";
+    assertEquals(404, DicomWeb.get(t, instance + "/frames/1", MULTIPART_OCTETS).statusCode(),
+        "stale frame offsets must not be used");
+    assertEquals(404, DicomWeb.get(t, instance + "/metadata", "application/dicom+json")
+        .statusCode(), "stale attributes must not be served");
+  }
+
+  @Test
   void diskFull_stowAndPut507_nothingLeftBehind() throws Exception {
     t.close();
     t = TestServer.start(dir, b -> b.tempFiles(

@@ -388,6 +388,31 @@ class DicomWebIT {
   }
 
   @Test
+  void startedWhileTheKeyIsLost_searches500_thenIndexLoadsWhenTheKeyIsBack() throws Exception {
+    storeAll();
+    t.kms.setEnabled(t.keyVersion, false);
+    t.afterProbeInterval();
+    assertEquals(500, t.get("/studies").statusCode()); // the guard now knows the key is lost
+    // A second server on the same data: it starts while the key is not accessible, so its index
+    // (rebuilt by decrypting the metadata envelopes) cannot load.
+    try (DicomStoreServer second = DicomStoreServer.builder().crypto(t.crypto)
+        .dataDirectory(dir).stopTimeout(Duration.ZERO).build().start()) {
+      java.net.URI studies = second.uri().resolve("/studies?PatientName=Doe*");
+      HttpResponse<String> lost = t.http.send(HttpRequest.newBuilder(studies).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(500, lost.statusCode(), lost.body());
+      assertEquals("customer-managed-key-not-accessible", TestServer.field(lost.body(), "error"));
+
+      t.kms.setEnabled(t.keyVersion, true);
+      t.clock.advance(Duration.ofSeconds(5)); // the first probe back-off
+      HttpResponse<String> back = t.http.send(HttpRequest.newBuilder(studies).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, back.statusCode(), back.body());
+      assertEquals(1, DicomWeb.count(back.body(), "\"0020000D\""), back.body());
+    }
+  }
+
+  @Test
   void diskFull_stowAndPut507_nothingLeftBehind() throws Exception {
     t.close();
     t = TestServer.start(dir, b -> b.tempFiles(

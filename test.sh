@@ -19,6 +19,9 @@ command -v mvn >/dev/null 2>&1 || need+=(maven)
 # when CI=true.
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+# Orthanc with its DICOMweb plugin: the DICOM store's OrthancIT (fails without them when CI=true).
+[ -x /usr/sbin/Orthanc ] || need+=(orthanc)
+[ -e /usr/share/orthanc/plugins/libOrthancDicomWeb.so ] || need+=(orthanc-dicomweb)
 # PostgreSQL server for the fleet-state tests (see the PostgreSQL block below).
 [ -n "${CMK_TEST_POSTGRES_URL:-}" ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 \
   || need+=(postgresql)

@@ -21,7 +21,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.CountDownLatch;
 import java.util.function.BiFunction;
+import sun.misc.Signal;
 
 /**
  * Runs the DICOM store from the command line with any key provider on the class or module path
@@ -113,12 +115,27 @@ public final class DicomStoreMain {
       System.exit(1);
       return;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(running::close, "dicom-store-shutdown"));
+    // SIGTERM and SIGINT are a normal stop: stop serving, close what we own, exit 0. (The JVM's
+    // default handling would run the hooks too, but then exit 143 or 130.) The hook covers every
+    // other way the JVM ends.
+    CountDownLatch stopRequested = new CountDownLatch(1);
+    for (String name : List.of("TERM", "INT")) {
+      try {
+        Signal.handle(new Signal(name), s -> stopRequested.countDown());
+      } catch (IllegalArgumentException e) {
+        // not a signal on this platform (or one the JVM reserves): default handling
+      }
+    }
+    Thread hook = new Thread(running::close, "dicom-store-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
     try {
-      running.server().join();
+      stopRequested.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    Runtime.getRuntime().removeShutdownHook(hook);
+    running.close();
+    System.exit(0);
   }
 
   /**
@@ -154,102 +171,7 @@ public final class DicomStoreMain {
       PrintStream out,
       BiFunction<String, Map<String, String>, KeyEncryptionKeyProvider> factory)
       throws IOException {
-    Map<String, KeyEncryptionKeyProvider> providers = StoreProviders.create(options, factory);
-    KeyEncryptionKeyProvider provider = providers.get(StoreProviders.writeProviderId(options));
-    ScheduledExecutorService probe = null;
-    EnvelopeCrypto crypto = null;
-    try {
-      if (options.createKeyIfMissing()) {
-        createKeyIfMissing(provider, options.key());
-      }
-      KeyConfiguration configuration = new KeyConfiguration(provider, options.key());
-      EnvelopeCryptoBuilder builder = EnvelopeCrypto.builder();
-      for (KeyEncryptionKeyProvider p : providers.values()) {
-        if (p != provider) {
-          builder.provider(p); // decrypt-only keys of another kind
-        }
-      }
-      if (!options.decryptOnlyKeys().isEmpty()) {
-        builder.decryptOnlyKeys(options.decryptOnlyKeys());
-      }
-      builder.fleetState(KeyStateStores.create(options.keyState(), System::getenv),
-          options.keyState().replica());
-      DemoClock clock = options.demoClock() ? DemoClock.systemUtc() : null;
-      if (clock != null) {
-        builder.clock(clock);
-      }
-      probe =
-          Executors.newSingleThreadScheduledExecutor(
-              r -> {
-                Thread t = new Thread(r, "cmk-key-probe");
-                t.setDaemon(true);
-                return t;
-              });
-      crypto =
-          builder
-              .keyConfiguration(() -> configuration)
-              .keyPolicy(KeyPolicy.dicomService())
-              .backgroundProbe(probe)
-              .build();
-      DicomStoreServer.Builder serverBuilder = DicomStoreServer.builder();
-      if (clock != null) {
-        serverBuilder.demoClock(clock);
-      }
-      DicomStoreServer server =
-          serverBuilder
-              .crypto(crypto)
-              .dataDirectory(options.dataDirectory())
-              .host(options.host())
-              .port(options.port())
-              .maxInstanceSize(options.maxInstanceSize())
-              .build()
-              .start();
-      KeyAccessStatus status = crypto.keyAccess().status();
-      out.println(
-          "dicom-store listening on "
-              + server.uri()
-              + " (data "
-              + options.dataDirectory()
-              + ", key "
-              + options.key()
-              + " via "
-              + provider.id()
-              + ", key state "
-              + status.state()
-              + (status.currentVersion() == null ? "" : ", version " + status.currentVersion())
-              + (options.decryptOnlyKeys().isEmpty()
-                  ? ""
-                  : ", decrypt-only " + crypto.keyring().decryptOnlyKeys())
-              + (options.keyState().spec().equals("memory")
-                  ? ", key state in this process only"
-                  : ", key state shared via azure-blob as " + options.keyState().replica())
-              + (clock == null ? "" : ", demo clock: POST /$demo-clock?advance=PT31M")
-              + ")");
-      return new Running(server, crypto, probe, List.copyOf(providers.values()));
-    } catch (IOException | RuntimeException e) {
-      if (crypto != null) {
-        crypto.close();
-      }
-      if (probe != null) {
-        probe.shutdownNow();
-      }
-      providers.values().forEach(KeyEncryptionKeyProvider::close);
-      throw e;
-    }
-  }
-
-  private static void createKeyIfMissing(KeyEncryptionKeyProvider provider, KeyReference key) {
-    if (!(provider instanceof KeystoreKeyProvider)) {
-      throw new IllegalArgumentException(
-          "--create-key-if-missing works with the keystore provider only; create production keys"
-              + " in the key vault or HSM");
-    }
-    KeystoreKeyProvider keystore = (KeystoreKeyProvider) provider;
-    try {
-      keystore.describe(key.versionless());
-    } catch (KeyNotFoundException e) {
-      keystore.keyManager().orElseThrow().createKey(key.name(), 3072);
-    }
+    return StoreLauncher.start(options, out, factory);
   }
 
   /**

@@ -2,6 +2,12 @@ package dev.cmk.examples.dicom;
 
 import dev.cmk.core.EnvelopeCrypto;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,8 +19,9 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
- * An HTTP blob store for DICOM instances, encrypted at rest under a customer-managed key: embedded
- * Jetty 12 in front of a directory of cmk envelopes, one per instance.
+ * A DICOMweb store (STOW-RS, WADO-RS, QIDO-RS) for DICOM instances, encrypted at rest under a
+ * customer-managed key: embedded Jetty 12 in front of a directory of cmk envelopes, one per
+ * instance plus one per instance's metadata (attributes and frame offsets).
  *
  * <pre>{@code
  * try (DicomStoreServer server = DicomStoreServer.builder()
@@ -27,13 +34,18 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * }
  * }</pre>
  *
- * <p>Endpoints: {@code POST|PUT|GET|HEAD|DELETE /studies/{study}/series/{series}/instances/{sop}}
- * (bodies {@code application/dicom}; GET honours a single {@code Range}), {@code GET /$cmk-status}
- * and {@code POST /$cmk-refresh}. See the module README for statuses and error bodies.
+ * <p>Endpoints: STOW-RS {@code POST /studies}; QIDO-RS {@code GET /studies}, {@code /series},
+ * {@code /instances} and their study and series forms; WADO-RS retrieve, {@code metadata} and
+ * {@code frames}; the raw instance resource {@code POST|PUT|GET|HEAD|DELETE
+ * /studies/{study}/series/{series}/instances/{sop}} (GET honours a single {@code Range}); {@code
+ * GET /$cmk-status} and {@code POST /$cmk-refresh}. See the module README for statuses and error
+ * bodies (507 on a full disk).
  *
- * <p><b>Security guarantees:</b> no plaintext is written to disk; each instance's envelope is
- * bound to its three UIDs; UIDs are validated before they name files; nothing of a stored instance
- * that fails authentication is sent from its failing segment on; while the key is not accessible,
+ * <p><b>Security guarantees:</b> no plaintext is written to disk, attributes included (the search
+ * index is in memory only); each instance's envelope, and its metadata envelope, is bound to its
+ * three UIDs; frames are decrypted from only the segments that hold them; UIDs are validated
+ * before they name files; nothing of a stored instance that fails authentication is sent from its
+ * failing segment on; while the key is not accessible,
  * requests that need it fail with HTTP 500 and nothing is written. There is no authentication or
  * TLS: bind to loopback (the default) or put the server behind a gateway that provides both.
  *
@@ -41,6 +53,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * each uses a constant amount of memory (a few 64 KiB buffers) whatever the instance size.
  */
 public final class DicomStoreServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DicomStoreServer.class);
   /** Default largest accepted instance: 32 GiB. */
   public static final long DEFAULT_MAX_INSTANCE_SIZE = 32L << 30;
   /** Default time {@link #close()} gives requests in flight: 5 seconds. */
@@ -56,6 +69,8 @@ public final class DicomStoreServer implements AutoCloseable {
   private final long maxInstanceSize;
   private final Duration stopTimeout;
   private final DemoClock demoClock; // null unless demonstrating
+  private final UnaryOperator<SeekableByteChannel> readChannels; // tests only
+  private final InstanceWriter.TempFiles tempFiles; // tests only
   private Server jetty; // guarded by this
   private ServerConnector connector; // guarded by this
 
@@ -68,6 +83,8 @@ public final class DicomStoreServer implements AutoCloseable {
     this.maxInstanceSize = b.maxInstanceSize != null ? b.maxInstanceSize : DEFAULT_MAX_INSTANCE_SIZE;
     this.stopTimeout = b.stopTimeout != null ? b.stopTimeout : DEFAULT_STOP_TIMEOUT;
     this.demoClock = b.demoClock;
+    this.readChannels = b.readChannels;
+    this.tempFiles = b.tempFiles;
   }
 
   /** A new builder. */
@@ -88,6 +105,19 @@ public final class DicomStoreServer implements AutoCloseable {
       throw new IllegalStateException("already started");
     }
     InstanceStore store = new InstanceStore(dataDirectory, crypto, maxInstanceSize);
+    if (readChannels != null) {
+      store.readChannels(readChannels);
+    }
+    InstanceWriter writer = new InstanceWriter(store, tempFiles != null ? tempFiles
+        : temp -> FileChannel.open(temp, StandardOpenOption.WRITE));
+    InstanceIndex index = new InstanceIndex(store);
+    try {
+      index.ensureLoaded();
+    } catch (RuntimeException e) {
+      // The key is not accessible now: the index is loaded by the first search that can.
+      LOG.atWarn().setMessage("dicom.index-not-loaded")
+          .addKeyValue("error", e.getClass().getSimpleName() + ": " + e.getMessage()).log();
+    }
     QueuedThreadPool threads = new QueuedThreadPool(maxThreads, Math.min(8, maxThreads));
     threads.setName("dicom-store");
     Server server = new Server(threads);
@@ -97,7 +127,7 @@ public final class DicomStoreServer implements AutoCloseable {
     c.setHost(host);
     c.setPort(port);
     server.addConnector(c);
-    server.setHandler(new DicomStoreHandler(store, crypto, maxInstanceSize, demoClock));
+    server.setHandler(new DicomStoreHandler(store, writer, index, demoClock));
     server.setStopTimeout(stopTimeout.toMillis());
     try {
       server.start();
@@ -200,8 +230,24 @@ public final class DicomStoreServer implements AutoCloseable {
     private Long maxInstanceSize;
     private Duration stopTimeout;
     private DemoClock demoClock;
+    private UnaryOperator<SeekableByteChannel> readChannels;
+    private InstanceWriter.TempFiles tempFiles;
 
     private Builder() {}
+
+    /** Tests only: wraps every channel an instance is read through (e.g. to count bytes). */
+    Builder readChannels(UnaryOperator<SeekableByteChannel> wrapper) {
+      once(this.readChannels, "readChannels");
+      this.readChannels = Objects.requireNonNull(wrapper, "wrapper");
+      return this;
+    }
+
+    /** Tests only: opens upload files (e.g. onto /dev/full, which reports ENOSPC). */
+    Builder tempFiles(InstanceWriter.TempFiles tempFiles) {
+      once(this.tempFiles, "tempFiles");
+      this.tempFiles = Objects.requireNonNull(tempFiles, "tempFiles");
+      return this;
+    }
 
     private static void once(Object current, String name) {
       if (current != null) {

@@ -3,10 +3,9 @@ package dev.cmk.examples.dicom;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.RangeReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -19,12 +18,13 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Arrays;
+import java.util.List;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,13 +59,16 @@ final class InstanceStore {
 
   /** File name suffix of stored instances. */
   static final String SUFFIX = ".dcm.cmk";
+  /** File name suffix of the per-instance metadata envelopes (attributes and frame table). */
+  static final String META_SUFFIX = ".meta.cmk";
+  /** How many leading bytes of an instance envelope identify it to its metadata. */
+  private static final int BINDING_PREFIX = 4096;
   /** Directory for uploads in progress (a UID never starts with a dot). */
   static final String INCOMING = ".incoming";
   /** Length of the DICOM Part 10 preamble before the {@code DICM} prefix. */
   static final int PREAMBLE_LENGTH = 128;
 
-  private static final byte[] DICM = {'D', 'I', 'C', 'M'};
-  private static final int BUFFER_SIZE = 64 * 1024;
+  private static final int DICM_LENGTH = 4;
   private static final int LOCK_STRIPES = 64;
 
   /** Forces a directory's entries to disk. */
@@ -103,6 +106,7 @@ final class InstanceStore {
   private final FileAttribute<?>[] directoryAttributes;
   private final ReentrantLock[] commitLocks = new ReentrantLock[LOCK_STRIPES];
   private final Object directoryLock = new Object();
+  private volatile UnaryOperator<SeekableByteChannel> readChannels = UnaryOperator.identity();
 
   /**
    * Opens (creating if needed) a store and removes uploads a previous process left unfinished.
@@ -143,7 +147,7 @@ final class InstanceStore {
     this.incoming = this.root.resolve(INCOMING);
     ensureDirectory(this.incoming);
     this.crypto = Objects.requireNonNull(crypto, "crypto");
-    if (maxInstanceSize < PREAMBLE_LENGTH + DICM.length) {
+    if (maxInstanceSize < PREAMBLE_LENGTH + DICM_LENGTH) {
       throw new IllegalArgumentException("maxInstanceSize must be at least 132 bytes");
     }
     this.maxInstanceSize = maxInstanceSize;
@@ -165,57 +169,69 @@ final class InstanceStore {
   }
 
   /**
-   * Encrypts {@code body} into the instance's envelope.
+   * Publishes a sealed upload: links (new) or renames (replacing) {@code temp} onto the
+   * instance's name, then its metadata envelope (or removes a stale one), under the instance's
+   * lock, and forces the directory.
    *
    * @param key the instance
-   * @param body a DICOM Part 10 stream; read to its end, not closed
+   * @param temp the sealed envelope in {@link #incoming()}
+   * @param metadata the sealed metadata envelope in {@link #incoming()}, or null if the instance
+   *     could not be parsed (raw uploads only)
    * @param mode whether an existing instance may be replaced
-   * @return what was stored
-   * @throws StoreRejection if the body is not DICOM or too large, or (for {@code CREATE_ONLY}) the
-   *     instance exists; nothing was stored
-   * @throws IOException if reading the body or writing the file fails; nothing was stored
-   * @throws dev.cmk.api.KeyAccessSuspendedException if the customer-managed key is not accessible
-   * @throws dev.cmk.api.KeyProviderException if a data key could not be wrapped, or the key's
-   *     enabled state could not be confirmed
+   * @return whether the instance is new
+   * @throws StoreRejection if {@code CREATE_ONLY} and the instance exists
+   * @throws IOException if the file system fails
    */
-  WriteResult write(InstanceKey key, InputStream body, WriteMode mode)
+  boolean publish(InstanceKey key, Path temp, Path metadata, WriteMode mode)
       throws IOException, StoreRejection {
-    Objects.requireNonNull(body, "body");
-    Objects.requireNonNull(mode, "mode");
     Path target = pathOf(key);
-    if (mode == WriteMode.CREATE_ONLY && Files.exists(target)) {
-      throw alreadyExists();
-    }
-    // rw------- where POSIX (Files.createTempFile's default there).
-    Path temp = Files.createTempFile(incoming, "upload-", ".part");
+    ensureDirectory(target.getParent());
+    ReentrantLock lock = lockFor(target);
+    lock.lock();
     try {
-      long length = encryptInto(temp, key, body);
-      ensureDirectory(target.getParent());
       boolean created;
-      ReentrantLock lock = lockFor(target);
-      lock.lock();
       try {
-        try {
-          // Atomic, and fails if the name exists: whether this upload created the instance is
-          // decided by the file system, not by an earlier look. The lock keeps a delete of the
-          // same instance from slipping in between the failed link and the rename below.
-          Files.createLink(target, temp);
-          created = true;
-        } catch (FileAlreadyExistsException e) {
-          if (mode == WriteMode.CREATE_ONLY) {
-            throw alreadyExists();
-          }
-          Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-          created = false;
+        // Atomic, and fails if the name exists: whether this upload created the instance is
+        // decided by the file system, not by an earlier look. The lock keeps a delete of the
+        // same instance from slipping in between the failed link and the rename below.
+        Files.createLink(target, temp);
+        created = true;
+      } catch (FileAlreadyExistsException e) {
+        if (mode == WriteMode.CREATE_ONLY) {
+          throw alreadyExists();
         }
-        sync.force(target.getParent());
-      } finally {
-        lock.unlock();
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+        created = false;
       }
-      return new WriteResult(created, length);
+      if (metadata != null) {
+        Files.move(metadata, metadataPathOf(key), StandardCopyOption.ATOMIC_MOVE);
+      } else {
+        Files.deleteIfExists(metadataPathOf(key));
+      }
+      sync.force(target.getParent());
+      return created;
     } finally {
-      Files.deleteIfExists(temp);
+      lock.unlock();
     }
+  }
+
+  /** The upload directory. */
+  Path incoming() {
+    return incoming;
+  }
+
+  /** The envelope crypto. */
+  EnvelopeCrypto crypto() {
+    return crypto;
+  }
+
+  /** The largest instance accepted. */
+  long maxInstanceSize() {
+    return maxInstanceSize;
+  }
+
+  static StoreRejection alreadyExistsRejection() {
+    return alreadyExists();
   }
 
   /**
@@ -240,59 +256,8 @@ final class InstanceStore {
     }
   }
 
-  private ReentrantLock lockFor(Path target) {
+  ReentrantLock lockFor(Path target) {
     return commitLocks[Math.floorMod(target.hashCode(), LOCK_STRIPES)];
-  }
-
-  private long encryptInto(Path temp, InstanceKey key, InputStream body)
-      throws IOException, StoreRejection {
-    try (FileChannel file = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-      ChannelSink sink = new ChannelSink(file);
-      OutputStream envelope = crypto.encryptingStream(sink, key.associatedData());
-      boolean sealed = false;
-      byte[] buffer = new byte[BUFFER_SIZE];
-      try {
-        int head = body.readNBytes(buffer, 0, PREAMBLE_LENGTH + DICM.length);
-        if (head < PREAMBLE_LENGTH + DICM.length
-            || !Arrays.equals(buffer, PREAMBLE_LENGTH, PREAMBLE_LENGTH + DICM.length, DICM, 0,
-                DICM.length)) {
-          throw new StoreRejection(
-              StoreRejection.Reason.NOT_DICOM,
-              "the body is not a DICOM Part 10 file (no DICM prefix after the 128-byte preamble)");
-        }
-        envelope.write(buffer, 0, head);
-        long total = head;
-        int n;
-        while ((n = body.read(buffer)) >= 0) {
-          total += n;
-          if (total > maxInstanceSize) {
-            throw new StoreRejection(
-                StoreRejection.Reason.TOO_LARGE,
-                "the instance is larger than the maximum of " + maxInstanceSize + " bytes");
-          }
-          envelope.write(buffer, 0, n);
-        }
-        envelope.close(); // seals the last segment
-        sealed = true;
-        file.force(true);
-        return total;
-      } finally {
-        Arrays.fill(buffer, (byte) 0);
-        if (!sealed) {
-          sink.abandon();
-          closeAbandoned(envelope);
-        }
-      }
-    }
-  }
-
-  /** Closes a failed encrypting stream only to wipe its buffers; its output is discarded. */
-  private static void closeAbandoned(OutputStream envelope) {
-    try {
-      envelope.close();
-    } catch (IOException | RuntimeException e) {
-      LOG.atDebug().setMessage("dicom.abandoned-stream-close-failed").setCause(e).log();
-    }
   }
 
   /**
@@ -314,11 +279,14 @@ final class InstanceStore {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     }
+    return Optional.of(open(key, channel));
+  }
+
+  StoredInstance open(InstanceKey key, FileChannel channel) throws IOException {
     try {
-      RangeReader reader = crypto.rangeReader(channel, key.associatedData());
-      String etag = etag(channel, reader.info().headerLength());
-      return Optional.of(
-          new StoredInstance(channel, reader, crypto, key.associatedData(), etag));
+      RangeReader reader = crypto.rangeReader(readChannels.apply(channel), key.associatedData());
+      String etag = etag(channel);
+      return new StoredInstance(channel, reader, crypto, key.associatedData(), etag);
     } catch (IOException | RuntimeException e) {
       try {
         channel.close();
@@ -327,6 +295,39 @@ final class InstanceStore {
       }
       throw e;
     }
+  }
+
+  /**
+   * The instances stored under a study (and series), found by their files; UIDs only.
+   *
+   * @param suffix {@link #SUFFIX} (instances) or {@link #META_SUFFIX} (instances with metadata)
+   * @param study a study UID, or null for all
+   * @param series a series UID, or null for all
+   * @return the keys, in UID order
+   * @throws IOException if a directory cannot be listed
+   */
+  List<InstanceKey> keys(String suffix, String study, String series) throws IOException {
+    return StoredKeys.list(root, suffix, study, series);
+  }
+
+  /**
+   * What ties a metadata envelope to one upload of its instance: SHA-256 of the instance
+   * envelope's first {@value #BINDING_PREFIX} bytes, which hold its header (a fresh wrapped data
+   * key and nonce prefix per upload).
+   */
+  static byte[] binding(FileChannel channel) throws IOException {
+    ByteBuffer prefix = ByteBuffer.allocate((int) Math.min(BINDING_PREFIX, channel.size()));
+    while (prefix.hasRemaining()) {
+      if (channel.read(prefix, prefix.position()) < 0) {
+        throw new IOException("stored envelope shorter than it was");
+      }
+    }
+    return sha256(prefix.array(), prefix.capacity());
+  }
+
+  /** Test hook: wraps every channel an instance is read through (e.g. to count bytes). */
+  void readChannels(UnaryOperator<SeekableByteChannel> wrapper) {
+    this.readChannels = Objects.requireNonNull(wrapper, "wrapper");
   }
 
   /**
@@ -342,6 +343,7 @@ final class InstanceStore {
     lock.lock();
     try {
       boolean deleted = Files.deleteIfExists(path);
+      Files.deleteIfExists(metadataPathOf(key));
       if (deleted) {
         sync.force(path.getParent());
       }
@@ -364,6 +366,11 @@ final class InstanceStore {
     return path;
   }
 
+  /** Where an instance's metadata envelope lives. */
+  Path metadataPathOf(InstanceKey key) {
+    return pathOf(key).resolveSibling(key.sopInstanceUid() + META_SUFFIX);
+  }
+
   private static StoreRejection alreadyExists() {
     return new StoreRejection(
         StoreRejection.Reason.ALREADY_EXISTS,
@@ -374,16 +381,15 @@ final class InstanceStore {
    * A strong ETag from the (authenticated) envelope header, which no other envelope shares: its
    * wrapped data key and nonce prefix together are unique.
    */
-  private static String etag(FileChannel channel, int headerLength) throws IOException {
-    ByteBuffer header = ByteBuffer.allocate(headerLength);
-    while (header.hasRemaining()) {
-      if (channel.read(header, header.position()) < 0) {
-        throw new IOException("stored envelope shorter than its header");
-      }
-    }
+  private static String etag(FileChannel channel) throws IOException {
+    return "\"" + HexFormat.of().formatHex(binding(channel), 0, 16) + "\"";
+  }
+
+  private static byte[] sha256(byte[] b, int n) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(header.array());
-      return "\"" + HexFormat.of().formatHex(digest, 0, 16) + "\"";
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      digest.update(b, 0, n);
+      return digest.digest();
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required of every Java platform", e);
     }

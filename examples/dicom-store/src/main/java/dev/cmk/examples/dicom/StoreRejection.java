@@ -13,7 +13,13 @@ final class StoreRejection extends Exception {
     /** The body is not a DICOM Part 10 file (no {@code DICM} at offset 128). */
     NOT_DICOM,
     /** The body is larger than the configured maximum. */
-    TOO_LARGE
+    TOO_LARGE,
+    /** STOW-RS: the instance could not be parsed (or lacks its UIDs). */
+    INVALID_DICOM,
+    /** STOW-RS to a study: the instance belongs to another study. */
+    STUDY_MISMATCH,
+    /** The file system has no space left (ENOSPC). */
+    INSUFFICIENT_STORAGE
   }
 
   private final Reason reason;

@@ -77,10 +77,11 @@ class InstanceStoreTest {
   void write_thenOpen_readsWholeAndRanges() throws Exception {
     byte[] body = dicom(1, 200_000);
 
-    InstanceStore.WriteResult r =
-        store.write(KEY, new ByteArrayInputStream(body), InstanceStore.WriteMode.CREATE_ONLY);
+    InstanceWriter.Result r =
+        writer(store).write(KEY, new ByteArrayInputStream(body), InstanceStore.WriteMode.CREATE_ONLY);
 
-    assertEquals(new InstanceStore.WriteResult(true, 200_000), r);
+    assertEquals(true, r.created());
+    assertEquals(200_000, r.length());
     try (StoredInstance s = store.open(KEY).orElseThrow()) {
       assertEquals(200_000, s.length());
       assertEquals(EnvelopeCrypto.DEFAULT_SEGMENT_SIZE, s.segmentSize());
@@ -96,7 +97,7 @@ class InstanceStoreTest {
     byte[] marker = "PLAINTEXT-MARKER-0123456789".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     System.arraycopy(marker, 0, body, 50_000, marker.length);
 
-    store.write(KEY, new ByteArrayInputStream(body), InstanceStore.WriteMode.CREATE_ONLY);
+    writer(store).write(KEY, new ByteArrayInputStream(body), InstanceStore.WriteMode.CREATE_ONLY);
 
     byte[] stored = Files.readAllBytes(store.pathOf(KEY));
     assertEquals(-1, indexOf(stored, marker));
@@ -112,7 +113,7 @@ class InstanceStoreTest {
     Path fresh = root.resolve("fresh-store");
     InstanceStore own = new InstanceStore(fresh, crypto, 1 << 20);
 
-    own.write(KEY, new ByteArrayInputStream(dicom(3, 1000)), InstanceStore.WriteMode.CREATE_ONLY);
+    writer(own).write(KEY, new ByteArrayInputStream(dicom(3, 1000)), InstanceStore.WriteMode.CREATE_ONLY);
 
     org.junit.jupiter.api.Assumptions.assumeTrue(
         FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
@@ -133,18 +134,18 @@ class InstanceStoreTest {
     Path study = recorded.root().resolve(KEY.studyUid());
     Path series = study.resolve(KEY.seriesUid());
 
-    recorded.write(KEY, new ByteArrayInputStream(dicom(4, 1000)),
+    writer(recorded).write(KEY, new ByteArrayInputStream(dicom(4, 1000)),
         InstanceStore.WriteMode.CREATE_ONLY);
     // The new study's entry is in the root, the series' in the study, the instance's in the series.
     assertEquals(List.of(recorded.root(), study, series), forced);
 
     forced.clear();
-    recorded.write(OTHER, new ByteArrayInputStream(dicom(5, 1000)),
+    writer(recorded).write(OTHER, new ByteArrayInputStream(dicom(5, 1000)),
         InstanceStore.WriteMode.CREATE_OR_REPLACE);
     assertEquals(List.of(series), forced, "existing directories need no new sync");
 
     forced.clear();
-    recorded.write(OTHER, new ByteArrayInputStream(dicom(6, 1000)),
+    writer(recorded).write(OTHER, new ByteArrayInputStream(dicom(6, 1000)),
         InstanceStore.WriteMode.CREATE_OR_REPLACE);
     assertEquals(List.of(series), forced, "the rename that replaces an instance is forced");
 
@@ -162,18 +163,18 @@ class InstanceStoreTest {
       for (int round = 0; round < 40; round++) {
         InstanceKey key = new InstanceKey("1.2.3", "1.2.3.4", "1.2.3.4.100." + round);
         java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(writers);
-        List<java.util.concurrent.Future<InstanceStore.WriteResult>> results =
+        List<java.util.concurrent.Future<InstanceWriter.Result>> results =
             new java.util.ArrayList<>();
         for (int i = 0; i < writers; i++) {
           byte[] body = dicom(round * 100 + i, 2000);
           results.add(pool.submit(() -> {
             start.await(10, java.util.concurrent.TimeUnit.SECONDS);
-            return store.write(key, new ByteArrayInputStream(body),
+            return writer(store).write(key, new ByteArrayInputStream(body),
                 InstanceStore.WriteMode.CREATE_OR_REPLACE);
           }));
         }
         int created = 0;
-        for (java.util.concurrent.Future<InstanceStore.WriteResult> r : results) {
+        for (java.util.concurrent.Future<InstanceWriter.Result> r : results) {
           created += r.get(30, java.util.concurrent.TimeUnit.SECONDS).created() ? 1 : 0;
         }
         assertEquals(1, created, "round " + round + ": uploads reporting created");
@@ -196,7 +197,7 @@ class InstanceStoreTest {
         });
 
     assertThrows(IOException.class,
-        () -> store.write(KEY, failing, InstanceStore.WriteMode.CREATE_OR_REPLACE));
+        () -> writer(store).write(KEY, failing, InstanceStore.WriteMode.CREATE_OR_REPLACE));
 
     assertFalse(store.exists(KEY));
     assertEquals(List.of(), incoming());
@@ -205,11 +206,11 @@ class InstanceStoreTest {
   @Test
   void write_failedReplacement_keepsTheOldInstance() throws Exception {
     byte[] old = dicom(4, 10_000);
-    store.write(KEY, new ByteArrayInputStream(old), InstanceStore.WriteMode.CREATE_ONLY);
+    writer(store).write(KEY, new ByteArrayInputStream(old), InstanceStore.WriteMode.CREATE_ONLY);
     byte[] notDicom = dicom(5, 10_000);
     notDicom[129] = 'X';
 
-    StoreRejection e = assertThrows(StoreRejection.class, () -> store.write(KEY,
+    StoreRejection e = assertThrows(StoreRejection.class, () -> writer(store).write(KEY,
         new ByteArrayInputStream(notDicom), InstanceStore.WriteMode.CREATE_OR_REPLACE));
 
     assertEquals(StoreRejection.Reason.NOT_DICOM, e.reason());
@@ -221,10 +222,10 @@ class InstanceStoreTest {
 
   @Test
   void write_tooShortOrTooLarge_isRejected() {
-    StoreRejection shortBody = assertThrows(StoreRejection.class, () -> store.write(KEY,
+    StoreRejection shortBody = assertThrows(StoreRejection.class, () -> writer(store).write(KEY,
         new ByteArrayInputStream(Arrays.copyOf(dicom(6, 1000), 131)),
         InstanceStore.WriteMode.CREATE_ONLY));
-    StoreRejection large = assertThrows(StoreRejection.class, () -> store.write(KEY,
+    StoreRejection large = assertThrows(StoreRejection.class, () -> writer(store).write(KEY,
         new SyntheticDicom(7, (1 << 20) + 1).open(), InstanceStore.WriteMode.CREATE_ONLY));
 
     assertEquals(StoreRejection.Reason.NOT_DICOM, shortBody.reason());
@@ -234,22 +235,23 @@ class InstanceStoreTest {
 
   @Test
   void write_exactlyTheMaximum_isAccepted() throws Exception {
-    InstanceStore.WriteResult r = store.write(KEY, new SyntheticDicom(8, 1 << 20).open(),
+    InstanceWriter.Result r = writer(store).write(KEY, new SyntheticDicom(8, 1 << 20).open(),
         InstanceStore.WriteMode.CREATE_ONLY);
     assertEquals(1 << 20, r.length());
   }
 
   @Test
   void write_createOnly_refusesAnExistingInstance_replaceDoesNot() throws Exception {
-    store.write(KEY, new ByteArrayInputStream(dicom(9, 1000)), InstanceStore.WriteMode.CREATE_ONLY);
+    writer(store).write(KEY, new ByteArrayInputStream(dicom(9, 1000)), InstanceStore.WriteMode.CREATE_ONLY);
 
-    StoreRejection e = assertThrows(StoreRejection.class, () -> store.write(KEY,
+    StoreRejection e = assertThrows(StoreRejection.class, () -> writer(store).write(KEY,
         new ByteArrayInputStream(dicom(10, 1000)), InstanceStore.WriteMode.CREATE_ONLY));
-    InstanceStore.WriteResult replaced = store.write(KEY,
+    InstanceWriter.Result replaced = writer(store).write(KEY,
         new ByteArrayInputStream(dicom(11, 2000)), InstanceStore.WriteMode.CREATE_OR_REPLACE);
 
     assertEquals(StoreRejection.Reason.ALREADY_EXISTS, e.reason());
-    assertEquals(new InstanceStore.WriteResult(false, 2000), replaced);
+    assertEquals(false, replaced.created());
+    assertEquals(2000, replaced.length());
     try (StoredInstance s = store.open(KEY).orElseThrow()) {
       assertArrayEquals(dicom(11, 2000), readAll(s.whole()));
     }
@@ -260,7 +262,7 @@ class InstanceStoreTest {
     kms.setEnabled(version, false);
     clock.advance(Duration.ofMinutes(2));
 
-    assertThrows(KeyAccessSuspendedException.class, () -> store.write(KEY,
+    assertThrows(KeyAccessSuspendedException.class, () -> writer(store).write(KEY,
         new ByteArrayInputStream(dicom(12, 1000)), InstanceStore.WriteMode.CREATE_OR_REPLACE));
 
     assertFalse(store.exists(KEY));
@@ -269,8 +271,8 @@ class InstanceStoreTest {
 
   @Test
   void open_envelopeMovedToAnotherInstance_failsAuthentication() throws Exception {
-    store.write(KEY, new ByteArrayInputStream(dicom(13, 1000)), InstanceStore.WriteMode.CREATE_ONLY);
-    store.write(OTHER, new ByteArrayInputStream(dicom(14, 1000)),
+    writer(store).write(KEY, new ByteArrayInputStream(dicom(13, 1000)), InstanceStore.WriteMode.CREATE_ONLY);
+    writer(store).write(OTHER, new ByteArrayInputStream(dicom(14, 1000)),
         InstanceStore.WriteMode.CREATE_ONLY);
     Files.copy(store.pathOf(KEY), store.pathOf(OTHER), StandardCopyOption.REPLACE_EXISTING);
 
@@ -281,7 +283,7 @@ class InstanceStoreTest {
   void open_missing_isEmpty_deleteReportsWhetherItExisted() throws Exception {
     assertEquals(Optional.empty(), store.open(KEY));
     assertFalse(store.delete(KEY));
-    store.write(KEY, new ByteArrayInputStream(dicom(15, 1000)), InstanceStore.WriteMode.CREATE_ONLY);
+    writer(store).write(KEY, new ByteArrayInputStream(dicom(15, 1000)), InstanceStore.WriteMode.CREATE_ONLY);
     assertTrue(store.delete(KEY));
     assertEquals(Optional.empty(), store.open(KEY));
   }
@@ -289,12 +291,12 @@ class InstanceStoreTest {
   @Test
   void open_etagIsNewForEveryUpload() throws Exception {
     byte[] body = dicom(16, 1000);
-    store.write(KEY, new ByteArrayInputStream(body), InstanceStore.WriteMode.CREATE_OR_REPLACE);
+    writer(store).write(KEY, new ByteArrayInputStream(body), InstanceStore.WriteMode.CREATE_OR_REPLACE);
     String first;
     try (StoredInstance s = store.open(KEY).orElseThrow()) {
       first = s.etag();
     }
-    store.write(KEY, new ByteArrayInputStream(body), InstanceStore.WriteMode.CREATE_OR_REPLACE);
+    writer(store).write(KEY, new ByteArrayInputStream(body), InstanceStore.WriteMode.CREATE_OR_REPLACE);
     try (StoredInstance s = store.open(KEY).orElseThrow()) {
       assertTrue(first.matches("\"[0-9a-f]{32}\""), first);
       assertFalse(first.equals(s.etag()), "same bytes uploaded again must get a new ETag");
@@ -327,5 +329,11 @@ class InstanceStoreTest {
   private static int indexOf(byte[] haystack, byte[] needle) {
     return new String(haystack, StandardCharsets.ISO_8859_1)
         .indexOf(new String(needle, StandardCharsets.ISO_8859_1));
+  }
+
+  /** The write path of the server: uploads encrypted into plain temporary files. */
+  static InstanceWriter writer(InstanceStore s) {
+    return new InstanceWriter(s, p -> java.nio.channels.FileChannel.open(p,
+        java.nio.file.StandardOpenOption.WRITE));
   }
 }

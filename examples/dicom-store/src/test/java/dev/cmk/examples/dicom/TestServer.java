@@ -36,6 +36,11 @@ final class TestServer implements AutoCloseable {
   final HttpClient http;
 
   private TestServer(Path dataDirectory, Long maxInstanceSize) throws IOException {
+    this(dataDirectory, maxInstanceSize, b -> { });
+  }
+
+  private TestServer(Path dataDirectory, Long maxInstanceSize,
+      java.util.function.Consumer<DicomStoreServer.Builder> configure) throws IOException {
     this.dataDirectory = dataDirectory;
     kms = InMemoryKeyProvider.builder().clock(clock).build();
     faults = FaultInjectingProvider.wrapping(kms);
@@ -56,6 +61,7 @@ final class TestServer implements AutoCloseable {
     if (maxInstanceSize != null) {
       b.maxInstanceSize(maxInstanceSize);
     }
+    configure.accept(b);
     server = b.build().start();
     http =
         HttpClient.newBuilder()
@@ -66,6 +72,12 @@ final class TestServer implements AutoCloseable {
 
   static TestServer start(Path dataDirectory) throws IOException {
     return new TestServer(dataDirectory, null);
+  }
+
+  /** A server whose builder {@code configure} may adjust first (test hooks). */
+  static TestServer start(Path dataDirectory,
+      java.util.function.Consumer<DicomStoreServer.Builder> configure) throws IOException {
+    return new TestServer(dataDirectory, null, configure);
   }
 
   static TestServer start(Path dataDirectory, long maxInstanceSize) throws IOException {

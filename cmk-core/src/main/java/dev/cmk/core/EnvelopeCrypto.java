@@ -86,6 +86,7 @@ public final class EnvelopeCrypto implements AutoCloseable {
   private final ReadDataKeys readKeys;
   private final RecordReadDataKeys recordKeys; // null without a data-key store
   private final DataKeyRecords dataKeyRecords; // null without a data-key store
+  private final RecordMaintenance maintenance; // null without a data-key store
   private final Rewrapper rewrapper;
   private final Diagnostics diagnostics;
   private final Keyring keyring;
@@ -139,7 +140,7 @@ public final class EnvelopeCrypto implements AutoCloseable {
     Records records = b.dataKeyStore != null ? new Records(b.dataKeyStore) : null;
     AdditionalWrappings additional = new AdditionalWrappings(b.additionalWrappingKeys,
         b.additionalWrappingsRequired, providers);
-    this.writeKeys = records == null
+    this.writeKeys = b.effectiveWriteFormat() == 1
         ? new WriteDataKeys(access, limits, clock, random, decryptCache)
         : new RecordWriteDataKeys(access, records, limits, clock, random, decryptCache,
             () -> guard.configuredProvider().id(), b.replicaName != null ? b.replicaName : "",
@@ -148,10 +149,12 @@ public final class EnvelopeCrypto implements AutoCloseable {
     this.readKeys = new ReadDataKeys(access, decryptCache, providers);
     this.recordKeys = records == null ? null
         : new RecordReadDataKeys(access, decryptCache, providers, records);
-    this.dataKeyRecords = records == null ? null
-        : new DataKeyRecords(new RecordMaintenance(access, b.dataKeyStore, recordKeys,
-            () -> guard.configuredProvider().id(), additional));
-    this.rewrapper = new Rewrapper(access, readKeys, guard::configuredProvider, observer);
+    this.maintenance = records == null ? null
+        : new RecordMaintenance(access, b.dataKeyStore, recordKeys,
+            () -> guard.configuredProvider().id(), additional);
+    this.dataKeyRecords = maintenance == null ? null : new DataKeyRecords(maintenance);
+    this.rewrapper = new Rewrapper(access, readKeys, guard::configuredProvider, observer,
+        this::rewrapRecordOf);
     this.keyring = new Keyring(providers, guard, decryptCache);
     guard.initialize();
     if (b.probeScheduler != null && configuration != null) {
@@ -317,6 +320,15 @@ public final class EnvelopeCrypto implements AutoCloseable {
     }
   }
 
+  /** Brings the record a format 2 envelope names to the current write version. */
+  private void rewrapRecordOf(CompactHeader header) {
+    if (maintenance == null) {
+      throw new KeyNotFoundException("this envelope (format 2) names a data-key record, and "
+          + "no data-key store is configured (EnvelopeCryptoBuilder.dataKeyStore)", null);
+    }
+    maintenance.rewrapRecordOf(header.dataKeyId());
+  }
+
   /**
    * The body crypto of an envelope with this header: format 1 unwraps (or finds) the data key it
    * carries, format 2 the data key of the record it names.
@@ -358,7 +370,8 @@ public final class EnvelopeCrypto implements AutoCloseable {
     Header parsed = Headers.of(envelope);
     OneShot.plaintextLength(envelope, parsed);
     if (!(parsed instanceof EnvelopeHeader header)) {
-      return envelope.clone(); // format 2 names a record: its record is re-wrapped, not it
+      rewrapRecordOf((CompactHeader) parsed); // the envelope never changes; its record does
+      return envelope.clone();
     }
     EnvelopeHeader replacement = rewrapper.rewrapHeader(header);
     if (replacement == null) {
@@ -388,9 +401,11 @@ public final class EnvelopeCrypto implements AutoCloseable {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(sink, "sink");
     Header header = Headers.read(source);
-    EnvelopeHeader replacement = header instanceof EnvelopeHeader v1
-        ? rewrapper.rewrapHeader(v1)
-        : null; // format 2 names a record: its record is re-wrapped, not it
+    if (header instanceof CompactHeader compact) {
+      rewrapRecordOf(compact); // the envelope never changes; its record does
+      return RewrapOutcome.ALREADY_CURRENT;
+    }
+    EnvelopeHeader replacement = rewrapper.rewrapHeader((EnvelopeHeader) header);
     if (replacement == null) {
       return RewrapOutcome.ALREADY_CURRENT;
     }

@@ -44,6 +44,7 @@ public final class EnvelopeCryptoBuilder {
       new ArrayList<>();
   boolean additionalWrappingsRequired = true;
   private boolean requiredSet;
+  Integer writeFormat;
   CryptoObserver observer;
 
   EnvelopeCryptoBuilder() {}
@@ -275,6 +276,30 @@ public final class EnvelopeCryptoBuilder {
   }
 
   /**
+   * The envelope format new envelopes are written in: 2 (the default when a {@linkplain
+   * #dataKeyStore data-key store} is configured) or 1 (the default without one). Set 1 with a
+   * store for a rolling upgrade — every instance gets the store and reads both formats before any
+   * writes format 2 — or for a writer whose segment size is not a power of two. Reading does not
+   * depend on it.
+   *
+   * @param version 1 or 2
+   * @return this builder
+   */
+  public EnvelopeCryptoBuilder writeFormat(int version) {
+    once(writeFormat, "writeFormat");
+    if (version != 1 && version != 2) {
+      throw new IllegalArgumentException("envelope format 1 or 2");
+    }
+    writeFormat = version;
+    return this;
+  }
+
+  /** {@return the format new envelopes are written in} */
+  int effectiveWriteFormat() {
+    return writeFormat != null ? writeFormat : dataKeyStore != null ? 2 : 1;
+  }
+
+  /**
    * Lets this writer share data-key records with the service's other writers (default: off, every
    * writer makes its own records, as format 1 writers make their own data keys). A writer then
    * takes the newest record under its write key version that is younger than {@link
@@ -415,10 +440,13 @@ public final class EnvelopeCryptoBuilder {
     if (providers.isEmpty()) {
       throw new IllegalStateException("at least one key provider is required");
     }
-    if (dataKeyStore != null && !dev.cmk.core.internal.CompactHeader.isWritableSegmentSize(
-        segmentSize)) {
+    if (effectiveWriteFormat() == 2 && dataKeyStore == null) {
+      throw new IllegalStateException("writeFormat(2) needs a dataKeyStore");
+    }
+    if (effectiveWriteFormat() == 2 && !dev.cmk.core.internal.CompactHeader
+        .isWritableSegmentSize(segmentSize)) {
       throw new IllegalStateException("format 2 (dataKeyStore) needs a segment size that is a "
-          + "power of two from 256 B to 16 MiB");
+          + "power of two from 256 B to 16 MiB (or writeFormat(1))");
     }
     if (!additionalWrappingKeys.isEmpty() && dataKeyStore == null) {
       throw new IllegalStateException("additionalWrappingKey needs a dataKeyStore (format 2)");

@@ -225,6 +225,23 @@ class FormatV2Test {
   }
 
   @Test
+  void writeFormatOne_withAStore_writesV1AndReadsBoth() {
+    byte[] v2;
+    try (EnvelopeCrypto crypto = v2(store)) {
+      v2 = crypto.encrypt(data(7), AAD);
+    }
+    try (EnvelopeCrypto upgrading = EnvelopeCrypto.builder().provider(provider).writeKey(KEY)
+        .dataKeyStore(store).writeFormat(1).segmentSize(1000).build()) {
+      byte[] v1 = upgrading.encrypt(data(8), AAD);
+      assertEquals(1, v1[4]);
+      assertArrayEquals(data(8), upgrading.decrypt(v1, AAD));
+      assertArrayEquals(data(7), upgrading.decrypt(v2, AAD));
+    }
+    assertThrows(IllegalStateException.class, () -> EnvelopeCrypto.builder().provider(provider)
+        .writeKey(KEY).writeFormat(2).build());
+  }
+
+  @Test
   void rewrap_ofAFormatTwoEnvelope_leavesItUnchanged() throws Exception {
     try (EnvelopeCrypto crypto = v2(store)) {
       byte[] envelope = crypto.encrypt(data(5), AAD);

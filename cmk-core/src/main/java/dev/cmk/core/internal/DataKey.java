@@ -48,8 +48,12 @@ public final class DataKey {
   private final KeyVersionId source; // v2: the version its record was unwrapped under; else null
   private final ConcurrentHashMap<Long, SecretKeySpec> slotKeys = new ConcurrentHashMap<>();
 
-  /** Most v2 slot keys kept per data key; more are derived per envelope. */
-  static final int MAX_SLOT_KEYS = 1024;
+  /**
+   * Most v2 slot keys kept per data key; more are derived per envelope. Slots come from headers
+   * before any segment authenticated, so this bounds what forged headers can make a cache hold
+   * (32 keys of about 100 bytes per cached data key).
+   */
+  static final int MAX_SLOT_KEYS = 32;
   private static final byte[] ID_LABEL = "cmk/v2/data-key-id".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SLOT_KEY_LABEL =
       "cmk/v2/body-key".getBytes(StandardCharsets.US_ASCII);

@@ -55,6 +55,7 @@ public final class RecordMaintenance {
     long total = 0;
     for (DataKeyId after = null; ; ) {
       List<StoredDataKey> page = records.page(after, PAGE);
+      checkAdvances(after, page);
       for (StoredDataKey s : page) {
         total++;
         List<WrappedKey> w = s.record().wrappings();
@@ -90,33 +91,73 @@ public final class RecordMaintenance {
     KeyReference target = access.writeVersion();
     Counts n = new Counts();
     Map<KeyReference, Long> movedFrom = new LinkedHashMap<>();
-    walk(progress, n, stored -> {
-      DataKeyRecord r = stored.record();
-      boolean lacksFurther = additional.lacksAny(r);
-      if (isUnder(r.primary(), target) && !lacksFurther) {
-        return RewrapOutcome.ALREADY_CURRENT;
-      }
-      List<WrappedKey> next = new ArrayList<>();
-      Optional<WrappedKey> existing =
-          r.wrappings().stream().filter(w -> isUnder(w, target)).findFirst();
-      DataKey key = existing.isPresent() && !lacksFurther ? null
-          : readKeys.dataKey(r.id().bytes());
-      if (existing.isPresent()) {
-        next.add(existing.get()); // already wrapped under it: only reorder
-      } else {
-        KeyReference version = access.versionForNewDataKey(target);
-        next.add(access.wrap(version, key.secret()));
-        movedFrom.merge(key.source() == null ? r.primary().keyReference()
-            : KeyReference.parse(key.source().reference()), 1L, Long::sum);
-      }
-      r.wrappings().stream().filter(w -> !isUnder(w, target)).forEach(next::add);
-      if (lacksFurther) {
-        next.addAll(additional.missingFrom(r, key.secret()));
-      }
-      return replace(stored, next) ? RewrapOutcome.REWRAPPED : RewrapOutcome.FAILED;
-    });
+    walk(progress, n, stored -> rewrapOne(stored, target, movedFrom));
     return new RewrapReport(target, n.total, n.changed, n.unchanged, n.failures, movedFrom,
         Duration.ofNanos(System.nanoTime() - start));
+  }
+
+  /**
+   * Makes the record a format 2 envelope names current, as {@link #rewrapAll} does for every
+   * record — the envelope itself never changes. Records found current are remembered (per target
+   * version, up to 10,000), so a run over many envelopes of one record reads the store once.
+   *
+   * @return {@code REWRAPPED} if the record was changed, {@code ALREADY_CURRENT} if not
+   * @throws dev.cmk.api.KeyNotFoundException if the store has no such record
+   */
+  public RewrapOutcome rewrapRecordOf(DataKeyId id) {
+    KeyReference target = access.writeVersion();
+    RecordAndTarget seen = new RecordAndTarget(id, target);
+    if (current.getIfPresent(seen) != null) {
+      return RewrapOutcome.ALREADY_CURRENT;
+    }
+    StoredDataKey stored = records.read(id).orElseThrow(() -> new dev.cmk.api.KeyNotFoundException(
+        "no data-key record " + id + " in the configured data-key store", null));
+    RewrapOutcome outcome = rewrapOne(stored, target, new LinkedHashMap<>());
+    if (outcome == RewrapOutcome.FAILED) {
+      throw new IllegalStateException("data-key record " + id + " changed meanwhile; run again");
+    }
+    current.put(seen, Boolean.TRUE);
+    return outcome;
+  }
+
+  private record RecordAndTarget(DataKeyId id, KeyReference target) {}
+
+  private final com.github.benmanes.caffeine.cache.Cache<RecordAndTarget, Boolean> current =
+      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).build();
+
+  /** One record brought to {@code target}: a new first wrapping, further keys added. */
+  private RewrapOutcome rewrapOne(StoredDataKey stored, KeyReference target,
+      Map<KeyReference, Long> movedFrom) {
+    DataKeyRecord r = stored.record();
+    boolean lacksFurther = additional.lacksAny(r);
+    boolean firstIsCurrent = isUnder(r.primary(), target);
+    if (firstIsCurrent && !lacksFurther) {
+      return RewrapOutcome.ALREADY_CURRENT;
+    }
+    Optional<WrappedKey> existing =
+        r.wrappings().stream().filter(w -> isUnder(w, target)).findFirst();
+    DataKey key = existing.isPresent() && !lacksFurther ? null
+        : readKeys.dataKey(r.id().bytes());
+    List<WrappedKey> next = new ArrayList<>();
+    if (existing.isPresent()) {
+      // Already wrapped under it (an additional key that became the write key): promote it only
+      // once it is known to open this record — it was made with a public key, never checked.
+      if (!firstIsCurrent && !readKeys.opens(r.id().bytes(), existing.get())) {
+        throw new IllegalStateException("its wrapping under " + target
+            + " does not open it: not promoted");
+      }
+      next.add(existing.get());
+    } else {
+      KeyReference version = access.versionForNewDataKey(target);
+      next.add(access.wrap(version, key.secret()));
+      movedFrom.merge(key.source() == null ? r.primary().keyReference()
+          : KeyReference.parse(key.source().reference()), 1L, Long::sum);
+    }
+    r.wrappings().stream().filter(w -> !isUnder(w, target)).forEach(next::add);
+    if (lacksFurther) {
+      next.addAll(additional.missingFrom(r, key.secret()));
+    }
+    return replace(stored, next) ? RewrapOutcome.REWRAPPED : RewrapOutcome.FAILED;
   }
 
   /**
@@ -181,6 +222,7 @@ public final class RecordMaintenance {
   private void walk(RewrapProgress progress, Counts n, Step step) {
     for (DataKeyId after = null; ; ) {
       List<StoredDataKey> page = records.page(after, PAGE);
+      checkAdvances(after, page);
       for (StoredDataKey s : page) {
         n.total++;
         String id = s.record().id().hex();
@@ -209,6 +251,17 @@ public final class RecordMaintenance {
         return;
       }
       after = page.get(page.size() - 1).record().id();
+    }
+  }
+
+  /** A page must hold ids in strictly ascending order, all after {@code after}: else we loop. */
+  private static void checkAdvances(DataKeyId after, List<StoredDataKey> page) {
+    DataKeyId last = after;
+    for (StoredDataKey s : page) {
+      if (last != null && s.record().id().compareTo(last) <= 0) {
+        throw new IllegalStateException("the data-key store's page is not in ascending id order");
+      }
+      last = s.record().id();
     }
   }
 

@@ -89,25 +89,48 @@ public final class RecordReadDataKeys {
   }
 
   /**
-   * The cached data key of record {@code id}, or loaded (single flight): the record read, the
-   * wrapping chosen, its version checked readable, unwrapped and checked against the id. A
+   * Whether {@code wrapping} unwraps (through the guard's access) to the data key of record {@code
+   * id}. The key is destroyed again; nothing is cached.
+   */
+  boolean opens(byte[] id, WrappedKey wrapping) {
+    access.checkReadable(KeyVersionId.of(wrapping));
+    SecretBytes secret;
+    try {
+      secret = access.unwrap(wrapping);
+    } catch (KeyProviderException e) {
+      throw access.unwrapFailed(wrapping, e);
+    }
+    if (secret.length() != DataKey.LENGTH) {
+      secret.destroy();
+      return false;
+    }
+    DataKey key = DataKey.of(secret, KeyVersionId.of(wrapping));
+    try {
+      return key.hasRecordId(id);
+    } finally {
+      key.destroy();
+    }
+  }
+
+  /**
+   * The cached data key of record {@code id}, or loaded (single flight). As in format 1, the
+   * loss-of-access guard and the store are asked <em>before</em> the cache: the guard may trip and
+   * purge (which takes the writer's lock), and a slow store must not hold the cache's bin, where a
+   * writer may be seeding a new key. Only the unwrap and the id check run inside the loader; a
    * provider failure is classified outside the cache's lock.
    */
   private DataKey cachedOrLoaded(byte[] id) {
-    WrappedKey[] used = new WrappedKey[1];
+    DataKey cached = cache.recordKeyIfPresent(id);
+    if (cached != null) {
+      return cached;
+    }
+    WrappedKey wrapping = wrappingToUse(id);
+    KeyVersionId version = KeyVersionId.of(wrapping);
+    access.checkReadable(version);
     try {
-      return cache.recordKey(id, () -> {
-        WrappedKey wrapping = wrappingToUse(id);
-        used[0] = wrapping;
-        KeyVersionId version = KeyVersionId.of(wrapping);
-        access.checkReadable(version);
-        return unwrapChecked(id, wrapping, version);
-      });
+      return cache.recordKey(id, () -> unwrapChecked(id, wrapping, version));
     } catch (KeyProviderException e) {
-      if (used[0] == null) {
-        throw e; // the record named no usable wrapping: nothing was asked of a provider
-      }
-      throw access.unwrapFailed(used[0], e);
+      throw access.unwrapFailed(wrapping, e);
     }
   }
 

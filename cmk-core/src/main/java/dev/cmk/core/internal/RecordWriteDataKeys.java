@@ -1,6 +1,5 @@
 package dev.cmk.core.internal;
 
-import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.SecretBytes;
@@ -38,6 +37,10 @@ import java.util.function.Supplier;
 public final class RecordWriteDataKeys implements EnvelopeWriter {
   /** Envelopes per writer slot: half the 40-bit message space, after a random start below it. */
   static final long MAX_MESSAGES_PER_SLOT = (1L << 39) - 1;
+  /** How far ahead of this writer's clock a shared record's creation time may be. */
+  static final java.time.Duration MAX_CLOCK_AHEAD = java.time.Duration.ofMinutes(5);
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(RecordWriteDataKeys.class);
 
   private final KeyAccess access;
   private final Records records;
@@ -174,26 +177,50 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
       return Optional.empty();
     }
     DataKeyRecord record = found.get().record();
-    Optional<Long> slot = records.claimSlot(found.get());
-    if (slot.isEmpty()) {
-      return Optional.empty();
-    }
     WrappedKey primary = record.primary();
+    if (!primary.providerId().equals(writeProviderId.get())
+        || !primary.keyReference().equals(version)
+        || record.createdAt().isAfter(now.plus(MAX_CLOCK_AHEAD))) {
+      return Optional.empty(); // not what we asked for, or dated in the future: never join it
+    }
     SecretBytes secret;
     try {
       secret = access.unwrap(primary);
     } catch (KeyProviderException e) {
-      throw access.unwrapFailed(primary, e);
+      RuntimeException classified = access.unwrapFailed(primary, e);
+      if (classified instanceof dev.cmk.api.KeyAccessSuspendedException) {
+        throw classified; // the key itself is not accessible: a new record would fail too
+      }
+      LOG.warn("not joining data-key record {}: its wrapping does not unwrap ({})",
+          record.id(), e.getClass().getSimpleName());
+      return Optional.empty();
     }
+    DataKey key;
     if (secret.length() != DataKey.LENGTH) {
       secret.destroy();
-      throw new InvalidCiphertextException();
+      key = null;
+    } else {
+      key = DataKey.of(secret, KeyVersionId.of(primary));
     }
-    DataKey key = DataKey.of(secret, KeyVersionId.of(primary));
     byte[] id = record.id().bytes();
-    if (!key.hasRecordId(id)) {
+    if (key == null || !key.hasRecordId(id)) {
+      if (key != null) {
+        key.destroy();
+      }
+      // A planted or corrupt record: make our own instead of failing every write.
+      LOG.warn("not joining data-key record {}: its wrapping is not of its data key", record.id());
+      return Optional.empty();
+    }
+    Optional<Long> slot;
+    try {
+      slot = records.claimSlot(found.get());
+    } catch (RuntimeException e) {
       key.destroy();
-      throw new InvalidCiphertextException(); // the record's wrapping is not of its data key
+      throw e;
+    }
+    if (slot.isEmpty()) {
+      key.destroy();
+      return Optional.empty();
     }
     return Optional.of(new Active(key, id, slot.get(), version, record.createdAt(), now,
         nextBase()));

@@ -38,11 +38,14 @@ public final class Rewrapper {
   private final ReadDataKeys readKeys;
   private final Supplier<KeyEncryptionKeyProvider> writer;
   private final SafeObserver observer; // null: not observed
+  private final java.util.function.Consumer<CompactHeader> recordRewrap;
   private final Cache<WrapKey, WrappedKey> wraps =
       Caffeine.newBuilder().maximumSize(REMEMBERED_WRAPS).build();
 
   public Rewrapper(KeyAccess access, ReadDataKeys readKeys,
-      Supplier<KeyEncryptionKeyProvider> writer, SafeObserver observer) {
+      Supplier<KeyEncryptionKeyProvider> writer, SafeObserver observer,
+      java.util.function.Consumer<CompactHeader> recordRewrap) {
+    this.recordRewrap = recordRewrap;
     this.access = access;
     this.readKeys = readKeys;
     this.writer = writer;
@@ -81,7 +84,9 @@ public final class Rewrapper {
     try (InputStream in = item.openSource()) {
       Header read = Headers.read(in);
       if (!(read instanceof EnvelopeHeader header)) {
-        return RewrapOutcome.ALREADY_CURRENT; // format 2: the envelope names a record, never a key
+        // Format 2: the envelope never changes; the record it names is brought up to date.
+        recordRewrap.accept((CompactHeader) read);
+        return RewrapOutcome.ALREADY_CURRENT;
       }
       EnvelopeHeader replacement = rewrapHeader(header);
       if (replacement == null) {

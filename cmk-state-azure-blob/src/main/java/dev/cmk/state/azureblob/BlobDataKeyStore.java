@@ -119,6 +119,14 @@ public final class BlobDataKeyStore implements DataKeyStore {
     Optional<String> etag = upload(record, new BlobRequestConditions().setIfNoneMatch("*"),
         "create", true);
     if (etag.isEmpty()) {
+      // The id exists. If it holds exactly this record, it is our own create that succeeded and
+      // whose answer was lost (the SDK retried it): the id is a 256-bit function of a fresh data
+      // key, so nobody else made it.
+      Optional<StoredDataKey> there = read(record.id());
+      if (there.isPresent() && there.get().record().equals(record)) {
+        writeMarker(record);
+        return there;
+      }
       return Optional.empty();
     }
     writeMarker(record);

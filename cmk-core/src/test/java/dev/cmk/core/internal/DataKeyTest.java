@@ -114,4 +114,24 @@ class DataKeyTest {
     assertThrows(IllegalStateException.class, () -> dk.headerMac(LABEL, h, 260));
     assertThrows(IllegalStateException.class, secret::copy);
   }
+
+  /** Format 2's derivations, computed from their definitions (pins the big-endian slot). */
+  @Test
+  void formatTwo_recordIdAndSlotKeys_matchTheirDefinitions() throws Exception {
+    byte[] dk = key(42);
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(dk, "HmacSHA256"));
+    byte[] id = mac.doFinal("cmk/v2/data-key-id".getBytes(StandardCharsets.US_ASCII));
+    mac.update("cmk/v2/body-key".getBytes(StandardCharsets.US_ASCII));
+    byte[] slotKey = mac.doFinal(new byte[] {1, 2, 3, 4});
+    DataKey key = DataKey.of(SecretBytes.wrapOwned(dk.clone()));
+    assertArrayEquals(id, key.recordId());
+    assertTrue(key.hasRecordId(id));
+    assertArrayEquals(slotKey, key.slotKey(0x01020304L).getEncoded());
+    for (long slot = 0; slot < DataKey.MAX_SLOT_KEYS + 5; slot++) {
+      assertFalse(java.util.Arrays.equals(slotKey, key.slotKey(slot).getEncoded()));
+    }
+    key.destroy();
+    assertThrows(IllegalStateException.class, () -> key.slotKey(1));
+  }
 }

@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
       DecryptCommand.class,
       InspectCommand.class,
       RewrapCommand.class,
+      RecordsCommand.class,
       CheckKeyCommand.class,
       StatusCommand.class,
       KeysCommand.class

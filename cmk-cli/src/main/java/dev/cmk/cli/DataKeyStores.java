@@ -131,11 +131,20 @@ final class DataKeyStores {
     SecretSource connection = secret(o.connectionStringFile, o.connectionStringEnv,
         DataKeyStoreOptions.ENV_CONNECTION_STRING, ctx, "storage connection string",
         "--data-key-store-connection-string");
+    String text = null;
+    if (connection != null) {
+      try {
+        text = connection.limitedTo(MAX_CONNECTION_STRING).apply(String::new);
+      } catch (RuntimeException e) {
+        // The source's message names the file or variable, never its content.
+        throw new CliException(ExitCode.USAGE, "data-key store " + description + ": "
+            + e.getMessage());
+      }
+    }
     BlobContainerClientBuilder cb = new BlobContainerClientBuilder();
     BlobContainerClient client;
     try {
-      if (connection != null) {
-        String text = connection.limitedTo(MAX_CONNECTION_STRING).apply(String::new);
+      if (text != null) {
         cb.connectionString(text).endpoint(url); // credential from it, container from the URL
       } else {
         cb.endpoint(url).credential(credential(managedIdentity));
@@ -209,7 +218,7 @@ final class DataKeyStores {
           p.setProperty("password", password.apply(String::new));
         } catch (RuntimeException e) {
           // A missing file or variable: named by the source's message, never the secret.
-          throw new SQLException("cannot read the " + password + ": " + e.getMessage(), "28000");
+          throw new SQLException(e.getMessage(), "28000");
         }
       }
       return DriverManager.getConnection(url, p);

@@ -324,6 +324,43 @@ class CmkRecordsTest {
         () -> assertEquals(0, azureBuilt.get()));
   }
 
+  @Test
+  void recordsRewrap_stderrTerminal_showsRecordCountsNeverRecordContents() {
+    CliFixture cli = new CliFixture(dir);
+    cli.createKey("kek", 2048);
+    for (int i = 0; i < 3; i++) {
+      ok(cli.runWithInput(new byte[] {(byte) i}, "encrypt", "-k", "kek", "--data-key-store",
+          h2()));
+    }
+    cli.run("keys", "rotate", "kek");
+    cli.stderrTerminal = true;
+    dev.cmk.testkit.ManualClock manual = dev.cmk.testkit.ManualClock.create();
+    cli.clock = new java.time.Clock() { // 400 ms later at every reading
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public java.time.Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public java.time.Instant instant() {
+        return manual.advance(java.time.Duration.ofMillis(400));
+      }
+    };
+
+    CliFixture.Result r = ok(cli.run("records", "rewrap", "-k", "kek", "--data-key-store",
+        h2()));
+
+    String last = r.stderr().substring(r.stderr().lastIndexOf('\r') + 1);
+    assertTrue(last.matches("records rewrap  3/3 records  [0-9.]+/s  ETA 0:00\u001b\\[K\n"),
+        r.stderr());
+    assertFalse(r.stderr().contains("local:kek"), "no key or record in the progress line");
+  }
+
   // ------------------------------------------------------------------- secrets
 
   @Test

@@ -85,8 +85,8 @@ final class DecryptCommand implements Callable<Integer> {
               + " data key is a record in a data-key store; give --data-key-store jdbc:URL or"
               + " azure-blob:CONTAINER-URL (or $" + DataKeyStoreOptions.ENV_STORE + ")");
         }
-        keys = RecordWrappings.allowed(store.store(), store.description(),
-            info.dataKeyId().get(), allowed);
+        keys = List.of(RecordWrappings.firstAllowed(store.store(), store.description(),
+            info.dataKeyId().get(), allowed));
       } else {
         // Before any provider exists: a vault or token the user did not allow is never contacted.
         allowed.check(info.keyReference());

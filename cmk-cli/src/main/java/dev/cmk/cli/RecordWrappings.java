@@ -12,16 +12,14 @@ import dev.cmk.core.datakey.DataKeyRecord;
 import dev.cmk.core.datakey.DataKeyStore;
 import dev.cmk.core.datakey.StoredDataKey;
 import java.security.PublicKey;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 
 /**
  * The allow-list rule for format 2: a v2 header names a data-key record, and the record's
  * wrappings name the keys. Before any provider is built, the record is read from the store the
- * user named and its wrappings are checked against the {@link KeyAllowList}; only allowed ones
- * get a provider (the Azure provider serves only allowed vaults, so the core never picks another
- * wrapping either).
+ * user named and its wrappings are checked against the {@link KeyAllowList}; only the first
+ * allowed one gets a provider (and the Azure provider serves only allowed vaults, so the engine
+ * could not pick a wrapping outside the list either).
  */
 final class RecordWrappings {
   /** Id of {@link #noKeys()}. */
@@ -30,14 +28,16 @@ final class RecordWrappings {
   private RecordWrappings() {}
 
   /**
-   * The keys of record {@code id}'s wrappings that the user allows, in the record's order.
+   * The key of record {@code id}'s first wrapping that the user allows: the only one a provider
+   * is built for (the engine then unwraps that wrapping, and tries no other if it fails, as a
+   * service would).
    *
    * @throws CliException (key access) if the store has no such record, or no wrapping is allowed
    *     (naming the primary's vault or token and the fix; nothing was contacted)
    * @throws InvalidCiphertextException if the stored record is malformed
    * @throws dev.cmk.core.datakey.DataKeyStoreUnavailableException if the store cannot answer
    */
-  static List<KeyReference> allowed(DataKeyStore store, String storeName, DataKeyId id,
+  static KeyReference firstAllowed(DataKeyStore store, String storeName, DataKeyId id,
       KeyAllowList allowList) {
     Optional<StoredDataKey> stored;
     try {
@@ -50,19 +50,15 @@ final class RecordWrappings {
           + " store " + storeName + " (is it the store the envelope was written with?)");
     }
     DataKeyRecord record = stored.get().record();
-    List<KeyReference> out = new ArrayList<>();
     for (WrappedKey w : record.wrappings()) {
-      if (allowList.allows(w.keyReference()) && !out.contains(w.keyReference())) {
-        out.add(w.keyReference());
+      if (allowList.allows(w.keyReference())) {
+        return w.keyReference();
       }
     }
-    if (out.isEmpty()) {
-      throw new CliException(ExitCode.KEY_ACCESS, "data-key record " + id + ": "
-          + allowList.refusal(record.primary().keyReference())
-          + (record.wrappings().size() > 1 ? " (none of its " + record.wrappings().size()
-              + " wrappings is under an allowed vault or token)" : ""));
-    }
-    return out;
+    throw new CliException(ExitCode.KEY_ACCESS, "data-key record " + id + ": "
+        + allowList.refusal(record.primary().keyReference())
+        + (record.wrappings().size() > 1 ? " (none of its " + record.wrappings().size()
+            + " wrappings is under an allowed vault or token)" : ""));
   }
 
   /**

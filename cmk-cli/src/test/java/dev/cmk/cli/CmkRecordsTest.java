@@ -125,15 +125,21 @@ class CmkRecordsTest {
 
   /** Replaces the wrappings of {@code envelope}'s record (a store writer can). */
   private void setWrappings(CliFixture cli, byte[] envelope, boolean keepOwn) {
+    setWrappings(cli, envelope, keepOwn, true);
+  }
+
+  /** As above, the foreign wrapping first or last. */
+  private void setWrappings(CliFixture cli, byte[] envelope, boolean keepOwn,
+      boolean foreignFirst) {
     DataKeyStore store = store(h2(), cli.env);
     DataKeyId id = EnvelopeInfo.of(envelope).dataKeyId().orElseThrow();
     StoredDataKey stored = store.read(id).orElseThrow();
     List<WrappedKey> next = new ArrayList<>();
-    next.add(new WrappedKey("azure-keyvault", KeyReference.parse(FOREIGN_AZURE_KEY),
-        WrapAlgorithm.RSA_OAEP_256, new byte[256]));
     if (keepOwn) {
       next.addAll(stored.record().wrappings());
     }
+    next.add(foreignFirst ? 0 : next.size(), new WrappedKey("azure-keyvault",
+        KeyReference.parse(FOREIGN_AZURE_KEY), WrapAlgorithm.RSA_OAEP_256, new byte[256]));
     assertTrue(store.replace(stored.revision(), stored.record().withWrappings(next)).isPresent());
   }
 
@@ -171,6 +177,22 @@ class CmkRecordsTest {
 
     assertArrayEquals(new byte[] {9, 8, 7}, r.stdout());
     assertEquals(0, azureBuilt.get(), "the foreign vault's wrapping got no provider");
+  }
+
+  @Test
+  void decrypt_ownWrappingFirstAndForeignVaultAllowed_onlyTheFirstAllowedGetsAProvider() {
+    AtomicInteger azureBuilt = new AtomicInteger();
+    CliFixture cli = withoutAzure(azureBuilt);
+    cli.createKey("kek", 2048);
+    byte[] envelope = ok(cli.runWithInput(new byte[] {4, 2}, "encrypt", "-k", "kek",
+        "--data-key-store", h2())).stdout();
+    setWrappings(cli, envelope, true, false);
+
+    CliFixture.Result r = ok(cli.runWithInput(envelope, "decrypt", "--vault", FOREIGN_VAULT,
+        "--data-key-store", h2()));
+
+    assertArrayEquals(new byte[] {4, 2}, r.stdout());
+    assertEquals(0, azureBuilt.get(), "the later, allowed wrapping's provider was not built");
   }
 
   // ------------------------------------------------------------------- records

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Format 2 through the tool with the blob data-key store ({@code azure-blob:CONTAINER-URL}) on
  * Azurite, the connection string read from a file: round trip, census and records rewrap across a
- * rotation, and neither the account key nor the connection string in any output.
+ * rotation, and neither the account key nor the connection string in any output (also with
+ * {@code --verbose} for a missing container, exit 4).
  */
 class CmkRecordsBlobIT {
   @TempDir Path dir;
@@ -48,6 +49,10 @@ class CmkRecordsBlobIT {
     CliFixture.Result noCredential = cli.run("records", "census", "--data-key-store", spec,
         "--data-key-store-connection-string-file", dir.resolve("missing").toString());
     runs.add(noCredential);
+    CliFixture.Result noContainer = cli.run("records", "census", "--verbose", "--data-key-store",
+        "azure-blob:" + azurite.blobEndpoint() + "/no-such-container",
+        "--data-key-store-connection-string-file", connection.toString());
+    runs.add(noContainer);
 
     Map<String, Object> c = Json.parse(census);
     assertAll(
@@ -61,6 +66,9 @@ class CmkRecordsBlobIT {
             .get("key"))),
         () -> assertArrayEquals(new byte[] {1, 2, 3}, again.stdout()),
         () -> assertEquals(ExitCode.USAGE, noCredential.exitCode(), noCredential.toString()),
+        () -> assertEquals(ExitCode.PROVIDER_UNAVAILABLE, noContainer.exitCode(),
+            noContainer.toString()),
+        () -> assertTrue(noContainer.stderr().contains("caused by:"), noContainer.stderr()),
         () -> assertTrue(noCredential.stderr().contains("storage connection string file "
             + dir.resolve("missing") + " cannot be read"), noCredential.stderr()));
     for (CliFixture.Result r : runs) {

@@ -10,6 +10,10 @@ module dev.cmk.cli {
   requires dev.cmk.keystore;
   requires dev.cmk.softhsm;
   requires dev.cmk.azure;
+  requires dev.cmk.state.jdbc;
+  requires dev.cmk.state.azureblob;
+  requires com.azure.identity;
+  requires java.sql;
   requires info.picocli;
   requires com.azure.json;
   requires java.logging;

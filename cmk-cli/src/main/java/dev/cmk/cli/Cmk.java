@@ -122,7 +122,8 @@ public final class Cmk {
   }
 
   private static boolean isSecretOption(String arg) {
-    for (String name : new String[] {"--pin", "--password", "--keystore-password"}) {
+    for (String name : new String[] {"--pin", "--password", "--keystore-password",
+        "--data-key-store-password", "--data-key-store-connection-string"}) {
       if (arg.equals(name) || arg.startsWith(name + "=")) {
         return true;
       }
@@ -157,7 +158,8 @@ public final class Cmk {
         || ex instanceof KeyAccessSuspendedException) {
       return ExitCode.KEY_ACCESS;
     }
-    if (ex instanceof KeyProviderUnavailableException) {
+    if (ex instanceof KeyProviderUnavailableException
+        || ex instanceof dev.cmk.core.datakey.DataKeyStoreUnavailableException) {
       return ExitCode.PROVIDER_UNAVAILABLE;
     }
     if (ex instanceof KeyPolicyViolationException) {

@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
       DecryptCommand.class,
       InspectCommand.class,
       RewrapCommand.class,
+      RecordsCommand.class,
       CheckKeyCommand.class,
       StatusCommand.class,
       KeysCommand.class
@@ -33,7 +34,7 @@ import picocli.CommandLine.Spec;
       "  1  internal error (a bug: run with --verbose and report it)",
       "  2  usage error (also: binary output to a terminal)",
       "  3  key not found, access denied or suspended; vault or token not allowed",
-      "  4  key provider unavailable",
+      "  4  key provider or data-key store unavailable",
       "  5  key policy violation",
       "  6  I/O error",
       "  7  invalid ciphertext or format (not an envelope, tampered, wrong --aad)"

@@ -1,5 +1,6 @@
 package dev.cmk.cli;
 
+import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeCryptoBuilder;
 import dev.cmk.core.EnvelopeInfo;
@@ -22,7 +23,9 @@ import picocli.CommandLine.ParentCommand;
       "Decrypts the envelope INPUT (a file, or - for stdin) to -o (a file, or - for stdout).",
       "The key provider follows from the key reference in the envelope's header; its vault or"
           + " PKCS#11 token must be one you allow (--vault, --pkcs11-token, $CMK_VAULTS,"
-          + " $CMK_PKCS11_TOKENS), else nothing is contacted and the exit code is 3. To a file,"
+          + " $CMK_PKCS11_TOKENS), else nothing is contacted and the exit code is 3. A format 2"
+          + " envelope names a data-key record: give its store (--data-key-store); the record's"
+          + " wrappings name the keys, and the same rule applies to them. To a file,"
           + " nothing is written unless the whole envelope authenticates; to stdout, segments are"
           + " released as they authenticate, so a failure can leave a prefix (exit code not 0).",
       "Refuses to write the plaintext to a terminal (exit 2). Shows bytes, rate and ETA on stderr"
@@ -55,6 +58,8 @@ final class DecryptCommand implements Callable<Integer> {
 
   @Mixin ProgressOptions progressOptions;
 
+  @Mixin DataKeyStoreOptions storeOptions;
+
   @Override
   public Integer call() throws Exception {
     keyOptions.refuseSecretsOnCommandLine();
@@ -69,16 +74,30 @@ final class DecryptCommand implements Callable<Integer> {
       in.mark(HEADER_MARK);
       EnvelopeInfo info = EnvelopeInfo.read(in);
       in.reset();
-      if (info.key().isEmpty()) {
-        throw new dev.cmk.api.UnsupportedFormatException("a format 2 envelope names a data-key "
-            + "record; cmk decrypt does not read data-key stores yet (use EnvelopeCrypto with "
-            + "dataKeyStore)");
+      List<KeyReference> keys;
+      DataKeyStores.Opened store = null;
+      if (info.dataKeyId().isPresent()) {
+        // Format 2: the record in the store names the keys; its wrappings pass the allow-list
+        // before any provider exists.
+        store = DataKeyStores.open(storeOptions, ctx, keyOptions.managedIdentity, false);
+        if (store == null) {
+          throw new CliException(ExitCode.INVALID_CIPHERTEXT, "this envelope is format 2: its"
+              + " data key is a record in a data-key store; give --data-key-store jdbc:URL or"
+              + " azure-blob:CONTAINER-URL (or $" + DataKeyStoreOptions.ENV_STORE + ")");
+        }
+        keys = List.of(RecordWrappings.firstAllowed(store.store(), store.description(),
+            info.dataKeyId().get(), allowed));
+      } else {
+        // Before any provider exists: a vault or token the user did not allow is never contacted.
+        allowed.check(info.keyReference());
+        keys = List.of(info.keyReference());
       }
-      // Before any provider exists: a vault or token the user did not allow is never contacted.
-      allowed.check(info.keyReference());
       try (ProviderSession session = new ProviderSession(keyOptions, ctx, allowed)) {
         EnvelopeCryptoBuilder b = EnvelopeCrypto.builder();
-        session.open(List.of(info.keyReference())).forEach(b::provider);
+        session.open(keys).forEach(b::provider);
+        if (store != null) {
+          b.dataKeyStore(store.store());
+        }
         try (EnvelopeCrypto crypto = b.build();
             Io.Output out = Io.Output.open(output, force, ctx)) {
           try (InputStream plain = crypto.decryptingStream(in, associatedData)) {

@@ -20,6 +20,8 @@ import picocli.CommandLine.ParentCommand;
       "Encrypts INPUT (a file, or - for stdin) into an envelope under the key, written to -o"
           + " (a file, or - for stdout).",
       "A versionless key follows rotation (the latest version); the key must pass the key policy.",
+      "With --data-key-store the envelope is format 2: a 48-byte header naming a data-key record"
+          + " kept in the store, which must be kept as long as the envelope.",
       "Refuses to write the envelope to a terminal (exit 2). Shows bytes, rate and ETA on stderr"
           + " when it is a terminal and the input takes a while."
     })
@@ -47,6 +49,8 @@ final class EncryptCommand implements Callable<Integer> {
 
   @Mixin ProgressOptions progressOptions;
 
+  @Mixin DataKeyStoreOptions storeOptions;
+
   @Override
   public Integer call() throws Exception {
     keyOptions.refuseSecretsOnCommandLine();
@@ -57,6 +61,11 @@ final class EncryptCommand implements Callable<Integer> {
             keyOptions, ctx, KeyAllowList.only(target.key))) {
       EnvelopeCryptoBuilder b = EnvelopeCrypto.builder().writeKey(target.key).keyPolicy(target.policy);
       session.open(java.util.List.of(target.key)).forEach(b::provider);
+      DataKeyStores.Opened store =
+          DataKeyStores.open(storeOptions, ctx, keyOptions.managedIdentity, true);
+      if (store != null) {
+        b.dataKeyStore(store.store()); // format 2: the header names a record in the store
+      }
       try (EnvelopeCrypto crypto = b.build();
           InputStream in = Io.openInput(input, ctx);
           Io.Output out = Io.Output.open(output, force, ctx)) {

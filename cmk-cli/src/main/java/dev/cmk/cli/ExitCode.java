@@ -15,8 +15,8 @@ package dev.cmk.cli;
  *   <tr><td>3</td><td>key not found, access denied (disabled, expired, wrong password or
  *       identity), key access suspended, or an envelope naming a vault or PKCS#11 token the user
  *       did not allow (see {@link KeyAllowList}; nothing was contacted)</td></tr>
- *   <tr><td>4</td><td>key provider unavailable (network, throttling, HSM library or token, keystore
- *       file unreadable)</td></tr>
+ *   <tr><td>4</td><td>key provider or data-key store unavailable (network, throttling, HSM
+ *       library or token, keystore file unreadable, database or blob container unreachable)</td></tr>
  *   <tr><td>5</td><td>key policy violation</td></tr>
  *   <tr><td>6</td><td>I/O error on an input or output file</td></tr>
  *   <tr><td>7</td><td>invalid ciphertext or format: not an envelope, tampered, truncated, wrong

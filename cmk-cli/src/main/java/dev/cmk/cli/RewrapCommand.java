@@ -37,6 +37,8 @@ import picocli.CommandLine.ParentCommand;
     description = {
       "Re-wraps the data key of every envelope in PATH (files, or directory trees) under the"
           + " current version of KEY. Only the header changes; the body is copied unchanged.",
+      "Format 2 envelopes name a data-key record and never change: they count as already"
+          + " current; re-wrap their records with cmk records rewrap.",
       "The vault or PKCS#11 token of every envelope must be KEY's or one you allow (--vault,"
           + " --pkcs11-token, $CMK_VAULTS, $CMK_PKCS11_TOKENS); an envelope naming any other"
           + " fails (exit 3) without anything being contacted, and the others proceed.",
@@ -72,6 +74,7 @@ final class RewrapCommand implements Callable<Integer> {
   private record Summary(
       RewrapReport report,
       int envelopes,
+      int format2,
       int notEnvelopes,
       long notAttempted,
       Leftovers.Removed leftovers,
@@ -89,13 +92,16 @@ final class RewrapCommand implements Callable<Integer> {
     List<RewrapFileItem.Found> envelopes = new ArrayList<>();
     List<String> notEnvelopes = new ArrayList<>();
     List<Failed> scanFailures = new ArrayList<>();
+    int format2 = 0;
     for (Path f : files) {
       try (InputStream in = Files.newInputStream(f)) {
         RewrapFileItem.Found found =
             new RewrapFileItem.Found(f, f.toString(), EnvelopeInfo.read(in), Files.size(f));
-        if (found.info().key().isEmpty()) {
-          throw new UnsupportedFormatException("a format 2 envelope names a data-key record: "
-              + "re-wrap the record, the envelope never changes");
+        if (found.info().dataKeyId().isPresent()) {
+          // Format 2 names a data-key record and never changes: already current as a file; its
+          // record is re-wrapped by cmk records rewrap.
+          format2++;
+          continue;
         }
         if (allowed.allows(found.info().keyReference())) {
           envelopes.add(found);
@@ -144,7 +150,8 @@ final class RewrapCommand implements Callable<Integer> {
     }
     long notAttempted = envelopes.size() - report.total();
     Summary summary = new Summary(
-        report, envelopes.size() + scanFailures.size(), notEnvelopes.size(), notAttempted,
+        report, envelopes.size() + scanFailures.size() + format2, format2, notEnvelopes.size(),
+        notAttempted,
         leftovers, failures);
     if (format.json()) {
       json(ctx.out(), summary);
@@ -153,6 +160,10 @@ final class RewrapCommand implements Callable<Integer> {
     }
     for (Failed f : failures) {
       ctx.err().println("cmk: failed: " + f.failure().id() + ": " + f.failure().error());
+    }
+    if (format2 > 0) {
+      ctx.err().println("cmk: " + format2 + " format 2 envelope(s) name a data-key record and never"
+          + " change: re-wrap the records with cmk records rewrap --data-key-store STORE -k KEY");
     }
     if (notAttempted > 0) {
       ctx.err().println(
@@ -173,7 +184,8 @@ final class RewrapCommand implements Callable<Integer> {
       from.append(from.length() == 0 ? "  (from " : ", ").append(e.getKey()).append(": ").append(e.getValue());
     }
     row(out, "re-wrapped", r.rewrapped(), from.length() == 0 ? "" : from + ")");
-    row(out, "already current", r.alreadyCurrent(), "");
+    row(out, "already current", r.alreadyCurrent() + s.format2(), s.format2() == 0 ? ""
+        : "  (" + s.format2() + " of format 2: their records are re-wrapped, see cmk records)");
     row(out, "failed", s.failures().size(), "");
     row(out, "not envelopes", s.notEnvelopes(), s.notEnvelopes() == 0 ? "" : "  (left unchanged)");
     if (s.notAttempted() > 0) {
@@ -190,7 +202,8 @@ final class RewrapCommand implements Callable<Integer> {
       j.string("target", r.target())
           .number("envelopes", (long) s.envelopes())
           .number("rewrapped", r.rewrapped())
-          .number("alreadyCurrent", r.alreadyCurrent())
+          .number("alreadyCurrent", r.alreadyCurrent() + s.format2())
+          .number("format2", (long) s.format2())
           .number("failed", (long) s.failures().size())
           .number("notEnvelopes", (long) s.notEnvelopes())
           .number("notAttempted", s.notAttempted())
@@ -227,7 +240,7 @@ final class RewrapCommand implements Callable<Integer> {
   }
 
   /** The exit code of a failure, from the exception class the report names. */
-  private static int exitCodeOf(RewrapReport.Failure failure) {
+  static int exitCodeOf(RewrapReport.Failure failure) {
     String error = failure.error();
     String type = error.contains(":") ? error.substring(0, error.indexOf(':')) : error;
     switch (type) {

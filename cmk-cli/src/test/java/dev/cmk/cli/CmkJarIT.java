@@ -83,6 +83,30 @@ class CmkJarIT {
   }
 
   /**
+   * Format 2 from the shaded jar: the H2 driver is found by {@code DriverManager} there (its
+   * service file merged), and the store and the records command work from it.
+   */
+  @Test
+  void launcher_formatTwoWithH2Store_roundTripAndCensus() throws Exception {
+    String store = "jdbc:h2:file:" + dir.resolve("records").toAbsolutePath() + ";WRITE_DELAY=0";
+    assertEquals(0, cmk(new byte[0], "keys", "create", "v2-key", "--size", "2048").exitCode());
+    byte[] plaintext = "format two".getBytes(StandardCharsets.UTF_8);
+
+    Run enc = cmk(plaintext, "encrypt", "-k", "v2-key", "--data-key-store", store);
+    Run dec = cmk(enc.stdout(), "decrypt", "--data-key-store", store);
+    Run census = cmk(new byte[0], "records", "census", "--data-key-store", store);
+
+    assertEquals(0, enc.exitCode(), enc.stderr());
+    assertEquals("", enc.stderr(), "no log noise on stderr");
+    assertEquals(plaintext.length + 64, enc.stdout().length, "format 2 overhead");
+    assertEquals(0, dec.exitCode(), dec.stderr());
+    assertArrayEquals(plaintext, dec.stdout());
+    assertEquals(0, census.exitCode(), census.stderr());
+    assertTrue(new String(census.stdout(), StandardCharsets.UTF_8).startsWith(
+        "Data-key records in jdbc:h2:file:"), census.stderr());
+  }
+
+  /**
    * On a real terminal (a pseudo-terminal from util-linux {@code script}), the launcher tells the
    * tool that stdout is one, and {@code encrypt} to stdout is refused with exit 2, while {@code -o
    * FILE} works.

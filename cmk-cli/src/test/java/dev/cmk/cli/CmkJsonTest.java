@@ -278,8 +278,8 @@ class CmkJsonTest {
     Map<String, Object> j = Json.parse(r);
     assertHeader(j, "rewrap");
     assertFields(j, "schemaVersion", "command", "target", "envelopes", "rewrapped",
-        "alreadyCurrent", "failed", "notEnvelopes", "notAttempted", "staleTempFilesRemoved",
-        "staleTempBytesRemoved", "elapsedSeconds", "movedFrom", "failures");
+        "alreadyCurrent", "format2", "failed", "notEnvelopes", "notAttempted",
+        "staleTempFilesRemoved", "staleTempBytesRemoved", "elapsedSeconds", "movedFrom", "failures");
     List<Object> moved = array(j.get("movedFrom"));
     List<Object> failures = array(j.get("failures"));
     assertAll(
@@ -287,6 +287,7 @@ class CmkJsonTest {
         () -> assertEquals(3L, integer(j.get("envelopes"))),
         () -> assertEquals(2L, integer(j.get("rewrapped"))),
         () -> assertEquals(0L, integer(j.get("alreadyCurrent"))),
+        () -> assertEquals(0L, integer(j.get("format2"))),
         () -> assertEquals(1L, integer(j.get("failed"))),
         () -> assertEquals(1L, integer(j.get("notEnvelopes"))),
         () -> assertEquals(0L, integer(j.get("notAttempted"))),

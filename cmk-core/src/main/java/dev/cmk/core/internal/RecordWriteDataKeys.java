@@ -273,9 +273,20 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
       bytes.addAndGet(streamedBytes);
     }
 
+    private volatile Instant expires; // recordCreated + maxAge, computed once
+
+    private Instant expires(DataKeyLimits limits) {
+      Instant e = expires;
+      if (e == null) {
+        e = recordCreated.plus(limits.maxAge());
+        expires = e;
+      }
+      return e;
+    }
+
     /** The next message's sequence number (1, 2, ...; never twice), or 0 if a limit is reached. */
     long admit(long plaintextBytes, Instant now, DataKeyLimits limits) {
-      if (!now.isBefore(recordCreated.plus(limits.maxAge())) || now.isBefore(slotStarted)) {
+      if (!now.isBefore(expires(limits)) || now.isBefore(slotStarted)) {
         return 0;
       }
       long sequence = messages.incrementAndGet();

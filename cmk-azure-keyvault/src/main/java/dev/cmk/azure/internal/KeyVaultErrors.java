@@ -29,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Classifies Azure SDK failures into the cmk exception hierarchy, the way the loss-of-access guard
@@ -229,7 +230,7 @@ public final class KeyVaultErrors {
   }
 
   /** The OAuth {@code error} string of a token endpoint's answer, or {@code null}. */
-  private static String oauthError(HttpResponseException http) {
+  private static @Nullable String oauthError(HttpResponseException http) {
     try {
       Map<String, Object> body = asMap(http.getValue());
       if (body == null && http.getResponse().getBodyAsBinaryData() != null) {
@@ -247,7 +248,7 @@ public final class KeyVaultErrors {
    * @param http the exception
    * @return the codes; both {@code null} when the body could not be read
    */
-  public static ErrorCodes errorCodes(HttpResponseException http) {
+  public static @Nullable ErrorCodes errorCodes(HttpResponseException http) {
     Map<String, Object> body = null;
     try {
       body = asMap(http.getValue());
@@ -278,7 +279,7 @@ public final class KeyVaultErrors {
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> asMap(Object value) throws IOException {
+  private static @Nullable Map<String, Object> asMap(Object value) throws IOException {
     if (value instanceof Map) {
       return (Map<String, Object>) value;
     }
@@ -299,7 +300,7 @@ public final class KeyVaultErrors {
 
   /** Parses a JSON object; {@code null} when the bytes are empty or not an object. */
   @SuppressWarnings("unchecked")
-  static Map<String, Object> parse(byte[] json) throws IOException {
+  static @Nullable Map<String, Object> parse(byte[] json) throws IOException {
     if (json == null || json.length == 0) {
       return null;
     }
@@ -375,7 +376,7 @@ public final class KeyVaultErrors {
     return "I/O error";
   }
 
-  private static <T extends Throwable> T find(Throwable failure, Class<T> type) {
+  private static <T extends Throwable> @Nullable T find(Throwable failure, Class<T> type) {
     Throwable t = failure;
     for (int depth = 0; t != null && depth < MAX_CAUSE_DEPTH; depth++) {
       if (type.isInstance(t)) {

@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A plaintext data key held by a cache, with everything derived from it that every envelope
@@ -38,9 +39,9 @@ public final class DataKey {
   public static final int LENGTH = 32;
 
   private final SecretBytes secret;
-  private volatile Mac keyed; // null once destroyed; never updated, only cloned
-  private volatile SecretKeySpec bodyKey; // null once destroyed
-  private volatile HeaderState header; // last static header part seen, or null
+  private volatile @Nullable Mac keyed; // null once destroyed; never updated, only cloned
+  private volatile @Nullable SecretKeySpec bodyKey; // null once destroyed
+  private volatile @Nullable HeaderState header; // last static header part seen, or null
 
   /** The HMAC state after label || {@code staticPart}; {@code state} is never updated. */
   private record HeaderState(byte[] staticPart, Mac state) {}
@@ -70,7 +71,7 @@ public final class DataKey {
    * A copy of {@code mac}'s state; {@code null} if its provider cannot clone (the JDK's can; a
    * provider installed ahead of it might not, and then every use re-keys).
    */
-  private static Mac copy(Mac mac) {
+  private static @Nullable Mac copy(Mac mac) {
     try {
       return (Mac) mac.clone();
     } catch (CloneNotSupportedException e) {

@@ -13,6 +13,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Envelope format v1 header: serialization and bounded parsing. See {@code
@@ -68,8 +69,8 @@ public final class EnvelopeHeader {
   private final WrapAlgorithm wrapAlgorithm;
   private final int wrappedKeyOffset;
   private final int wrappedKeyLength;
-  private KeyReference parsedReference; // lazily, see keyReference()
-  private KeyVersionId versionId; // lazily, see versionId()
+  private @Nullable KeyReference parsedReference; // lazily, see keyReference()
+  private @Nullable KeyVersionId versionId; // lazily, see versionId()
 
   private EnvelopeHeader(
       byte[] bytes,

@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /** Serves the Key Vault keys data plane over HTTPS for every vault of a {@link LoopbackKeyVault}. */
 final class KeyVaultHandler extends ClosingHandler {
@@ -163,7 +164,7 @@ final class KeyVaultHandler extends ClosingHandler {
         : TokenService.KEY_VAULT_RESOURCE;
   }
 
-  private static String bearer(Headers headers) {
+  private static @Nullable String bearer(Headers headers) {
     String value = headers.getFirst("Authorization");
     if (value == null || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return null;

@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * @param managedIdentityId the client or resource id of a user-assigned identity, else null
  */
 record CredentialChoice(
-    Kind kind, TokenCredential tokenCredential, @Nullable String managedIdentityId) {
+    Kind kind, @Nullable TokenCredential tokenCredential, @Nullable String managedIdentityId) {
 
   /** The ways to authenticate. */
   enum Kind {

@@ -71,9 +71,9 @@ public final class KeyVaultErrors {
   private KeyVaultErrors() {}
 
   /** Key Vault's error code and inner error code, as far as they could be read. */
-  public record ErrorCodes(String code, String innerCode) {
-    /** The most specific code: the inner one when present. */
-    public String mostSpecific() {
+  public record ErrorCodes(@Nullable String code, @Nullable String innerCode) {
+    /** The most specific code: the inner one when present; null when there is none. */
+    public @Nullable String mostSpecific() {
       return innerCode != null ? innerCode : code;
     }
 
@@ -248,7 +248,7 @@ public final class KeyVaultErrors {
    * @param http the exception
    * @return the codes; both {@code null} when the body could not be read
    */
-  public static @Nullable ErrorCodes errorCodes(HttpResponseException http) {
+  public static ErrorCodes errorCodes(HttpResponseException http) {
     Map<String, Object> body = null;
     try {
       body = asMap(http.getValue());

@@ -129,7 +129,7 @@ final class KeyVaultHandler extends ClosingHandler {
         error == null ? null : error.retryAfterSeconds);
   }
 
-  private VaultIdentity authenticate(VaultState vault, String token) {
+  private VaultIdentity authenticate(VaultState vault, @Nullable String token) {
     if (token == null) {
       throw new KeyVaultError(
           401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.");
@@ -215,7 +215,11 @@ final class KeyVaultHandler extends ClosingHandler {
   }
 
   private static void send(
-      HttpExchange exchange, int status, byte[] body, String challenge, Long retryAfterSeconds)
+      HttpExchange exchange,
+      int status,
+      byte @Nullable [] body,
+      @Nullable String challenge,
+      @Nullable Long retryAfterSeconds)
       throws IOException {
     Headers headers = exchange.getResponseHeaders();
     headers.set("Cache-Control", "no-cache");

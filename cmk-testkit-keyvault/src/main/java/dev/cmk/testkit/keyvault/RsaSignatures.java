@@ -36,7 +36,7 @@ final class RsaSignatures {
     final byte @Nullable [] digestInfoPrefix;
     final boolean pss;
 
-    Alg(String hash, String digestInfoPrefix, boolean pss) {
+    Alg(String hash, @Nullable String digestInfoPrefix, boolean pss) {
       this.hash = hash;
       this.digestInfoPrefix =
           digestInfoPrefix == null ? null : HexFormat.of().parseHex(digestInfoPrefix);

@@ -33,7 +33,7 @@ final class VaultAccessControl {
     }
   }
 
-  void grant(VaultIdentity identity, String keyName, Set<KeyPermission> permissions) {
+  void grant(VaultIdentity identity, @Nullable String keyName, Set<KeyPermission> permissions) {
     synchronized (vault.lock) {
       String scope = keyName == null ? "*" : keyName.toLowerCase(Locale.ROOT);
       grants
@@ -104,7 +104,8 @@ final class VaultAccessControl {
     }
   }
 
-  private KeyVaultError forbiddenByRbac(String caller, KeyPermission permission, String keyName) {
+  private KeyVaultError forbiddenByRbac(
+      String caller, KeyPermission permission, @Nullable String keyName) {
     String service = vault.kind == VaultState.Kind.MANAGED_HSM ? "managedHsm" : "vaults";
     return new KeyVaultError(
         403,

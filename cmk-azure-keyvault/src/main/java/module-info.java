@@ -4,6 +4,7 @@
  * ({@link dev.cmk.azure.AzureKeyEncryptionKeys}).
  */
 module dev.cmk.azure {
+  requires static org.jspecify;
   requires transitive dev.cmk.api;
   requires transitive com.azure.core;
   requires transitive com.azure.security.keyvault.keys;

@@ -4,6 +4,7 @@
  * {@code dev.cmk.core.internal}, which is not exported.
  */
 module dev.cmk.core {
+  requires static org.jspecify;
   requires transitive dev.cmk.api;
   requires com.github.benmanes.caffeine;
   requires org.slf4j;

@@ -4,6 +4,7 @@
  * ({@code micrometer.core}, from its manifest).
  */
 module dev.cmk.micrometer {
+  requires static org.jspecify;
   requires transitive dev.cmk.core;
   requires transitive micrometer.core;
 

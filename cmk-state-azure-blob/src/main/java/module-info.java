@@ -3,6 +3,7 @@
  * {@code FleetStateStore} of cmk-core kept in a storage account's blob container.
  */
 module dev.cmk.state.azureblob {
+  requires static org.jspecify;
   requires transitive dev.cmk.core;
   requires transitive com.azure.storage.blob;
   requires com.azure.core;

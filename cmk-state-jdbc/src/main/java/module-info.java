@@ -4,6 +4,7 @@
  * over a {@code javax.sql.DataSource} (PostgreSQL, H2). Users bring their driver and pool.
  */
 module dev.cmk.state.jdbc {
+  requires static org.jspecify;
   requires transitive dev.cmk.core;
   requires transitive java.sql;
 

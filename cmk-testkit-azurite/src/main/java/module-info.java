@@ -3,6 +3,7 @@
  * dev.cmk.testkit.azurite.Azurite}. Test support only; never a production dependency.
  */
 module dev.cmk.testkit.azurite {
+  requires static org.jspecify;
   requires transitive com.azure.storage.blob;
   requires com.azure.core;
   requires com.azure.storage.common;

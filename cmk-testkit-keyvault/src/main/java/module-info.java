@@ -3,6 +3,7 @@
  * dev.cmk.testkit.keyvault.LoopbackKeyVault}. Test support only; never a production dependency.
  */
 module dev.cmk.testkit.keyvault {
+  requires static org.jspecify;
   requires transitive dev.cmk.api;
   requires jdk.httpserver;
   requires com.azure.json;

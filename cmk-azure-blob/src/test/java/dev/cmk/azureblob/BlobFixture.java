@@ -28,7 +28,7 @@ final class BlobFixture implements AutoCloseable {
 
   final ManualClock clock = ManualClock.create();
   final InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
-  final KeyReference key = provider.createKey("blob-data", 2048);
+  final KeyReference key = provider.manager().createKey("blob-data", 2048);
   final EnvelopeCrypto crypto;
   final BlobContainerClient container;
   final EnvelopeBlobClient client;
@@ -64,13 +64,13 @@ final class BlobFixture implements AutoCloseable {
 
   /** Disables the key and moves past the probe interval, so the next guarded call probes. */
   void revoke() {
-    provider.setEnabled(key, false);
+    provider.manager().setEnabled(key, false);
     clock.advance(KeyAccessSettings.DEFAULT.probeInterval().plusSeconds(1));
   }
 
   /** Re-enables the key; the guard reopens on its next probe. */
   void restore() {
-    provider.setEnabled(key, true);
+    provider.manager().setEnabled(key, true);
     clock.advance(Duration.ofMinutes(2));
   }
 

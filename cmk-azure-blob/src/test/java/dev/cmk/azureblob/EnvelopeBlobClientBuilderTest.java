@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class EnvelopeBlobClientBuilderTest {
   private final InMemoryKeyProvider provider = InMemoryKeyProvider.create();
   private final EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(provider)
-      .writeKey(provider.createKey("k", 2048).versionless()).build();
+      .writeKey(provider.manager().createKey("k", 2048).versionless()).build();
   // Nothing listens on port 1: build() must not call it.
   private final BlobContainerClient container = new BlobContainerClientBuilder()
       .endpoint("http://127.0.0.1:1/devstoreaccount1/c").buildClient();

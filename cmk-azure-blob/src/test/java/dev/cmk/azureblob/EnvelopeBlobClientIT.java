@@ -287,7 +287,7 @@ class EnvelopeBlobClientIT {
   void foreignEnvelope_underAnotherKey_isRefused() throws IOException {
     InMemoryKeyProvider other = InMemoryKeyProvider.create();
     try (EnvelopeCrypto foreign = EnvelopeCrypto.builder().provider(other)
-        .writeKey(other.createKey("not-ours", 2048).versionless()).build()) {
+        .writeKey(other.manager().createKey("not-ours", 2048).versionless()).build()) {
       byte[] envelope = foreign.encrypt(bytes(100, 12), aad("foreign"));
       f.container.getBlobClient("foreign").upload(BinaryData.fromBytes(envelope), true);
     }

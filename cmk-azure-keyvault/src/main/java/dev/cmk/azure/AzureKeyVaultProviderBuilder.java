@@ -16,6 +16,7 @@ import java.util.List;
 import dev.cmk.api.spi.RateBudgetObserver;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Configures an {@link AzureKeyVaultProvider}, following Azure SDK builder conventions.
@@ -37,22 +38,22 @@ import java.util.Set;
  * <p><b>Thread safety:</b> not thread-safe; build on one thread, then share the provider.
  */
 public final class AzureKeyVaultProviderBuilder {
-  CredentialChoice credential;
-  HttpPipeline pipeline;
-  HttpClient httpClient;
-  RetryOptions retryOptions;
-  ClientOptions clientOptions;
-  HttpLogOptions httpLogOptions;
+  @Nullable CredentialChoice credential;
+  @Nullable HttpPipeline pipeline;
+  @Nullable HttpClient httpClient;
+  @Nullable RetryOptions retryOptions;
+  @Nullable ClientOptions clientOptions;
+  @Nullable HttpLogOptions httpLogOptions;
   final List<HttpPipelinePolicy> policies = new ArrayList<>();
-  KeyServiceVersion serviceVersion;
+  @Nullable KeyServiceVersion serviceVersion;
   boolean disableChallengeResourceVerification;
   final Set<String> vaults = new LinkedHashSet<>();
   boolean anyVault;
-  Clock clock;
-  Duration enabledStateTtl;
-  RateBudget rateBudget;
+  @Nullable Clock clock;
+  @Nullable Duration enabledStateTtl;
+  @Nullable RateBudget rateBudget;
   boolean rateBudgetDisabled;
-  RateBudgetObserver rateBudgetObserver;
+  @Nullable RateBudgetObserver rateBudgetObserver;
 
   AzureKeyVaultProviderBuilder() {}
 

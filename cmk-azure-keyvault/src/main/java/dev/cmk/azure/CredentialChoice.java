@@ -6,6 +6,7 @@ import com.azure.core.http.policy.RetryOptions;
 import com.azure.identity.DefaultAzureCredentialBuilder;
 import com.azure.identity.ManagedIdentityCredentialBuilder;
 import dev.cmk.azure.internal.ManagedIdentityRefusalPolicy;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one way to authenticate an {@link AzureKeyVaultProviderBuilder} chose, and the credential
@@ -17,7 +18,8 @@ import dev.cmk.azure.internal.ManagedIdentityRefusalPolicy;
  * @param tokenCredential the caller's credential, for {@link Kind#TOKEN_CREDENTIAL} only
  * @param managedIdentityId the client or resource id of a user-assigned identity, else null
  */
-record CredentialChoice(Kind kind, TokenCredential tokenCredential, String managedIdentityId) {
+record CredentialChoice(
+    Kind kind, @Nullable TokenCredential tokenCredential, @Nullable String managedIdentityId) {
 
   /** The ways to authenticate. */
   enum Kind {
@@ -38,7 +40,7 @@ record CredentialChoice(Kind kind, TokenCredential tokenCredential, String manag
    * @param httpClient the builder's HTTP client, or null for the SDK's
    * @param retryOptions the builder's retry options, or null for the SDK's
    */
-  TokenCredential create(HttpClient httpClient, RetryOptions retryOptions) {
+  TokenCredential create(@Nullable HttpClient httpClient, @Nullable RetryOptions retryOptions) {
     switch (kind) {
       case TOKEN_CREDENTIAL:
         return tokenCredential;

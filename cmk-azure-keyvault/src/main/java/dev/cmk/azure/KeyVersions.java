@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What an {@link AzureKeyVaultProvider} knows about key versions: read from Key Vault ({@code
@@ -43,7 +44,10 @@ final class KeyVersions {
    *     (Key Vault refuses its {@code get}), so it holds no key material of its own
    */
   record CachedVersion(
-      KeyDescription description, RSAPublicKey publicKey, Instant readAt, boolean fromListing) {
+      KeyDescription description,
+      @Nullable RSAPublicKey publicKey,
+      Instant readAt,
+      boolean fromListing) {
 
     /** Whether the public key must be read again: known missing only because of the listing. */
     boolean lacksKeyMaterial() {
@@ -64,7 +68,7 @@ final class KeyVersions {
   }
 
   /** The cached entry of a versioned reference, or null. */
-  CachedVersion cached(KeyReference reference) {
+  @Nullable CachedVersion cached(KeyReference reference) {
     return versions.get(reference);
   }
 

@@ -23,6 +23,7 @@ import dev.cmk.azure.internal.SlidingWindowBudget;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The Azure SDK clients of one {@link AzureKeyVaultProvider}: a {@code KeyClient} per vault and a
@@ -37,17 +38,17 @@ final class VaultClients {
   /** cmk's application id in {@code User-Agent}, used only when the caller gave no options. */
   private static final ClientOptions CMK_CLIENT_OPTIONS = new ClientOptions().setApplicationId("cmk");
 
-  private final TokenCredential credential;
-  private final HttpPipeline pipeline;
-  private final HttpClient httpClient;
-  private final RetryOptions retryOptions;
+  private final @Nullable TokenCredential credential;
+  private final @Nullable HttpPipeline pipeline;
+  private final @Nullable HttpClient httpClient;
+  private final @Nullable RetryOptions retryOptions;
   private final ClientOptions clientOptions;
-  private final HttpLogOptions httpLogOptions;
+  private final @Nullable HttpLogOptions httpLogOptions;
   private final List<HttpPipelinePolicy> policies;
-  private final KeyServiceVersion serviceVersion;
+  private final @Nullable KeyServiceVersion serviceVersion;
   private final boolean disableChallengeResourceVerification;
-  private final RateBudget rateBudget;
-  private final RateBudgetObserver rateBudgetObserver;
+  private final @Nullable RateBudget rateBudget;
+  private final @Nullable RateBudgetObserver rateBudgetObserver;
   private final ConcurrentHashMap<String, KeyClient> keyClients = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, SlidingWindowBudget> budgets = new ConcurrentHashMap<>();
   private final BoundedCache<KeyReference, CryptographyClient> cryptographyClients =

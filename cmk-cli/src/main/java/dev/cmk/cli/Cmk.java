@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.Function;
 import picocli.CommandLine;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Entry point of the {@code cmk} command-line tool. See {@code cmk-cli/README.md} for the commands
@@ -174,7 +175,7 @@ public final class Cmk {
     return ExitCode.INTERNAL;
   }
 
-  static String message(Throwable ex) {
+  static @Nullable String message(Throwable ex) {
     if (ex instanceof InvalidCiphertextException) {
       return "invalid ciphertext: not a cmk envelope, altered or truncated, or the associated"
           + " data (--aad) differs from the one used to encrypt";

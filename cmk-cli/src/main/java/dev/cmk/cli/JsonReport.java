@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One JSON object on stdout for {@code --format json}: starts with {@code schemaVersion} and
@@ -75,7 +76,7 @@ final class JsonReport implements AutoCloseable {
   }
 
   /** An ISO-8601 UTC time field, {@code null} when {@code value} is. */
-  static String time(Instant value) {
+  static @Nullable String time(Instant value) {
     return value == null ? null : value.toString();
   }
 

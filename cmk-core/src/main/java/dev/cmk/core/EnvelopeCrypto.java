@@ -45,6 +45,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Envelope encryption under a customer-managed key: encrypts and decrypts byte arrays, streams of
@@ -91,7 +92,7 @@ public final class EnvelopeCrypto implements AutoCloseable {
   private final Diagnostics diagnostics;
   private final Keyring keyring;
   private final int segmentSize;
-  private final ScheduledFuture<?> backgroundProbe;
+  private final @Nullable ScheduledFuture<?> backgroundProbe;
 
   EnvelopeCrypto(EnvelopeCryptoBuilder b) {
     Providers providers = new Providers(b.providers);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Configures an {@link EnvelopeCrypto}. Each setting may be given once (a second call is an
@@ -20,36 +21,36 @@ import java.util.function.Supplier;
  */
 public final class EnvelopeCryptoBuilder {
   final List<KeyEncryptionKeyProvider> providers = new ArrayList<>();
-  KeyReference writeKey;
-  String writeProviderId;
-  Integer segmentSizeSet;
+  @Nullable KeyReference writeKey;
+  @Nullable String writeProviderId;
+  @Nullable Integer segmentSizeSet;
   int segmentSize = EnvelopeCrypto.DEFAULT_SEGMENT_SIZE;
-  DataKeyLimits dataKeyLimits;
-  DataKeyCacheSettings cacheSettings;
-  Clock clock;
-  SecureRandom random;
-  KeyPolicy policy;
-  KeyAccessSettings accessSettings;
-  Supplier<KeyConfiguration> configuration;
+  @Nullable DataKeyLimits dataKeyLimits;
+  @Nullable DataKeyCacheSettings cacheSettings;
+  @Nullable Clock clock;
+  @Nullable SecureRandom random;
+  @Nullable KeyPolicy policy;
+  @Nullable KeyAccessSettings accessSettings;
+  @Nullable Supplier<KeyConfiguration> configuration;
   final List<KeyAccessListener> listeners = new ArrayList<>();
-  Sleeper sleeper;
-  ScheduledExecutorService probeScheduler;
-  List<KeyReference> decryptOnlyKeys;
-  FleetStateStore fleetStore;
-  String replicaName;
-  DataKeyStore dataKeyStore;
+  @Nullable Sleeper sleeper;
+  @Nullable ScheduledExecutorService probeScheduler;
+  @Nullable List<KeyReference> decryptOnlyKeys;
+  @Nullable FleetStateStore fleetStore;
+  @Nullable String replicaName;
+  @Nullable DataKeyStore dataKeyStore;
   boolean shareDataKeyRecords;
   private boolean shareSet;
   final List<dev.cmk.core.internal.AdditionalWrappings.Target> additionalWrappingKeys =
       new ArrayList<>();
   boolean additionalWrappingsRequired = true;
   private boolean requiredSet;
-  Integer writeFormat;
-  CryptoObserver observer;
+  @Nullable Integer writeFormat;
+  @Nullable CryptoObserver observer;
 
   EnvelopeCryptoBuilder() {}
 
-  private static void once(Object current, String name) {
+  private static void once(@Nullable Object current, String name) {
     if (current != null) {
       throw new IllegalStateException(name + " was already set");
     }

@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The guard's link to the fleet's shared key-access state: what it last read or wrote, the
@@ -25,8 +26,8 @@ final class FleetSync {
   private final String replica;
   private final KeyAccessSettings settings;
 
-  private String keyId;
-  private String revision; // of the last record read or written, null if none
+  private @Nullable String keyId;
+  private @Nullable String revision; // of the last record read or written, null if none
   private long generation;
   private boolean known; // the store has answered since the start
   private boolean unrecorded; // a local change the store has not taken yet
@@ -269,7 +270,7 @@ final class FleetSync {
     return new FleetView(keyId, generation, known, unrecorded, reads, writes);
   }
 
-  String keyId() {
+  @Nullable String keyId() {
     return keyId;
   }
 }

@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The loss-of-access guard's state machine: probes, trips, backoff, the grace deadline and the
@@ -32,9 +33,9 @@ final class GuardMachine {
   private final FleetSync fleet;
 
   private volatile GuardState state;
-  private volatile KeyConfiguration config;
-  private KeyConfirmation.Canary canary; // unwrapped by every probe
-  private Instant deadlineRetryOf; // the loss whose deadline probe failed transiently
+  private volatile @Nullable KeyConfiguration config;
+  private KeyConfirmation.@Nullable Canary canary; // unwrapped by every probe
+  private @Nullable Instant deadlineRetryOf; // the loss whose deadline probe failed transiently
 
   GuardMachine(KeyAccessSettings settings, ProviderCalls calls, KeyConfirmation confirmation,
       VersionReports reports, FleetSync fleet, Instant now) {
@@ -50,7 +51,7 @@ final class GuardMachine {
     return state;
   }
 
-  KeyConfiguration config() {
+  @Nullable KeyConfiguration config() {
     return config;
   }
 
@@ -421,7 +422,7 @@ final class GuardMachine {
     transition(s, s.confirmed(version, now, settings), now, pending, record);
   }
 
-  void trip(LossCause cause, String error, Instant since, Instant now,
+  void trip(LossCause cause, @Nullable String error, Instant since, Instant now,
       GuardEvents.Pending pending) {
     GuardState s = state;
     transition(s, s.lost(cause, error, since, now, settings), now, pending, true);

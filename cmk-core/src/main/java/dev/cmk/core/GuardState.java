@@ -4,6 +4,7 @@ import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyReference;
 import java.time.Duration;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The loss-of-access guard's state as one immutable value, changed only through the named
@@ -25,13 +26,13 @@ record GuardState(
     KeyAccessState kind,
     Instant since,
     LossCause cause,
-    String lastError,
-    KeyReference currentVersion,
-    Instant confirmedAt,
+    @Nullable String lastError,
+    @Nullable KeyReference currentVersion,
+    @Nullable Instant confirmedAt,
     Instant nextProbeAt,
     Duration backoff,
-    Instant transientSince,
-    Instant lastProbeAt) {
+    @Nullable Instant transientSince,
+    @Nullable Instant lastProbeAt) {
 
   /** Available, nothing confirmed yet. */
   static GuardState initial(Instant now, KeyAccessSettings settings) {
@@ -47,7 +48,7 @@ record GuardState(
   }
 
   /** Access was found lost at {@code now}; the loss counts from {@code lostSince}. */
-  GuardState lost(LossCause why, String error, Instant lostSince, Instant now,
+  GuardState lost(LossCause why, @Nullable String error, Instant lostSince, Instant now,
       KeyAccessSettings settings) {
     return new GuardState(KeyAccessState.UNAVAILABLE, lostSince, why, error, currentVersion,
         confirmedAt, now.plus(settings.probeBackoffMin()), settings.probeBackoffMin(),
@@ -75,7 +76,8 @@ record GuardState(
    * A probe failed while unavailable: wait {@link #backoff}, double it (up to {@link
    * KeyAccessSettings#probeBackoffMax()}); a transient failure keeps the authoritative cause.
    */
-  GuardState backedOff(LossCause why, String error, Instant now, KeyAccessSettings settings) {
+  GuardState backedOff(
+      LossCause why, @Nullable String error, Instant now, KeyAccessSettings settings) {
     Duration next = backoff.multipliedBy(2);
     if (next.compareTo(settings.probeBackoffMax()) > 0) {
       next = settings.probeBackoffMax();
@@ -86,7 +88,7 @@ record GuardState(
   }
 
   /** A transient failure while available: starts or continues the streak. */
-  GuardState transientStreak(String error, Instant now, Instant probeAt) {
+  GuardState transientStreak(@Nullable String error, Instant now, Instant probeAt) {
     return new GuardState(kind, since, cause, error, currentVersion, confirmedAt, probeAt, backoff,
         transientSince == null ? now : transientSince, now);
   }
@@ -133,7 +135,7 @@ record GuardState(
 
   /** The exception every refused operation gets while access is lost (HTTP 500 in servers). */
   KeyAccessSuspendedException suspended(String keyText, KeyAccessSettings settings,
-      Throwable cause) {
+      @Nullable Throwable cause) {
     boolean refresh = kind == KeyAccessState.REFRESH_REQUIRED;
     String message = "customer-managed key " + keyText + " is not accessible (" + this.cause
         + (lastError == null ? "" : ": " + lastError) + ")"
@@ -143,7 +145,8 @@ record GuardState(
   }
 
   /** The public snapshot. */
-  KeyAccessStatus toStatus(Instant now, KeyAccessSettings settings, KeyReference configuredKey) {
+  KeyAccessStatus toStatus(
+      Instant now, KeyAccessSettings settings, @Nullable KeyReference configuredKey) {
     Duration remaining = Duration.ZERO;
     if (kind == KeyAccessState.UNAVAILABLE) {
       remaining = Duration.between(now, since.plus(settings.gracePeriod()));

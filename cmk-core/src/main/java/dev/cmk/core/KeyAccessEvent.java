@@ -5,6 +5,7 @@ import dev.cmk.api.KeyReference;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Something operators should know about the customer-managed key. Delivered to {@link
@@ -54,7 +55,7 @@ public sealed interface KeyAccessEvent {
    * @param from previous version, or {@code null} at start-up
    * @param to new version
    */
-  record RotationPickedUp(Instant at, KeyReference from, KeyReference to)
+  record RotationPickedUp(Instant at, @Nullable KeyReference from, KeyReference to)
       implements KeyAccessEvent {
     /**
      * Validates.

@@ -19,6 +19,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The loss-of-access guard: decides whether the customer-managed key may be used right now, and
@@ -82,7 +83,8 @@ public final class KeyAccessGuard {
   private final VersionWatch watch;
   private final GuardMachine machine;
   private final GuardedAccess access;
-  private Instant lastTriggeredCheck; // guarded by this: re-check after another key's denial
+  // guarded by this: re-check after another key's denial
+  private @Nullable Instant lastTriggeredCheck;
 
   KeyAccessGuard(
       Clock clock,
@@ -210,7 +212,7 @@ public final class KeyAccessGuard {
     return c.provider();
   }
 
-  private KeyReference configuredKeyOrNull() {
+  private @Nullable KeyReference configuredKeyOrNull() {
     KeyConfiguration c = machine.config();
     return c == null ? null : c.key();
   }
@@ -323,7 +325,7 @@ public final class KeyAccessGuard {
         && version.reference().equals(s.currentVersion().toString());
   }
 
-  private KeyAccessSuspendedException suspended(GuardState s, Throwable cause) {
+  private KeyAccessSuspendedException suspended(GuardState s, @Nullable Throwable cause) {
     return s.suspended(machine.keyText(), settings, cause);
   }
 

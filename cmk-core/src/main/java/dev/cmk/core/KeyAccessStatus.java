@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A snapshot of the loss-of-access guard, for status endpoints and dashboards. Holds no secrets.
@@ -24,11 +25,11 @@ public record KeyAccessStatus(
     KeyAccessState state,
     Instant since,
     LossCause cause,
-    String lastError,
+    @Nullable String lastError,
     Duration graceRemaining,
-    KeyReference configuredKey,
-    KeyReference currentVersion,
-    Instant lastConfirmed) {
+    @Nullable KeyReference configuredKey,
+    @Nullable KeyReference currentVersion,
+    @Nullable Instant lastConfirmed) {
 
   /**
    * Validates.

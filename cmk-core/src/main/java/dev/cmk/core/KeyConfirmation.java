@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Confirms the configured key with its provider for the loss-of-access guard: describes it,
@@ -46,7 +47,7 @@ final class KeyConfirmation {
    *     lacks an operation (a loss of access), or breaks the policy after writes began
    * @throws KeyPolicyViolationException if it breaks the policy before any write
    */
-  KeyReference confirm(KeyConfiguration c, KeyReference current, Instant now,
+  KeyReference confirm(KeyConfiguration c, @Nullable KeyReference current, Instant now,
       List<KeyAccessEvent> events) {
     KeyDescription d = calls.call(c.provider().id(), KekOperation.DESCRIBE,
         () -> c.provider().describe(c.key()));

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Which key-encryption key versions the envelopes this instance handled reference: how often each
@@ -33,7 +34,8 @@ public final class KeyVersionInventory {
    * @param lastSeen when last seen (to the second), or {@code null} if only re-wrapped
    * @param rewrappedAway envelopes re-wrapped from it to a newer version
    */
-  public record Usage(KeyReference version, long seen, Instant lastSeen, long rewrappedAway) {}
+  public record Usage(
+      KeyReference version, long seen, @Nullable Instant lastSeen, long rewrappedAway) {}
 
   private final Clock clock;
   private final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
@@ -75,7 +77,7 @@ public final class KeyVersionInventory {
         .ifPresent(k -> recordSeen(k.keyReference().toString()));
   }
 
-  private Entry entry(String ref) {
+  private @Nullable Entry entry(String ref) {
     Entry e = entries.get(ref);
     if (e == null && entries.size() < MAX_VERSIONS) {
       e = entries.computeIfAbsent(ref, r -> new Entry());
@@ -124,7 +126,7 @@ public final class KeyVersionInventory {
   }
 
   /** Last sighting of a version, when tracked. */
-  Instant lastSeen(String ref) {
+  @Nullable Instant lastSeen(String ref) {
     Entry e = entries.get(ref);
     return e == null ? null : e.lastSeen.get();
   }

@@ -51,13 +51,13 @@ class CryptoObserverTest {
   @Test
   void build_callsAttachedOnceWithTheBuiltInstance() {
     RecordingObserver r = new RecordingObserver();
-    EnvelopeCrypto crypto = crypto(provider.createKey("attached", 2048).versionless(), r);
+    EnvelopeCrypto crypto = crypto(provider.manager().createKey("attached", 2048).versionless(), r);
     assertEquals(List.of(crypto), r.attachedTo);
   }
 
   @Test
   void build_attachedThrows_buildFails() {
-    KeyReference key = provider.createKey("refused", 2048).versionless();
+    KeyReference key = provider.manager().createKey("refused", 2048).versionless();
     CryptoObserver refusing = new CryptoObserver() {
       @Override
       public void attached(EnvelopeCrypto crypto) {
@@ -70,7 +70,7 @@ class CryptoObserverTest {
   @Test
   void build_reportsTheStartupProbeCalls() {
     RecordingObserver r = new RecordingObserver();
-    crypto(provider.createKey("startup", 2048).versionless(), r);
+    crypto(provider.manager().createKey("startup", 2048).versionless(), r);
     // Confirmation at build: describe, then a trial wrap and unwrap of a canary.
     assertEquals(1, r.count("in-memory DESCRIBE SUCCESS"), r.calls::toString);
     assertEquals(1, r.count("in-memory WRAP SUCCESS"), r.calls::toString);
@@ -80,7 +80,7 @@ class CryptoObserverTest {
 
   @Test
   void encryptDecrypt_cacheHitsAndMisses_countedExactly() {
-    KeyReference key = provider.createKey("cache", 2048).versionless();
+    KeyReference key = provider.manager().createKey("cache", 2048).versionless();
     RecordingObserver writer = new RecordingObserver();
     EnvelopeCrypto a = crypto(key, writer);
     byte[][] envelopes = new byte[3][];
@@ -108,12 +108,12 @@ class CryptoObserverTest {
 
   @Test
   void disabledKey_unwrapReportedAsDenied() {
-    KeyReference v1 = provider.createKey("denied", 2048);
+    KeyReference v1 = provider.manager().createKey("denied", 2048);
     EnvelopeCrypto writer = crypto(v1.versionless(), CryptoObserver.noop());
     byte[] envelope = writer.encrypt(new byte[10], aad);
     RecordingObserver r = new RecordingObserver();
     EnvelopeCrypto reader = crypto(v1.versionless(), r);
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     assertThrows(RuntimeException.class, () -> reader.decrypt(envelope, aad));
     assertTrue(r.count("in-memory UNWRAP DENIED") + r.count("in-memory DESCRIBE SUCCESS") >= 1,
         r.calls::toString);
@@ -123,7 +123,7 @@ class CryptoObserverTest {
   @Test
   void transientFailure_eachAttemptReported() {
     FaultInjectingProvider faults = FaultInjectingProvider.wrapping(provider);
-    KeyReference key = provider.createKey("retried", 2048).versionless();
+    KeyReference key = provider.manager().createKey("retried", 2048).versionless();
     RecordingObserver r = new RecordingObserver();
     faults.failNext(Operation.DESCRIBE, 1, Fault.transientFailure());
     EnvelopeCrypto.builder().provider(faults).writeKey(key).clock(clock)
@@ -155,7 +155,7 @@ class CryptoObserverTest {
         throw new IllegalStateException("broken metrics");
       }
     };
-    KeyReference key = provider.createKey("broken", 2048);
+    KeyReference key = provider.manager().createKey("broken", 2048);
     EnvelopeCrypto crypto = crypto(key.versionless(), broken);
     byte[] envelope = crypto.encrypt(new byte[100], aad);
     assertArrayEquals(new byte[100], crypto.decrypt(envelope, aad));
@@ -169,12 +169,12 @@ class CryptoObserverTest {
 
   @Test
   void rewrapAll_reportsEveryItem() {
-    KeyReference v1 = provider.createKey("rewrap", 2048);
+    KeyReference v1 = provider.manager().createKey("rewrap", 2048);
     RecordingObserver r = new RecordingObserver();
     EnvelopeCrypto crypto = crypto(v1.versionless(), r);
     byte[][] stored = {crypto.encrypt(new byte[10], aad), crypto.encrypt(new byte[20], aad),
         "not an envelope".getBytes(StandardCharsets.UTF_8)};
-    provider.rotate(v1);
+    provider.manager().rotateKey(v1);
     clock.advance(Duration.ofMinutes(10)); // past the probe interval: the new version is picked up
     List<RewrapItem> items = new ArrayList<>();
     for (int i = 0; i < stored.length; i++) {

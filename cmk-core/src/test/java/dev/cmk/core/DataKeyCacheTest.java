@@ -176,7 +176,7 @@ class DataKeyCacheTest {
   @Test
   void writer_versionlessKey_followsRotationAfterRefreshInterval() {
     InMemoryKeyProvider p = InMemoryKeyProvider.builder().build();
-    KeyReference v1 = p.createKey("rotating", 2048);
+    KeyReference v1 = p.manager().createKey("rotating", 2048);
     EnvelopeCrypto writer =
         EnvelopeCrypto.builder()
             .provider(p)
@@ -186,7 +186,7 @@ class DataKeyCacheTest {
             .build();
     byte[] old = writer.encrypt(new byte[1], AAD);
     assertEquals(v1, EnvelopeInfo.of(old).keyReference());
-    KeyReference v2 = p.rotate(v1);
+    KeyReference v2 = p.manager().rotateKey(v1);
     assertEquals(v1, EnvelopeInfo.of(writer.encrypt(new byte[1], AAD)).keyReference());
     clock.advance(Duration.ofMinutes(5));
     byte[] fresh = writer.encrypt(new byte[1], AAD);

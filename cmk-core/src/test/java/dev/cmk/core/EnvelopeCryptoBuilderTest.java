@@ -29,9 +29,9 @@ class EnvelopeCryptoBuilderTest {
   @Test
   void writeKey_servedByTwoProviders_refusedUnlessOneIsNamed() {
     InMemoryKeyProvider a = InMemoryKeyProvider.builder().id("mem-a").build();
-    KeyReference key = a.createKey("shared-name", 2048);
+    KeyReference key = a.manager().createKey("shared-name", 2048);
     InMemoryKeyProvider b = InMemoryKeyProvider.builder().id("mem-b").build();
-    b.createKey("shared-name", 2048);
+    b.manager().createKey("shared-name", 2048);
     assertTrue(a.serves(key) && b.serves(key), "both claim local: references");
     IllegalStateException e =
         assertThrows(

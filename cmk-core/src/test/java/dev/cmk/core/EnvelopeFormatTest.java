@@ -93,7 +93,7 @@ class EnvelopeFormatTest {
     EnvelopeCrypto foreign =
         EnvelopeCrypto.builder()
             .provider(other)
-            .writeKey(other.createKey("foreign", 2048))
+            .writeKey(other.manager().createKey("foreign", 2048))
             .build();
     byte[] envelope = foreign.encrypt(new byte[5], AAD);
     KeyNotFoundException e =
@@ -107,7 +107,7 @@ class EnvelopeFormatTest {
     // write key that two of them serve is ambiguous and refused at build time.
     InMemoryKeyProvider a = InMemoryKeyProvider.builder().id("same").build();
     InMemoryKeyProvider b = InMemoryKeyProvider.builder().id("same").build();
-    KeyReference key = a.createKey("k", 2048);
+    KeyReference key = a.manager().createKey("k", 2048);
     assertNotNull(EnvelopeCrypto.builder().provider(a).provider(b).build());
     assertThrows(
         IllegalStateException.class,

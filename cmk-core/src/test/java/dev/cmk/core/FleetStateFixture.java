@@ -27,7 +27,7 @@ abstract class FleetStateFixture {
 
   final ManualClock clock = ManualClock.create();
   final InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
-  final KeyReference key = provider.createKey("fleet", 2048);
+  final KeyReference key = provider.manager().createKey("fleet", 2048);
 
   /** One instance of the service under test. */
   interface Target {

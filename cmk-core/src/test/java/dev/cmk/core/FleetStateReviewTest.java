@@ -111,7 +111,7 @@ class FleetStateReviewTest extends FleetStateFixture {
     Replica a = new Replica("a");
     serveEverySecondFor(P.plus(SECOND), a);
     store.writeFault.set(() -> new IllegalStateException("connection pool is closed"));
-    provider.setEnabled(key, false);
+    provider.manager().setEnabled(key, false);
     untilRefused(a);
     assertEquals(KeyAccessState.UNAVAILABLE, a.state());
     assertTrue(a.purged(), "an authoritative loss destroys the cached data keys, store or not");
@@ -166,19 +166,19 @@ class FleetStateReviewTest extends FleetStateFixture {
     Replica a = new Replica("a");
     Replica b = new Replica("b");
     serveEverySecondFor(P.plus(SECOND), a, b);
-    provider.setEnabled(key, false);
+    provider.manager().setEnabled(key, false);
     untilRefused(a);
     serveEverySecondFor(P.plus(SECOND), a, b);
-    provider.setEnabled(key, true);
+    provider.manager().setEnabled(key, true);
     untilServed(b); // b's probe recovers and records it; a gets no request meanwhile
     assertEquals(KeyAccessState.AVAILABLE, store.read(keyId).orElseThrow().state().state());
     b.crypto.close(); // scaled in
-    provider.setEnabled(key, false); // revoked again, on every replica left
+    provider.manager().setEnabled(key, false); // revoked again, on every replica left
 
     serveEverySecondFor(G.plus(P.multipliedBy(3)), a);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state(),
         "lost for longer than G + P on every live replica: refresh required");
-    provider.setEnabled(key, true);
+    provider.manager().setEnabled(key, true);
     serveEverySecondFor(P, a);
     assertFalse(a.serves(), "no implicit refresh");
   }
@@ -280,13 +280,13 @@ class FleetStateReviewTest extends FleetStateFixture {
 
   private void lockTheFleet(Replica... rs) {
     serveEverySecondFor(P.plus(SECOND), rs);
-    provider.setEnabled(key, false);
+    provider.manager().setEnabled(key, false);
     untilRefused(rs[0]);
     serveEverySecondFor(G.plus(P), rs);
     for (Replica r : rs) {
       assertEquals(KeyAccessState.REFRESH_REQUIRED, r.state());
     }
-    provider.setEnabled(key, true); // access is back; the fleet still requires a refresh
+    provider.manager().setEnabled(key, true); // access is back; the fleet still requires a refresh
   }
 
   @Test
@@ -294,12 +294,12 @@ class FleetStateReviewTest extends FleetStateFixture {
     AtomicReference<KeyReference> setting = new AtomicReference<>(key.versionless());
     Replica a = configured("a", setting);
     lockTheFleet(a);
-    KeyReference next = provider.createKey("fleet-next", 2048);
-    provider.setEnabled(next, false); // e.g. its role assignment not yet in place
+    KeyReference next = provider.manager().createKey("fleet-next", 2048);
+    provider.manager().setEnabled(next, false); // e.g. its role assignment not yet in place
     setting.set(next.versionless());
     assertThrows(KeyProviderException.class, () -> a.crypto.keyAccess().refresh());
     serveEverySecondFor(P, a);
-    provider.setEnabled(next, true);
+    provider.manager().setEnabled(next, true);
     serveEverySecondFor(P.multipliedBy(2), a);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state(),
         "a refused refresh changes nothing (as without a store): no self-healing");
@@ -310,7 +310,7 @@ class FleetStateReviewTest extends FleetStateFixture {
     AtomicReference<KeyReference> setting = new AtomicReference<>(key.versionless());
     Replica a = configured("a", setting);
     lockTheFleet(a);
-    KeyReference next = provider.createKey("fleet-next", 2048);
+    KeyReference next = provider.manager().createKey("fleet-next", 2048);
     setting.set(next.versionless());
     store.readFault.set(() -> new FleetStateUnavailableException("store down (test)", null));
     store.writeFault.set(() -> new FleetStateUnavailableException("store down (test)", null));
@@ -329,7 +329,7 @@ class FleetStateReviewTest extends FleetStateFixture {
     Replica a = configured("a", setting);
     Replica b = configured("b", setting);
     lockTheFleet(a, b);
-    KeyReference next = provider.createKey("fleet-next", 2048);
+    KeyReference next = provider.manager().createKey("fleet-next", 2048);
     setting.set(next.versionless()); // the shared configuration moves to the new key
     assertEquals(KeyAccessState.AVAILABLE, a.crypto.keyAccess().refresh().state());
     serveEverySecondFor(P, b);
@@ -367,11 +367,11 @@ class FleetStateReviewTest extends FleetStateFixture {
     Replica b = configuredUnlessDown("b", setting, configurationDown);
     serveEverySecondFor(P.plus(SECOND), a, b);
     a.crypto.keyAccess().refresh(); // generation 1; b is idle from here on
-    provider.setEnabled(key, false);
+    provider.manager().setEnabled(key, false);
     untilRefused(a);
     serveEverySecondFor(G.plus(P), a);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state());
-    provider.setEnabled(key, true);
+    provider.manager().setEnabled(key, true);
     configurationDown.set(true);
     b.attempt(); // b reads generation 1, refresh required, and cannot re-read its configuration
     assertFalse(b.serves(), "b has read the fleet's refresh-required: it must not serve");
@@ -384,11 +384,12 @@ class FleetStateReviewTest extends FleetStateFixture {
     Replica b = new Replica("b");
     lockTheFleet(a, b);
     assertEquals(KeyAccessState.AVAILABLE, a.crypto.keyAccess().refresh().state());
-    provider.setEnabled(key, false); // lost again; b is idle meanwhile (no request, no probe)
+    // lost again; b is idle meanwhile (no request, no probe)
+    provider.manager().setEnabled(key, false);
     untilRefused(a);
     serveEverySecondFor(G.plus(P), a);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.state());
-    provider.setEnabled(key, true);
+    provider.manager().setEnabled(key, true);
     long before = b.vaultCalls();
     assertFalse(b.serves());
     assertEquals(KeyAccessState.REFRESH_REQUIRED, b.state());

@@ -82,7 +82,7 @@ class FleetStateTest extends FleetStateFixture {
   void lossFoundByOneReplica_othersAdoptItsStart() {
     Replica a = start("a");
     Replica b = start("b");
-    provider.setEnabled(key, false);
+    provider.manager().setEnabled(key, false);
     Instant lostAt = untilRefused(a);
     clock.advance(Duration.ofSeconds(20));
     assertFalse(b.serves());
@@ -98,7 +98,7 @@ class FleetStateTest extends FleetStateFixture {
   void twoReplicasFindTheLossAtDifferentTimes_agreeOnTheFirst() {
     Replica a = start("a");
     Replica b = new Replica("b", Clock.offset(clock, Duration.ofSeconds(3)));
-    provider.setEnabled(key, false);
+    provider.manager().setEnabled(key, false);
     Instant first = untilRefused(a);
     untilRefused(b);
     assertEquals(first, b.status().since());
@@ -109,11 +109,11 @@ class FleetStateTest extends FleetStateFixture {
     Replica a = start("a");
     Replica b = start("b");
     Replica c = start("c");
-    provider.setEnabled(key, false);
+    provider.manager().setEnabled(key, false);
     untilRefused(a);
     serveEverySecondFor(G.plus(P), a);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, a.status().state());
-    provider.setEnabled(key, true);
+    provider.manager().setEnabled(key, true);
     for (Replica r : List.of(b, c)) {
       KeyAccessSuspendedException e = assertThrows(KeyAccessSuspendedException.class,
           () -> r.crypto.decrypt(envelope, AAD));
@@ -128,10 +128,10 @@ class FleetStateTest extends FleetStateFixture {
   @Test
   void replicaStartedWhileRefreshRequired_startsThere_withoutProviderCalls() {
     Replica a = start("a");
-    provider.setEnabled(key, false);
+    provider.manager().setEnabled(key, false);
     untilRefused(a);
     serveEverySecondFor(G.plus(P), a);
-    provider.setEnabled(key, true);
+    provider.manager().setEnabled(key, true);
     a.crypto.close();
 
     Replica restarted = new Replica("a", clock);
@@ -146,10 +146,10 @@ class FleetStateTest extends FleetStateFixture {
     Replica a = start("a");
     Replica b = start("b");
     Replica c = start("c");
-    provider.setEnabled(key, false);
+    provider.manager().setEnabled(key, false);
     untilRefused(a);
     serveEverySecondFor(G.plus(P), a, b, c);
-    provider.setEnabled(key, true);
+    provider.manager().setEnabled(key, true);
     long generation = a.crypto.keyAccess().fleetView().orElseThrow().generation();
 
     assertEquals(KeyAccessState.AVAILABLE, a.crypto.keyAccess().refresh().state());
@@ -174,10 +174,10 @@ class FleetStateTest extends FleetStateFixture {
   void accessRestoredWithinGrace_everyReplicaRecoversByItself() {
     Replica a = start("a");
     Replica b = start("b");
-    provider.setEnabled(key, false);
+    provider.manager().setEnabled(key, false);
     untilRefused(a);
     serveEverySecondFor(G.minus(Duration.ofMinutes(5)), a, b);
-    provider.setEnabled(key, true);
+    provider.manager().setEnabled(key, true);
     serveEverySecondFor(P.plus(SECOND), a, b);
     assertTrue(a.serves());
     assertTrue(b.serves());
@@ -205,10 +205,10 @@ class FleetStateTest extends FleetStateFixture {
   void storeDown_neverLiftsRefreshRequired_andRefreshFailsUntilItCanBeRecorded() {
     Replica a = start("a");
     Replica b = start("b");
-    provider.setEnabled(key, false);
+    provider.manager().setEnabled(key, false);
     untilRefused(a);
     serveEverySecondFor(G.plus(P), a, b);
-    provider.setEnabled(key, true);
+    provider.manager().setEnabled(key, true);
     store.down.set(true);
     serveEverySecondFor(P.multipliedBy(3), a, b);
     assertEquals(KeyAccessState.REFRESH_REQUIRED, b.status().state());
@@ -224,7 +224,7 @@ class FleetStateTest extends FleetStateFixture {
   void lossWhileStoreDown_isRecordedWhenItReturns() {
     Replica a = start("a");
     store.down.set(true);
-    provider.setEnabled(key, false);
+    provider.manager().setEnabled(key, false);
     Instant lostAt = untilRefused(a);
     store.down.set(false);
     serveEverySecondFor(P, a);
@@ -250,9 +250,9 @@ class FleetStateTest extends FleetStateFixture {
     assertTrue(store.reads.get() >= 3 * (intervals - 2), "reads: " + store.reads.get());
     assertTrue(store.writes.get() <= 3, "one first record, then nothing changes: " + store.writes);
     store.reset();
-    provider.setEnabled(key, false);
+    provider.manager().setEnabled(key, false);
     serveEverySecondFor(Duration.ofMinutes(10), a, b, c);
-    provider.setEnabled(key, true);
+    provider.manager().setEnabled(key, true);
     serveEverySecondFor(Duration.ofMinutes(10), a, b, c);
     // loss + recovery: one write each, plus at most one lost race per replica
     assertTrue(store.writes.get() <= 2 + 2 * 3, "writes: " + store.writes.get());
@@ -264,7 +264,7 @@ class FleetStateTest extends FleetStateFixture {
     Duration skew = Duration.ofSeconds(2);
     Replica a = start("a");
     Replica ahead = new Replica("ahead", Clock.offset(clock, skew));
-    provider.setEnabled(key, false);
+    provider.manager().setEnabled(key, false);
     Instant lostAt = untilRefused(a);
     serveEverySecondFor(Duration.ofSeconds(5), ahead);
     assertEquals(lostAt, ahead.status().since());
@@ -272,7 +272,7 @@ class FleetStateTest extends FleetStateFixture {
     Instant deadline = lostAt.plus(G);
     serveEverySecondFor(Duration.between(clock.instant(), deadline.minus(skew).minus(SECOND)),
         a, ahead);
-    provider.setEnabled(key, true);
+    provider.manager().setEnabled(key, true);
     serveEverySecondFor(P.plus(SECOND), a, ahead);
     assertTrue(a.serves());
     assertTrue(ahead.serves());

@@ -40,9 +40,9 @@ class ForgedEnvelopeTest {
   private final InMemoryKeyProvider vaultB =
       InMemoryKeyProvider.builder().id("vault-b").clock(clock).build();
   private final FaultInjectingProvider faultsB = FaultInjectingProvider.wrapping(vaultB);
-  private final KeyReference key = vaultA.createKey("configured", 2048);
-  private final KeyReference other = vaultA.createKey("no-role-assignment", 2048);
-  private final KeyReference foreign = vaultB.createKey("foreign", 2048);
+  private final KeyReference key = vaultA.manager().createKey("configured", 2048);
+  private final KeyReference other = vaultA.manager().createKey("no-role-assignment", 2048);
+  private final KeyReference foreign = vaultB.manager().createKey("foreign", 2048);
 
   private EnvelopeCrypto service() {
     return EnvelopeCrypto.builder().provider(faultsA).provider(faultsB)
@@ -106,7 +106,7 @@ class ForgedEnvelopeTest {
     EnvelopeCrypto crypto = service();
     byte[] first = crypto.encrypt(DATA, AAD);
     byte[] second = crypto.encrypt(DATA, AAD);
-    vaultA.rotate(key);
+    vaultA.manager().rotateKey(key);
     clock.advance(Duration.ofMinutes(1));
     denyUnwrapAndDescribe(faultsA, other.versionless());
     Map<String, byte[]> store = new HashMap<>(Map.of("a", first, "forged", forged, "b", second));

@@ -45,7 +45,7 @@ class GraceDeadlineTest {
 
   /** Confirms the key, disables it {@code offset} seconds later, serves until the first refusal. */
   private void disableAfterConfirmation(int offsetSeconds) {
-    v1 = provider.createKey("edge-" + offsetSeconds, 2048);
+    v1 = provider.manager().createKey("edge-" + offsetSeconds, 2048);
     crypto = EnvelopeCrypto.builder().provider(provider).writeKey(v1.versionless()).clock(clock)
         .sleeper(clock::advance).build();
     envelope = crypto.encrypt(DATA, AAD); // confirmation C = now
@@ -54,7 +54,7 @@ class GraceDeadlineTest {
       clock.advance(ONE_SECOND);
       assertArrayEquals(DATA, crypto.decrypt(envelope, AAD));
     }
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     disabledAt = clock.instant();
     assertEquals(confirmed.plusSeconds(offsetSeconds), disabledAt);
     while (firstRefusal == null) {
@@ -96,7 +96,7 @@ class GraceDeadlineTest {
     disableAfterConfirmation(offset);
     Instant restore = disabledAt.plus(G).minus(ONE_SECOND);
     serveEverySecondUntil(restore);
-    provider.setEnabled(v1, true);
+    provider.manager().setEnabled(v1, true);
     boolean recovered = serveEverySecondUntil(disabledAt.plus(G).plus(P).plus(P));
     assertTrue(recovered, "restored within G of the loss: no refresh needed");
     assertEquals(KeyAccessState.AVAILABLE, crypto.keyAccess().status().state());
@@ -108,7 +108,7 @@ class GraceDeadlineTest {
     disableAfterConfirmation(offset);
     Instant restore = disabledAt.plus(G).plus(P).plus(ONE_SECOND);
     serveEverySecondUntil(restore);
-    provider.setEnabled(v1, true);
+    provider.manager().setEnabled(v1, true);
     assertFalse(serveEverySecondUntil(restore.plus(Duration.ofMinutes(5))));
     assertEquals(KeyAccessState.REFRESH_REQUIRED, crypto.keyAccess().status().state());
     crypto.keyAccess().refresh();
@@ -121,7 +121,7 @@ class GraceDeadlineTest {
     disableAfterConfirmation(0);
     Instant deadline = firstRefusal.plus(G);
     serveEverySecondUntil(deadline.minusSeconds(before));
-    provider.setEnabled(v1, true);
+    provider.manager().setEnabled(v1, true);
     serveEverySecondUntil(deadline);
     assertEquals(KeyAccessState.AVAILABLE, crypto.keyAccess().status().state(),
         "the deadline probe ran whatever the backoff said");
@@ -134,7 +134,7 @@ class GraceDeadlineTest {
     disableAfterConfirmation(0);
     Instant deadline = firstRefusal.plus(G);
     clock.set(deadline.plusSeconds(late).minusSeconds(1));
-    provider.setEnabled(v1, true);
+    provider.manager().setEnabled(v1, true);
     clock.advance(ONE_SECOND);
     KeyAccessStatus status = crypto.keyAccess().status();
     assertEquals(KeyAccessState.REFRESH_REQUIRED, status.state(),

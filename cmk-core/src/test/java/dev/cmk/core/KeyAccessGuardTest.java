@@ -39,7 +39,7 @@ class KeyAccessGuardTest {
   private EnvelopeCrypto crypto;
 
   private EnvelopeCrypto build() {
-    v1 = provider.createKey("guarded-" + System.nanoTime() % 100000, 2048);
+    v1 = provider.manager().createKey("guarded-" + System.nanoTime() % 100000, 2048);
     crypto = EnvelopeCrypto.builder()
         .provider(faults)
         .writeKey(v1.versionless())
@@ -56,7 +56,7 @@ class KeyAccessGuardTest {
 
   /** Disables the key and lets the next request's probe notice; returns the trip time. */
   private Instant disableAndTrip(byte[] envelope) {
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     clock.advance(Duration.ofSeconds(61));
     KeyAccessSuspendedException e =
         assertThrows(KeyAccessSuspendedException.class, () -> crypto.decrypt(envelope, AAD));
@@ -93,7 +93,7 @@ class KeyAccessGuardTest {
     byte[] envelope = crypto.encrypt(DATA, AAD);
     Instant trippedAt = disableAndTrip(envelope);
     clock.set(trippedAt.plus(Duration.ofMinutes(minutes)));
-    provider.setEnabled(v1, true);
+    provider.manager().setEnabled(v1, true);
     byte[] plaintext = null;
     for (int step = 0; step < 12 && plaintext == null; step++) {
       try {
@@ -115,7 +115,7 @@ class KeyAccessGuardTest {
     byte[] envelope = crypto.encrypt(DATA, AAD);
     Instant trippedAt = disableAndTrip(envelope);
     clock.set(trippedAt.plus(Duration.ofMinutes(minutes)));
-    provider.setEnabled(v1, true);
+    provider.manager().setEnabled(v1, true);
     long calls = providerCalls();
     for (int i = 0; i < 10; i++) {
       KeyAccessSuspendedException e =
@@ -148,7 +148,7 @@ class KeyAccessGuardTest {
     for (int cycle = 0; cycle < 5; cycle++) {
       disableAndTrip(envelope);
       clock.advance(Duration.ofMinutes(8));
-      provider.setEnabled(v1, true);
+      provider.manager().setEnabled(v1, true);
       assertArrayEquals(DATA, crypto.decrypt(envelope, AAD), "cycle " + cycle);
     }
     // 5 cycles span more than 40 minutes; every outage was shorter than 30, so no refresh needed.
@@ -213,7 +213,7 @@ class KeyAccessGuardTest {
     byte[] envelope = crypto.encrypt(DATA, AAD);
     clock.advance(Duration.ofSeconds(37)); // somewhere inside a confirmation period
     Instant disabledAt = clock.instant();
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     Instant lastSuccess = null;
     for (int i = 0; i < 40; i++) {
       try {
@@ -232,7 +232,7 @@ class KeyAccessGuardTest {
 
   @Test
   void identityChange_takesEffectOnRefresh() {
-    KeyReference key = SHARED.createKey("identity-" + System.nanoTime() % 100000, 2048);
+    KeyReference key = SHARED.manager().createKey("identity-" + System.nanoTime() % 100000, 2048);
     dev.cmk.testkit.FaultInjectingProvider oldIdentity =
         dev.cmk.testkit.FaultInjectingProvider.wrapping(SHARED);
     dev.cmk.testkit.FaultInjectingProvider newIdentity =
@@ -264,7 +264,7 @@ class KeyAccessGuardTest {
     byte[] envelope = crypto.encrypt(DATA, AAD);
     events.clear();
     disableAndTrip(envelope);
-    provider.setEnabled(v1, true);
+    provider.manager().setEnabled(v1, true);
     clock.advance(Duration.ofSeconds(10));
     crypto.decrypt(envelope, AAD);
     List<String> names = new ArrayList<>();
@@ -277,7 +277,7 @@ class KeyAccessGuardTest {
 
   @Test
   void backgroundProbe_recoversWithoutAnyRequest() throws Exception {
-    v1 = provider.createKey("background", 2048);
+    v1 = provider.manager().createKey("background", 2048);
     java.util.concurrent.ScheduledExecutorService scheduler =
         java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
     try {
@@ -289,10 +289,10 @@ class KeyAccessGuardTest {
           .keyAccess(KeyAccessSettings.DEFAULT.withProbeBackoff(Duration.ofMillis(20), Duration.ofMillis(20)))
           .backgroundProbe(scheduler)
           .build();
-      provider.setEnabled(v1, false);
+      provider.manager().setEnabled(v1, false);
       clock.advance(Duration.ofMinutes(2));
       awaitState(c, KeyAccessState.UNAVAILABLE);
-      provider.setEnabled(v1, true);
+      provider.manager().setEnabled(v1, true);
       clock.advance(Duration.ofSeconds(1));
       awaitState(c, KeyAccessState.AVAILABLE);
       c.close();

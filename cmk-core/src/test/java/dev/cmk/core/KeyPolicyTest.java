@@ -199,7 +199,7 @@ class KeyPolicyTest {
   void configuringAViolatingKey_failsBeforeAnythingIsWritten() {
     InMemoryKeyProvider p = InMemoryKeyProvider.builder().build();
     FaultInjectingProvider counted = FaultInjectingProvider.wrapping(p);
-    KeyReference weak = p.createKey("weak", 1024);
+    KeyReference weak = p.manager().createKey("weak", 1024);
     KeyPolicyViolationException e = assertThrows(KeyPolicyViolationException.class,
         () -> EnvelopeCrypto.builder().provider(counted).writeKey(weak).build());
     assertEquals(Set.of(KeyPolicy.RULE_KEY_SIZE), rules(e.violations()));
@@ -207,7 +207,7 @@ class KeyPolicyTest {
 
     InMemoryKeyProvider unprotected = InMemoryKeyProvider.builder()
         .vaultProtection(VaultProtection.fromAzureRecoveryLevel("Recoverable+Purgeable", 90)).build();
-    KeyReference k = unprotected.createKey("unprotected", 2048);
+    KeyReference k = unprotected.manager().createKey("unprotected", 2048);
     assertThrows(KeyPolicyViolationException.class,
         () -> EnvelopeCrypto.builder().provider(unprotected).writeKey(k).build());
   }
@@ -216,10 +216,10 @@ class KeyPolicyTest {
   void configuringADisabledOrExpiredKey_refusesWritesAndStoresNothing() throws Exception {
     ManualClock clock = ManualClock.create();
     InMemoryKeyProvider p = InMemoryKeyProvider.builder().clock(clock).build();
-    KeyReference disabled = p.createKey("disabled", 2048);
-    p.setEnabled(disabled, false);
-    KeyReference expired = p.createKey("expired", 2048);
-    p.setExpiry(expired, clock.instant().minus(Duration.ofDays(1)));
+    KeyReference disabled = p.manager().createKey("disabled", 2048);
+    p.manager().setEnabled(disabled, false);
+    KeyReference expired = p.manager().createKey("expired", 2048);
+    p.manager().setExpiry(expired, clock.instant().minus(Duration.ofDays(1)));
     for (KeyReference k : List.of(disabled, expired)) {
       EnvelopeCrypto c = EnvelopeCrypto.builder().provider(p).writeKey(k).clock(clock)
           .sleeper(clock::advance).build();

@@ -38,8 +38,8 @@ class KeyringTest {
       InMemoryKeyProvider.builder().id(KIND).clock(clock).build();
   private final Vault vaultA = new Vault(backendA, "a-");
   private final Vault vaultB = new Vault(backendB, "b-");
-  private final KeyReference keyA = backendA.createKey("a-patients", 2048).versionless();
-  private final KeyReference keyB = backendB.createKey("b-patients", 2048).versionless();
+  private final KeyReference keyA = backendA.manager().createKey("a-patients", 2048).versionless();
+  private final KeyReference keyB = backendB.manager().createKey("b-patients", 2048).versionless();
   private final AtomicReference<KeyConfiguration> config =
       new AtomicReference<>(new KeyConfiguration(vaultA, keyA));
 

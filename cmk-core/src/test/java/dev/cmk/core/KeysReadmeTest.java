@@ -22,8 +22,8 @@ class KeysReadmeTest {
   @Test
   void keysOverTime_asPrintedInReadme_moveKeepsOldReadableUntilRetired() {
     InMemoryKeyProvider oldVault = InMemoryKeyProvider.builder().id("vault").build();
-    KeyReference oldKey = oldVault.createKey("patients", 3072).versionless();
-    KeyReference newKey = oldVault.createKey("patients-2027", 3072).versionless();
+    KeyReference oldKey = oldVault.manager().createKey("patients", 3072).versionless();
+    KeyReference newKey = oldVault.manager().createKey("patients-2027", 3072).versionless();
     InMemoryKeyProvider newVault = oldVault; // one in-memory backend stands in for two vaults
     byte[] aad = "Patient/123/1".getBytes(UTF_8);
     byte[] json = "{}".getBytes(UTF_8);

@@ -50,7 +50,7 @@ class NothingLostTest {
     ManualClock clock = ManualClock.create();
     InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
     FaultInjectingProvider faults = FaultInjectingProvider.wrapping(provider);
-    KeyReference v1 = provider.createKey("nothing-lost", 2048);
+    KeyReference v1 = provider.manager().createKey("nothing-lost", 2048);
     List<KeyReference> versions = new ArrayList<>(List.of(v1));
     EnvelopeCrypto crypto = EnvelopeCrypto.builder()
         .provider(faults)
@@ -135,15 +135,15 @@ class NothingLostTest {
       switch (random.nextInt(8)) {
         case 0:
           if (versions.size() < 8) {
-            versions.add(provider.rotate(v1));
+            versions.add(provider.manager().rotateKey(v1));
           }
           break;
         case 1:
-          provider.setEnabled(versions.get(versions.size() - 1), false);
+          provider.manager().setEnabled(versions.get(versions.size() - 1), false);
           break;
         case 2:
           for (KeyReference v : versions) {
-            provider.setEnabled(v, true);
+            provider.manager().setEnabled(v, true);
           }
           break;
         case 3:
@@ -157,7 +157,7 @@ class NothingLostTest {
           if (crypto.keyAccess().status().state() == KeyAccessState.REFRESH_REQUIRED) {
             trips++;
             for (KeyReference v : versions) {
-              provider.setEnabled(v, true);
+              provider.manager().setEnabled(v, true);
             }
             try {
               crypto.keyAccess().refresh();
@@ -181,7 +181,7 @@ class NothingLostTest {
     // Recovery: the customer restores access and the operator refreshes; writes must succeed again.
     faults.clearFaults();
     for (KeyReference v : versions) {
-      provider.setEnabled(v, true);
+      provider.manager().setEnabled(v, true);
     }
     if (crypto.keyAccess().status().state() == KeyAccessState.REFRESH_REQUIRED) {
       trips++;
@@ -199,7 +199,7 @@ class NothingLostTest {
     // Restore everything, then every acknowledged write must decrypt with a fresh reader.
     faults.clearFaults();
     for (KeyReference v : versions) {
-      provider.setEnabled(v, true);
+      provider.manager().setEnabled(v, true);
     }
     EnvelopeCrypto reader = EnvelopeCrypto.builder().provider(faults).clock(clock).build();
     for (Map.Entry<String, byte[]> e : expected.entrySet()) {

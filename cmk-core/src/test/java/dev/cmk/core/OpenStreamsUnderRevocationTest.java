@@ -41,7 +41,7 @@ class OpenStreamsUnderRevocationTest {
   private final ManualClock clock = ManualClock.create();
   private final InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
   private final FaultInjectingProvider faults = FaultInjectingProvider.wrapping(provider);
-  private final KeyReference v1 = provider.createKey("open-streams", 2048);
+  private final KeyReference v1 = provider.manager().createKey("open-streams", 2048);
   private final EnvelopeCrypto crypto = EnvelopeCrypto.builder()
       .provider(faults)
       .writeKey(v1.versionless())
@@ -61,13 +61,13 @@ class OpenStreamsUnderRevocationTest {
 
   /** Disables the key and moves past the probe interval, so the next guarded call probes. */
   private void revoke() {
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     clock.advance(KeyAccessSettings.DEFAULT.probeInterval().plusSeconds(1));
   }
 
   /** Re-enables the key; the guard, still inside its grace window, reopens on its next probe. */
   private void restore() {
-    provider.setEnabled(v1, true);
+    provider.manager().setEnabled(v1, true);
     clock.advance(Duration.ofMinutes(2));
   }
 

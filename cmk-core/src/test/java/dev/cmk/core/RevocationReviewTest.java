@@ -64,7 +64,7 @@ class RevocationReviewTest {
    */
   @Test
   void purgeOnTripInsideCacheLoader_concurrentDataKeyRoll_noDeadlock() throws Exception {
-    KeyReference v1 = vault.createKey("deadlock", 2048);
+    KeyReference v1 = vault.manager().createKey("deadlock", 2048);
     CollidingProvider toy = new CollidingProvider(vault);
     EnvelopeCrypto service = EnvelopeCrypto.builder().provider(toy).writeKey(v1.versionless())
         .clock(clock).sleeper(clock::advance).dataKeyLimits(DataKeyLimits.singleUse()).build();
@@ -83,7 +83,7 @@ class RevocationReviewTest {
     writer.start();
     assertTrue(writerInWrap.await(10, TimeUnit.SECONDS), "the writer rolls a data key");
 
-    vault.setEnabled(v1, false);
+    vault.manager().setEnabled(v1, false);
     toy.onServesInLoader = () -> {
       clock.advance(P); // the confirmation goes stale right between checkReadable and the loader
       readerInLoader.countDown();
@@ -113,7 +113,7 @@ class RevocationReviewTest {
    */
   @Test
   void forgedHeaderNamingTheCurrentVersionWithARefusedAlgorithm_failsThatRequestOnly() {
-    KeyReference v1 = vault.createKey("hsm-key", 2048);
+    KeyReference v1 = vault.manager().createKey("hsm-key", 2048);
     HsmLikeProvider hsm = new HsmLikeProvider(vault, false);
     EnvelopeCrypto service = EnvelopeCrypto.builder().provider(hsm).writeKey(v1.versionless())
         .clock(clock).sleeper(clock::advance).build();
@@ -147,7 +147,7 @@ class RevocationReviewTest {
    */
   @Test
   void currentVersionRevokedWhileThrottled_oldVersionUnwrapsSucceed_stillRefusedWithinPPlusT() {
-    KeyReference v1 = vault.createKey("throttled-mixed", 2048);
+    KeyReference v1 = vault.manager().createKey("throttled-mixed", 2048);
     List<byte[]> oldEnvelopes = new ArrayList<>();
     EnvelopeCrypto v1Writer = EnvelopeCrypto.builder().provider(vault).writeKey(v1).clock(clock)
         .dataKeyLimits(DataKeyLimits.singleUse()).build();
@@ -156,12 +156,12 @@ class RevocationReviewTest {
     }
     EnvelopeCrypto service = EnvelopeCrypto.builder().provider(faults)
         .writeKey(v1.versionless()).clock(clock).sleeper(clock::advance).build();
-    KeyReference v2 = vault.rotate(v1.versionless());
+    KeyReference v2 = vault.manager().rotateKey(v1.versionless());
     clock.advance(P);
     byte[] current = service.encrypt(DATA, AAD); // picks up V2; its data key is cached
     assertEquals(v2, service.keyAccess().status().currentVersion());
 
-    vault.setEnabled(v2, false);
+    vault.manager().setEnabled(v2, false);
     faults.setFault(Operation.DESCRIBE, Fault.transientFailure(Duration.ofHours(6)));
     Instant revoked = clock.instant();
     Duration bound = P.plus(KeyAccessSettings.DEFAULT.transientTripThreshold());
@@ -198,7 +198,7 @@ class RevocationReviewTest {
    */
   @Test
   void strictWrites_rollAfterRefreshRequired_doesNotHealTheGuard() throws Exception {
-    KeyReference v1 = vault.createKey("strict", 2048);
+    KeyReference v1 = vault.manager().createKey("strict", 2048);
     GatedClock gated = new GatedClock(clock);
     EnvelopeCrypto service = EnvelopeCrypto.builder().provider(vault).writeKey(v1.versionless())
         .clock(gated).sleeper(clock::advance)
@@ -212,13 +212,13 @@ class RevocationReviewTest {
     writer.start();
     assertTrue(gated.atGate.await(10, TimeUnit.SECONDS), "writer passed writeVersion");
 
-    vault.setEnabled(v1, false);
+    vault.manager().setEnabled(v1, false);
     clock.advance(P);
     service.keyAccess().probeIfDue();
     assertEquals(KeyAccessState.UNAVAILABLE, service.keyAccess().status().state());
     clock.advance(G.plusSeconds(5)); // nothing exercised the guard at the deadline
     assertEquals(KeyAccessState.REFRESH_REQUIRED, service.keyAccess().status().state());
-    vault.setEnabled(v1, true);
+    vault.manager().setEnabled(v1, true);
 
     gated.release.countDown();
     writer.join(10_000);
@@ -240,20 +240,20 @@ class RevocationReviewTest {
    */
   @Test
   void requestsEverySecondOutOfPhase_restoredAfterY_stillNeedsRefresh() {
-    KeyReference v1 = vault.createKey("phase", 2048);
+    KeyReference v1 = vault.manager().createKey("phase", 2048);
     EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(vault).writeKey(v1.versionless())
         .clock(clock).sleeper(clock::advance).build();
     byte[] envelope = crypto.encrypt(DATA, AAD);
     Instant t = clock.instant(); // confirmed at t, disabled at t
     assertEquals(t, crypto.keyAccess().status().lastConfirmed());
-    vault.setEnabled(v1, false);
+    vault.manager().setEnabled(v1, false);
     Instant restore = t.plus(G).plus(P).plusMillis(250);
     clock.advance(Duration.ofMillis(500));
     Instant firstRefusal = null;
     boolean ok = false;
     while (clock.instant().isBefore(restore.plusSeconds(300))) {
       if (!clock.instant().isBefore(restore)) {
-        vault.setEnabled(v1, true);
+        vault.manager().setEnabled(v1, true);
       }
       try {
         ok = Arrays.equals(DATA, crypto.decrypt(envelope, AAD));
@@ -283,7 +283,7 @@ class RevocationReviewTest {
    */
   @Test
   void restoredWithinX_vaultBlipsAtTheDeadline_stillRecoversByItself() {
-    KeyReference v1 = vault.createKey("blip", 2048);
+    KeyReference v1 = vault.manager().createKey("blip", 2048);
     EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(faults).writeKey(v1.versionless())
         .clock(clock).sleeper(clock::advance).build();
     byte[] envelope = crypto.encrypt(DATA, AAD);
@@ -292,7 +292,7 @@ class RevocationReviewTest {
       clock.advance(Duration.ofSeconds(1));
       crypto.decrypt(envelope, AAD);
     }
-    vault.setEnabled(v1, false);
+    vault.manager().setEnabled(v1, false);
     Instant t = clock.instant();
     Instant restore = t.plus(G).minusSeconds(5);
     Instant found = null;
@@ -300,7 +300,7 @@ class RevocationReviewTest {
     for (int second = 0; second < 2400; second++) {
       clock.advance(Duration.ofSeconds(1));
       if (clock.instant().equals(restore)) {
-        vault.setEnabled(v1, true);
+        vault.manager().setEnabled(v1, true);
       }
       if (found != null && !blipped && !clock.instant().isBefore(found.plus(G).minusSeconds(2))) {
         faults.setFault(Operation.DESCRIBE, Fault.transientFailure()); // 503s for 12 seconds
@@ -332,7 +332,7 @@ class RevocationReviewTest {
    */
   @Test
   void identityLosesUnwrapButKeepsGet_cachedReadsRefusedWithinP() {
-    KeyReference v1 = vault.createKey("reader-role", 2048);
+    KeyReference v1 = vault.manager().createKey("reader-role", 2048);
     EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(faults).writeKey(v1.versionless())
         .clock(clock).sleeper(clock::advance).build();
     byte[] envelope = crypto.encrypt(DATA, AAD);

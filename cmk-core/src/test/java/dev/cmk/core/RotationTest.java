@@ -50,13 +50,13 @@ class RotationTest {
 
   @Test
   void rotation_thousandEnvelopes_oldDecryptNewUseV2_rewrapMovesAll_thenV1CanBeDisabled() {
-    KeyReference v1 = provider.createKey("rotating", 2048);
+    KeyReference v1 = provider.manager().createKey("rotating", 2048);
     EnvelopeCrypto crypto = crypto(v1.versionless());
     List<byte[]> stored = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
       stored.add(crypto.encrypt(data(i), aad(i)));
     }
-    KeyReference v2 = provider.rotate(v1);
+    KeyReference v2 = provider.manager().rotateKey(v1);
     assertEquals(v1, EnvelopeInfo.of(crypto.encrypt(data(0), aad(0))).keyReference(),
         "not picked up before the probe interval");
     clock.advance(Duration.ofMinutes(1));
@@ -102,7 +102,7 @@ class RotationTest {
     assertEquals(1000, rewrapper.diagnostics().inventory().usage(v1).orElseThrow().rewrappedAway());
 
     // Disabling v1 now breaks nothing: a fresh reader decrypts everything without v1.
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     EnvelopeCrypto reader = crypto(v1.versionless());
     for (int i = 0; i < 1000; i++) {
       assertArrayEquals(data(i), reader.decrypt(stored.get(i), aad(i)));
@@ -112,9 +112,9 @@ class RotationTest {
 
   @Test
   void rotationToAVersionBreakingThePolicy_isNotUsedAndIsReported() {
-    KeyReference v1 = provider.createKey("policy-rotation", 2048);
+    KeyReference v1 = provider.manager().createKey("policy-rotation", 2048);
     EnvelopeCrypto crypto = crypto(v1.versionless());
-    KeyReference weak = provider.rotate(v1, dev.cmk.api.KeyType.RSA, 1024);
+    KeyReference weak = provider.manager().rotateKey(v1, dev.cmk.api.KeyType.RSA, 1024);
     clock.advance(Duration.ofMinutes(2));
     byte[] envelope = crypto.encrypt(data(1), aad(1));
     assertEquals(v1, EnvelopeInfo.of(envelope).keyReference());
@@ -128,22 +128,22 @@ class RotationTest {
 
   @Test
   void pinnedVersion_doesNotFollowRotation() {
-    KeyReference v1 = provider.createKey("pinned", 2048);
+    KeyReference v1 = provider.manager().createKey("pinned", 2048);
     EnvelopeCrypto crypto = crypto(v1);
-    provider.rotate(v1);
+    provider.manager().rotateKey(v1);
     clock.advance(Duration.ofMinutes(5));
     assertEquals(v1, EnvelopeInfo.of(crypto.encrypt(data(1), aad(1))).keyReference());
   }
 
   @Test
   void rewrapStream_changesOnlyTheHeader() throws Exception {
-    KeyReference v1 = provider.createKey("stream-rewrap", 2048);
+    KeyReference v1 = provider.manager().createKey("stream-rewrap", 2048);
     EnvelopeCrypto crypto = crypto(v1.versionless());
     byte[] plaintext = new byte[5000];
     new java.util.Random(5).nextBytes(plaintext);
     byte[] original = crypto.encrypt(plaintext, aad(1));
     int oldHeader = EnvelopeInfo.of(original).headerLength();
-    provider.rotate(v1);
+    provider.manager().rotateKey(v1);
     clock.advance(Duration.ofMinutes(1));
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     assertEquals(RewrapOutcome.REWRAPPED, crypto.rewrap(new ByteArrayInputStream(original), out));
@@ -159,10 +159,10 @@ class RotationTest {
 
   @Test
   void rewrap_tamperedHeader_refusedNotResealed() {
-    KeyReference v1 = provider.createKey("tampered-rewrap", 2048);
+    KeyReference v1 = provider.manager().createKey("tampered-rewrap", 2048);
     EnvelopeCrypto crypto = crypto(v1.versionless());
     byte[] envelope = crypto.encrypt(data(1), aad(1));
-    provider.rotate(v1);
+    provider.manager().rotateKey(v1);
     clock.advance(Duration.ofMinutes(1));
     byte[] tampered = envelope.clone();
     tampered[TestKeys.headerOf(envelope).noncePrefixOffset() + 6] ^= 1; // last nonce-prefix byte
@@ -171,14 +171,14 @@ class RotationTest {
 
   @Test
   void recentlyUsedVersionDisabled_raisesWarningEvent() {
-    KeyReference v1 = provider.createKey("warn-old", 2048);
+    KeyReference v1 = provider.manager().createKey("warn-old", 2048);
     EnvelopeCrypto crypto = crypto(v1.versionless());
     byte[] old = crypto.encrypt(data(1), aad(1));
-    provider.rotate(v1);
+    provider.manager().rotateKey(v1);
     clock.advance(Duration.ofMinutes(1));
     crypto.encrypt(data(2), aad(2));
     crypto.decrypt(old, aad(1)); // v1 recently used
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     clock.advance(Duration.ofMinutes(1));
     crypto.encrypt(data(3), aad(3)); // probe runs, checks recently used versions
     KeyAccessEvent.VersionUnavailable warning = events.stream()
@@ -192,10 +192,10 @@ class RotationTest {
 
   @Test
   void rewrapAll_sourceFailsMidCopy_sinkNotCommittedAndRunContinues() {
-    KeyReference v1 = provider.createKey("rewrap-failure", 2048);
+    KeyReference v1 = provider.manager().createKey("rewrap-failure", 2048);
     EnvelopeCrypto crypto = crypto(v1.versionless());
     byte[] envelope = crypto.encrypt(new byte[5000], aad(1));
-    provider.rotate(v1);
+    provider.manager().rotateKey(v1);
     clock.advance(Duration.ofMinutes(1));
     int header = EnvelopeInfo.of(envelope).headerLength();
     boolean[] committed = {false};

@@ -36,7 +36,7 @@ class SecretsNeverLoggedTest {
     ManualClock clock = ManualClock.create();
     InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
     FaultInjectingProvider faults = FaultInjectingProvider.wrapping(provider);
-    KeyReference v1 = provider.createKey("secrecy", 2048);
+    KeyReference v1 = provider.manager().createKey("secrecy", 2048);
     byte[] plaintext = ("{\"name\":\"" + MARKER + "\"}").getBytes(StandardCharsets.UTF_8);
     byte[] aad = "Patient/1".getBytes(StandardCharsets.UTF_8);
     List<Throwable> thrown = new ArrayList<>();
@@ -71,14 +71,14 @@ class SecretsNeverLoggedTest {
       clock.advance(Duration.ofMinutes(1));
       capture(thrown, () -> crypto.encrypt(plaintext, aad));
       faults.clearFaults();
-      provider.setEnabled(v1, false);
+      provider.manager().setEnabled(v1, false);
       clock.advance(Duration.ofMinutes(1));
       capture(thrown, () -> crypto.decrypt(envelope, aad));
       capture(thrown, () -> crypto.encrypt(plaintext, aad));
       clock.advance(Duration.ofMinutes(31));
       capture(thrown, () -> crypto.decrypt(envelope, aad));
       capture(thrown, () -> crypto.keyAccess().refresh());
-      provider.setEnabled(v1, true);
+      provider.manager().setEnabled(v1, true);
       crypto.keyAccess().refresh();
       crypto.decrypt(envelope, aad);
     } finally {

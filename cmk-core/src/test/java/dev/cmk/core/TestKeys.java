@@ -18,7 +18,7 @@ final class TestKeys {
   static synchronized FaultInjectingProvider provider() {
     if (provider == null) {
       InMemoryKeyProvider keys = InMemoryKeyProvider.builder().build();
-      key = keys.createKey("shared-test-key", 2048);
+      key = keys.manager().createKey("shared-test-key", 2048);
       provider = FaultInjectingProvider.wrapping(keys);
     }
     return provider;

@@ -56,11 +56,11 @@ class ThrottledRevocationTest {
 
   @Test
   void configuredKey_revokedWhileThrottled_refusedWithinProbeIntervalPlusThreshold() {
-    KeyReference v1 = provider.createKey("throttled", 2048);
+    KeyReference v1 = provider.manager().createKey("throttled", 2048);
     EnvelopeCrypto crypto = EnvelopeCrypto.builder().provider(faults)
         .writeKey(v1.versionless()).clock(clock).sleeper(clock::advance).build();
     byte[] envelope = crypto.encrypt(DATA, AAD);
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     throttleEverything();
     Instant revoked = clock.instant();
     long describes = faults.describeCount();
@@ -77,13 +77,13 @@ class ThrottledRevocationTest {
 
   @Test
   void decryptOnlyInstance_revokedWhileThrottled_refusedWithinProbeIntervalPlusThreshold() {
-    KeyReference v1 = provider.createKey("throttled-ro", 2048);
+    KeyReference v1 = provider.manager().createKey("throttled-ro", 2048);
     byte[] envelope = EnvelopeCrypto.builder().provider(faults).writeKey(v1).clock(clock)
         .build().encrypt(DATA, AAD);
     EnvelopeCrypto reader = EnvelopeCrypto.builder().provider(faults).clock(clock)
         .sleeper(clock::advance).build();
     reader.decrypt(envelope, AAD);
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     throttleEverything();
     Instant revoked = clock.instant();
 

@@ -87,7 +87,7 @@ class VersionRevocationTest {
   @ParameterizedTest(name = "disabled {0} s after the last confirmation")
   @ValueSource(ints = {0, 30, 59})
   void decryptOnlyInstance_disabledVersion_refusedWithinOneProbeInterval(int offsetSeconds) {
-    KeyReference v1 = provider.createKey("ro-" + offsetSeconds, 2048);
+    KeyReference v1 = provider.manager().createKey("ro-" + offsetSeconds, 2048);
     byte[] envelope = writer(v1.versionless()).encrypt(DATA, AAD);
     EnvelopeCrypto reader = reader();
     assertArrayEquals(DATA, reader.decrypt(envelope, AAD)); // unwrapped: confirmed now
@@ -96,7 +96,7 @@ class VersionRevocationTest {
     for (int i = 0; i < offsetSeconds; i++) {
       reader.decrypt(envelope, AAD);
     }
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     Instant disabled = clock.instant();
 
     Instant refused = firstRefusal(reader, envelope, clock, Duration.ofMinutes(5));
@@ -112,7 +112,7 @@ class VersionRevocationTest {
 
   @Test
   void decryptOnlyInstance_cachedVersion_reconfirmedAtMostOncePerProbeInterval() {
-    KeyReference v1 = provider.createKey("ro-rate", 2048);
+    KeyReference v1 = provider.manager().createKey("ro-rate", 2048);
     byte[] envelope = writer(v1.versionless()).encrypt(DATA, AAD);
     EnvelopeCrypto reader = reader();
     reader.decrypt(envelope, AAD);
@@ -131,11 +131,11 @@ class VersionRevocationTest {
 
   @Test
   void decryptOnlyInstance_reenabledVersion_readableAgainWithoutRefresh() {
-    KeyReference v1 = provider.createKey("ro-back", 2048);
+    KeyReference v1 = provider.manager().createKey("ro-back", 2048);
     byte[] envelope = writer(v1.versionless()).encrypt(DATA, AAD);
     EnvelopeCrypto reader = reader();
     reader.decrypt(envelope, AAD);
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     firstRefusal(reader, envelope, clock, Duration.ofMinutes(2));
     long calls = faults.describeCount() + faults.unwrapCount();
     for (int i = 0; i < 100; i++) {
@@ -144,17 +144,17 @@ class VersionRevocationTest {
     assertEquals(calls, faults.describeCount() + faults.unwrapCount(),
         "a known-unusable version fails fast, without provider calls");
 
-    provider.setEnabled(v1, true);
+    provider.manager().setEnabled(v1, true);
     assertReadableAgainWithin30s(reader, envelope);
   }
 
   @Test
   void deletedVersion_onDecryptOnlyInstance_refusedAsNotFound() {
-    KeyReference v1 = provider.createKey("ro-deleted", 2048);
+    KeyReference v1 = provider.manager().createKey("ro-deleted", 2048);
     byte[] envelope = writer(v1.versionless()).encrypt(DATA, AAD);
     EnvelopeCrypto reader = reader();
     reader.decrypt(envelope, AAD);
-    provider.delete(v1.versionless());
+    provider.manager().deleteKey(v1.versionless());
     Instant deleted = clock.instant();
     Instant refused = firstRefusal(reader, envelope, clock, Duration.ofMinutes(5));
     assertTrue(!refused.isAfter(deleted.plus(P)));
@@ -164,17 +164,17 @@ class VersionRevocationTest {
   @ParameterizedTest(name = "disabled {0} s after the old version was last confirmed")
   @ValueSource(ints = {0, 30, 59})
   void olderVersionDisabled_onlyItsEnvelopesRefused_withinOneProbeInterval(int offsetSeconds) {
-    KeyReference v1 = provider.createKey("old-" + offsetSeconds, 2048);
+    KeyReference v1 = provider.manager().createKey("old-" + offsetSeconds, 2048);
     EnvelopeCrypto crypto = writer(v1.versionless());
     byte[] old = crypto.encrypt(DATA, AAD);
-    KeyReference v2 = provider.rotate(v1);
+    KeyReference v2 = provider.manager().rotateKey(v1);
     clock.advance(P); // the guard picks up v2 on its next probe
     byte[] fresh = crypto.encrypt(DATA, AAD);
     assertEquals(v2, EnvelopeInfo.of(fresh).keyReference());
     assertArrayEquals(DATA, crypto.decrypt(old, AAD)); // v1 re-confirmed now (stale)
     Instant confirmed = clock.instant();
     clock.advance(Duration.ofSeconds(offsetSeconds));
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     Instant disabled = clock.instant();
 
     Instant refused = null;
@@ -199,22 +199,22 @@ class VersionRevocationTest {
     assertEquals(v1, warning.version());
     assertEquals(LossCause.KEY_DISABLED, warning.cause());
 
-    provider.setEnabled(v1, true);
+    provider.manager().setEnabled(v1, true);
     assertReadableAgainWithin30s(crypto, old);
     assertEquals(KeyAccessState.AVAILABLE, crypto.keyAccess().status().state());
   }
 
   @Test
   void olderVersionDisabled_noticedByTheProbe_evenWithoutReadsOfIt() {
-    KeyReference v1 = provider.createKey("old-probe", 2048);
+    KeyReference v1 = provider.manager().createKey("old-probe", 2048);
     EnvelopeCrypto crypto = writer(v1.versionless());
     byte[] old = crypto.encrypt(DATA, AAD);
-    provider.rotate(v1);
+    provider.manager().rotateKey(v1);
     clock.advance(P);
     byte[] fresh = crypto.encrypt(DATA, AAD);
     crypto.decrypt(old, AAD);
     assertEquals(2, crypto.diagnostics().cachedDataKeys());
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     for (int i = 0; i <= P.toSeconds(); i++) { // only the current version is read
       crypto.decrypt(fresh, AAD);
       clock.advance(ONE_SECOND);

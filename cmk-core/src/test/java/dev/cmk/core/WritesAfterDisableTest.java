@@ -37,7 +37,7 @@ class WritesAfterDisableTest {
 
   /** Writes wrap locally (public key): after a disable only the guard can refuse them. */
   private EnvelopeCrypto crypto(KeyAccessSettings settings, DataKeyLimits limits) {
-    v1 = provider.createKey("writes-" + System.nanoTime() % 100000, 2048);
+    v1 = provider.manager().createKey("writes-" + System.nanoTime() % 100000, 2048);
     return EnvelopeCrypto.builder().provider(new LocalWrapProvider(faults))
         .writeKey(v1.versionless()).clock(clock).sleeper(clock::advance).keyAccess(settings)
         .dataKeyLimits(limits).build();
@@ -64,7 +64,7 @@ class WritesAfterDisableTest {
     EnvelopeCrypto crypto = crypto(KeyAccessSettings.DEFAULT, DataKeyLimits.DEFAULT);
     crypto.encrypt(DATA, AAD);
     clock.advance(Duration.ofSeconds(offset));
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     Instant disabled = clock.instant();
     Instant last = lastWriteAfterDisable(i -> crypto.encrypt(DATA, AAD));
     assertTrue(last == null || last.isBefore(disabled.plus(P)),
@@ -77,7 +77,7 @@ class WritesAfterDisableTest {
     EnvelopeCrypto crypto = crypto(KeyAccessSettings.DEFAULT, DataKeyLimits.DEFAULT);
     OutputStream stream = crypto.encryptingStream(new ByteArrayOutputStream(), AAD);
     clock.advance(Duration.ofSeconds(offset));
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     Instant disabled = clock.instant();
     Instant last = lastWriteAfterDisable(i -> {
       try {
@@ -94,11 +94,11 @@ class WritesAfterDisableTest {
   void rewrap_refusedWithinOneProbeIntervalOfDisable() {
     EnvelopeCrypto crypto = crypto(KeyAccessSettings.DEFAULT, DataKeyLimits.DEFAULT);
     byte[] old = crypto.encrypt(DATA, AAD);
-    provider.rotate(v1);
+    provider.manager().rotateKey(v1);
     clock.advance(P);
     crypto.encrypt(DATA, AAD); // picks up the new version
     KeyReference v2 = crypto.keyAccess().status().currentVersion();
-    provider.setEnabled(v2, false);
+    provider.manager().setEnabled(v2, false);
     Instant disabled = clock.instant();
     Instant last = lastWriteAfterDisable(i -> crypto.rewrap(old));
     assertNotNull(last, "the vault never refuses a local wrap: writes went on until the guard");
@@ -113,7 +113,7 @@ class WritesAfterDisableTest {
     long describes = faults.describeCount();
     crypto.encrypt(DATA, AAD);
     assertTrue(faults.describeCount() > describes, "each new data key confirms the key first");
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     assertThrows(CmkException.class, () -> crypto.encrypt(DATA, AAD), "zero writes after");
   }
 
@@ -122,7 +122,7 @@ class WritesAfterDisableTest {
     EnvelopeCrypto crypto = crypto(KeyAccessSettings.DEFAULT.withStrictWrites(true),
         new DataKeyLimits(2, DataKeyLimits.DEFAULT.maxBytes(), DataKeyLimits.DEFAULT.maxAge()));
     assertNotNull(crypto.encrypt(DATA, AAD));
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     crypto.encrypt(DATA, AAD); // the second message of the current data key: no roll yet
     assertThrows(CmkException.class, () -> crypto.encrypt(DATA, AAD),
         "the roll to a new data key confirms first");
@@ -134,7 +134,7 @@ class WritesAfterDisableTest {
     EnvelopeCrypto crypto = crypto(KeyAccessSettings.DEFAULT,
         new DataKeyLimits(2, DataKeyLimits.DEFAULT.maxBytes(), DataKeyLimits.DEFAULT.maxAge()));
     crypto.encrypt(DATA, AAD);
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     crypto.encrypt(DATA, AAD);
     assertNotNull(crypto.encrypt(DATA, AAD), "the control: only strict mode refuses this roll");
   }
@@ -144,10 +144,10 @@ class WritesAfterDisableTest {
     EnvelopeCrypto crypto = crypto(KeyAccessSettings.DEFAULT.withStrictWrites(true),
         DataKeyLimits.DEFAULT);
     byte[] old = crypto.encrypt(DATA, AAD);
-    provider.rotate(v1);
+    provider.manager().rotateKey(v1);
     clock.advance(P);
     crypto.encrypt(DATA, AAD); // picks up the new version
-    provider.setEnabled(crypto.keyAccess().status().currentVersion(), false);
+    provider.manager().setEnabled(crypto.keyAccess().status().currentVersion(), false);
     assertThrows(CmkException.class, () -> crypto.rewrap(old),
         "a re-wrap is a new wrapping: strict mode confirms the key first");
   }

@@ -222,7 +222,7 @@ public final class KeystoreKeyProviderBuilder {
     return new KeystoreKeyProvider(KeystoreStore.open(file, password, c, r, createAs), r);
   }
 
-  private static void once(Object current, String what) {
+  private static void once(@Nullable Object current, String what) {
     if (current != null) {
       throw new IllegalStateException(what + " is already set");
     }

@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.Tags;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Binds one {@link dev.cmk.core.EnvelopeCrypto} to a Micrometer {@link MeterRegistry}. Install
@@ -123,7 +124,7 @@ public final class CmkMetrics {
   /** Configures {@link CmkMetrics}; each setting at most once. */
   public static final class Builder {
     private final MeterRegistry registry;
-    private Tags tags;
+    private @Nullable Tags tags;
 
     private Builder(MeterRegistry registry) {
       this.registry = registry;

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.TimeGauge;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The loss-of-access guard's meters for the configured key: a state gauge per state (1 for the
@@ -31,7 +32,7 @@ final class KeyAccessMeters {
   private final MeterRegistry registry;
   private final Tags tags;
   private final EnvelopeCrypto crypto;
-  private String trackedName; // guarded by this
+  private @Nullable String trackedName; // guarded by this
   private final List<Meter> gauges = new ArrayList<>(); // guarded by this
 
   KeyAccessMeters(MeterRegistry registry, Tags tags, EnvelopeCrypto crypto) {
@@ -105,7 +106,7 @@ final class KeyAccessMeters {
    * KeyAccessEvent.Refreshed} event counts as {@code refresh} (every successful refresh is
    * counted once, in whatever state it found the guard).
    */
-  static String transition(KeyAccessState from, KeyAccessState to) {
+  static @Nullable String transition(KeyAccessState from, KeyAccessState to) {
     switch (to) {
       case UNAVAILABLE:
         return "trip";

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link CryptoObserver} and {@link KeyAccessListener} behind {@link CmkMetrics}. Meters are
@@ -41,7 +42,7 @@ final class MeterObserver implements CryptoObserver, KeyAccessListener {
   private final Map<String, Timer> budgetWaits = new ConcurrentHashMap<>();
   private final Map<String, Counter> budgetRefusals = new ConcurrentHashMap<>();
   private final AtomicBoolean attached = new AtomicBoolean();
-  private volatile KeyAccessMeters keyAccess; // set when attached
+  private volatile @Nullable KeyAccessMeters keyAccess; // set when attached
 
   MeterObserver(MeterRegistry registry, Tags tags) {
     this.registry = registry;

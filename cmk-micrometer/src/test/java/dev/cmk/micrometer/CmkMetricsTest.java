@@ -72,7 +72,7 @@ class CmkMetricsTest {
 
   @Test
   void encryptDecrypt_cacheRequestsCountedExactly() {
-    KeyReference key = provider.createKey("cache", 2048).versionless();
+    KeyReference key = provider.manager().createKey("cache", 2048).versionless();
     EnvelopeCrypto writer = measured(key, "writer");
     List<byte[]> envelopes = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
@@ -106,13 +106,13 @@ class CmkMetricsTest {
 
   @Test
   void disabledKey_deniedOutcomeTripAndStateGauge() {
-    KeyReference v1 = provider.createKey("patient-data", 2048);
+    KeyReference v1 = provider.manager().createKey("patient-data", 2048);
     byte[] envelope = builder(v1.versionless()).build().encrypt(new byte[10], aad);
     EnvelopeCrypto reader = measured(v1.versionless(), "r");
     assertEquals(1, state("r", "patient-data", KeyAccessState.AVAILABLE));
     assertEquals(0, state("r", "patient-data", KeyAccessState.UNAVAILABLE));
 
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     assertThrows(RuntimeException.class, () -> reader.decrypt(envelope, aad));
     assertEquals(1, kekCalls("r", "unwrap", "denied"));
     assertEquals(1, counter(CmkMetrics.DATAKEY_CACHE_REQUESTS, "instance", "r", "result", "miss"));
@@ -127,11 +127,11 @@ class CmkMetricsTest {
 
   @Test
   void manualClock_graceGaugeCountsDown_thenRefreshCounted() {
-    KeyReference v1 = provider.createKey("grace", 2048);
+    KeyReference v1 = provider.manager().createKey("grace", 2048);
     EnvelopeCrypto crypto = measured(v1.versionless(), "g");
     assertEquals(0, graceSeconds("g", "grace"), "no grace period runs while available");
 
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     clock.advance(Duration.ofMinutes(6)); // past the probe interval: the next use probes
     assertThrows(RuntimeException.class, () -> crypto.encrypt(new byte[1], aad));
     assertEquals(1, state("g", "grace", KeyAccessState.UNAVAILABLE));
@@ -146,7 +146,7 @@ class CmkMetricsTest {
     assertEquals(1, counter(CmkMetrics.KEY_ACCESS_TRANSITIONS,
         "instance", "g", "key", "grace", "transition", "grace-expired"));
 
-    provider.setEnabled(v1, true);
+    provider.manager().setEnabled(v1, true);
     crypto.keyAccess().refresh();
     assertEquals(1, state("g", "grace", KeyAccessState.AVAILABLE));
     assertEquals(1, counter(CmkMetrics.KEY_ACCESS_TRANSITIONS,
@@ -161,11 +161,11 @@ class CmkMetricsTest {
 
   @Test
   void rewrapAll_itemsCountedByOutcome() {
-    KeyReference v1 = provider.createKey("rewrap", 2048);
+    KeyReference v1 = provider.manager().createKey("rewrap", 2048);
     EnvelopeCrypto crypto = measured(v1.versionless(), "w");
     byte[][] stored = {crypto.encrypt(new byte[10], aad), crypto.encrypt(new byte[20], aad),
         "not an envelope".getBytes(StandardCharsets.UTF_8)};
-    provider.rotate(v1);
+    provider.manager().rotateKey(v1);
     clock.advance(Duration.ofMinutes(6));
     List<RewrapItem> items = new ArrayList<>();
     for (int i = 0; i < stored.length; i++) {
@@ -195,7 +195,7 @@ class CmkMetricsTest {
   @Test
   void installOn_secondBuilder_throwsIllegalState() {
     CmkMetrics metrics = CmkMetrics.builder(registry).build();
-    KeyReference key = provider.createKey("once", 2048).versionless();
+    KeyReference key = provider.manager().createKey("once", 2048).versionless();
     metrics.installOn(builder(key));
     assertThrows(IllegalStateException.class, () -> metrics.installOn(builder(key)));
   }
@@ -209,7 +209,7 @@ class CmkMetricsTest {
 
   @Test
   void customizer_installsLikeInstallOn() {
-    KeyReference key = provider.createKey("customized", 2048).versionless();
+    KeyReference key = provider.manager().createKey("customized", 2048).versionless();
     EnvelopeCryptoBuilder b = builder(key);
     CmkMetrics.builder(registry).tag("instance", "c").build().customizer().accept(b);
     EnvelopeCrypto crypto = b.build();
@@ -219,7 +219,7 @@ class CmkMetricsTest {
 
   @Test
   void decryptOnlyInstance_hasNoKeyGauges() {
-    KeyReference key = provider.createKey("read-only", 2048).versionless();
+    KeyReference key = provider.manager().createKey("read-only", 2048).versionless();
     byte[] envelope = builder(key).build().encrypt(new byte[5], aad);
     EnvelopeCrypto reader = CmkMetrics.builder(registry).tag("instance", "ro").build()
         .installOn(EnvelopeCrypto.builder().provider(provider).clock(clock)).build();

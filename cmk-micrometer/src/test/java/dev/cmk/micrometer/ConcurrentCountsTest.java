@@ -34,7 +34,7 @@ class ConcurrentCountsTest {
   void concurrentDecrypts_cacheRequestsAndUnwrapsExact() throws Exception {
     ManualClock clock = ManualClock.create();
     InMemoryKeyProvider provider = InMemoryKeyProvider.builder().clock(clock).build();
-    KeyReference key = provider.createKey("concurrent", 2048).versionless();
+    KeyReference key = provider.manager().createKey("concurrent", 2048).versionless();
     EnvelopeCrypto writer = EnvelopeCrypto.builder().provider(provider).writeKey(key)
         .clock(clock).dataKeyLimits(DataKeyLimits.singleUse()).build();
     byte[] aad = "Study/1".getBytes(StandardCharsets.UTF_8);

@@ -39,7 +39,7 @@ class TagValuesTest {
     List<byte[]> wrappedDataKeys = new ArrayList<>();
     KeyEncryptionKeyProvider recording = new Recording(provider, wrappedDataKeys);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    KeyReference v1 = provider.createKey("tagged-key", 2048);
+    KeyReference v1 = provider.manager().createKey("tagged-key", 2048);
     byte[] plaintext = ("{\"name\":\"" + MARKER + "\"}").getBytes(StandardCharsets.UTF_8);
     byte[] aad = "Patient/7".getBytes(StandardCharsets.UTF_8);
     EnvelopeCrypto crypto = CmkMetrics.builder(registry).tag("instance", "scan").build()
@@ -51,14 +51,14 @@ class TagValuesTest {
     crypto.decrypt(envelope, aad);
     crypto.diagnostics().purgeDataKeys();
     crypto.decrypt(envelope, aad);
-    provider.setEnabled(v1, false);
+    provider.manager().setEnabled(v1, false);
     clock.advance(Duration.ofMinutes(6));
     swallow(() -> crypto.decrypt(envelope, aad));
     clock.advance(Duration.ofMinutes(31));
     crypto.keyAccess().status();
-    provider.setEnabled(v1, true);
+    provider.manager().setEnabled(v1, true);
     crypto.keyAccess().refresh();
-    KeyReference v2 = provider.rotate(v1);
+    KeyReference v2 = provider.manager().rotateKey(v1);
     clock.advance(Duration.ofMinutes(6));
     byte[][] stored = {envelope};
     crypto.rewrapAll(List.of(RewrapItem.ofBytes("1", () -> stored[0], b -> stored[0] = b)),

@@ -38,7 +38,7 @@ public final class Pkcs11KeyProviderBuilder {
 
   Pkcs11KeyProviderBuilder() {}
 
-  private static void once(Object current, String setting) {
+  private static void once(@Nullable Object current, String setting) {
     if (current != null) {
       throw new IllegalStateException(setting + " is already set");
     }

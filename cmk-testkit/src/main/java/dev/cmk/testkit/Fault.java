@@ -32,25 +32,25 @@ public final class Fault {
   }
 
   private final Kind kind;
-  private final KeyAccessDeniedException.Reason reason;
-  private final Duration retryAfter;
-  private final Supplier<? extends RuntimeException> supplier;
-  private final KeyReference scope; // null = every key
+  private final KeyAccessDeniedException.@Nullable Reason reason;
+  private final @Nullable Duration retryAfter;
+  private final @Nullable Supplier<? extends RuntimeException> supplier;
+  private final @Nullable KeyReference scope; // null = every key
 
   private Fault(
       Kind kind,
-      KeyAccessDeniedException.Reason reason,
-      Duration retryAfter,
-      Supplier<? extends RuntimeException> supplier) {
+      KeyAccessDeniedException.@Nullable Reason reason,
+      @Nullable Duration retryAfter,
+      @Nullable Supplier<? extends RuntimeException> supplier) {
     this(kind, reason, retryAfter, supplier, null);
   }
 
   private Fault(
       Kind kind,
-      KeyAccessDeniedException.Reason reason,
-      Duration retryAfter,
-      Supplier<? extends RuntimeException> supplier,
-      KeyReference scope) {
+      KeyAccessDeniedException.@Nullable Reason reason,
+      @Nullable Duration retryAfter,
+      @Nullable Supplier<? extends RuntimeException> supplier,
+      @Nullable KeyReference scope) {
     this.kind = kind;
     this.reason = reason;
     this.retryAfter = retryAfter;

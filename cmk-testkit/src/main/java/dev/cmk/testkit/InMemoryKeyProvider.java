@@ -6,7 +6,6 @@ import dev.cmk.api.KeyDescription;
 import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyReference;
-import dev.cmk.api.KeyType;
 import dev.cmk.api.ProviderIds;
 import dev.cmk.api.SecretBytes;
 import dev.cmk.api.VaultProtection;
@@ -21,11 +20,8 @@ import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,8 +33,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Wrapping is real RSAES-OAEP with SHA-256 and MGF1-SHA-256 and an empty label (Key Vault's
  * {@code RSA-OAEP-256}), so wrapped keys interoperate with the JDK, Key Vault and PKCS#11 tokens
- * given the same key ({@link #importKey}, {@link #exportPrivateKey}). {@link #unwrap} also accepts
- * {@link WrapAlgorithm#RSA_OAEP_SHA1}.
+ * given the same key ({@link InMemoryKeyManager#importKey}, {@link #exportPrivateKey}). {@link
+ * #unwrap} also accepts {@link WrapAlgorithm#RSA_OAEP_SHA1}.
  *
  * <p>Versions are named {@code 00000001}, {@code 00000002}, ... from one counter per provider, so
  * they sort in creation order and no two keys share a version; the latest version of a key is the
@@ -61,9 +57,10 @@ import org.jspecify.annotations.Nullable;
  * <p>{@link #describe} and {@link #publicKey} work on disabled and expired versions, as Key Vault's
  * get-key does.
  *
- * <p>The lifecycle methods ({@link #createKey}, {@link #rotate}, {@link #setEnabled}, {@link
- * #delete}, ...) act like the customer in the vault's portal (a {@link FaultInjectingProvider}
- * around this provider neither counts nor faults them).
+ * <p>Keys change only through the {@linkplain #manager() key manager} ({@code createKey}, {@code
+ * rotateKey}, {@code setEnabled}, {@code deleteKey}, ...), which acts like the customer in the
+ * vault's portal (a {@link FaultInjectingProvider} around this provider neither counts nor faults
+ * it).
  *
  * <p><b>Security guarantees:</b> exception messages and {@link #toString()} never contain key
  * material or data keys. This is a test tool: private keys live in ordinary heap memory and are
@@ -111,7 +108,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
     return builder().build();
   }
 
-  // ---------------------------------------------------------------- lifecycle (deprecated)
+  // ---------------------------------------------------------------- lifecycle
 
   /**
    * The key manager, typed: the one way to change this provider's keys (the same object as {@link
@@ -123,97 +120,46 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
     return manager;
   }
 
+  // The four delegates below stay only because examples/ and cmk-benchmarks still call them; every
+  // caller in the library modules uses manager(). Remove them once those callers move.
+
   /**
    * Creates an RSA key with one version.
    *
-   * @param name the key name, 1&ndash;127 of {@code [0-9a-zA-Z-]}
-   * @param sizeBits 1024, 2048, 3072 or 4096
+   * @param name the key name
+   * @param sizeBits the modulus size
    * @return the versioned reference of the first version
-   * @throws NullPointerException if {@code name} is null
-   * @throws IllegalArgumentException if the name or size is not valid
-   * @throws IllegalStateException if a key of that name exists (also when it is soft-deleted)
-   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
-   *     {@link InMemoryKeyManager#createKey(String, int)}; kept for callers outside cmk-testkit
+   * @deprecated use {@code manager().}{@link InMemoryKeyManager#createKey(String, int) createKey}
    */
   @Deprecated
   public KeyReference createKey(String name, int sizeBits) {
-    return store.createKey(name, sizeBits);
+    return manager.createKey(name, sizeBits);
   }
 
   /**
-   * Creates a key of any type a key policy may meet, with one version. RSA types ({@code RSA},
-   * {@code RSA_HSM}, both software keys here) take 1024, 2048, 3072 or 4096 bits and permit
-   * encrypt, decrypt, sign, verify, wrapKey and unwrapKey; EC types ({@code EC}, {@code EC_HSM})
-   * take 256, 384 or 521 (the P-curves), permit sign and verify and are described with size 0.
+   * Creates an RSA key whose first version is the given key pair.
    *
-   * @param name the key name, 1&ndash;127 of {@code [0-9a-zA-Z-]}
-   * @param type the key type: {@code RSA}, {@code RSA_HSM}, {@code EC} or {@code EC_HSM}
-   * @param sizeBits the modulus size or curve size
+   * @param name the key name
+   * @param keyPair an RSA key pair
    * @return the versioned reference of the first version
-   * @throws NullPointerException if {@code name} or {@code type} is null
-   * @throws IllegalArgumentException if the name, type or size is not valid
-   * @throws IllegalStateException if a key of that name exists (also when it is soft-deleted)
-   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
-   *     {@link InMemoryKeyManager#createKey(String, KeyType, int)}; kept for callers outside cmk-testkit
-   */
-  @Deprecated
-  public KeyReference createKey(String name, KeyType type, int sizeBits) {
-    return store.createKey(name, type, sizeBits);
-  }
-
-  /**
-   * Creates an RSA key ({@link KeyType#RSA}) whose first version is the given key pair, for
-   * known-answer tests and interoperability with other holders of the same key.
-   *
-   * @param name the key name, 1&ndash;127 of {@code [0-9a-zA-Z-]}
-   * @param keyPair an RSA key pair of 1024 to 8192 bits
-   * @return the versioned reference of the first version
-   * @throws NullPointerException if an argument is null
-   * @throws IllegalArgumentException if the name is not valid, or the pair is not a matching RSA
-   *     pair of a supported size
-   * @throws IllegalStateException if a key of that name exists (also when it is soft-deleted)
-   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
-   *     {@link InMemoryKeyManager#importKey(String, KeyPair)}; kept for callers outside cmk-testkit
+   * @deprecated use {@code manager().}{@link InMemoryKeyManager#importKey(String, KeyPair)
+   *     importKey}
    */
   @Deprecated
   public KeyReference importKey(String name, KeyPair keyPair) {
-    return store.importKey(name, keyPair);
+    return manager.importKey(name, keyPair);
   }
 
   /**
-   * Creates a new version of a key with the latest version's type, size and permitted operations
-   * (enabled, no validity window); it becomes the latest version.
+   * Creates a new version of a key; it becomes the latest version.
    *
    * @param key the key (a version in it is ignored)
    * @return the versioned reference of the new version
-   * @throws NullPointerException if {@code key} is null
-   * @throws KeyNotFoundException if the key does not exist or is deleted
-   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
-   *     {@link InMemoryKeyManager#rotateKey(KeyReference)}; kept for callers outside cmk-testkit
+   * @deprecated use {@code manager().}{@link InMemoryKeyManager#rotateKey(KeyReference) rotateKey}
    */
   @Deprecated
   public KeyReference rotate(KeyReference key) {
-    return store.rotate(key);
-  }
-
-  /**
-   * Creates a new version of a key with another type or size (as a customer might rotate to a key
-   * a policy does not accept); it becomes the latest version, enabled, with the default operations
-   * of its type (see {@link #createKey(String, KeyType, int)}).
-   *
-   * @param key the key (a version in it is ignored)
-   * @param type the new version's type
-   * @param sizeBits the new version's size
-   * @return the versioned reference of the new version
-   * @throws NullPointerException if an argument is null
-   * @throws IllegalArgumentException if the type or size is not valid
-   * @throws KeyNotFoundException if the key does not exist or is deleted
-   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
-   *     {@link InMemoryKeyManager#rotateKey(KeyReference, KeyType, int)}; kept for callers outside cmk-testkit
-   */
-  @Deprecated
-  public KeyReference rotate(KeyReference key, KeyType type, int sizeBits) {
-    return store.rotate(key, type, sizeBits);
+    return manager.rotateKey(key);
   }
 
   /**
@@ -221,126 +167,12 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
    *
    * @param version the key version (must be versioned)
    * @param enabled whether it may be used
-   * @throws NullPointerException if {@code version} is null
-   * @throws IllegalArgumentException if {@code version} is not versioned
-   * @throws KeyNotFoundException if the version does not exist or the key is deleted
-   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
-   *     {@link InMemoryKeyManager#setEnabled(KeyReference, boolean)}; kept for callers outside cmk-testkit
+   * @deprecated use {@code manager().}{@link InMemoryKeyManager#setEnabled(KeyReference, boolean)
+   *     setEnabled}
    */
   @Deprecated
   public void setEnabled(KeyReference version, boolean enabled) {
-    store.setEnabled(version, enabled);
-  }
-
-  /**
-   * Sets or clears the start of a version's validity.
-   *
-   * @param version the key version (must be versioned)
-   * @param notBefore the first instant the version may be used, or {@code null} for no limit
-   * @throws NullPointerException if {@code version} is null
-   * @throws IllegalArgumentException if {@code version} is not versioned
-   * @throws KeyNotFoundException if the version does not exist or the key is deleted
-   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
-   *     {@link InMemoryKeyManager#setNotBefore(KeyReference, Instant)}; kept for callers outside cmk-testkit
-   */
-  @Deprecated
-  public void setNotBefore(KeyReference version, @Nullable Instant notBefore) {
-    store.setNotBefore(version, notBefore);
-  }
-
-  /**
-   * Sets or clears the end of a version's validity.
-   *
-   * @param version the key version (must be versioned)
-   * @param expiresOn the first instant the version may no longer be used, or {@code null} for no
-   *     limit
-   * @throws NullPointerException if {@code version} is null
-   * @throws IllegalArgumentException if {@code version} is not versioned
-   * @throws KeyNotFoundException if the version does not exist or the key is deleted
-   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
-   *     {@link InMemoryKeyManager#setExpiry(KeyReference, Instant)}; kept for callers outside cmk-testkit
-   */
-  @Deprecated
-  public void setExpiry(KeyReference version, @Nullable Instant expiresOn) {
-    store.setExpiry(version, expiresOn);
-  }
-
-  /**
-   * Replaces the operations a version permits (Key Vault's {@code key_ops}).
-   *
-   * @param version the key version (must be versioned)
-   * @param operations the permitted operations, possibly empty
-   * @throws NullPointerException if an argument is null or {@code operations} contains null
-   * @throws IllegalArgumentException if {@code version} is not versioned
-   * @throws KeyNotFoundException if the version does not exist or the key is deleted
-   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
-   *     {@link InMemoryKeyManager#setOperations(KeyReference, Set)}; kept for callers outside cmk-testkit
-   */
-  @Deprecated
-  public void setOperations(KeyReference version, Set<KeyOperation> operations) {
-    store.setOperations(version, operations);
-  }
-
-  /**
-   * Deletes a key with all its versions. With soft delete (see {@link VaultProtection}) the key is
-   * kept, unusable, until it is {@linkplain #recover recovered}, {@linkplain #purge purged}, or its
-   * retention days have passed on the clock; without soft delete it is gone at once.
-   *
-   * @param key the key (a version in it is ignored)
-   * @throws NullPointerException if {@code key} is null
-   * @throws KeyNotFoundException if the key does not exist or is already deleted
-   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
-   *     {@link InMemoryKeyManager#deleteKey(KeyReference)}; kept for callers outside cmk-testkit
-   */
-  @Deprecated
-  public void delete(KeyReference key) {
-    store.delete(key);
-  }
-
-  /**
-   * Recovers a soft-deleted key with all its versions and their attributes.
-   *
-   * @param key the key (a version in it is ignored)
-   * @throws NullPointerException if {@code key} is null
-   * @throws KeyNotFoundException if no such key exists, deleted or not (never created, purged,
-   *     retention over, or deleted without soft delete)
-   * @throws IllegalStateException if the key is not deleted
-   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
-   *     {@link InMemoryKeyManager#recoverKey(KeyReference)}; kept for callers outside cmk-testkit
-   */
-  @Deprecated
-  public void recover(KeyReference key) {
-    store.recover(key);
-  }
-
-  /**
-   * Permanently removes a soft-deleted key.
-   *
-   * @param key the key (a version in it is ignored)
-   * @throws NullPointerException if {@code key} is null
-   * @throws KeyNotFoundException if no such key exists, deleted or not
-   * @throws IllegalStateException if the key is not deleted, or the vault has purge protection
-   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
-   *     {@link InMemoryKeyManager#purgeKey(KeyReference)}; kept for callers outside cmk-testkit
-   */
-  @Deprecated
-  public void purge(KeyReference key) {
-    store.purge(key);
-  }
-
-  /**
-   * Describes every version of a key, oldest first. Not counted, never faulted.
-   *
-   * @param key the key (a version in it is ignored)
-   * @return the descriptions; the last is the latest version
-   * @throws NullPointerException if {@code key} is null
-   * @throws KeyNotFoundException if the key does not exist or is deleted
-   * @deprecated the one way to change keys is the {@linkplain #manager() key manager}: use
-   *     {@link InMemoryKeyManager#listVersions(KeyReference)}; kept for callers outside cmk-testkit
-   */
-  @Deprecated
-  public List<KeyDescription> listVersions(KeyReference key) {
-    return store.listVersions(key);
+    manager.setEnabled(version, enabled);
   }
 
   /**

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The keys of one {@link InMemoryKeyProvider}: versions with their key pairs and attributes, soft
@@ -53,7 +54,10 @@ final class InMemoryKeyStore {
 
   /** Mutable attributes of one version, replaced as a whole under the lock. */
   private record Attributes(
-      boolean enabled, Instant notBefore, Instant expiresOn, Set<KeyOperation> operations) {}
+      boolean enabled,
+      @Nullable Instant notBefore,
+      @Nullable Instant expiresOn,
+      Set<KeyOperation> operations) {}
 
   private static final class StoredVersion {
     final KeyReference reference;
@@ -78,7 +82,7 @@ final class InMemoryKeyStore {
 
   private static final class StoredKey {
     final List<StoredVersion> versions = new ArrayList<>(); // guarded by lock; oldest first
-    Instant deletedOn; // guarded by lock; null while active
+    @Nullable Instant deletedOn; // guarded by lock; null while active
   }
 
   /** A consistent view of one version, taken under the lock. */
@@ -226,11 +230,11 @@ final class InMemoryKeyStore {
     update(version, a -> new Attributes(enabled, a.notBefore(), a.expiresOn(), a.operations()));
   }
 
-  void setNotBefore(KeyReference version, Instant notBefore) {
+  void setNotBefore(KeyReference version, @Nullable Instant notBefore) {
     update(version, a -> new Attributes(a.enabled(), notBefore, a.expiresOn(), a.operations()));
   }
 
-  void setExpiry(KeyReference version, Instant expiresOn) {
+  void setExpiry(KeyReference version, @Nullable Instant expiresOn) {
     update(version, a -> new Attributes(a.enabled(), a.notBefore(), expiresOn, a.operations()));
   }
 
@@ -333,7 +337,7 @@ final class InMemoryKeyStore {
   }
 
   /** The key of that name, deleted or not, after dropping it if its retention is over. */
-  private StoredKey stored(String name) {
+  private @Nullable StoredKey stored(String name) {
     StoredKey k = keys.get(name);
     if (k != null && k.deletedOn != null && vaultProtection.retentionDays() > 0) {
       Instant purgeAt = k.deletedOn.plus(Duration.ofDays(vaultProtection.retentionDays()));

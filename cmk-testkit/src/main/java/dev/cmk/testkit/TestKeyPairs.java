@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * RSA key pairs for tests, generated once per JVM and size and then shared: RSA key generation
  * takes up to a second per 3072-bit key, and most tests only need <em>a</em> key, for example to
- * {@linkplain InMemoryKeyProvider#importKey import} into a provider or to decrypt with the JDK
+ * {@linkplain InMemoryKeyManager#importKey import} into a provider or to decrypt with the JDK
  * what a provider wrapped.
  *
  * <p>Each size has two independent pairs ({@link #rsa(int)} and {@link #otherRsa(int)}), for tests

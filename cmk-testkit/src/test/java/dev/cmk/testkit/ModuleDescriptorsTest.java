@@ -67,4 +67,23 @@ class ModuleDescriptorsTest {
             () -> ModuleDescriptors.assertExportsExactly(ModuleDescriptorsTest.class, "dev.cmk.testkit", "dev.cmk.testkit"));
     assertTrue(e.getMessage().contains("unnamed module"), e.getMessage());
   }
+
+  @Test
+  void assertEveryPackageNullMarked_testkit_returnsItsPackages() {
+    assertEquals(
+        java.util.Set.of("dev.cmk.testkit"),
+        ModuleDescriptors.assertEveryPackageNullMarked(ModuleDescriptors.class));
+  }
+
+  @Test
+  void assertEveryPackageNullMarked_packagesWithoutAnnotation_failNamingThem() {
+    AssertionError e =
+        assertThrows(
+            AssertionError.class, () -> ModuleDescriptors.assertEveryPackageNullMarked(SQL));
+    assertTrue(
+        e.getMessage().startsWith("java.sql:")
+            && e.getMessage().contains("java.sql")
+            && e.getMessage().contains("javax.sql"),
+        e.getMessage());
+  }
 }

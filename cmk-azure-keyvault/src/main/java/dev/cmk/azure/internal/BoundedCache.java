@@ -3,6 +3,7 @@ package dev.cmk.azure.internal;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A small least-recently-used map with a hard size bound, so that references named by untrusted
@@ -35,7 +36,7 @@ public final class BoundedCache<K, V> {
   }
 
   /** The value for {@code key}, or {@code null}. */
-  public synchronized V get(K key) {
+  public synchronized @Nullable V get(K key) {
     return map.get(key);
   }
 

@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Recognises a token endpoint refusing the identity itself (a deleted, disabled or unassigned
@@ -94,7 +95,7 @@ public final class IdentityRefusal {
    * @param oauthError the body's {@code error} string, or {@code null} (or empty) when none
    * @return whether the answer refuses the identity
    */
-  public static boolean isRefusal(int status, String oauthError) {
+  public static boolean isRefusal(int status, @Nullable String oauthError) {
     if (oauthError == null || oauthError.isEmpty()) {
       return status == 400;
     }
@@ -110,7 +111,7 @@ public final class IdentityRefusal {
    * @param oauthError the body's {@code error} string, or {@code null}
    * @return a short description of the signal, or empty
    */
-  public static Optional<String> ofAnswer(int status, String oauthError) {
+  public static Optional<String> ofAnswer(int status, @Nullable String oauthError) {
     if (!isRefusal(status, oauthError)) {
       return Optional.empty();
     }

@@ -29,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Classifies Azure SDK failures into the cmk exception hierarchy, the way the loss-of-access guard
@@ -70,9 +71,9 @@ public final class KeyVaultErrors {
   private KeyVaultErrors() {}
 
   /** Key Vault's error code and inner error code, as far as they could be read. */
-  public record ErrorCodes(String code, String innerCode) {
-    /** The most specific code: the inner one when present. */
-    public String mostSpecific() {
+  public record ErrorCodes(@Nullable String code, @Nullable String innerCode) {
+    /** The most specific code: the inner one when present; null when there is none. */
+    public @Nullable String mostSpecific() {
       return innerCode != null ? innerCode : code;
     }
 
@@ -229,7 +230,7 @@ public final class KeyVaultErrors {
   }
 
   /** The OAuth {@code error} string of a token endpoint's answer, or {@code null}. */
-  private static String oauthError(HttpResponseException http) {
+  private static @Nullable String oauthError(HttpResponseException http) {
     try {
       Map<String, Object> body = asMap(http.getValue());
       if (body == null && http.getResponse().getBodyAsBinaryData() != null) {
@@ -278,7 +279,7 @@ public final class KeyVaultErrors {
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> asMap(Object value) throws IOException {
+  private static @Nullable Map<String, Object> asMap(Object value) throws IOException {
     if (value instanceof Map) {
       return (Map<String, Object>) value;
     }
@@ -299,7 +300,7 @@ public final class KeyVaultErrors {
 
   /** Parses a JSON object; {@code null} when the bytes are empty or not an object. */
   @SuppressWarnings("unchecked")
-  static Map<String, Object> parse(byte[] json) throws IOException {
+  static @Nullable Map<String, Object> parse(byte[] json) throws IOException {
     if (json == null || json.length == 0) {
       return null;
     }
@@ -375,7 +376,7 @@ public final class KeyVaultErrors {
     return "I/O error";
   }
 
-  private static <T extends Throwable> T find(Throwable failure, Class<T> type) {
+  private static <T extends Throwable> @Nullable T find(Throwable failure, Class<T> type) {
     Throwable t = failure;
     for (int depth = 0; t != null && depth < MAX_CAUSE_DEPTH; depth++) {
       if (type.isInstance(t)) {

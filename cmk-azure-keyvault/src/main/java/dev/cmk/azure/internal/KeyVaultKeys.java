@@ -12,6 +12,7 @@ import java.security.spec.RSAPublicKeySpec;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Maps what Key Vault answers about a key to cmk's vocabulary: key type ({@code kty}, with Managed
@@ -87,7 +88,7 @@ public final class KeyVaultKeys {
   }
 
   /** The operation Key Vault names {@code azureName} (its JWK name), or null for others. */
-  public static KeyOperation keyOperation(String azureName) {
+  public static @Nullable KeyOperation keyOperation(String azureName) {
     for (KeyOperation op : KeyOperation.values()) {
       if (op.jwkName().equals(azureName)) {
         return op;
@@ -102,7 +103,7 @@ public final class KeyVaultKeys {
         : VaultProtection.fromAzureRecoveryLevel(p.getRecoveryLevel(), p.getRecoverableDays());
   }
 
-  public static Instant instant(OffsetDateTime t) {
+  public static @Nullable Instant instant(OffsetDateTime t) {
     return t == null ? null : t.toInstant();
   }
 }

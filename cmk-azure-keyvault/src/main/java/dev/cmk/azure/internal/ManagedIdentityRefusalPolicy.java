@@ -11,6 +11,7 @@ import com.azure.core.http.policy.HttpPipelinePolicy;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import reactor.core.publisher.Mono;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A policy for the HTTP pipeline of the managed-identity credentials the provider builds: it sees
@@ -105,7 +106,7 @@ public final class ManagedIdentityRefusalPolicy implements HttpPipelinePolicy {
    * The exception when {@link IdentityRefusal#isRefusal} says the answer refuses the identity,
    * naming the status and the OAuth {@code error} when it is a plain code; null otherwise.
    */
-  static Refused refused(int status, String body) {
+  static @Nullable Refused refused(int status, String body) {
     String code = null;
     try {
       java.util.Map<String, Object> parsed =

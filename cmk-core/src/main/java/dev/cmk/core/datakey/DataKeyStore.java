@@ -1,5 +1,6 @@
 package dev.cmk.core.datakey;
 
+import org.jspecify.annotations.Nullable;
 import dev.cmk.api.KeyReference;
 import java.time.Instant;
 import java.util.List;
@@ -89,7 +90,7 @@ public interface DataKeyStore {
    * @return the page; fewer than {@code limit} records means the end
    * @throws DataKeyStoreUnavailableException if the store cannot answer
    */
-  List<StoredDataKey> page(DataKeyId after, int limit);
+  List<StoredDataKey> page(@Nullable DataKeyId after, int limit);
 
   /**
    * Checks that {@code next} may replace {@code current} (for implementations).

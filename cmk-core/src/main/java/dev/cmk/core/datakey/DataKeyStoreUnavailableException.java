@@ -1,5 +1,6 @@
 package dev.cmk.core.datakey;
 
+import org.jspecify.annotations.Nullable;
 import dev.cmk.api.CmkException;
 
 /**
@@ -18,7 +19,7 @@ public final class DataKeyStoreUnavailableException extends CmkException {
    * @param message what failed, without secrets
    * @param cause the store's own failure, or {@code null}
    */
-  public DataKeyStoreUnavailableException(String message, Throwable cause) {
+  public DataKeyStoreUnavailableException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

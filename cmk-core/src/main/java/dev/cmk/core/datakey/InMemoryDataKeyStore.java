@@ -1,5 +1,6 @@
 package dev.cmk.core.datakey;
 
+import org.jspecify.annotations.Nullable;
 import dev.cmk.api.KeyReference;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -74,7 +75,7 @@ public final class InMemoryDataKeyStore implements DataKeyStore {
   }
 
   @Override
-  public synchronized List<StoredDataKey> page(DataKeyId after, int limit) {
+  public synchronized List<StoredDataKey> page(@Nullable DataKeyId after, int limit) {
     DataKeyStore.checkPageSize(limit);
     SortedMap<DataKeyId, StoredDataKey> tail = after == null ? records
         : records.tailMap(after, false);

@@ -14,4 +14,7 @@
  * cmk-state-jdbc} and {@code cmk-state-azure-blob} modules keep records in a database or a storage
  * account. Nothing in a record is secret: it holds wrapped keys only.
  */
+@NullMarked
 package dev.cmk.core.datakey;
+
+import org.jspecify.annotations.NullMarked;

@@ -5,6 +5,7 @@ import dev.cmk.core.LossCause;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The fleet's view of one configured key: whether the service may use it, since when access has
@@ -27,7 +28,7 @@ import java.util.Optional;
 public record FleetKeyState(
     KeyAccessState state,
     long generation,
-    Instant lostSince,
+    @Nullable Instant lostSince,
     LossCause cause,
     Instant recordedAt,
     String recordedBy) {

@@ -1,6 +1,7 @@
 package dev.cmk.core.fleet;
 
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Where the replicas of one service share the loss-of-access state of their configured keys: one
@@ -48,7 +49,8 @@ public interface FleetStateStore {
    * @throws FleetStateUnavailableException if the store cannot answer (the write may or may not
    *     have happened; the caller reads again)
    */
-  Optional<FleetRecord> replace(String keyId, String expectedRevision, FleetKeyState next);
+  Optional<FleetRecord> replace(
+      String keyId, @Nullable String expectedRevision, FleetKeyState next);
 
   /**
    * Checks a key id against the contract's limits (for implementations).

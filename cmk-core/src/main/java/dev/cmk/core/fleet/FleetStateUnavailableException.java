@@ -1,6 +1,7 @@
 package dev.cmk.core.fleet;
 
 import dev.cmk.api.CmkException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The shared key-access state could not be read or written (database or storage account down,
@@ -17,7 +18,7 @@ public final class FleetStateUnavailableException extends CmkException {
    * @param message what failed, without secrets
    * @param cause the store's own failure, or {@code null}
    */
-  public FleetStateUnavailableException(String message, Throwable cause) {
+  public FleetStateUnavailableException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link FleetStateStore} in this process's memory: the default, for one process (several
@@ -26,7 +27,7 @@ public final class InMemoryFleetStateStore implements FleetStateStore {
   }
 
   @Override
-  public Optional<FleetRecord> replace(String keyId, String expectedRevision,
+  public Optional<FleetRecord> replace(String keyId, @Nullable String expectedRevision,
       FleetKeyState next) {
     Objects.requireNonNull(next, "next");
     FleetRecord[] written = new FleetRecord[1];

@@ -10,5 +10,11 @@
  * observed, at most once per probe interval. {@link dev.cmk.core.fleet.InMemoryFleetStateStore}
  * serves replicas inside one process (and tests); the {@code cmk-state-jdbc} and {@code
  * cmk-state-azure-blob} modules keep the state in a database or a storage account.
+ *
+ * <p>Non-null by default: parameters, return values and fields are never null unless marked
+ * {@link org.jspecify.annotations.Nullable}.
  */
+@NullMarked
 package dev.cmk.core.fleet;
+
+import org.jspecify.annotations.NullMarked;

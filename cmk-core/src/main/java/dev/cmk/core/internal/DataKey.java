@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A plaintext data key held by a cache, with everything derived from it that every envelope
@@ -42,10 +43,11 @@ public final class DataKey {
   public static final int LENGTH = 32;
 
   private final SecretBytes secret;
-  private volatile Mac keyed; // null once destroyed; never updated, only cloned
-  private volatile SecretKeySpec bodyKey; // null once destroyed
-  private volatile HeaderState header; // last static header part seen, or null
-  private final KeyVersionId source; // v2: the version its record was unwrapped under; else null
+  private volatile @Nullable Mac keyed; // null once destroyed; never updated, only cloned
+  private volatile @Nullable SecretKeySpec bodyKey; // null once destroyed
+  private volatile @Nullable HeaderState header; // last static header part seen, or null
+  // v2: the version its record was unwrapped under; null for a v1 data key
+  private final @Nullable KeyVersionId source;
   private final ConcurrentHashMap<Long, SecretKeySpec> slotKeys = new ConcurrentHashMap<>();
 
   /**
@@ -61,7 +63,7 @@ public final class DataKey {
   /** The HMAC state after label || {@code staticPart}; {@code state} is never updated. */
   private record HeaderState(byte[] staticPart, Mac state) {}
 
-  private DataKey(SecretBytes secret, Mac keyed, KeyVersionId source) {
+  private DataKey(SecretBytes secret, Mac keyed, @Nullable KeyVersionId source) {
     this.secret = secret;
     this.keyed = keyed;
     this.source = source;
@@ -76,7 +78,7 @@ public final class DataKey {
    * A format v2 data key unwrapped from a record under {@code source} (takes ownership of {@code
    * secret}).
    */
-  public static DataKey of(SecretBytes secret, KeyVersionId source) {
+  public static DataKey of(SecretBytes secret, @Nullable KeyVersionId source) {
     byte[] k = secret.copy();
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
@@ -95,7 +97,7 @@ public final class DataKey {
    * A copy of {@code mac}'s state; {@code null} if its provider cannot clone (the JDK's can; a
    * provider installed ahead of it might not, and then every use re-keys).
    */
-  private static Mac copy(Mac mac) {
+  private static @Nullable Mac copy(Mac mac) {
     try {
       return (Mac) mac.clone();
     } catch (CloneNotSupportedException e) {
@@ -168,7 +170,7 @@ public final class DataKey {
   }
 
   /** The key version a v2 record was unwrapped under, or null for a v1 data key. */
-  public KeyVersionId source() {
+  public @Nullable KeyVersionId source() {
     return source;
   }
 

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Reads an envelope body segment by segment, releasing a segment's plaintext only after its tag
@@ -34,7 +35,7 @@ public final class DecryptingInputStream extends PlaintextInputStream {
   private int limit;
   private long index;
   private boolean done;
-  private RuntimeException failure;
+  private @Nullable RuntimeException failure;
 
   public DecryptingInputStream(
       InputStream source, Header header, MessageCrypto crypto, KeyAccess access) {

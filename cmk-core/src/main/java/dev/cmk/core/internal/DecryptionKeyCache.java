@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Unwrapped data keys, keyed by the envelope's routing bytes (provider id, key reference, wrap
@@ -24,7 +25,8 @@ public final class DecryptionKeyCache {
    * @param observer told of every hit and miss, or null: then Caffeine records no statistics at
    *     all (its cache without a stats counter), so an unobserved cache costs nothing extra
    */
-  public DecryptionKeyCache(long maxEntries, Duration maxAge, Clock clock, SafeObserver observer) {
+  public DecryptionKeyCache(
+      long maxEntries, Duration maxAge, Clock clock, @Nullable SafeObserver observer) {
     // The system clock needs no wall-clock read (and no Instant) per lookup: Caffeine's own
     // nanosecond ticker measures the same ages. An injected clock (tests) is read as given.
     Ticker ticker = clock.equals(Clock.systemUTC())

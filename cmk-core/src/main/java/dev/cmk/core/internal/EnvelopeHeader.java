@@ -8,6 +8,7 @@ import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Envelope format v1 header: serialization and bounded parsing. See {@code
@@ -63,8 +64,8 @@ public final class EnvelopeHeader implements Header {
   private final WrapAlgorithm wrapAlgorithm;
   private final int wrappedKeyOffset;
   private final int wrappedKeyLength;
-  private KeyReference parsedReference; // lazily, see keyReference()
-  private KeyVersionId versionId; // lazily, see versionId()
+  private @Nullable KeyReference parsedReference; // lazily, see keyReference()
+  private @Nullable KeyVersionId versionId; // lazily, see versionId()
 
   private EnvelopeHeader(
       byte[] bytes,

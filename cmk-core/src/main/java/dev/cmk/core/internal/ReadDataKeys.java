@@ -3,6 +3,7 @@ package dev.cmk.core.internal;
 import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.WrappedKey;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The read side's data keys: finds the data key of an envelope header in the cache, or unwraps it
@@ -44,7 +45,7 @@ public final class ReadDataKeys {
   }
 
   /** The header's wrapped key, or null when no configured provider serves it. */
-  private WrappedKey wrappedKeyOrNull(EnvelopeHeader header) {
+  private @Nullable WrappedKey wrappedKeyOrNull(EnvelopeHeader header) {
     try {
       return providers.wrappedKeyOf(header);
     } catch (RuntimeException notServed) {

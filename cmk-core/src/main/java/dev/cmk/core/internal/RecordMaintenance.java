@@ -1,5 +1,6 @@
 package dev.cmk.core.internal;
 
+import org.jspecify.annotations.Nullable;
 import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.WrappedKey;
@@ -255,7 +256,7 @@ public final class RecordMaintenance {
   }
 
   /** A page must hold ids in strictly ascending order, all after {@code after}: else we loop. */
-  private static void checkAdvances(DataKeyId after, List<StoredDataKey> page) {
+  private static void checkAdvances(@Nullable DataKeyId after, List<StoredDataKey> page) {
     DataKeyId last = after;
     for (StoredDataKey s : page) {
       if (last != null && s.record().id().compareTo(last) <= 0) {

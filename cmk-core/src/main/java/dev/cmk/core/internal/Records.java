@@ -1,5 +1,6 @@
 package dev.cmk.core.internal;
 
+import org.jspecify.annotations.Nullable;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.datakey.DataKeyId;
 import dev.cmk.core.datakey.DataKeyRecord;
@@ -38,7 +39,7 @@ public final class Records {
     return call(() -> store.replace(expectedRevision, next));
   }
 
-  public java.util.List<StoredDataKey> page(DataKeyId after, int limit) {
+  public java.util.List<StoredDataKey> page(@Nullable DataKeyId after, int limit) {
     return call(() -> store.page(after, limit));
   }
 

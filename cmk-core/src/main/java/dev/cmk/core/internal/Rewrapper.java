@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Re-wraps envelopes under the current write key version by replacing only their header: the
@@ -53,7 +54,7 @@ public final class Rewrapper {
   }
 
   /** The re-sealed header under the current version, or null when already current. */
-  public EnvelopeHeader rewrapHeader(EnvelopeHeader header) {
+  public @Nullable EnvelopeHeader rewrapHeader(EnvelopeHeader header) {
     KeyReference target = access.writeVersion();
     if (header.providerId().equals(writer.get().id())
         && header.keyReferenceText().equals(target.toString())) {

@@ -10,6 +10,7 @@ import dev.cmk.core.RewrapOutcome;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The application's {@link CryptoObserver}, with every call guarded: an exception it throws is
@@ -34,7 +35,7 @@ public final class SafeObserver implements StatsCounter {
   }
 
   /** {@return a guard around {@code observer}, or null for the no-op observer} */
-  public static SafeObserver of(CryptoObserver observer) {
+  public static @Nullable SafeObserver of(CryptoObserver observer) {
     return observer == CryptoObserver.noop() ? null : new SafeObserver(observer);
   }
 

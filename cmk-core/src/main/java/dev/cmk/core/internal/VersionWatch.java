@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Keeps cached data keys honest about the key-encryption key versions that wrapped them, for every
@@ -135,9 +136,9 @@ public final class VersionWatch {
   private static final class Entry {
     final WrappedKey sample; // a wrapped key of this version that unwrapped (public data)
     volatile Instant confirmedAt;
-    volatile Denial denial; // non-null while unusable
-    Instant transientSince; // non-null while re-checks fail transiently
-    Instant nextAttemptAt; // earliest re-check after a transient failure
+    volatile @Nullable Denial denial; // non-null while unusable
+    @Nullable Instant transientSince; // non-null while re-checks fail transiently
+    @Nullable Instant nextAttemptAt; // earliest re-check after a transient failure
 
     Entry(WrappedKey sample, Instant confirmedAt) {
       this.sample = sample;
@@ -253,11 +254,12 @@ public final class VersionWatch {
 
   /** What to do once the entry's lock is released. */
   private final class Transition {
-    final KeyProviderException unusable; // newly unusable: purge, tell
+    final @Nullable KeyProviderException unusable; // newly unusable: purge, tell
     final boolean usableAgain;
-    final KeyProviderException refuse; // throw at the end
+    final @Nullable KeyProviderException refuse; // throw at the end
 
-    Transition(KeyProviderException unusable, boolean usableAgain, KeyProviderException refuse) {
+    Transition(@Nullable KeyProviderException unusable, boolean usableAgain,
+        @Nullable KeyProviderException refuse) {
       this.unusable = unusable;
       this.usableAgain = usableAgain;
       this.refuse = refuse;
@@ -328,8 +330,8 @@ public final class VersionWatch {
     return transition(null, d != null, null);
   }
 
-  private Transition transition(KeyProviderException unusable, boolean again,
-      KeyProviderException refuse) {
+  private Transition transition(@Nullable KeyProviderException unusable, boolean again,
+      @Nullable KeyProviderException refuse) {
     return new Transition(unusable, again, refuse);
   }
 
@@ -339,7 +341,7 @@ public final class VersionWatch {
    * refuse} if non-null.
    */
   private Transition markUnusable(Entry e, KeyProviderException why, Instant now,
-      KeyProviderException refuse) {
+      @Nullable KeyProviderException refuse) {
     Denial d = e.denial;
     e.denial = d == null ? first(why, now) : d.again(why, now, max());
     e.transientSince = null;
@@ -357,7 +359,8 @@ public final class VersionWatch {
   }
 
   /** A refusal once the version has gone unconfirmed longer than probe interval + threshold. */
-  private KeyProviderException unconfirmedTooLong(KeyVersionId version, Entry e, Instant now) {
+  private @Nullable KeyProviderException unconfirmedTooLong(
+      KeyVersionId version, Entry e, Instant now) {
     Instant limit = e.confirmedAt.plus(settings.probeInterval())
         .plus(settings.transientTripThreshold());
     if (now.isBefore(limit)) {

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The encrypt side's current data key, reused within {@link DataKeyLimits} and replaced when a
@@ -102,7 +103,8 @@ public final class WriteDataKeys implements EnvelopeWriter {
 
   private record Admitted(Active active, long sequence) {}
 
-  private synchronized Admitted roll(Active seen, KeyReference version, long plaintextBytes) {
+  private synchronized Admitted roll(
+      @Nullable Active seen, KeyReference version, long plaintextBytes) {
     Active now = current.get();
     if (now != seen && now != null && now.wrapped.keyReference().equals(version)) {
       long sequence = now.admit(plaintextBytes, clock.instant(), limits);

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The providers of a registry, one per name (a vault or HSM with its identity and rate budget),
@@ -64,7 +65,7 @@ final class ProviderPool {
 
   private final class Slot {
     private final String name;
-    private volatile KeyEncryptionKeyProvider provider;
+    private volatile @Nullable KeyEncryptionKeyProvider provider;
 
     Slot(String name) {
       this.name = name;

@@ -7,6 +7,7 @@ import dev.cmk.core.KeyAccessStatus;
 import dev.cmk.core.LossCause;
 import java.time.Duration;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What stays of an evicted tenant whose key needs an explicit refresh: enough to answer {@code
@@ -19,7 +20,10 @@ import java.time.Instant;
  * @param configuredKey the tenant's write key, or null
  */
 record RefreshRequiredRecord(
-    Instant since, LossCause cause, String lastError, KeyReference configuredKey) {
+    Instant since,
+    LossCause cause,
+    @Nullable String lastError,
+    @Nullable KeyReference configuredKey) {
 
   static RefreshRequiredRecord of(KeyAccessStatus s) {
     return new RefreshRequiredRecord(s.since(), s.cause(), s.lastError(), s.configuredKey());

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One tenant's slot in the registry: its instance, built on first use outside every shared lock
@@ -24,10 +25,10 @@ final class Tenant {
 
   final String id;
   private final RefreshRequiredRecord record; // non-null: no instance, every request refused
-  private volatile EnvelopeCrypto crypto;
-  private volatile KeyAccessSettings settings;
-  private KeyAccessStatus lastKnown; // guarded by this
-  private Instant lastKnownAt; // guarded by this
+  private volatile @Nullable EnvelopeCrypto crypto;
+  private volatile @Nullable KeyAccessSettings settings;
+  private @Nullable KeyAccessStatus lastKnown; // guarded by this
+  private @Nullable Instant lastKnownAt; // guarded by this
   private volatile Instant nextCheck = Instant.MIN;
   private final AtomicBoolean probing = new AtomicBoolean();
   private final Object buildLock = new Object();
@@ -37,7 +38,7 @@ final class Tenant {
     this(id, null);
   }
 
-  Tenant(String id, RefreshRequiredRecord record) {
+  Tenant(String id, @Nullable RefreshRequiredRecord record) {
     this.id = id;
     this.record = record;
   }
@@ -74,7 +75,7 @@ final class Tenant {
   }
 
   /** The instance if built, else null. */
-  EnvelopeCrypto builtOrNull() {
+  @Nullable EnvelopeCrypto builtOrNull() {
     return crypto;
   }
 
@@ -99,11 +100,11 @@ final class Tenant {
   }
 
   /** The last state the guard reported, or null before the first. */
-  synchronized KeyAccessStatus lastKnown() {
+  synchronized @Nullable KeyAccessStatus lastKnown() {
     return lastKnown;
   }
 
-  KeyAccessState lastKnownState() {
+  @Nullable KeyAccessState lastKnownState() {
     KeyAccessStatus s = lastKnown();
     return s == null ? null : s.state();
   }

@@ -30,6 +30,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Customer-managed-key envelope encryption for many tenants in one process: each tenant has its
@@ -84,9 +85,9 @@ public final class TenantRegistry implements AutoCloseable {
   private final Clock clock;
   private final Sleeper sleeper;
   private final DataKeyCacheSettings dataKeyCache;
-  private final DataKeyLimits dataKeyLimits; // null: the default
+  private final @Nullable DataKeyLimits dataKeyLimits; // null: the default
   private final double probeSpread;
-  private final TenantAccessListener listener; // null: none
+  private final @Nullable TenantAccessListener listener; // null: none
   private final Executor probeExecutor;
   private final Cache<String, Tenant> tenants;
   private final ConcurrentHashMap<String, Tenant> pinned = new ConcurrentHashMap<>();
@@ -94,7 +95,7 @@ public final class TenantRegistry implements AutoCloseable {
       new ConcurrentHashMap<>();
   private final List<ExecutorService> owned;
   private final ProbeWheel wheel;
-  private final ScheduledFuture<?> wheelTask;
+  private final @Nullable ScheduledFuture<?> wheelTask;
   private volatile boolean closed;
 
   TenantRegistry(TenantRegistryBuilder b, Executor probeExecutor, List<ExecutorService> owned) {
@@ -357,7 +358,7 @@ public final class TenantRegistry implements AutoCloseable {
   }
 
   /** Closes {@code t} (unless it is {@code keep}) off the caller's thread. */
-  private void closeLater(Tenant t, Tenant keep) {
+  private void closeLater(@Nullable Tenant t, @Nullable Tenant keep) {
     if (t == null || t == keep) {
       return;
     }

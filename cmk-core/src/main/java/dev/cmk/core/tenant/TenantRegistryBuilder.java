@@ -16,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Configures a {@link TenantRegistry}. {@link #source} and {@link #providerFactory} are required;
@@ -34,23 +35,23 @@ public final class TenantRegistryBuilder {
   /** Default number of probe threads the registry makes when no executor is given. */
   public static final int DEFAULT_PROBE_THREADS = 4;
 
-  TenantKeySource source;
-  Function<String, ? extends KeyEncryptionKeyProvider> providerFactory;
-  private Long maxTenants;
-  private Duration idleTimeout;
-  private DataKeyCacheSettings dataKeyCache;
-  DataKeyLimits dataKeyLimits;
-  private Double probeSpread;
-  private ScheduledExecutorService scheduler;
-  private Executor probeExecutor;
-  private Clock clock;
-  private Sleeper sleeper;
-  TenantAccessListener listener;
+  @Nullable TenantKeySource source;
+  @Nullable Function<String, ? extends KeyEncryptionKeyProvider> providerFactory;
+  private @Nullable Long maxTenants;
+  private @Nullable Duration idleTimeout;
+  private @Nullable DataKeyCacheSettings dataKeyCache;
+  @Nullable DataKeyLimits dataKeyLimits;
+  private @Nullable Double probeSpread;
+  private @Nullable ScheduledExecutorService scheduler;
+  private @Nullable Executor probeExecutor;
+  private @Nullable Clock clock;
+  private @Nullable Sleeper sleeper;
+  @Nullable TenantAccessListener listener;
   boolean manualProbes; // tests turn the wheel themselves
 
   TenantRegistryBuilder() {}
 
-  private static void once(Object current, String name) {
+  private static void once(@Nullable Object current, String name) {
     if (current != null) {
       throw new IllegalStateException(name + " was already set");
     }
@@ -253,7 +254,7 @@ public final class TenantRegistryBuilder {
     return sleeper != null ? sleeper : Sleeper.system();
   }
 
-  ScheduledExecutorService scheduler() {
+  @Nullable ScheduledExecutorService scheduler() {
     return scheduler;
   }
 

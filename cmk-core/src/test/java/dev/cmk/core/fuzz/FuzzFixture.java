@@ -48,7 +48,7 @@ final class FuzzFixture {
   static final InMemoryKeyProvider PROVIDER =
       InMemoryKeyProvider.builder().id(PROVIDER_ID).clock(CLOCK).build();
   /** {@code local:fuzz-kek/00000001}: the first (and only) version the provider hands out. */
-  static final KeyReference KEY = PROVIDER.importKey("fuzz-kek", testKey());
+  static final KeyReference KEY = PROVIDER.manager().importKey("fuzz-kek", testKey());
   /** Decrypt-only: no write key, so no guard state changes between fuzz inputs. */
   static final EnvelopeCrypto READER =
       EnvelopeCrypto.builder().provider(PROVIDER).clock(CLOCK).build();

@@ -250,7 +250,7 @@ class SeedCorpusTest {
     InMemoryKeyProvider elsewhere = InMemoryKeyProvider.builder().id("elsewhere").build();
     EnvelopeCrypto writer = EnvelopeCrypto.builder()
         .provider(elsewhere)
-        .writeKey(elsewhere.importKey("fuzz-kek", FuzzFixture.testKey()))
+        .writeKey(elsewhere.manager().importKey("fuzz-kek", FuzzFixture.testKey()))
         .segmentSize(256)
         .build();
     return writer.encrypt(plaintext(50), AAD);

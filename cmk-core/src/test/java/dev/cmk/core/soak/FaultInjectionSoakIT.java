@@ -96,7 +96,7 @@ class FaultInjectionSoakIT {
   private final InMemoryKeyProvider provider =
       InMemoryKeyProvider.builder().id("soak").clock(clock).build();
   private final FaultInjectingProvider faults = FaultInjectingProvider.wrapping(provider);
-  private final KeyReference first = provider.createKey("soak-kek", 2048);
+  private final KeyReference first = provider.manager().createKey("soak-kek", 2048);
   private final List<KeyReference> versions = new CopyOnWriteArrayList<>(List.of(first));
   private final BlobStore store = new BlobStore();
   private final Map<String, byte[]> acknowledged = new ConcurrentHashMap<>();
@@ -390,11 +390,11 @@ class FaultInjectionSoakIT {
         return () -> faults.denyIdentity(false);
       case VERSION_DISABLED:
         KeyReference latest = versions.get(versions.size() - 1);
-        provider.setEnabled(latest, false);
-        return () -> provider.setEnabled(latest, true);
+        provider.manager().setEnabled(latest, false);
+        return () -> provider.manager().setEnabled(latest, true);
       case KEY_DELETED:
-        provider.delete(first);
-        return () -> provider.recover(first);
+        provider.manager().deleteKey(first);
+        return () -> provider.manager().recoverKey(first);
       case LATENCY_SPIKE:
         faults.setLatency(Duration.ofMillis(20 + rnd.nextInt(80)));
         return () -> faults.setLatency(Duration.ZERO);
@@ -416,7 +416,7 @@ class FaultInjectionSoakIT {
         return () -> faults.denyIdentity(false);
       case ROTATION:
         if (versions.size() < MAX_VERSIONS) { // key generation is slow; enough versions is enough
-          versions.add(provider.rotate(first));
+          versions.add(provider.manager().rotateKey(first));
           injected.get(kind).incrementAndGet();
         }
         return () -> { };
@@ -448,7 +448,7 @@ class FaultInjectionSoakIT {
     faults.denyIdentity(false);
     faults.setLatency(Duration.ZERO);
     for (KeyReference v : versions) {
-      provider.setEnabled(v, true);
+      provider.manager().setEnabled(v, true);
     }
   }
 

@@ -128,7 +128,9 @@ class TenantEvictionTest {
       byte[] old = f.roundTrip(LOST);
       KeyReference oldKey = f.config.get(LOST).key();
       KeyReference moved = f.backends.get(TenantFixture.VAULT_B)
-          .importKey("moved-" + LOST, dev.cmk.testkit.TestKeyPairs.otherRsa(2048)).versionless();
+          .manager()
+          .importKey("moved-" + LOST, dev.cmk.testkit.TestKeyPairs.otherRsa(2048))
+          .versionless();
       f.config.put(LOST, TenantKeys.of(TenantFixture.VAULT_B, moved,
           dev.cmk.core.KeyPolicy.dicomService()).withDecryptOnly(TenantFixture.VAULT_A, oldKey));
 

@@ -46,7 +46,7 @@ final class TenantFixture implements AutoCloseable {
     for (int i = 0; i < tenants; i++) {
       String id = String.format("tenant-%04d", i);
       String vault = i % 2 == 0 ? VAULT_A : VAULT_B;
-      KeyReference version = backends.get(vault).importKey(id, TestKeyPairs.rsa2048());
+      KeyReference version = backends.get(vault).manager().importKey(id, TestKeyPairs.rsa2048());
       versions.put(id, version);
       config.put(id, TenantKeys.of(vault, version.versionless(), KeyPolicy.dicomService()));
       ids.add(id);
@@ -77,11 +77,11 @@ final class TenantFixture implements AutoCloseable {
   }
 
   void revoke(String tenant) {
-    backends.get(vaultOf(tenant)).setEnabled(versions.get(tenant), false);
+    backends.get(vaultOf(tenant)).manager().setEnabled(versions.get(tenant), false);
   }
 
   void restore(String tenant) {
-    backends.get(vaultOf(tenant)).setEnabled(versions.get(tenant), true);
+    backends.get(vaultOf(tenant)).manager().setEnabled(versions.get(tenant), true);
   }
 
   /** Encrypts and decrypts through the registry; returns the envelope. */

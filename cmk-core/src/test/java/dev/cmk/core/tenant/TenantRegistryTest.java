@@ -113,7 +113,7 @@ class TenantRegistryTest {
       dev.cmk.testkit.ManualClock clock = dev.cmk.testkit.ManualClock.create();
       dev.cmk.testkit.InMemoryKeyProvider vault =
           dev.cmk.testkit.InMemoryKeyProvider.builder().clock(clock).build();
-      KeyReference key = vault.createKey("wheel", 2048).versionless();
+      KeyReference key = vault.manager().createKey("wheel", 2048).versionless();
       CountingProvider counted = new CountingProvider(vault, clock);
       TenantRegistry registry = TenantRegistry.builder()
           .source(id -> Optional.of(TenantKeys.of("v", key, dev.cmk.core.KeyPolicy.dicomService())))

@@ -27,8 +27,8 @@ class TenantsReadmeTest {
     InMemoryKeyProvider usVault = InMemoryKeyProvider.builder().id("vault").build();
     Map<String, KeyEncryptionKeyProvider> vaults =
         Map.of("eu-vault/storage-identity", euVault, "us-vault/storage-identity", usVault);
-    KeyReference contosoKey = euVault.createKey("contoso-blobs", 2048).versionless();
-    KeyReference fabrikamKey = usVault.createKey("fabrikam-blobs", 3072).versionless();
+    KeyReference contosoKey = euVault.manager().createKey("contoso-blobs", 2048).versionless();
+    KeyReference fabrikamKey = usVault.manager().createKey("fabrikam-blobs", 3072).versionless();
     byte[] blob = "{\"blob\":1}".getBytes(UTF_8);
     byte[] aad = "containers/invoices/2026-12.json".getBytes(UTF_8);
     // tenants:start

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link KeyManager} of a keystore file: every change is one atomic read-modify-write of the
@@ -139,12 +140,12 @@ public final class KeystoreKeyManager implements KeyManager {
   }
 
   @Override
-  public void setNotBefore(KeyReference version, Instant notBefore) {
+  public void setNotBefore(KeyReference version, @Nullable Instant notBefore) {
     updateVersion(version, v -> v.withNotBefore(notBefore));
   }
 
   @Override
-  public void setExpiry(KeyReference version, Instant expiresOn) {
+  public void setExpiry(KeyReference version, @Nullable Instant expiresOn) {
     updateVersion(version, v -> v.withExpiresOn(expiresOn));
   }
 

@@ -124,12 +124,12 @@ public record KeystoreMetadata(
     }
 
     /** A copy with another start of validity. */
-    public VersionEntry withNotBefore(Instant value) {
+    public VersionEntry withNotBefore(@Nullable Instant value) {
       return new VersionEntry(version, bits, createdOn, enabled, value, expiresOn, operations);
     }
 
     /** A copy with another end of validity. */
-    public VersionEntry withExpiresOn(Instant value) {
+    public VersionEntry withExpiresOn(@Nullable Instant value) {
       return new VersionEntry(version, bits, createdOn, enabled, notBefore, value, operations);
     }
 
@@ -292,11 +292,11 @@ public record KeystoreMetadata(
     throw new IllegalArgumentException("boolean");
   }
 
-  private static String instant(Instant i) {
+  private static String instant(@Nullable Instant i) {
     return i == null ? "-" : i.toString();
   }
 
-  private static Instant parseInstant(String s) {
+  private static @Nullable Instant parseInstant(String s) {
     return s.equals("-") ? null : Instant.parse(s);
   }
 

@@ -44,6 +44,7 @@ import org.xipki.pkcs11.wrapper.Mechanism;
 import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.Session;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Finds, reads, generates, changes and destroys the token objects behind cmk keys. A key is all
@@ -81,7 +82,7 @@ public final class KeyObjects {
       String version,
       long privateHandle,
       KeyType keyType,
-      RSAPublicKey publicKey,
+      @Nullable RSAPublicKey publicKey,
       boolean enabled,
       TokenProtection protection,
       long generation,

@@ -65,7 +65,7 @@ final class SessionPool {
   }
 
   /** A pooled read-only session for this thread; give it back with {@link #giveBack}. */
-  Lease borrow(String operation, KeyReference reference) {
+  Lease borrow(String operation, @Nullable KeyReference reference) {
     try {
       if (!permits.tryAcquire(acquireTimeoutNanos, TimeUnit.NANOSECONDS)) {
         throw new KeyProviderUnavailableException(
@@ -101,7 +101,7 @@ final class SessionPool {
   }
 
   /** A new read-write session; refused once closing has begun (also for a retry). */
-  Lease openReadWrite(String operation, KeyReference reference) {
+  Lease openReadWrite(String operation, @Nullable KeyReference reference) {
     if (closing) {
       throw closedException();
     }

@@ -21,6 +21,7 @@ import org.xipki.pkcs11.wrapper.Token;
 import org.xipki.pkcs11.wrapper.TokenInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The sessions of one provider on one token: a bounded pool of read-only sessions (each used by one
@@ -178,7 +179,7 @@ public final class TokenConnection implements AutoCloseable {
    * @throws dev.cmk.api.KeyProviderException as classified by {@link Pkcs11Errors}, or as thrown
    *     by {@code work}
    */
-  public <T> T call(String operation, KeyReference reference, SessionWork<T> work) {
+  public <T> T call(String operation, @Nullable KeyReference reference, SessionWork<T> work) {
     return run(false, operation, reference, work);
   }
 
@@ -190,7 +191,8 @@ public final class TokenConnection implements AutoCloseable {
    * @throws dev.cmk.api.KeyProviderException as classified by {@link Pkcs11Errors}, or as thrown
    *     by {@code work}
    */
-  public <T> T callReadWrite(String operation, KeyReference reference, SessionWork<T> work) {
+  public <T> T callReadWrite(
+      String operation, @Nullable KeyReference reference, SessionWork<T> work) {
     return run(true, operation, reference, work);
   }
 
@@ -200,7 +202,7 @@ public final class TokenConnection implements AutoCloseable {
    * with a new session (and login); anything else is thrown as classified.
    */
   private <T> T run(
-      boolean readWrite, String operation, KeyReference reference, SessionWork<T> work) {
+      boolean readWrite, String operation, @Nullable KeyReference reference, SessionWork<T> work) {
     enter();
     try {
       for (int attempt = 0; ; attempt++) {
@@ -275,7 +277,8 @@ public final class TokenConnection implements AutoCloseable {
   }
 
   /** The failure after the retry with a new session and login was lost too: transient. */
-  private static RuntimeException lostAgain(Exception e, String operation, KeyReference reference) {
+  private static RuntimeException lostAgain(
+      Exception e, String operation, @Nullable KeyReference reference) {
     if (e instanceof PKCS11Exception p && Pkcs11Errors.isSessionLost(p.getErrorCode())) {
       return Pkcs11Errors.toCmk(p, operation, reference);
     }

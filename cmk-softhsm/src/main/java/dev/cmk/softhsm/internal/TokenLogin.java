@@ -16,6 +16,7 @@ import org.xipki.pkcs11.wrapper.PKCS11Exception;
 import org.xipki.pkcs11.wrapper.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The application's login to one token after the first: a session that is not (or no longer) a
@@ -47,7 +48,7 @@ final class TokenLogin {
   private final Clock clock;
   private final AtomicInteger attempts = new AtomicInteger();
   private final Object lock = new Object();
-  private RefusedLogin refused; // guarded by lock
+  private @Nullable RefusedLogin refused; // guarded by lock
 
   TokenLogin(SecretSource pinSource, String tokenLabel, Clock clock) {
     this.pinSource = pinSource;

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code cmk.*} properties the starter builds its {@link dev.cmk.core.EnvelopeCrypto} from.
@@ -214,8 +215,8 @@ public record CmkProperties(
    */
   public record KeyVault(
       @DefaultValue("auto") Credential credential,
-      String managedIdentityClientId,
-      List<String> additionalVaults) {
+      @Nullable String managedIdentityClientId,
+      @Nullable List<String> additionalVaults) {
 
     /**
      * Applies defaults.
@@ -250,13 +251,13 @@ public record CmkProperties(
    * @param maxSessions session pool size (default: the provider's)
    */
   public record Pkcs11(
-      String library,
-      String tokenLabel,
-      String tokenSerial,
-      Long slotId,
-      String pinFile,
-      String pinEnv,
-      Integer maxSessions) {
+      @Nullable String library,
+      @Nullable String tokenLabel,
+      @Nullable String tokenSerial,
+      @Nullable Long slotId,
+      @Nullable String pinFile,
+      @Nullable String pinEnv,
+      @Nullable Integer maxSessions) {
 
     void validate() {
       if (library == null || library.isBlank()) {
@@ -282,7 +283,11 @@ public record CmkProperties(
    * @param passwordEnv an environment variable holding the keystore password
    * @param create whether to create a missing keystore file (default false)
    */
-  public record Keystore(String path, String passwordFile, String passwordEnv, boolean create) {
+  public record Keystore(
+      @Nullable String path,
+      @Nullable String passwordFile,
+      @Nullable String passwordEnv,
+      boolean create) {
 
     void validate() {
       if (path == null || path.isBlank()) {
@@ -322,16 +327,16 @@ public record CmkProperties(
    *     (default true)
    */
   public record Guard(
-      Duration probeInterval,
-      Duration gracePeriod,
-      Duration transientTripThreshold,
-      Integer maxRetries,
-      Duration retryBaseDelay,
-      Duration retryMaxDelay,
-      Duration probeBackoffMin,
-      Duration probeBackoffMax,
-      Duration recentUseWindow,
-      Boolean strictWrites,
+      @Nullable Duration probeInterval,
+      @Nullable Duration gracePeriod,
+      @Nullable Duration transientTripThreshold,
+      @Nullable Integer maxRetries,
+      @Nullable Duration retryBaseDelay,
+      @Nullable Duration retryMaxDelay,
+      @Nullable Duration probeBackoffMin,
+      @Nullable Duration probeBackoffMax,
+      @Nullable Duration recentUseWindow,
+      @Nullable Boolean strictWrites,
       @DefaultValue("true") Boolean backgroundProbe) {
 
     static final Guard DEFAULTS =

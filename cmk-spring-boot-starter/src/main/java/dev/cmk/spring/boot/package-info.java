@@ -13,5 +13,11 @@
  * </ul>
  *
  * <p>Helpers are package-private. No type here holds or prints key material or credentials.
+ *
+ * <p>Non-null by default: parameters, return values and fields are never null unless marked
+ * {@link org.jspecify.annotations.Nullable}.
  */
+@NullMarked
 package dev.cmk.spring.boot;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,5 +1,6 @@
 package dev.cmk.state.azureblob;
 
+import org.jspecify.annotations.Nullable;
 import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobContainerClient;
@@ -286,7 +287,7 @@ public final class BlobDataKeyStore implements DataKeyStore {
   }
 
   @Override
-  public List<StoredDataKey> page(DataKeyId after, int limit) {
+  public List<StoredDataKey> page(@Nullable DataKeyId after, int limit) {
     DataKeyStore.checkPageSize(limit);
     ListBlobsOptions options = new ListBlobsOptions().setPrefix(names.records)
         .setMaxResultsPerPage(Math.min(5000, limit + 1));

@@ -24,6 +24,7 @@ import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link FleetStateStore} in an Azure Storage blob container: one small JSON blob per key,
@@ -147,7 +148,7 @@ public final class BlobFleetStateStore implements FleetStateStore {
   }
 
   @Override
-  public Optional<FleetRecord> replace(String keyId, String expectedRevision,
+  public Optional<FleetRecord> replace(String keyId, @Nullable String expectedRevision,
       FleetKeyState next) {
     Objects.requireNonNull(next, "next");
     String name = blobName(keyId);
@@ -220,9 +221,9 @@ public final class BlobFleetStateStore implements FleetStateStore {
    * <p>Not thread-safe; the store it builds is.
    */
   public static final class Builder {
-    private BlobContainerClient container;
-    private String prefix;
-    private Duration timeout;
+    private @Nullable BlobContainerClient container;
+    private @Nullable String prefix;
+    private @Nullable Duration timeout;
 
     private Builder() {}
 

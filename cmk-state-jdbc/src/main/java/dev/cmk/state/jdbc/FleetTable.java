@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The fleet-state table: its name, DDL, shape check, statements and row mapping. Everything here
@@ -220,7 +221,7 @@ final class FleetTable {
         micros(s.recordedAt()), s.recordedBy());
   }
 
-  private static Instant micros(Instant t) {
+  private static @Nullable Instant micros(Instant t) {
     return t == null ? null : t.truncatedTo(ChronoUnit.MICROS);
   }
 

@@ -1,5 +1,6 @@
 package dev.cmk.state.jdbc;
 
+import org.jspecify.annotations.Nullable;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.datakey.DataKeyId;
 import dev.cmk.core.datakey.DataKeyRecord;
@@ -196,7 +197,7 @@ public final class JdbcDataKeyStore implements DataKeyStore {
   }
 
   @Override
-  public List<StoredDataKey> page(DataKeyId after, int limit) {
+  public List<StoredDataKey> page(@Nullable DataKeyId after, int limit) {
     DataKeyStore.checkPageSize(limit);
     prepareForUse();
     try {

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link FleetStateStore} in one table of a relational database, reached through a {@link
@@ -162,7 +163,7 @@ public final class JdbcFleetStateStore implements FleetStateStore {
   }
 
   @Override
-  public Optional<FleetRecord> replace(String keyId, String expectedRevision,
+  public Optional<FleetRecord> replace(String keyId, @Nullable String expectedRevision,
       FleetKeyState next) {
     FleetStateStore.checkKeyId(keyId);
     Objects.requireNonNull(next, "next");
@@ -267,11 +268,11 @@ public final class JdbcFleetStateStore implements FleetStateStore {
    * given once. Not thread-safe.
    */
   public static final class Builder {
-    private DataSource dataSource;
-    private String table;
-    private Boolean createTable;
+    private @Nullable DataSource dataSource;
+    private @Nullable String table;
+    private @Nullable Boolean createTable;
     private boolean checkAtFirstUse;
-    private Duration queryTimeout;
+    private @Nullable Duration queryTimeout;
 
     private Builder() {}
 

@@ -32,6 +32,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Azurite's Blob service (npm {@code azurite}, the version pinned by the package-lock.json beside
@@ -57,7 +58,7 @@ public final class Azurite implements AutoCloseable {
   private static final Pattern LISTENING =
       Pattern.compile("successfully listens on http://127\\.0\\.0\\.1:(\\d+)");
   private static final AtomicLong CONTAINERS = new AtomicLong();
-  private static Azurite shared;
+  private static @Nullable Azurite shared;
 
   private final Process process;
   private final int port;

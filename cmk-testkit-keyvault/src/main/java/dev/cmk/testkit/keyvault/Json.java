@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** JSON reading and writing for the loopback servers, on {@code com.azure:azure-json}. */
 final class Json {
@@ -51,7 +52,7 @@ final class Json {
     return out.toByteArray();
   }
 
-  static String string(Map<String, Object> object, String field) {
+  static @Nullable String string(Map<String, Object> object, String field) {
     Object v = object.get(field);
     if (v == null) {
       return null;
@@ -62,7 +63,7 @@ final class Json {
     return (String) v;
   }
 
-  static Long number(Map<String, Object> object, String field) {
+  static @Nullable Long number(Map<String, Object> object, String field) {
     Object v = object.get(field);
     if (v == null) {
       return null;
@@ -73,7 +74,7 @@ final class Json {
     return ((Number) v).longValue();
   }
 
-  static Boolean bool(Map<String, Object> object, String field) {
+  static @Nullable Boolean bool(Map<String, Object> object, String field) {
     Object v = object.get(field);
     if (v == null) {
       return null;
@@ -85,7 +86,7 @@ final class Json {
   }
 
   @SuppressWarnings("unchecked")
-  static Map<String, Object> object(Map<String, Object> object, String field) {
+  static @Nullable Map<String, Object> object(Map<String, Object> object, String field) {
     Object v = object.get(field);
     if (v == null) {
       return null;
@@ -96,7 +97,7 @@ final class Json {
     return (Map<String, Object>) v;
   }
 
-  static List<String> strings(Map<String, Object> object, String field) {
+  static @Nullable List<String> strings(Map<String, Object> object, String field) {
     Object v = object.get(field);
     if (v == null) {
       return null;

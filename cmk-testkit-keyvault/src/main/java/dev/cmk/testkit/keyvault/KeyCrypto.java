@@ -2,6 +2,7 @@ package dev.cmk.testkit.keyvault;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The cryptographic operations of Key Vault's keys data plane on one loopback vault: {@code
@@ -35,7 +36,7 @@ final class KeyCrypto {
     }
 
     /** The operation of a path segment ({@code wrapkey}, ...), or null. */
-    static Operation ofPathSegment(String segment) {
+    static @Nullable Operation ofPathSegment(String segment) {
       for (Operation op : values()) {
         if (op.pathSegment.equals(segment)) {
           return op;

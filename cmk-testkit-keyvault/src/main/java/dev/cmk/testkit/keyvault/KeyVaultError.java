@@ -2,6 +2,7 @@ package dev.cmk.testkit.keyvault;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An error answer of the loopback Key Vault, rendered the way Key Vault renders errors: {@code
@@ -12,10 +13,15 @@ final class KeyVaultError extends RuntimeException {
 
   final int status;
   final String code;
-  final String innerCode;
-  final Long retryAfterSeconds;
+  final @Nullable String innerCode;
+  final @Nullable Long retryAfterSeconds;
 
-  KeyVaultError(int status, String code, String message, String innerCode, Long retryAfterSeconds) {
+  KeyVaultError(
+      int status,
+      String code,
+      String message,
+      @Nullable String innerCode,
+      @Nullable Long retryAfterSeconds) {
     super(message, null, false, false);
     this.status = status;
     this.code = code;

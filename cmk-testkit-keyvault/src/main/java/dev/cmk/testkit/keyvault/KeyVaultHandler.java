@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /** Serves the Key Vault keys data plane over HTTPS for every vault of a {@link LoopbackKeyVault}. */
 final class KeyVaultHandler extends ClosingHandler {
@@ -128,7 +129,7 @@ final class KeyVaultHandler extends ClosingHandler {
         error == null ? null : error.retryAfterSeconds);
   }
 
-  private VaultIdentity authenticate(VaultState vault, String token) {
+  private VaultIdentity authenticate(VaultState vault, @Nullable String token) {
     if (token == null) {
       throw new KeyVaultError(
           401, "Unauthorized", "AKV10000: Request is missing a Bearer or PoP token.");
@@ -163,7 +164,7 @@ final class KeyVaultHandler extends ClosingHandler {
         : TokenService.KEY_VAULT_RESOURCE;
   }
 
-  private static String bearer(Headers headers) {
+  private static @Nullable String bearer(Headers headers) {
     String value = headers.getFirst("Authorization");
     if (value == null || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return null;
@@ -214,7 +215,11 @@ final class KeyVaultHandler extends ClosingHandler {
   }
 
   private static void send(
-      HttpExchange exchange, int status, byte[] body, String challenge, Long retryAfterSeconds)
+      HttpExchange exchange,
+      int status,
+      byte @Nullable [] body,
+      @Nullable String challenge,
+      @Nullable Long retryAfterSeconds)
       throws IOException {
     Headers headers = exchange.getResponseHeaders();
     headers.set("Cache-Control", "no-cache");

@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link KeyManager} of one loopback vault ({@link LoopbackVault#keyManager()}): cmk-api's
@@ -101,12 +102,12 @@ final class LoopbackKeyManager implements KeyManager {
   }
 
   @Override
-  public void setNotBefore(KeyReference version, Instant notBefore) {
+  public void setNotBefore(KeyReference version, @Nullable Instant notBefore) {
     update(version, v -> v.notBefore = notBefore == null ? null : notBefore.getEpochSecond());
   }
 
   @Override
-  public void setExpiry(KeyReference version, Instant expiresOn) {
+  public void setExpiry(KeyReference version, @Nullable Instant expiresOn) {
     update(version, v -> v.expires = expiresOn == null ? null : expiresOn.getEpochSecond());
   }
 

@@ -27,6 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A loopback Azure Key Vault / Managed HSM for tests: the Key Vault <em>keys</em> data plane
@@ -83,11 +84,11 @@ public final class LoopbackKeyVault implements AutoCloseable {
   private final TlsMaterial tls;
   private final ExecutorService executor;
   private final HttpsServer https;
-  private final HttpServer identityServer;
-  private final URI identityEndpoint;
+  private final @Nullable HttpServer identityServer;
+  private final @Nullable URI identityEndpoint;
   private final Map<String, VaultState> vaultsByHost = new LinkedHashMap<>();
   private final Map<String, LoopbackVault> vaultsByName = new LinkedHashMap<>();
-  private final VaultState defaultVault;
+  private final @Nullable VaultState defaultVault;
   private final IdentityDirectory identities;
   private final AtomicInteger identityFailNext = new AtomicInteger();
   private volatile int identityFailStatus = 500;
@@ -412,7 +413,7 @@ public final class LoopbackKeyVault implements AutoCloseable {
     return backupSeal;
   }
 
-  VaultState vaultForHost(String host) {
+  @Nullable VaultState vaultForHost(String host) {
     if (host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]")) {
       return defaultVault;
     }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Configures and starts a {@link LoopbackKeyVault}.
@@ -30,12 +31,12 @@ public final class LoopbackKeyVaultBuilder {
 
   final Map<String, VaultState.Kind> vaults = new LinkedHashMap<>();
   final Map<String, String> vaultNames = new LinkedHashMap<>();
-  String tenantId;
-  Clock clock;
+  @Nullable String tenantId;
+  @Nullable Clock clock;
   int port;
   boolean portSet;
-  URI identityEndpoint;
-  String identityHeader;
+  @Nullable URI identityEndpoint;
+  @Nullable String identityHeader;
 
   LoopbackKeyVaultBuilder() {}
 

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The App Service managed-identity token endpoint (protocol version 2019-08-01): {@code GET
@@ -134,7 +135,7 @@ final class ManagedIdentityHandler extends ClosingHandler {
       HttpExchange exchange,
       Instant at,
       Map<String, String> q,
-      String identity,
+      @Nullable String identity,
       int status,
       Map<String, Object> body)
       throws IOException {

@@ -2,7 +2,7 @@ package dev.cmk.testkit.keyvault;
 
 import java.time.Instant;
 import java.util.Objects;
-import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One request the loopback managed-identity endpoint received.
@@ -17,20 +17,15 @@ import java.util.Optional;
  */
 public record ManagedIdentityRequest(
     Instant at,
-    String resource,
-    String clientId,
-    String resourceId,
-    String objectId,
-    String identity,
+    @Nullable String resource,
+    @Nullable String clientId,
+    @Nullable String resourceId,
+    @Nullable String objectId,
+    @Nullable String identity,
     int status) {
 
   /** Validates the required field. */
   public ManagedIdentityRequest {
     Objects.requireNonNull(at, "at");
-  }
-
-  /** The identity a token was issued for, when one was. */
-  public Optional<String> identityName() {
-    return Optional.ofNullable(identity);
   }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One request a {@link LoopbackVault} received, for assertions in tests.
@@ -32,11 +33,11 @@ public record RecordedRequest(
     Instant at,
     String method,
     String path,
-    String apiVersion,
-    String bearerToken,
-    String identity,
+    @Nullable String apiVersion,
+    @Nullable String bearerToken,
+    @Nullable String identity,
     int status,
-    String errorCode,
+    @Nullable String errorCode,
     Map<String, List<String>> headers) {
 
   /** Validates the required fields and copies the headers (names lower-cased). */
@@ -52,17 +53,12 @@ public record RecordedRequest(
       Instant at,
       String method,
       String path,
-      String apiVersion,
-      String bearerToken,
-      String identity,
+      @Nullable String apiVersion,
+      @Nullable String bearerToken,
+      @Nullable String identity,
       int status,
-      String errorCode) {
+      @Nullable String errorCode) {
     this(at, method, path, apiVersion, bearerToken, identity, status, errorCode, Map.of());
-  }
-
-  /** The identity name, when the request carried a valid token. */
-  public Optional<String> identityName() {
-    return Optional.ofNullable(identity);
   }
 
   /** Whether this request carried a bearer token. */

@@ -9,6 +9,7 @@ import java.security.KeyPair;
 import javax.crypto.BadPaddingException;
 import javax.crypto.Cipher;
 import javax.crypto.IllegalBlockSizeException;
+import org.jspecify.annotations.Nullable;
 
 /** RSA encryption for {@link KeyCrypto}: RSA-OAEP-256, RSA-OAEP and RSA1_5. Stateless. */
 final class RsaCipher {
@@ -51,7 +52,7 @@ final class RsaCipher {
     }
   }
 
-  private static WrapAlgorithm oaep(String alg) {
+  private static @Nullable WrapAlgorithm oaep(String alg) {
     for (WrapAlgorithm a : WrapAlgorithm.values()) {
       if (a.jwaName().equals(alg)) {
         return a;

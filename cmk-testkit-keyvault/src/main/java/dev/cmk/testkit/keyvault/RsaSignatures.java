@@ -11,6 +11,7 @@ import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
 import java.util.HexFormat;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
+import org.jspecify.annotations.Nullable;
 
 /**
  * RSA signatures over a digest the client computed, as Key Vault's {@code sign} and {@code verify}
@@ -32,10 +33,10 @@ final class RsaSignatures {
 
     final String hash;
     /** The DER DigestInfo prefix of PKCS #1 v1.5 (RFC 8017, section 9.2, note 1). */
-    final byte[] digestInfoPrefix;
+    final byte @Nullable [] digestInfoPrefix;
     final boolean pss;
 
-    Alg(String hash, String digestInfoPrefix, boolean pss) {
+    Alg(String hash, @Nullable String digestInfoPrefix, boolean pss) {
       this.hash = hash;
       this.digestInfoPrefix =
           digestInfoPrefix == null ? null : HexFormat.of().parseHex(digestInfoPrefix);

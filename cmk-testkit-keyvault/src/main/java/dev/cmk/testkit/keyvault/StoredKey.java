@@ -3,6 +3,7 @@ package dev.cmk.testkit.keyvault;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** A key: its versions in creation order, and its deletion state (guarded by the vault's lock). */
 final class StoredKey {
@@ -11,8 +12,8 @@ final class StoredKey {
   long deletedDate;
   long scheduledPurgeDate;
   /** The rotation policy set with PUT (its JSON, without {@code id}); null for the default. */
-  Map<String, Object> rotationPolicy;
-  Long rotationPolicyCreated;
+  @Nullable Map<String, Object> rotationPolicy;
+  @Nullable Long rotationPolicyCreated;
 
   StoredKey(String name) {
     this.name = name;
@@ -22,7 +23,7 @@ final class StoredKey {
     return versions.get(versions.size() - 1);
   }
 
-  StoredVersion version(String version) {
+  @Nullable StoredVersion version(String version) {
     for (StoredVersion v : versions) {
       if (v.version.equalsIgnoreCase(version)) {
         return v;

@@ -4,6 +4,7 @@ import java.security.KeyPair;
 import java.security.interfaces.RSAPublicKey;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** One version of a key. Fields other than the key pair are guarded by the vault's lock. */
 final class StoredVersion {
@@ -12,8 +13,8 @@ final class StoredVersion {
   final KeyPair keyPair;
   List<String> keyOps;
   boolean enabled;
-  Long notBefore;
-  Long expires;
+  @Nullable Long notBefore;
+  @Nullable Long expires;
   final long created;
   long updated;
   Map<String, String> tags;
@@ -24,8 +25,8 @@ final class StoredVersion {
       KeyPair keyPair,
       List<String> keyOps,
       boolean enabled,
-      Long notBefore,
-      Long expires,
+      @Nullable Long notBefore,
+      @Nullable Long expires,
       long created,
       Map<String, String> tags) {
     this.version = version;

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Who may do what in one loopback vault: per-identity grants, vault-wide or on one key, and the
@@ -32,7 +33,7 @@ final class VaultAccessControl {
     }
   }
 
-  void grant(VaultIdentity identity, String keyName, Set<KeyPermission> permissions) {
+  void grant(VaultIdentity identity, @Nullable String keyName, Set<KeyPermission> permissions) {
     synchronized (vault.lock) {
       String scope = keyName == null ? "*" : keyName.toLowerCase(Locale.ROOT);
       grants
@@ -74,7 +75,7 @@ final class VaultAccessControl {
    * @param keyName the key, or null for a vault-wide operation (list)
    * @throws KeyVaultError 403 in the wording of the vault's permission model
    */
-  void authorize(VaultIdentity identity, KeyPermission permission, String keyName) {
+  void authorize(VaultIdentity identity, KeyPermission permission, @Nullable String keyName) {
     synchronized (vault.lock) {
       Map<String, EnumSet<KeyPermission>> scopes = grants.get(identity.objectId());
       if (scopes != null) {
@@ -103,7 +104,8 @@ final class VaultAccessControl {
     }
   }
 
-  private KeyVaultError forbiddenByRbac(String caller, KeyPermission permission, String keyName) {
+  private KeyVaultError forbiddenByRbac(
+      String caller, KeyPermission permission, @Nullable String keyName) {
     String service = vault.kind == VaultState.Kind.MANAGED_HSM ? "managedHsm" : "vaults";
     return new KeyVaultError(
         403,

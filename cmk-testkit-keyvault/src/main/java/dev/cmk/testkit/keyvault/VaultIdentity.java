@@ -1,7 +1,7 @@
 package dev.cmk.testkit.keyvault;
 
 import java.util.Objects;
-import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An identity known to a {@link LoopbackKeyVault}'s tenant: the system-assigned managed identity,
@@ -18,7 +18,7 @@ import java.util.Optional;
  * @param resourceId the ARM resource id of a user-assigned identity; {@code null} otherwise
  */
 public record VaultIdentity(
-    String name, Kind kind, String objectId, String clientId, String resourceId) {
+    String name, Kind kind, String objectId, String clientId, @Nullable String resourceId) {
 
   /** Kinds of identity. */
   public enum Kind {
@@ -42,10 +42,5 @@ public record VaultIdentity(
     if ((kind == Kind.USER_ASSIGNED) != (resourceId != null)) {
       throw new IllegalArgumentException("exactly the user-assigned identities have a resource id");
     }
-  }
-
-  /** The ARM resource id, for user-assigned identities. */
-  public Optional<String> resourceIdIfAny() {
-    return Optional.ofNullable(resourceId);
   }
 }

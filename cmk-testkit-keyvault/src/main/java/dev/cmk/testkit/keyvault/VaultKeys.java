@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The key store of one loopback vault: active and soft-deleted keys by (case-insensitive) name,
@@ -103,7 +104,7 @@ final class VaultKeys {
     }
   }
 
-  Integer recoverableDays() {
+  @Nullable Integer recoverableDays() {
     synchronized (vault.lock) {
       return softDelete ? retentionDays : null;
     }
@@ -129,12 +130,12 @@ final class VaultKeys {
   }
 
   /** The active key, or null. Caller holds the lock. */
-  StoredKey findActive(String keyName) {
+  @Nullable StoredKey findActive(String keyName) {
     return keys.get(keyName.toLowerCase(Locale.ROOT));
   }
 
   /** The soft-deleted key, or null. Caller holds the lock. */
-  StoredKey deletedKey(String keyName) {
+  @Nullable StoredKey deletedKey(String keyName) {
     return deleted.get(keyName.toLowerCase(Locale.ROOT));
   }
 
@@ -148,7 +149,7 @@ final class VaultKeys {
   }
 
   /** Moves an active key to the deleted keys (soft delete) or drops it. Caller holds the lock. */
-  StoredKey remove(String keyName) {
+  @Nullable StoredKey remove(String keyName) {
     StoredKey key = keys.remove(keyName.toLowerCase(Locale.ROOT));
     if (key != null && softDelete) {
       key.deletedDate = now();
@@ -164,7 +165,7 @@ final class VaultKeys {
   }
 
   /** Moves a soft-deleted key back; null if there is none. Caller holds the lock. */
-  StoredKey recover(String keyName) {
+  @Nullable StoredKey recover(String keyName) {
     StoredKey key = deleted.remove(keyName.toLowerCase(Locale.ROOT));
     if (key != null) {
       keys.put(keyName.toLowerCase(Locale.ROOT), key);

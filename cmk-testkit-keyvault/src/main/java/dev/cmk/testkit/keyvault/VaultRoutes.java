@@ -2,6 +2,7 @@ package dev.cmk.testkit.keyvault;
 
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
  * REST routing of the keys data plane: maps method and path ({@code /keys/...},
@@ -221,7 +222,7 @@ final class VaultRoutes {
     throw notFoundRoute();
   }
 
-  private void authorize(Call call, KeyPermission permission, String keyName) {
+  private void authorize(Call call, KeyPermission permission, @Nullable String keyName) {
     access.authorize(call.identity(), permission, keyName);
   }
 

@@ -2,6 +2,7 @@ package dev.cmk.testkit.keyvault;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One loopback vault: its name, kind and host, the lock that guards all of its state, and the
@@ -27,7 +28,7 @@ final class VaultState {
   }
 
   /** A REST answer: status and JSON body ({@code null} for no content). */
-  record Result(int status, Object body) {}
+  record Result(int status, @Nullable Object body) {}
 
   final String name;
   final Kind kind;

@@ -554,7 +554,7 @@ class LoopbackKeyVaultTest {
     assertEquals("Identity not found", imds.get("error_description"));
     assertTrue(server.managedIdentityRequests().stream()
         .filter(r -> user.clientId().equals(r.clientId()))
-        .allMatch(r -> r.status() == 400 && r.identityName().isEmpty()));
+        .allMatch(r -> r.status() == 400 && r.identity() == null));
     server.restoreManagedIdentity(user);
     assertNotNull(miCall(url, "secret-header", 200).get("access_token"));
     assertThrows(

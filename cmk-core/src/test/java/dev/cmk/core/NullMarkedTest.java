@@ -1,0 +1,19 @@
+package dev.cmk.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.cmk.testkit.ModuleDescriptors;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Architecture: every main package of this module is non-null by default (JSpecify). */
+class NullMarkedTest {
+  @Test
+  void everyMainPackage_isNullMarked() {
+    assertEquals(
+        Set.of(
+            "dev.cmk.core", "dev.cmk.core.datakey", "dev.cmk.core.fleet", "dev.cmk.core.internal",
+            "dev.cmk.core.tenant"),
+        ModuleDescriptors.assertEveryPackageNullMarked(EnvelopeCrypto.class));
+  }
+}

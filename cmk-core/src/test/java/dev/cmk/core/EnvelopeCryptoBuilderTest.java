@@ -82,7 +82,7 @@ class EnvelopeCryptoBuilderTest {
   }
 
   @Test
-  void publicSurface_isTheOperationsKeyAccessKeyringDiagnosticsAndClose() {
+  void publicSurface_isTheOperationsKeyAccessKeyringRecordsDiagnosticsAndClose() {
     java.util.Set<String> methods = new java.util.TreeSet<>();
     for (java.lang.reflect.Method m : EnvelopeCrypto.class.getDeclaredMethods()) {
       if (java.lang.reflect.Modifier.isPublic(m.getModifiers())) {
@@ -91,7 +91,8 @@ class EnvelopeCryptoBuilderTest {
     }
     assertEquals(new java.util.TreeSet<>(java.util.List.of("builder/0", "encrypt/2",
         "decrypt/2", "encryptingStream/2", "decryptingStream/2", "rangeReader/2", "rewrap/1",
-        "rewrap/2", "rewrapAll/2", "keyAccess/0", "keyring/0", "diagnostics/0", "close/0")), methods,
+        "rewrap/2", "rewrapAll/2", "keyAccess/0", "keyring/0", "dataKeyRecords/0",
+        "diagnostics/0", "close/0")), methods,
         "no overloads without associated data: binding an envelope to its row is a decision");
   }
 }

@@ -53,8 +53,7 @@ public final class JdbcFleetStateStore implements FleetStateStore {
 
   private final Connections db;
   private final FleetTable table;
-  private final boolean createTable;
-  private volatile boolean prepared;
+  private final TableCheck tableCheck;
 
   /** The default bound of every query and update: the guard calls the store under its lock. */
   public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(10);
@@ -63,7 +62,7 @@ public final class JdbcFleetStateStore implements FleetStateStore {
       Duration queryTimeout) {
     this.db = new Connections(dataSource, (int) Math.max(1, queryTimeout.toSeconds()));
     this.table = table;
-    this.createTable = createTable;
+    this.tableCheck = new TableCheck(db, table::createOrValidate, createTable);
   }
 
   /**
@@ -73,30 +72,10 @@ public final class JdbcFleetStateStore implements FleetStateStore {
    * @throws FleetStateUnavailableException if the database cannot be reached or refuses
    */
   private void prepare() {
-    if (prepared) {
-      return;
-    }
-    synchronized (this) {
-      if (prepared) {
-        return;
-      }
-      for (int attempt = 1; ; attempt++) {
-        try {
-          db.run(c -> {
-            table.createOrValidate(c, createTable);
-            return null;
-          });
-          prepared = true;
-          return;
-        } catch (SQLException e) {
-          // Two replicas creating the table at the same moment: PostgreSQL may refuse the
-          // second CREATE TABLE IF NOT EXISTS (duplicate catalog row); the next try sees it.
-          if (attempt == 1 && createTable && "23".equals(FleetTable.sqlStateClass(e))) {
-            continue;
-          }
-          throw unavailable("checking the fleet-state table " + table.name, e);
-        }
-      }
+    try {
+      tableCheck.ensure();
+    } catch (SQLException e) {
+      throw unavailable("checking the fleet-state table " + table.name, e);
     }
   }
 

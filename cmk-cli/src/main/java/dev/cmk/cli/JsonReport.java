@@ -2,11 +2,14 @@ package dev.cmk.cli;
 
 import com.azure.json.JsonProviders;
 import com.azure.json.JsonWriter;
+import dev.cmk.api.KeyReference;
+import dev.cmk.core.RewrapReport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -72,6 +75,24 @@ final class JsonReport implements AutoCloseable {
   /** A boolean field. */
   JsonReport bool(String name, boolean value) throws IOException {
     w.writeBooleanField(name, value);
+    return this;
+  }
+
+  /**
+   * A rewrap's {@code elapsedSeconds} and {@code movedFrom} (one {@code key}, {@code count}
+   * object per key the envelopes or records were moved off), as {@code rewrap} and {@code records
+   * rewrap} report them.
+   */
+  JsonReport rewrapped(RewrapReport r) throws IOException {
+    w.writeDoubleField("elapsedSeconds", r.elapsed().toMillis() / 1000.0);
+    w.writeStartArray("movedFrom");
+    for (Map.Entry<KeyReference, Long> e : r.movedFrom().entrySet()) {
+      w.writeStartObject();
+      w.writeStringField("key", e.getKey().toString());
+      w.writeLongField("count", e.getValue());
+      w.writeEndObject();
+    }
+    w.writeEndArray();
     return this;
   }
 

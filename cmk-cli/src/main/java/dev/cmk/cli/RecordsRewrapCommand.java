@@ -132,16 +132,8 @@ final class RecordsRewrapCommand extends RecordsCommand.Subcommand {
           .number("alreadyCurrent", r.alreadyCurrent())
           .number("failed", (long) r.failures().size())
           .number("notAttempted", notAttempted);
+      j.rewrapped(r);
       JsonWriter w = j.writer();
-      w.writeDoubleField("elapsedSeconds", r.elapsed().toMillis() / 1000.0);
-      w.writeStartArray("movedFrom");
-      for (Map.Entry<KeyReference, Long> e : r.movedFrom().entrySet()) {
-        w.writeStartObject();
-        w.writeStringField("key", e.getKey().toString());
-        w.writeLongField("count", e.getValue());
-        w.writeEndObject();
-      }
-      w.writeEndArray();
       w.writeStartArray("notAllowed");
       for (KeyReference k : notAllowed) {
         w.writeString(k.toString());

@@ -209,16 +209,8 @@ final class RewrapCommand implements Callable<Integer> {
           .number("notAttempted", s.notAttempted())
           .number("staleTempFilesRemoved", (long) s.leftovers().files())
           .number("staleTempBytesRemoved", s.leftovers().bytes());
+      j.rewrapped(r);
       JsonWriter w = j.writer();
-      w.writeDoubleField("elapsedSeconds", r.elapsed().toMillis() / 1000.0);
-      w.writeStartArray("movedFrom");
-      for (Map.Entry<KeyReference, Long> e : r.movedFrom().entrySet()) {
-        w.writeStartObject();
-        w.writeStringField("key", e.getKey().toString());
-        w.writeLongField("count", e.getValue());
-        w.writeEndObject();
-      }
-      w.writeEndArray();
       w.writeStartArray("failures");
       for (Failed f : s.failures()) {
         w.writeStartObject();

@@ -1,5 +1,7 @@
 package dev.cmk.core;
 
+import static dev.cmk.core.ReviewThreads.daemon;
+import static dev.cmk.core.ReviewThreads.trace;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -220,25 +222,5 @@ class FormatV2ReviewTest {
       assertEquals(RewrapOutcome.ALREADY_CURRENT, crypto.rewrap(
           new java.io.ByteArrayInputStream(envelope), new java.io.ByteArrayOutputStream()));
     }
-  }
-
-  private static Thread daemon(String name, Runnable body, AtomicReference<Throwable> outcome) {
-    Thread t = new Thread(() -> {
-      try {
-        body.run();
-      } catch (Throwable e) {
-        outcome.set(e);
-      }
-    }, "review-" + name);
-    t.setDaemon(true);
-    return t;
-  }
-
-  private static String trace(Thread t) {
-    StringBuilder sb = new StringBuilder();
-    for (StackTraceElement e : t.getStackTrace()) {
-      sb.append("  at ").append(e).append('\n');
-    }
-    return sb.toString();
   }
 }

@@ -1,5 +1,7 @@
 package dev.cmk.core;
 
+import static dev.cmk.core.ReviewThreads.daemon;
+import static dev.cmk.core.ReviewThreads.trace;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -354,32 +356,12 @@ class RevocationReviewTest {
 
   // ------------------------------------------------------------------ helpers
 
-  private static Thread daemon(String name, Runnable body, AtomicReference<Throwable> outcome) {
-    Thread t = new Thread(() -> {
-      try {
-        body.run();
-      } catch (Throwable e) {
-        outcome.set(e);
-      }
-    }, "review-" + name);
-    t.setDaemon(true);
-    return t;
-  }
-
   private static void awaitQuietly(CountDownLatch latch) {
     try {
       latch.await(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  private static String trace(Thread t) {
-    StringBuilder sb = new StringBuilder();
-    for (StackTraceElement e : t.getStackTrace()) {
-      sb.append("  at ").append(e).append('\n');
-    }
-    return sb.toString();
   }
 
   private static boolean insideDataKeyCacheLoader() {

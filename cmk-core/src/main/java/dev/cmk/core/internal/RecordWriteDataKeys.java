@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -244,7 +243,7 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
   }
 
   /** This writer's slot in a record and its usage. */
-  private static final class Active implements LongConsumer {
+  private static final class Active extends KeyUsage {
     final DataKey key;
     final byte[] id;
     final long slot;
@@ -253,8 +252,6 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
     final Instant recordCreated;
     final Instant slotStarted;
     final long messageBase;
-    final AtomicLong messages = new AtomicLong();
-    final AtomicLong bytes = new AtomicLong();
 
     Active(DataKey key, byte[] id, long slot, KeyReference primary, Instant recordCreated,
         Instant slotStarted, long messageBase) {
@@ -266,11 +263,6 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
       this.recordCreated = recordCreated;
       this.slotStarted = slotStarted;
       this.messageBase = messageBase;
-    }
-
-    @Override
-    public void accept(long streamedBytes) {
-      bytes.addAndGet(streamedBytes);
     }
 
     private volatile Instant expires; // recordCreated + maxAge, computed once
@@ -289,12 +281,7 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
       if (!now.isBefore(expires(limits)) || now.isBefore(slotStarted)) {
         return 0;
       }
-      long sequence = messages.incrementAndGet();
-      if (sequence > limits.maxMessages() || sequence > MAX_MESSAGES_PER_SLOT) {
-        return 0;
-      }
-      long before = bytes.getAndAdd(Math.max(0, plaintextBytes));
-      return before < limits.maxBytes() ? sequence : 0;
+      return admitMessage(plaintextBytes, limits, MAX_MESSAGES_PER_SLOT);
     }
 
     /** Message number of {@code sequence}: distinct per sequence, never above 2^40 − 1. */

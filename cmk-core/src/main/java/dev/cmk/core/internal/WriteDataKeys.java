@@ -154,14 +154,12 @@ public final class WriteDataKeys implements EnvelopeWriter {
   }
 
   /** The current data key and its usage; counts a stream's bytes as the lease's usage. */
-  private static final class Active implements LongConsumer {
+  private static final class Active extends KeyUsage {
     final DataKey key;
     final WrappedKey wrapped;
     final byte[] routing;
     final Instant created;
     final long nonceBase;
-    final AtomicLong messages = new AtomicLong();
-    final AtomicLong bytes = new AtomicLong();
 
     Active(DataKey key, WrappedKey wrapped, byte[] routing, Instant created, long nonceBase) {
       this.key = key;
@@ -169,11 +167,6 @@ public final class WriteDataKeys implements EnvelopeWriter {
       this.routing = routing;
       this.created = created;
       this.nonceBase = nonceBase;
-    }
-
-    @Override
-    public void accept(long streamedBytes) {
-      bytes.addAndGet(streamedBytes);
     }
 
     /**
@@ -184,12 +177,7 @@ public final class WriteDataKeys implements EnvelopeWriter {
       if (!now.isBefore(created.plus(limits.maxAge())) || now.isBefore(created)) {
         return 0;
       }
-      long sequence = messages.incrementAndGet();
-      if (sequence > limits.maxMessages() || sequence > EnvelopeHeader.MAX_NONCE_PREFIX) {
-        return 0;
-      }
-      long before = bytes.getAndAdd(Math.max(0, plaintextBytes));
-      return before < limits.maxBytes() ? sequence : 0;
+      return admitMessage(plaintextBytes, limits, EnvelopeHeader.MAX_NONCE_PREFIX);
     }
 
     /**

@@ -4,15 +4,8 @@ import org.jspecify.annotations.Nullable;
 import com.azure.core.util.BinaryData;
 import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobContainerClient;
-import com.azure.storage.blob.models.BlobDownloadContentResponse;
-import com.azure.storage.blob.models.BlobErrorCode;
-import com.azure.storage.blob.models.BlobHttpHeaders;
 import com.azure.storage.blob.models.BlobItem;
-import com.azure.storage.blob.models.BlobRange;
 import com.azure.storage.blob.models.BlobRequestConditions;
-import com.azure.storage.blob.models.BlobStorageException;
-import com.azure.storage.blob.models.BlockBlobItem;
-import com.azure.storage.blob.models.DownloadRetryOptions;
 import com.azure.storage.blob.models.ListBlobsOptions;
 import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
 import dev.cmk.api.KeyReference;
@@ -90,13 +83,14 @@ public final class BlobDataKeyStore implements DataKeyStore {
   private final DataKeyBlobNames names;
   private final Duration timeout;
   private final String where;
+  private final BlobCalls<DataKeyStoreUnavailableException> calls;
 
   private BlobDataKeyStore(Builder b) {
     this.container = b.container;
     this.names = new DataKeyBlobNames(b.prefix == null ? DEFAULT_PREFIX : b.prefix);
     this.timeout = b.timeout == null ? DEFAULT_TIMEOUT : b.timeout;
-    this.where = "Azure Blob container " + container.getAccountName() + "/"
-        + container.getBlobContainerName();
+    this.calls = new BlobCalls<>(container, timeout, DataKeyStoreUnavailableException::new);
+    this.where = calls.where();
   }
 
   /** {@return a new builder} */
@@ -138,28 +132,13 @@ public final class BlobDataKeyStore implements DataKeyStore {
   public Optional<StoredDataKey> read(DataKeyId id) {
     Objects.requireNonNull(id, "id");
     String name = names.record(id);
-    BlobDownloadContentResponse response;
-    try {
-      response = container.getBlobClient(name).downloadContentWithResponse(
-          new DownloadRetryOptions().setMaxRetryRequests(0), null,
-          new BlobRange(0, (long) MAX_RECORD_BYTES + 1), false, timeout, Context.NONE);
-    } catch (BlobStorageException e) {
-      if (e.getStatusCode() == 404 && BlobErrorCode.BLOB_NOT_FOUND.equals(e.getErrorCode())) {
-        return Optional.empty();
-      }
-      if (e.getStatusCode() == 416) {
-        throw malformed(name, "empty");
-      }
-      throw unavailable("read data-key record " + id, e);
-    } catch (RuntimeException e) {
-      throw unavailable("read data-key record " + id, e);
+    Optional<BlobCalls.Content> content = calls.download(name, MAX_RECORD_BYTES + 1L,
+        "read data-key record " + id, "read of data-key record " + id,
+        () -> malformed(name, "empty"));
+    if (content.isEmpty()) {
+      return Optional.empty();
     }
-    String etag = response.getDeserializedHeaders().getETag();
-    if (etag == null || etag.isEmpty()) {
-      throw new DataKeyStoreUnavailableException(
-          where + " answered the read of data-key record " + id + " without an ETag", null);
-    }
-    byte[] bytes = response.getValue().toBytes();
+    byte[] bytes = content.get().bytes();
     if (bytes.length > MAX_RECORD_BYTES) {
       throw malformed(name, "larger than " + MAX_RECORD_BYTES + " bytes");
     }
@@ -172,7 +151,7 @@ public final class BlobDataKeyStore implements DataKeyStore {
     if (!record.id().equals(id)) {
       throw malformed(name, "it holds the record of " + record.id());
     }
-    return Optional.of(new StoredDataKey(record, etag));
+    return Optional.of(new StoredDataKey(record, content.get().etag()));
   }
 
   private IllegalArgumentException malformed(String name, String why) {
@@ -203,38 +182,10 @@ public final class BlobDataKeyStore implements DataKeyStore {
   /** Uploads a record's bytes under {@code conditions}: its ETag, or empty if refused. */
   private Optional<String> upload(DataKeyRecord record, BlobRequestConditions conditions,
       String operation, boolean creating) {
-    BlockBlobSimpleUploadOptions upload =
-        new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(record.toBytes()))
-            .setHeaders(new BlobHttpHeaders().setContentType("application/octet-stream"))
-            .setRequestConditions(conditions);
-    BlockBlobItem written;
-    try {
-      written = container.getBlobClient(names.record(record.id())).getBlockBlobClient()
-          .uploadWithResponse(upload, timeout, Context.NONE).getValue();
-    } catch (BlobStorageException e) {
-      if (refused(e, creating)) {
-        return Optional.empty();
-      }
-      throw unavailable(operation + " data-key record " + record.id(), e);
-    } catch (RuntimeException e) {
-      throw unavailable(operation + " data-key record " + record.id(), e);
-    }
-    if (written == null || written.getETag() == null || written.getETag().isEmpty()) {
-      throw new DataKeyStoreUnavailableException(where + " answered the " + operation
-          + " of data-key record " + record.id() + " without an ETag", null);
-    }
-    return Optional.of(written.getETag());
-  }
-
-  /** A refused condition: the id exists (create), or the record changed or vanished (replace). */
-  private static boolean refused(BlobStorageException e, boolean creating) {
-    BlobErrorCode code = e.getErrorCode();
-    return switch (e.getStatusCode()) {
-      case 412 -> true;
-      case 409 -> creating && BlobErrorCode.BLOB_ALREADY_EXISTS.equals(code);
-      case 404 -> !creating && BlobErrorCode.BLOB_NOT_FOUND.equals(code);
-      default -> false;
-    };
+    // Refused: the id exists (create), or the record changed or vanished (replace).
+    return calls.upload(names.record(record.id()), record.toBytes(), "application/octet-stream",
+        conditions, creating, operation + " data-key record " + record.id(),
+        operation + " of data-key record " + record.id());
   }
 
   /**
@@ -316,19 +267,7 @@ public final class BlobDataKeyStore implements DataKeyStore {
   }
 
   private DataKeyStoreUnavailableException unavailable(String operation, RuntimeException e) {
-    String why;
-    if (e instanceof BlobStorageException s) {
-      why = "HTTP " + s.getStatusCode() + (s.getErrorCode() == null ? "" : " " + s.getErrorCode());
-    } else {
-      Throwable root = e;
-      while (root.getCause() != null && root.getCause() != root) {
-        root = root.getCause();
-      }
-      why = root == e ? e.getClass().getSimpleName()
-          : e.getClass().getSimpleName() + " (" + root.getClass().getSimpleName() + ")";
-    }
-    return new DataKeyStoreUnavailableException(
-        where + ": could not " + operation + ": " + why, e);
+    return calls.unavailable(operation, e);
   }
 
   @Override

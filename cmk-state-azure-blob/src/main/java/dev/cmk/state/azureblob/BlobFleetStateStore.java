@@ -1,17 +1,7 @@
 package dev.cmk.state.azureblob;
 
-import com.azure.core.util.BinaryData;
-import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobContainerClient;
-import com.azure.storage.blob.models.BlobDownloadContentResponse;
-import com.azure.storage.blob.models.BlobErrorCode;
-import com.azure.storage.blob.models.BlobHttpHeaders;
-import com.azure.storage.blob.models.BlobRange;
 import com.azure.storage.blob.models.BlobRequestConditions;
-import com.azure.storage.blob.models.BlobStorageException;
-import com.azure.storage.blob.models.BlockBlobItem;
-import com.azure.storage.blob.models.DownloadRetryOptions;
-import com.azure.storage.blob.options.BlockBlobSimpleUploadOptions;
 import dev.cmk.core.fleet.FleetKeyState;
 import dev.cmk.core.fleet.FleetRecord;
 import dev.cmk.core.fleet.FleetStateStore;
@@ -74,17 +64,13 @@ public final class BlobFleetStateStore implements FleetStateStore {
   private static final Pattern PREFIX = Pattern.compile("|[A-Za-z0-9][A-Za-z0-9._/-]{0,199}");
   private static final HexFormat HEX = HexFormat.of();
 
-  private final BlobContainerClient container;
   private final String prefix;
-  private final Duration timeout;
-  private final String where;
+  private final BlobCalls<FleetStateUnavailableException> calls;
 
   private BlobFleetStateStore(Builder b) {
-    this.container = b.container;
     this.prefix = b.prefix == null ? DEFAULT_PREFIX : b.prefix;
-    this.timeout = b.timeout == null ? DEFAULT_TIMEOUT : b.timeout;
-    this.where = "Azure Blob container " + container.getAccountName() + "/"
-        + container.getBlobContainerName();
+    this.calls = new BlobCalls<>(Objects.requireNonNull(b.container, "container"),
+        b.timeout == null ? DEFAULT_TIMEOUT : b.timeout, FleetStateUnavailableException::new);
   }
 
   /** {@return a new builder} */
@@ -113,38 +99,24 @@ public final class BlobFleetStateStore implements FleetStateStore {
   @Override
   public Optional<FleetRecord> read(String keyId) {
     String name = blobName(keyId);
-    BlobDownloadContentResponse response;
-    try {
-      response = container.getBlobClient(name).downloadContentWithResponse(
-          new DownloadRetryOptions().setMaxRetryRequests(0), null,
-          new BlobRange(0, (long) FleetStateJson.MAX_BYTES), false, timeout, Context.NONE);
-    } catch (BlobStorageException e) {
-      if (e.getStatusCode() == 404 && BlobErrorCode.BLOB_NOT_FOUND.equals(e.getErrorCode())) {
-        return Optional.empty();
-      }
-      if (e.getStatusCode() == 416) {
-        throw malformed(name, keyId, "empty");  // a range of an empty blob
-      }
-      throw unavailable("read", keyId, e);
-    } catch (RuntimeException e) {
-      throw unavailable("read", keyId, e);
-    }
-    String etag = response.getDeserializedHeaders().getETag();
-    if (etag == null || etag.isEmpty()) {
-      throw new FleetStateUnavailableException(
-          where + " answered the read of key " + keyId + " without an ETag", null);
+    Optional<BlobCalls.Content> content = calls.download(name, FleetStateJson.MAX_BYTES,
+        "read the state of key " + keyId, "read of key " + keyId,
+        () -> malformed(name, keyId, "empty"));
+    if (content.isEmpty()) {
+      return Optional.empty();
     }
     try {
-      FleetKeyState state = FleetStateJson.decode(response.getValue().toBytes(), keyId);
-      return Optional.of(new FleetRecord(state, etag));
+      FleetKeyState state = FleetStateJson.decode(content.get().bytes(), keyId);
+      return Optional.of(new FleetRecord(state, content.get().etag()));
     } catch (FleetStateJson.MalformedStateException e) {
       throw malformed(name, keyId, e.getMessage());
     }
   }
 
   private FleetStateUnavailableException malformed(String name, String keyId, String why) {
-    return new FleetStateUnavailableException(where + ": blob " + name + " is not a state of key "
-        + keyId + " (" + why + "); delete it to reset the key's fleet state", null);
+    return new FleetStateUnavailableException(calls.where() + ": blob " + name
+        + " is not a state of key " + keyId + " (" + why
+        + "); delete it to reset the key's fleet state", null);
   }
 
   @Override
@@ -158,61 +130,16 @@ public final class BlobFleetStateStore implements FleetStateStore {
     BlobRequestConditions conditions = expectedRevision == null
         ? new BlobRequestConditions().setIfNoneMatch("*")
         : new BlobRequestConditions().setIfMatch(expectedRevision);
-    BlockBlobSimpleUploadOptions upload =
-        new BlockBlobSimpleUploadOptions(BinaryData.fromBytes(FleetStateJson.encode(keyId, next)))
-            .setHeaders(new BlobHttpHeaders().setContentType("application/json"))
-            .setRequestConditions(conditions);
-    BlockBlobItem written;
-    try {
-      written = container.getBlobClient(name).getBlockBlobClient()
-          .uploadWithResponse(upload, timeout, Context.NONE).getValue();
-    } catch (BlobStorageException e) {
-      if (lostTheRace(e, expectedRevision == null)) {
-        return Optional.empty();
-      }
-      throw unavailable("write", keyId, e);
-    } catch (RuntimeException e) {
-      throw unavailable("write", keyId, e);
-    }
-    if (written == null || written.getETag() == null || written.getETag().isEmpty()) {
-      throw new FleetStateUnavailableException(
-          where + " answered the write of key " + keyId + " without an ETag", null);
-    }
-    return Optional.of(new FleetRecord(next, written.getETag()));
-  }
-
-  /** A refused condition: another writer changed (or deleted) the blob since it was read. */
-  private static boolean lostTheRace(BlobStorageException e, boolean creating) {
-    BlobErrorCode code = e.getErrorCode();
-    return switch (e.getStatusCode()) {
-      case 412 -> true;
-      case 409 -> creating && BlobErrorCode.BLOB_ALREADY_EXISTS.equals(code);
-      case 404 -> !creating && BlobErrorCode.BLOB_NOT_FOUND.equals(code);
-      default -> false;
-    };
-  }
-
-  private FleetStateUnavailableException unavailable(String operation, String keyId,
-      RuntimeException e) {
-    String why;
-    if (e instanceof BlobStorageException s) {
-      why = "HTTP " + s.getStatusCode()
-          + (s.getErrorCode() == null ? "" : " " + s.getErrorCode());
-    } else {
-      Throwable root = e;
-      while (root.getCause() != null && root.getCause() != root) {
-        root = root.getCause();
-      }
-      why = root == e ? e.getClass().getSimpleName()
-          : e.getClass().getSimpleName() + " (" + root.getClass().getSimpleName() + ")";
-    }
-    return new FleetStateUnavailableException(
-        where + ": could not " + operation + " the state of key " + keyId + ": " + why, e);
+    // A refused condition is another replica having written (or deleted) the blob since it was
+    // read: the result is empty.
+    return calls.upload(name, FleetStateJson.encode(keyId, next), "application/json", conditions,
+            expectedRevision == null, "write the state of key " + keyId, "write of key " + keyId)
+        .map(etag -> new FleetRecord(next, etag));
   }
 
   @Override
   public String toString() {
-    return "BlobFleetStateStore[" + where + ", prefix " + prefix + "]";
+    return "BlobFleetStateStore[" + calls.where() + ", prefix " + prefix + "]";
   }
 
   /**

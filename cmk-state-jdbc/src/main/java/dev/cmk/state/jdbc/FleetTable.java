@@ -5,19 +5,16 @@ import dev.cmk.core.LossCause;
 import dev.cmk.core.fleet.FleetKeyState;
 import dev.cmk.core.fleet.FleetStateStore;
 import java.sql.Connection;
-import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -89,107 +86,32 @@ final class FleetTable {
       }
       commitIfNeeded(c);
     }
-    Map<String, String> found = new LinkedHashMap<>();
-    Map<String, Integer> sizes = new LinkedHashMap<>();
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT * FROM " + name + " WHERE 1 = 0")) {
-      ResultSetMetaData md = rs.getMetaData();
-      for (int i = 1; i <= md.getColumnCount(); i++) {
-        String column = md.getColumnLabel(i).toLowerCase(Locale.ROOT);
-        found.put(column, kind(md.getColumnType(i), md.getColumnTypeName(i)));
-        sizes.put(column, md.getPrecision(i));
-      }
+    SqlCatalog.Columns found;
+    try {
+      found = SqlCatalog.columns(c, name);
     } catch (SQLException e) {
-      commitIfNeeded(c);
       if (!create && "42".equals(sqlStateClass(e))) {
         throw new IllegalStateException("fleet-state table " + name + " does not exist (create it"
             + " with the DDL in the cmk-state-jdbc README, or let the store create it)");
       }
       throw e;
     }
-    commitIfNeeded(c);
-    if (!found.equals(COLUMNS)) {
+    if (!found.kinds().equals(COLUMNS)) {
       throw new IllegalStateException("fleet-state table " + name + " has the wrong shape: expected"
-          + " columns " + COLUMNS + ", found " + found + " (see the cmk-state-jdbc README)");
+          + " columns " + COLUMNS + ", found " + found.kinds()
+          + " (see the cmk-state-jdbc README)");
     }
-    if (sizes.get("key_id") < FleetStateStore.MAX_KEY_ID_LENGTH
-        || sizes.get("recorded_by") < FleetKeyState.MAX_RECORDED_BY) {
+    if (found.sizes().get("key_id") < FleetStateStore.MAX_KEY_ID_LENGTH
+        || found.sizes().get("recorded_by") < FleetKeyState.MAX_RECORDED_BY) {
       throw new IllegalStateException("fleet-state table " + name + " has the wrong shape: key_id"
           + " must hold " + FleetStateStore.MAX_KEY_ID_LENGTH + " characters and recorded_by "
           + FleetKeyState.MAX_RECORDED_BY);
     }
-    checkDurable(c);
-    if (!keyIdIsPrimaryKey(c)) {
+    // A write lost in a crash on H2 would turn "refresh required" back into "available".
+    SqlCatalog.checkDurable(c, "a fleet state");
+    if (!SqlCatalog.primaryKey(c, name).equals(List.of("key_id"))) {
       throw new IllegalStateException("fleet-state table " + name + " has the wrong shape: key_id"
           + " must be its primary key");
-    }
-  }
-
-  /**
-   * H2 writes committed transactions to its file only every {@code WRITE_DELAY} ms (default 500):
-   * a write reported done could be lost in a crash, turning "refresh required" back into
-   * "available" on restart. Refused unless the delay is 0 (the store writes only when a key's
-   * state changes, so H2's per-commit file growth does not matter here).
-   */
-  private static void checkDurable(Connection c) throws SQLException {
-    if (!"H2".equals(c.getMetaData().getDatabaseProductName())) {
-      return;
-    }
-    try (Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS"
-            + " WHERE SETTING_NAME = 'WRITE_DELAY'")) {
-      String delay = rs.next() ? rs.getString(1) : "0";
-      commitIfNeeded(c);
-      if (!"0".equals(delay.trim())) {
-        throw new IllegalStateException("H2 database with WRITE_DELAY " + delay + " ms: a write"
-            + " could be lost in a crash after the store reported it done; add ;WRITE_DELAY=0 to"
-            + " the database URL (the store writes only when a key's state changes)");
-      }
-    }
-  }
-
-  private boolean keyIdIsPrimaryKey(Connection c) throws SQLException {
-    DatabaseMetaData md = c.getMetaData();
-    int dot = name.indexOf('.');
-    String schema = dot < 0 ? null : name.substring(0, dot);
-    String table = dot < 0 ? name : name.substring(dot + 1);
-    // Unquoted names are stored folded: lower case by PostgreSQL, upper case by H2.
-    for (boolean upper : new boolean[] {md.storesUpperCaseIdentifiers(), !md.storesUpperCaseIdentifiers()}) {
-      String t = upper ? table.toUpperCase(Locale.ROOT) : table.toLowerCase(Locale.ROOT);
-      String sch = schema == null ? null
-          : upper ? schema.toUpperCase(Locale.ROOT) : schema.toLowerCase(Locale.ROOT);
-      boolean any = false;
-      boolean keyIdOnly = true;
-      try (ResultSet rs = md.getPrimaryKeys(null, sch, t)) {
-        while (rs.next()) {
-          any = true;
-          keyIdOnly &= "key_id".equalsIgnoreCase(rs.getString("COLUMN_NAME"));
-        }
-      }
-      commitIfNeeded(c);
-      if (any) {
-        return keyIdOnly;
-      }
-    }
-    return false;
-  }
-
-  private static String kind(int jdbcType, String typeName) {
-    String n = typeName == null ? "" : typeName.toLowerCase(Locale.ROOT);
-    switch (jdbcType) {
-      case Types.VARCHAR:
-      case Types.NVARCHAR:
-      case Types.LONGVARCHAR:
-        return "text";
-      case Types.BIGINT:
-        return "bigint";
-      case Types.TIMESTAMP_WITH_TIMEZONE:
-        return "timestamptz";
-      case Types.TIMESTAMP:
-        // PostgreSQL reports timestamptz as TIMESTAMP with the type name "timestamptz".
-        return n.contains("tz") || n.contains("time zone") ? "timestamptz" : "timestamp";
-      default:
-        return n;
     }
   }
 

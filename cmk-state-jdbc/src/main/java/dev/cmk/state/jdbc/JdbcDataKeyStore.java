@@ -65,15 +65,15 @@ public final class JdbcDataKeyStore implements DataKeyStore {
 
   private final Connections db;
   private final DataKeyTable table;
-  private final boolean createTable;
-  private volatile boolean prepared;
+  private final TableCheck tableCheck;
 
   private JdbcDataKeyStore(Builder b) {
     Duration timeout = b.queryTimeout != null ? b.queryTimeout : DEFAULT_QUERY_TIMEOUT;
     this.db = new Connections(b.dataSource,
         (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toSeconds())));
     this.table = new DataKeyTable(b.table != null ? b.table : DEFAULT_TABLE);
-    this.createTable = b.createTable == null || b.createTable;
+    this.tableCheck = new TableCheck(db, table::createOrValidate,
+        b.createTable == null || b.createTable);
   }
 
   /** {@return a new builder} */
@@ -226,30 +226,10 @@ public final class JdbcDataKeyStore implements DataKeyStore {
 
   /** Creates the table if missing (when allowed) and checks its shape, once. */
   private void prepare() {
-    if (prepared) {
-      return;
-    }
-    synchronized (this) {
-      if (prepared) {
-        return;
-      }
-      for (int attempt = 1; ; attempt++) {
-        try {
-          db.run(c -> {
-            table.createOrValidate(c, createTable);
-            return null;
-          });
-          prepared = true;
-          return;
-        } catch (SQLException e) {
-          // Two instances creating the table at once: PostgreSQL may refuse the second CREATE
-          // ... IF NOT EXISTS (duplicate catalog row); the next try sees the table.
-          if (attempt == 1 && createTable && "23".equals(FleetTable.sqlStateClass(e))) {
-            continue;
-          }
-          throw unavailable("checking the data-key table " + table.name, e);
-        }
-      }
+    try {
+      tableCheck.ensure();
+    } catch (SQLException e) {
+      throw unavailable("checking the data-key table " + table.name, e);
     }
   }
 

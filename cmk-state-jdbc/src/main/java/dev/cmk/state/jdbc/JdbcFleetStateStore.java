@@ -51,33 +51,18 @@ public final class JdbcFleetStateStore implements FleetStateStore {
   /** The default table name. */
   public static final String DEFAULT_TABLE = "cmk_fleet_state";
 
-  private final DataSource dataSource;
+  private final Connections db;
   private final FleetTable table;
-  private final boolean createTable;
-  private final int queryTimeoutSeconds;
-  private volatile boolean prepared;
+  private final TableCheck tableCheck;
 
   /** The default bound of every query and update: the guard calls the store under its lock. */
   public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(10);
 
   private JdbcFleetStateStore(DataSource dataSource, FleetTable table, boolean createTable,
       Duration queryTimeout) {
-    this.dataSource = dataSource;
+    this.db = new Connections(dataSource, (int) Math.max(1, queryTimeout.toSeconds()));
     this.table = table;
-    this.createTable = createTable;
-    this.queryTimeoutSeconds = (int) Math.max(1, queryTimeout.toSeconds());
-  }
-
-  /** A prepared statement bounded by the query timeout. */
-  private PreparedStatement bounded(Connection c, String sql) throws SQLException {
-    PreparedStatement ps = c.prepareStatement(sql);
-    try {
-      ps.setQueryTimeout(queryTimeoutSeconds);
-    } catch (SQLException | RuntimeException e) {
-      ps.close();
-      throw e;
-    }
-    return ps;
+    this.tableCheck = new TableCheck(db, table::createOrValidate, createTable);
   }
 
   /**
@@ -87,32 +72,10 @@ public final class JdbcFleetStateStore implements FleetStateStore {
    * @throws FleetStateUnavailableException if the database cannot be reached or refuses
    */
   private void prepare() {
-    if (prepared) {
-      return;
-    }
-    synchronized (this) {
-      if (prepared) {
-        return;
-      }
-      for (int attempt = 1; ; attempt++) {
-        try (Connection c = dataSource.getConnection()) {
-          try {
-            table.createOrValidate(c, createTable);
-            prepared = true;
-            return;
-          } catch (SQLException | RuntimeException e) {
-            rollbackQuietly(c, e);
-            throw e;
-          }
-        } catch (SQLException e) {
-          // Two replicas creating the table at the same moment: PostgreSQL may refuse the
-          // second CREATE TABLE IF NOT EXISTS (duplicate catalog row); the next try sees it.
-          if (attempt == 1 && createTable && "23".equals(FleetTable.sqlStateClass(e))) {
-            continue;
-          }
-          throw unavailable("checking the fleet-state table " + table.name, e);
-        }
-      }
+    try {
+      tableCheck.ensure();
+    } catch (SQLException e) {
+      throw unavailable("checking the fleet-state table " + table.name, e);
     }
   }
 
@@ -139,21 +102,17 @@ public final class JdbcFleetStateStore implements FleetStateStore {
   public Optional<FleetRecord> read(String keyId) {
     FleetStateStore.checkKeyId(keyId);
     prepareForUse();
-    try (Connection c = dataSource.getConnection()) {
-      try (PreparedStatement ps = bounded(c, table.select)) {
-        ps.setString(1, keyId);
-        Optional<FleetRecord> out;
-        try (ResultSet rs = ps.executeQuery()) {
-          out = rs.next()
-              ? Optional.of(new FleetRecord(FleetTable.read(rs), Long.toString(rs.getLong(2))))
-              : Optional.empty();
+    try {
+      return db.run(c -> {
+        try (PreparedStatement ps = db.bounded(c, table.select)) {
+          ps.setString(1, keyId);
+          try (ResultSet rs = ps.executeQuery()) {
+            return rs.next()
+                ? Optional.of(new FleetRecord(FleetTable.read(rs), Long.toString(rs.getLong(2))))
+                : Optional.<FleetRecord>empty();
+          }
         }
-        FleetTable.commitIfNeeded(c);
-        return out;
-      } catch (SQLException | RuntimeException e) {
-        rollbackQuietly(c, e);
-        throw e;
-      }
+      });
     } catch (SQLException e) {
       throw unavailable("reading", keyId, e);
     } catch (IllegalArgumentException e) {
@@ -182,20 +141,12 @@ public final class JdbcFleetStateStore implements FleetStateStore {
       }
     }
     prepareForUse();
-    try (Connection c = dataSource.getConnection()) {
-      try {
-        boolean written = expected == 0 ? insert(c, keyId, stored) : update(c, keyId, expected,
-            stored);
-        if (written) {
-          FleetTable.commitIfNeeded(c);
-          return Optional.of(new FleetRecord(stored, Long.toString(expected + 1)));
-        }
-        FleetTable.commitIfNeeded(c);
-        return Optional.empty();
-      } catch (SQLException | RuntimeException e) {
-        rollbackQuietly(c, e);
-        throw e;
-      }
+    long revision = expected;
+    try {
+      boolean written = db.run(c -> revision == 0 ? insert(c, keyId, stored)
+          : update(c, keyId, revision, stored));
+      return written ? Optional.of(new FleetRecord(stored, Long.toString(revision + 1)))
+          : Optional.empty();
     } catch (SQLException e) {
       if (lostRace(e)) {
         return Optional.empty();
@@ -205,7 +156,7 @@ public final class JdbcFleetStateStore implements FleetStateStore {
   }
 
   private boolean insert(Connection c, String keyId, FleetKeyState s) throws SQLException {
-    try (PreparedStatement ps = bounded(c, table.insert)) {
+    try (PreparedStatement ps = db.bounded(c, table.insert)) {
       ps.setString(1, keyId);
       FleetTable.bind(ps, 2, s);
       return ps.executeUpdate() == 1;
@@ -214,7 +165,7 @@ public final class JdbcFleetStateStore implements FleetStateStore {
 
   private boolean update(Connection c, String keyId, long expected, FleetKeyState s)
       throws SQLException {
-    try (PreparedStatement ps = bounded(c, table.update)) {
+    try (PreparedStatement ps = db.bounded(c, table.update)) {
       FleetTable.bind(ps, 1, s);
       ps.setString(7, keyId);
       ps.setLong(8, expected);
@@ -228,24 +179,7 @@ public final class JdbcFleetStateStore implements FleetStateStore {
    * update" (90131). In each case the database rolled the statement back.
    */
   private static boolean lostRace(SQLException e) {
-    for (SQLException x = e; x != null; x = x.getNextException()) {
-      String state = x.getSQLState();
-      if ("23".equals(FleetTable.sqlStateClass(x)) || "40001".equals(state)
-          || "90131".equals(state)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static void rollbackQuietly(Connection c, Exception failure) {
-    try {
-      if (!c.getAutoCommit()) {
-        c.rollback();
-      }
-    } catch (SQLException e) {
-      failure.addSuppressed(e);
-    }
+    return Connections.hasStateClass(e, "23") || Connections.hasState(e, "40001", "90131");
   }
 
   private FleetStateUnavailableException unavailable(String what, String keyId, SQLException e) {

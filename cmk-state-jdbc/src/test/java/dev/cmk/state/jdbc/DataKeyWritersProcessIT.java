@@ -16,9 +16,7 @@ import dev.cmk.testkit.Operation;
 import dev.cmk.testkit.TestKeyPairs;
 import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,7 +30,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.h2.tools.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,26 +67,12 @@ class DataKeyWritersProcessIT {
 
   @Test
   void sharingWriters_inFourProcesses_neverRepeatANonce_postgres() throws Exception {
-    TestDatabases.postgres();
-    writeAndCheck(System.getenv(TestDatabases.POSTGRES_URL),
-        System.getenv().getOrDefault("CMK_TEST_POSTGRES_USER", ""),
-        System.getenv().getOrDefault("CMK_TEST_POSTGRES_PASSWORD", ""));
+    TestDatabases.onPostgres(this::writeAndCheck);
   }
 
   @Test
   void sharingWriters_inFourProcesses_neverRepeatANonce_h2Server() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Server server = Server.createTcpServer("-tcpPort", Integer.toString(port), "-ifNotExists")
-        .start();
-    try {
-      writeAndCheck("jdbc:h2:tcp://127.0.0.1:" + port + "/mem:writers;DB_CLOSE_DELAY=-1", "sa",
-          "");
-    } finally {
-      server.stop();
-    }
+    TestDatabases.onH2Server("writers", this::writeAndCheck);
   }
 
   private void writeAndCheck(String url, String user, String password) throws Exception {
@@ -164,25 +147,16 @@ class DataKeyWritersProcessIT {
    */
   private long[] runWriters(String url, String user, String password, Path keyFile,
       String keyName, Path out) throws Exception {
-    List<Process> writers = new ArrayList<>();
+    List<ChildJvm> writers = new ArrayList<>();
     try {
-      List<BufferedReader> outs = new ArrayList<>();
-      List<PrintStream> ins = new ArrayList<>();
       for (int w = 0; w < WRITERS; w++) {
         String name = "writer" + (char) ('a' + w);
-        ProcessBuilder pb = new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp", System.getProperty("java.class.path"), DataKeyWriterProcess.class.getName(),
-            url, user, TABLE, keyFile.toString(), keyName, name, Integer.toString(PER_WRITER),
-            out.toString())
-            .redirectError(new File("target/data-key-" + name + ".err"));
-        pb.environment().put("WRITER_PASSWORD", password);
-        Process p = pb.start();
-        writers.add(p);
-        outs.add(new BufferedReader(
-            new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII)));
-        ins.add(new PrintStream(p.getOutputStream(), true, StandardCharsets.US_ASCII));
+        writers.add(ChildJvm.start(DataKeyWriterProcess.class, Map.of("WRITER_PASSWORD", password),
+            new File("target/data-key-" + name + ".err"), url, user, TABLE, keyFile.toString(),
+            keyName, name, Integer.toString(PER_WRITER), out.toString()));
       }
+      List<BufferedReader> outs = writers.stream().map(ChildJvm::out).toList();
+      List<PrintStream> ins = writers.stream().map(ChildJvm::in).toList();
       for (BufferedReader o : outs) {
         assertEquals("READY", o.readLine(), "a writer did not start (target/data-key-*.err)");
       }
@@ -197,13 +171,13 @@ class DataKeyWritersProcessIT {
           sums[i] += Long.parseLong(numbers[i]);
         }
       }
-      for (Process p : writers) {
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue());
+      for (ChildJvm w : writers) {
+        assertTrue(w.process().waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, w.process().exitValue());
       }
       return sums;
     } finally {
-      writers.forEach(Process::destroyForcibly);
+      writers.forEach(w -> w.process().destroyForcibly());
     }
   }
 }

@@ -7,16 +7,13 @@ import dev.cmk.core.fleet.FleetKeyState;
 import dev.cmk.core.fleet.FleetRecord;
 import java.io.BufferedReader;
 import java.io.File;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.h2.tools.Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -31,25 +28,12 @@ class FleetRaceIT {
 
   @Test
   void replace_twoProcessesOnOneRevision_exactlyOneWinsEachRound_postgres() throws Exception {
-    TestDatabases.postgres();
-    race(System.getenv(TestDatabases.POSTGRES_URL),
-        System.getenv().getOrDefault("CMK_TEST_POSTGRES_USER", ""),
-        System.getenv().getOrDefault("CMK_TEST_POSTGRES_PASSWORD", ""));
+    TestDatabases.onPostgres(this::race);
   }
 
   @Test
   void replace_twoProcessesOnOneRevision_exactlyOneWinsEachRound_h2Server() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Server server = Server.createTcpServer("-tcpPort", Integer.toString(port), "-ifNotExists")
-        .start();
-    try {
-      race("jdbc:h2:tcp://127.0.0.1:" + port + "/mem:race;DB_CLOSE_DELAY=-1", "sa", "");
-    } finally {
-      server.stop();
-    }
+    TestDatabases.onH2Server("race", this::race);
   }
 
   private void race(String url, String user, String password) throws Exception {
@@ -60,23 +44,14 @@ class FleetRaceIT {
     String revision = judge.replace(key, null,
         FleetKeyState.available(0, Instant.parse("2026-12-07T09:00:00Z"), "judge"))
         .orElseThrow().revision();
-    List<Process> replicas = new ArrayList<>();
+    List<ChildJvm> replicas = new ArrayList<>();
     try {
-      List<BufferedReader> outs = new ArrayList<>();
-      List<PrintStream> ins = new ArrayList<>();
       for (String name : new String[] {"replica-a", "replica-b"}) {
-        ProcessBuilder pb = new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp", System.getProperty("java.class.path"), RaceReplica.class.getName(),
-            url, user, table, key, name)
-            .redirectError(new File("target/race-" + name + ".err"));
-        pb.environment().put("RACE_PASSWORD", password);
-        Process p = pb.start();
-        replicas.add(p);
-        outs.add(new BufferedReader(
-            new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII)));
-        ins.add(new PrintStream(p.getOutputStream(), true, StandardCharsets.US_ASCII));
+        replicas.add(ChildJvm.start(RaceReplica.class, Map.of("RACE_PASSWORD", password),
+            new File("target/race-" + name + ".err"), url, user, table, key, name));
       }
+      List<BufferedReader> outs = replicas.stream().map(ChildJvm::out).toList();
+      List<PrintStream> ins = replicas.stream().map(ChildJvm::in).toList();
       for (BufferedReader out : outs) {
         assertEquals("READY", out.readLine(), "a replica did not start (target/race-*.err)");
       }
@@ -100,12 +75,12 @@ class FleetRaceIT {
       for (PrintStream in : ins) {
         in.close();
       }
-      for (Process p : replicas) {
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue());
+      for (ChildJvm r : replicas) {
+        assertTrue(r.process().waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, r.process().exitValue());
       }
     } finally {
-      replicas.forEach(Process::destroyForcibly);
+      replicas.forEach(r -> r.process().destroyForcibly());
     }
   }
 }

@@ -2,8 +2,10 @@ package dev.cmk.state.jdbc;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import java.net.ServerSocket;
 import java.util.Map;
 import javax.sql.DataSource;
+import org.h2.tools.Server;
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -47,5 +49,37 @@ final class TestDatabases {
       throw new IllegalArgumentException("not a PostgreSQL or H2 URL");
     }
     return new DriverDataSource(url, user, password);
+  }
+
+  /** A test that reaches its database by URL, as the child processes it starts must. */
+  interface ByUrl {
+    void run(String url, String user, String password) throws Exception;
+  }
+
+  /** Runs {@code test} on the test PostgreSQL database (skipped or failed as {@link #postgres}). */
+  static void onPostgres(ByUrl test) throws Exception {
+    postgres();
+    Map<String, String> env = System.getenv();
+    test.run(env.get(POSTGRES_URL), env.getOrDefault("CMK_TEST_POSTGRES_USER", ""),
+        env.getOrDefault("CMK_TEST_POSTGRES_PASSWORD", ""));
+  }
+
+  /**
+   * Runs {@code test} on the H2 in-memory database {@code name} behind an H2 TCP server on a free
+   * loopback port (the embedded engine reached as separate processes must), stopped after.
+   */
+  static void onH2Server(String name, ByUrl test) throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Server server = Server.createTcpServer("-tcpPort", Integer.toString(port), "-ifNotExists")
+        .start();
+    try {
+      test.run("jdbc:h2:tcp://127.0.0.1:" + port + "/mem:" + name + ";DB_CLOSE_DELAY=-1", "sa",
+          "");
+    } finally {
+      server.stop();
+    }
   }
 }

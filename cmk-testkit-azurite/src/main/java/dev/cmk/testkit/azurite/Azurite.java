@@ -11,27 +11,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HexFormat;
-import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -55,6 +43,7 @@ public final class Azurite implements AutoCloseable {
       "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
   private static final String RESOURCES = "/dev/cmk/testkit/azurite/";
+  private static final String WHO = "the Azurite tests need";
   private static final Pattern LISTENING =
       Pattern.compile("successfully listens on http://127\\.0\\.0\\.1:(\\d+)");
   private static final AtomicLong CONTAINERS = new AtomicLong();
@@ -214,7 +203,7 @@ public final class Azurite implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    deleteTree(workDir);
+    NodePackages.deleteTree(workDir);
   }
 
   /** {@return the node executable, after checking it runs and is 20 or newer} */
@@ -231,94 +220,16 @@ public final class Azurite implements AutoCloseable {
    * @throws org.opentest4j.TestAbortedException if not, outside CI (the test is skipped)
    */
   public static String node(String node) {
-    String version;
-    try {
-      Process p = new ProcessBuilder(node, "--version").redirectErrorStream(true).start();
-      version = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        version = "";
-      }
-    } catch (IOException e) {
-      version = "";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-    Matcher m = Pattern.compile("v(\\d+)\\.").matcher(version);
-    if (!m.lookingAt() || Integer.parseInt(m.group(1)) < 20) {
-      missing("Node.js 20 or newer (found: " + (version.isEmpty() ? "none" : version) + ")");
-    }
-    return node;
-  }
-
-  private static void missing(String what) {
-    String message = "the Azurite tests need " + what + " on the PATH, with npm";
-    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-      throw new IllegalStateException(message + " (CI=true: not skipped)");
-    }
-    Assumptions.abort(message);
+    return NodePackages.node(node, 20, WHO);
   }
 
   /** Installs the pinned Azurite once per lock file; returns the directory. */
   public static synchronized Path install() {
     node();
-    byte[] packageJson = resource("package.json");
-    byte[] lock = resource("package-lock.json");
-    Path base = Path.of(System.getProperty("cmk.azurite.cache",
+    Path cache = Path.of(System.getProperty("cmk.azurite.cache",
         System.getProperty("user.home") + "/.cache/cmk-azurite"));
-    String hash;
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(packageJson);
-      hash = HexFormat.of().formatHex(sha.digest(lock)).substring(0, 16);
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-    Path dir = base.resolve(hash);
-    Path done = dir.resolve(".installed");
-    if (Files.exists(done)) {
-      return dir;
-    }
-    try {
-      Files.createDirectories(base);
-      try (FileChannel ch = FileChannel.open(base.resolve(hash + ".lock"),
-              StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-          FileLock ignored = ch.lock()) {
-        if (Files.exists(done)) {
-          return dir; // another JVM installed it meanwhile
-        }
-        deleteTree(dir);
-        Path tmp = base.resolve(hash + ".tmp-" + UUID.randomUUID());
-        Files.createDirectories(tmp);
-        Files.write(tmp.resolve("package.json"), packageJson);
-        Files.write(tmp.resolve("package-lock.json"), lock);
-        List<String> npm = new ArrayList<>(List.of("npm", "ci", "--ignore-scripts", "--no-audit",
-            "--no-fund", "--loglevel=error"));
-        Process p;
-        try {
-          p = new ProcessBuilder(npm).directory(tmp.toFile()).redirectErrorStream(true)
-              .redirectOutput(tmp.resolve("npm-ci.log").toFile()).start();
-        } catch (IOException e) {
-          deleteTree(tmp);
-          missing("npm");
-          throw e;
-        }
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-          p.destroyForcibly();
-          String log = Files.readString(tmp.resolve("npm-ci.log"));
-          deleteTree(tmp);
-          throw new IllegalStateException("npm ci of Azurite failed:\n" + log);
-        }
-        Files.writeString(tmp.resolve(".installed"), "npm ci of package-lock.json " + hash + "\n");
-        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        return dir;
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return NodePackages.install("Azurite", resource("package.json"),
+        resource("package-lock.json"), cache, WHO);
   }
 
   private static byte[] resource(String name) {
@@ -329,17 +240,6 @@ public final class Azurite implements AutoCloseable {
       return in.readAllBytes();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException | UncheckedIOException e) {
-      // best effort
     }
   }
 

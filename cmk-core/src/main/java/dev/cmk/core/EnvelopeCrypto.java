@@ -321,11 +321,15 @@ public final class EnvelopeCrypto implements AutoCloseable {
     }
   }
 
+  private static KeyNotFoundException noDataKeyStore() {
+    return new KeyNotFoundException("this envelope (format 2) names a data-key record, and no "
+        + "data-key store is configured (EnvelopeCryptoBuilder.dataKeyStore)", null);
+  }
+
   /** Brings the record a format 2 envelope names to the current write version. */
   private void rewrapRecordOf(CompactHeader header) {
     if (maintenance == null) {
-      throw new KeyNotFoundException("this envelope (format 2) names a data-key record, and "
-          + "no data-key store is configured (EnvelopeCryptoBuilder.dataKeyStore)", null);
+      throw noDataKeyStore();
     }
     maintenance.rewrapRecordOf(header.dataKeyId());
   }
@@ -337,8 +341,7 @@ public final class EnvelopeCrypto implements AutoCloseable {
   private MessageCrypto open(Header header, byte[] associatedData) {
     if (header instanceof CompactHeader compact) {
       if (recordKeys == null) {
-        throw new KeyNotFoundException("this envelope (format 2) names a data-key record, and "
-            + "no data-key store is configured (EnvelopeCryptoBuilder.dataKeyStore)", null);
+        throw noDataKeyStore();
       }
       return recordKeys.open(compact, associatedData);
     }

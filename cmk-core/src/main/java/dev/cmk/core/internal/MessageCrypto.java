@@ -12,8 +12,10 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Per-message cryptography of suite 1: the header commitment tag and AES-256-GCM segments with
- * STREAM nonces.
+ * Per-message cryptography: for suite 1 (format 1) the header commitment tag and AES-256-GCM
+ * segments with STREAM nonces, as below; for suite 2 (format 2, {@link #compact}) the writer
+ * slot's body key, the nonce prefix {@code 00 00 || u40(m)} and the 48 header bytes as associated
+ * data of every segment (see {@code docs/envelope-format.md}).
  *
  * <p>With the data key {@code DK} (32 uniformly random bytes, so usable directly as a PRF key, as
  * RFC 5869 section 3.3 allows):

@@ -53,12 +53,10 @@ public final class RecordMaintenance {
   public RecordCensus census() {
     Map<String, long[]> counts = new LinkedHashMap<>();
     Map<String, WrappedKey> names = new LinkedHashMap<>();
-    long total = 0;
-    for (DataKeyId after = null; ; ) {
-      List<StoredDataKey> page = records.page(after, PAGE);
-      checkAdvances(after, page);
+    long[] total = new long[1];
+    forEachPage(page -> {
       for (StoredDataKey s : page) {
-        total++;
+        total[0]++;
         List<WrappedKey> w = s.record().wrappings();
         for (int i = 0; i < w.size(); i++) {
           String k = w.get(i).providerId() + ' ' + w.get(i).keyReference();
@@ -69,16 +67,13 @@ public final class RecordMaintenance {
           c[2] += i == 0 ? 1 : 0;
         }
       }
-      if (page.size() < PAGE) {
-        break;
-      }
-      after = page.get(page.size() - 1).record().id();
-    }
+      return true;
+    });
     List<RecordCensus.VersionUse> uses = new ArrayList<>();
     counts.forEach((k, c) -> uses.add(new RecordCensus.VersionUse(names.get(k).providerId(),
         names.get(k).keyReference(), c[0], c[1], c[2])));
     uses.sort(Comparator.comparingLong(RecordCensus.VersionUse::records).reversed());
-    return new RecordCensus(total, uses);
+    return new RecordCensus(total[0], uses);
   }
 
   /**
@@ -221,9 +216,7 @@ public final class RecordMaintenance {
   }
 
   private void walk(RewrapProgress progress, Counts n, Step step) {
-    for (DataKeyId after = null; ; ) {
-      List<StoredDataKey> page = records.page(after, PAGE);
-      checkAdvances(after, page);
+    forEachPage(page -> {
       for (StoredDataKey s : page) {
         n.total++;
         String id = s.record().id().hex();
@@ -233,7 +226,7 @@ public final class RecordMaintenance {
         } catch (KeyAccessSuspendedException e) {
           n.failures.add(new RewrapReport.Failure(id, describe(e)));
           progress.onItem(id, RewrapOutcome.FAILED, n.total);
-          return; // every remaining record would fail the same way
+          return false; // every remaining record would fail the same way
         } catch (RuntimeException e) {
           n.failures.add(new RewrapReport.Failure(id, describe(e)));
           outcome = RewrapOutcome.FAILED;
@@ -248,7 +241,19 @@ public final class RecordMaintenance {
         }
         progress.onItem(id, outcome, n.total);
       }
-      if (page.size() < PAGE) {
+      return true;
+    });
+  }
+
+  /**
+   * Hands every page of the store to {@code onPage}, in ascending id order, until it returns
+   * false or the store has no more.
+   */
+  private void forEachPage(java.util.function.Predicate<List<StoredDataKey>> onPage) {
+    for (DataKeyId after = null; ; ) {
+      List<StoredDataKey> page = records.page(after, PAGE);
+      checkAdvances(after, page);
+      if (!onPage.test(page) || page.size() < PAGE) {
         return;
       }
       after = page.get(page.size() - 1).record().id();

@@ -94,22 +94,16 @@ public final class RecordReadDataKeys {
    */
   boolean opens(byte[] id, WrappedKey wrapping) {
     access.checkReadable(KeyVersionId.of(wrapping));
-    SecretBytes secret;
+    DataKey key;
     try {
-      secret = access.unwrap(wrapping);
+      key = unwrapChecked(access, id, wrapping);
     } catch (KeyProviderException e) {
       throw access.unwrapFailed(wrapping, e);
-    }
-    if (secret.length() != DataKey.LENGTH) {
-      secret.destroy();
+    } catch (InvalidCiphertextException notOfThisRecord) {
       return false;
     }
-    DataKey key = DataKey.of(secret, KeyVersionId.of(wrapping));
-    try {
-      return key.hasRecordId(id);
-    } finally {
-      key.destroy();
-    }
+    key.destroy();
+    return true;
   }
 
   /**
@@ -128,7 +122,7 @@ public final class RecordReadDataKeys {
     KeyVersionId version = KeyVersionId.of(wrapping);
     access.checkReadable(version);
     try {
-      return cache.recordKey(id, () -> unwrapChecked(id, wrapping, version));
+      return cache.recordKey(id, () -> unwrapChecked(access, id, wrapping));
     } catch (KeyProviderException e) {
       throw access.unwrapFailed(wrapping, e);
     }
@@ -160,13 +154,20 @@ public final class RecordReadDataKeys {
         + " has no wrapping under a key this instance reads with", record.primary().keyReference());
   }
 
-  private DataKey unwrapChecked(byte[] id, WrappedKey wrapping, KeyVersionId version) {
+  /**
+   * Unwraps {@code wrapping} and checks that the key gives record id {@code id}; the one place
+   * a record's data key is admitted (reads, re-wrap checks, writers joining a record).
+   *
+   * @throws InvalidCiphertextException if it is not 32 bytes or not this record's key (destroyed)
+   * @throws KeyProviderException unclassified, from the provider
+   */
+  static DataKey unwrapChecked(KeyAccess access, byte[] id, WrappedKey wrapping) {
     SecretBytes secret = access.unwrap(wrapping);
     if (secret.length() != DataKey.LENGTH) {
       secret.destroy();
       throw new InvalidCiphertextException();
     }
-    DataKey key = DataKey.of(secret, version);
+    DataKey key = DataKey.of(secret, KeyVersionId.of(wrapping));
     if (!key.hasRecordId(id)) {
       key.destroy();
       throw new InvalidCiphertextException();

@@ -156,7 +156,8 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
       decryptCache.putRecordKey(id, DataKey.of(SecretBytes.wrapOwned(secret.copy()),
           key.source()));
       dataKeysCreated.incrementAndGet();
-      return new Active(key, id, 0, version, created, clock.instant(), nextBase());
+      return new Active(key, id, 0, version, created.plus(limits.maxAge()), clock.instant(),
+          nextBase());
     } catch (RuntimeException e) {
       key.destroy();
       throw e;
@@ -182,9 +183,10 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
         || record.createdAt().isAfter(now.plus(MAX_CLOCK_AHEAD))) {
       return Optional.empty(); // not what we asked for, or dated in the future: never join it
     }
-    SecretBytes secret;
+    byte[] id = record.id().bytes();
+    DataKey key;
     try {
-      secret = access.unwrap(primary);
+      key = RecordReadDataKeys.unwrapChecked(access, id, primary);
     } catch (KeyProviderException e) {
       RuntimeException classified = access.unwrapFailed(primary, e);
       if (classified instanceof dev.cmk.api.KeyAccessSuspendedException) {
@@ -193,19 +195,7 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
       LOG.warn("not joining data-key record {}: its wrapping does not unwrap ({})",
           record.id(), e.getClass().getSimpleName());
       return Optional.empty();
-    }
-    DataKey key;
-    if (secret.length() != DataKey.LENGTH) {
-      secret.destroy();
-      key = null;
-    } else {
-      key = DataKey.of(secret, KeyVersionId.of(primary));
-    }
-    byte[] id = record.id().bytes();
-    if (key == null || !key.hasRecordId(id)) {
-      if (key != null) {
-        key.destroy();
-      }
+    } catch (dev.cmk.api.InvalidCiphertextException notItsKey) {
       // A planted or corrupt record: make our own instead of failing every write.
       LOG.warn("not joining data-key record {}: its wrapping is not of its data key", record.id());
       return Optional.empty();
@@ -221,7 +211,8 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
       key.destroy();
       return Optional.empty();
     }
-    return Optional.of(new Active(key, id, slot.get(), version, record.createdAt(), now,
+    return Optional.of(new Active(key, id, slot.get(), version,
+        record.createdAt().plus(limits.maxAge()), now,
         nextBase()));
   }
 
@@ -249,36 +240,25 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
     final long slot;
     final KeyReference primary;
     final KeyVersionId version;
-    final Instant recordCreated;
+    final Instant expires; // the record's creation + maxAge: no message after it
     final Instant slotStarted;
     final long messageBase;
 
-    Active(DataKey key, byte[] id, long slot, KeyReference primary, Instant recordCreated,
+    Active(DataKey key, byte[] id, long slot, KeyReference primary, Instant expires,
         Instant slotStarted, long messageBase) {
       this.key = key;
       this.id = id;
       this.slot = slot;
       this.primary = primary;
       this.version = key.source();
-      this.recordCreated = recordCreated;
+      this.expires = expires;
       this.slotStarted = slotStarted;
       this.messageBase = messageBase;
     }
 
-    private volatile Instant expires; // recordCreated + maxAge, computed once
-
-    private Instant expires(DataKeyLimits limits) {
-      Instant e = expires;
-      if (e == null) {
-        e = recordCreated.plus(limits.maxAge());
-        expires = e;
-      }
-      return e;
-    }
-
     /** The next message's sequence number (1, 2, ...; never twice), or 0 if a limit is reached. */
     long admit(long plaintextBytes, Instant now, DataKeyLimits limits) {
-      if (!now.isBefore(expires(limits)) || now.isBefore(slotStarted)) {
+      if (!now.isBefore(expires) || now.isBefore(slotStarted)) {
         return 0;
       }
       return admitMessage(plaintextBytes, limits, MAX_MESSAGES_PER_SLOT);

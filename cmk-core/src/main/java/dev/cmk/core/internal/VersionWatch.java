@@ -204,11 +204,14 @@ public final class VersionWatch {
   /**
    * The provider authoritatively refused to unwrap {@code wrapped} (an envelope's key): repeats of
    * it are refused without a provider call until a back-off passes. Says nothing about its
-   * version by itself (the envelope chose the bytes and the algorithm).
+   * version by itself (the envelope chose the bytes and the algorithm). Only a refusal after the
+   * back-off (a provider call) doubles it; the repeats refused within it (no call) leave it as it
+   * is, or an envelope requested more often than the longest back-off would never be asked again.
    */
   public void refusedEnvelope(WrappedKey wrapped, KeyProviderException why) {
     Instant now = clock.instant();
-    refused.asMap().merge(wrapped, first(why, now), (prev, next) -> prev.again(why, now, max()));
+    refused.asMap().merge(wrapped, first(why, now),
+        (prev, next) -> now.isBefore(prev.recheckAt()) ? prev : prev.again(why, now, max()));
   }
 
   /**

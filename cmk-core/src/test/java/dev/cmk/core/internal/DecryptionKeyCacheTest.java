@@ -14,6 +14,7 @@ import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.core.CryptoObserver;
 import dev.cmk.core.RecordingObserver;
+import dev.cmk.testkit.ManualClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
@@ -85,5 +86,72 @@ class DecryptionKeyCacheTest {
     assertTrue(observed.contains(HEADER));
     assertEquals(1, counts.misses.get());
     assertEquals(2, counts.hits.get());
+  }
+
+  private static EnvelopeHeader headerUnder(String version, int seed) {
+    byte[] wrapped = new byte[256];
+    wrapped[0] = (byte) seed;
+    return EnvelopeHeader.create(256, 1, new WrappedKey("local",
+        KeyReference.parse("local:cache-test/" + version), WrapAlgorithm.RSA_OAEP_256, wrapped));
+  }
+
+  private static DataKey load(DecryptionKeyCache c, EnvelopeHeader h) {
+    return c.dataKey(h, () -> SecretBytes.wrapOwned(new byte[32]));
+  }
+
+  @Test
+  void invalidateVersion_destroysAndForgetsOnlyThatVersionsKeys() {
+    DataKey v1a = load(cache, headerUnder("v1", 1));
+    DataKey v1b = load(cache, headerUnder("v1", 2));
+    DataKey v2 = load(cache, headerUnder("v2", 3));
+
+    cache.invalidate(KeyVersionId.of(headerUnder("v1", 1)));
+
+    assertTrue(v1a.isDestroyed() && v1b.isDestroyed(), "the version's keys are wiped at once");
+    assertFalse(v2.isDestroyed());
+    assertEquals(1, cache.size());
+    assertFalse(cache.contains(headerUnder("v1", 1)));
+    assertTrue(cache.contains(headerUnder("v2", 3)));
+  }
+
+  @Test
+  void invalidateAll_destroysEveryKey() {
+    DataKey a = load(cache, headerUnder("v1", 1));
+    DataKey b = load(cache, headerUnder("v2", 2));
+
+    cache.invalidateAll();
+
+    assertTrue(a.isDestroyed() && b.isDestroyed());
+    assertEquals(0, cache.size());
+  }
+
+  @Test
+  void keyOlderThanMaxAge_isDestroyedAndLoadedAgain() {
+    ManualClock clock = ManualClock.create();
+    DecryptionKeyCache aging = new DecryptionKeyCache(100, Duration.ofMinutes(10), clock, null);
+    DataKey first = load(aging, HEADER);
+    clock.advance(Duration.ofMinutes(10).minusNanos(1));
+    assertSame(first, load(aging, HEADER), "served until its maximum age");
+
+    clock.advance(Duration.ofNanos(1));
+
+    assertEquals(0, aging.size());
+    assertTrue(first.isDestroyed(), "an expired key is wiped, not left to the garbage collector");
+    DataKey again = load(aging, HEADER);
+    assertNotSame(first, again);
+    assertFalse(again.isDestroyed());
+  }
+
+  @Test
+  void keyEvictedForSize_isDestroyed() {
+    DecryptionKeyCache small = new DecryptionKeyCache(1, Duration.ofHours(1), Clock.systemUTC(), null);
+    DataKey[] keys = new DataKey[20];
+    for (int i = 0; i < keys.length; i++) {
+      keys[i] = load(small, headerUnder("v1", i));
+    }
+
+    assertEquals(1, small.size());
+    long alive = java.util.Arrays.stream(keys).filter(k -> !k.isDestroyed()).count();
+    assertEquals(1, alive, "every evicted key is wiped; only the one still cached is not");
   }
 }

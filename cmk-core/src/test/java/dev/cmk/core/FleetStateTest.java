@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -41,11 +42,13 @@ class FleetStateTest extends FleetStateFixture {
   /** One instance of the service, with its own view of the provider (to count its calls). */
   private final class Replica implements FleetStateFixture.Target {
     final FaultInjectingProvider calls = FaultInjectingProvider.wrapping(provider);
+    final List<KeyAccessEvent> events = new CopyOnWriteArrayList<>();
     final EnvelopeCrypto crypto;
 
     Replica(String name, Clock replicaClock) {
       crypto = EnvelopeCrypto.builder().provider(calls).writeKey(key.versionless())
-          .clock(replicaClock).sleeper(d -> { }).fleetState(store, name).build();
+          .clock(replicaClock).sleeper(d -> { }).fleetState(store, name).listener(events::add)
+          .build();
       replicas.add(this);
     }
 
@@ -168,6 +171,20 @@ class FleetStateTest extends FleetStateFixture {
     for (Replica r : List.of(a, b, c)) {
       assertEquals(generation + 1, r.crypto.keyAccess().fleetView().orElseThrow().generation());
     }
+    assertEquals(List.of(new KeyAccessEvent.Refreshed(refreshedAt, key.versionless(), key, false)),
+        refreshes(a), "the replica that refreshed");
+    for (Replica r : List.of(b, c)) {
+      List<KeyAccessEvent.Refreshed> followed = refreshes(r);
+      assertEquals(1, followed.size(), followed::toString);
+      assertTrue(followed.get(0).followed(), "the others followed it");
+      assertEquals(key, followed.get(0).version());
+      assertFalse(followed.get(0).at().isBefore(refreshedAt));
+    }
+  }
+
+  private static List<KeyAccessEvent.Refreshed> refreshes(Replica r) {
+    return r.events.stream().filter(KeyAccessEvent.Refreshed.class::isInstance)
+        .map(KeyAccessEvent.Refreshed.class::cast).toList();
   }
 
   @Test

@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
  * @param operations operations the key permits
  * @param vaultProtection deletion guarantees of the holding vault
  * @param tokenProtection what a PKCS#11 token attests about the private key ({@link
- *     TokenProtection#none()} for other providers)
+ *     TokenProtection#none()} for keys not held by a token: every other provider passes it)
  */
 public record KeyDescription(
     KeyReference reference,
@@ -61,39 +61,6 @@ public record KeyDescription(
       throw new IllegalArgumentException("sizeBits must not be negative");
     }
     operations = Set.copyOf(operations);
-  }
-
-  /**
-   * A description of a key that is not held by a PKCS#11 token ({@link TokenProtection#none()}).
-   *
-   * @param reference the key, pinned to the described version
-   * @param keyType key type
-   * @param sizeBits modulus size for RSA keys; 0 when not applicable
-   * @param enabled whether the version is enabled
-   * @param notBefore start of validity, or {@code null}
-   * @param expiresOn end of validity, or {@code null}
-   * @param operations operations the key permits
-   * @param vaultProtection deletion guarantees of the holding vault
-   */
-  public KeyDescription(
-      KeyReference reference,
-      KeyType keyType,
-      int sizeBits,
-      boolean enabled,
-      @Nullable Instant notBefore,
-      @Nullable Instant expiresOn,
-      Set<KeyOperation> operations,
-      VaultProtection vaultProtection) {
-    this(
-        reference,
-        keyType,
-        sizeBits,
-        enabled,
-        notBefore,
-        expiresOn,
-        operations,
-        vaultProtection,
-        TokenProtection.none());
   }
 
   /**

@@ -19,7 +19,8 @@ class KeyDescriptionTest {
   private static final Set<KeyOperation> WRAP_UNWRAP = Set.of(KeyOperation.WRAP_KEY, KeyOperation.UNWRAP_KEY);
 
   private static KeyDescription describe(boolean enabled, Instant nbf, Instant exp, Set<KeyOperation> ops) {
-    return new KeyDescription(V1, KeyType.RSA, 2048, enabled, nbf, exp, ops, VaultProtection.none());
+    return new KeyDescription(
+        V1, KeyType.RSA, 2048, enabled, nbf, exp, ops, VaultProtection.none(), TokenProtection.none());
   }
 
   @Test
@@ -68,15 +69,15 @@ class KeyDescriptionTest {
   @Test
   void constructor_invalidFields_areRejected() {
     assertThrows(IllegalArgumentException.class,
-        () -> new KeyDescription(V1, KeyType.RSA, -1, true, null, null, WRAP_UNWRAP, VaultProtection.none()));
+        () -> new KeyDescription(V1, KeyType.RSA, -1, true, null, null, WRAP_UNWRAP, VaultProtection.none(), TokenProtection.none()));
     assertEquals("reference", assertThrows(NullPointerException.class,
-        () -> new KeyDescription(null, KeyType.RSA, 2048, true, null, null, WRAP_UNWRAP, VaultProtection.none())).getMessage());
+        () -> new KeyDescription(null, KeyType.RSA, 2048, true, null, null, WRAP_UNWRAP, VaultProtection.none(), TokenProtection.none())).getMessage());
     assertEquals("keyType", assertThrows(NullPointerException.class,
-        () -> new KeyDescription(V1, null, 2048, true, null, null, WRAP_UNWRAP, VaultProtection.none())).getMessage());
+        () -> new KeyDescription(V1, null, 2048, true, null, null, WRAP_UNWRAP, VaultProtection.none(), TokenProtection.none())).getMessage());
     assertEquals("operations", assertThrows(NullPointerException.class,
-        () -> new KeyDescription(V1, KeyType.RSA, 2048, true, null, null, null, VaultProtection.none())).getMessage());
+        () -> new KeyDescription(V1, KeyType.RSA, 2048, true, null, null, null, VaultProtection.none(), TokenProtection.none())).getMessage());
     assertEquals("vaultProtection", assertThrows(NullPointerException.class,
-        () -> new KeyDescription(V1, KeyType.RSA, 2048, true, null, null, WRAP_UNWRAP, null)).getMessage());
+        () -> new KeyDescription(V1, KeyType.RSA, 2048, true, null, null, WRAP_UNWRAP, null, TokenProtection.none())).getMessage());
   }
 
   private static KeyAccessDeniedException.Reason reason(KeyDescription d, KeyOperation op, Instant now) {
@@ -125,14 +126,14 @@ class KeyDescriptionTest {
     KeyDescription ec =
         new KeyDescription(V1, KeyType.EC, 256, true, null, null,
             EnumSet.of(KeyOperation.WRAP_KEY, KeyOperation.UNWRAP_KEY, KeyOperation.SIGN),
-            VaultProtection.none());
+            VaultProtection.none(), TokenProtection.none());
     KeyAccessDeniedException e = ec.refusal(KeyOperation.WRAP_KEY, T0).orElseThrow();
     assertEquals(KeyAccessDeniedException.Reason.OPERATION_NOT_PERMITTED, e.reason());
     assertTrue(e.getMessage().contains("type EC cannot wrapKey"), e.getMessage());
     assertEquals(Optional.empty(), ec.refusal(KeyOperation.SIGN, T0), "only wrap/unwrap need RSA");
     KeyDescription hsm =
         new KeyDescription(V1, KeyType.RSA_HSM, 2048, true, null, null, WRAP_UNWRAP,
-            VaultProtection.none());
+            VaultProtection.none(), TokenProtection.none());
     assertEquals(Optional.empty(), hsm.refusal(KeyOperation.UNWRAP_KEY, T0));
   }
 

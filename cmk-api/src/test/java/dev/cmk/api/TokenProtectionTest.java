@@ -56,24 +56,20 @@ class TokenProtectionTest {
   }
 
   @Test
-  void keyDescription_withoutTokenProtection_reportsNone() {
-    KeyDescription d =
-        new KeyDescription(
-            KeyReference.local("k", "v1"),
-            KeyType.RSA,
-            2048,
-            true,
-            null,
-            null,
-            Set.of(KeyOperation.WRAP_KEY),
-            VaultProtection.none());
-    assertEquals(TokenProtection.none(), d.tokenProtection());
-    assertTrue(d.tokenProtection().attested().isEmpty());
-    assertThrows(
-        NullPointerException.class,
-        () ->
-            new KeyDescription(
-                d.reference(), KeyType.RSA, 2048, true, null, null, Set.of(),
-                VaultProtection.none(), null));
+  void none_attestsNothing() {
+    assertTrue(TokenProtection.none().attested().isEmpty());
+    assertFalse(TokenProtection.none().attests(Property.SENSITIVE));
+  }
+
+  @Test
+  void keyDescription_nullTokenProtection_throwsNullPointerNamingIt() {
+    NullPointerException e =
+        assertThrows(
+            NullPointerException.class,
+            () ->
+                new KeyDescription(
+                    KeyReference.local("k", "v1"), KeyType.RSA, 2048, true, null, null,
+                    Set.of(KeyOperation.WRAP_KEY), VaultProtection.none(), null));
+    assertEquals("tokenProtection", e.getMessage());
   }
 }

@@ -44,27 +44,20 @@ public final class BlobRangeReader implements RangeReader {
   }
 
   @Override
-  public long plaintextLength() {
-    return plaintextLength;
-  }
-
-  @Override
   public EnvelopeInfo info() {
     return info;
   }
 
   @Override
   public byte[] read(long offset, int length) {
-    checkRange(offset, length);
-    try (RangeReader r = crypto.rangeReader(channel(windowEnd(offset, length)), associatedData)) {
+    try (RangeReader r = covering(offset, length)) {
       return r.read(offset, length);
     }
   }
 
   @Override
   public InputStream stream(long offset, long length) {
-    checkRange(offset, length);
-    RangeReader r = crypto.rangeReader(channel(windowEnd(offset, length)), associatedData);
+    RangeReader r = covering(offset, length);
     return new FilterInputStream(r.stream(offset, length)) {
       @Override
       public void close() throws IOException {
@@ -91,6 +84,15 @@ public final class BlobRangeReader implements RangeReader {
   @Override
   public void close() {
     closed = true;
+  }
+
+  /**
+   * Checks the range and opens a reader over the blob up to the end of the last segment the range
+   * touches, so that its fetches stop there.
+   */
+  private RangeReader covering(long offset, long length) {
+    checkRange(offset, length);
+    return crypto.rangeReader(channel(windowEnd(offset, length)), associatedData);
   }
 
   private BlobWindowChannel channel(long windowEnd) {

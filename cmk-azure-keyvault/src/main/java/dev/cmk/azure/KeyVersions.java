@@ -12,6 +12,7 @@ import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
+import dev.cmk.api.TokenProtection;
 import dev.cmk.azure.internal.BoundedCache;
 import dev.cmk.azure.internal.KeyVaultErrors;
 import dev.cmk.azure.internal.KeyVaultKeys;
@@ -151,7 +152,8 @@ final class KeyVersions {
             KeyVaultKeys.instant(match.getNotBefore()),
             KeyVaultKeys.instant(match.getExpiresOn()),
             ops,
-            KeyVaultKeys.protection(match));
+            KeyVaultKeys.protection(match),
+            TokenProtection.none());
     CachedVersion cached = new CachedVersion(description, publicKey, clock.instant(), true);
     versions.put(versioned, cached);
     return cached;
@@ -201,7 +203,8 @@ final class KeyVersions {
             KeyVaultKeys.instant(p.getNotBefore()),
             KeyVaultKeys.instant(p.getExpiresOn()),
             ops,
-            KeyVaultKeys.protection(p));
+            KeyVaultKeys.protection(p),
+            TokenProtection.none());
     return new CachedVersion(description, publicKey, clock.instant(), false);
   }
 }

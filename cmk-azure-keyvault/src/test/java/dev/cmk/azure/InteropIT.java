@@ -7,17 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.api.KeyDescription;
-import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
 import dev.cmk.api.SecretBytes;
-import dev.cmk.api.VaultProtection;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.KeyPolicy;
+import dev.cmk.testkit.TestKeyDescriptions;
 import dev.cmk.testkit.keyvault.KeyPermission;
 import dev.cmk.testkit.keyvault.LoopbackVault;
 import dev.cmk.testkit.keyvault.VaultIdentity;
@@ -30,7 +29,6 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Optional;
-import java.util.Set;
 import javax.crypto.Cipher;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
@@ -176,15 +174,8 @@ class InteropIT {
 
     @Override
     public KeyDescription describe(KeyReference reference) {
-      return new KeyDescription(
-          version,
-          KeyType.RSA_HSM,
-          vault.publicKey(version).getModulus().bitLength(),
-          true,
-          null,
-          null,
-          Set.of(KeyOperation.WRAP_KEY, KeyOperation.UNWRAP_KEY),
-          new VaultProtection(true, true, 90, "Recoverable"));
+      return TestKeyDescriptions.usable(
+          version, KeyType.RSA_HSM, vault.publicKey(version).getModulus().bitLength());
     }
 
     @Override

@@ -54,10 +54,10 @@ final class StatusCommand extends SingleKeyCommand {
     field(out, "policy", policy.name());
     field(out, "state", s.state() + " since " + s.since());
     field(out, "cause", s.cause().toString());
-    field(out, "current version", s.currentVersionIfKnown().map(String::valueOf).orElse("(not confirmed)"));
+    field(out, "current version", s.currentVersion() == null ? "(not confirmed)" : s.currentVersion().toString());
     field(out, "last confirmed", s.lastConfirmed() == null ? "(never)" : s.lastConfirmed().toString());
     field(out, "grace remaining", human(s.graceRemaining()));
-    field(out, "last error", s.lastErrorMessage().orElse("(none)"));
+    field(out, "last error", s.lastError() == null ? "(none)" : s.lastError());
   }
 
   private void json(PrintStream out, KeyAccessStatus s) throws java.io.IOException {
@@ -68,10 +68,10 @@ final class StatusCommand extends SingleKeyCommand {
           .string("since", JsonReport.time(s.since()))
           .string("cause", s.cause())
           .bool("causeAuthoritative", s.cause().isAuthoritative())
-          .string("currentVersion", s.currentVersionIfKnown().orElse(null))
+          .string("currentVersion", s.currentVersion())
           .string("lastConfirmed", JsonReport.time(s.lastConfirmed()))
           .number("graceRemainingSeconds", JsonReport.seconds(s.graceRemaining()))
-          .string("lastError", s.lastErrorMessage().orElse(null));
+          .string("lastError", s.lastError());
     }
   }
 

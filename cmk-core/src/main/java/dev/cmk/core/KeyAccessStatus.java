@@ -4,16 +4,18 @@ import dev.cmk.api.KeyReference;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A snapshot of the loss-of-access guard, for status endpoints and dashboards. Holds no secrets.
  *
+ * <p>A value that may be absent is a {@code null} component, marked {@code @Nullable}.
+ *
  * @param state see {@link #state()}
  * @param since when the current state began
  * @param cause why access was lost ({@link LossCause#NONE} when available)
- * @param lastError the last provider error message (no secrets), or {@code null}
+ * @param lastError the last provider error message (no secrets), or {@code null} when this
+ *     replica has seen none since the key was last confirmed usable
  * @param graceRemaining time left before an explicit refresh is required; zero unless
  *     unavailable
  * @param configuredKey the key as configured (versioned or versionless), or {@code null} for a
@@ -50,13 +52,4 @@ public record KeyAccessStatus(
     Objects.requireNonNull(graceRemaining, "graceRemaining");
   }
 
-  /** {@return the version new writes use, once confirmed} */
-  public Optional<KeyReference> currentVersionIfKnown() {
-    return Optional.ofNullable(currentVersion);
-  }
-
-  /** {@return the last error message, if any} */
-  public Optional<String> lastErrorMessage() {
-    return Optional.ofNullable(lastError);
-  }
 }

@@ -23,10 +23,15 @@ import java.io.InputStream;
  */
 public interface RangeReader extends Closeable {
 
-  /** {@return the length of the whole plaintext} */
-  long plaintextLength();
+  /**
+   * {@return the length of the whole plaintext} A range reader always knows it: by default it is
+   * {@link #info()}'s {@link EnvelopeInfo#plaintextLength() plaintextLength}.
+   */
+  default long plaintextLength() {
+    return info().plaintextLength().orElseThrow();
+  }
 
-  /** {@return the envelope's header fields} */
+  /** {@return the envelope's header fields, with its envelope and plaintext lengths} */
   EnvelopeInfo info();
 
   /**

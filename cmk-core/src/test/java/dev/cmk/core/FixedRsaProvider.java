@@ -3,28 +3,26 @@ package dev.cmk.core;
 import dev.cmk.api.InvalidCiphertextException;
 import dev.cmk.api.KeyDescription;
 import dev.cmk.api.KeyNotFoundException;
-import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
 import dev.cmk.api.SecretBytes;
-import dev.cmk.api.VaultProtection;
 import dev.cmk.api.WrapAlgorithm;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.api.spi.KeyEncryptionKeyProvider;
+import dev.cmk.testkit.TestKeyDescriptions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.MGF1ParameterSpec;
 import java.util.Optional;
-import java.util.Set;
 import javax.crypto.Cipher;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
 
 /**
  * A provider over one fixed RSA key pair, used to pin golden envelopes: plain JDK RSA-OAEP-256, no
- * testkit code involved, so the golden files test the format and not the in-memory provider.
+ * testkit crypto involved, so the golden files test the format and not the in-memory provider.
  */
 final class FixedRsaProvider implements KeyEncryptionKeyProvider {
   static final String ID = "golden";
@@ -53,15 +51,8 @@ final class FixedRsaProvider implements KeyEncryptionKeyProvider {
     if (!serves(reference)) {
       throw new KeyNotFoundException("unknown key", reference);
     }
-    return new KeyDescription(
-        KEY,
-        KeyType.RSA,
-        ((RSAPublicKey) keyPair.getPublic()).getModulus().bitLength(),
-        true,
-        null,
-        null,
-        Set.of(KeyOperation.WRAP_KEY, KeyOperation.UNWRAP_KEY),
-        new VaultProtection(true, true, 90, "Recoverable"));
+    return TestKeyDescriptions.usable(
+        KEY, KeyType.RSA, ((RSAPublicKey) keyPair.getPublic()).getModulus().bitLength());
   }
 
   @Override

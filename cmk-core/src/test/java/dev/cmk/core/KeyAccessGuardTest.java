@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,6 +85,24 @@ class KeyAccessGuardTest {
         assertThrows(KeyAccessSuspendedException.class, () -> crypto.encrypt(DATA, AAD));
     assertTrue(e.getMessage().contains("not accessible"), e.getMessage());
     assertTrue(e.getMessage().contains("KEY_DISABLED"), e.getMessage());
+  }
+
+  /** The status's values that may be absent are null until known, and kept while access is lost. */
+  @Test
+  void status_decryptOnlyThenConfirmedThenLost_currentVersionAndLastErrorNullUntilKnown() {
+    KeyAccessStatus readOnly =
+        EnvelopeCrypto.builder().provider(faults).clock(clock).build().keyAccess().status();
+    assertNull(readOnly.configuredKey());
+    assertNull(readOnly.currentVersion(), "a decrypt-only instance writes under no version");
+    assertNull(readOnly.lastError());
+    build();
+    KeyAccessStatus confirmed = crypto.keyAccess().status();
+    assertEquals(v1, confirmed.currentVersion(), "confirmed when built");
+    assertNull(confirmed.lastError(), "nothing failed");
+    disableAndTrip(crypto.encrypt(DATA, AAD));
+    KeyAccessStatus lost = crypto.keyAccess().status();
+    assertEquals(v1, lost.currentVersion(), "the version in use is kept while access is lost");
+    assertNotNull(lost.lastError(), "the provider's refusal is reported");
   }
 
   @ParameterizedTest

@@ -36,7 +36,8 @@ class KeyPolicyTest {
 
   private static KeyDescription key(String ref, KeyType type, int bits, boolean enabled,
       Instant nbf, Instant exp, Set<KeyOperation> ops, VaultProtection vault) {
-    return new KeyDescription(KeyReference.parse(ref), type, bits, enabled, nbf, exp, ops, vault);
+    return new KeyDescription(KeyReference.parse(ref), type, bits, enabled, nbf, exp, ops, vault,
+        TokenProtection.none());
   }
 
   private static KeyDescription valid(KeyType type, int bits) {

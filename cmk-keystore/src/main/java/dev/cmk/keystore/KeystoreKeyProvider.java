@@ -87,7 +87,7 @@ public final class KeystoreKeyProvider implements KeyEncryptionKeyProvider {
   public static final String ID = "keystore";
 
   /** RSA sizes the key manager's {@link KeyManager#createKey createKey} generates. */
-  public static final List<Integer> KEY_SIZES = KeystoreKeyManager.KEY_SIZES;
+  public static final List<Integer> KEY_SIZES = KeyManager.RSA_KEY_SIZES;
 
   /** Soft-delete retention of a new keystore unless the builder says otherwise. */
   public static final int DEFAULT_RETENTION_DAYS = 90;

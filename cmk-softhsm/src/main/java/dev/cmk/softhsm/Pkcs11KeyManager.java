@@ -51,9 +51,6 @@ import java.util.Set;
  */
 public final class Pkcs11KeyManager implements KeyManager {
 
-  /** Key sizes {@link #createKey} accepts. */
-  public static final List<Integer> KEY_SIZES = List.of(2048, 3072, 4096);
-
   private static final Set<Capability> CAPABILITIES =
       Collections.unmodifiableSet(EnumSet.of(Capability.DELETE_VERSION));
 
@@ -71,11 +68,6 @@ public final class Pkcs11KeyManager implements KeyManager {
   @Override
   public Set<Capability> capabilities() {
     return CAPABILITIES;
-  }
-
-  @Override
-  public List<Integer> keySizes() {
-    return KEY_SIZES;
   }
 
   /**
@@ -106,7 +98,7 @@ public final class Pkcs11KeyManager implements KeyManager {
   @Override
   public KeyReference createKey(String name, int sizeBits) {
     KeyReference key = keyReference(name);
-    checkSize(sizeBits);
+    KeyManager.requireKeySize(sizeBits, keySizes());
     String version = Versions.first(RANDOM);
     synchronized (generationLock) {
       connection.callReadWrite(
@@ -313,12 +305,6 @@ public final class Pkcs11KeyManager implements KeyManager {
   private void checkVersioned(KeyReference version) {
     KeyReference.requireVersioned(version, "version");
     ServedKeys.requireServed(provider, version);
-  }
-
-  private static void checkSize(int sizeBits) {
-    if (!KEY_SIZES.contains(sizeBits)) {
-      throw new IllegalArgumentException("key size must be one of " + KEY_SIZES + ", not " + sizeBits);
-    }
   }
 
   @Override

@@ -305,7 +305,7 @@ public final class InMemoryKeyProvider implements KeyEncryptionKeyProvider {
   public static final class Builder {
     private String id = DEFAULT_ID;
     private Clock clock = Clock.systemUTC();
-    private VaultProtection vaultProtection = new VaultProtection(true, true, 90, "Recoverable");
+    private VaultProtection vaultProtection = TestKeyDescriptions.RECOVERABLE_VAULT;
     private @Nullable SecureRandom random;
 
     private Builder() {}

@@ -6,6 +6,7 @@ import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
+import dev.cmk.api.TokenProtection;
 import dev.cmk.api.spi.KeyManager;
 import dev.cmk.api.VaultProtection;
 import java.security.GeneralSecurityException;
@@ -333,7 +334,8 @@ final class InMemoryKeyStore {
         a.notBefore(),
         a.expiresOn(),
         a.operations(),
-        vaultProtection);
+        vaultProtection,
+        TokenProtection.none());
   }
 
   /** The key of that name, deleted or not, after dropping it if its retention is over. */

@@ -79,11 +79,19 @@ public interface KeyManager {
   Set<Capability> capabilities();
 
   /**
-   * The RSA modulus sizes {@link #createKey} accepts.
-   *
-   * @return the sizes in bits, ascending
+   * The RSA modulus sizes {@link #createKey} accepts unless a manager says otherwise: 2048, 3072
+   * and 4096 bits, the sizes Azure Key Vault and Managed HSM create.
    */
-  List<Integer> keySizes();
+  List<Integer> RSA_KEY_SIZES = List.of(2048, 3072, 4096);
+
+  /**
+   * The RSA modulus sizes {@link #createKey} accepts; by default {@link #RSA_KEY_SIZES}.
+   *
+   * @return the sizes in bits, ascending (immutable)
+   */
+  default List<Integer> keySizes() {
+    return RSA_KEY_SIZES;
+  }
 
   /**
    * The versionless reference of the key named {@code name} in this backend (whether or not it
@@ -329,6 +337,25 @@ public interface KeyManager {
           "RSA key size must be " + minBits + "-" + maxBits + " bits, found " + size);
     }
     return size;
+  }
+
+  /**
+   * The size precondition of {@link #createKey}: {@code sizeBits} is one of {@code accepted}
+   * (normally the manager's {@link #keySizes()}).
+   *
+   * @param sizeBits the requested modulus size
+   * @param accepted the sizes accepted
+   * @return {@code sizeBits}
+   * @throws NullPointerException if {@code accepted} is null
+   * @throws IllegalArgumentException if {@code sizeBits} is not accepted; the message lists the
+   *     accepted sizes
+   */
+  static int requireKeySize(int sizeBits, List<Integer> accepted) {
+    if (!Objects.requireNonNull(accepted, "accepted").contains(sizeBits)) {
+      throw new IllegalArgumentException(
+          "RSA key size must be one of " + accepted + " bits, found " + sizeBits);
+    }
+    return sizeBits;
   }
 
   /**

@@ -28,11 +28,6 @@ class KeyManagerTest {
         }
 
         @Override
-        public List<Integer> keySizes() {
-          return List.of(2048);
-        }
-
-        @Override
         public KeyReference keyReference(String name) {
           return KeyReference.local(name, null);
         }
@@ -83,6 +78,28 @@ class KeyManagerTest {
       UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, calls.get(i));
       assertTrue(e.getMessage().contains(needed.get(i)), e.getMessage());
     }
+  }
+
+  @Test
+  void keySizes_default_rsaKeySizes() {
+    assertEquals(List.of(2048, 3072, 4096), MINIMAL.keySizes());
+    assertEquals(KeyManager.RSA_KEY_SIZES, MINIMAL.keySizes());
+    assertThrows(UnsupportedOperationException.class, () -> MINIMAL.keySizes().add(1024));
+  }
+
+  @Test
+  void requireKeySize_acceptedSize_returnsIt() {
+    assertEquals(3072, KeyManager.requireKeySize(3072, KeyManager.RSA_KEY_SIZES));
+  }
+
+  @Test
+  void requireKeySize_otherSize_throwsListingAcceptedSizes() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> KeyManager.requireKeySize(1024, KeyManager.RSA_KEY_SIZES));
+    assertEquals("RSA key size must be one of [2048, 3072, 4096] bits, found 1024", e.getMessage());
+    assertThrows(NullPointerException.class, () -> KeyManager.requireKeySize(2048, null));
   }
 
   @Test

@@ -4,7 +4,6 @@ import dev.cmk.core.KeyAccessState;
 import dev.cmk.core.LossCause;
 import java.time.Instant;
 import java.util.Objects;
-import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -120,10 +119,5 @@ public record FleetKeyState(
     }
     return new FleetKeyState(KeyAccessState.REFRESH_REQUIRED, generation, lostSince, cause, now,
         by);
-  }
-
-  /** {@return when access was first found lost, empty while available} */
-  public Optional<Instant> lossStart() {
-    return Optional.ofNullable(lostSince);
   }
 }

@@ -51,11 +51,6 @@ public final class ChannelRangeReader implements RangeReader {
   }
 
   @Override
-  public long plaintextLength() {
-    return plaintextLength;
-  }
-
-  @Override
   public EnvelopeInfo info() {
     return info;
   }

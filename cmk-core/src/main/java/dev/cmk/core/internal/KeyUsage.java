@@ -7,14 +7,21 @@ import java.util.function.LongConsumer;
 /**
  * What one data key (format 1) or one writer slot of a data-key record (format 2) has been used
  * for: messages admitted and plaintext bytes, the latter also counted as a stream reports them
- * ({@link #accept}). The writers' {@code Active} states extend it with their own age limits.
+ * ({@link #accept}), and the data key itself. The writers' {@code Active} states extend it with
+ * their own age limits.
  *
  * <p>Thread-safe: the counters are atomic, so no two admitted messages get the same sequence
  * number.
  */
 abstract class KeyUsage implements LongConsumer {
+  /** The data key (format 1) or the record's data key (format 2) this usage is of. */
+  final DataKey key;
   private final AtomicLong messages = new AtomicLong();
   private final AtomicLong bytes = new AtomicLong();
+
+  KeyUsage(DataKey key) {
+    this.key = key;
+  }
 
   /** Counts bytes a stream encrypted under this key (beyond what {@link #admitMessage} took). */
   @Override

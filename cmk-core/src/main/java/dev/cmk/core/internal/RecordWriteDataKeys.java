@@ -13,8 +13,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
@@ -33,7 +31,7 @@ import java.util.function.Supplier;
  * 00 00 || u40(m) || u32(i) || last}. So no (key, nonce) pair repeats, across any number of
  * writers, without a birthday bound.
  */
-public final class RecordWriteDataKeys implements EnvelopeWriter {
+public final class RecordWriteDataKeys extends CurrentDataKeyWriter<RecordWriteDataKeys.Active> {
   /** Envelopes per writer slot: half the 40-bit message space, after a random start below it. */
   static final long MAX_MESSAGES_PER_SLOT = (1L << 39) - 1;
   /** How far ahead of this writer's clock a shared record's creation time may be. */
@@ -51,8 +49,6 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
   private final String writerName;
   private final boolean share;
   private final AdditionalWrappings additional;
-  private final AtomicReference<Active> current = new AtomicReference<>();
-  private final AtomicLong dataKeysCreated = new AtomicLong();
 
   public RecordWriteDataKeys(KeyAccess access, Records records, DataKeyLimits limits, Clock clock,
       SecureRandom random, DecryptionKeyCache decryptCache, Supplier<String> writeProviderId,
@@ -73,7 +69,7 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
   public Begun begin(long plaintextBytes, int segmentSize, byte[] associatedData) {
     KeyReference version = access.writeVersion();
     for (int attempt = 0; ; attempt++) {
-      Active active = current.get();
+      Active active = current();
       long sequence = 0;
       if (active != null && active.primary.equals(version)) {
         sequence = active.admit(plaintextBytes, clock.instant(), limits);
@@ -99,7 +95,7 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
   private record Admitted(Active active, long sequence) {}
 
   private synchronized Admitted roll(Active seen, KeyReference version, long plaintextBytes) {
-    Active now = current.get();
+    Active now = current();
     if (now != seen && now != null && now.primary.equals(version)) {
       long sequence = now.admit(plaintextBytes, clock.instant(), limits);
       if (sequence != 0) {
@@ -121,10 +117,7 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
         throw new IllegalStateException("data key limits admit no message");
       }
     }
-    current.set(next);
-    if (now != null) {
-      now.key.destroy();
-    }
+    replace(now, next);
     return new Admitted(next, sequence);
   }
 
@@ -155,7 +148,7 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
       }
       decryptCache.putRecordKey(id, DataKey.of(SecretBytes.wrapOwned(secret.copy()),
           key.source()));
-      dataKeysCreated.incrementAndGet();
+      countCreated();
       return new Active(key, id, 0, version, created.plus(limits.maxAge()), clock.instant(),
           nextBase());
     } catch (RuntimeException e) {
@@ -220,22 +213,8 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
     return random.nextLong() & MAX_MESSAGES_PER_SLOT;
   }
 
-  @Override
-  public synchronized void invalidate() {
-    Active a = current.getAndSet(null);
-    if (a != null) {
-      a.key.destroy();
-    }
-  }
-
-  @Override
-  public long dataKeysCreated() {
-    return dataKeysCreated.get();
-  }
-
   /** This writer's slot in a record and its usage. */
-  private static final class Active extends KeyUsage {
-    final DataKey key;
+  static final class Active extends KeyUsage {
     final byte[] id;
     final long slot;
     final KeyReference primary;
@@ -246,7 +225,7 @@ public final class RecordWriteDataKeys implements EnvelopeWriter {
 
     Active(DataKey key, byte[] id, long slot, KeyReference primary, Instant expires,
         Instant slotStarted, long messageBase) {
-      this.key = key;
+      super(key);
       this.id = id;
       this.slot = slot;
       this.primary = primary;

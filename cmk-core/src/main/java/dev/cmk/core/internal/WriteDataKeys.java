@@ -8,8 +8,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 
@@ -23,7 +21,7 @@ import org.jspecify.annotations.Nullable;
  * nonce repeats under the data key's body key. The decryption cache holds its own copy and only
  * ever decrypts.
  */
-public final class WriteDataKeys implements EnvelopeWriter {
+public final class WriteDataKeys extends CurrentDataKeyWriter<WriteDataKeys.Active> {
   /**
    * A data key for one message, its wrapped form and the message's nonce prefix. The key may be
    * destroyed by a concurrent roll; its use then throws {@link IllegalStateException} and the
@@ -41,8 +39,6 @@ public final class WriteDataKeys implements EnvelopeWriter {
   private final Clock clock;
   private final SecureRandom random;
   private final DecryptionKeyCache decryptCache;
-  private final AtomicReference<Active> current = new AtomicReference<>();
-  private final AtomicLong dataKeysCreated = new AtomicLong();
 
   public WriteDataKeys(
       KeyAccess access,
@@ -61,7 +57,7 @@ public final class WriteDataKeys implements EnvelopeWriter {
   public Lease acquire(long plaintextBytes) {
     KeyReference version = access.writeVersion();
     for (int attempt = 0; ; attempt++) {
-      Active active = current.get();
+      Active active = current();
       long sequence = 0;
       if (active != null && active.wrapped.keyReference().equals(version)) {
         sequence = active.admit(plaintextBytes, clock.instant(), limits);
@@ -105,7 +101,7 @@ public final class WriteDataKeys implements EnvelopeWriter {
 
   private synchronized Admitted roll(
       @Nullable Active seen, KeyReference version, long plaintextBytes) {
-    Active now = current.get();
+    Active now = current();
     if (now != seen && now != null && now.wrapped.keyReference().equals(version)) {
       long sequence = now.admit(plaintextBytes, clock.instant(), limits);
       if (sequence != 0) {
@@ -132,37 +128,20 @@ public final class WriteDataKeys implements EnvelopeWriter {
     long nonceBase = random.nextLong() & EnvelopeHeader.MAX_NONCE_PREFIX;
     Active next = new Active(key, wrapped, routing, clock.instant(), nonceBase);
     long sequence = next.admit(plaintextBytes, next.created, limits);
-    current.set(next);
-    dataKeysCreated.incrementAndGet();
-    if (now != null) {
-      now.key.destroy();
-    }
+    replace(now, next);
+    countCreated();
     return new Admitted(next, sequence);
   }
 
-  @Override
-  public synchronized void invalidate() {
-    Active a = current.getAndSet(null);
-    if (a != null) {
-      a.key.destroy();
-    }
-  }
-
-  @Override
-  public long dataKeysCreated() {
-    return dataKeysCreated.get();
-  }
-
   /** The current data key and its usage; counts a stream's bytes as the lease's usage. */
-  private static final class Active extends KeyUsage {
-    final DataKey key;
+  static final class Active extends KeyUsage {
     final WrappedKey wrapped;
     final byte[] routing;
     final Instant created;
     final long nonceBase;
 
     Active(DataKey key, WrappedKey wrapped, byte[] routing, Instant created, long nonceBase) {
-      this.key = key;
+      super(key);
       this.wrapped = wrapped;
       this.routing = routing;
       this.created = created;

@@ -1,12 +1,12 @@
 package dev.cmk.core.fleet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.cmk.core.KeyAccessState;
 import dev.cmk.core.LossCause;
 import java.time.Instant;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class FleetKeyStateTest {
@@ -38,12 +38,25 @@ class FleetKeyStateTest {
   }
 
   @Test
+  void lostSince_available_null() {
+    assertNull(FleetKeyState.available(3, T, "a").lostSince());
+  }
+
+  @Test
+  void lostSince_unavailable_theLossStartNotTheRecordingTime() {
+    Instant lostAt = T.minusSeconds(90);
+    FleetKeyState lost = FleetKeyState.unavailable(3, lostAt, LossCause.KEY_DISABLED, T, "a");
+    assertEquals(lostAt, lost.lostSince());
+    assertEquals(T, lost.recordedAt());
+  }
+
+  @Test
   void refreshRequired_keepsGenerationLossStartAndCause() {
     FleetKeyState lost = FleetKeyState.unavailable(4, T, LossCause.KEY_DISABLED, T, "a");
     FleetKeyState locked = lost.refreshRequired(T.plusSeconds(1800), "b");
     assertEquals(KeyAccessState.REFRESH_REQUIRED, locked.state());
     assertEquals(4, locked.generation());
-    assertEquals(Optional.of(T), locked.lossStart());
+    assertEquals(T, locked.lostSince());
     assertEquals(LossCause.KEY_DISABLED, locked.cause());
     assertThrows(IllegalStateException.class,
         () -> FleetKeyState.available(0, T, "a").refreshRequired(T, "b"));

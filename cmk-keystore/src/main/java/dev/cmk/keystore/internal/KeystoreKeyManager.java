@@ -36,9 +36,6 @@ import org.jspecify.annotations.Nullable;
  * processes.
  */
 public final class KeystoreKeyManager implements KeyManager {
-  /** RSA sizes {@link #createKey} generates. */
-  public static final List<Integer> KEY_SIZES = List.of(2048, 3072, 4096);
-
   /** Operations a new key version permits. */
   public static final Set<KeyOperation> DEFAULT_OPERATIONS =
       Set.copyOf(EnumSet.of(KeyOperation.WRAP_KEY, KeyOperation.UNWRAP_KEY));
@@ -71,11 +68,6 @@ public final class KeystoreKeyManager implements KeyManager {
   }
 
   @Override
-  public List<Integer> keySizes() {
-    return KEY_SIZES;
-  }
-
-  @Override
   public KeyReference keyReference(String name) {
     return KeyReference.local(Objects.requireNonNull(name, "name"), null);
   }
@@ -83,10 +75,7 @@ public final class KeystoreKeyManager implements KeyManager {
   @Override
   public KeyReference createKey(String name, int sizeBits) {
     KeyReference key = keyReference(name);
-    if (!KEY_SIZES.contains(sizeBits)) {
-      throw new IllegalArgumentException(
-          "RSA key size must be one of " + KEY_SIZES + " bits, found " + sizeBits);
-    }
+    KeyManager.requireKeySize(sizeBits, keySizes());
     return addFirstVersion(key, store.generate(sizeBits));
   }
 
@@ -121,7 +110,7 @@ public final class KeystoreKeyManager implements KeyManager {
   public KeyReference rotateKey(KeyReference key) {
     ServedKeys.requireServed(provider, key);
     VersionEntry latest = KeystoreStore.activeKey(store.current().metadata(), key).latest();
-    int bits = KEY_SIZES.contains(latest.bits()) ? latest.bits() : 2048;
+    int bits = keySizes().contains(latest.bits()) ? latest.bits() : 2048;
     KeyPair pair = store.generate(bits);
     return store.modify(
         w -> {

@@ -6,6 +6,7 @@ import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyProviderUnavailableException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
+import dev.cmk.api.TokenProtection;
 import dev.cmk.api.VaultProtection;
 import dev.cmk.api.spi.SecretSource;
 import dev.cmk.keystore.internal.KeystoreMetadata.KeyEntry;
@@ -277,7 +278,8 @@ public final class KeystoreStore {
         v.notBefore(),
         v.expiresOn(),
         v.operations(),
-        protection(s.metadata()));
+        protection(s.metadata()),
+        TokenProtection.none());
   }
 
   /**

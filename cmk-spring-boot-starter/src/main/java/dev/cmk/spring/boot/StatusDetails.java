@@ -21,12 +21,14 @@ final class StatusDetails {
     if (status.configuredKey() != null) {
       d.put("key", status.configuredKey().toString());
     }
-    status.currentVersionIfKnown().ifPresent(v -> d.put("currentVersion", v.toString()));
+    if (status.currentVersion() != null) {
+      d.put("currentVersion", status.currentVersion().toString());
+    }
     if (status.lastConfirmed() != null) {
       d.put("lastConfirmed", status.lastConfirmed().toString());
     }
-    if (withError) {
-      status.lastErrorMessage().ifPresent(e -> d.put("lastError", e));
+    if (withError && status.lastError() != null) {
+      d.put("lastError", status.lastError());
     }
     return d;
   }

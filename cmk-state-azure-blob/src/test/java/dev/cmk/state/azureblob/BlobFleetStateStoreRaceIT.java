@@ -46,7 +46,7 @@ class BlobFleetStateStoreRaceIT {
     assertEquals(Optional.empty(), replicaB.replace(key, null, lossB));
     FleetRecord seenByB = replicaB.read(key).orElseThrow();
     assertEquals(won, seenByB);
-    assertEquals(Optional.of(T0), seenByB.state().lossStart(), "both agree on A's loss start");
+    assertEquals(T0, seenByB.state().lostSince(), "both agree on A's loss start");
   }
 
   @Test

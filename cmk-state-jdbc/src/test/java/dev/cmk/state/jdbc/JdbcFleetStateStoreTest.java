@@ -128,7 +128,7 @@ class JdbcFleetStateStoreTest {
     FleetRecord written = store.replace(KEY, null, s).orElseThrow();
     assertEquals(Instant.parse("2026-12-07T10:16:01.123456Z"), written.state().recordedAt());
     assertEquals(Instant.parse("2026-12-07T10:16:01.123456Z"),
-        written.state().lossStart().orElseThrow());
+        written.state().lostSince());
     assertEquals(written, store.read(KEY).orElseThrow());
   }
 

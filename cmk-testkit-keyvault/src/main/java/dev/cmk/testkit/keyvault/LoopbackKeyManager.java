@@ -6,6 +6,7 @@ import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyOperation;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.KeyType;
+import dev.cmk.api.TokenProtection;
 import dev.cmk.api.VaultProtection;
 import dev.cmk.api.spi.KeyManager;
 import java.security.KeyPair;
@@ -33,8 +34,6 @@ import org.jspecify.annotations.Nullable;
  * <p><b>Thread safety:</b> safe for concurrent use with each other and with HTTP requests.
  */
 final class LoopbackKeyManager implements KeyManager {
-  private static final List<Integer> SIZES = List.of(2048, 3072, 4096);
-
   private final LoopbackVault vault;
   private final VaultState state;
 
@@ -54,11 +53,6 @@ final class LoopbackKeyManager implements KeyManager {
   }
 
   @Override
-  public List<Integer> keySizes() {
-    return SIZES;
-  }
-
-  @Override
   public KeyReference keyReference(String name) {
     VaultRoutes.checkNameArgument(Objects.requireNonNull(name, "name"));
     return KeyReference.parse(vault.vaultUrl() + "/keys/" + name);
@@ -67,9 +61,7 @@ final class LoopbackKeyManager implements KeyManager {
   @Override
   public KeyReference createKey(String name, int sizeBits) {
     keyReference(name);
-    if (!SIZES.contains(sizeBits)) {
-      throw new IllegalArgumentException("sizeBits must be one of " + SIZES + ", found " + sizeBits);
-    }
+    KeyManager.requireKeySize(sizeBits, keySizes());
     requireNew(name);
     return add(name, state.keys.generateRsa(sizeBits));
   }
@@ -237,7 +229,8 @@ final class LoopbackKeyManager implements KeyManager {
         v.notBefore == null ? null : Instant.ofEpochSecond(v.notBefore),
         v.expires == null ? null : Instant.ofEpochSecond(v.expires),
         ops,
-        protection);
+        protection,
+        TokenProtection.none());
   }
 
   private KeyReference add(String name, KeyPair pair) {

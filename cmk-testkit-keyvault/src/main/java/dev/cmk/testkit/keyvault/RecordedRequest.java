@@ -48,19 +48,6 @@ public record RecordedRequest(
     headers = recordable(Objects.requireNonNull(headers, "headers"));
   }
 
-  /** A request without recorded headers. */
-  public RecordedRequest(
-      Instant at,
-      String method,
-      String path,
-      @Nullable String apiVersion,
-      @Nullable String bearerToken,
-      @Nullable String identity,
-      int status,
-      @Nullable String errorCode) {
-    this(at, method, path, apiVersion, bearerToken, identity, status, errorCode, Map.of());
-  }
-
   /** Whether this request carried a bearer token. */
   public boolean authenticated() {
     return bearerToken != null;

@@ -143,8 +143,9 @@ public final class CmkAdminOperations {
     if (s.lastConfirmed() != null) {
       p.addParameter().setName("lastConfirmed").setValue(instant(s.lastConfirmed()));
     }
-    s.lastErrorMessage().ifPresent(m ->
-        p.addParameter().setName("lastError").setValue(new StringType(m)));
+    if (s.lastError() != null) {
+      p.addParameter().setName("lastError").setValue(new StringType(s.lastError()));
+    }
     if (s.state() != KeyAccessState.AVAILABLE) {
       p.addParameter().setName("message")
           .setValue(new StringType(KeyAccessOutcomes.describe(s)));

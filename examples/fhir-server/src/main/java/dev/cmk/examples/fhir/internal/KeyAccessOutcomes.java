@@ -205,7 +205,9 @@ public final class KeyAccessOutcomes {
       }
       sb.append(')');
     }
-    status.lastErrorMessage().ifPresent(m -> sb.append("; provider: ").append(m));
+    if (status.lastError() != null) {
+      sb.append("; provider: ").append(status.lastError());
+    }
     sb.append(". Since ").append(status.since().truncatedTo(ChronoUnit.SECONDS)).append(". ");
     if (status.cause() == LossCause.FLEET_STATE_UNKNOWN) {
       sb.append("Requests succeed again once the key-state store answers (checked every probe"

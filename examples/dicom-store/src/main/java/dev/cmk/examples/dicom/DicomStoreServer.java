@@ -1,6 +1,7 @@
 package dev.cmk.examples.dicom;
 
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.testkit.DemoClock;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;

@@ -9,6 +9,7 @@ import dev.cmk.core.KeyAccessStatus;
 import dev.cmk.core.KeyConfiguration;
 import dev.cmk.core.KeyPolicy;
 import dev.cmk.keystore.KeystoreKeyProvider;
+import dev.cmk.testkit.DemoClock;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;

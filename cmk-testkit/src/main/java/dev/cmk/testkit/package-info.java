@@ -14,9 +14,7 @@
  *       dev.cmk.testkit.InvalidCiphertextContract}, {@link dev.cmk.testkit.KeyManagerContract},
  *       {@link dev.cmk.testkit.LossOfAccessContract}; {@link
  *       dev.cmk.testkit.KeyEncryptionKeyProviderContract} combines the first four.
- *   <li>{@link dev.cmk.testkit.ManualClock}: a clock that moves only when told to; {@link
- *       dev.cmk.testkit.DemoClock}: real time that jumps forward on request, for demonstrations
- *       and end-to-end tests of a running service.
+ *   <li>{@link dev.cmk.testkit.ManualClock}: a clock that moves only when told to.
  *   <li>{@link dev.cmk.testkit.FailingInputStream}: a stream that fails at a chosen position;
  *       {@link dev.cmk.testkit.GeneratedInputStream}: a stream of any length generated as it is
  *       read, for constant-memory tests.

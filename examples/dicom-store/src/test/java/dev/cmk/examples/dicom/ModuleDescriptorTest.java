@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Pins the module: one exported package whose only public types are the server and the main (the
- * demo clock, a parameter of the server's builder, is cmk-testkit's).
+ * demo clock, a parameter of the server's builder, is cmk-example-support's).
  */
 class ModuleDescriptorTest {
 

@@ -1,4 +1,4 @@
-package dev.cmk.testkit;
+package dev.cmk.examples.support;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -9,12 +9,11 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A clock for demonstrations and end-to-end tests of a running service: a base clock (normally
- * the system clock) plus an offset that only grows, so a walkthrough can show what happens 31
- * minutes after a key was revoked without waiting 31 minutes. Unlike {@link ManualClock}, time
- * keeps flowing between jumps, so a service in its own process can run on it unattended and be
- * moved forward on request (the example servers do so only when started with {@code
- * --demo-clock}, the only way their {@code POST /$demo-clock} endpoint exists).
+ * A clock for demonstrations and end-to-end tests of a running server: a base clock (normally the
+ * system clock) plus an offset that only grows, so a walkthrough can show what happens 31 minutes
+ * after a key was revoked without waiting 31 minutes. Time keeps flowing between jumps. The
+ * example servers use it only when started with {@code --demo-clock}, which is also the only way
+ * their {@code POST /$demo-clock} endpoint exists.
  *
  * <p>Not for production: whoever can call {@link #advance} decides when caches expire and when the
  * loss-of-access grace window ends.

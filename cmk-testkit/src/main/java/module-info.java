@@ -1,7 +1,7 @@
 /**
  * Test support for code built on cmk: in-memory key provider, fault injection, manual clock,
- * failing streams and the provider contract tests. The loopback Key Vault server is its own module,
- * {@code dev.cmk.testkit.keyvault} (artifact cmk-testkit-keyvault).
+ * failing and generated streams and the provider contract tests. The loopback Key Vault server is
+ * its own module, {@code dev.cmk.testkit.keyvault} (artifact cmk-testkit-keyvault).
  */
 module dev.cmk.testkit {
   requires static org.jspecify;

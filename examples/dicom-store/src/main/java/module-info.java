@@ -6,6 +6,8 @@
  */
 module dev.cmk.examples.dicom {
   requires transitive dev.cmk.core;
+  // DemoClock (the --demo-clock option), a type of the server builder's API.
+  requires transitive dev.cmk.examples.support;
   requires dev.cmk.keystore;
   requires dev.cmk.state.azureblob;
   requires com.azure.storage.common;

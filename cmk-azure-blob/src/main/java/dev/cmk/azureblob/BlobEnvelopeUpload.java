@@ -26,23 +26,34 @@ public final class BlobEnvelopeUpload extends EnvelopeOutputStream {
     this.stager = stager;
   }
 
+  /** Forwards to the envelope's own single-byte write (no array per byte). */
   @Override
   public void write(int b) throws IOException {
-    write(new byte[] {(byte) b}, 0, 1);
+    ensureOpen();
+    try {
+      envelope.write(b);
+    } catch (IOException | RuntimeException e) {
+      fail();
+      throw e;
+    }
   }
 
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
-    Objects.checkFromIndexSize(off, len, b.length);
-    if (closed) {
-      throw new IOException(failed ? "upload failed or aborted; nothing was committed"
-          : "upload closed");
-    }
+    Objects.checkFromIndexSize(off, len, b.length); // a caller's bad index does not fail the upload
+    ensureOpen();
     try {
       envelope.write(b, off, len);
     } catch (IOException | RuntimeException e) {
       fail();
       throw e;
+    }
+  }
+
+  private void ensureOpen() throws IOException {
+    if (closed) {
+      throw new IOException(failed ? "upload failed or aborted; nothing was committed"
+          : "upload closed");
     }
   }
 

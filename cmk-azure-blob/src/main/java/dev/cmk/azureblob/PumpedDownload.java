@@ -109,22 +109,42 @@ final class PumpedDownload extends InputStream {
 
   @Override
   public int read() throws IOException {
-    byte[] one = new byte[1];
-    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    ensureOpen();
+    return fill() ? current[at++] & 0xff : -1;
   }
 
   @Override
   public int read(byte[] b, int off, int len) throws IOException {
     Objects.checkFromIndexSize(off, len, b.length);
-    if (closed) {
-      throw new IOException("stream closed");
-    }
+    ensureOpen();
     if (len == 0) {
       return 0;
     }
+    if (!fill()) {
+      return -1;
+    }
+    int n = Math.min(len, current.length - at);
+    System.arraycopy(current, at, b, off, n);
+    at += n;
+    return n;
+  }
+
+  private void ensureOpen() throws IOException {
+    if (closed) {
+      throw new IOException("stream closed");
+    }
+  }
+
+  /**
+   * Makes {@link #current} hold unread bytes, waiting for the next chunk if needed.
+   *
+   * @return false at the end of the blob
+   * @throws IOException the download's failure, once the chunks before it are read
+   */
+  private boolean fill() throws IOException {
     while (current == null || at == current.length) {
       if (ended) {
-        return -1;
+        return false;
       }
       try {
         current = queue.take();
@@ -139,13 +159,10 @@ final class PumpedDownload extends InputStream {
         if (e != null) {
           throw e;
         }
-        return -1;
+        return false;
       }
     }
-    int n = Math.min(len, current.length - at);
-    System.arraycopy(current, at, b, off, n);
-    at += n;
-    return n;
+    return true;
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.core.EnvelopeCrypto;
+import dev.cmk.testkit.GeneratedInputStream;
 import dev.cmk.testkit.azurite.Azurite;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,39 +38,24 @@ class LargeBlobIT {
   }
 
   /** Deterministic pseudo-random plaintext of a given length, generated as it is read. */
-  static final class Generated extends InputStream {
+  static final class Generated extends GeneratedInputStream {
     private final SplittableRandom random = new SplittableRandom(1);
     private final MessageDigest digest = sha256();
-    private long remaining;
-    private long produced;
     long maxLive;
 
     Generated(long length) {
-      this.remaining = length;
+      super(length);
     }
 
     @Override
-    public int read() {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) {
-      if (remaining == 0) {
-        return -1;
-      }
-      int n = (int) Math.min(len, remaining);
-      for (int i = 0; i < n; i++) {
+    protected void generate(long position, byte[] b, int off, int len) {
+      for (int i = 0; i < len; i++) {
         b[off + i] = (byte) random.nextInt(256);
       }
-      digest.update(b, off, n);
-      remaining -= n;
-      if ((produced + n) / SAMPLE_EVERY != produced / SAMPLE_EVERY) {
+      digest.update(b, off, len);
+      if ((position + len) / SAMPLE_EVERY != position / SAMPLE_EVERY) {
         maxLive = Math.max(maxLive, liveHeap()); // mid-upload: blocks in flight
       }
-      produced += n;
-      return n;
     }
   }
 

@@ -15,7 +15,9 @@
  *       {@link dev.cmk.testkit.LossOfAccessContract}; {@link
  *       dev.cmk.testkit.KeyEncryptionKeyProviderContract} combines the first four.
  *   <li>{@link dev.cmk.testkit.ManualClock}: a clock that moves only when told to.
- *   <li>{@link dev.cmk.testkit.FailingInputStream}: a stream that fails at a chosen position.
+ *   <li>{@link dev.cmk.testkit.FailingInputStream}: a stream that fails at a chosen position;
+ *       {@link dev.cmk.testkit.GeneratedInputStream}: a stream of any length generated as it is
+ *       read, for constant-memory tests.
  *   <li>{@link dev.cmk.testkit.TestKeyPairs}: shared RSA key pairs, generated once per JVM.
  *   <li>{@link dev.cmk.testkit.ModuleDescriptors}: pins a module's exports in one call.
  *   <li>{@link dev.cmk.testkit.WycheproofVectors}: Project Wycheproof's RSA-OAEP vectors.

@@ -2,7 +2,7 @@ package dev.cmk.examples.dicom;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.util.Objects;
 
@@ -12,39 +12,33 @@ import java.util.Objects;
  * After {@link #abandon()} writes are dropped, so that closing an encrypting stream over a failed
  * upload (which wipes its plaintext buffers) cannot turn the partial file into a complete envelope.
  *
- * <p>Not thread-safe.
+ * <p>Writes go to the JDK's {@link Channels#newOutputStream} over the channel (which writes each
+ * buffer completely), after {@code abandon()} to {@link OutputStream#nullOutputStream()}; both
+ * check the array bounds. Not thread-safe.
  */
 final class ChannelSink extends OutputStream {
-  private final FileChannel channel;
-  private boolean abandoned;
+  private OutputStream target;
 
   ChannelSink(FileChannel channel) {
-    this.channel = Objects.requireNonNull(channel, "channel");
+    this.target = Channels.newOutputStream(Objects.requireNonNull(channel, "channel"));
   }
 
   @Override
   public void write(int b) throws IOException {
-    write(new byte[] {(byte) b}, 0, 1);
+    target.write(b);
   }
 
   @Override
   public void write(byte[] b, int off, int len) throws IOException {
-    Objects.checkFromIndexSize(off, len, b.length);
-    if (abandoned) {
-      return;
-    }
-    ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
-    while (buffer.hasRemaining()) {
-      channel.write(buffer);
-    }
+    target.write(b, off, len);
   }
 
   /** Drops every later write. */
   void abandon() {
-    abandoned = true;
+    target = OutputStream.nullOutputStream();
   }
 
-  /** Does nothing: the channel belongs to the caller. */
+  /** Does nothing: the channel belongs to the caller (the stream over it is never closed). */
   @Override
   public void close() {}
 }

@@ -2,6 +2,7 @@ package dev.cmk.examples.dicom;
 
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.KeyAccessStatus;
+import dev.cmk.examples.support.DemoClock;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;

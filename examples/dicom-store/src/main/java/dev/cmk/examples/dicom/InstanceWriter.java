@@ -243,29 +243,43 @@ final class InstanceWriter {
 
     @Override
     public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      int b = in.read();
+      if (b >= 0) {
+        accept(1).write(b);
+      }
+      return b;
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
       int n = in.read(b, off, len);
       if (n > 0) {
-        count += n;
-        if (count > store.maxInstanceSize()) {
-          throw new TooLarge();
-        }
-        if (envelope != null) {
-          envelope.write(b, off, n);
-        } else {
-          if (memory.size() + n > MAX_HEAD) {
-            throw new IOException(new DicomParseException("attributes before the pixel data"
-                + " larger than " + MAX_HEAD + " bytes"));
-          }
-          memory.write(b, off, n);
-        }
+        accept(n).write(b, off, n);
       }
       return n;
+    }
+
+    /**
+     * Counts {@code n} more bytes read and says where they go: the encrypting stream, or memory
+     * while the UIDs are not known yet.
+     *
+     * @throws TooLarge past the maximum instance size
+     * @throws IOException (caused by a {@link DicomParseException}) past {@value #MAX_HEAD} bytes
+     *     held in memory
+     */
+    private OutputStream accept(int n) throws IOException {
+      count += n;
+      if (count > store.maxInstanceSize()) {
+        throw new TooLarge();
+      }
+      if (envelope != null) {
+        return envelope;
+      }
+      if (memory.size() + n > MAX_HEAD) {
+        throw new IOException(new DicomParseException("attributes before the pixel data"
+            + " larger than " + MAX_HEAD + " bytes"));
+      }
+      return memory;
     }
 
     @Override

@@ -5,15 +5,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * A parsed media type ({@code type/subtype; name=value; ...}), names lower-cased, quoted values
- * unquoted.
+ * unquoted (their quoted-pairs, such as {@code \"} and {@code \\}, resolved); of a parameter given
+ * twice, the first counts.
  *
  * @param type {@code type/subtype}, lower case
  * @param parameters the parameters by lower-case name
  */
 record MediaType(String type, Map<String, String> parameters) {
+  /** A backslash and the character it makes literal, in a quoted string. */
+  private static final Pattern QUOTED_PAIR = Pattern.compile("\\\\(.)", Pattern.DOTALL);
+
   /** Copies. */
   MediaType {
     parameters = Map.copyOf(parameters);
@@ -39,7 +44,7 @@ record MediaType(String type, Map<String, String> parameters) {
       }
       String value = p.substring(eq + 1).trim();
       if (value.length() >= 2 && value.startsWith("\"") && value.endsWith("\"")) {
-        value = value.substring(1, value.length() - 1).replace("\\\"", "\"");
+        value = QUOTED_PAIR.matcher(value.substring(1, value.length() - 1)).replaceAll("$1");
       }
       params.putIfAbsent(p.substring(0, eq).trim().toLowerCase(Locale.ROOT), value);
     }
@@ -60,24 +65,26 @@ record MediaType(String type, Map<String, String> parameters) {
     return out;
   }
 
-  /** Splits on {@code sep} outside double quotes. */
+  /**
+   * Splits on {@code sep} outside quoted strings; inside one, a backslash escapes the next
+   * character (a quoted-pair, RFC 9110 §5.6.4), so {@code \"} does not end the string.
+   */
   private static List<String> split(String s, char sep) {
     List<String> out = new ArrayList<>();
-    StringBuilder cur = new StringBuilder();
+    int start = 0;
     boolean quoted = false;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (c == '"') {
+      if (quoted && c == '\\') {
+        i++; // the escaped character is literal
+      } else if (c == '"') {
         quoted = !quoted;
-      }
-      if (c == sep && !quoted) {
-        out.add(cur.toString());
-        cur.setLength(0);
-      } else {
-        cur.append(c);
+      } else if (c == sep && !quoted) {
+        out.add(s.substring(start, i));
+        start = i + 1;
       }
     }
-    out.add(cur.toString());
+    out.add(s.substring(start));
     return out;
   }
 }

@@ -2,6 +2,7 @@ package dev.cmk.examples.dicom;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -68,9 +69,9 @@ final class MultipartReader {
     }
     if (!started) {
       started = true;
-      new Body().transferTo(OutputStreamNull.INSTANCE); // the preamble
+      new Body().transferTo(OutputStream.nullOutputStream()); // the preamble
     } else if (current != null) {
-      current.transferTo(OutputStreamNull.INSTANCE);
+      current.transferTo(OutputStream.nullOutputStream());
     }
     if (!ensure(2)) {
       throw new IOException("multipart body ends after a delimiter");
@@ -159,17 +160,31 @@ final class MultipartReader {
 
     @Override
     public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      return buffered() < 0 ? -1 : buf[pos++] & 0xff;
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-      if (finished) {
+      if (len == 0 && !finished) {
+        return 0;
+      }
+      int available = buffered();
+      if (available < 0) {
         return -1;
       }
-      if (len == 0) {
-        return 0;
+      int n = Math.min(len, available);
+      System.arraycopy(buf, pos, b, off, n);
+      pos += n;
+      return n;
+    }
+
+    /**
+     * How many bytes of this body are buffered at {@code pos} (at least one), reading more if
+     * needed; -1 once the delimiter is reached (and consumed).
+     */
+    private int buffered() throws IOException {
+      if (finished) {
+        return -1;
       }
       while (true) {
         ensure(delimiter.length + 2);
@@ -181,10 +196,7 @@ final class MultipartReader {
         }
         int available = at >= 0 ? at - pos : lim - pos - (delimiter.length - 1);
         if (available > 0) {
-          int n = Math.min(len, available);
-          System.arraycopy(buf, pos, b, off, n);
-          pos += n;
-          return n;
+          return available;
         }
         if (eof) {
           throw new IOException("multipart body ends without its closing delimiter");
@@ -192,16 +204,5 @@ final class MultipartReader {
         ensure(lim - pos + 1);
       }
     }
-  }
-
-  /** Discards. */
-  private static final class OutputStreamNull extends java.io.OutputStream {
-    static final OutputStreamNull INSTANCE = new OutputStreamNull();
-
-    @Override
-    public void write(int b) {}
-
-    @Override
-    public void write(byte[] b, int off, int len) {}
   }
 }

@@ -8,6 +8,7 @@ import dev.cmk.core.EnvelopeCryptoBuilder;
 import dev.cmk.core.KeyAccessStatus;
 import dev.cmk.core.KeyConfiguration;
 import dev.cmk.core.KeyPolicy;
+import dev.cmk.examples.support.DemoClock;
 import dev.cmk.keystore.KeystoreKeyProvider;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -7,21 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cmk.api.KeyReference;
 import dev.cmk.keystore.KeystoreKeyProvider;
 import dev.cmk.testkit.azurite.Azurite;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,8 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
 class FleetReplicasIT {
   private static final String KEY = "local:dicom-kek";
   private static final String INSTANCE = TestServer.instancePath("1.2.3", "1.2.3.4", "1.2.3.4.5");
-  private static final Pattern LISTENING =
-      Pattern.compile("dicom-store listening on (http://127\\.0\\.0\\.1:\\d+)/? ");
 
   @TempDir Path dir;
   private final HttpClient http =
@@ -55,13 +48,7 @@ class FleetReplicasIT {
   /** One replica process; returns its base URI once it listens. */
   private URI start(String name, String container, Azurite azurite, Path keystore, Path password)
       throws IOException {
-    Path target = Path.of("target");
-    List<String> command = List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx96m", "-XX:TieredStopAtLevel=1",
-        "-p", target.resolve("lib") + java.io.File.pathSeparator
-            + target.resolve("cmk-example-dicom-store.jar"),
-        "-m", "dev.cmk.examples.dicom/dev.cmk.examples.dicom.DicomStoreMain",
+    List<String> command = DeployedStore.command(List.of(
         "--data-dir", dir.resolve("data-" + name).toString(),
         "--key", KEY,
         "--provider-setting", "path=" + keystore,
@@ -70,19 +57,16 @@ class FleetReplicasIT {
         "--key-state", "azure-blob:" + azurite.blobEndpoint() + "/" + container,
         "--key-state-setting", "connection-string-env=CMK_KEY_STATE_CONNECTION_STRING",
         "--replica-name", name,
-        "--demo-clock");
+        "--demo-clock"));
     ProcessBuilder pb = new ProcessBuilder(command)
         .redirectError(dir.resolve(name + ".stderr." + processes.size()).toFile());
     pb.environment().put("CMK_KEY_STATE_CONNECTION_STRING", azurite.connectionString());
     Process p = pb.start();
     processes.add(p);
-    BufferedReader out =
-        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    String line = out.readLine();
-    Matcher m = LISTENING.matcher(line == null ? "" : line);
-    assertTrue(m.lookingAt(), () -> name + " did not start: " + line + "\n" + stderr(name));
-    assertTrue(line.contains("key state shared via azure-blob as " + name), line);
-    return URI.create(m.group(1));
+    DeployedStore.Listening started = DeployedStore.listening(p, () -> name + ": " + stderr(name));
+    assertTrue(started.line().contains("key state shared via azure-blob as " + name),
+        started.line());
+    return started.base();
   }
 
   private String stderr(String name) {

@@ -1,5 +1,6 @@
 package dev.cmk.examples.dicom;
 
+import dev.cmk.testkit.GeneratedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -87,25 +88,10 @@ final class SyntheticDicom {
     if (offset < 0 || count < 0 || offset + count > length) {
       throw new IndexOutOfBoundsException("outside the instance");
     }
-    return new InputStream() {
-      private long next = offset;
-      private final long end = offset + count;
-
+    return new GeneratedInputStream(count) {
       @Override
-      public int read() {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-      }
-
-      @Override
-      public int read(byte[] b, int off, int len) {
-        if (next >= end) {
-          return -1;
-        }
-        int n = (int) Math.min(len, end - next);
-        fill(next, b, off, n);
-        next += n;
-        return n;
+      protected void generate(long position, byte[] b, int off, int len) {
+        fill(offset + position, b, off, len);
       }
     };
   }

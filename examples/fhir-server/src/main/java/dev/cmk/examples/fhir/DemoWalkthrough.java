@@ -8,6 +8,7 @@ import ca.uhn.fhir.rest.server.exceptions.BaseServerResponseException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeInfo;
+import dev.cmk.examples.support.DemoClock;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;

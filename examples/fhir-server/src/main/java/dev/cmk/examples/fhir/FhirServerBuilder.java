@@ -6,6 +6,7 @@ import dev.cmk.core.KeyPolicy;
 import dev.cmk.examples.fhir.internal.Database;
 import dev.cmk.examples.fhir.internal.KeyStateStore;
 import dev.cmk.examples.fhir.internal.SettingsKeyConfiguration;
+import dev.cmk.examples.support.DemoClock;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.function.Supplier;

@@ -2,6 +2,7 @@ package dev.cmk.examples.fhir;
 
 import dev.cmk.core.KeyAccessStatus;
 import dev.cmk.examples.fhir.internal.ServerOptions;
+import dev.cmk.examples.support.DemoClock;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Map;

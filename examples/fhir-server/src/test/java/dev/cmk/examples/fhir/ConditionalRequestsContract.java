@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ca.uhn.fhir.context.FhirContext;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
-import dev.cmk.core.KeyConfiguration;
 import dev.cmk.core.KeyPolicy;
 import dev.cmk.examples.fhir.internal.ConditionalRace;
 import dev.cmk.examples.fhir.internal.Database;
@@ -74,13 +73,13 @@ abstract class ConditionalRequestsContract {
 
   @BeforeEach
   void startServer() throws Exception {
-    clock = ManualClock.create();
-    vault = InMemoryKeyProvider.builder().clock(clock).build();
-    key = vault.createKey("fhir-cmk", 2048);
-    KeyConfiguration configuration = new KeyConfiguration(vault, key.versionless());
+    TestVault keys = TestVault.create();
+    clock = keys.clock();
+    vault = keys.vault();
+    key = keys.key();
     databaseUrl = freshDatabase();
     server = FhirTestClient.serverBuilder(databaseUrl, clock)
-        .keyConfiguration(() -> configuration).build().start();
+        .keyConfiguration(keys::configuration).build().start();
   }
 
   @AfterEach

@@ -4,10 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cmk.api.KeyReference;
-import dev.cmk.core.KeyConfiguration;
-import dev.cmk.testkit.InMemoryKeyProvider;
-import dev.cmk.testkit.ManualClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,12 +28,9 @@ class FhirKitClientIT {
 
   @BeforeEach
   void start() {
-    ManualClock clock = ManualClock.create();
-    InMemoryKeyProvider vault = InMemoryKeyProvider.builder().clock(clock).build();
-    KeyReference key = vault.createKey("fhir-cmk", 2048);
-    KeyConfiguration configuration = new KeyConfiguration(vault, key.versionless());
-    server = FhirTestClient.serverBuilder("jdbc:hsqldb:file:" + dir.resolve("fhir"), clock)
-        .keyConfiguration(() -> configuration).build().start();
+    TestVault keys = TestVault.create();
+    server = FhirTestClient.serverBuilder("jdbc:hsqldb:file:" + dir.resolve("fhir"), keys.clock())
+        .keyConfiguration(keys::configuration).build().start();
   }
 
   @AfterEach

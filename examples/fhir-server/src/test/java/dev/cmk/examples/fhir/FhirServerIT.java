@@ -19,7 +19,6 @@ import ca.uhn.fhir.rest.server.exceptions.ResourceNotFoundException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeInfo;
-import dev.cmk.core.KeyConfiguration;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.ManualClock;
 import java.nio.charset.StandardCharsets;
@@ -69,13 +68,13 @@ class FhirServerIT {
 
   @BeforeEach
   void start() {
-    clock = ManualClock.create();
-    vault = InMemoryKeyProvider.builder().clock(clock).build();
-    k1 = vault.createKey("fhir-cmk", 2048);
+    TestVault keys = TestVault.create();
+    clock = keys.clock();
+    vault = keys.vault();
+    k1 = keys.key();
     jdbcUrl = "jdbc:h2:file:" + dir.resolve("fhir");
-    KeyConfiguration configuration = new KeyConfiguration(vault, k1.versionless());
     server = FhirTestClient.serverBuilder(jdbcUrl, clock)
-        .keyConfiguration(() -> configuration)
+        .keyConfiguration(keys::configuration)
         .build()
         .start();
     client = FhirTestClient.of(server);

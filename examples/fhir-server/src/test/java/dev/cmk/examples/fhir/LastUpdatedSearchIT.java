@@ -5,10 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import ca.uhn.fhir.rest.client.api.IGenericClient;
 import ca.uhn.fhir.rest.server.exceptions.InvalidRequestException;
-import dev.cmk.api.KeyReference;
-import dev.cmk.core.KeyConfiguration;
-import dev.cmk.testkit.InMemoryKeyProvider;
-import dev.cmk.testkit.ManualClock;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,12 +48,9 @@ class LastUpdatedSearchIT {
   void start(@TempDir Path dir) {
     previousDefault = TimeZone.getDefault();
     TimeZone.setDefault(LOCAL);
-    ManualClock clock = ManualClock.create();
-    InMemoryKeyProvider vault = InMemoryKeyProvider.builder().clock(clock).build();
-    KeyReference key = vault.createKey("fhir-cmk", 2048);
-    KeyConfiguration configuration = new KeyConfiguration(vault, key.versionless());
-    server = FhirTestClient.serverBuilder("jdbc:h2:file:" + dir.resolve("fhir"), clock)
-        .keyConfiguration(() -> configuration)
+    TestVault keys = TestVault.create();
+    server = FhirTestClient.serverBuilder("jdbc:h2:file:" + dir.resolve("fhir"), keys.clock())
+        .keyConfiguration(keys::configuration)
         .build()
         .start();
     client = FhirTestClient.of(server);
@@ -76,7 +69,7 @@ class LastUpdatedSearchIT {
       {"m3", "2026-12-02T10:00:00.501Z"},
     };
     for (String[] u : updates) {
-      clock.set(Instant.parse(u[1]));
+      keys.clock().set(Instant.parse(u[1]));
       Patient p = new Patient();
       p.setId(u[0]);
       p.addName().setFamily("Family-" + u[0]);

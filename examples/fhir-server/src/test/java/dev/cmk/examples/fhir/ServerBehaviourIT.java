@@ -3,10 +3,6 @@ package dev.cmk.examples.fhir;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cmk.api.KeyReference;
-import dev.cmk.core.KeyConfiguration;
-import dev.cmk.testkit.InMemoryKeyProvider;
-import dev.cmk.testkit.ManualClock;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,14 +32,11 @@ class ServerBehaviourIT {
 
   @BeforeEach
   void start() {
-    ManualClock clock = ManualClock.create();
-    InMemoryKeyProvider vault = InMemoryKeyProvider.builder().clock(clock).build();
-    KeyReference key = vault.createKey("fhir-cmk", 2048);
-    KeyConfiguration configuration = new KeyConfiguration(vault, key.versionless());
+    TestVault keys = TestVault.create();
     pool = JdbcConnectionPool.create("jdbc:h2:mem:" + UUID.randomUUID(), "sa", "");
-    server = FhirServer.builder().port(0).clock(clock).backgroundProbe(false)
+    server = FhirServer.builder().port(0).clock(keys.clock()).backgroundProbe(false)
         .dataSource(DiskFullDataSource.wrap(pool, full::get))
-        .keyConfiguration(() -> configuration).build().start();
+        .keyConfiguration(keys::configuration).build().start();
   }
 
   @AfterEach

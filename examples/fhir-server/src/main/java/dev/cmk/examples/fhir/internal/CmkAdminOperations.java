@@ -9,7 +9,7 @@ import dev.cmk.api.CmkException;
 import dev.cmk.core.KeyAccessGuard;
 import dev.cmk.core.KeyAccessState;
 import dev.cmk.core.KeyAccessStatus;
-import dev.cmk.examples.fhir.DemoClock;
+import dev.cmk.examples.support.DemoClock;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.cmk.examples.dicom;
+package dev.cmk.examples.support;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -9,10 +9,14 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A clock for demonstrations and end-to-end tests: the system clock plus an offset that only
- * grows, so a walkthrough can show what happens 31 minutes after a key was revoked without
- * waiting 31 minutes. Time keeps flowing between jumps. The store uses it only when started with
- * {@code --demo-clock}, which is also the only way its {@code POST /$demo-clock} endpoint exists.
+ * A clock for demonstrations and end-to-end tests of a running server: a base clock (normally the
+ * system clock) plus an offset that only grows, so a walkthrough can show what happens 31 minutes
+ * after a key was revoked without waiting 31 minutes. Time keeps flowing between jumps. The
+ * example servers use it only when started with {@code --demo-clock}, which is also the only way
+ * their {@code POST /$demo-clock} endpoint exists.
+ *
+ * <p>Not for production: whoever can call {@link #advance} decides when caches expire and when the
+ * loss-of-access grace window ends.
  *
  * <p><b>Thread safety:</b> safe for concurrent use; {@link #advance} is atomic.
  */
@@ -35,6 +39,7 @@ public final class DemoClock extends Clock {
    *
    * @param base the underlying clock
    * @return the clock
+   * @throws NullPointerException if {@code base} is null
    */
   public static DemoClock on(Clock base) {
     return new DemoClock(Objects.requireNonNull(base, "base"),
@@ -46,6 +51,7 @@ public final class DemoClock extends Clock {
    *
    * @param duration how far: more than zero, at most one day
    * @return the new time
+   * @throws NullPointerException if {@code duration} is null
    * @throws IllegalArgumentException if {@code duration} is out of that range
    */
   public Instant advance(Duration duration) {
@@ -72,6 +78,7 @@ public final class DemoClock extends Clock {
     return base.getZone();
   }
 
+  /** Returns the same time source in another zone (advancing either moves both). */
   @Override
   public Clock withZone(ZoneId zone) {
     return new DemoClock(base.withZone(Objects.requireNonNull(zone, "zone")), offset);

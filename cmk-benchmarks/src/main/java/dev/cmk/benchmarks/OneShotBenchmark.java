@@ -3,21 +3,11 @@ package dev.cmk.benchmarks;
 import dev.cmk.core.EnvelopeCrypto;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One-shot {@code byte[]} messages: cmk envelopes (warm data-key cache, default 64 KiB segments)
@@ -30,13 +20,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * state), a data-key cache lookup on decrypt, and AES-GCM per segment under the data key's body
  * key. {@code roundTrip} encrypts then decrypts one message.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 5, time = 2)
-@Measurement(iterations = 20, time = 500, timeUnit = TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-public class OneShotBenchmark {
+public class OneShotBenchmark extends SuiteRun {
   /** Plaintext bytes per message: 1 KiB (a FHIR resource) and 1 MiB. */
   @Param({"1024", "1048576"})
   public int size;
@@ -83,10 +67,8 @@ public class OneShotBenchmark {
     for (int i = 0; i < MESSAGES; i++) {
       envelopes[i] = cmk.encrypt(plaintext, Fixtures.AAD);
       gcmMessages[i] = gcm.seal(plaintext, Fixtures.AAD);
-      if (!Arrays.equals(cmk.decrypt(envelopes[i], Fixtures.AAD), plaintext)
-          || !Arrays.equals(gcm.open(gcmMessages[i], Fixtures.AAD), plaintext)) {
-        throw new IllegalStateException("set-up round trip failed");
-      }
+      SetUpCheck.roundTrip(cmk.decrypt(envelopes[i], Fixtures.AAD), plaintext);
+      SetUpCheck.roundTrip(gcm.open(gcmMessages[i], Fixtures.AAD), plaintext);
     }
     if (cmk.diagnostics().dataKeysCreated() != 1) {
       throw new IllegalStateException("set-up made more than one data key");

@@ -8,21 +8,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -38,13 +28,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * {@value #WRITE_CHUNK}-byte chunks, the baseline hands its plaintext buffer to the consumer
  * directly. One operation is one whole 64 MiB message (throughput × 64 MiB = bytes per second).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 5, time = 2)
-@Measurement(iterations = 20, time = 500, timeUnit = TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-public class StreamingBenchmark {
+public class StreamingBenchmark extends SuiteRun {
   /** Plaintext bytes per message: 64 MiB. */
   public static final int MESSAGE_SIZE = 64 << 20;
 
@@ -97,13 +81,11 @@ public class StreamingBenchmark {
     try (InputStream in = cmk.decryptingStream(new ByteArrayInputStream(envelope), Fixtures.AAD)) {
       in.transferTo(check);
     }
-    boolean cmkOk = Arrays.equals(check.toByteArray(), plaintext);
+    SetUpCheck.roundTrip(check.toByteArray(), plaintext);
     check.reset();
     gcm.openSegments(
         new ByteArrayInputStream(gcmMessage), segmentSize, (b, n) -> check.write(b, 0, n));
-    if (!cmkOk || !Arrays.equals(check.toByteArray(), plaintext)) {
-      throw new IllegalStateException("set-up round trip failed");
-    }
+    SetUpCheck.roundTrip(check.toByteArray(), plaintext);
   }
 
   /** Destroys the cached data keys. */

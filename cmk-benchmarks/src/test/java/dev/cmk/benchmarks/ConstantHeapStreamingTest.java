@@ -6,12 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeInfo;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Enumeration;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,8 +47,8 @@ class ConstantHeapStreamingTest {
       MessageDigest written = MessageDigest.getInstance("SHA-256");
       MessageDigest read = MessageDigest.getInstance("SHA-256");
       long count = 0;
-      try (EnvelopeSource source = new EnvelopeSource(cmk, GIB, written);
-          InputStream in = cmk.decryptingStream(source, Fixtures.AAD)) {
+      EnvelopeSource source = new EnvelopeSource(cmk, GIB, written);
+      try (InputStream in = cmk.decryptingStream(new SequenceInputStream(source), Fixtures.AAD)) {
         byte[] buffer = new byte[CHUNK];
         int n;
         while ((n = in.read(buffer)) >= 0) {
@@ -64,12 +68,14 @@ class ConstantHeapStreamingTest {
   }
 
   /**
-   * The envelope of {@code total} generated plaintext bytes, produced on demand: each time the
-   * reader has consumed what is pending, the next chunk of plaintext is written into cmk's
-   * encrypting stream, whose sink is one small reusable buffer. Each chunk is a fixed pseudo-random
-   * block stamped with its index, so lost, repeated or reordered chunks change the digest.
+   * The envelope of {@code total} generated plaintext bytes, produced on demand as the pieces of a
+   * {@link SequenceInputStream}: the first piece is the header; each later one is what cmk's
+   * encrypting stream wrote to its sink, one small reusable buffer, for the next chunk of plaintext
+   * (the sequence asks for a piece only once the reader has consumed the one before, so the buffer
+   * is never overwritten while still being read). Each chunk is a fixed pseudo-random block stamped
+   * with its index, so lost, repeated or reordered chunks change the digest.
    */
-  private static final class EnvelopeSource extends InputStream {
+  private static final class EnvelopeSource implements Enumeration<InputStream> {
     private final PendingBuffer pending = new PendingBuffer();
     private final OutputStream encryptor;
     private final MessageDigest digest;
@@ -79,7 +85,7 @@ class ConstantHeapStreamingTest {
     private long produced;
     private long envelopeBytes;
     private long largestPending;
-    private int pos;
+    private boolean headerServed;
     private boolean finished;
 
     EnvelopeSource(EnvelopeCrypto cmk, long total, MessageDigest digest) throws IOException {
@@ -90,25 +96,22 @@ class ConstantHeapStreamingTest {
     }
 
     @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    public boolean hasMoreElements() {
+      return !finished;
     }
 
     @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      while (pos == pending.size()) {
-        if (finished) {
-          return -1;
-        }
+    public InputStream nextElement() {
+      if (headerServed) {
         pending.reset();
-        pos = 0;
-        produce();
+        try {
+          produce();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
       }
-      int n = Math.min(len, pending.size() - pos);
-      System.arraycopy(pending.array(), pos, b, off, n);
-      pos += n;
-      return n;
+      headerServed = true;
+      return new ByteArrayInputStream(pending.array(), 0, pending.size());
     }
 
     private void produce() throws IOException {

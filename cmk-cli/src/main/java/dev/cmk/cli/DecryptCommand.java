@@ -11,13 +11,12 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code cmk decrypt}: an envelope back into its plaintext, streamed in constant memory. */
 @Command(
     name = "decrypt",
+    resourceBundle = "dev.cmk.cli.help.decrypt",
     mixinStandardHelpOptions = true,
     description = {
       "Decrypts the envelope INPUT (a file, or - for stdin) to -o (a file, or - for stdout).",
@@ -37,18 +36,8 @@ final class DecryptCommand implements Callable<Integer> {
 
   @ParentCommand CmkCommand root;
 
-  @Option(
-      names = {"-o", "--output"},
-      paramLabel = "OUTPUT",
-      defaultValue = "-",
-      description = "Where the plaintext goes: a file, or - for stdout (default).")
-  String output;
-
-  @Option(names = {"-f", "--force"}, description = "Replace the output file if it exists.")
-  boolean force;
-
-  @Parameters(index = "0", paramLabel = "INPUT", defaultValue = "-", description = "An envelope file, or - for stdin (default).")
-  String input;
+  /** INPUT, -o, -f and --[no-]progress; INPUT and -o are described in help/decrypt.properties. */
+  @Mixin StreamOptions streams;
 
   @Mixin AadOptions aad;
 
@@ -56,20 +45,17 @@ final class DecryptCommand implements Callable<Integer> {
 
   @Mixin AllowOptions allowOptions;
 
-  @Mixin ProgressOptions progressOptions;
-
   @Mixin DataKeyStoreOptions storeOptions;
 
   @Override
   public Integer call() throws Exception {
     keyOptions.refuseSecretsOnCommandLine();
     Context ctx = root.context();
-    Io.refuseBinaryToTerminal(output, ctx, "the plaintext");
+    streams.refuseBinaryToTerminal(ctx, "the plaintext");
     byte[] associatedData = aad.bytes();
     KeyAllowList allowed = KeyAllowList.of(allowOptions, ctx, Optional.empty());
-    ByteProgress progress = new ByteProgress(
-        ctx.err(), progressOptions.enabled(ctx), ctx.clock(), "decrypt", Io.sizeOf(input));
-    try (InputStream raw = Io.openInput(input, ctx);
+    ByteProgress progress = streams.progress(ctx, "decrypt");
+    try (InputStream raw = streams.openInput(ctx);
         BufferedInputStream in = new BufferedInputStream(progress.counting(raw), HEADER_MARK)) {
       in.mark(HEADER_MARK);
       EnvelopeInfo info = EnvelopeInfo.read(in);
@@ -99,7 +85,7 @@ final class DecryptCommand implements Callable<Integer> {
           b.dataKeyStore(store.store());
         }
         try (EnvelopeCrypto crypto = b.build();
-            Io.Output out = Io.Output.open(output, force, ctx)) {
+            Io.Output out = streams.openOutput(ctx)) {
           try (InputStream plain = crypto.decryptingStream(in, associatedData)) {
             plain.transferTo(out.stream());
           } finally {

@@ -8,13 +8,12 @@ import java.io.InputStream;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code cmk encrypt}: a file or stdin into one envelope, streamed in constant memory. */
 @Command(
     name = "encrypt",
+    resourceBundle = "dev.cmk.cli.help.encrypt",
     mixinStandardHelpOptions = true,
     description = {
       "Encrypts INPUT (a file, or - for stdin) into an envelope under the key, written to -o"
@@ -30,24 +29,12 @@ final class EncryptCommand implements Callable<Integer> {
 
   @Mixin WriteKeyOptions target;
 
-  @Option(
-      names = {"-o", "--output"},
-      paramLabel = "OUTPUT",
-      defaultValue = "-",
-      description = "Where the envelope goes: a file, or - for stdout (default).")
-  String output;
-
-  @Option(names = {"-f", "--force"}, description = "Replace the output file if it exists.")
-  boolean force;
-
-  @Parameters(index = "0", paramLabel = "INPUT", defaultValue = "-", description = "A file, or - for stdin (default).")
-  String input;
+  /** INPUT, -o, -f and --[no-]progress; INPUT and -o are described in help/encrypt.properties. */
+  @Mixin StreamOptions streams;
 
   @Mixin AadOptions aad;
 
   @Mixin KeyOptions keyOptions;
-
-  @Mixin ProgressOptions progressOptions;
 
   @Mixin DataKeyStoreOptions storeOptions;
 
@@ -55,7 +42,7 @@ final class EncryptCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     keyOptions.refuseSecretsOnCommandLine();
     Context ctx = root.context();
-    Io.refuseBinaryToTerminal(output, ctx, "the envelope");
+    streams.refuseBinaryToTerminal(ctx, "the envelope");
     byte[] associatedData = aad.bytes();
     try (ProviderSession session = new ProviderSession(
             keyOptions, ctx, KeyAllowList.only(target.key))) {
@@ -67,11 +54,10 @@ final class EncryptCommand implements Callable<Integer> {
         b.dataKeyStore(store.store()); // format 2: the header names a record in the store
       }
       try (EnvelopeCrypto crypto = b.build();
-          InputStream in = Io.openInput(input, ctx);
-          Io.Output out = Io.Output.open(output, force, ctx)) {
+          InputStream in = streams.openInput(ctx);
+          Io.Output out = streams.openOutput(ctx)) {
         EnvelopeOutputStream enc = crypto.encryptingStream(out.stream(), associatedData);
-        ByteProgress progress = new ByteProgress(
-            ctx.err(), progressOptions.enabled(ctx), ctx.clock(), "encrypt", Io.sizeOf(input));
+        ByteProgress progress = streams.progress(ctx, "encrypt");
         try {
           progress.counting(in).transferTo(enc);
         } catch (IOException | RuntimeException e) {

@@ -6,32 +6,24 @@ import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.aead.AeadConfig;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
 import dev.cmk.api.KeyReference;
+import dev.cmk.benchmarks.PeerRun;
 import dev.cmk.benchmarks.RawGcm;
+import dev.cmk.benchmarks.SetUpCheck;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.datakey.InMemoryDataKeyStore;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.util.Arrays;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One-shot round trips of small messages (default 1 KiB), all in one JMH run so their ratios
@@ -46,13 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * java -jar cmk-benchmarks/target/benchmarks.jar formatv2.SmallMessageBenchmark
  * </pre>
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-public class SmallMessageBenchmark {
+public class SmallMessageBenchmark extends PeerRun {
   private static final byte[] AAD =
       "resourceType=Patient,id=123,version=1".getBytes(StandardCharsets.UTF_8);
 
@@ -86,17 +72,11 @@ public class SmallMessageBenchmark {
     randomNonce = new RawGcm(new SecureRandom());
     counterNonce = new CounterNonceGcm();
     for (int i = 0; i < 30_000; i++) {
-      check(cmkV1RoundTrip());
-      check(cmkV2RoundTrip());
-      check(tinkKeysetRoundTrip());
-      check(jdkRandomNonceRoundTrip());
-      check(jdkCounterNonceRoundTrip());
-    }
-  }
-
-  private void check(byte[] b) {
-    if (!Arrays.equals(b, plaintext)) {
-      throw new IllegalStateException("round trip failed");
+      SetUpCheck.roundTrip(cmkV1RoundTrip(), plaintext);
+      SetUpCheck.roundTrip(cmkV2RoundTrip(), plaintext);
+      SetUpCheck.roundTrip(tinkKeysetRoundTrip(), plaintext);
+      SetUpCheck.roundTrip(jdkRandomNonceRoundTrip(), plaintext);
+      SetUpCheck.roundTrip(jdkCounterNonceRoundTrip(), plaintext);
     }
   }
 

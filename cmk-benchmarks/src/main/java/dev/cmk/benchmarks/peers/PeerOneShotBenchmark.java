@@ -4,26 +4,18 @@ import com.amazonaws.encryptionsdk.AwsCrypto;
 import com.amazonaws.encryptionsdk.CryptoMaterialsManager;
 import com.amazonaws.encryptionsdk.jce.JceMasterKey;
 import com.google.crypto.tink.Aead;
+import dev.cmk.benchmarks.PeerRun;
 import dev.cmk.benchmarks.RawGcm;
+import dev.cmk.benchmarks.SetUpCheck;
 import dev.cmk.core.EnvelopeCrypto;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.SecureRandom;
-import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One-shot {@code byte[]} envelopes of 1 KiB (a FHIR resource), 64 KiB and 1 MiB: encrypt, decrypt
@@ -34,13 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * Tink's envelope AEAD and the ESDK's default CMM have no cache: they make one RSA call per
  * message by design, which is what those methods show.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
-public class PeerOneShotBenchmark {
+public class PeerOneShotBenchmark extends PeerRun {
   /** Plaintext bytes per message. */
   @Param({"1024", "65536", "1048576"})
   public int size;
@@ -81,12 +67,12 @@ public class PeerOneShotBenchmark {
     tinkEnvelopeMessage = tinkEnvelope.encrypt(plaintext, Peers.AAD);
     awsMessage = aws.encryptData(awsKey, plaintext, Peers.CONTEXT).getResult();
     awsCachingMessage = aws.encryptData(awsCaching, plaintext, Peers.CONTEXT).getResult();
-    check(cmk.decrypt(cmkMessage, Peers.AAD));
-    check(jdk.open(jdkMessage, Peers.AAD));
-    check(tinkKeyset.decrypt(tinkKeysetMessage, Peers.AAD));
-    check(tinkEnvelope.decrypt(tinkEnvelopeMessage, Peers.AAD));
-    check(aws.decryptData(awsKey, awsMessage).getResult());
-    check(aws.decryptData(awsCaching, awsCachingMessage).getResult());
+    SetUpCheck.roundTrip(cmk.decrypt(cmkMessage, Peers.AAD), plaintext);
+    SetUpCheck.roundTrip(jdk.open(jdkMessage, Peers.AAD), plaintext);
+    SetUpCheck.roundTrip(tinkKeyset.decrypt(tinkKeysetMessage, Peers.AAD), plaintext);
+    SetUpCheck.roundTrip(tinkEnvelope.decrypt(tinkEnvelopeMessage, Peers.AAD), plaintext);
+    SetUpCheck.roundTrip(aws.decryptData(awsKey, awsMessage).getResult(), plaintext);
+    SetUpCheck.roundTrip(aws.decryptData(awsCaching, awsCachingMessage).getResult(), plaintext);
 
     int fast = size <= (64 << 10) ? Peers.FAST_WARM_UP : Peers.FAST_WARM_UP / 30;
     int slow = size <= (64 << 10) ? Peers.SLOW_WARM_UP : Peers.SLOW_WARM_UP / 3;
@@ -101,12 +87,6 @@ public class PeerOneShotBenchmark {
 
   private byte[] newAwsCachingMessage() {
     return aws.encryptData(awsCaching, plaintext, Peers.CONTEXT).getResult();
-  }
-
-  private void check(byte[] decrypted) {
-    if (!Arrays.equals(decrypted, plaintext)) {
-      throw new IllegalStateException("set-up round trip failed");
-    }
   }
 
   /** Destroys cmk's cached data keys. */

@@ -1,6 +1,7 @@
 package dev.cmk.benchmarks.peers;
 
 import com.google.crypto.tink.StreamingAead;
+import dev.cmk.benchmarks.PeerRun;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.RangeReader;
 import dev.cmk.testkit.MemoryChannel;
@@ -11,19 +12,11 @@ import java.nio.channels.SeekableByteChannel;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A random 64 KiB range read (an HTTP {@code Range} request on a DICOM blob) from a 1 GiB encrypted
@@ -34,13 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * keeping an object open would; each operation reads 64 KiB at a random, unaligned offset. cmk
  * decrypts the one or two 64 KiB segments the range touches, Tink the one or two 1 MiB segments.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
+// PeerRun's settings, with a heap for a 1 GiB object per library.
 @Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
-public class PeerRangeReadBenchmark {
+public class PeerRangeReadBenchmark extends PeerRun {
   /** Plaintext bytes of the object. */
   public static final int OBJECT_SIZE = 1 << 30;
 

@@ -4,7 +4,9 @@ import com.amazonaws.encryptionsdk.AwsCrypto;
 import com.amazonaws.encryptionsdk.jce.JceMasterKey;
 import com.google.crypto.tink.StreamingAead;
 import dev.cmk.benchmarks.BlackholeOutputStream;
+import dev.cmk.benchmarks.PeerRun;
 import dev.cmk.benchmarks.RawGcm;
+import dev.cmk.benchmarks.SetUpCheck;
 import dev.cmk.core.EnvelopeCrypto;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -13,20 +15,11 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -38,13 +31,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * reads in {@value #CHUNK}-byte chunks; output goes to a sink that drops it. One operation is one
  * whole 256 MiB message (ops/s × 256 MiB = bytes per second).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
+// PeerRun's settings, with a heap for a 256 MiB message per library and its copies.
 @Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
-public class PeerStreamingBenchmark {
+public class PeerStreamingBenchmark extends PeerRun {
   /** Plaintext bytes per message. */
   public static final int MESSAGE_SIZE = 256 << 20;
 
@@ -114,9 +103,7 @@ public class PeerStreamingBenchmark {
   }
 
   private void check(ByteArrayOutputStream out) {
-    if (!Arrays.equals(out.toByteArray(), plaintext)) {
-      throw new IllegalStateException("set-up round trip failed");
-    }
+    SetUpCheck.roundTrip(out.toByteArray(), plaintext);
     out.reset();
   }
 

@@ -282,9 +282,18 @@ final class InstanceWriter {
       return memory;
     }
 
+    /** Skipped bytes are read, counted and encrypted like any others (0 at the end, as specified). */
     @Override
     public long skip(long n) throws IOException {
-      return read(new byte[(int) Math.min(n, BUFFER_SIZE)]);
+      if (n <= 0) {
+        return 0;
+      }
+      byte[] buffer = new byte[(int) Math.min(n, BUFFER_SIZE)];
+      try {
+        return Math.max(0, read(buffer, 0, buffer.length));
+      } finally {
+        Arrays.fill(buffer, (byte) 0); // plaintext of the instance
+      }
     }
 
     void drain() throws IOException {

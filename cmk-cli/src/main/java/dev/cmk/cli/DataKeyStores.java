@@ -8,23 +8,17 @@ import com.azure.storage.blob.BlobContainerClientBuilder;
 import dev.cmk.api.spi.SecretSource;
 import dev.cmk.core.datakey.DataKeyStore;
 import dev.cmk.state.azureblob.BlobDataKeyStore;
+import dev.cmk.state.jdbc.DriverManagerDataSource;
 import dev.cmk.state.jdbc.JdbcDataKeyStore;
-import java.io.PrintWriter;
 import java.net.URI;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
-import java.util.Properties;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Opens the data-key store {@link DataKeyStoreOptions} name: a {@link JdbcDataKeyStore} over a
- * {@link DriverManager} connection per call ({@code jdbc:} with the PostgreSQL and H2 drivers in
- * the tool), or a {@link BlobDataKeyStore} over a container client ({@code azure-blob:}, with a
- * connection string from a file or variable, else DefaultAzureCredential or a managed identity).
+ * {@link DriverManagerDataSource}, a new connection per call ({@code jdbc:} with the PostgreSQL
+ * and H2 drivers in the tool), or a {@link BlobDataKeyStore} over a container client ({@code
+ * azure-blob:}, with a connection string from a file or variable, else DefaultAzureCredential or
+ * a managed identity).
  *
  * <p><b>Security:</b> the database password and the connection string are read from the file or
  * variable the options name, when a connection needs them; they never appear in a message (the
@@ -97,8 +91,15 @@ final class DataKeyStores {
     String user = o.user != null ? o.user : ctx.getenv(DataKeyStoreOptions.ENV_USER);
     SecretSource password = secret(o.passwordFile, o.passwordEnv,
         DataKeyStoreOptions.ENV_PASSWORD, ctx, "data-key store password", "--data-key-store-password");
-    JdbcDataKeyStore.Builder b = JdbcDataKeyStore.builder()
-        .dataSource(new DriverDataSource(url, user, password))
+    // One DriverManager connection per store call: the CLI runs one command, so no pool.
+    DriverManagerDataSource.Builder db = DriverManagerDataSource.builder().url(url);
+    if (user != null) {
+      db.user(user);
+    }
+    if (password != null) {
+      db.password(password);
+    }
+    JdbcDataKeyStore.Builder b = JdbcDataKeyStore.builder().dataSource(db.build())
         .createTable(createTable);
     if (o.table != null) {
       try {
@@ -188,85 +189,6 @@ final class DataKeyStores {
       return SecretSource.ofEnvironment(v, ctx::getenv).named(name);
     } catch (IllegalArgumentException e) {
       throw new CliException(ExitCode.USAGE, option + "-env: " + e.getMessage());
-    }
-  }
-
-  /**
-   * A {@link DataSource} that opens one {@link DriverManager} connection per call (the store
-   * borrows one per operation and closes it; the CLI runs one command). The password is read from
-   * its source for each connection and is in no field.
-   */
-  private static final class DriverDataSource implements DataSource {
-    private final String url;
-    private final @Nullable String user;
-    private final @Nullable SecretSource password;
-
-    DriverDataSource(String url, @Nullable String user, @Nullable SecretSource password) {
-      this.url = url;
-      this.user = user;
-      this.password = password;
-    }
-
-    @Override
-    public Connection getConnection() throws SQLException {
-      Properties p = new Properties();
-      if (user != null) {
-        p.setProperty("user", user);
-      }
-      if (password != null) {
-        try {
-          p.setProperty("password", password.apply(String::new));
-        } catch (RuntimeException e) {
-          // A missing file or variable: named by the source's message, never the secret.
-          throw new SQLException(e.getMessage(), "28000");
-        }
-      }
-      return DriverManager.getConnection(url, p);
-    }
-
-    @Override
-    public Connection getConnection(String username, String pw) throws SQLException {
-      throw new SQLFeatureNotSupportedException("credentials come from the options");
-    }
-
-    @Override
-    public @Nullable PrintWriter getLogWriter() {
-      return null;
-    }
-
-    @Override
-    public void setLogWriter(@Nullable PrintWriter out) {
-      // no log
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) {
-      DriverManager.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() {
-      return DriverManager.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-      throw new SQLFeatureNotSupportedException();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-      throw new SQLException("not a wrapper");
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) {
-      return false;
-    }
-
-    @Override
-    public String toString() {
-      return "DriverDataSource[" + DataKeyStoreOptions.describe(url) + "]";
     }
   }
 }

@@ -85,10 +85,10 @@ public final class BlobDataKeyStore implements DataKeyStore {
   private final String where;
   private final BlobCalls<DataKeyStoreUnavailableException> calls;
 
-  private BlobDataKeyStore(Builder b) {
-    this.container = b.container;
-    this.names = new DataKeyBlobNames(b.prefix == null ? DEFAULT_PREFIX : b.prefix);
-    this.timeout = b.timeout == null ? DEFAULT_TIMEOUT : b.timeout;
+  private BlobDataKeyStore(BlobContainerClient container, String prefix, Duration timeout) {
+    this.container = container;
+    this.names = new DataKeyBlobNames(prefix);
+    this.timeout = timeout;
     this.calls = new BlobCalls<>(container, timeout, DataKeyStoreUnavailableException::new);
     this.where = calls.where();
   }
@@ -205,11 +205,28 @@ public final class BlobDataKeyStore implements DataKeyStore {
   @Override
   public Optional<StoredDataKey> newestWritable(String providerId, KeyReference primary,
       Instant notBefore) {
-    Objects.requireNonNull(providerId, "providerId");
-    Objects.requireNonNull(primary, "primary");
-    Objects.requireNonNull(notBefore, "notBefore");
-    String folder = names.markers(providerId, primary);
-    String what = "find the newest data-key record under " + primary;
+    return newest(new Writable(providerId, primary, notBefore));
+  }
+
+  /** What {@link #newestWritable} looks for: a record under a primary, made at or after a time. */
+  private record Writable(String providerId, KeyReference primary, Instant notBefore) {
+    Writable {
+      Objects.requireNonNull(providerId, "providerId");
+      Objects.requireNonNull(primary, "primary");
+      Objects.requireNonNull(notBefore, "notBefore");
+    }
+
+    /** Whether {@code record} (read through a marker, which may be stale) is one. */
+    boolean matches(DataKeyRecord record) {
+      return record.primary().providerId().equals(providerId)
+          && record.primary().keyReference().equals(primary)
+          && !record.createdAt().isBefore(notBefore);
+    }
+  }
+
+  private Optional<StoredDataKey> newest(Writable wanted) {
+    String folder = names.markers(wanted.providerId(), wanted.primary());
+    String what = "find the newest data-key record under " + wanted.primary();
     try {
       for (BlobItem item : container.listBlobs(new ListBlobsOptions().setPrefix(folder)
           .setMaxResultsPerPage(MARKERS_PER_PAGE), timeout)) {
@@ -218,13 +235,11 @@ public final class BlobDataKeyStore implements DataKeyStore {
         if (marker.isEmpty()) {
           continue;
         }
-        if (marker.get().createdAt().isBefore(notBefore)) {
+        if (marker.get().createdAt().isBefore(wanted.notBefore())) {
           return Optional.empty(); // newest first: every later marker is older still
         }
         Optional<StoredDataKey> found = read(marker.get().id());
-        if (found.isPresent() && found.get().record().primary().providerId().equals(providerId)
-            && found.get().record().primary().keyReference().equals(primary)
-            && !found.get().record().createdAt().isBefore(notBefore)) {
+        if (found.isPresent() && wanted.matches(found.get().record())) {
           return found;
         }
         // A marker without its record, or of a primary the record no longer has: ignored.
@@ -277,75 +292,15 @@ public final class BlobDataKeyStore implements DataKeyStore {
   }
 
   /**
-   * Builds a {@link BlobDataKeyStore}; every setting may be set once.
+   * Builds a {@link BlobDataKeyStore}: {@link #containerClient} (required; the credential needs to
+   * read, write and list blobs), {@link #blobPrefix} (default {@value
+   * BlobDataKeyStore#DEFAULT_PREFIX}; every instance that reads or writes a service's envelopes
+   * needs the same prefix) and {@link #timeout} (default 10 s), each at most once.
    *
    * <p>Not thread-safe; the store it builds is.
    */
-  public static final class Builder {
-    private BlobContainerClient container;
-    private String prefix;
-    private Duration timeout;
-
+  public static final class Builder extends BlobStoreBuilder<Builder> {
     private Builder() {}
-
-    /**
-     * The container that holds the record blobs (required). It must exist: the store never
-     * creates it, and reports a missing container as unavailable. The client's credential needs
-     * to read, write and list blobs (RBAC: Storage Blob Data Contributor on the container).
-     *
-     * @param client the container client, with its credential, HTTP client and retry options
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder containerClient(BlobContainerClient client) {
-      Objects.requireNonNull(client, "client");
-      if (container != null) {
-        throw new IllegalStateException("containerClient is already set");
-      }
-      container = client;
-      return this;
-    }
-
-    /**
-     * The blob name prefix (default {@value BlobDataKeyStore#DEFAULT_PREFIX}). Every instance
-     * that reads or writes a service's envelopes needs the same prefix.
-     *
-     * @param blobPrefix empty, or up to 200 characters of {@code A-Z a-z 0-9 . _ / -} starting
-     *     with a letter or digit
-     * @return this builder
-     * @throws IllegalArgumentException if the prefix is not of that form
-     * @throws IllegalStateException if already set
-     */
-    public Builder blobPrefix(String blobPrefix) {
-      Objects.requireNonNull(blobPrefix, "blobPrefix");
-      // The fleet store's rule, so one container can hold both under the same kind of name.
-      BlobFleetStateStore.builder().blobPrefix(blobPrefix);
-      if (prefix != null) {
-        throw new IllegalStateException("blobPrefix is already set");
-      }
-      prefix = blobPrefix;
-      return this;
-    }
-
-    /**
-     * The longest one request may take (default 10 s).
-     *
-     * @param requestTimeout positive
-     * @return this builder
-     * @throws IllegalArgumentException if not positive
-     * @throws IllegalStateException if already set
-     */
-    public Builder timeout(Duration requestTimeout) {
-      Objects.requireNonNull(requestTimeout, "requestTimeout");
-      if (requestTimeout.isNegative() || requestTimeout.isZero()) {
-        throw new IllegalArgumentException("requestTimeout must be positive");
-      }
-      if (timeout != null) {
-        throw new IllegalStateException("timeout is already set");
-      }
-      timeout = requestTimeout;
-      return this;
-    }
 
     /**
      * Builds the store; makes no network call.
@@ -354,10 +309,8 @@ public final class BlobDataKeyStore implements DataKeyStore {
      * @throws IllegalStateException if no container client was set
      */
     public BlobDataKeyStore build() {
-      if (container == null) {
-        throw new IllegalStateException("containerClient is required");
-      }
-      return new BlobDataKeyStore(this);
+      return new BlobDataKeyStore(container(), prefixOr(DEFAULT_PREFIX),
+          timeoutOr(DEFAULT_TIMEOUT));
     }
   }
 }

@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -61,16 +60,14 @@ public final class BlobFleetStateStore implements FleetStateStore {
   /** The default timeout of one store call. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
 
-  private static final Pattern PREFIX = Pattern.compile("|[A-Za-z0-9][A-Za-z0-9._/-]{0,199}");
   private static final HexFormat HEX = HexFormat.of();
 
   private final String prefix;
   private final BlobCalls<FleetStateUnavailableException> calls;
 
-  private BlobFleetStateStore(Builder b) {
-    this.prefix = b.prefix == null ? DEFAULT_PREFIX : b.prefix;
-    this.calls = new BlobCalls<>(Objects.requireNonNull(b.container, "container"),
-        b.timeout == null ? DEFAULT_TIMEOUT : b.timeout, FleetStateUnavailableException::new);
+  private BlobFleetStateStore(BlobContainerClient container, String prefix, Duration timeout) {
+    this.prefix = prefix;
+    this.calls = new BlobCalls<>(container, timeout, FleetStateUnavailableException::new);
   }
 
   /** {@return a new builder} */
@@ -143,77 +140,15 @@ public final class BlobFleetStateStore implements FleetStateStore {
   }
 
   /**
-   * Builds a {@link BlobFleetStateStore}; every setting may be set once.
+   * Builds a {@link BlobFleetStateStore}: {@link #containerClient} (required; the credential
+   * needs to read and write blobs), {@link #blobPrefix} (default {@value
+   * BlobFleetStateStore#DEFAULT_PREFIX}; replicas with the same prefix are one fleet) and {@link
+   * #timeout} (default 10 s, the longest one store call may take), each at most once.
    *
    * <p>Not thread-safe; the store it builds is.
    */
-  public static final class Builder {
-    private @Nullable BlobContainerClient container;
-    private @Nullable String prefix;
-    private @Nullable Duration timeout;
-
+  public static final class Builder extends BlobStoreBuilder<Builder> {
     private Builder() {}
-
-    /**
-     * The container that holds the state blobs (required). It must exist: the store never
-     * creates it, and reports a missing container as unavailable. The client's credential needs
-     * to read and write blobs (RBAC: Storage Blob Data Contributor on the container).
-     *
-     * @param client the container client, with its credential, HTTP client and retry options
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder containerClient(BlobContainerClient client) {
-      Objects.requireNonNull(client, "client");
-      if (container != null) {
-        throw new IllegalStateException("containerClient is already set");
-      }
-      container = client;
-      return this;
-    }
-
-    /**
-     * The blob name prefix (default {@value BlobFleetStateStore#DEFAULT_PREFIX}). Services that
-     * share a container need one prefix each: replicas with the same prefix are one fleet.
-     *
-     * @param blobPrefix empty, or up to 200 characters of {@code A-Z a-z 0-9 . _ / -} starting
-     *     with a letter or digit
-     * @return this builder
-     * @throws IllegalArgumentException if the prefix is not of that form
-     * @throws IllegalStateException if already set
-     */
-    public Builder blobPrefix(String blobPrefix) {
-      Objects.requireNonNull(blobPrefix, "blobPrefix");
-      if (!PREFIX.matcher(blobPrefix).matches() || blobPrefix.contains("//")) {
-        throw new IllegalArgumentException("blobPrefix must be empty or up to 200 characters of"
-            + " A-Z a-z 0-9 . _ / - starting with a letter or digit, without '//'");
-      }
-      if (prefix != null) {
-        throw new IllegalStateException("blobPrefix is already set");
-      }
-      prefix = blobPrefix;
-      return this;
-    }
-
-    /**
-     * The longest one store call may take (default 10 s).
-     *
-     * @param callTimeout positive
-     * @return this builder
-     * @throws IllegalArgumentException if not positive
-     * @throws IllegalStateException if already set
-     */
-    public Builder timeout(Duration callTimeout) {
-      Objects.requireNonNull(callTimeout, "callTimeout");
-      if (callTimeout.isNegative() || callTimeout.isZero()) {
-        throw new IllegalArgumentException("callTimeout must be positive");
-      }
-      if (timeout != null) {
-        throw new IllegalStateException("timeout is already set");
-      }
-      timeout = callTimeout;
-      return this;
-    }
 
     /**
      * Builds the store; makes no network call.
@@ -222,10 +157,8 @@ public final class BlobFleetStateStore implements FleetStateStore {
      * @throws IllegalStateException if no container client was set
      */
     public BlobFleetStateStore build() {
-      if (container == null) {
-        throw new IllegalStateException("containerClient is required");
-      }
-      return new BlobFleetStateStore(this);
+      return new BlobFleetStateStore(container(), prefixOr(DEFAULT_PREFIX),
+          timeoutOr(DEFAULT_TIMEOUT));
     }
   }
 }

@@ -16,16 +16,14 @@ import dev.cmk.core.datakey.DataKeyStoreUnavailableException;
 import dev.cmk.core.datakey.StoredDataKey;
 import dev.cmk.testkit.azurite.Azurite;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
 
 /**
@@ -40,14 +38,8 @@ class BlobDataKeyStoreFailureIT {
   static final KeyReference V1 =
       KeyReference.parse("https://failure.vault.azure.net/keys/k/" + "1".repeat(32));
 
-  private static Azurite azurite;
-  private static String container;
-
-  @BeforeAll
-  static void server() {
-    azurite = Azurite.shared();
-    container = azurite.createContainer();
-  }
+  @RegisterExtension
+  static final AzuriteContainer STORAGE = new AzuriteContainer();
 
   static DataKeyRecord record(KeyReference primary, Instant createdAt) {
     byte[] id = new byte[DataKeyId.LENGTH];
@@ -96,8 +88,8 @@ class BlobDataKeyStoreFailureIT {
     BlobDataKeyStore store;
     StoredDataKey existing;
     try (Azurite own = Azurite.start()) {
-      own.client(container).create();
-      store = store(own.client(container));
+      own.client(STORAGE.name()).create();
+      store = store(own.client(STORAGE.name()));
       existing = store.create(record(V1, T0)).orElseThrow();
       assertEquals(existing, store.read(existing.record().id()).orElseThrow());
     } // Azurite is killed here
@@ -109,18 +101,14 @@ class BlobDataKeyStoreFailureIT {
 
   @Test
   void nothingListening_isUnavailable() throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
     BlobDataKeyStore store =
-        store(Azurite.client(Azurite.connectionString(port), container));
+        store(STORAGE.clientOfNothingListening());
     allFail(store, new StoredDataKey(record(V1, T0), "\"0x1\""), Azurite.ACCOUNT_KEY);
   }
 
   @Test
   void containerMissing_isUnavailableNotEmpty() {
-    BlobDataKeyStore store = store(azurite.client("no-such-container"));
+    BlobDataKeyStore store = store(STORAGE.azurite().client("no-such-container"));
     List<DataKeyStoreUnavailableException> failures =
         allFail(store, new StoredDataKey(record(V1, T0), "\"0x1\""), Azurite.ACCOUNT_KEY);
     assertTrue(failures.get(0).getMessage().contains("HTTP 404 ContainerNotFound"),
@@ -129,17 +117,16 @@ class BlobDataKeyStoreFailureIT {
 
   @Test
   void wrongAccountKey_isUnavailableWithoutEitherKey() {
-    String wrongKey = "V3JvbmdLZXlXcm9uZ0tleVdyb25nS2V5V3JvbmdLZXlXcm9uZ0tleVdyb25nS2V5V3Jvbmc=";
-    String cs = Azurite.connectionString(azurite.port()).replace(Azurite.ACCOUNT_KEY, wrongKey);
-    BlobDataKeyStore store = store(Azurite.client(cs, container));
+    BlobDataKeyStore store = store(STORAGE.clientWithWrongKey());
     List<DataKeyStoreUnavailableException> failures = allFail(store,
-        new StoredDataKey(record(V1, T0), "\"0x1\""), Azurite.ACCOUNT_KEY, wrongKey);
+        new StoredDataKey(record(V1, T0), "\"0x1\""), Azurite.ACCOUNT_KEY,
+        AzuriteContainer.WRONG_KEY);
     assertTrue(failures.get(0).getMessage().contains("HTTP 403"), failures.get(0).getMessage());
   }
 
   @Test
   void blobThatIsNotARecordOfItsId_isIllegalArgumentNamingTheBlob() {
-    BlobContainerClient raw = azurite.client(container);
+    BlobContainerClient raw = STORAGE.client();
     BlobDataKeyStore store = store(raw);
     DataKeyRecord other = store.create(record(V1, T0)).orElseThrow().record();
     byte[] othersBytes = other.toBytes();

@@ -23,8 +23,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Format v2 end to end through {@link EnvelopeCrypto} over {@link BlobDataKeyStore} on Azurite:
@@ -36,17 +36,11 @@ class BlobDataKeyStoreRoundTripIT {
   private static final InMemoryKeyProvider KEYS = InMemoryKeyProvider.create();
   private static final KeyReference KEY = KEYS.manager().createKey("blob-v2", 2048);
 
-  private static Azurite azurite;
-  private static String container;
-
-  @BeforeAll
-  static void server() {
-    azurite = Azurite.shared();
-    container = azurite.createContainer();
-  }
+  @RegisterExtension
+  static final AzuriteContainer STORAGE = new AzuriteContainer();
 
   private static BlobDataKeyStore store() {
-    return BlobDataKeyStore.builder().containerClient(azurite.client(container)).build();
+    return BlobDataKeyStore.builder().containerClient(STORAGE.client()).build();
   }
 
   @Test
@@ -72,7 +66,7 @@ class BlobDataKeyStoreRoundTripIT {
     }
     DataKeyRecord stored = store().read(id).orElseThrow().record();
     assertEquals(KEY, stored.primary().keyReference());
-    assertTrue(azurite.client(container).getBlobClient(writerStore.blobName(id)).exists());
+    assertTrue(STORAGE.client().getBlobClient(writerStore.blobName(id)).exists());
 
     FaultInjectingProvider counted = FaultInjectingProvider.wrapping(KEYS);
     try (EnvelopeCrypto reader = EnvelopeCrypto.builder().provider(counted)
@@ -110,7 +104,7 @@ class BlobDataKeyStoreRoundTripIT {
   void recordMissingOrStorageDown_readFailsAsNotFoundOrUnavailable() {
     byte[] envelope;
     try (Azurite own = Azurite.start()) {
-      BlobContainerClient client = own.client(container);
+      BlobContainerClient client = own.client(STORAGE.name());
       client.create();
       try (EnvelopeCrypto writer = EnvelopeCrypto.builder().provider(KEYS).writeKey(KEY)
           .dataKeyStore(BlobDataKeyStore.builder().containerClient(client).build()).build()) {
@@ -128,7 +122,8 @@ class BlobDataKeyStoreRoundTripIT {
     }
     try (EnvelopeCrypto reader = EnvelopeCrypto.builder().provider(KEYS)
         .dataKeyStore(BlobDataKeyStore.builder()
-            .containerClient(Azurite.client(Azurite.connectionString(1), container)).build())
+            .containerClient(Azurite.client(Azurite.connectionString(1), STORAGE.name()))
+            .build())
         .build()) {
       assertThrows(DataKeyStoreUnavailableException.class, () -> reader.decrypt(envelope, AAD));
     }

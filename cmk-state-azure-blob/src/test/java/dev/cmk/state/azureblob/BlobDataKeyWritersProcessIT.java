@@ -9,19 +9,16 @@ import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeInfo;
 import dev.cmk.core.datakey.DataKeyId;
+import dev.cmk.core.datakey.SharingWriterProcess;
 import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.Operation;
 import dev.cmk.testkit.TestKeyPairs;
 import dev.cmk.testkit.azurite.Azurite;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -43,6 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BlobDataKeyWritersProcessIT {
   private static final int WRITERS = 3;
   private static final int PER_WRITER = 200;
+  private static final int MESSAGES_PER_SLOT = 25;
 
   @TempDir
   Path dir;
@@ -62,48 +60,12 @@ class BlobDataKeyWritersProcessIT {
   void sharingWriters_inThreeProcesses_neverRepeatANonce() throws Exception {
     Azurite azurite = Azurite.shared();
     String container = azurite.createContainer();
-    String keyName = "writers-" + Long.toHexString(System.nanoTime());
-    Path keyFile = dir.resolve("key-pair");
-    BlobDataKeyWriterMain.writeKeyPair(TestKeyPairs.rsa2048(), keyFile);
-    Path out = Files.createDirectory(dir.resolve("envelopes"));
-    long created = 0;
-    List<Process> writers = new ArrayList<>();
-    try {
-      List<BufferedReader> outs = new ArrayList<>();
-      for (int w = 0; w < WRITERS; w++) {
-        ProcessBuilder pb = new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
-            "-cp", System.getProperty("java.class.path"), BlobDataKeyWriterMain.class.getName(),
-            container, keyFile.toString(), keyName, "writer" + (char) ('a' + w),
-            Integer.toString(PER_WRITER), out.toString());
-        pb.environment().put("CMK_TEST_BLOB_CONNECTION_STRING", azurite.connectionString());
-        pb.redirectError(new java.io.File("target/blob-data-key-writer" + (char) ('a' + w)
-            + ".err"));
-        Process p = pb.start();
-        writers.add(p);
-        outs.add(new BufferedReader(
-            new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII)));
-      }
-      for (BufferedReader o : outs) {
-        assertEquals("READY", o.readLine());
-      }
-      for (Process p : writers) {
-        PrintStream in = new PrintStream(p.getOutputStream(), true, StandardCharsets.US_ASCII);
-        in.println("GO");
-      }
-      for (BufferedReader o : outs) {
-        String done = o.readLine();
-        assertTrue(done != null && done.startsWith("DONE "),
-            "a writer failed (target/blob-data-key-writer*.err): " + done);
-        created += Long.parseLong(done.substring(5));
-      }
-      for (Process p : writers) {
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue());
-      }
-    } finally {
-      writers.forEach(Process::destroyForcibly);
-    }
+    SharingWriterProcess.Written written = new SharingWriterProcess.Launch(
+        BlobWriterStore.class, List.of(container),
+        Map.of(BlobWriterStore.CONNECTION_STRING, azurite.connectionString()), MESSAGES_PER_SLOT,
+        "target/blob-data-key-").run(WRITERS, PER_WRITER, dir);
+    Path out = written.envelopes();
+    long created = written.recordsMade();
 
     List<Path> files;
     try (Stream<Path> s = Files.list(out)) {
@@ -133,7 +95,7 @@ class BlobDataKeyWritersProcessIT {
           >= slotsUsed);
     }
     InMemoryKeyProvider keys = InMemoryKeyProvider.create();
-    KeyReference key = keys.manager().importKey(keyName, TestKeyPairs.rsa2048());
+    KeyReference key = keys.manager().importKey(written.keyName(), TestKeyPairs.rsa2048());
     FaultInjectingProvider counted = FaultInjectingProvider.wrapping(keys);
     try (EnvelopeCrypto reader = EnvelopeCrypto.builder().provider(counted).writeKey(key)
         .dataKeyStore(store).build()) {

@@ -27,8 +27,8 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * When the store cannot answer — down, unreachable, hanging, refusing the credential, container
@@ -41,14 +41,8 @@ class BlobFleetStateStoreFailureIT {
   private static final FleetKeyState LOST =
       FleetKeyState.unavailable(0, T0, LossCause.KEY_DISABLED, T0, "a").refreshRequired(T0, "a");
 
-  private static Azurite azurite;
-  private static String container;
-
-  @BeforeAll
-  static void server() {
-    azurite = Azurite.shared();
-    container = azurite.createContainer();
-  }
+  @RegisterExtension
+  static final AzuriteContainer STORAGE = new AzuriteContainer();
 
   private static BlobFleetStateStore store(BlobContainerClient client, Duration timeout) {
     return BlobFleetStateStore.builder().containerClient(client).timeout(timeout).build();
@@ -83,8 +77,8 @@ class BlobFleetStateStoreFailureIT {
     BlobFleetStateStore store;
     String revision;
     try (Azurite own = Azurite.start()) {
-      own.client(container).create();
-      store = store(own.client(container), Duration.ofSeconds(5));
+      own.client(STORAGE.name()).create();
+      store = store(own.client(STORAGE.name()), Duration.ofSeconds(5));
       revision = store.replace(key, null, LOST).orElseThrow().revision();
       assertEquals(LOST, store.read(key).orElseThrow().state());
     } // Azurite is killed here
@@ -96,12 +90,8 @@ class BlobFleetStateStoreFailureIT {
 
   @Test
   void nothingListening_isUnavailableQuickly() throws IOException {
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
     BlobFleetStateStore store =
-        store(Azurite.client(Azurite.connectionString(port), container), Duration.ofSeconds(5));
+        store(STORAGE.clientOfNothingListening(), Duration.ofSeconds(5));
     assertNoSecret(bothFail(store, KEY, null), Azurite.ACCOUNT_KEY);
   }
 
@@ -122,7 +112,7 @@ class BlobFleetStateStoreFailureIT {
       acceptor.start();
       BlobContainerClient client = new BlobContainerClientBuilder()
           .connectionString(Azurite.connectionString(silent.getLocalPort()))
-          .containerName(container)
+          .containerName(STORAGE.name())
           .retryOptions(new RequestRetryOptions(RetryPolicyType.FIXED, 1, Duration.ofSeconds(30),
               null, null, null))
           .buildClient();
@@ -141,7 +131,8 @@ class BlobFleetStateStoreFailureIT {
 
   @Test
   void containerMissing_isUnavailableNotEmpty() {
-    BlobFleetStateStore store = store(azurite.client("no-such-container"), Duration.ofSeconds(5));
+    BlobFleetStateStore store =
+        store(STORAGE.azurite().client("no-such-container"), Duration.ofSeconds(5));
     List<FleetStateUnavailableException> failures = bothFail(store, KEY, null);
     assertTrue(failures.get(0).getMessage().contains("HTTP 404 ContainerNotFound"),
         failures.get(0).getMessage());
@@ -150,22 +141,21 @@ class BlobFleetStateStoreFailureIT {
 
   @Test
   void wrongAccountKey_isUnavailableWithoutEitherKeyInAnyMessage() {
-    String wrongKey = "V3JvbmdLZXlXcm9uZ0tleVdyb25nS2V5V3JvbmdLZXlXcm9uZ0tleVdyb25nS2V5V3Jvbmc=";
-    String cs = Azurite.connectionString(azurite.port()).replace(Azurite.ACCOUNT_KEY, wrongKey);
-    BlobFleetStateStore store = store(Azurite.client(cs, container), Duration.ofSeconds(5));
+    BlobFleetStateStore store = store(STORAGE.clientWithWrongKey(), Duration.ofSeconds(5));
     List<FleetStateUnavailableException> failures = bothFail(store, KEY, null);
     assertTrue(failures.get(0).getMessage().contains("HTTP 403"), failures.get(0).getMessage());
-    assertNoSecret(failures, Azurite.ACCOUNT_KEY, wrongKey);
+    assertNoSecret(failures, Azurite.ACCOUNT_KEY, AzuriteContainer.WRONG_KEY);
   }
 
   @Test
   void sasToken_works_andATamperedOneFailsWithoutTheTokenInAnyMessage() {
-    String sas = azurite.client(container).generateSas(new BlobServiceSasSignatureValues(
+    String sas = STORAGE.client().generateSas(new BlobServiceSasSignatureValues(
         OffsetDateTime.now().plusHours(1),
         BlobContainerSasPermission.parse("rcw")));
     String key = KEY + "-sas";
     BlobFleetStateStore good = store(new BlobContainerClientBuilder()
-        .endpoint(azurite.blobEndpoint() + "/" + container).sasToken(sas).buildClient(),
+        .endpoint(STORAGE.azurite().blobEndpoint() + "/" + STORAGE.name()).sasToken(sas)
+        .buildClient(),
         Duration.ofSeconds(5));
     good.replace(key, null, LOST).orElseThrow();
     assertEquals(LOST, good.read(key).orElseThrow().state());
@@ -173,15 +163,16 @@ class BlobFleetStateStoreFailureIT {
     String sig = sas.replaceAll(".*sig=([^&]*).*", "$1");
     String tampered = sas.replace("sig=" + sig, "sig=" + "A".repeat(sig.length() - 3) + "%3D");
     BlobFleetStateStore bad = store(new BlobContainerClientBuilder()
-        .endpoint(azurite.blobEndpoint() + "/" + container).sasToken(tampered).buildClient(),
+        .endpoint(STORAGE.azurite().blobEndpoint() + "/" + STORAGE.name()).sasToken(tampered)
+        .buildClient(),
         Duration.ofSeconds(5));
     assertNoSecret(bothFail(bad, key, null), sig, "A".repeat(sig.length() - 3));
   }
 
   @Test
   void blobThatIsNotAStateOfTheKey_isUnavailable_andNamedForTheOperator() {
-    BlobContainerClient raw = azurite.client(container);
-    BlobFleetStateStore store = store(azurite.client(container), Duration.ofSeconds(5));
+    BlobContainerClient raw = STORAGE.client();
+    BlobFleetStateStore store = store(STORAGE.client(), Duration.ofSeconds(5));
     String other = KEY + "-other";
     store.replace(other, null, LOST).orElseThrow();
     byte[] otherKeysBlob = raw.getBlobClient(store.blobName(other)).downloadContent().toBytes();
@@ -204,7 +195,7 @@ class BlobFleetStateStoreFailureIT {
   void afterAFailure_theSameStoreWorksAgain() {
     String key = KEY + "-recovers";
     try (Azurite own = Azurite.start()) {
-      BlobContainerClient client = own.client(container);
+      BlobContainerClient client = own.client(STORAGE.name());
       client.create();
       BlobFleetStateStore store = store(client, Duration.ofSeconds(5));
       client.delete();

@@ -65,15 +65,13 @@ public final class JdbcDataKeyStore implements DataKeyStore {
 
   private final Connections db;
   private final DataKeyTable table;
-  private final TableCheck tableCheck;
+  private final TableCheck<DataKeyStoreUnavailableException> tableCheck;
 
-  private JdbcDataKeyStore(Builder b) {
-    Duration timeout = b.queryTimeout != null ? b.queryTimeout : DEFAULT_QUERY_TIMEOUT;
-    this.db = new Connections(b.dataSource,
-        (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toSeconds())));
-    this.table = new DataKeyTable(b.table != null ? b.table : DEFAULT_TABLE);
-    this.tableCheck = new TableCheck(db, table::createOrValidate,
-        b.createTable == null || b.createTable);
+  private JdbcDataKeyStore(Connections db, DataKeyTable table, boolean createTable) {
+    this.db = db;
+    this.table = table;
+    this.tableCheck = new TableCheck<>(db, table::createOrValidate, createTable,
+        "the data-key table " + table.name, DataKeyStoreUnavailableException::new);
   }
 
   /** {@return a new builder} */
@@ -90,7 +88,7 @@ public final class JdbcDataKeyStore implements DataKeyStore {
   public Optional<StoredDataKey> create(DataKeyRecord record) {
     Objects.requireNonNull(record, "record");
     byte[] bytes = record.toBytes();
-    prepareForUse();
+    tableCheck.ensureForCall();
     try {
       return db.run(c -> {
         try (PreparedStatement ps = db.bounded(c, table.insert)) {
@@ -117,7 +115,7 @@ public final class JdbcDataKeyStore implements DataKeyStore {
   @Override
   public Optional<StoredDataKey> read(DataKeyId id) {
     Objects.requireNonNull(id, "id");
-    prepareForUse();
+    tableCheck.ensureForCall();
     try {
       return db.run(c -> selectOne(c, id));
     } catch (SQLException e) {
@@ -145,7 +143,7 @@ public final class JdbcDataKeyStore implements DataKeyStore {
       return Optional.empty(); // not a revision this table ever gave: it cannot be current
     }
     byte[] bytes = next.toBytes();
-    prepareForUse();
+    tableCheck.ensureForCall();
     try {
       return db.run(c -> {
         Optional<StoredDataKey> current = selectOne(c, next.id());
@@ -178,7 +176,7 @@ public final class JdbcDataKeyStore implements DataKeyStore {
     Objects.requireNonNull(providerId, "providerId");
     Objects.requireNonNull(primary, "primary");
     Objects.requireNonNull(notBefore, "notBefore");
-    prepareForUse();
+    tableCheck.ensureForCall();
     try {
       return db.run(c -> {
         try (PreparedStatement ps = db.bounded(c, table.newest)) {
@@ -191,7 +189,7 @@ public final class JdbcDataKeyStore implements DataKeyStore {
         }
       });
     } catch (SQLException e) {
-      throw unavailable("finding the newest data-key record under " + primary + " in table "
+      throw tableCheck.failed("finding the newest data-key record under " + primary + " in table "
           + table.name, e);
     }
   }
@@ -199,7 +197,7 @@ public final class JdbcDataKeyStore implements DataKeyStore {
   @Override
   public List<StoredDataKey> page(@Nullable DataKeyId after, int limit) {
     DataKeyStore.checkPageSize(limit);
-    prepareForUse();
+    tableCheck.ensureForCall();
     try {
       return db.run(c -> {
         String sql = after == null ? table.firstPage : table.nextPage;
@@ -219,38 +217,14 @@ public final class JdbcDataKeyStore implements DataKeyStore {
         }
       });
     } catch (SQLException e) {
-      throw unavailable("listing the data-key records after " + (after == null ? "the start"
+      throw tableCheck.failed("listing the data-key records after " + (after == null ? "the start"
           : after) + " in table " + table.name, e);
-    }
-  }
-
-  /** Creates the table if missing (when allowed) and checks its shape, once. */
-  private void prepare() {
-    try {
-      tableCheck.ensure();
-    } catch (SQLException e) {
-      throw unavailable("checking the data-key table " + table.name, e);
-    }
-  }
-
-  /** {@link #prepare()} for the SPI's calls: a wrong shape is "the store cannot answer" too. */
-  private void prepareForUse() {
-    try {
-      prepare();
-    } catch (IllegalStateException e) {
-      throw new DataKeyStoreUnavailableException(e.getMessage(), e);
     }
   }
 
   private DataKeyStoreUnavailableException unavailable(String what, DataKeyId id,
       SQLException e) {
-    return unavailable(what + " data-key record " + id + " in table " + table.name, e);
-  }
-
-  private static DataKeyStoreUnavailableException unavailable(String what, SQLException e) {
-    // The driver's message may name the host, database or user: it stays in the cause only.
-    return new DataKeyStoreUnavailableException(what + " failed (SQLState "
-        + (e.getSQLState() == null ? "none" : e.getSQLState()) + ")", e);
+    return tableCheck.failed(what + " data-key record " + id + " in table " + table.name, e);
   }
 
   @Override
@@ -259,104 +233,19 @@ public final class JdbcDataKeyStore implements DataKeyStore {
   }
 
   /**
-   * Configures a {@link JdbcDataKeyStore}. The data source is required; each setting may be
-   * given once. Not thread-safe.
+   * Configures a {@link JdbcDataKeyStore}: {@link #dataSource} (required), {@link #table} (default
+   * {@value JdbcDataKeyStore#DEFAULT_TABLE}; its index is {@code <name>_by_primary}), {@link
+   * #createTable}, {@link #checkAtFirstUse} and {@link #queryTimeout} (default {@link
+   * JdbcDataKeyStore#DEFAULT_QUERY_TIMEOUT}), each at most once. The store borrows a connection
+   * per data-key roll and per record read, never per envelope; until a deferred check succeeds,
+   * every call throws {@link DataKeyStoreUnavailableException}, as does a statement that runs
+   * past the query timeout.
+   *
+   * <p>Not thread-safe.
    */
-  public static final class Builder {
-    private DataSource dataSource;
-    private String table;
-    private Boolean createTable;
-    private boolean checkAtFirstUse;
-    private Duration queryTimeout;
-
-    private Builder() {}
-
-    /**
-     * The database. Bring your own pool: the store borrows one connection per call (calls are
-     * per data-key roll and per record read, never per envelope) and never closes it.
-     *
-     * @param dataSource the data source, pointing at the primary (never a read replica)
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder dataSource(DataSource dataSource) {
-      if (this.dataSource != null) {
-        throw new IllegalStateException("dataSource was already set");
-      }
-      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-      return this;
-    }
-
-    /**
-     * The table (default {@value JdbcDataKeyStore#DEFAULT_TABLE}); its index is {@code
-     * <name>_by_primary}.
-     *
-     * @param table an unquoted SQL identifier, optionally schema-qualified: {@code
-     *     [schema.]name}, letters, digits and {@code _}; the name at most 52 characters
-     * @return this builder
-     * @throws IllegalArgumentException if it is not such an identifier
-     * @throws IllegalStateException if already set
-     */
-    public Builder table(String table) {
-      if (this.table != null) {
-        throw new IllegalStateException("table was already set");
-      }
-      this.table = new DataKeyTable(Objects.requireNonNull(table, "table")).name;
-      return this;
-    }
-
-    /**
-     * Whether the store creates the table and its index when missing (default true). With
-     * false, a missing table fails the check: for databases where the service may not run DDL.
-     *
-     * @param create whether to create a missing table
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder createTable(boolean create) {
-      if (this.createTable != null) {
-        throw new IllegalStateException("createTable was already set");
-      }
-      this.createTable = create;
-      return this;
-    }
-
-    /**
-     * Defers creating and checking the table from {@link #build()} to the first call (default:
-     * at build). Then {@code build()} does not connect, and until the check succeeds every call
-     * throws {@link DataKeyStoreUnavailableException}.
-     *
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder checkAtFirstUse() {
-      if (checkAtFirstUse) {
-        throw new IllegalStateException("checkAtFirstUse was already set");
-      }
-      checkAtFirstUse = true;
-      return this;
-    }
-
-    /**
-     * The bound of every statement ({@code Statement.setQueryTimeout}, whole seconds, at least
-     * 1; default {@link JdbcDataKeyStore#DEFAULT_QUERY_TIMEOUT}): a hung database fails the call
-     * as {@link DataKeyStoreUnavailableException}. Bound the pool's connection wait too.
-     *
-     * @param timeout the bound, at least one second
-     * @return this builder
-     * @throws IllegalArgumentException if shorter than a second
-     * @throws IllegalStateException if already set
-     */
-    public Builder queryTimeout(Duration timeout) {
-      if (this.queryTimeout != null) {
-        throw new IllegalStateException("queryTimeout was already set");
-      }
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.compareTo(Duration.ofSeconds(1)) < 0) {
-        throw new IllegalArgumentException("queryTimeout must be at least one second");
-      }
-      this.queryTimeout = timeout;
-      return this;
+  public static final class Builder extends JdbcStoreBuilder<Builder> {
+    private Builder() {
+      super(name -> new DataKeyTable(name).name);
     }
 
     /**
@@ -371,12 +260,10 @@ public final class JdbcDataKeyStore implements DataKeyStore {
      * @throws DataKeyStoreUnavailableException if the database cannot be reached or refuses
      */
     public JdbcDataKeyStore build() {
-      if (dataSource == null) {
-        throw new IllegalStateException("dataSource is required");
-      }
-      JdbcDataKeyStore store = new JdbcDataKeyStore(this);
-      if (!checkAtFirstUse) {
-        store.prepare();
+      JdbcDataKeyStore store = new JdbcDataKeyStore(connections(DEFAULT_QUERY_TIMEOUT),
+          new DataKeyTable(tableOr(DEFAULT_TABLE)), createsTable());
+      if (checksAtBuild()) {
+        store.tableCheck.ensure();
       }
       return store;
     }

@@ -53,39 +53,16 @@ public final class JdbcFleetStateStore implements FleetStateStore {
 
   private final Connections db;
   private final FleetTable table;
-  private final TableCheck tableCheck;
+  private final TableCheck<FleetStateUnavailableException> tableCheck;
 
   /** The default bound of every query and update: the guard calls the store under its lock. */
   public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(10);
 
-  private JdbcFleetStateStore(DataSource dataSource, FleetTable table, boolean createTable,
-      Duration queryTimeout) {
-    this.db = new Connections(dataSource, (int) Math.max(1, queryTimeout.toSeconds()));
+  private JdbcFleetStateStore(Connections db, FleetTable table, boolean createTable) {
+    this.db = db;
     this.table = table;
-    this.tableCheck = new TableCheck(db, table::createOrValidate, createTable);
-  }
-
-  /**
-   * Creates the table if missing (when allowed) and checks its shape, once.
-   *
-   * @throws IllegalStateException if the table is missing or has the wrong shape
-   * @throws FleetStateUnavailableException if the database cannot be reached or refuses
-   */
-  private void prepare() {
-    try {
-      tableCheck.ensure();
-    } catch (SQLException e) {
-      throw unavailable("checking the fleet-state table " + table.name, e);
-    }
-  }
-
-  /** {@link #prepare()} for the SPI's calls: every failure is "the store cannot answer". */
-  private void prepareForUse() {
-    try {
-      prepare();
-    } catch (IllegalStateException e) {
-      throw new FleetStateUnavailableException(e.getMessage(), e);
-    }
+    this.tableCheck = new TableCheck<>(db, table::createOrValidate, createTable,
+        "the fleet-state table " + table.name, FleetStateUnavailableException::new);
   }
 
   /** {@return a new builder} */
@@ -101,7 +78,7 @@ public final class JdbcFleetStateStore implements FleetStateStore {
   @Override
   public Optional<FleetRecord> read(String keyId) {
     FleetStateStore.checkKeyId(keyId);
-    prepareForUse();
+    tableCheck.ensureForCall();
     try {
       return db.run(c -> {
         try (PreparedStatement ps = db.bounded(c, table.select)) {
@@ -140,7 +117,7 @@ public final class JdbcFleetStateStore implements FleetStateStore {
         return Optional.empty();
       }
     }
-    prepareForUse();
+    tableCheck.ensureForCall();
     long revision = expected;
     try {
       boolean written = db.run(c -> revision == 0 ? insert(c, keyId, stored)
@@ -183,13 +160,8 @@ public final class JdbcFleetStateStore implements FleetStateStore {
   }
 
   private FleetStateUnavailableException unavailable(String what, String keyId, SQLException e) {
-    return unavailable(what + " the fleet state of key " + keyId + " in table " + table.name, e);
-  }
-
-  private static FleetStateUnavailableException unavailable(String what, SQLException e) {
-    // The driver's message may name the host, database or user: it stays in the cause only.
-    return new FleetStateUnavailableException(what + " failed (SQLState "
-        + (e.getSQLState() == null ? "none" : e.getSQLState()) + ")", e);
+    return tableCheck.failed(what + " the fleet state of key " + keyId + " in table " + table.name,
+        e);
   }
 
   @Override
@@ -198,110 +170,23 @@ public final class JdbcFleetStateStore implements FleetStateStore {
   }
 
   /**
-   * Configures a {@link JdbcFleetStateStore}. The data source is required; each setting may be
-   * given once. Not thread-safe.
+   * Configures a {@link JdbcFleetStateStore}: {@link #dataSource} (required), {@link #table}
+   * (default {@value JdbcFleetStateStore#DEFAULT_TABLE}), {@link #createTable}, {@link
+   * #checkAtFirstUse} and {@link #queryTimeout} (default {@link
+   * JdbcFleetStateStore#DEFAULT_QUERY_TIMEOUT}), each at most once. The store borrows a
+   * connection for at most one read per probe interval and one write per state change, per
+   * instance. The loss-of-access guard calls the store under its lock, so a hung database must
+   * fail the call (as {@link FleetStateUnavailableException}) rather than hold requests: keep the
+   * query timeout short. With {@link #checkAtFirstUse()}, a database that is down when the
+   * service starts surfaces as {@link FleetStateUnavailableException} from {@code read} and
+   * {@code replace}, which the guard handles by refusing requests ({@code FLEET_STATE_UNKNOWN})
+   * until the store answers.
+   *
+   * <p>Not thread-safe.
    */
-  public static final class Builder {
-    private @Nullable DataSource dataSource;
-    private @Nullable String table;
-    private @Nullable Boolean createTable;
-    private boolean checkAtFirstUse;
-    private @Nullable Duration queryTimeout;
-
-    private Builder() {}
-
-    /**
-     * The bound of every read and write ({@code Statement.setQueryTimeout}, whole seconds, at
-     * least 1; default {@link JdbcFleetStateStore#DEFAULT_QUERY_TIMEOUT}). The loss-of-access
-     * guard calls the store under its lock, so a hung database must fail the call (as
-     * {@link FleetStateUnavailableException}) rather than hold requests; bound the pool's
-     * connection wait too.
-     *
-     * @param timeout the bound, at least one second
-     * @return this builder
-     * @throws IllegalArgumentException if shorter than a second
-     * @throws IllegalStateException if already set
-     */
-    public Builder queryTimeout(Duration timeout) {
-      if (this.queryTimeout != null) {
-        throw new IllegalStateException("queryTimeout was already set");
-      }
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.compareTo(Duration.ofSeconds(1)) < 0) {
-        throw new IllegalArgumentException("queryTimeout must be at least one second");
-      }
-      this.queryTimeout = timeout;
-      return this;
-    }
-
-    /**
-     * The database. Bring your own pool: the store borrows one connection per call (at most one
-     * read per probe interval and one write per state change, per instance) and never closes
-     * the data source.
-     *
-     * @param dataSource the data source, pointing at the primary (never a read replica)
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder dataSource(DataSource dataSource) {
-      if (this.dataSource != null) {
-        throw new IllegalStateException("dataSource was already set");
-      }
-      this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-      return this;
-    }
-
-    /**
-     * The table (default {@value JdbcFleetStateStore#DEFAULT_TABLE}).
-     *
-     * @param table an unquoted SQL identifier, optionally schema-qualified: {@code
-     *     [schema.]name}, letters, digits and {@code _}, at most 63 characters each
-     * @return this builder
-     * @throws IllegalArgumentException if it is not such an identifier
-     * @throws IllegalStateException if already set
-     */
-    public Builder table(String table) {
-      if (this.table != null) {
-        throw new IllegalStateException("table was already set");
-      }
-      Objects.requireNonNull(table, "table");
-      this.table = new FleetTable(table).name;
-      return this;
-    }
-
-    /**
-     * Whether {@link #build()} creates the table when it is missing (default true). With false,
-     * a missing table fails the build: for databases where the service's user may not run DDL.
-     *
-     * @param create whether to create a missing table
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder createTable(boolean create) {
-      if (this.createTable != null) {
-        throw new IllegalStateException("createTable was already set");
-      }
-      this.createTable = create;
-      return this;
-    }
-
-    /**
-     * Defers creating and checking the table from {@link #build()} to the store's first call
-     * (default: at build). Then {@code build()} does not connect, and a database that is down
-     * when the service starts, or a table of the wrong shape, surfaces as {@link
-     * FleetStateUnavailableException} from {@code read} and {@code replace} — which the
-     * loss-of-access guard handles by refusing requests ({@code FLEET_STATE_UNKNOWN}) until the
-     * store answers. The check runs until it succeeds once.
-     *
-     * @return this builder
-     * @throws IllegalStateException if already set
-     */
-    public Builder checkAtFirstUse() {
-      if (checkAtFirstUse) {
-        throw new IllegalStateException("checkAtFirstUse was already set");
-      }
-      checkAtFirstUse = true;
-      return this;
+  public static final class Builder extends JdbcStoreBuilder<Builder> {
+    private Builder() {
+      super(name -> new FleetTable(name).name);
     }
 
     /**
@@ -315,14 +200,10 @@ public final class JdbcFleetStateStore implements FleetStateStore {
      * @throws FleetStateUnavailableException if the database cannot be reached or refuses
      */
     public JdbcFleetStateStore build() {
-      if (dataSource == null) {
-        throw new IllegalStateException("dataSource is required");
-      }
-      JdbcFleetStateStore store = new JdbcFleetStateStore(dataSource,
-          new FleetTable(table != null ? table : DEFAULT_TABLE), createTable == null || createTable,
-          queryTimeout != null ? queryTimeout : DEFAULT_QUERY_TIMEOUT);
-      if (!checkAtFirstUse) {
-        store.prepare();
+      JdbcFleetStateStore store = new JdbcFleetStateStore(connections(DEFAULT_QUERY_TIMEOUT),
+          new FleetTable(tableOr(DEFAULT_TABLE)), createsTable());
+      if (checksAtBuild()) {
+        store.tableCheck.ensure();
       }
       return store;
     }

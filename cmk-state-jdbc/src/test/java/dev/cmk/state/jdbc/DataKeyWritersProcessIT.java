@@ -8,20 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.EnvelopeInfo;
+import dev.cmk.core.datakey.CountingDataKeyStore;
 import dev.cmk.core.datakey.DataKeyId;
 import dev.cmk.core.datakey.DataKeyRecord;
+import dev.cmk.core.datakey.SharingWriterProcess;
 import dev.cmk.testkit.FaultInjectingProvider;
 import dev.cmk.testkit.InMemoryKeyProvider;
 import dev.cmk.testkit.Operation;
 import dev.cmk.testkit.TestKeyPairs;
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -36,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Format v2 writers in {@value #WRITERS} JVM processes share data-key records through one
- * database ({@code shareDataKeyRecords(true)}, {@value DataKeyWriterProcess#MESSAGES_PER_SLOT}
+ * database ({@code shareDataKeyRecords(true)}, {@value #MESSAGES_PER_SLOT}
  * messages per writer slot) and write {@value #PER_WRITER} envelopes each, concurrently. Then this
  * JVM reads every envelope back and checks what keeps nonces unique: no (record, writer slot,
  * message number) triple repeats, no (record, slot) was used by two processes, records were
@@ -47,6 +45,7 @@ class DataKeyWritersProcessIT {
   private static final int WRITERS = 4;
   private static final int PER_WRITER = 300;
   private static final String TABLE = "cmk_data_keys_writers";
+  private static final int MESSAGES_PER_SLOT = 50;
 
   @TempDir
   Path dir;
@@ -76,12 +75,12 @@ class DataKeyWritersProcessIT {
   }
 
   private void writeAndCheck(String url, String user, String password) throws Exception {
-    // A key name of its own: records of earlier runs (another key pair) are never joined.
-    String keyName = "writers-" + Long.toHexString(System.nanoTime());
-    Path keyFile = dir.resolve("key-pair");
-    DataKeyWriterProcess.writeKeyPair(TestKeyPairs.rsa2048(), keyFile);
-    Path out = Files.createDirectory(dir.resolve("envelopes"));
-    long[] calls = runWriters(url, user, password, keyFile, keyName, out);
+    SharingWriterProcess.Written written = new SharingWriterProcess.Launch(
+        JdbcWriterStore.class, List.of(url, user, TABLE),
+        Map.of(JdbcWriterStore.PASSWORD, password), MESSAGES_PER_SLOT, "target/data-key-")
+        .run(WRITERS, PER_WRITER, dir);
+    Path out = written.envelopes();
+    long[] calls = written.sums();
     long created = calls[0];
 
     Map<NonceUse, String> uses = new HashMap<>();
@@ -115,7 +114,7 @@ class DataKeyWritersProcessIT {
     }
     CountingDataKeyStore counting = new CountingDataKeyStore(store);
     InMemoryKeyProvider keys = InMemoryKeyProvider.create();
-    KeyReference key = keys.manager().importKey(keyName, TestKeyPairs.rsa2048());
+    KeyReference key = keys.manager().importKey(written.keyName(), TestKeyPairs.rsa2048());
     FaultInjectingProvider counted = FaultInjectingProvider.wrapping(keys);
     try (EnvelopeCrypto reader = EnvelopeCrypto.builder().provider(counted).writeKey(key)
         .dataKeyStore(counting).build()) {
@@ -128,7 +127,7 @@ class DataKeyWritersProcessIT {
       }
     }
     assertEquals(writersOfRecord.size(), counted.count(Operation.UNWRAP), "one unwrap per record");
-    assertEquals(writersOfRecord.size(), counting.reads.get(), "one store read per record");
+    assertEquals(writersOfRecord.size(), counting.reads(), "one store read per record");
     assertEquals(created, writersOfRecord.size(), "every record made was written under");
     Map<String, Integer> slotsPerRecord = new TreeMap<>();
     slotOwner.keySet().forEach(s -> slotsPerRecord.merge(s.split("/")[0].substring(0, 8), 1,
@@ -139,45 +138,5 @@ class DataKeyWritersProcessIT {
         + "; processes per record " + writersOfRecord.values().stream().map(Set::size).toList()
         + "; writers' store calls: " + calls[1] + " create, " + calls[2] + " read, " + calls[3]
         + " newestWritable, " + calls[4] + " replace won, " + calls[5] + " replace lost");
-  }
-
-  /**
-   * Runs the writers to the end; the records they made and their store calls, summed: create,
-   * read, newestWritable, replace won, replace lost.
-   */
-  private long[] runWriters(String url, String user, String password, Path keyFile,
-      String keyName, Path out) throws Exception {
-    List<ChildJvm> writers = new ArrayList<>();
-    try {
-      for (int w = 0; w < WRITERS; w++) {
-        String name = "writer" + (char) ('a' + w);
-        writers.add(ChildJvm.start(DataKeyWriterProcess.class, Map.of("WRITER_PASSWORD", password),
-            new File("target/data-key-" + name + ".err"), url, user, TABLE, keyFile.toString(),
-            keyName, name, Integer.toString(PER_WRITER), out.toString()));
-      }
-      List<BufferedReader> outs = writers.stream().map(ChildJvm::out).toList();
-      List<PrintStream> ins = writers.stream().map(ChildJvm::in).toList();
-      for (BufferedReader o : outs) {
-        assertEquals("READY", o.readLine(), "a writer did not start (target/data-key-*.err)");
-      }
-      ins.forEach(in -> in.println("GO"));
-      long[] sums = new long[6];
-      for (BufferedReader o : outs) {
-        String done = o.readLine();
-        assertTrue(done != null && done.startsWith("DONE "),
-            "a writer failed (target/data-key-*.err): " + done);
-        String[] numbers = done.substring(5).split(" ");
-        for (int i = 0; i < sums.length; i++) {
-          sums[i] += Long.parseLong(numbers[i]);
-        }
-      }
-      for (ChildJvm w : writers) {
-        assertTrue(w.process().waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, w.process().exitValue());
-      }
-      return sums;
-    } finally {
-      writers.forEach(w -> w.process().destroyForcibly());
-    }
   }
 }

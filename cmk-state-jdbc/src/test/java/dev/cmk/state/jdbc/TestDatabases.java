@@ -2,6 +2,7 @@ package dev.cmk.state.jdbc;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.cmk.api.spi.SecretSource;
 import java.net.ServerSocket;
 import java.util.Map;
 import javax.sql.DataSource;
@@ -48,7 +49,12 @@ final class TestDatabases {
     if (!url.startsWith("jdbc:postgresql:") && !url.startsWith("jdbc:h2:")) {
       throw new IllegalArgumentException("not a PostgreSQL or H2 URL");
     }
-    return new DriverDataSource(url, user, password);
+    DriverManagerDataSource.Builder b = DriverManagerDataSource.builder().url(url).user(user)
+        .property("connectTimeout", "5"); // PostgreSQL: seconds
+    if (!password.isEmpty()) { // a secret source refuses an empty secret; H2's "sa" has none
+      b.password(SecretSource.ofCallback(password::toCharArray));
+    }
+    return b.build();
   }
 
   /** A test that reaches its database by URL, as the child processes it starts must. */

@@ -1,25 +1,30 @@
-package dev.cmk.state.jdbc;
+package dev.cmk.core.datakey;
 
 import dev.cmk.api.KeyReference;
-import dev.cmk.core.datakey.DataKeyId;
-import dev.cmk.core.datakey.DataKeyRecord;
-import dev.cmk.core.datakey.DataKeyStore;
-import dev.cmk.core.datakey.StoredDataKey;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
-/** A {@link DataKeyStore} that counts the calls it passes to another (for the tests' numbers). */
-final class CountingDataKeyStore implements DataKeyStore {
-  final AtomicInteger creates = new AtomicInteger();
-  final AtomicInteger reads = new AtomicInteger();
-  final AtomicInteger replacesWon = new AtomicInteger();
-  final AtomicInteger replacesLost = new AtomicInteger();
-  final AtomicInteger newest = new AtomicInteger();
+/**
+ * A {@link DataKeyStore} that counts the calls it passes to another, for the numbers of the
+ * stores' multi-process tests (cmk-core's test jar). Thread-safe if the wrapped store is.
+ */
+public final class CountingDataKeyStore implements DataKeyStore {
+  private final AtomicInteger creates = new AtomicInteger();
+  private final AtomicInteger reads = new AtomicInteger();
+  private final AtomicInteger replacesWon = new AtomicInteger();
+  private final AtomicInteger replacesLost = new AtomicInteger();
+  private final AtomicInteger newest = new AtomicInteger();
   private final DataKeyStore store;
 
-  CountingDataKeyStore(DataKeyStore store) {
+  /**
+   * Counts the calls to {@code store}.
+   *
+   * @param store the store that answers
+   */
+  public CountingDataKeyStore(DataKeyStore store) {
     this.store = store;
   }
 
@@ -50,12 +55,17 @@ final class CountingDataKeyStore implements DataKeyStore {
   }
 
   @Override
-  public List<StoredDataKey> page(DataKeyId after, int limit) {
+  public List<StoredDataKey> page(@Nullable DataKeyId after, int limit) {
     return store.page(after, limit);
   }
 
+  /** {@return how many times {@link #read} was called} */
+  public int reads() {
+    return reads.get();
+  }
+
   /** {@return the counts as {@code create read newestWritable replaceWon replaceLost}} */
-  String counts() {
+  public String counts() {
     return creates + " " + reads + " " + newest + " " + replacesWon + " " + replacesLost;
   }
 }

@@ -32,8 +32,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p><b>Security:</b> the password is read from its {@link SecretSource} for each connection and
  * kept in no field; a source that cannot be read fails the connection with an {@link
- * SQLException} (SQLState {@code 28000}) carrying the source's message, which names the file or
- * variable, never the secret. {@link #toString()} names neither the URL (which may carry
+ * SQLException} (SQLState {@code 28000}) carrying the source's message, which for a file or
+ * environment source names the file or variable, never the secret (for a callback source it is
+ * whatever the callback's exception says). {@link #toString()} names neither the URL (which may carry
  * credentials) nor the user.
  *
  * <p><b>Thread safety:</b> immutable and safe for concurrent use. {@link #setLoginTimeout} and
@@ -127,19 +128,23 @@ public final class DriverManagerDataSource implements DataSource {
   }
 
   /**
-   * Not supported: this data source wraps nothing.
+   * This data source wraps nothing: it unwraps only to a type it is itself (as {@link
+   * java.sql.Wrapper} requires, e.g. {@code unwrap(DataSource.class)} returns it).
    *
-   * @throws SQLException always
+   * @throws SQLException if this data source is not a {@code iface}
    */
   @Override
   public <T> T unwrap(Class<T> iface) throws SQLException {
-    throw new SQLException("not a wrapper");
+    if (iface.isInstance(this)) {
+      return iface.cast(this);
+    }
+    throw new SQLException("DriverManagerDataSource is not a " + iface.getName());
   }
 
-  /** {@return false: this data source wraps nothing} */
+  /** {@return whether this data source is itself a {@code iface}: it wraps nothing else} */
   @Override
   public boolean isWrapperFor(Class<?> iface) {
-    return false;
+    return iface.isInstance(this);
   }
 
   /** {@return the class name only: never the URL, user or password} */

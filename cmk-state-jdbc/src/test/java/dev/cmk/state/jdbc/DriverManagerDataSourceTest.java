@@ -2,6 +2,7 @@ package dev.cmk.state.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
 /** The pool-less data source, on embedded H2: credentials per connection, nothing leaked. */
@@ -86,7 +88,15 @@ class DriverManagerDataSourceTest {
   void getConnectionWithCredentials_isNotSupported() {
     DriverManagerDataSource db = DriverManagerDataSource.builder().url(URL).build();
     assertThrows(SQLFeatureNotSupportedException.class, () -> db.getConnection("u", "p"));
-    assertFalse(db.isWrapperFor(DriverManagerDataSource.class));
-    assertThrows(SQLException.class, () -> db.unwrap(DriverManagerDataSource.class));
+  }
+
+  @Test
+  void wrapper_unwrapsOnlyToWhatItIs() throws SQLException {
+    DriverManagerDataSource db = DriverManagerDataSource.builder().url(URL).build();
+    assertTrue(db.isWrapperFor(DataSource.class));
+    assertSame(db, db.unwrap(DataSource.class));
+    assertSame(db, db.unwrap(DriverManagerDataSource.class));
+    assertFalse(db.isWrapperFor(Connection.class));
+    assertThrows(SQLException.class, () -> db.unwrap(Connection.class));
   }
 }

@@ -15,6 +15,7 @@ import java.util.Objects;
  */
 public abstract class GeneratedInputStream extends InputStream {
   private final long length;
+  private final byte[] single = new byte[1]; // read()'s byte, reused
   private long position;
 
   /**
@@ -54,8 +55,7 @@ public abstract class GeneratedInputStream extends InputStream {
 
   @Override
   public final int read() {
-    byte[] one = new byte[1];
-    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    return read(single, 0, 1) < 0 ? -1 : single[0] & 0xff;
   }
 
   @Override

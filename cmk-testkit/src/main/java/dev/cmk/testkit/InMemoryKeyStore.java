@@ -386,10 +386,7 @@ final class InMemoryKeyStore {
       switch (type) {
         case RSA:
         case RSA_HSM:
-          if (!RSA_SIZES_OFFERED.contains(sizeBits)) {
-            throw new IllegalArgumentException(
-                "RSA key size must be one of " + RSA_SIZES_OFFERED + ", found " + sizeBits);
-          }
+          KeyManager.requireKeySize(sizeBits, RSA_SIZES_OFFERED);
           KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
           rsa.initialize(sizeBits, random);
           return rsa.generateKeyPair();

@@ -34,6 +34,7 @@ public final class TestKeyDescriptions {
    * @param sizeBits the modulus size in bits
    * @return the description
    * @throws NullPointerException if {@code version} or {@code keyType} is null
+   * @throws IllegalArgumentException if {@code sizeBits} is negative
    */
   public static KeyDescription usable(KeyReference version, KeyType keyType, int sizeBits) {
     return new KeyDescription(

@@ -19,6 +19,8 @@
  *       {@link dev.cmk.testkit.GeneratedInputStream}: a stream of any length generated as it is
  *       read, for constant-memory tests.
  *   <li>{@link dev.cmk.testkit.TestKeyPairs}: shared RSA key pairs, generated once per JVM.
+ *   <li>{@link dev.cmk.testkit.TestKeyDescriptions}: the description of a usable key, for
+ *       hand-written test providers.
  *   <li>{@link dev.cmk.testkit.ModuleDescriptors}: pins a module's exports in one call.
  *   <li>{@link dev.cmk.testkit.WycheproofVectors}: Project Wycheproof's RSA-OAEP vectors.
  * </ul>

@@ -99,9 +99,7 @@ public final class LoopbackVault {
 
   private KeyReference create(String keyName, int sizeBits, String kty) {
     Objects.requireNonNull(keyName, "keyName");
-    if (!keyManager.keySizes().contains(sizeBits)) {
-      throw new IllegalArgumentException("sizeBits must be one of " + keyManager.keySizes());
-    }
+    KeyManager.requireKeySize(sizeBits, keyManager.keySizes());
     return reference(keyName, state.keys.addVersion(keyName, kty, state.keys.generateRsa(sizeBits)));
   }
 

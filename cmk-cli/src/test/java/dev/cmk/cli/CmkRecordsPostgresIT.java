@@ -34,7 +34,7 @@ class CmkRecordsPostgresIT {
     String url = env.get("CMK_TEST_POSTGRES_URL");
     if (url == null || url.isBlank()) {
       String why = "CMK_TEST_POSTGRES_URL is not set: no PostgreSQL server to test on";
-      if ("true".equals(env.get("CI"))) {
+      if ("true".equalsIgnoreCase(env.get("CI"))) {
         fail(why + "; CI=true, so this is a failure, not a skip");
       }
       Assumptions.abort(why);

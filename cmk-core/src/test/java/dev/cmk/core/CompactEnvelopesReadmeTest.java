@@ -13,6 +13,7 @@ import dev.cmk.testkit.InMemoryKeyProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The README's "Compact envelopes (format v2)" example, compiled and run, so it cannot rot. */
@@ -53,7 +54,9 @@ class CompactEnvelopesReadmeTest {
     String snippet = source.substring(source.indexOf("// v2:start") + 12,
         source.indexOf("    // v2:end"));
     String text = Files.readString(Path.of("..", "README.md"));
-    for (String line : snippet.lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
+    List<String> lines = snippet.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+    assertTrue(lines.size() >= 5, "the v2:start/v2:end snippet was not found: " + lines);
+    for (String line : lines) {
       assertTrue(text.contains(line), "README.md is missing the line: " + line);
     }
   }

@@ -32,7 +32,7 @@ final class TestDatabases {
     if (url == null || url.isBlank()) {
       String why = POSTGRES_URL + " is not set: no PostgreSQL server to test on (./test.sh"
           + " starts one and sets it)";
-      if ("true".equals(env.get("CI"))) {
+      if ("true".equalsIgnoreCase(env.get("CI"))) {
         fail(why + "; CI=true, so this is a failure, not a skip");
       }
       Assumptions.abort(why);

@@ -1,7 +1,9 @@
 package dev.cmk.core.internal;
 
-import org.jspecify.annotations.Nullable;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.cmk.api.KeyAccessSuspendedException;
+import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.core.RewrapOutcome;
@@ -9,7 +11,6 @@ import dev.cmk.core.RewrapProgress;
 import dev.cmk.core.RewrapReport;
 import dev.cmk.core.datakey.DataKeyId;
 import dev.cmk.core.datakey.DataKeyRecord;
-import dev.cmk.core.datakey.DataKeyStore;
 import dev.cmk.core.datakey.RecordCensus;
 import dev.cmk.core.datakey.StoredDataKey;
 import java.time.Duration;
@@ -19,7 +20,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Format 2's rotation and retirement work on records, never on envelopes: re-wrap gives every
@@ -33,17 +36,18 @@ public final class RecordMaintenance {
   private static final int REPLACE_ATTEMPTS = 5;
 
   private final KeyAccess access;
-  private final DataKeyStore store;
   private final Records records;
   private final RecordReadDataKeys readKeys;
   private final Supplier<String> writeProviderId;
   private final AdditionalWrappings additional;
+  /** Records found or made current, per target version: {@link #rewrapRecordOf} skips them. */
+  private final Cache<RecordAndTarget, Boolean> current =
+      Caffeine.newBuilder().maximumSize(10_000).build();
 
-  public RecordMaintenance(KeyAccess access, DataKeyStore store, RecordReadDataKeys readKeys,
+  public RecordMaintenance(KeyAccess access, Records records, RecordReadDataKeys readKeys,
       Supplier<String> writeProviderId, AdditionalWrappings additional) {
     this.access = access;
-    this.store = store;
-    this.records = new Records(store);
+    this.records = records;
     this.readKeys = readKeys;
     this.writeProviderId = writeProviderId;
     this.additional = additional;
@@ -98,7 +102,7 @@ public final class RecordMaintenance {
    * version, up to 10,000), so a run over many envelopes of one record reads the store once.
    *
    * @return {@code REWRAPPED} if the record was changed, {@code ALREADY_CURRENT} if not
-   * @throws dev.cmk.api.KeyNotFoundException if the store has no such record
+   * @throws KeyNotFoundException if the store has no such record
    */
   public RewrapOutcome rewrapRecordOf(DataKeyId id) {
     KeyReference target = access.writeVersion();
@@ -106,7 +110,7 @@ public final class RecordMaintenance {
     if (current.getIfPresent(seen) != null) {
       return RewrapOutcome.ALREADY_CURRENT;
     }
-    StoredDataKey stored = records.read(id).orElseThrow(() -> new dev.cmk.api.KeyNotFoundException(
+    StoredDataKey stored = records.read(id).orElseThrow(() -> new KeyNotFoundException(
         "no data-key record " + id + " in the configured data-key store", null));
     RewrapOutcome outcome = rewrapOne(stored, target, new LinkedHashMap<>());
     if (outcome == RewrapOutcome.FAILED) {
@@ -117,9 +121,6 @@ public final class RecordMaintenance {
   }
 
   private record RecordAndTarget(DataKeyId id, KeyReference target) {}
-
-  private final com.github.benmanes.caffeine.cache.Cache<RecordAndTarget, Boolean> current =
-      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).build();
 
   /** One record brought to {@code target}: a new first wrapping, further keys added. */
   private RewrapOutcome rewrapOne(StoredDataKey stored, KeyReference target,
@@ -163,7 +164,7 @@ public final class RecordMaintenance {
    */
   public RewrapReport removeWrappings(KeyReference key, RewrapProgress progress) {
     long start = System.nanoTime();
-    java.util.function.Predicate<WrappedKey> goes = key.isVersioned()
+    Predicate<WrappedKey> goes = key.isVersioned()
         ? w -> w.keyReference().equals(key)
         : w -> w.keyReference().versionless().equals(key);
     Counts n = new Counts();
@@ -249,7 +250,7 @@ public final class RecordMaintenance {
    * Hands every page of the store to {@code onPage}, in ascending id order, until it returns
    * false or the store has no more.
    */
-  private void forEachPage(java.util.function.Predicate<List<StoredDataKey>> onPage) {
+  private void forEachPage(Predicate<List<StoredDataKey>> onPage) {
     for (DataKeyId after = null; ; ) {
       List<StoredDataKey> page = records.page(after, PAGE);
       checkAdvances(after, page);

@@ -55,17 +55,15 @@ public final class RecordMaintenance {
 
   /** Counts, per key version, the records it wraps. Reads every record once; no key is used. */
   public RecordCensus census() {
-    Map<String, long[]> counts = new LinkedHashMap<>();
-    Map<String, WrappedKey> names = new LinkedHashMap<>();
+    Map<Version, long[]> counts = new LinkedHashMap<>();
     long[] total = new long[1];
     forEachPage(page -> {
       for (StoredDataKey s : page) {
         total[0]++;
         List<WrappedKey> w = s.record().wrappings();
         for (int i = 0; i < w.size(); i++) {
-          String k = w.get(i).providerId() + ' ' + w.get(i).keyReference();
-          names.putIfAbsent(k, w.get(i));
-          long[] c = counts.computeIfAbsent(k, x -> new long[3]);
+          long[] c = counts.computeIfAbsent(
+              new Version(w.get(i).providerId(), w.get(i).keyReference()), x -> new long[3]);
           c[0]++;
           c[1] += w.size() == 1 ? 1 : 0;
           c[2] += i == 0 ? 1 : 0;
@@ -74,8 +72,8 @@ public final class RecordMaintenance {
       return true;
     });
     List<RecordCensus.VersionUse> uses = new ArrayList<>();
-    counts.forEach((k, c) -> uses.add(new RecordCensus.VersionUse(names.get(k).providerId(),
-        names.get(k).keyReference(), c[0], c[1], c[2])));
+    counts.forEach((v, c) -> uses.add(
+        new RecordCensus.VersionUse(v.providerId(), v.version(), c[0], c[1], c[2])));
     uses.sort(Comparator.comparingLong(RecordCensus.VersionUse::records).reversed());
     return new RecordCensus(total[0], uses);
   }
@@ -119,6 +117,9 @@ public final class RecordMaintenance {
     current.put(seen, Boolean.TRUE);
     return outcome;
   }
+
+  /** A census entry's key: the provider id and key version of a wrapping. */
+  private record Version(String providerId, KeyReference version) {}
 
   private record RecordAndTarget(DataKeyId id, KeyReference target) {}
 

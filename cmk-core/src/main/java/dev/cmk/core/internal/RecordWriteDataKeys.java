@@ -149,8 +149,7 @@ public final class RecordWriteDataKeys extends CurrentDataKeyWriter<RecordWriteD
       decryptCache.putRecordKey(id, DataKey.of(SecretBytes.wrapOwned(secret.copy()),
           key.source()));
       countCreated();
-      return new Active(key, id, 0, version, created.plus(limits.maxAge()), clock.instant(),
-          nextBase());
+      return new Active(key, id, 0, version, created.plus(limits.maxAge()), created, nextBase());
     } catch (RuntimeException e) {
       key.destroy();
       throw e;

@@ -127,7 +127,8 @@ public final class RecordMaintenance {
   private RewrapOutcome rewrapOne(StoredDataKey stored, KeyReference target,
       Map<KeyReference, Long> movedFrom) {
     DataKeyRecord r = stored.record();
-    boolean lacksFurther = additional.lacksAny(r);
+    List<AdditionalWrappings.Target> lacking = additional.missing(r);
+    boolean lacksFurther = !lacking.isEmpty();
     boolean firstIsCurrent = isUnder(r.primary(), target);
     if (firstIsCurrent && !lacksFurther) {
       return RewrapOutcome.ALREADY_CURRENT;
@@ -153,7 +154,7 @@ public final class RecordMaintenance {
     }
     r.wrappings().stream().filter(w -> !isUnder(w, target)).forEach(next::add);
     if (lacksFurther) {
-      next.addAll(additional.missingFrom(r, key.secret()));
+      next.addAll(additional.wrapEach(lacking, key.secret()));
     }
     return replace(stored, next) ? RewrapOutcome.REWRAPPED : RewrapOutcome.FAILED;
   }

@@ -80,9 +80,9 @@ public final class RecordMaintenance {
 
   /**
    * Gives every record a wrapping under the current write version, first in its list, and one
-   * under each configured further key it lacks; wrappings under other versions stay (remove them with {@link #removeWrappings} once every reader has the
-   * new key). One unwrap and one wrap per record that needs it; a record already current is not
-   * written. A loss of key access stops the run; any other failure is reported per record.
+   * under each configured further key it lacks; wrappings under other versions stay (remove them
+   * with {@link #removeWrappings} once every reader has the new key). One unwrap and one wrap per
+   * record that needs it; a record already current is not written. A loss of key access stops the run; any other failure is reported per record.
    */
   public RewrapReport rewrapAll(RewrapProgress progress) {
     long start = System.nanoTime();
@@ -161,8 +161,9 @@ public final class RecordMaintenance {
 
   /**
    * Removes the wrappings under {@code key} (that version, or every version of a versionless
-   * reference) from records that keep another wrapping; a record wrapped under that key alone is reported as a failure and left as it is
-   * (removing its last wrapping would lose every envelope under it). No key is used.
+   * reference) from records that keep another wrapping; a record wrapped under that key alone is
+   * reported as a failure and left as it is (removing its last wrapping would lose every envelope
+   * under it). No key is used.
    */
   public RewrapReport removeWrappings(KeyReference key, RewrapProgress progress) {
     long start = System.nanoTime();

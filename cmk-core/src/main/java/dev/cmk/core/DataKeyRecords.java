@@ -56,8 +56,8 @@ public final class DataKeyRecords {
    * Removes the wrappings under {@code key} from records that keep another wrapping — that
    * version if {@code key} names one (after a rotation, before disabling it), every version of a
    * versionless reference (the last step of a move to another vault or HSM) — after {@link
-   * #rewrapAll} and once every reader is configured with the new key. A record wrapped under that key alone is
-   * reported as a failure and left as it is. No key is used.
+   * #rewrapAll} and once every reader is configured with the new key. A record wrapped under that
+   * key alone is reported as a failure and left as it is. No key is used.
    *
    * @param key the version, or the versionless key, whose wrappings go
    * @param progress called after each record

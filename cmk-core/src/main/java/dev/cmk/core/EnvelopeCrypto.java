@@ -151,7 +151,7 @@ public final class EnvelopeCrypto implements AutoCloseable {
     this.recordKeys = records == null ? null
         : new RecordReadDataKeys(access, decryptCache, providers, records);
     this.maintenance = records == null ? null
-        : new RecordMaintenance(access, b.dataKeyStore, recordKeys,
+        : new RecordMaintenance(access, records, recordKeys,
             () -> guard.configuredProvider().id(), additional);
     this.dataKeyRecords = maintenance == null ? null : new DataKeyRecords(maintenance);
     this.rewrapper = new Rewrapper(access, readKeys, guard::configuredProvider, observer,

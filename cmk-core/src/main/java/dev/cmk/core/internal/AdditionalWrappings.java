@@ -58,21 +58,8 @@ public final class AdditionalWrappings {
     return out;
   }
 
-  /** Further wrappings {@code record} lacks (by key, any version), made for {@code dataKey}. */
-  public List<WrappedKey> missingFrom(DataKeyRecord record, SecretBytes dataKey) {
-    List<WrappedKey> out = new ArrayList<>();
-    for (Target t : missing(record)) {
-      out.add(wrap(t, dataKey));
-    }
-    return out;
-  }
-
-  /** Whether {@code record} lacks a wrapping under any further key. */
-  public boolean lacksAny(DataKeyRecord record) {
-    return !missing(record).isEmpty();
-  }
-
-  private List<Target> missing(DataKeyRecord record) {
+  /** The further keys {@code record} lacks a wrapping under (by key, any version). */
+  List<Target> missing(DataKeyRecord record) {
     List<Target> out = new ArrayList<>();
     for (Target t : targets) {
       KeyReference k = t.key().versionless();
@@ -80,6 +67,15 @@ public final class AdditionalWrappings {
           && w.keyReference().versionless().equals(k))) {
         out.add(t);
       }
+    }
+    return out;
+  }
+
+  /** Wraps {@code dataKey} under each of {@code missing} (from {@link #missing}); all or throws. */
+  List<WrappedKey> wrapEach(List<Target> missing, SecretBytes dataKey) {
+    List<WrappedKey> out = new ArrayList<>(missing.size());
+    for (Target t : missing) {
+      out.add(wrap(t, dataKey));
     }
     return out;
   }

@@ -78,15 +78,15 @@ public final class DecryptionKeyCache {
   }
 
   /** The cached format 2 data key of record {@code id}, or null (a hit or a miss for stats). */
-  public DataKey recordKeyIfPresent(byte[] id) {
+  public @Nullable DataKey recordKeyIfPresent(byte[] id) {
     return cache.getIfPresent(recordCacheKey(id));
   }
 
   /**
    * The format 2 data key of record {@code id}, loaded with {@code loader} on a miss (single
    * flight). The loader must not call the loss-of-access guard or the store (see
-   * RecordReadDataKeys). The loader checks the key against the id; what it throws propagates and nothing is
-   * cached.
+   * RecordReadDataKeys). The loader checks the key against the id; what it throws propagates and
+   * nothing is cached.
    */
   public DataKey recordKey(byte[] id, Supplier<DataKey> loader) {
     // Through the map view: the miss was already counted by recordKeyIfPresent.

@@ -1,7 +1,9 @@
 package dev.cmk.core.internal;
 
-import org.jspecify.annotations.Nullable;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.cmk.api.KeyAccessSuspendedException;
+import dev.cmk.api.KeyNotFoundException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.WrappedKey;
 import dev.cmk.core.RewrapOutcome;
@@ -9,7 +11,6 @@ import dev.cmk.core.RewrapProgress;
 import dev.cmk.core.RewrapReport;
 import dev.cmk.core.datakey.DataKeyId;
 import dev.cmk.core.datakey.DataKeyRecord;
-import dev.cmk.core.datakey.DataKeyStore;
 import dev.cmk.core.datakey.RecordCensus;
 import dev.cmk.core.datakey.StoredDataKey;
 import java.time.Duration;
@@ -19,7 +20,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Format 2's rotation and retirement work on records, never on envelopes: re-wrap gives every
@@ -33,17 +36,18 @@ public final class RecordMaintenance {
   private static final int REPLACE_ATTEMPTS = 5;
 
   private final KeyAccess access;
-  private final DataKeyStore store;
   private final Records records;
   private final RecordReadDataKeys readKeys;
   private final Supplier<String> writeProviderId;
   private final AdditionalWrappings additional;
+  /** Records found or made current, per target version: {@link #rewrapRecordOf} skips them. */
+  private final Cache<RecordAndTarget, Boolean> current =
+      Caffeine.newBuilder().maximumSize(10_000).build();
 
-  public RecordMaintenance(KeyAccess access, DataKeyStore store, RecordReadDataKeys readKeys,
+  public RecordMaintenance(KeyAccess access, Records records, RecordReadDataKeys readKeys,
       Supplier<String> writeProviderId, AdditionalWrappings additional) {
     this.access = access;
-    this.store = store;
-    this.records = new Records(store);
+    this.records = records;
     this.readKeys = readKeys;
     this.writeProviderId = writeProviderId;
     this.additional = additional;
@@ -51,17 +55,15 @@ public final class RecordMaintenance {
 
   /** Counts, per key version, the records it wraps. Reads every record once; no key is used. */
   public RecordCensus census() {
-    Map<String, long[]> counts = new LinkedHashMap<>();
-    Map<String, WrappedKey> names = new LinkedHashMap<>();
+    Map<Version, long[]> counts = new LinkedHashMap<>();
     long[] total = new long[1];
     forEachPage(page -> {
       for (StoredDataKey s : page) {
         total[0]++;
         List<WrappedKey> w = s.record().wrappings();
         for (int i = 0; i < w.size(); i++) {
-          String k = w.get(i).providerId() + ' ' + w.get(i).keyReference();
-          names.putIfAbsent(k, w.get(i));
-          long[] c = counts.computeIfAbsent(k, x -> new long[3]);
+          long[] c = counts.computeIfAbsent(
+              new Version(w.get(i).providerId(), w.get(i).keyReference()), x -> new long[3]);
           c[0]++;
           c[1] += w.size() == 1 ? 1 : 0;
           c[2] += i == 0 ? 1 : 0;
@@ -70,17 +72,17 @@ public final class RecordMaintenance {
       return true;
     });
     List<RecordCensus.VersionUse> uses = new ArrayList<>();
-    counts.forEach((k, c) -> uses.add(new RecordCensus.VersionUse(names.get(k).providerId(),
-        names.get(k).keyReference(), c[0], c[1], c[2])));
+    counts.forEach((v, c) -> uses.add(
+        new RecordCensus.VersionUse(v.providerId(), v.version(), c[0], c[1], c[2])));
     uses.sort(Comparator.comparingLong(RecordCensus.VersionUse::records).reversed());
     return new RecordCensus(total[0], uses);
   }
 
   /**
    * Gives every record a wrapping under the current write version, first in its list, and one
-   * under each configured further key it lacks; wrappings under other versions stay (remove them with {@link #removeWrappings} once every reader has the
-   * new key). One unwrap and one wrap per record that needs it; a record already current is not
-   * written. A loss of key access stops the run; any other failure is reported per record.
+   * under each configured further key it lacks; wrappings under other versions stay (remove them
+   * with {@link #removeWrappings} once every reader has the new key). One unwrap and one wrap per
+   * record that needs it; a record already current is not written. A loss of key access stops the run; any other failure is reported per record.
    */
   public RewrapReport rewrapAll(RewrapProgress progress) {
     long start = System.nanoTime();
@@ -98,7 +100,7 @@ public final class RecordMaintenance {
    * version, up to 10,000), so a run over many envelopes of one record reads the store once.
    *
    * @return {@code REWRAPPED} if the record was changed, {@code ALREADY_CURRENT} if not
-   * @throws dev.cmk.api.KeyNotFoundException if the store has no such record
+   * @throws KeyNotFoundException if the store has no such record
    */
   public RewrapOutcome rewrapRecordOf(DataKeyId id) {
     KeyReference target = access.writeVersion();
@@ -106,7 +108,7 @@ public final class RecordMaintenance {
     if (current.getIfPresent(seen) != null) {
       return RewrapOutcome.ALREADY_CURRENT;
     }
-    StoredDataKey stored = records.read(id).orElseThrow(() -> new dev.cmk.api.KeyNotFoundException(
+    StoredDataKey stored = records.read(id).orElseThrow(() -> new KeyNotFoundException(
         "no data-key record " + id + " in the configured data-key store", null));
     RewrapOutcome outcome = rewrapOne(stored, target, new LinkedHashMap<>());
     if (outcome == RewrapOutcome.FAILED) {
@@ -116,16 +118,17 @@ public final class RecordMaintenance {
     return outcome;
   }
 
-  private record RecordAndTarget(DataKeyId id, KeyReference target) {}
+  /** A census entry's key: the provider id and key version of a wrapping. */
+  private record Version(String providerId, KeyReference version) {}
 
-  private final com.github.benmanes.caffeine.cache.Cache<RecordAndTarget, Boolean> current =
-      com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).build();
+  private record RecordAndTarget(DataKeyId id, KeyReference target) {}
 
   /** One record brought to {@code target}: a new first wrapping, further keys added. */
   private RewrapOutcome rewrapOne(StoredDataKey stored, KeyReference target,
       Map<KeyReference, Long> movedFrom) {
     DataKeyRecord r = stored.record();
-    boolean lacksFurther = additional.lacksAny(r);
+    List<AdditionalWrappings.Target> lacking = additional.missing(r);
+    boolean lacksFurther = !lacking.isEmpty();
     boolean firstIsCurrent = isUnder(r.primary(), target);
     if (firstIsCurrent && !lacksFurther) {
       return RewrapOutcome.ALREADY_CURRENT;
@@ -151,19 +154,20 @@ public final class RecordMaintenance {
     }
     r.wrappings().stream().filter(w -> !isUnder(w, target)).forEach(next::add);
     if (lacksFurther) {
-      next.addAll(additional.missingFrom(r, key.secret()));
+      next.addAll(additional.wrapEach(lacking, key.secret()));
     }
     return replace(stored, next) ? RewrapOutcome.REWRAPPED : RewrapOutcome.FAILED;
   }
 
   /**
    * Removes the wrappings under {@code key} (that version, or every version of a versionless
-   * reference) from records that keep another wrapping; a record wrapped under that key alone is reported as a failure and left as it is
-   * (removing its last wrapping would lose every envelope under it). No key is used.
+   * reference) from records that keep another wrapping; a record wrapped under that key alone is
+   * reported as a failure and left as it is (removing its last wrapping would lose every envelope
+   * under it). No key is used.
    */
   public RewrapReport removeWrappings(KeyReference key, RewrapProgress progress) {
     long start = System.nanoTime();
-    java.util.function.Predicate<WrappedKey> goes = key.isVersioned()
+    Predicate<WrappedKey> goes = key.isVersioned()
         ? w -> w.keyReference().equals(key)
         : w -> w.keyReference().versionless().equals(key);
     Counts n = new Counts();
@@ -249,7 +253,7 @@ public final class RecordMaintenance {
    * Hands every page of the store to {@code onPage}, in ascending id order, until it returns
    * false or the store has no more.
    */
-  private void forEachPage(java.util.function.Predicate<List<StoredDataKey>> onPage) {
+  private void forEachPage(Predicate<List<StoredDataKey>> onPage) {
     for (DataKeyId after = null; ; ) {
       List<StoredDataKey> page = records.page(after, PAGE);
       checkAdvances(after, page);

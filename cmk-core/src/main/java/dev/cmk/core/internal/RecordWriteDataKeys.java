@@ -1,5 +1,7 @@
 package dev.cmk.core.internal;
 
+import dev.cmk.api.InvalidCiphertextException;
+import dev.cmk.api.KeyAccessSuspendedException;
 import dev.cmk.api.KeyProviderException;
 import dev.cmk.api.KeyReference;
 import dev.cmk.api.SecretBytes;
@@ -10,10 +12,14 @@ import dev.cmk.core.datakey.DataKeyRecord;
 import dev.cmk.core.datakey.StoredDataKey;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The format 2 encrypt side: the current data-key record and this writer's slot in it, replaced
@@ -35,9 +41,8 @@ public final class RecordWriteDataKeys extends CurrentDataKeyWriter<RecordWriteD
   /** Envelopes per writer slot: half the 40-bit message space, after a random start below it. */
   static final long MAX_MESSAGES_PER_SLOT = (1L << 39) - 1;
   /** How far ahead of this writer's clock a shared record's creation time may be. */
-  static final java.time.Duration MAX_CLOCK_AHEAD = java.time.Duration.ofMinutes(5);
-  private static final org.slf4j.Logger LOG =
-      org.slf4j.LoggerFactory.getLogger(RecordWriteDataKeys.class);
+  static final Duration MAX_CLOCK_AHEAD = Duration.ofMinutes(5);
+  private static final Logger LOG = LoggerFactory.getLogger(RecordWriteDataKeys.class);
 
   private final KeyAccess access;
   private final Records records;
@@ -138,7 +143,7 @@ public final class RecordWriteDataKeys extends CurrentDataKeyWriter<RecordWriteD
     try {
       byte[] id = key.recordId();
       Instant created = clock.instant();
-      List<WrappedKey> wrappings = new java.util.ArrayList<>();
+      List<WrappedKey> wrappings = new ArrayList<>();
       wrappings.add(wrapped);
       wrappings.addAll(additional.wrapAll(secret));
       DataKeyRecord record =
@@ -149,8 +154,7 @@ public final class RecordWriteDataKeys extends CurrentDataKeyWriter<RecordWriteD
       decryptCache.putRecordKey(id, DataKey.of(SecretBytes.wrapOwned(secret.copy()),
           key.source()));
       countCreated();
-      return new Active(key, id, 0, version, created.plus(limits.maxAge()), clock.instant(),
-          nextBase());
+      return new Active(key, id, 0, version, created.plus(limits.maxAge()), created, nextBase());
     } catch (RuntimeException e) {
       key.destroy();
       throw e;
@@ -182,13 +186,13 @@ public final class RecordWriteDataKeys extends CurrentDataKeyWriter<RecordWriteD
       key = RecordReadDataKeys.unwrapChecked(access, id, primary);
     } catch (KeyProviderException e) {
       RuntimeException classified = access.unwrapFailed(primary, e);
-      if (classified instanceof dev.cmk.api.KeyAccessSuspendedException) {
+      if (classified instanceof KeyAccessSuspendedException) {
         throw classified; // the key itself is not accessible: a new record would fail too
       }
       LOG.warn("not joining data-key record {}: its wrapping does not unwrap ({})",
           record.id(), e.getClass().getSimpleName());
       return Optional.empty();
-    } catch (dev.cmk.api.InvalidCiphertextException notItsKey) {
+    } catch (InvalidCiphertextException notItsKey) {
       // A planted or corrupt record: make our own instead of failing every write.
       LOG.warn("not joining data-key record {}: its wrapping is not of its data key", record.id());
       return Optional.empty();

@@ -1,6 +1,5 @@
 package dev.cmk.core.internal;
 
-import org.jspecify.annotations.Nullable;
 import dev.cmk.api.KeyReference;
 import dev.cmk.core.datakey.DataKeyId;
 import dev.cmk.core.datakey.DataKeyRecord;
@@ -8,8 +7,10 @@ import dev.cmk.core.datakey.DataKeyStore;
 import dev.cmk.core.datakey.DataKeyStoreUnavailableException;
 import dev.cmk.core.datakey.StoredDataKey;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The engine's calls to the configured {@link DataKeyStore}: anything a store throws other than
@@ -39,7 +40,7 @@ public final class Records {
     return call(() -> store.replace(expectedRevision, next));
   }
 
-  public java.util.List<StoredDataKey> page(@Nullable DataKeyId after, int limit) {
+  public List<StoredDataKey> page(@Nullable DataKeyId after, int limit) {
     return call(() -> store.page(after, limit));
   }
 

@@ -178,10 +178,9 @@ final class RecordsCommand implements Runnable {
               .number("records", report.total())
               .number("changed", report.rewrapped())
               .number("unchanged", report.alreadyCurrent())
-              .number("failed", (long) failures.size());
-          JsonWriter w = j.writer();
-          w.writeDoubleField("elapsedSeconds", report.elapsed().toMillis() / 1000.0);
-          failuresJson(w, failures);
+              .number("failed", (long) failures.size())
+              .elapsed(report);
+          failuresJson(j.writer(), failures);
         }
       } else {
         PrintStream out = ctx.out();

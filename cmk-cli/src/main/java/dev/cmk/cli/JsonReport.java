@@ -84,7 +84,7 @@ final class JsonReport implements AutoCloseable {
    * rewrap} report them.
    */
   JsonReport rewrapped(RewrapReport r) throws IOException {
-    w.writeDoubleField("elapsedSeconds", r.elapsed().toMillis() / 1000.0);
+    elapsed(r);
     w.writeStartArray("movedFrom");
     for (Map.Entry<KeyReference, Long> e : r.movedFrom().entrySet()) {
       w.writeStartObject();
@@ -93,6 +93,12 @@ final class JsonReport implements AutoCloseable {
       w.writeEndObject();
     }
     w.writeEndArray();
+    return this;
+  }
+
+  /** A rewrap's or removal's {@code elapsedSeconds}. */
+  JsonReport elapsed(RewrapReport r) throws IOException {
+    w.writeDoubleField("elapsedSeconds", r.elapsed().toMillis() / 1000.0);
     return this;
   }
 

@@ -178,27 +178,21 @@ final class RecordsCommand implements Runnable {
               .number("records", report.total())
               .number("changed", report.rewrapped())
               .number("unchanged", report.alreadyCurrent())
-              .number("failed", (long) failures.size());
-          JsonWriter w = j.writer();
-          w.writeDoubleField("elapsedSeconds", report.elapsed().toMillis() / 1000.0);
-          failuresJson(w, failures);
+              .number("failed", (long) failures.size())
+              .elapsed(report);
+          failuresJson(j.writer(), failures);
         }
       } else {
         PrintStream out = ctx.out();
         out.println("Remove the wrappings under " + key + " from " + store.description());
-        row(out, "records", report.total(), "");
-        row(out, "changed", report.rewrapped(), "  (wrapping removed)");
-        row(out, "unchanged", report.alreadyCurrent(), "  (no wrapping under it)");
-        row(out, "failed", failures.size(), "");
-        out.printf("  %-16s %.2f s%n", "elapsed", report.elapsed().toNanos() / 1e9);
+        RewrapCommand.row(out, "records", report.total(), "");
+        RewrapCommand.row(out, "changed", report.rewrapped(), "  (wrapping removed)");
+        RewrapCommand.row(out, "unchanged", report.alreadyCurrent(), "  (no wrapping under it)");
+        RewrapCommand.row(out, "failed", failures.size(), "");
+        RewrapCommand.elapsed(out, report);
       }
       return failed(ctx, failures);
     }
-  }
-
-  /** A report row. */
-  static void row(PrintStream out, String name, long value, String note) {
-    out.printf("  %-16s %d%s%n", name, value, note);
   }
 
   /** {@code "failures": [{"record", "error", "exitCode"}]}. */

@@ -11,7 +11,6 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import picocli.CommandLine.Command;
@@ -107,19 +106,14 @@ final class RecordsRewrapCommand extends RecordsCommand.Subcommand {
   private static void text(PrintStream out, DataKeyStores.Opened store, RewrapReport r,
       long notAttempted) {
     out.println("Re-wrap the data-key records in " + store.description() + " to " + r.target());
-    StringBuilder from = new StringBuilder();
-    for (Map.Entry<KeyReference, Long> e : r.movedFrom().entrySet()) {
-      from.append(from.length() == 0 ? "  (from " : ", ").append(e.getKey()).append(": ")
-          .append(e.getValue());
-    }
-    RecordsCommand.row(out, "records", r.total(), "");
-    RecordsCommand.row(out, "re-wrapped", r.rewrapped(), from.length() == 0 ? "" : from + ")");
-    RecordsCommand.row(out, "already current", r.alreadyCurrent(), "");
-    RecordsCommand.row(out, "failed", r.failures().size(), "");
+    RewrapCommand.row(out, "records", r.total(), "");
+    RewrapCommand.row(out, "re-wrapped", r.rewrapped(), RewrapCommand.movedFrom(r));
+    RewrapCommand.row(out, "already current", r.alreadyCurrent(), "");
+    RewrapCommand.row(out, "failed", r.failures().size(), "");
     if (notAttempted > 0) {
-      RecordsCommand.row(out, "not attempted", notAttempted, "  (key access lost)");
+      RewrapCommand.row(out, "not attempted", notAttempted, "  (key access lost)");
     }
-    out.printf("  %-16s %.2f s%n", "elapsed", r.elapsed().toNanos() / 1e9);
+    RewrapCommand.elapsed(out, r);
   }
 
   private static void json(PrintStream out, DataKeyStores.Opened store, RewrapReport r,

@@ -179,11 +179,7 @@ final class RewrapCommand implements Callable<Integer> {
     RewrapReport r = s.report();
     out.println("Re-wrap to " + r.target());
     row(out, "envelopes", s.envelopes(), "");
-    StringBuilder from = new StringBuilder();
-    for (Map.Entry<KeyReference, Long> e : r.movedFrom().entrySet()) {
-      from.append(from.length() == 0 ? "  (from " : ", ").append(e.getKey()).append(": ").append(e.getValue());
-    }
-    row(out, "re-wrapped", r.rewrapped(), from.length() == 0 ? "" : from + ")");
+    row(out, "re-wrapped", r.rewrapped(), movedFrom(r));
     row(out, "already current", r.alreadyCurrent() + s.format2(), s.format2() == 0 ? ""
         : "  (" + s.format2() + " of format 2: their records are re-wrapped, see cmk records)");
     row(out, "failed", s.failures().size(), "");
@@ -193,7 +189,7 @@ final class RewrapCommand implements Callable<Integer> {
     }
     row(out, "stale temp files", s.leftovers().files(), s.leftovers().files() == 0 ? ""
         : "  (" + ByteProgress.size(s.leftovers().bytes()) + " left by an interrupted run, removed)");
-    out.printf("  %-16s %.2f s%n", "elapsed", r.elapsed().toNanos() / 1e9);
+    elapsed(out, r);
   }
 
   private static void json(PrintStream out, Summary s) throws IOException {
@@ -223,8 +219,24 @@ final class RewrapCommand implements Callable<Integer> {
     }
   }
 
-  private static void row(PrintStream out, String name, long value, String note) {
+  /** A row of a text report (shared by the {@code records} commands). */
+  static void row(PrintStream out, String name, long value, String note) {
     out.printf("  %-16s %d%s%n", name, value, note);
+  }
+
+  /** The note of the "re-wrapped" row: {@code "  (from KEY: N, ...)"}, or empty when none moved. */
+  static String movedFrom(RewrapReport r) {
+    StringBuilder from = new StringBuilder();
+    for (Map.Entry<KeyReference, Long> e : r.movedFrom().entrySet()) {
+      from.append(from.length() == 0 ? "  (from " : ", ").append(e.getKey()).append(": ")
+          .append(e.getValue());
+    }
+    return from.length() == 0 ? "" : from + ")";
+  }
+
+  /** The last row of a text report: the run's duration in seconds. */
+  static void elapsed(PrintStream out, RewrapReport r) {
+    out.printf("  %-16s %.2f s%n", "elapsed", r.elapsed().toNanos() / 1e9);
   }
 
   private static String describe(Exception e) {

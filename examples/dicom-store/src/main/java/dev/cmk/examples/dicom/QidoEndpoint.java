@@ -232,14 +232,14 @@ final class QidoEndpoint {
       ParsedInstance.find(g.first(), t).ifPresent(e -> out.putIfAbsent(t, e));
     }
     if (level == Level.STUDY) {
-      out.put(DicomDictionary.MODALITIES_IN_STUDY, StowEndpoint.text(
+      out.put(DicomDictionary.MODALITIES_IN_STUDY, DicomElement.ofText(
           DicomDictionary.MODALITIES_IN_STUDY, "CS", String.join("\\", g.modalities())));
-      out.put(DicomDictionary.NUMBER_OF_STUDY_RELATED_SERIES, StowEndpoint.text(
+      out.put(DicomDictionary.NUMBER_OF_STUDY_RELATED_SERIES, DicomElement.ofText(
           DicomDictionary.NUMBER_OF_STUDY_RELATED_SERIES, "IS", "" + g.seriesCount()));
-      out.put(DicomDictionary.NUMBER_OF_STUDY_RELATED_INSTANCES, StowEndpoint.text(
+      out.put(DicomDictionary.NUMBER_OF_STUDY_RELATED_INSTANCES, DicomElement.ofText(
           DicomDictionary.NUMBER_OF_STUDY_RELATED_INSTANCES, "IS", "" + g.members().size()));
     } else if (level == Level.SERIES) {
-      out.put(DicomDictionary.NUMBER_OF_SERIES_RELATED_INSTANCES, StowEndpoint.text(
+      out.put(DicomDictionary.NUMBER_OF_SERIES_RELATED_INSTANCES, DicomElement.ofText(
           DicomDictionary.NUMBER_OF_SERIES_RELATED_INSTANCES, "IS", "" + g.members().size()));
     }
     return new ArrayList<>(out.values());

@@ -6,6 +6,7 @@ import static dev.cmk.examples.dicom.DicomElement.ofUs;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.eclipse.jetty.http.HttpHeader;
 
@@ -43,7 +44,7 @@ final class StowEndpoint {
 
   void store(Exchange x, String study) throws IOException {
     MediaType type = x.contentType();
-    String partType = type.parameter("type").toLowerCase(java.util.Locale.ROOT);
+    String partType = type.parameter("type").toLowerCase(Locale.ROOT);
     if (!type.type().equals("multipart/related")
         || !(partType.isEmpty() || partType.equals(BlobEndpoints.DICOM))
         || type.parameter("boundary").isEmpty()) {

@@ -23,6 +23,31 @@ record DicomElement(int tag, String vr, byte[] value, List<List<DicomElement>> i
     items = List.copyOf(items.stream().map(List::copyOf).toList());
   }
 
+  /**
+   * A text element made by the store (a response attribute), its value in UTF-8.
+   *
+   * @param tag the tag
+   * @param vr the value representation
+   * @param value the text
+   * @return the element
+   */
+  static DicomElement ofText(int tag, String vr, String value) {
+    return new DicomElement(tag, vr, value.getBytes(StandardCharsets.UTF_8), List.of());
+  }
+
+  /**
+   * A {@code US} element made by the store (a response attribute).
+   *
+   * @param tag the tag
+   * @param value the unsigned 16-bit value
+   * @return the element
+   */
+  static DicomElement ofUs(int tag, int value) {
+    byte[] b = ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) value)
+        .array();
+    return new DicomElement(tag, "US", b, List.of());
+  }
+
   @Override
   public byte[] value() {
     return value.clone();

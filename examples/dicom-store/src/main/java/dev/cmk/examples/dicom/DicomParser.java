@@ -30,6 +30,8 @@ import java.util.Set;
  * <p><b>Thread safety:</b> one instance per stream; not thread-safe.
  */
 final class DicomParser {
+  /** Bytes of the Part 10 preamble (128) and the {@code DICM} prefix (4). */
+  static final int PREFIX_LENGTH = 132;
   static final int MAX_META = 64 * 1024;
   static final int MAX_DEPTH = 8;
   static final int MAX_ELEMENTS = 100_000;
@@ -102,16 +104,27 @@ final class DicomParser {
     return out;
   }
 
+  /**
+   * Whether {@code head} begins like a DICOM Part 10 file: a 128-byte preamble, then {@code DICM}.
+   *
+   * @param head the first bytes of a stream (shorter than {@value #PREFIX_LENGTH}: false)
+   * @return whether the prefix is there
+   */
+  static boolean hasPart10Prefix(byte[] head) {
+    return head.length >= PREFIX_LENGTH && head[128] == 'D' && head[129] == 'I'
+        && head[130] == 'C' && head[131] == 'M';
+  }
+
   private ParsedInstance file(Listener listener) throws DicomParseException, IOException {
-    byte[] head = new byte[132];
-    readFully(head, 132);
-    if (head[128] != 'D' || head[129] != 'I' || head[130] != 'C' || head[131] != 'M') {
+    byte[] head = new byte[PREFIX_LENGTH];
+    readFully(head, PREFIX_LENGTH);
+    if (!hasPart10Prefix(head)) {
       throw new DicomParseException("no DICM prefix after the 128-byte preamble");
     }
     List<DicomElement> meta = new ArrayList<>();
     while (!atEof() && peekGroup() == 0x0002) {
       readElement(meta, -1, 0, false, false);
-      if (position - 132 > MAX_META) {
+      if (position - PREFIX_LENGTH > MAX_META) {
         throw new DicomParseException("file meta group longer than " + MAX_META + " bytes");
       }
     }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -45,7 +46,7 @@ final class DicomStoreHandler extends Handler.Abstract {
   static final String DEMO_CLOCK_PATH = "/$demo-clock";
   static final int DISCARD_LIMIT = Exchange.DISCARD_LIMIT;
 
-  private static final java.util.Set<String> ROUTES = java.util.Set.of("studies", "series",
+  private static final Set<String> ROUTES = Set.of("studies", "series",
       "instances", "studies/S", "studies/S/metadata", "studies/S/series", "studies/S/instances",
       "studies/S/series/S", "studies/S/series/S/metadata", "studies/S/series/S/instances",
       "studies/S/series/S/instances/S", "studies/S/series/S/instances/S/metadata",

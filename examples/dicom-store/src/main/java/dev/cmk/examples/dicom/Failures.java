@@ -10,6 +10,7 @@ import dev.cmk.core.EnvelopeCrypto;
 import dev.cmk.core.KeyAccessStatus;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
 import org.slf4j.Logger;
@@ -99,7 +100,7 @@ final class Failures {
       insufficientStorage(x, x.method() + " " + x.request.getHttpURI().getPath());
       return;
     }
-    x.sendError(status, e.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+    x.sendError(status, e.reason().name().toLowerCase(Locale.ROOT).replace('_', '-'),
         e.getMessage());
   }
 

@@ -2,6 +2,7 @@ package dev.cmk.examples.dicom;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -120,7 +121,7 @@ final class InstanceMetadata {
   /** Associated data of an instance's metadata envelope: bound to its UIDs, distinct from it. */
   static byte[] associatedData(InstanceKey key) {
     return ("cmk-example-dicom-store/meta/v1 " + key)
-        .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        .getBytes(StandardCharsets.US_ASCII);
   }
 
   /**

@@ -118,9 +118,8 @@ final class InstanceWriter {
         // Raw: the key is known, so the envelope is opened before a byte of the body is read (a
         // key that is not accessible is refused before "100 Continue"), then the prefix checked.
         upload.beginIfNeeded();
-        byte[] head = upload.readNBytes(InstanceStore.PREAMBLE_LENGTH + 4);
-        if (head.length < 132 || head[128] != 'D' || head[129] != 'I' || head[130] != 'C'
-            || head[131] != 'M') {
+        byte[] head = upload.readNBytes(DicomParser.PREFIX_LENGTH);
+        if (!DicomParser.hasPart10Prefix(head)) {
           throw new StoreRejection(StoreRejection.Reason.NOT_DICOM, "the body is not a DICOM"
               + " Part 10 file (no DICM prefix after the 128-byte preamble)");
         }

@@ -115,8 +115,8 @@ final class QidoEndpoint {
   }
 
   /** The instances of one study, series or instance, the first standing for the others. */
-  private record Group(List<DicomElement> first, List<List<DicomElement>> members,
-      Set<String> modalities, int seriesCount) {}
+  private record Group(List<DicomElement> first, int instanceCount, Set<String> modalities,
+      int seriesCount) {}
 
   private List<Group> groups(Level level) {
     Map<String, List<List<DicomElement>>> byKey = new LinkedHashMap<>();
@@ -140,7 +140,8 @@ final class QidoEndpoint {
       List<DicomElement> first = e.getValue().get(0);
       String studyUid = ParsedInstance.find(first, DicomDictionary.STUDY_INSTANCE_UID)
           .map(DicomElement::text).orElse("");
-      groups.add(new Group(first, e.getValue(), studyModalities.getOrDefault(studyUid, Set.of()),
+      groups.add(new Group(first, e.getValue().size(),
+          studyModalities.getOrDefault(studyUid, Set.of()),
           studySeries.getOrDefault(studyUid, Set.of()).size()));
     }
     return groups;
@@ -232,15 +233,15 @@ final class QidoEndpoint {
       ParsedInstance.find(g.first(), t).ifPresent(e -> out.putIfAbsent(t, e));
     }
     if (level == Level.STUDY) {
-      out.put(DicomDictionary.MODALITIES_IN_STUDY, StowEndpoint.text(
+      out.put(DicomDictionary.MODALITIES_IN_STUDY, DicomElement.ofText(
           DicomDictionary.MODALITIES_IN_STUDY, "CS", String.join("\\", g.modalities())));
-      out.put(DicomDictionary.NUMBER_OF_STUDY_RELATED_SERIES, StowEndpoint.text(
+      out.put(DicomDictionary.NUMBER_OF_STUDY_RELATED_SERIES, DicomElement.ofText(
           DicomDictionary.NUMBER_OF_STUDY_RELATED_SERIES, "IS", "" + g.seriesCount()));
-      out.put(DicomDictionary.NUMBER_OF_STUDY_RELATED_INSTANCES, StowEndpoint.text(
-          DicomDictionary.NUMBER_OF_STUDY_RELATED_INSTANCES, "IS", "" + g.members().size()));
+      out.put(DicomDictionary.NUMBER_OF_STUDY_RELATED_INSTANCES, DicomElement.ofText(
+          DicomDictionary.NUMBER_OF_STUDY_RELATED_INSTANCES, "IS", "" + g.instanceCount()));
     } else if (level == Level.SERIES) {
-      out.put(DicomDictionary.NUMBER_OF_SERIES_RELATED_INSTANCES, StowEndpoint.text(
-          DicomDictionary.NUMBER_OF_SERIES_RELATED_INSTANCES, "IS", "" + g.members().size()));
+      out.put(DicomDictionary.NUMBER_OF_SERIES_RELATED_INSTANCES, DicomElement.ofText(
+          DicomDictionary.NUMBER_OF_SERIES_RELATED_INSTANCES, "IS", "" + g.instanceCount()));
     }
     return new ArrayList<>(out.values());
   }

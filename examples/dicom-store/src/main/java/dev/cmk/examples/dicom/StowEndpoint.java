@@ -1,11 +1,12 @@
 package dev.cmk.examples.dicom;
 
+import static dev.cmk.examples.dicom.DicomElement.ofText;
+import static dev.cmk.examples.dicom.DicomElement.ofUs;
+
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import org.eclipse.jetty.http.HttpHeader;
 
@@ -43,7 +44,7 @@ final class StowEndpoint {
 
   void store(Exchange x, String study) throws IOException {
     MediaType type = x.contentType();
-    String partType = type.parameter("type").toLowerCase(java.util.Locale.ROOT);
+    String partType = type.parameter("type").toLowerCase(Locale.ROOT);
     if (!type.type().equals("multipart/related")
         || !(partType.isEmpty() || partType.equals(BlobEndpoints.DICOM))
         || type.parameter("boundary").isEmpty()) {
@@ -65,7 +66,7 @@ final class StowEndpoint {
     while ((part = reader.next()).isPresent()) {
       String ct = part.get().headers().get("content-type");
       if (ct != null && !MediaType.parse(ct).type().equals(BlobEndpoints.DICOM)) {
-        failed.add(List.of(us(FAILURE_REASON, CANNOT_UNDERSTAND)));
+        failed.add(List.of(ofUs(FAILURE_REASON, CANNOT_UNDERSTAND)));
         continue;
       }
       InstanceWriter.Result result;
@@ -77,22 +78,22 @@ final class StowEndpoint {
             Failures.insufficientStorage(x, "POST " + x.request.getHttpURI().getPath());
             return;
           }
-          case TOO_LARGE -> failed.add(List.of(us(FAILURE_REASON, OUT_OF_RESOURCES)));
-          case STUDY_MISMATCH -> failed.add(List.of(us(FAILURE_REASON, DOES_NOT_MATCH)));
-          default -> failed.add(List.of(us(FAILURE_REASON, CANNOT_UNDERSTAND)));
+          case TOO_LARGE -> failed.add(List.of(ofUs(FAILURE_REASON, OUT_OF_RESOURCES)));
+          case STUDY_MISMATCH -> failed.add(List.of(ofUs(FAILURE_REASON, DOES_NOT_MATCH)));
+          default -> failed.add(List.of(ofUs(FAILURE_REASON, CANNOT_UNDERSTAND)));
         }
         continue;
       }
       ParsedInstance meta = result.metadata();
       index.put(result.key(), meta.dataset());
       stored.add(List.of(
-          text(REFERENCED_SOP_CLASS, "UI", meta.text(DicomDictionary.SOP_CLASS_UID).orElse("")),
-          text(REFERENCED_SOP_INSTANCE, "UI", result.key().sopInstanceUid()),
-          text(DicomDictionary.RETRIEVE_URL, "UR", base + result.key().urlPath())));
+          ofText(REFERENCED_SOP_CLASS, "UI", meta.text(DicomDictionary.SOP_CLASS_UID).orElse("")),
+          ofText(REFERENCED_SOP_INSTANCE, "UI", result.key().sopInstanceUid()),
+          ofText(DicomDictionary.RETRIEVE_URL, "UR", base + result.key().urlPath())));
     }
     List<DicomElement> response = new ArrayList<>();
     if (study != null) {
-      response.add(text(DicomDictionary.RETRIEVE_URL, "UR", base + "/studies/" + study));
+      response.add(ofText(DicomDictionary.RETRIEVE_URL, "UR", base + "/studies/" + study));
     }
     if (!failed.isEmpty()) {
       response.add(new DicomElement(FAILED_SOP_SEQUENCE, "SQ", new byte[0], failed));
@@ -103,15 +104,5 @@ final class StowEndpoint {
     int status = failed.isEmpty() ? 200 : stored.isEmpty() ? 409 : 202;
     x.header(HttpHeader.CACHE_CONTROL, "no-store");
     x.send(status, Exchange.DICOM_JSON, DicomJson.object(response));
-  }
-
-  static DicomElement text(int tag, String vr, String value) {
-    return new DicomElement(tag, vr, value.getBytes(StandardCharsets.UTF_8), List.of());
-  }
-
-  static DicomElement us(int tag, int value) {
-    byte[] b = ByteBuffer.allocate(2).order(ByteOrder.LITTLE_ENDIAN).putShort((short) value)
-        .array();
-    return new DicomElement(tag, "US", b, List.of());
   }
 }

@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,7 +73,7 @@ final class WadoEndpoints {
         : store.keys(InstanceStore.SUFFIX, study, series);
     // The first instance is opened (header and length authenticated) before the status is sent;
     // the others one at a time while streaming, so a study holds one file open, not all.
-    java.util.Iterator<InstanceKey> next = keys.iterator();
+    Iterator<InstanceKey> next = keys.iterator();
     Optional<StoredInstance> current = openNext(next);
     if (current.isEmpty()) {
       x.sendError(404, "not-found", "no instance matches");
@@ -92,7 +93,7 @@ final class WadoEndpoints {
     finish(x, out);
   }
 
-  private Optional<StoredInstance> openNext(java.util.Iterator<InstanceKey> keys)
+  private Optional<StoredInstance> openNext(Iterator<InstanceKey> keys)
       throws IOException {
     while (keys.hasNext()) {
       Optional<StoredInstance> s = store.open(keys.next());
